@@ -1,0 +1,296 @@
+"""Edge functions served by a real Deno, one process per function.
+
+Each directory of the functions dir whose name does not start with `_` is a function; its
+`index.ts` runs unmodified under `deno_host.ts`, which makes its `Deno.serve(...)` listen on a
+free 127.0.0.1 port and reports that port in a ready file. The environment of a worker is
+exactly the function secrets (plus DENO_DIR), so a secret missing from `functions.env` is
+missing in the function too.
+
+`DenoSupervisor` is what the gateway's lifespan starts and stops; `cache_functions()`
+pre-fetches the functions' npm dependencies into the shared Deno cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+HOST_SCRIPT = Path(__file__).with_name("deno_host.ts")
+DEFAULT_BOOT_TIMEOUT = 30.0
+# Variables a worker may inherit from the gateway's environment: how to reach registries,
+# never credentials of the machine.
+_PASSED_THROUGH = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+
+
+class DenoNotFound(RuntimeError):
+    """No Deno executable: install the `deno` PyPI package into the virtualenv."""
+
+
+def deno_executable() -> str:
+    """The Deno to run: the virtualenv's (`pip install deno`) first, then `deno` on PATH."""
+    import sys
+
+    beside_python = Path(sys.executable).with_name("deno")
+    if beside_python.is_file():
+        return str(beside_python)
+    found = shutil.which("deno")
+    if found:
+        return found
+    raise DenoNotFound("deno not found: run `.venv/bin/pip install deno` (or put deno on PATH)")
+
+
+def default_deno_dir() -> Path:
+    """The shared Deno cache (DENO_DIR), so npm packages are fetched once per machine."""
+    env = os.environ.get("DENO_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "deno"
+
+
+def discover_functions(functions_dir: Path) -> dict[str, Path]:
+    """Function name -> its index.ts, for every directory not starting with `_`."""
+    if not functions_dir.is_dir():
+        return {}
+    return {
+        child.name: child / "index.ts"
+        for child in sorted(functions_dir.iterdir())
+        if not child.name.startswith((".", "_")) and (child / "index.ts").is_file()
+    }
+
+
+def cache_functions(
+    functions_dir: Path, deno_dir: Path | None = None, timeout: float = 300
+) -> None:
+    """Fetch every function's dependencies (npm packages) into DENO_DIR ahead of `up`.
+
+    Raises RuntimeError naming the function whose dependencies could not be fetched.
+    """
+    deno_dir = deno_dir or default_deno_dir()
+    deno_dir.mkdir(parents=True, exist_ok=True)
+    env = {"DENO_DIR": str(deno_dir), "NO_COLOR": "1", "PATH": os.environ.get("PATH", "")}
+    env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
+    for name, entry in discover_functions(functions_dir).items():
+        done = subprocess.run(
+            [deno_executable(), "cache", "--no-config", "--no-lock", str(HOST_SCRIPT), str(entry)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
+            raise RuntimeError(f"could not fetch the dependencies of function {name!r}: {tail[0]}")
+
+
+class WorkerState(StrEnum):
+    """Where a worker is in its life."""
+
+    BOOTING = "booting"
+    READY = "ready"
+    BOOT_ERROR = "boot_error"  # exited or timed out before listening
+    EXITED = "exited"  # was ready, then the process ended (a crash)
+    STOPPED = "stopped"
+
+
+@dataclass
+class FunctionWorker:
+    """One function's Deno process and what the gateway needs to reach it."""
+
+    name: str
+    entrypoint: Path
+    log_path: Path
+    ready_file: Path
+    process: subprocess.Popen[bytes] | None = None
+    port: int | None = None
+    state: WorkerState = WorkerState.BOOTING
+    boot_seconds: float | None = None
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT of the running worker."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def refresh(self) -> WorkerState:
+        """Update and return the state from the process (a ready worker that exited crashed)."""
+        if self.process is not None and self.process.poll() is not None:
+            if self.state is WorkerState.READY:
+                self.state = WorkerState.EXITED
+            elif self.state is WorkerState.BOOTING:
+                self.state = WorkerState.BOOT_ERROR
+        return self.state
+
+
+class DenoSupervisor:
+    """Starts one Deno worker per edge function and stops them all.
+
+    The gateway's lifespan calls `await supervisor.start()` then `await supervisor.stop()`;
+    the `/functions/v1` routes look workers up with `supervisor.worker(name)`.
+    """
+
+    def __init__(
+        self,
+        functions_dir: Path,
+        secrets: Mapping[str, str],
+        logs_dir: Path,
+        *,
+        deno_dir: Path | None = None,
+        boot_timeout: float = DEFAULT_BOOT_TIMEOUT,
+    ) -> None:
+        self.functions_dir = functions_dir.resolve()
+        self.secrets = dict(secrets)
+        self.logs_dir = logs_dir
+        self.deno_dir = (deno_dir or default_deno_dir()).resolve()
+        self.boot_timeout = boot_timeout
+        self.workers: dict[str, FunctionWorker] = {}
+        self._run_dir: Path | None = None
+
+    def worker(self, name: str) -> FunctionWorker | None:
+        """The worker serving function `name`, or None when there is no such function."""
+        return self.workers.get(name)
+
+    async def start(self) -> None:
+        """Start every function's worker in parallel and wait until each listens or failed.
+
+        A worker that fails to boot is kept in state BOOT_ERROR (the gateway answers 503);
+        its log in `logs/functions-<name>.log` says why.
+        """
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        self.deno_dir.mkdir(parents=True, exist_ok=True)
+        self._run_dir = Path(tempfile.mkdtemp(prefix="edge-functions-"))
+        executable = deno_executable()
+        for name, entry in discover_functions(self.functions_dir).items():
+            worker = FunctionWorker(
+                name=name,
+                entrypoint=entry,
+                log_path=self.logs_dir / f"functions-{name}.log",
+                ready_file=self._run_dir / f"{name}.json",
+            )
+            self.workers[name] = worker
+            self._spawn(executable, worker)
+        await asyncio.gather(*(self._wait_ready(w) for w in self.workers.values()))
+
+    def _spawn(self, executable: str, worker: FunctionWorker) -> None:
+        env = {
+            **self.secrets,
+            "DENO_DIR": str(self.deno_dir),
+            "NO_COLOR": "1",
+            "EDGE_HOST_ENTRYPOINT": str(worker.entrypoint),
+            "EDGE_HOST_READY_FILE": str(worker.ready_file),
+        }
+        env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
+        command = [
+            executable,
+            "run",
+            # never pick up a deno.json/package.json of the repo, never write a lockfile
+            "--no-config",
+            "--no-lock",
+            f"--allow-read={self.functions_dir},{self.deno_dir}",
+            "--allow-env",
+            "--allow-net",
+            f"--allow-write={worker.ready_file.parent}",
+            "--no-prompt",
+            str(HOST_SCRIPT),
+        ]
+        worker._log = worker.log_path.open("ab")
+        worker._log.write(f"--- starting {worker.name} at {time.strftime('%FT%T%z')}\n".encode())
+        worker._log.flush()
+        worker.process = subprocess.Popen(
+            command,
+            cwd=worker.entrypoint.parent,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=worker._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # our own process group: stopped without touching others
+        )
+
+    async def _wait_ready(self, worker: FunctionWorker) -> None:
+        started = time.monotonic()
+        delay = 0.01
+        while True:
+            port = _read_port(worker.ready_file)
+            if port is not None:
+                worker.port = port
+                worker.state = WorkerState.READY
+                worker.boot_seconds = time.monotonic() - started
+                return
+            if worker.refresh() is WorkerState.BOOT_ERROR:
+                return
+            if time.monotonic() - started > self.boot_timeout:
+                worker.state = WorkerState.BOOT_ERROR
+                _note(worker, f"did not listen within {self.boot_timeout:.0f}s: stopped")
+                _terminate(worker)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+    async def stop(self) -> None:
+        """Stop every worker (SIGTERM, then SIGKILL after 5 s) and remove the ready files."""
+        await asyncio.gather(*(asyncio.to_thread(_terminate, w) for w in self.workers.values()))
+        for worker in self.workers.values():
+            worker.state = WorkerState.STOPPED
+        if self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
+
+
+class FunctionWorkers(DenoSupervisor):
+    """The supervisor for the stack described by `StackSettings` (what the gateway starts).
+
+    Workers log to `<state>/logs/functions-<name>.log`; their environment is
+    `settings.function_secrets` (the contents of `functions.env`).
+    """
+
+    def __init__(self, settings: Any, *, boot_timeout: float = DEFAULT_BOOT_TIMEOUT) -> None:
+        super().__init__(
+            Path(settings.functions_dir),
+            settings.function_secrets,
+            Path(settings.state_dir) / "logs",
+            boot_timeout=boot_timeout,
+        )
+
+
+def _read_port(ready_file: Path) -> int | None:
+    # The host writes one line; a file caught half-written reads as "not yet".
+    try:
+        text = ready_file.read_text()
+    except FileNotFoundError:
+        return None
+    if not text.endswith("\n"):
+        return None
+    return int(json.loads(text)["port"])
+
+
+def _note(worker: FunctionWorker, message: str) -> None:
+    if worker._log is not None and not worker._log.closed:
+        worker._log.write(f"--- {message}\n".encode())
+        worker._log.flush()
+
+
+def _terminate(worker: FunctionWorker, grace: float = 5.0) -> None:
+    process = worker.process
+    if process is not None and process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if worker._log is not None and not worker._log.closed:
+        worker._log.close()
