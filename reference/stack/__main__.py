@@ -1,0 +1,43 @@
+"""`python -m reference.stack up --state DIR [--port N] [--db-url URL]`: one stand-in project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import StackError
+from .up import UpOptions, up
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run it; errors are one line on stderr and exit code 2."""
+    parser = argparse.ArgumentParser(prog="python -m reference.stack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("up", help="start a stand-in Supabase project and serve it")
+    start.add_argument("--state", required=True, type=Path, help="state dir (kept across restarts)")
+    start.add_argument("--port", type=int, default=None, help="gateway port (0: any free port)")
+    start.add_argument("--db-url", default=None, help="use this PostgreSQL server (superuser URL)")
+    start.add_argument("--site-url", default=None, help="SITE_URL (default: the gateway URL)")
+    start.add_argument(
+        "--bare", action="store_true", help="Supabase's base shape only: no app migrations, no seed"
+    )
+    args = parser.parse_args(argv)
+    try:
+        up(
+            UpOptions(
+                state_dir=args.state,
+                port=args.port,
+                db_url=args.db_url,
+                site_url=args.site_url,
+                bare=args.bare,
+            )
+        )
+    except StackError as exc:
+        print(f"stand-in: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The reference web app at `/`: its static files, supabase-js, and a generated /config.js."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..settings import StackSettings
+
+SUPABASE_UMD = "node_modules/@supabase/supabase-js/dist/umd/supabase.js"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
+}
+
+
+def routes(settings: StackSettings) -> list[BaseRoute]:
+    """Routes serving the web app; unknown paths fall back to index.html (a single-page app)."""
+    web = settings.web_dir
+
+    async def config_js(request: Request) -> Response:
+        config = {
+            "supabaseUrl": settings.public_url,
+            "anonKey": settings.anon_key,
+            "siteUrl": settings.site_url,
+        }
+        return PlainTextResponse(
+            f"window.APP_CONFIG = {json.dumps(config)};\n",
+            media_type="text/javascript",
+            headers={"cache-control": "no-store"},
+        )
+
+    async def supabase_js(request: Request) -> Response:
+        path = web / SUPABASE_UMD
+        if not path.exists():
+            return PlainTextResponse("supabase-js is not installed: run scripts/setup.sh", 404)
+        return FileResponse(path, media_type="text/javascript")
+
+    async def page(request: Request) -> Response:
+        rel = request.path_params.get("path", "") or "index.html"
+        candidate = (web / rel).resolve()
+        if web.resolve() in candidate.parents and candidate.is_file() and "node_modules" not in rel:
+            return FileResponse(candidate, media_type=CONTENT_TYPES.get(candidate.suffix))
+        index = web / "index.html"
+        if index.exists():
+            return FileResponse(
+                index, media_type=CONTENT_TYPES[".html"], headers={"cache-control": "no-store"}
+            )
+        return PlainTextResponse("reference web app not built yet", 200)
+
+    return [
+        Route("/config.js", config_js),
+        Route("/vendor/supabase.js", supabase_js),
+        Route("/{path:path}", page),
+    ]

@@ -1,0 +1,228 @@
+"""`up`: start one stand-in Supabase project from a state dir and serve it until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets as pysecrets
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+import tomli_w
+import uvicorn
+
+from . import bootstrap
+from .errors import StackError
+from .keys import api_key
+from .postgres import Cluster, find_bindir, free_port, port_is_free, require_contrib
+from .settings import MIGRATIONS_DIR, StackSettings, format_env_file, read_env_file
+from .state import StateDir
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    """What `up` was asked for on the command line."""
+
+    state_dir: Path
+    port: int | None = None
+    db_url: str | None = None
+    site_url: str | None = None
+    bare: bool = False
+    migrations_dir: Path = MIGRATIONS_DIR
+
+
+def _with_db(url: str, dbname: str, user: str | None = None, password: str | None = None) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if user is not None:
+        host = netloc.rpartition("@")[2]
+        netloc = f"{quote(user, safe='')}:{quote(password or '', safe='')}@{host}"
+    return urlunsplit((parts.scheme, netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+def _gateway_port(options: UpOptions, remembered: dict[str, int]) -> int:
+    if options.port:
+        if not port_is_free(options.port):
+            raise StackError(
+                f"port {options.port} is taken: stop what listens there or pass --port 0"
+            )
+        return options.port
+    last = remembered.get("gateway")
+    if options.port is None and last and port_is_free(last):
+        return last
+    return free_port()
+
+
+def _database(
+    state: StateDir, options: UpOptions, secrets: dict, ports: dict
+) -> tuple[str, bool, Cluster | None]:
+    """Return (superuser URL of the project database, fresh?, the cluster we run or None)."""
+    if options.db_url:
+        dbname = ports.get("dbname") or f"pm_{pysecrets.token_hex(4)}"
+        fresh = "dbname" not in ports
+        if fresh:
+            try:
+                bootstrap.create_database(options.db_url, str(dbname))
+            except psycopg.Error as exc:
+                raise StackError(
+                    f"cannot create a database on --db-url: {str(exc).strip().splitlines()[0]}"
+                ) from exc
+        ports["dbname"] = dbname  # type: ignore[assignment]
+        return _with_db(options.db_url, str(dbname)), fresh, None
+    bindir = find_bindir()
+    require_contrib(bindir)
+    pg_port = ports.get("postgres")
+    if not pg_port or not port_is_free(pg_port):
+        pg_port = free_port()
+    ports["postgres"] = pg_port
+    cluster = Cluster(state.pgdata, pg_port, bindir)
+    fresh = not cluster.initialised
+    if fresh:
+        cluster.init(secrets["postgres_password"])
+    cluster.start()
+    url = f"postgresql://postgres:{quote(secrets['postgres_password'], safe='')}@127.0.0.1:{pg_port}/postgres"
+    return url, fresh, cluster
+
+
+def _function_secrets(state: StateDir, settings_base: dict[str, str]) -> dict[str, str]:
+    """The functions' secrets: functions.env once written is the source of truth."""
+    if not state.functions_env.exists():
+        state.write_private(state.functions_env, format_env_file(settings_base))
+    return read_env_file(state.functions_env)
+
+
+def _config_toml(settings: StackSettings, admin_url: str, secrets: dict) -> str:
+    url = settings.public_url
+    return tomli_w.dumps(
+        {
+            "targets": {
+                "local": {
+                    "supabase_url": url,
+                    "site_url": settings.site_url,
+                    "anon_key": settings.anon_key,
+                    "service_role_key": settings.service_role_key,
+                    "db_url": admin_url,
+                    "local": True,
+                    "read_only": False,
+                    "inbox": {
+                        "email": "resend",
+                        "resend_api_url": f"{url}/sinks/resend",
+                        "resend_api_key": secrets["resend_api_key"],
+                        "whatsapp": "whatsapp-cloud",
+                        "whatsapp_api_url": f"{url}/sinks/whatsapp",
+                        "whatsapp_token": secrets["whatsapp_token"],
+                        "whatsapp_phone_number_id": secrets["whatsapp_phone_number_id"],
+                    },
+                }
+            },
+            "accounts": secrets["accounts"],
+        }
+    )
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def up(options: UpOptions) -> None:
+    """Start the project (database, gateway, functions), print readiness, serve until a signal."""
+    started = time.monotonic()
+    state = StateDir(options.state_dir.resolve())
+    state.prepare()
+    secrets = state.secrets()
+    ports: dict = state.ports()
+    port = _gateway_port(options, ports)
+    public_url = f"http://127.0.0.1:{port}"
+    signal.signal(signal.SIGTERM, _terminate)
+    cluster: Cluster | None = None
+    try:
+        admin_url, fresh, cluster = _database(state, options, secrets, ports)
+        ports["gateway"] = port
+        state.save_ports(ports)
+        dbname = urlsplit(admin_url).path.lstrip("/")
+        if fresh:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                bootstrap.apply_base(conn, dbname, secrets["authenticator_password"])
+            if not options.bare:
+                bootstrap.migrate(admin_url, options.migrations_dir)
+                from .seed import seed
+
+                with psycopg.connect(admin_url, autocommit=True) as conn:
+                    seed(conn, state.storage, secrets["accounts"], public_url)
+        jwt_secret = secrets["jwt_secret"]
+        anon_key = api_key(jwt_secret, "anon", secrets["ref"])
+        service_key = api_key(jwt_secret, "service_role", secrets["ref"])
+        site_url = options.site_url or public_url
+        function_secrets = _function_secrets(
+            state,
+            {
+                "SUPABASE_URL": public_url,
+                "SUPABASE_ANON_KEY": anon_key,
+                "SUPABASE_SERVICE_ROLE_KEY": service_key,
+                "SUPABASE_DB_URL": admin_url,
+                "SITE_URL": site_url,
+                "RESEND_API_KEY": secrets["resend_api_key"],
+                "RESEND_API_URL": f"{public_url}/sinks/resend",
+                "EMAIL_FROM": "LMS <no-reply@lms.test>",
+                "WHATSAPP_API_URL": f"{public_url}/sinks/whatsapp",
+                "WHATSAPP_TOKEN": secrets["whatsapp_token"],
+                "WHATSAPP_PHONE_NUMBER_ID": secrets["whatsapp_phone_number_id"],
+            },
+        )
+        settings = StackSettings(
+            state_dir=state.root,
+            public_url=public_url,
+            site_url=site_url,
+            jwt_secret=jwt_secret,
+            anon_key=anon_key,
+            service_role_key=service_key,
+            admin_db_url=admin_url,
+            authenticator_db_url=_with_db(
+                admin_url, dbname, "authenticator", secrets["authenticator_password"]
+            ),
+            resend_api_key=secrets["resend_api_key"],
+            whatsapp_token=secrets["whatsapp_token"],
+            function_secrets=function_secrets,
+        )
+        asyncio.run(_serve(settings, state, admin_url, secrets, started))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if cluster is not None:
+            cluster.stop()
+
+
+async def _serve(
+    settings: StackSettings, state: StateDir, admin_url: str, secrets: dict, started: float
+) -> None:
+    from .gateway import create_app
+
+    port = int(urlsplit(settings.public_url).port or 0)
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task
+            raise StackError(f"the gateway did not start on port {port}")
+        await asyncio.sleep(0.05)
+    state.write_private(state.config_file, _config_toml(settings, admin_url, secrets))
+    print(f"ready in {time.monotonic() - started:.1f}s at {settings.public_url}", flush=True)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if not server.started and task.done():
+        sys.exit(1)
