@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Install everything the project needs, idempotently: system packages (PostgreSQL with contrib,
+# Chromium, Node.js for the reference web app), the .venv with the Python dependencies, the web
+# app's npm packages, and the edge functions' Deno dependencies. Fast when all is in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+say() { printf 'setup: %s\n' "$*"; }
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    say "need root (or sudo) to run: $*"; exit 1; fi
+}
+
+have_postgres() {
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 &&
+    ls /usr/share/postgresql/*/extension/pgcrypto.control >/dev/null 2>&1 &&
+    ls /usr/share/postgresql/*/extension/uuid-ossp.control >/dev/null 2>&1
+}
+system_chromium() {
+  for c in /usr/bin/chromium /usr/bin/chromium-browser; do
+    if [ -x "$c" ] && "$c" --version >/dev/null 2>&1; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+missing=()
+have_postgres || missing+=(postgresql postgresql-contrib)
+command -v npm >/dev/null || missing+=(nodejs npm)
+python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing system packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python environment (reinstalled only when pyproject.toml changes).
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  say "installing Python dependencies"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[stack,dev]"
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+# A browser: the system Chromium when there is one; else Playwright's own download; else Debian's.
+if ! system_chromium >/dev/null; then
+  if ! timeout 300 .venv/bin/playwright install chromium >/dev/null 2>&1; then
+    say "Playwright could not download a browser: installing the system Chromium"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null
+  fi
+fi
+
+# The reference web app's npm packages (supabase-js), from the committed lockfile.
+if [ -f reference/web/package-lock.json ]; then
+  lock=reference/web/node_modules/.installed-$(sha256sum reference/web/package-lock.json | cut -c1-16)
+  if [ ! -f "$lock" ]; then
+    say "installing the reference web app's npm packages"
+    (cd reference/web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$lock"
+  fi
+fi
+
+# Pre-fetch the edge functions' npm: dependencies into Deno's cache, so `up` starts fast.
+if [ -f reference/stack/deno.py ]; then
+  .venv/bin/python -m reference.stack.deno cache >/dev/null 2>&1 || say "warning: could not pre-cache the edge functions' dependencies"
+fi
+say "ready (root: $ROOT)"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The project's own tests: installs what is missing, then runs selftests/ (units, the plugin
+# under pytester, the stand-in and the suite against it). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+set +e
+.venv/bin/python -m pytest selftests -p no:randomly -q "$@"
+code=$?
+set -e
+if [ "$code" -eq 5 ]; then
+  echo "test.sh: pytest collected no tests" >&2
+  exit 1
+fi
+exit "$code"
