@@ -27,8 +27,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
+
 HOST_SCRIPT = Path(__file__).with_name("deno_host.ts")
 DEFAULT_BOOT_TIMEOUT = 30.0
+# Supabase's wall-clock limit for a request (free plan); the CLI allows 400 s.
+REQUEST_TIMEOUT = 150.0
 # Variables a worker may inherit from the gateway's environment: how to reach registries,
 # never credentials of the machine.
 _PASSED_THROUGH = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
@@ -156,7 +160,15 @@ class DenoSupervisor:
         self.deno_dir = (deno_dir or default_deno_dir()).resolve()
         self.boot_timeout = boot_timeout
         self.workers: dict[str, FunctionWorker] = {}
+        self.http = self._new_client()
         self._run_dir: Path | None = None
+
+    @staticmethod
+    def _new_client() -> httpx.AsyncClient:
+        # trust_env=False: a proxy from the environment must never sit between us and 127.0.0.1
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5.0), trust_env=False
+        )
 
     def worker(self, name: str) -> FunctionWorker | None:
         """The worker serving function `name`, or None when there is no such function."""
@@ -170,6 +182,8 @@ class DenoSupervisor:
         """
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self.deno_dir.mkdir(parents=True, exist_ok=True)
+        if self.http.is_closed:
+            self.http = self._new_client()
         self._run_dir = Path(tempfile.mkdtemp(prefix="edge-functions-"))
         executable = deno_executable()
         for name, entry in discover_functions(self.functions_dir).items():
@@ -240,6 +254,7 @@ class DenoSupervisor:
 
     async def stop(self) -> None:
         """Stop every worker (SIGTERM, then SIGKILL after 5 s) and remove the ready files."""
+        await self.http.aclose()
         await asyncio.gather(*(asyncio.to_thread(_terminate, w) for w in self.workers.values()))
         for worker in self.workers.values():
             worker.state = WorkerState.STOPPED
@@ -294,3 +309,31 @@ def _terminate(worker: FunctionWorker, grace: float = 5.0) -> None:
             process.wait()
     if worker._log is not None and not worker._log.closed:
         worker._log.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m reference.stack.deno cache [--functions DIR]`: pre-fetch the functions' deps."""
+    import argparse
+    import sys
+
+    from .settings import FUNCTIONS_DIR
+
+    parser = argparse.ArgumentParser(prog="python -m reference.stack.deno")
+    parser.add_argument("command", choices=["cache"])
+    parser.add_argument("--functions", type=Path, default=FUNCTIONS_DIR, help="functions dir")
+    args = parser.parse_args(argv)
+    if not args.functions.is_dir():
+        print(f"edge functions: no functions dir at {args.functions}", file=sys.stderr)
+        return 2
+    try:
+        cache_functions(args.functions)
+    except (DenoNotFound, RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"edge functions: {exc}", file=sys.stderr)
+        return 2
+    names = ", ".join(discover_functions(args.functions)) or "none"
+    print(f"cached the dependencies of: {names}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
