@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -44,8 +45,6 @@ class DenoNotFound(RuntimeError):
 
 def deno_executable() -> str:
     """The Deno to run: the virtualenv's (`pip install deno`) first, then `deno` on PATH."""
-    import sys
-
     beside_python = Path(sys.executable).with_name("deno")
     if beside_python.is_file():
         return str(beside_python)
@@ -230,6 +229,7 @@ class DenoSupervisor:
             stdout=worker._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # our own process group: stopped without touching others
+            preexec_fn=_die_with_parent,
         )
 
     async def _wait_ready(self, worker: FunctionWorker) -> None:
@@ -279,6 +279,17 @@ class FunctionWorkers(DenoSupervisor):
         )
 
 
+def _die_with_parent() -> None:
+    # Runs in the child before exec: if the gateway dies without stopping us (SIGKILL, a
+    # crash), the kernel sends the worker SIGTERM instead of leaving it orphaned. (Linux ties
+    # this to the thread that spawned the worker: start() runs on the event loop's thread.)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _read_port(ready_file: Path) -> int | None:
     # The host writes one line; a file caught half-written reads as "not yet".
     try:
@@ -314,7 +325,6 @@ def _terminate(worker: FunctionWorker, grace: float = 5.0) -> None:
 def main(argv: list[str] | None = None) -> int:
     """`python -m reference.stack.deno cache [--functions DIR]`: pre-fetch the functions' deps."""
     import argparse
-    import sys
 
     from .settings import FUNCTIONS_DIR
 
