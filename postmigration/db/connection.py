@@ -1,0 +1,32 @@
+"""Connecting to a target's database with a bounded wait and a one-line reason on failure."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import psycopg
+
+
+class DatabaseUnreachable(Exception):
+    """The target's database refused or did not answer; the message says which and why."""
+
+
+def describe(db_url: str) -> str:
+    """`host:port/dbname` of a DB URL, with no user or password."""
+    parts = urlsplit(db_url)
+    return f"{parts.hostname}:{parts.port or 5432}{parts.path or '/postgres'}"
+
+
+def connect(db_url: str, *, timeout_s: int = 10) -> psycopg.Connection:
+    """An autocommit connection to `db_url`, or DatabaseUnreachable naming host and cause."""
+    try:
+        conn = psycopg.connect(db_url, autocommit=True, connect_timeout=timeout_s)
+    except psycopg.OperationalError as exc:
+        lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+        cause = lines[-1] if lines else type(exc).__name__
+        cause = cause.split(": FATAL:", 1)[-1].strip()
+        raise DatabaseUnreachable(
+            f"cannot connect to the database at {describe(db_url)}: {cause}"
+        ) from None
+    conn.execute("set statement_timeout = '120s'")
+    return conn

@@ -1,0 +1,148 @@
+"""Data-parity, data half: row counts and content checksums computed in the database, sequences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+
+@dataclass(frozen=True)
+class TableFingerprint:
+    """A table's row count and order-independent content checksum (sum of per-row hashes)."""
+
+    table: str
+    rows: int
+    checksum: int
+
+
+def _ident(qualified: str) -> sql.Composable:
+    schema, _, table = qualified.partition(".")
+    return sql.Identifier(schema, table)
+
+
+def compared_tables(conn: psycopg.Connection, schemas: tuple[str, ...] = ("public",)) -> list[str]:
+    """The tables data-parity compares: every table of `schemas`, plus auth.users."""
+    rows = conn.execute(
+        """
+        select n.nspname || '.' || c.relname from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and n.nspname = any(%s) order by 1
+        """,
+        (list(schemas),),
+    ).fetchall()
+    return [r[0] for r in rows] + ["auth.users"]
+
+
+def fingerprint(conn: psycopg.Connection, table: str) -> TableFingerprint:
+    """Count and checksum of `table` in one scan; no row leaves the database."""
+    query = sql.SQL("select count(*), coalesce(sum(hashtext(t::text)), 0) from {} t").format(
+        _ident(table)
+    )
+    count, checksum = conn.execute(query).fetchone() or (0, 0)
+    return TableFingerprint(table, int(count), int(checksum))
+
+
+def fingerprints(conn: psycopg.Connection, tables: list[str]) -> dict[str, TableFingerprint | None]:
+    """Fingerprints of `tables`; None for a table that does not exist there."""
+    result: dict[str, TableFingerprint | None] = {}
+    for table in tables:
+        exists = conn.execute("select to_regclass(%s)", (table,)).fetchone()
+        result[table] = fingerprint(conn, table) if exists and exists[0] else None
+    return result
+
+
+def primary_key(conn: psycopg.Connection, table: str) -> list[str]:
+    """Columns of `table`'s primary key, in order (empty when it has none)."""
+    rows = conn.execute(
+        """
+        select a.attname from pg_index i
+        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+        where i.indrelid = %s::regclass and i.indisprimary
+        order by array_position(i.indkey, a.attnum)
+        """,
+        (table,),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+BUCKETS = 256
+
+
+def _bucket_sums(conn: psycopg.Connection, table: str, key: sql.Composable) -> dict[int, int]:
+    query = sql.SQL(
+        "select abs(hashtext(({key})::text)) % {n}, sum(hashtext(t::text)) from {table} t group by 1"
+    ).format(key=key, n=sql.Literal(BUCKETS), table=_ident(table))
+    return {int(b): int(s) for b, s in conn.execute(query).fetchall()}
+
+
+def _bucket_rows(
+    conn: psycopg.Connection, table: str, key: sql.Composable, bucket: int
+) -> dict[str, int]:
+    query = sql.SQL(
+        "select ({key})::text, hashtext(t::text) from {table} t "
+        "where abs(hashtext(({key})::text)) % {n} = {b}"
+    ).format(key=key, n=sql.Literal(BUCKETS), b=sql.Literal(bucket), table=_ident(table))
+    return {str(k): int(h) for k, h in conn.execute(query).fetchall()}
+
+
+def differing_keys(
+    new: psycopg.Connection, old: psycopg.Connection, table: str, *, sample: int = 5
+) -> list[str]:
+    """A sample of primary keys whose rows differ, found through hashed buckets (cheap)."""
+    columns = primary_key(old, table)
+    if not columns:
+        return []
+    key: sql.Composable = (
+        sql.Identifier(columns[0])
+        if len(columns) == 1
+        else sql.SQL("row({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
+    )
+    new_sums, old_sums = _bucket_sums(new, table, key), _bucket_sums(old, table, key)
+    found: list[str] = []
+    for bucket in sorted(set(new_sums) | set(old_sums)):
+        if new_sums.get(bucket) == old_sums.get(bucket):
+            continue
+        have, want = _bucket_rows(new, table, key, bucket), _bucket_rows(old, table, key, bucket)
+        for k in sorted(set(have) | set(want)):
+            if have.get(k) != want.get(k):
+                state = (
+                    "missing on new"
+                    if k not in have
+                    else "extra on new"
+                    if k not in want
+                    else "changed"
+                )
+                found.append(f"{k} ({state})")
+                if len(found) >= sample:
+                    return found
+    return found
+
+
+def sequences_behind(conn: psycopg.Connection) -> list[str]:
+    """Sequences owning a column whose next value would collide with rows already there."""
+    rows = conn.execute(
+        """
+        select s.seqrelid::regclass::text, format('%I.%I', n.nspname, c.relname), a.attname,
+               coalesce(pg_sequence_last_value(s.seqrelid), s.seqstart - s.seqincrement)
+        from pg_sequence s
+        join pg_depend d on d.objid = s.seqrelid and d.classid = 'pg_class'::regclass
+                        and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')
+        join pg_class c on c.oid = d.refobjid
+        join pg_namespace n on n.oid = c.relnamespace
+        join pg_attribute a on a.attrelid = c.oid and a.attnum = d.refobjsubid
+        where n.nspname not in ('pg_catalog', 'information_schema')
+        """
+    ).fetchall()
+    problems: list[str] = []
+    for sequence, table, column, last_value in rows:
+        query = sql.SQL("select max({}) from {}").format(sql.Identifier(column), sql.SQL(table))
+        found = conn.execute(query).fetchone()
+        highest = found[0] if found else None
+        if highest is not None and int(highest) > int(last_value):
+            problems.append(
+                f"sequence {sequence} is behind: it would hand out {int(last_value) + 1} "
+                f"but {table}.{column} already reaches {highest}"
+            )
+    return problems

@@ -1,0 +1,117 @@
+"""Pre-flight "Confirm RLS policies": RLS switched on, the policies themselves, and role grants."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+
+APP_ROLES = ("anon", "authenticated", "service_role")
+
+
+@dataclass(frozen=True, order=True)
+class Policy:
+    """One row policy as pg_policies shows it."""
+
+    schema: str
+    table: str
+    name: str
+    command: str
+    roles: tuple[str, ...]
+    using: str | None
+    with_check: str | None
+    permissive: str = "PERMISSIVE"
+
+    @property
+    def where(self) -> str:
+        """`schema.table` policy "name", for messages."""
+        return f'policy "{self.name}" on {self.schema}.{self.table}'
+
+
+def tables_without_rls(
+    conn: psycopg.Connection, schemas: tuple[str, ...] = ("public",)
+) -> list[str]:
+    """Tables of the exposed schemas whose row level security is switched off."""
+    rows = conn.execute(
+        """
+        select n.nspname || '.' || c.relname
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and n.nspname = any(%s) and not c.relrowsecurity
+        order by 1
+        """,
+        (list(schemas),),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def policies(
+    conn: psycopg.Connection, schemas: tuple[str, ...] = ("public", "storage")
+) -> list[Policy]:
+    """Every policy of `schemas`, sorted, with roles sorted so two servers compare equal."""
+    rows = conn.execute(
+        """
+        select schemaname, tablename, policyname, cmd, roles, qual, with_check, permissive
+        from pg_policies where schemaname = any(%s)
+        """,
+        (list(schemas),),
+    ).fetchall()
+    return sorted(
+        Policy(s, t, n, c, tuple(sorted(r or [])), q, w, p) for s, t, n, c, r, q, w, p in rows
+    )
+
+
+def policy_differences(actual: list[Policy], expected: list[Policy], *, where: str) -> list[str]:
+    """What differs between the target's policies and the expected ones (old's or a snapshot)."""
+    have = {(p.schema, p.table, p.name): p for p in actual}
+    want = {(p.schema, p.table, p.name): p for p in expected}
+    problems = [
+        f"{want[k].where} is missing (present in {where})"
+        for k in sorted(want.keys() - have.keys())
+    ]
+    problems += [f"{have[k].where} is not in {where}" for k in sorted(have.keys() - want.keys())]
+    for key in sorted(have.keys() & want.keys()):
+        a, b = have[key], want[key]
+        for label in ("command", "roles", "using", "with_check", "permissive"):
+            if getattr(a, label) != getattr(b, label):
+                problems.append(
+                    f"{a.where} differs in {label}: {getattr(a, label)!r} (expected {getattr(b, label)!r})"
+                )
+    return problems
+
+
+def save_snapshot(items: list[Policy], path: Path) -> None:
+    """Write policies as a committed snapshot, for targets with no old server to compare to."""
+    path.write_text(json.dumps([asdict(p) for p in items], indent=1) + "\n")
+
+
+def load_snapshot(path: Path) -> list[Policy]:
+    """Read a snapshot written by save_snapshot."""
+    data = json.loads(path.read_text())
+    return sorted(Policy(**{**d, "roles": tuple(d["roles"])}) for d in data)
+
+
+def grant_problems(
+    conn: psycopg.Connection, tables: tuple[str, ...], schema: str = "public"
+) -> list[str]:
+    """The app roles' privileges on the app's tables, as Supabase grants them (RLS does the rest).
+
+    anon and authenticated need SELECT, INSERT, UPDATE, DELETE on every exposed table (policies
+    then decide); service_role needs them all too. A lost grant shows as `permission denied`.
+    """
+    problems: list[str] = []
+    for table in tables:
+        qualified = f"{schema}.{table}"
+        found = conn.execute("select to_regclass(%s)", (qualified,)).fetchone()
+        if not found or found[0] is None:
+            problems.append(f"table {qualified} does not exist")
+            continue
+        for role in APP_ROLES:
+            for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+                ok = conn.execute(
+                    "select has_table_privilege(%s, %s, %s)", (role, qualified, privilege)
+                ).fetchone()
+                if not (ok and ok[0]):
+                    problems.append(f"role {role} lacks {privilege} on {qualified}")
+    return problems

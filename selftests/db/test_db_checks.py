@@ -1,0 +1,143 @@
+"""The suite's direct database checks, against a real stand-in: quiet when healthy, loud when broken.
+
+Each breaking change runs inside a transaction that is rolled back, so the shared stack stays clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from postmigration import db
+from reference.stack.runner import StackProcess
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "reference" / "supabase" / "migrations"
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def conn(stack: StackProcess) -> Iterator[psycopg.Connection]:
+    with db.connect(str(stack.target["db_url"])) as connection:
+        yield connection
+
+
+@contextmanager
+def broken(conn: psycopg.Connection, *statements: str) -> Iterator[None]:
+    """Apply `statements`, run the block, then roll everything back."""
+    try:
+        with conn.transaction():
+            for statement in statements:
+                conn.execute(statement)
+            yield
+            raise _Undo
+    except _Undo:
+        pass
+
+
+def test_healthy_target_has_no_findings(conn: psycopg.Connection) -> None:
+    files = db.migration_files(MIGRATIONS)
+    assert db.migration_problems(files, db.recorded_migrations(conn)) == []
+    assert db.tables_without_rls(conn) == []
+    assert db.missing_extensions(conn, ("pgcrypto", "uuid-ossp")) == []
+    assert db.function_problems(conn) == []
+    assert db.sequences_behind(conn) == []
+    assert db.grant_problems(conn, ("courses", "weight_measurements")) == []
+
+
+def test_missing_and_unknown_migrations_are_named(conn: psycopg.Connection) -> None:
+    files = db.migration_files(MIGRATIONS)
+    with broken(
+        conn,
+        f"delete from supabase_migrations.schema_migrations where version = '{files[2].version}'",
+        "insert into supabase_migrations.schema_migrations (version, name) values ('29990101000000', 'stray')",
+    ):
+        problems = db.migration_problems(files, db.recorded_migrations(conn))
+    assert f"migration {files[2]} is not applied (not in schema_migrations)" in problems
+    assert any("out of order" in p and str(files[2]) in p for p in problems)
+    assert (
+        "schema_migrations has 29990101000000_stray, which is not in the migrations dir" in problems
+    )
+
+
+def test_missing_migrations_dir_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(db.MigrationsDirMissing, match="does not exist"):
+        db.migration_files(tmp_path / "nowhere")
+
+
+def test_rls_switched_off_is_named(conn: psycopg.Connection) -> None:
+    with broken(conn, "alter table public.goals disable row level security"):
+        assert db.tables_without_rls(conn) == ["public.goals"]
+
+
+def test_policy_drift_is_named(conn: psycopg.Connection) -> None:
+    before = db.policies(conn)
+    victim = next(p for p in before if p.schema == "public")
+    with broken(conn, f'drop policy "{victim.name}" on public.{victim.table}'):
+        problems = db.policy_differences(db.policies(conn), before, where="old")
+    assert problems == [f"{victim.where} is missing (present in old)"]
+
+
+def test_policy_snapshot_round_trips(conn: psycopg.Connection, tmp_path: Path) -> None:
+    items = db.policies(conn)
+    db.save_snapshot(items, tmp_path / "policies.json")
+    assert db.load_snapshot(tmp_path / "policies.json") == items
+
+
+def test_lost_grant_is_named(conn: psycopg.Connection) -> None:
+    with broken(conn, "revoke insert on public.weight_measurements from authenticated"):
+        problems = db.grant_problems(conn, ("weight_measurements",))
+    assert problems == ["role authenticated lacks INSERT on public.weight_measurements"]
+
+
+def test_missing_extension_breaks_its_functions(conn: psycopg.Connection) -> None:
+    with broken(conn, 'drop extension "uuid-ossp" cascade'):
+        assert db.missing_extensions(conn, ("pgcrypto", "uuid-ossp")) == [
+            "extension uuid-ossp is not installed"
+        ]
+        problems = db.function_problems(conn, roles=("authenticated",))
+    assert any(p.startswith("uuid_generate_v4() does not run as authenticated") for p in problems)
+
+
+def test_sequence_left_behind_is_named(conn: psycopg.Connection) -> None:
+    with broken(
+        conn, "select setval(pg_get_serial_sequence('public.weight_measurements', 'id'), 1)"
+    ):
+        problems = db.sequences_behind(conn)
+    assert len(problems) == 1 and "public.weight_measurements.id already reaches" in problems[0]
+
+
+def test_schema_and_data_differences_are_named(
+    conn: psycopg.Connection, stack: StackProcess
+) -> None:
+    tables = db.compared_tables(conn)
+    old_facts, old_prints = db.schema_facts(conn), db.fingerprints(conn, tables)
+    damage = (
+        "alter table auth.users disable trigger on_auth_user_created",
+        "alter table public.courses add column stray int",
+        "delete from public.weight_measurements where id = (select min(id) from public.weight_measurements)",
+    )
+    with db.connect(str(stack.target["db_url"])) as other, broken(conn, *damage):
+        problems = db.schema_differences(db.schema_facts(conn), old_facts)
+        new_prints = db.fingerprints(conn, tables)
+        keys = db.differing_keys(conn, other, "public.weight_measurements")
+    assert "trigger on_auth_user_created on auth.users is disabled on new" in problems
+    assert "column public.courses.stray exists on new but not on old" in problems
+    changed = [t for t in tables if new_prints[t] != old_prints[t]]
+    assert changed == ["public.courses", "public.weight_measurements"]
+    assert len(keys) == 1 and keys[0].endswith("(missing on new)")
+
+
+def test_wrong_password_is_one_line(stack: StackProcess) -> None:
+    url = str(stack.target["db_url"]).replace("postgres:", "postgres:wrong", 1)
+    with pytest.raises(db.DatabaseUnreachable) as caught:
+        db.connect(url, timeout_s=5)
+    message = str(caught.value)
+    assert "password authentication failed" in message and "\n" not in message
+    assert "wrong" not in message
