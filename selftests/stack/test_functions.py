@@ -7,10 +7,14 @@ tested through the real stand-in stack (`stack` fixture) with supabase-py.
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +24,8 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from supabase import Client, create_client
+from supabase_functions.errors import FunctionsHttpError
 
 from reference.stack.deno import DenoSupervisor, WorkerState
 from reference.stack.gateway import functions as functions_gateway
@@ -331,3 +337,196 @@ def test_goal_notifications_dry_run_sends_nothing(tmp_path: Path) -> None:
         assert "x-client-info" in preflight.headers["access-control-allow-headers"]
     assert not (tmp_path / "sinks" / "resend.jsonl").exists()
     assert not (tmp_path / "sinks" / "whatsapp.jsonl").exists()
+
+
+# ------------------------------------------------- the reference functions on the real stack
+
+
+def _client_for(stack: Any, account: str | None = None) -> Client:
+    """A supabase-py client on the stand-in, signed in as `account` when given."""
+    client = create_client(stack.url, str(stack.target["anon_key"]))
+    if account is not None:
+        creds = stack.accounts[account]
+        client.auth.sign_in_with_password({"email": creds["email"], "password": creds["password"]})
+    return client
+
+
+def _invoke_json(client: Client, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = client.functions.invoke(name, {"body": body})
+    return json.loads(answer)
+
+
+@pytest.fixture
+def pending_invite(stack: Any) -> Iterator[dict[str, Any]]:
+    """A goal of the `user` account with one pending invite to `invitee` (email and phone)."""
+    owner = _client_for(stack, "user")
+    invitee = stack.accounts["invitee"]
+    goal = (
+        owner.table("goals")
+        .insert({"title": f"Run 5k together {uuid.uuid4().hex[:8]}"})
+        .execute()
+        .data[0]
+    )
+    invite = (
+        owner.table("goal_invites")
+        .insert(
+            {
+                "goal_id": goal["id"],
+                "invitee_email": invitee["email"],
+                "invitee_phone": invitee["phone"],
+            }
+        )
+        .execute()
+        .data[0]
+    )
+    yield {"owner": owner, "goal": goal, "invite": invite}
+    owner.table("goals").delete().eq("id", goal["id"]).execute()
+
+
+def _inbox(stack: Any) -> dict[str, str]:
+    return dict(stack.target["inbox"])
+
+
+def test_goal_invite_reaches_email_whatsapp_and_app(
+    stack: Any, pending_invite: dict[str, Any]
+) -> None:
+    """The owner's invoke sends a Resend email with a SITE_URL link, a WhatsApp message with the
+    same link and an in-app card for the invitee, then marks the invite sent."""
+    goal, invite = pending_invite["goal"], pending_invite["invite"]
+    answer = _invoke_json(pending_invite["owner"], "goal-notifications", {"goal_id": goal["id"]})
+    assert [s["invite_id"] for s in answer["sent"]] == [invite["id"]]
+    sent = answer["sent"][0]
+    site_url = str(stack.target["site_url"]).rstrip("/")
+    link = f"{site_url}/invites/{invite['token']}"
+    inbox = _inbox(stack)
+
+    email = httpx.get(
+        f"{inbox['resend_api_url']}/emails/{sent['email_id']}",
+        headers={"Authorization": f"Bearer {inbox['resend_api_key']}"},
+    )
+    assert email.status_code == 200, email.text
+    assert email.json()["to"] == [stack.accounts["invitee"]["email"]]
+    hrefs = re.findall(r'href="([^"]+)"', email.json()["html"])
+    assert hrefs == [link], f"the email's link {hrefs} does not start with SITE_URL {site_url}"
+
+    messages = httpx.get(
+        f"{inbox['whatsapp_api_url']}/{inbox['whatsapp_phone_number_id']}/messages",
+        headers={"Authorization": f"Bearer {inbox['whatsapp_token']}"},
+    ).json()["data"]
+    message = next(m for m in messages if m["id"] == sent["whatsapp_message_id"])
+    assert message["wa_id"] == re.sub(r"\D", "", stack.accounts["invitee"]["phone"])
+    assert link in message["text"]["body"]
+
+    invitee = _client_for(stack, "invitee")
+    cards = invitee.table("notifications").select("*").eq("id", sent["notification_id"]).execute()
+    assert len(cards.data) == 1, "the invitee does not see the in-app card"
+    assert cards.data[0]["kind"] == "goal_invite"
+    assert cards.data[0]["data"] == {
+        "goal_id": goal["id"],
+        "invite_id": invite["id"],
+        "token": invite["token"],
+    }
+    invitee.table("notifications").delete().eq("id", sent["notification_id"]).execute()
+
+    after = pending_invite["owner"].table("goal_invites").select("*").eq("id", invite["id"])
+    row = after.execute().data[0]
+    assert row["status"] == "sent"
+    assert row["sent_at"] is not None
+    again = _invoke_json(pending_invite["owner"], "goal-notifications", {"goal_id": goal["id"]})
+    assert again["sent"] == [], "an invite already sent was sent again"
+
+
+def test_goal_notifications_refuses_someone_elses_goal(
+    stack: Any, pending_invite: dict[str, Any]
+) -> None:
+    """Only the goal's owner (or the service role) may send its invites: others get 403."""
+    invitee = _client_for(stack, "invitee")
+    with pytest.raises(FunctionsHttpError) as refused:
+        invitee.functions.invoke(
+            "goal-notifications", {"body": {"goal_id": pending_invite["goal"]["id"]}}
+        )
+    assert "owner" in str(refused.value)
+    anon = httpx.post(
+        f"{stack.url}/functions/v1/goal-notifications",
+        json={"goal_id": pending_invite["goal"]["id"]},
+        headers={"Authorization": f"Bearer {stack.target['anon_key']}"},
+    )
+    assert anon.status_code == 401
+
+
+def test_goal_notifications_dry_run_on_the_stack_sends_nothing(stack: Any) -> None:
+    """The playbook's smoke test (a dummy body) answers 200 and the Resend sink stays as it was."""
+    inbox = _inbox(stack)
+    headers = {"Authorization": f"Bearer {inbox['resend_api_key']}"}
+    before = httpx.get(f"{inbox['resend_api_url']}/emails", headers=headers).json()["data"]
+    answer = _invoke_json(_client_for(stack), "goal-notifications", {})
+    assert answer == {"ok": True, "dry_run": True, "sent": []}
+    after = httpx.get(f"{inbox['resend_api_url']}/emails", headers=headers).json()["data"]
+    assert after[:1] == before[:1]
+
+
+def test_functions_router_on_the_stack(stack: Any) -> None:
+    """Through the real gateway: unknown function 404, no JWT 401."""
+    unknown = httpx.post(
+        f"{stack.url}/functions/v1/no-such-function",
+        headers={"Authorization": f"Bearer {stack.target['anon_key']}"},
+    )
+    assert unknown.status_code == 404
+    assert unknown.text == "Function not found"
+    with pytest.raises(FunctionsHttpError):
+        _client_for(stack).functions.invoke("no-such-function", {"body": {}})
+    missing = httpx.post(f"{stack.url}/functions/v1/goal-notifications", json={})
+    assert missing.status_code == 401
+
+
+@pytest.fixture
+def weigher(stack: Any) -> Iterator[Client]:
+    """A fresh confirmed account with no measurements yet, signed in; deleted afterwards."""
+    service = create_client(stack.url, str(stack.target["service_role_key"]))
+    email = f"weigher-{uuid.uuid4().hex[:10]}@lms.test"
+    password = uuid.uuid4().hex
+    user = service.auth.admin.create_user(
+        {"email": email, "password": password, "email_confirm": True}
+    ).user
+    client = create_client(stack.url, str(stack.target["anon_key"]))
+    client.auth.sign_in_with_password({"email": email, "password": password})
+    yield client
+    service.auth.admin.delete_user(user.id)
+
+
+def test_weight_report_summarises_the_callers_measurements(stack: Any, weigher: Client) -> None:
+    """count, first, latest, change, min, max and the 7-day average, from the caller's rows."""
+    empty = _invoke_json(weigher, "weight-report", {})
+    assert empty == {
+        "count": 0, "first": None, "latest": None, "change_kg": None,
+        "min_kg": None, "max_kg": None, "avg_7d_kg": None, "unit": "kg",
+    }  # fmt: skip
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [(80.0, 20), (79.5, 10), (78.25, 6), (78.75, 1)]  # (kg, days ago)
+    weigher.table("weight_measurements").insert(
+        [
+            {"weight_kg": kg, "measured_at": (now - timedelta(days=days)).isoformat()}
+            for kg, days in rows
+        ]
+    ).execute()
+    report = _invoke_json(weigher, "weight-report", {})
+    assert report["count"] == 4
+    assert report["first"]["value_kg"] == 80.0
+    assert _when(report["first"]["measured_at"]) == now - timedelta(days=20)
+    assert report["latest"]["value_kg"] == 78.75
+    assert _when(report["latest"]["measured_at"]) == now - timedelta(days=1)
+    assert report["change_kg"] == -1.25
+    assert report["min_kg"] == 78.25
+    assert report["max_kg"] == 80.0
+    assert report["avg_7d_kg"] == 78.5  # the two rows within 7 days of the latest
+    assert report["unit"] == "kg"
+
+
+def test_weight_report_needs_a_signed_in_user(stack: Any) -> None:
+    """With only the anon key there is no user to report on: 401."""
+    with pytest.raises(FunctionsHttpError):
+        _client_for(stack).functions.invoke("weight-report", {"body": {}})
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -34,13 +34,13 @@ type Goal = { id: string; owner_id: string; title: string };
 type Invite = {
   id: string;
   goal_id: string;
-  invitee_email: string;
+  invitee_email: string | null;
   invitee_phone: string | null;
   token: string;
 };
 type Sent = {
   invite_id: string;
-  email_id: string;
+  email_id: string | null;
   whatsapp_message_id: string | null;
   notification_id: string | null;
 };
@@ -165,7 +165,7 @@ async function pendingInvites(
     .eq("goal_id", goalId)
     .eq("status", "pending");
   if (inviteId) query = query.eq("id", inviteId);
-  const { data, error } = await query;
+  const { data, error } = await query.order("created_at", { ascending: true });
   if (error) throw new DatabaseError(`reading goal_invites: ${error.message}`);
   return (data ?? []) as Invite[];
 }
@@ -178,7 +178,7 @@ async function inviterName(admin: SupabaseClient, ownerId: string): Promise<stri
   return data?.full_name || data?.email || "Someone";
 }
 
-/** Email, WhatsApp, in-app card for one invite; then the invite is marked sent. */
+/** Email, WhatsApp, in-app card (each when the invite allows it); then the invite is sent. */
 async function notifyInvitee(
   admin: SupabaseClient,
   goal: Goal,
@@ -188,7 +188,9 @@ async function notifyInvitee(
   const link = `${secret("SITE_URL").replace(/\/+$/, "")}/invites/${
     encodeURIComponent(invite.token)
   }`;
-  const emailId = await sendEmail(invite.invitee_email, goal.title, inviter, link);
+  const emailId = invite.invitee_email
+    ? await sendEmail(invite.invitee_email, goal.title, inviter, link)
+    : null;
   const whatsappId = invite.invitee_phone
     ? await sendWhatsApp(invite.invitee_phone, goal.title, inviter, link)
     : null;
@@ -252,10 +254,15 @@ async function addInAppCard(
   invite: Invite,
   inviter: string,
 ): Promise<string | null> {
+  // The invitee's account: by email (GoTrue keeps emails lower-case), else by phone.
+  const [column, value] = invite.invitee_email
+    ? ["email", invite.invitee_email.trim().toLowerCase()]
+    : ["phone", invite.invitee_phone ?? ""];
   const { data: profile, error } = await admin
     .from("profiles")
     .select("id")
-    .eq("email", invite.invitee_email.trim().toLowerCase())
+    .eq(column, value)
+    .limit(1)
     .maybeSingle();
   if (error) throw new DatabaseError(`reading profiles: ${error.message}`);
   if (!profile) return null;
