@@ -21,7 +21,8 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 async def _not_found(request: Request) -> Response:
     """Storage's answer for a route it does not have."""
-    return errors.not_found_route(request.method, request.url.path).response()
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    return errors.not_found_route(request.method, path or "/").response()
 
 
 def routes(settings: StackSettings) -> list[BaseRoute]:

@@ -74,7 +74,7 @@ def parse_mime_types(value: Any) -> list[str] | None:
         raise errors.invalid_request("body/allowed_mime_types must be array")
     kept = [v for v in value if v]
     for mime in kept:
-        if len(mime) > 1000 or not _MIME.match(mime):
+        if len(mime) > 1000 or not _MIME.search(mime):
             raise errors.invalid_mime_type(mime)
     return kept
 
