@@ -1,0 +1,145 @@
+"""The app profile: what the migrated app consists of. Its defaults describe the reference app.
+
+A real project overrides any of it under ``[app]`` in ``postmigration.toml``; tests read tables,
+routes, selectors, buckets and functions from here and never hard-code them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from postmigration.errors import MalformedConfigError
+
+__all__ = ["AppProfile", "load_app_profile"]
+
+DEFAULT_TABLES = (
+    "profiles",
+    "courses",
+    "course_modules",
+    "lessons",
+    "goals",
+    "goal_invites",
+    "notifications",
+    "hero_videos",
+    "playlist_items",
+    "daily_missions",
+    "mission_answers",
+    "weight_measurements",
+    "admin_logs",
+)
+# name -> public: a public bucket serves /object/public/ URLs without a token.
+DEFAULT_BUCKETS = {"avatars": True, "course-thumbnails": True, "chat-images": False, "media": True}
+DEFAULT_FUNCTIONS = ("goal-notifications",)
+DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
+DEFAULT_ROUTES = {
+    "home": "/",
+    "login": "/#/login",
+    "dashboard": "/#/dashboard",
+    "profile": "/#/profile",
+    "admin_courses": "/#/admin/courses",
+    "goals": "/#/goals",
+    "missions": "/#/missions",
+    "weight": "/#/weight",
+}
+# Playwright selectors; labels and roles first, the way a user finds them.
+DEFAULT_SELECTORS = {
+    "login_email": "label=Email",
+    "login_password": "label=Password",
+    "login_submit": "role=button[name='Sign in']",
+    "signed_in_marker": "[data-testid=signed-in]",
+}
+DEFAULT_MIGRATIONS_DIR = "reference/supabase/migrations"
+DEFAULT_FUNCTIONS_DIR = "reference/supabase/functions"
+
+_KNOWN_KEYS = {
+    "tables",
+    "buckets",
+    "functions",
+    "required_extensions",
+    "routes",
+    "selectors",
+    "migrations_dir",
+    "functions_dir",
+}
+
+
+@dataclass(frozen=True)
+class AppProfile:
+    """Tables, buckets (with their public flag), functions, routes and selectors of the app."""
+
+    tables: tuple[str, ...] = DEFAULT_TABLES
+    buckets: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType(DEFAULT_BUCKETS))
+    functions: tuple[str, ...] = DEFAULT_FUNCTIONS
+    required_extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    routes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(DEFAULT_ROUTES))
+    selectors: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_SELECTORS)
+    )
+    migrations_dir: Path = Path(DEFAULT_MIGRATIONS_DIR)
+    functions_dir: Path = Path(DEFAULT_FUNCTIONS_DIR)
+
+    @property
+    def public_buckets(self) -> tuple[str, ...]:
+        """Names of the buckets whose objects must load from a public URL."""
+        return tuple(name for name, public in self.buckets.items() if public)
+
+
+def _str_list(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MalformedConfigError(f"{where}: [app] {key} must be a list of strings")
+    return tuple(value)
+
+
+def _str_table(value: Any, key: str, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise MalformedConfigError(f'{where}: [app.{key}] must map names to strings ("...")')
+    return dict(value)
+
+
+def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: Path) -> AppProfile:
+    """Build the app profile from an ``[app]`` table over the reference app's defaults.
+
+    Paths given in the file are relative to the file's directory (``base_dir``); the
+    defaults are relative to the project root (``root``).
+    """
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise MalformedConfigError(
+            f"{where}: [app] has an unknown setting {unknown[0]!r} "
+            f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
+        )
+    buckets = DEFAULT_BUCKETS
+    if "buckets" in data:
+        raw = data["buckets"]
+        if not isinstance(raw, dict) or not all(isinstance(v, bool) for v in raw.values()):
+            raise MalformedConfigError(
+                f"{where}: [app.buckets] must map each bucket to its public flag "
+                '(e.g. avatars = true, "chat-images" = false)'
+            )
+        buckets = dict(raw)
+
+    def directory(key: str, default: str) -> Path:
+        if key not in data:
+            return (root / default).resolve()
+        if not isinstance(data[key], str):
+            raise MalformedConfigError(f"{where}: [app] {key} must be a path string")
+        return (base_dir / data[key]).resolve()
+
+    routes = {**DEFAULT_ROUTES, **_str_table(data.get("routes", {}), "routes", where)}
+    selectors = {**DEFAULT_SELECTORS, **_str_table(data.get("selectors", {}), "selectors", where)}
+    return AppProfile(
+        tables=_str_list(data.get("tables", list(DEFAULT_TABLES)), "tables", where),
+        buckets=MappingProxyType(buckets),
+        functions=_str_list(data.get("functions", list(DEFAULT_FUNCTIONS)), "functions", where),
+        required_extensions=_str_list(
+            data.get("required_extensions", list(DEFAULT_EXTENSIONS)), "required_extensions", where
+        ),
+        routes=MappingProxyType(routes),
+        selectors=MappingProxyType(selectors),
+        migrations_dir=directory("migrations_dir", DEFAULT_MIGRATIONS_DIR),
+        functions_dir=directory("functions_dir", DEFAULT_FUNCTIONS_DIR),
+    )

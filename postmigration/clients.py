@@ -1,0 +1,85 @@
+"""supabase-py clients per role, shared for the session: anon, service, signed-in accounts.
+
+Sign in once per account per session and reuse it; only the ``login`` item goes through
+the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from supabase import Client, ClientOptions, create_client
+
+from postmigration.config import Accounts, Target
+
+__all__ = ["anon_client", "http", "service_client", "sign_in", "signed_in", "supabase_client"]
+
+_TIMEOUT_S = 20
+
+
+def supabase_client(target: Target, key: str) -> Client:
+    """A supabase-py client on ``target`` with ``key``; no background token refresh."""
+    options = ClientOptions(
+        auto_refresh_token=False,
+        persist_session=False,
+        postgrest_client_timeout=_TIMEOUT_S,
+        storage_client_timeout=_TIMEOUT_S,
+        function_client_timeout=_TIMEOUT_S,
+    )
+    return create_client(target.supabase_url, key, options)
+
+
+def sign_in(target: Target, email: str, password: str) -> Client:
+    """A client signed in with email and password; fails with the server's own words."""
+    client = supabase_client(target, target.anon_key)
+    try:
+        client.auth.sign_in_with_password({"email": email, "password": password})
+    except Exception as exc:  # supabase-py raises AuthApiError and friends
+        pytest.fail(f"sign-in as {email} failed on {target.name}: {exc}", pytrace=False)
+    return client
+
+
+@pytest.fixture(scope="session")
+def anon_client(target: Target) -> Client:
+    """A client with the anon key: what a visitor who is not signed in can do."""
+    return supabase_client(target, target.anon_key)
+
+
+@pytest.fixture(scope="session")
+def service_client(target: Target) -> Client:
+    """A client with the service role key: bypasses RLS, for setup, checks and cleanup."""
+    return supabase_client(target, target.service_role_key)
+
+
+@pytest.fixture(scope="session")
+def signed_in(target: Target, accounts: Accounts) -> Callable[[str], Client]:
+    """``signed_in("admin")`` -> a client signed in as that account, once per session.
+
+    A role missing from ``[accounts]`` skips the test as not configured; a failed sign-in
+    fails it, and is not retried by later tests.
+    """
+    clients: dict[str, Client] = {}
+    failures: dict[str, str] = {}
+
+    def get(role: str) -> Client:
+        if role in failures:
+            pytest.fail(failures[role], pytrace=False)
+        if role not in clients:
+            account = accounts[role]
+            try:
+                clients[role] = sign_in(target, account.email, account.password)
+            except pytest.fail.Exception as exc:
+                failures[role] = str(exc)
+                raise
+        return clients[role]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    """A plain HTTP client (timeouts set, redirects followed) for public URLs and the site."""
+    with httpx.Client(timeout=_TIMEOUT_S, follow_redirects=True) as client:
+        yield client

@@ -1,0 +1,429 @@
+"""Targets, accounts and the app profile, from ``postmigration.toml`` and the environment.
+
+Precedence for a target's settings: environment (``<TARGET>_<NAME>``, e.g.
+``NEW_SUPABASE_SERVICE_ROLE_KEY``) over ``.env`` over the file. The file may refer to the
+environment with ``${VAR}``. Every setting remembers where it came from, for the report header.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from dotenv import dotenv_values
+
+from postmigration.app_profile import AppProfile, load_app_profile
+from postmigration.errors import (
+    ConfigError,
+    InvalidUrlError,
+    MalformedConfigError,
+    MissingSettingError,
+    UnknownTargetError,
+)
+from postmigration.redact import Redactor
+
+__all__ = [
+    "DEFAULT_CONFIG_NAME",
+    "Account",
+    "Accounts",
+    "Environment",
+    "Inbox",
+    "Target",
+    "load_target",
+    "read_config_file",
+]
+
+DEFAULT_CONFIG_NAME = "postmigration.toml"
+
+# setting -> the name after "<TARGET>_" in the environment; Supabase's own names where it has one.
+TARGET_ENV_NAMES = {
+    "supabase_url": "SUPABASE_URL",
+    "anon_key": "SUPABASE_ANON_KEY",
+    "service_role_key": "SUPABASE_SERVICE_ROLE_KEY",
+    "db_url": "SUPABASE_DB_URL",
+    "site_url": "SITE_URL",
+    "read_only": "READ_ONLY",
+    "local": "LOCAL",
+    "old_origins": "OLD_ORIGINS",
+}
+REQUIRED_SETTINGS = ("supabase_url", "anon_key", "service_role_key")
+SECRET_SETTINGS = ("anon_key", "service_role_key", "db_url")
+INBOX_SETTINGS = (
+    "email",
+    "resend_api_url",
+    "resend_api_key",
+    "whatsapp",
+    "whatsapp_api_url",
+    "whatsapp_token",
+    "whatsapp_phone_number_id",
+)
+INBOX_SECRETS = ("resend_api_key", "whatsapp_token")
+ACCOUNT_SETTINGS = ("email", "password", "phone")
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Environment:
+    """Environment variables, with a ``.env`` file beneath them (real variables win)."""
+
+    def __init__(self, environ: Mapping[str, str], dotenv_path: Path | None = None) -> None:
+        self._environ = dict(environ)
+        self._dotenv: dict[str, str] = {}
+        if dotenv_path is not None and dotenv_path.is_file():
+            values = dotenv_values(dotenv_path)
+            self._dotenv = {k: v for k, v in values.items() if v is not None}
+
+    def get(self, name: str) -> tuple[str, str] | None:
+        """Return ``(value, source)`` for ``name``, or None when it is set nowhere."""
+        if name in self._environ:
+            return self._environ[name], f"environment ({name})"
+        if name in self._dotenv:
+            return self._dotenv[name], f".env ({name})"
+        return None
+
+
+def env_prefix(target_name: str) -> str:
+    """``staging-eu`` -> ``STAGING_EU_``: the prefix of a target's environment overrides."""
+    return re.sub(r"[^A-Za-z0-9]", "_", target_name).upper() + "_"
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """Where the invitee's messages can be read back: Resend and WhatsApp Cloud API settings."""
+
+    email: str | None = None
+    resend_api_url: str | None = None
+    resend_api_key: str | None = field(default=None, repr=False)
+    whatsapp: str | None = None
+    whatsapp_api_url: str | None = None
+    whatsapp_token: str | None = field(default=None, repr=False)
+    whatsapp_phone_number_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One Supabase project the suite checks: its URLs, keys and how it may be treated.
+
+    Secrets are left out of ``repr`` so assertion rewriting never prints them.
+    """
+
+    name: str
+    supabase_url: str
+    anon_key: str = field(repr=False)
+    service_role_key: str = field(repr=False)
+    db_url: str | None = field(default=None, repr=False)
+    site_url: str | None = None
+    read_only: bool = False
+    local: bool = False
+    old_origins: tuple[str, ...] = ()
+    inbox: Inbox = Inbox()
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def env_name(self, setting: str) -> str:
+        """The environment variable that overrides ``setting`` for this target."""
+        return env_prefix(self.name) + TARGET_ENV_NAMES.get(setting, setting.upper())
+
+    def require(self, setting: str) -> str:
+        """Return an optional setting (``db_url``, ``site_url``) or skip the test as not configured.
+
+        A skipped test leaves its checklist item not verified, so the gate stays honest.
+        """
+        value = getattr(self, setting, None)
+        if value is None:
+            value = getattr(self.inbox, setting, None)
+        if not value:
+            pytest.skip(
+                f"not configured: target {self.name!r} has no {setting} "
+                f"(set {self.env_name(setting)} or {setting} in [targets.{self.name}])"
+            )
+        return str(value)
+
+    def require_writable(self) -> None:
+        """Skip a check that writes data when the target is declared read-only."""
+        if self.read_only:
+            pytest.skip(f"target {self.name!r} is read-only and this check writes data")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret of this target: keys, the DB URL and its password, inbox tokens."""
+        values = [self.anon_key, self.service_role_key, self.db_url]
+        if self.db_url:
+            password = urllib.parse.urlsplit(self.db_url).password
+            values.append(urllib.parse.unquote(password) if password else None)
+        values += [getattr(self.inbox, name) for name in INBOX_SECRETS]
+        return tuple(v for v in values if v)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A test account of the app (admin, user, invitee) the suite signs in as."""
+
+    role: str
+    email: str
+    password: str = field(repr=False)
+    phone: str | None = None
+
+
+class Accounts(Mapping[str, Account]):
+    """The configured accounts by role; a missing role skips the test as not configured."""
+
+    def __init__(self, accounts: Mapping[str, Account], where: str) -> None:
+        self._accounts = dict(accounts)
+        self._where = where
+
+    def __getitem__(self, role: str) -> Account:
+        if role not in self._accounts:
+            pytest.skip(f"not configured: no [accounts.{role}] in {self._where}")
+        return self._accounts[role]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._accounts)
+
+    def __len__(self) -> int:
+        return len(self._accounts)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The accounts' passwords."""
+        return tuple(a.password for a in self._accounts.values())
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A parsed config file: its path, how it was chosen, and its tables."""
+
+    path: Path | None
+    chosen_by: str
+    data: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        """How messages name the file: its name, or 'environment' when there is none."""
+        return self.path.name if self.path else "environment"
+
+
+def read_config_file(path: Path | None, chosen_by: str) -> ConfigFile:
+    """Parse a TOML config file; a syntax error becomes one line with the file and line."""
+    if path is None:
+        return ConfigFile(None, chosen_by, {})
+    if not path.is_file():
+        raise ConfigError(f"{chosen_by} names {path}, which does not exist (check the path)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise MalformedConfigError(
+            f"{path}: not valid TOML: {exc} (fix the syntax there)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    unknown = sorted(set(data) - {"targets", "accounts", "app"})
+    if unknown:
+        raise MalformedConfigError(
+            f"{path.name}: unknown section [{unknown[0]}] "
+            "(known: [targets.NAME], [accounts.ROLE], [app])"
+        )
+    for section in ("targets", "accounts", "app"):
+        if section in data and not isinstance(data[section], dict):
+            raise MalformedConfigError(f"{path.name}: {section} must be a table ([{section}...])")
+    return ConfigFile(path, chosen_by, data)
+
+
+def expand(value: Any, env: Environment, where: str) -> tuple[Any, str | None]:
+    """Replace ``${VAR}`` references in a string; returns the value and the variables used."""
+    if not isinstance(value, str) or "${" not in value:
+        return value, None
+    used: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        found = env.get(name)
+        if found is None:
+            raise MissingSettingError(
+                f"{where} needs ${{{name}}}, which is not set (export {name} or add it to .env)"
+            )
+        used.append(name)
+        return found[0]
+
+    return _VAR.sub(substitute, value), ", ".join(f"${{{n}}}" for n in used)
+
+
+def _check_url(name: str, setting: str, value: str) -> str:
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidUrlError(
+            f"target {name!r}: {setting} {value!r} is not a URL "
+            "(write it in full, e.g. https://<project>.supabase.co)"
+        )
+    return value.rstrip("/")
+
+
+def _check_db_url(name: str, value: str) -> str:
+    # Never echo a DB URL: it carries a password.
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("postgres", "postgresql") or not parts.hostname:
+        raise InvalidUrlError(
+            f"target {name!r}: db_url is not a PostgreSQL URL "
+            "(expected postgresql://USER:PASSWORD@HOST:5432/postgres)"
+        )
+    return value
+
+
+def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
+    if setting in ("read_only", "local"):
+        if isinstance(value, bool):
+            return value
+        if from_env and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise MalformedConfigError(f"target {name!r}: {setting} must be true or false")
+    if setting == "old_origins":
+        if from_env and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise MalformedConfigError(f"target {name!r}: old_origins must be a list of URLs")
+        return tuple(_check_url(name, setting, v) for v in value)
+    if not isinstance(value, str):
+        raise MalformedConfigError(f'target {name!r}: {setting} must be a string ("...")')
+    if setting in ("supabase_url", "site_url"):
+        return _check_url(name, setting, value)
+    if setting == "db_url":
+        return _check_db_url(name, value)
+    return value
+
+
+def _resolve(
+    name: str,
+    table: Mapping[str, Any],
+    keys: tuple[str, ...],
+    env_names: Mapping[str, str],
+    env: Environment,
+    where: str,
+    file_label: str,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Pick each setting from the environment first, then the file; note where it came from."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key in keys:
+        found = env.get(env_prefix(name) + env_names.get(key, key.upper()))
+        if found is not None:
+            values[key] = _coerce(name, key, found[0], from_env=True)
+            sources[key] = found[1]
+        elif key in table:
+            raw, used = expand(table[key], env, f"{where} {key}")
+            values[key] = _coerce(name, key, raw, from_env=False)
+            sources[key] = f"{used} in {file_label}" if used else file_label
+    return values, sources
+
+
+def load_target(name: str, config: ConfigFile, env: Environment) -> Target:
+    """Resolve target ``name`` from environment and file into one frozen ``Target``."""
+    targets = config.data.get("targets", {})
+    table = targets.get(name, {})
+    where = f"{config.label}: [targets.{name}]"
+    if not isinstance(table, dict):
+        raise MalformedConfigError(f"{where} must be a table")
+    prefix = env_prefix(name)
+    defined_by_env = env.get(prefix + TARGET_ENV_NAMES["supabase_url"]) is not None
+    if name not in targets and not defined_by_env:
+        known = ", ".join(sorted(targets)) or "none"
+        if config.path is None:
+            raise UnknownTargetError(
+                f"unknown target {name!r}: no {DEFAULT_CONFIG_NAME} found "
+                f"(create one with [targets.{name}], or set {prefix}SUPABASE_URL, "
+                f"{prefix}SUPABASE_ANON_KEY and {prefix}SUPABASE_SERVICE_ROLE_KEY)"
+            )
+        raise UnknownTargetError(
+            f"unknown target {name!r} in {config.path.name} (known: {known}; "
+            f"add [targets.{name}] or pick one of those)"
+        )
+    allowed = set(TARGET_ENV_NAMES) | {"inbox"}
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise MalformedConfigError(
+            f"{where} has an unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+        )
+    values, sources = _resolve(
+        name, table, tuple(TARGET_ENV_NAMES), TARGET_ENV_NAMES, env, where, config.label
+    )
+    for setting in REQUIRED_SETTINGS:
+        if not values.get(setting):
+            raise MissingSettingError(
+                f"target {name!r} has no {setting} (set {prefix}{TARGET_ENV_NAMES[setting]}, "
+                f"or {setting} in [targets.{name}] of {config.path.name if config.path else DEFAULT_CONFIG_NAME})"
+            )
+    inbox_table = table.get("inbox", {})
+    if not isinstance(inbox_table, dict):
+        raise MalformedConfigError(f"{where}.inbox must be a table")
+    unknown = sorted(set(inbox_table) - set(INBOX_SETTINGS))
+    if unknown:
+        raise MalformedConfigError(
+            f"{where[:-1]}.inbox] has an unknown setting {unknown[0]!r} "
+            f"(known: {', '.join(INBOX_SETTINGS)})"
+        )
+    inbox_values, inbox_sources = _resolve(
+        name, inbox_table, INBOX_SETTINGS, {}, env, f"{where[:-1]}.inbox]", config.label
+    )
+    sources.update({f"inbox.{k}": v for k, v in inbox_sources.items()})
+    return Target(
+        name=name,
+        inbox=Inbox(**inbox_values),
+        sources=MappingProxyType(sources),
+        **values,
+    )
+
+
+def load_accounts(config: ConfigFile, env: Environment) -> Accounts:
+    """Read ``[accounts.ROLE]`` tables (email, password, phone), expanding ``${VAR}``."""
+    accounts: dict[str, Account] = {}
+    for role, table in config.data.get("accounts", {}).items():
+        where = f"{config.label}: [accounts.{role}]"
+        if not isinstance(table, dict):
+            raise MalformedConfigError(f"{where} must be a table with email and password")
+        unknown = sorted(set(table) - set(ACCOUNT_SETTINGS))
+        if unknown:
+            raise MalformedConfigError(
+                f"{where} has an unknown setting {unknown[0]!r} (known: email, password, phone)"
+            )
+        values = {}
+        for key in ACCOUNT_SETTINGS:
+            if key in table:
+                value, _ = expand(table[key], env, f"{where} {key}")
+                if not isinstance(value, str):
+                    raise MalformedConfigError(f'{where} {key} must be a string ("...")')
+                values[key] = value
+        for key in ("email", "password"):
+            if not values.get(key):
+                raise MissingSettingError(f'{where} has no {key} (add {key} = "..." there)')
+        accounts[role] = Account(role=role, **values)
+    return Accounts(accounts, config.label)
+
+
+def load_app(config: ConfigFile, root: Path) -> AppProfile:
+    """The app profile from ``[app]``, defaulting to the reference app."""
+    base = config.path.parent if config.path else root
+    return load_app_profile(config.data.get("app", {}), config.label, base, root)
+
+
+def secrets_of(*targets: Target | None, accounts: Accounts | None = None) -> Redactor:
+    """A redactor for every secret of the given targets and accounts."""
+    values: list[str] = []
+    for target in targets:
+        if target is not None:
+            values += target.secrets
+    if accounts is not None:
+        values += accounts.secrets
+    return Redactor(values)
+
+
+def environment_from(cwd: Path) -> Environment:
+    """The process environment over ``.env`` in the directory pytest was started from."""
+    return Environment(os.environ, cwd / ".env")

@@ -1,0 +1,515 @@
+"""The pytest plugin: ``pytest -m postmigration --target=NAME`` answers GO or NO-GO.
+
+Installed through the ``pytest11`` entry point, so it loads in every pytest run; without
+``--target`` (or ``POSTMIGRATION_TARGET``) it only registers its options and markers and
+stays out of the way. With a target it loads the config (or starts the local stand-in),
+probes the foundations once, blocks the items standing on a broken one, and on the
+controller writes ``go-no-go.html``, ``summary.json`` and ``junit.xml``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import shlex
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postmigration.checklist import CHECKLIST, ITEMS, severity_of
+from postmigration.errors import PostmigrationError
+from postmigration.evidence import Evidence, to_html_extras
+from postmigration.foundations import Foundation, probe_all
+from postmigration.redact import Redactor
+from postmigration.report import RunInfo, html_banner, terminal_lines, write_summary
+from postmigration.session import (
+    RunConfig,
+    build_run_config,
+    choose_config_file,
+    choose_target,
+    new_run_id,
+)
+from postmigration.standin import StandIn
+from postmigration.verdict import TestResult, Verdict, decide, test_result_from_reports
+
+pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
+
+MARKERS = (
+    "postmigration: part of the post-migration GO/NO-GO suite (implied by item)",
+    "smoke: API-level check, fast, no browser",
+    "e2e: browser flow through the app (pytest-playwright)",
+    "edge_functions: invokes an edge function and checks its side effects",
+    "preflight: schema, policies, buckets and extensions of the target",
+    "parity: compares the target with the old server (--compare-to)",
+    "item(id): the checklist item this test proves, one of: " + ", ".join(ITEMS),
+)
+REPORT_FILES = ("go-no-go.html", "summary.json", "junit.xml")
+
+
+@dataclass
+class RunState:
+    """The plugin's state for one pytest run (kept in ``config.stash``)."""
+
+    run: RunConfig
+    standin: StandIn | None = None
+    foundations: dict[str, Foundation] = field(default_factory=dict)
+    started_at: str = ""
+    started: float = 0.0
+    phases: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    item_of: dict[str, str] = field(default_factory=dict)
+    collected: dict[str, int] | None = None
+    collect_errors: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None
+    info: RunInfo | None = None
+
+
+STATE = pytest.StashKey[RunState]()
+PHASES = pytest.StashKey[dict[str, pytest.TestReport]]()
+EVIDENCE = pytest.StashKey[Evidence]()
+BLOCKED = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options of the gate, in one group."""
+    group = parser.getgroup("postmigration", "post-migration GO/NO-GO gate")
+    group.addoption(
+        "--target",
+        metavar="NAME",
+        help="target to check ([targets.NAME] in postmigration.toml; 'local' starts the "
+        "stand-in). Env: POSTMIGRATION_TARGET.",
+    )
+    group.addoption(
+        "--pm-config",
+        metavar="PATH",
+        help="config file (default ./postmigration.toml). Env: POSTMIGRATION_CONFIG.",
+    )
+    group.addoption(
+        "--report-dir",
+        metavar="DIR",
+        default="reports",
+        help="where go-no-go.html, summary.json and junit.xml go (default: reports/).",
+    )
+    group.addoption(
+        "--compare-to",
+        metavar="NAME",
+        help="the old server's target, for data and storage parity.",
+    )
+    group.addoption(
+        "--run-id",
+        metavar="ID",
+        help="id tagging everything the run creates (default: pm-<random>).",
+    )
+    group.addoption(
+        "--dump",
+        metavar="PATH",
+        help="the pg_dump archive taken before cutover (for the rollback-dump item).",
+    )
+
+
+def state_of(config: pytest.Config) -> RunState | None:
+    """The run's state, or None when the plugin is passive (no target)."""
+    return config.stash.get(STATE, None)
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers; with a target, load it and point the reports at --report-dir."""
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    chosen = choose_target(config.getoption("target"), os.environ)
+    if chosen is None:
+        return
+    try:
+        state = _load_state(config, chosen[0])
+    except PostmigrationError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STATE] = state
+    config.pluginmanager.register(Gate(state), "postmigration-gate")
+    for pattern in (r".*KEY.*", r".*PASSWORD.*", r".*TOKEN.*", r".*SECRET.*", r".*DB_URL.*"):
+        config.addinivalue_line("environment_table_redact_list", pattern)
+    if _is_controller(config):
+        report_dir = state.run.report_dir
+        report_dir.mkdir(parents=True, exist_ok=True)
+        if not config.option.htmlpath:
+            config.option.htmlpath = str(report_dir / "go-no-go.html")
+            config.option.self_contained_html = True
+        if not config.option.xmlpath:
+            config.option.xmlpath = str(report_dir / "junit.xml")
+
+
+def _load_state(config: pytest.Config, target_name: str) -> RunState:
+    cwd = config.invocation_params.dir
+    root = config.rootpath
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    options = {
+        "target_name": target_name,
+        "env": None,
+        "cwd": cwd,
+        "root": root,
+        "compare_to": config.getoption("compare_to"),
+        "report_dir": config.getoption("report_dir"),
+        "dump": config.getoption("dump"),
+    }
+    if workerinput is not None and "pm_config_path" in workerinput:
+        # An xdist worker: same file (maybe the stand-in's), same run id, same foundations.
+        path = workerinput["pm_config_path"]
+        from postmigration.config import read_config_file
+
+        config_file = read_config_file(Path(path) if path else None, "controller")
+        run = build_run_config(
+            config_file=config_file,
+            run_id=workerinput["pm_run_id"],
+            source_label=workerinput["pm_target_source"],
+            **options,
+        )
+        foundations = {
+            name: Foundation(**data) for name, data in workerinput["pm_foundations"].items()
+        }
+        return RunState(run=run, foundations=foundations)
+    run_id = config.getoption("run_id") or new_run_id()
+    config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
+    if target_name == "local" and not _defines(config_file, "local"):
+        return _start_local(config, run_id, options)
+    run = build_run_config(config_file=config_file, run_id=run_id, **options)
+    return RunState(run=run)
+
+
+def _defines(config_file: Any, name: str) -> bool:
+    return name in config_file.data.get("targets", {}) or bool(os.environ.get("LOCAL_SUPABASE_URL"))
+
+
+def _start_local(config: pytest.Config, run_id: str, options: dict[str, Any]) -> RunState:
+    from postmigration.config import read_config_file
+
+    standin = StandIn(config.rootpath)
+    try:
+        standin.start()
+        config_file = read_config_file(standin.config_path, "the local stand-in")
+        run = build_run_config(
+            config_file=config_file,
+            run_id=run_id,
+            source_label=f"the local stand-in (state {standin.state})",
+            **options,
+        )
+    except BaseException:
+        standin.stop(keep_state=True)
+        raise
+    return RunState(run=run, standin=standin)
+
+
+def _marker_problems(node: pytest.Item) -> list[str]:
+    marks = list(node.iter_markers("item"))
+    if not marks:
+        if node.get_closest_marker("postmigration") is not None:
+            return [
+                f"{node.nodeid}: no checklist item; add @pytest.mark.item(ID), ID one of: "
+                + ", ".join(ITEMS)
+            ]
+        return []
+    ids = [str(m.args[0]) if m.args else "" for m in marks]
+    if len(ids) > 1:
+        return [f"{node.nodeid}: proves {len(ids)} items ({', '.join(ids)}); a test proves one"]
+    if not ids[0]:
+        return [f'{node.nodeid}: item marker without an id; write @pytest.mark.item("login")']
+    if ids[0] not in ITEMS:
+        return [f"{node.nodeid}: unknown checklist item {ids[0]!r} (known: {', '.join(ITEMS)})"]
+    return []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """Turn a wrong ``item`` marker into a collection error that names the known ids."""
+    report = yield
+    if report.passed and report.result:
+        problems = [
+            problem
+            for node in report.result
+            if isinstance(node, pytest.Item)
+            for problem in _marker_problems(node)
+        ]
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(problems)
+            report.result = []
+    return report
+
+
+def item_id_of(node: pytest.Item) -> str | None:
+    """The checklist item a test proves, from its ``item`` marker."""
+    mark = node.get_closest_marker("item")
+    return str(mark.args[0]) if mark is not None and mark.args else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """An ``item`` marker implies ``postmigration``; each test's item goes into its reports."""
+    checklist_tests = []
+    for node in items:
+        item_id = item_id_of(node)
+        if item_id is None:
+            continue
+        checklist_tests.append(node)
+        node.add_marker(pytest.mark.postmigration)
+        node.user_properties.append(("checklist_item", item_id))
+    if checklist_tests and state_of(config) is None and not config.option.collectonly:
+        raise pytest.UsageError(
+            f"{checklist_tests[0].nodeid} is a checklist test and needs a target: "
+            "run with --target=NAME (or set POSTMIGRATION_TARGET)"
+        )
+
+
+def _one_line(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if longrepr is None:
+        return ""
+    if isinstance(longrepr, tuple):
+        text = str(longrepr[2]).removeprefix("Skipped: ")
+    else:
+        crash = getattr(longrepr, "reprcrash", None)
+        text = crash.message if crash is not None else str(longrepr).strip().splitlines()[-1]
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    return text.removeprefix("AssertionError: ").removeprefix("Failed: ")[:300]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item (teardowns read it to keep evidence on failure)."""
+    report = yield
+    item.stash.setdefault(PHASES, {})[report.when] = report
+    state = state_of(item.config)
+    if state is None:
+        return report
+    if report.when == "setup" and BLOCKED in item.stash:
+        report.pm_blocked = item.stash[BLOCKED]
+    report.pm_message = state.run.redactor.scrub(_one_line(report))
+    evidence = item.stash.get(EVIDENCE, None)
+    entries = evidence.take() if evidence is not None else []
+    report.pm_evidence = entries
+    if entries:
+        report.extras = [*getattr(report, "extras", []), *to_html_extras(entries)]
+    return report
+
+
+def _scrub_object(value: Any, redactor: Redactor, depth: int) -> Any:
+    """Scrub strings inside a longrepr in place, keeping its structure (and short summary)."""
+    if isinstance(value, str):
+        return redactor.scrub(value)
+    if depth > 8 or value is None or isinstance(value, (int, float, bool)):
+        return value
+    if isinstance(value, list):
+        return [_scrub_object(v, redactor, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrub_object(v, redactor, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrub_object(v, redactor, depth + 1) for k, v in value.items()}
+    attributes = getattr(value, "__dict__", None)
+    if attributes is not None:
+        for name, attr in list(attributes.items()):
+            # pytest's repr classes are dataclasses, some frozen: set through object.
+            object.__setattr__(value, name, _scrub_object(attr, redactor, depth + 1))
+    return value
+
+
+def _scrub_report(report: pytest.TestReport | pytest.CollectReport, redactor: Redactor) -> None:
+    report.longrepr = _scrub_object(report.longrepr, redactor, depth=0)
+    report.sections = [(title, redactor.scrub(body)) for title, body in report.sections]
+    for extra in getattr(report, "extras", []):
+        if extra.get("format_type") in ("text", "html", "json", "url") and isinstance(
+            extra.get("content"), str
+        ):
+            extra["content"] = redactor.scrub(extra["content"])
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self._redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._redactor.scrub(record.getMessage())
+        record.args = ()
+        return True
+
+
+def _item_of(report: pytest.TestReport) -> str | None:
+    for entry in report.user_properties:
+        name, value = entry[0], entry[1]
+        if name == "checklist_item":
+            return str(value)
+    return None
+
+
+class Gate:
+    """The hooks of an active run (registered only when a target is given)."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Hand xdist workers the controller's config file, run id and foundations."""
+        run = self.state.run
+        node.workerinput["pm_config_path"] = str(run.config_path) if run.config_path else ""
+        node.workerinput["pm_run_id"] = run.run_id
+        node.workerinput["pm_target_source"] = run.target_source
+        node.workerinput["pm_foundations"] = {
+            name: f.to_dict() for name, f in self.state.foundations.items()
+        }
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Probe the foundations once (on the controller) and scrub live log output."""
+        state = self.state
+        state.started = time.monotonic()
+        state.started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+        for name in ("log_cli_handler", "log_file_handler"):
+            handler = getattr(logging_plugin, name, None)
+            if handler is not None:
+                handler.addFilter(_RedactingFilter(state.run.redactor))
+        if _is_controller(session.config) and not session.config.option.collectonly:
+            run = state.run
+            state.foundations = probe_all(run.target, run.comparison_target, run.redactor)
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        """Say which target is checked, where its settings came from, and the foundations."""
+        lines = self.state.run.header_lines
+        if self.state.foundations:
+            lines.append(
+                "foundations: "
+                + ", ".join(
+                    f.name + (" ok" if f.ok else f" DOWN ({f.detail})")
+                    for f in self.state.foundations.values()
+                )
+            )
+        return lines
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Count the selected tests per item (an xdist controller collects none itself)."""
+        if not session.items:
+            return
+        counts: dict[str, int] = defaultdict(int)
+        for node in session.items:
+            item_id = item_id_of(node)
+            if item_id:
+                counts[item_id] += 1
+        self.state.collected = dict(counts)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Skip at once, as blocked, a test whose item stands on a foundation that is down."""
+        item_id = item_id_of(item)
+        if item_id is None:
+            return
+        for name in ITEMS[item_id].depends_on:
+            foundation = self.state.foundations.get(name)
+            if foundation is not None and not foundation.ok:
+                item.stash[BLOCKED] = foundation.blocked_reason
+                pytest.skip(foundation.blocked_reason)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Scrub collection errors and remember them for the verdict's reason."""
+        if report.failed:
+            _scrub_report(report, self.state.run.redactor)
+            self.state.collect_errors.append(report.nodeid or "collection")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Scrub each report before any writer sees it, and keep it for the verdict."""
+        _scrub_report(report, self.state.run.redactor)
+        item_id = _item_of(report)
+        if item_id is not None:
+            self.state.item_of[report.nodeid] = item_id
+            self.state.phases[report.nodeid][report.when] = report
+
+    def _decide(self, session: pytest.Session) -> Verdict:
+        state, run = self.state, self.state.run
+        results: list[TestResult] = [
+            test_result_from_reports(nodeid, state.item_of[nodeid], phases)
+            for nodeid, phases in state.phases.items()
+        ]
+        has_comparison = run.comparison_target is not None
+        severities = {i.id: severity_of(i, run.target, has_comparison) for i in CHECKLIST}
+        verdict = decide(results, severities, state.collected)
+        if state.collect_errors:
+            verdict.reason += (
+                f"; {len(state.collect_errors)} file(s) failed to collect "
+                f"({', '.join(state.collect_errors)})"
+            )
+        return verdict
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Decide GO / NO-GO, write summary.json, and make the exit code the verdict."""
+        if not _is_controller(session.config) or session.config.option.collectonly:
+            return
+        state, run = self.state, self.state.run
+        verdict = self._decide(session)
+        args = session.config.invocation_params.args
+        state.info = RunInfo(
+            run_id=run.run_id,
+            target=run.target,
+            target_source=run.target_source,
+            started_at=state.started_at,
+            duration_s=time.monotonic() - state.started,
+            rerun=run.redactor.scrub(shlex.join(["pytest", *args])),
+            foundations=state.foundations,
+        )
+        state.verdict = verdict
+        write_summary(run.report_dir / "summary.json", verdict, state.info)
+        # 2, 3 and 4 say the run itself did not complete; they stay, and are never GO.
+        if session.exitstatus not in (
+            pytest.ExitCode.INTERRUPTED,
+            pytest.ExitCode.INTERNAL_ERROR,
+            pytest.ExitCode.USAGE_ERROR,
+        ):
+            session.exitstatus = pytest.ExitCode.OK if verdict.go else pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        """Title the HTML report after the gate and its target."""
+        report.title = f"GO/NO-GO · {self.state.run.target.name}"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: Any
+    ) -> None:
+        """Put the GO/NO-GO banner and the items table at the top of the HTML report."""
+        if self.state.verdict is not None and self.state.info is not None:
+            prefix.append(html_banner(self.state.verdict, self.state.info))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Print the checklist, the verdict and where the reports are."""
+        verdict = self.state.verdict
+        if verdict is None:
+            return
+        write = terminalreporter
+        write.write_sep("=", "post-migration checklist")
+        for line in terminal_lines(verdict):
+            write.write_line(line)
+        report_dir = self.state.run.report_dir
+        write.write_line(f"report: {report_dir / 'go-no-go.html'}")
+        write.write_line(f"summary: {report_dir / 'summary.json'}")
+        colour = {"green": True} if verdict.go else {"red": True}
+        write.write_sep("=", f"{verdict.label}: {verdict.reason}", bold=True, **colour)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Stop the stand-in, and make sure no report file kept a secret."""
+        state = self.state
+        if state.standin is not None:
+            state.standin.stop()
+            state.standin = None
+        if _is_controller(config):
+            for name in REPORT_FILES:
+                path = state.run.report_dir / name
+                if path.is_file():
+                    state.run.redactor.scrub_file(path)

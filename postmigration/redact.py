@@ -1,0 +1,76 @@
+"""Scrub secrets (keys, passwords, JWTs, passwords inside database URLs) from text and files."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["REDACTED", "Redactor"]
+
+REDACTED = "[redacted]"
+
+# A JWT: base64url header and payload (both JSON, so both start with "eyJ") and a signature.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+# The password part of postgres://user:password@host URLs, configured or not.
+_DB_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)")
+# Shorter values would scrub ordinary words; nobody uses a 5-character key.
+_MIN_SECRET_LENGTH = 6
+_TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".log", ".md", ".csv", ".trace", ".network"}
+
+
+class Redactor:
+    """Replaces every known secret and anything that looks like a JWT with ``[redacted]``."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        values: set[str] = set()
+        for secret in secrets:
+            if secret and len(secret) >= _MIN_SECRET_LENGTH:
+                values.add(secret)
+                values.add(urllib.parse.quote(secret, safe=""))
+                values.add(urllib.parse.quote_plus(secret))
+        # Longest first, so a secret containing another is removed whole.
+        self._secrets = sorted(values, key=len, reverse=True)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The literal values this redactor removes (for tests that scan reports for them)."""
+        return tuple(self._secrets)
+
+    def scrub(self, text: str) -> str:
+        """Return ``text`` without any configured secret, JWT or database password."""
+        if not text:
+            return text
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        text = _JWT.sub(REDACTED, text)
+        return _DB_PASSWORD.sub(rf"\1{REDACTED}\3", text)
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """Scrub bytes that decode as UTF-8; other binary content is returned unchanged."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data
+        scrubbed = self.scrub(text)
+        return data if scrubbed == text else scrubbed.encode("utf-8")
+
+    def scrub_zip(self, source: Path, destination: Path) -> None:
+        """Copy a zip archive (a Playwright trace) with every text member scrubbed."""
+        with zipfile.ZipFile(source) as src, zipfile.ZipFile(destination, "w") as dst:
+            for info in src.infolist():
+                dst.writestr(info, self.scrub_bytes(src.read(info)), zipfile.ZIP_DEFLATED)
+
+    def scrub_file(self, path: Path) -> bool:
+        """Scrub a text report file in place; returns True when something was removed."""
+        if path.suffix.lower() not in _TEXT_SUFFIXES:
+            return False
+        original = path.read_text(encoding="utf-8", errors="surrogateescape")
+        scrubbed = self.scrub(original)
+        if scrubbed == original:
+            return False
+        path.write_text(scrubbed, encoding="utf-8", errors="surrogateescape")
+        return True

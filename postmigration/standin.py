@@ -1,0 +1,140 @@
+"""Launch the local stand-in for ``--target=local`` as a process and stop it afterwards.
+
+The suite never imports ``reference``: it runs ``python -m reference.stack up`` and then talks
+to it over HTTP and SQL like any other target. Ready means the stand-in wrote
+``<state>/postmigration.toml`` and ``GET {url}/auth/v1/health`` answers 200.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import httpx
+
+from postmigration.errors import StandInError
+
+__all__ = ["StandIn"]
+
+_READY_TIMEOUT_S = 240.0
+_STOP_TIMEOUT_S = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class StandIn:
+    """One stand-in process with its throwaway state directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state = Path(tempfile.mkdtemp(prefix="pm-local-"))
+        self.config_path = self.state / "postmigration.toml"
+        self.log_path = self.state / "stand-in.log"
+        self.url: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> StandIn:
+        """Start the stand-in and wait (bounded, backing off) until it is ready."""
+        if not (self.root / "reference" / "stack").is_dir():
+            raise StandInError(
+                f"--target=local needs the stand-in in reference/stack under {self.root} "
+                "(run from the project's checkout, or name a configured target)"
+            )
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
+        command = [sys.executable, "-m", "reference.stack", "up", "--state", str(self.state)]
+        command += ["--port", str(_free_port())]
+        with self.log_path.open("wb") as log:
+            # A session of its own, so a stop can reach the stand-in's children if it dies.
+            self._process = subprocess.Popen(
+                command,
+                cwd=self.root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._wait_ready()
+        return self
+
+    def _last_log_line(self) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return lines[-1][:200] if lines else ""
+
+    def _wait_ready(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        delay = 0.1
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                code = self._process.poll()
+                if code is not None:
+                    raise StandInError(
+                        f"the local stand-in exited with code {code} before it was ready: "
+                        f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
+                    )
+                url = self._ready_url(client)
+                if url:
+                    self.url = url
+                    return
+                time.sleep(delay)
+                delay = min(delay * 1.5, 1.0)
+        self.stop(keep_state=True)
+        raise StandInError(
+            f"the local stand-in was not ready after {_READY_TIMEOUT_S:.0f}s: "
+            f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
+        )
+
+    def _ready_url(self, client: httpx.Client) -> str | None:
+        if not self.config_path.is_file():
+            return None
+        try:
+            targets = tomllib.loads(self.config_path.read_text()).get("targets", {})
+        except (tomllib.TOMLDecodeError, OSError):
+            return None  # still being written
+        url = str(targets.get("local", {}).get("supabase_url", "")).rstrip("/")
+        if not url:
+            match = re.search(r"ready in [\d.]+s at (\S+)", self._last_log_line())
+            url = match.group(1).rstrip("/") if match else ""
+        if not url:
+            return None
+        try:
+            ok = client.get(f"{url}/auth/v1/health").status_code == 200
+        except httpx.HTTPError:
+            return None
+        return url if ok else None
+
+    def stop(self, keep_state: bool = False) -> None:
+        """Stop the stand-in (SIGTERM, bounded wait, then SIGKILL) and remove its state."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=_STOP_TIMEOUT_S)
+        if process is not None:
+            # Whatever the stand-in left in its process group (postgres, deno) goes too.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        if not keep_state:
+            shutil.rmtree(self.state, ignore_errors=True)
