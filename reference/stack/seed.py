@@ -183,6 +183,87 @@ def _resolve_accounts(accounts: Mapping[str, Mapping[str, str]]) -> list[tuple[A
     return resolved
 
 
+VOLUME_EMAIL = "load-{:05d}@lms.test"
+
+
+def seed_volume(conn: psycopg.Connection, *, users: int = 1000, rows: int = 100_000) -> bool:
+    """Add production-like volume after `seed()`: `users` more accounts, `rows` weigh-ins.
+
+    The extra accounts (load-00001@lms.test...) get profiles through the auth trigger, an
+    email identity, a notification and an answer to yesterday's mission; `rows` weight
+    measurements are spread over them (weight_measurements is the largest table). All in SQL,
+    one transaction. Returns False, doing nothing, when the volume is already there.
+    """
+    first = VOLUME_EMAIL.format(1)
+    if conn.execute("select 1 from auth.users where email = %s", (first,)).fetchone():
+        if not conn.autocommit:
+            conn.rollback()
+        return False
+    with conn.transaction():
+        # one bcrypt hash of a discarded random password: these accounts never sign in
+        conn.execute(
+            """
+            insert into auth.users (
+              instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+              raw_app_meta_data, raw_user_meta_data, created_at, updated_at
+            )
+            select %(instance)s, gen_random_uuid(), 'authenticated', 'authenticated',
+                   'load-' || lpad(n::text, 5, '0') || '@lms.test', pw.hash, now(),
+                   '{"provider": "email", "providers": ["email"]}',
+                   jsonb_build_object('full_name', 'Load User ' || n),
+                   now() - make_interval(days => n %% 365), now()
+            from generate_series(1, %(users)s::int) as n,
+                 (select extensions.crypt(encode(extensions.gen_random_bytes(12), 'hex'),
+                                          extensions.gen_salt('bf', 4)) as hash) as pw
+            """,
+            {"instance": INSTANCE_ID, "users": users},
+        )
+        conn.execute(
+            """
+            create temporary table volume_users on commit drop as
+            select row_number() over (order by email) as n, id, email
+            from auth.users where email like 'load-%%@lms.test'
+            """
+        )
+        conn.execute(
+            """
+            insert into auth.identities (provider_id, user_id, identity_data, provider,
+                                         created_at, updated_at)
+            select id::text, id, jsonb_build_object('sub', id::text, 'email', email,
+                   'email_verified', false, 'phone_verified', false), 'email', now(), now()
+            from volume_users
+            """
+        )
+        conn.execute(
+            """
+            insert into public.weight_measurements (user_id, weight_kg, measured_at)
+            select u.id, round((60 + (i %% 400) / 10.0)::numeric, 2),
+                   now() - make_interval(hours => 1 + i / %(users)s::int)
+            from generate_series(0, %(rows)s::int - 1) as i
+            join volume_users u on u.n = 1 + i %% %(users)s::int
+            """,
+            {"rows": rows, "users": users},
+        )
+        conn.execute(
+            """
+            insert into public.notifications (user_id, kind, title, body)
+            select id, 'welcome', 'Welcome to the programme', 'Start with today''s mission.'
+            from volume_users
+            """
+        )
+        conn.execute(
+            """
+            insert into public.mission_answers (mission_id, user_id, answer)
+            select m.id, u.id, 'Answer from ' || u.email
+            from volume_users u
+            join public.daily_missions m on m.mission_date = current_date - 1
+            """
+        )
+    if not conn.autocommit:
+        conn.commit()
+    return True
+
+
 class _Seeder:
     """The seeding steps; each writes through one superuser connection."""
 

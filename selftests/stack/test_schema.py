@@ -25,9 +25,10 @@ import pytest
 from psycopg import sql
 
 from reference.stack import bootstrap
+from reference.stack.errors import StackError
 from reference.stack.migrations import migration_files
 from reference.stack.postgres import Cluster, find_bindir, free_port
-from reference.stack.seed import ACCOUNTS, FIXTURES, seed
+from reference.stack.seed import ACCOUNTS, FIXTURES, seed, seed_volume
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "reference" / "supabase" / "migrations"
@@ -109,7 +110,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     password = secrets.token_urlsafe(12)
     cluster = Cluster(root / "pgdata", free_port(), find_bindir())
     cluster.init(password)
-    cluster.start()
+    for attempt in range(3):
+        try:
+            cluster.start()
+            break
+        except StackError:
+            # another process took the free port between our probe and the server's bind
+            if attempt == 2:
+                raise
+            cluster.port = free_port()
     try:
         yield Server(cluster.port, password, cluster.bindir)
     finally:
@@ -487,6 +496,26 @@ def test_seed_does_nothing_on_a_seeded_database(app_db: Seeded) -> None:
 def test_seed_refuses_accounts_without_passwords(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no password for seeded account"):
         seed("postgresql://unused", tmp_path, {"admin": {"password": "x"}}, PUBLIC_URL)
+
+
+def test_volume_seed_adds_users_and_rows_once(server: Server, tmp_path: Path) -> None:
+    url = server.fresh_base("volume")
+    bootstrap.migrate(url, MIGRATIONS)
+    accounts = {a.role: {"password": secrets.token_urlsafe(12)} for a in ACCOUNTS}
+    with psycopg.connect(url, autocommit=True) as conn:
+        seed(conn, tmp_path, accounts, PUBLIC_URL)
+        assert seed_volume(conn, users=40, rows=2000)
+        assert not seed_volume(conn, users=40, rows=2000)
+    counts = _row_counts(url)
+    assert counts["auth.users"] == counts["public.profiles"] == counts["auth.identities"] == 43
+    assert counts["public.weight_measurements"] == 30 + 2000
+    with psycopg.connect(url) as conn:
+        per_user = conn.execute(
+            "select min(c), max(c) from (select count(*) c from weight_measurements w"
+            " join auth.users u on u.id = w.user_id where u.email like 'load-%%'"
+            " group by u.id) t"
+        ).fetchone()
+    assert per_user == (50, 50), f"weigh-ins per load user (min, max): {per_user}"
 
 
 # -- dump and restore ---------------------------------------------------------------------------
