@@ -31,7 +31,8 @@ from reference.stack.deno import DenoSupervisor, WorkerState
 from reference.stack.gateway import functions as functions_gateway
 from reference.stack.gateway.sinks import sink_routes
 from reference.stack.keys import mint
-from reference.stack.settings import FUNCTIONS_DIR
+from reference.stack.runner import StackProcess
+from reference.stack.settings import FUNCTIONS_DIR, format_env_file, read_env_file
 
 JWT_SECRET = "test-secret-of-at-least-thirty-two-characters"
 RESEND_KEY = "re_test_key"
@@ -530,3 +531,34 @@ def test_weight_report_needs_a_signed_in_user(stack: Any) -> None:
 
 def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_stack_without_resend_key_fails_the_smoke_test(tmp_path: Path) -> None:
+    """A stack restarted with RESEND_API_KEY removed from functions.env (a forgotten
+    `supabase secrets set`): the dummy-body invoke answers 500 naming the secret. The sinks
+    keep what they received across the restart."""
+    state = tmp_path / "stack"
+    with StackProcess(state) as first:
+        inbox = _inbox(first)
+        headers = {"Authorization": f"Bearer {inbox['resend_api_key']}"}
+        kept = httpx.post(
+            f"{inbox['resend_api_url']}/emails",
+            json={"from": "a@lms.test", "to": "b@lms.test", "subject": "kept", "text": "kept"},
+            headers=headers,
+        ).json()["id"]
+    functions_env = state / "functions.env"
+    secrets = read_env_file(functions_env)
+    assert "RESEND_API_KEY" in secrets
+    del secrets["RESEND_API_KEY"]
+    functions_env.write_text(format_env_file(secrets))
+    with StackProcess(state) as second:
+        answer = httpx.post(
+            f"{second.url}/functions/v1/goal-notifications",
+            json={},
+            headers={"Authorization": f"Bearer {second.target['anon_key']}"},
+        )
+        assert answer.status_code == 500, answer.text
+        assert answer.json()["missing_secrets"] == ["RESEND_API_KEY"]
+        assert answer.json()["error"] == "missing secret RESEND_API_KEY"
+        again = httpx.get(f"{_inbox(second)['resend_api_url']}/emails/{kept}", headers=headers)
+        assert again.status_code == 200, "the Resend sink lost its emails across a restart"
