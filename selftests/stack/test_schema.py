@@ -16,9 +16,10 @@ import os
 import secrets
 import struct
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -65,6 +66,8 @@ METADATA_KEYS = {
     "contentLength",
     "httpStatusCode",
 }
+# Runs SQL as a role with an account's claims (see the as_role fixture).
+RunAs = Callable[..., list[tuple[Any, ...]]]
 # What the base shape already holds, so pg_restore of a whole-database dump reports it again.
 BASE_SCHEMAS = ("auth", "storage", "extensions", "supabase_migrations")
 
@@ -191,11 +194,13 @@ def _catalogue(url: str) -> dict[str, list[tuple[object, ...]]]:
 
 
 @pytest.fixture
-def as_role(app_db: Seeded) -> Iterator[object]:
+def as_role(app_db: Seeded) -> Iterator[RunAs]:
     """Run queries as a Supabase role with a user's JWT claims, like PostgREST; rolled back."""
     conn = psycopg.connect(app_db.url)
 
-    def run(role: str, account: str | None, *queries: str, params: tuple[object, ...] = ()):
+    def run(
+        role: str, account: str | None, *queries: str, params: tuple[object, ...] = ()
+    ) -> list[tuple[Any, ...]]:
         """Run `queries` in one transaction as `role`; return the last one's rows."""
         claims: dict[str, object] = {"role": role}
         if account:
@@ -314,7 +319,7 @@ def test_defaults_use_pgcrypto_and_uuid_ossp(app_db: Seeded) -> None:
 # -- policies, as PostgREST would run them -------------------------------------------------------
 
 
-def test_a_user_sees_only_their_own_rows(as_role) -> None:
+def test_a_user_sees_only_their_own_rows(as_role: RunAs) -> None:
     assert as_role("authenticated", "user", "select count(*) from weight_measurements")[0][0] == 30
     assert as_role("authenticated", "invitee", "select count(*) from weight_measurements") == [(0,)]
     assert as_role("authenticated", "user", "select count(*) from profiles") == [(1,)]
@@ -325,7 +330,7 @@ def test_a_user_sees_only_their_own_rows(as_role) -> None:
     assert as_role("authenticated", "invitee", chat) == [(0,)]
 
 
-def test_anon_reads_the_home_screen_and_nothing_private(as_role) -> None:
+def test_anon_reads_the_home_screen_and_nothing_private(as_role: RunAs) -> None:
     for table in ("hero_videos", "playlist_items", "daily_missions"):
         assert as_role("anon", None, f"select count(*) from {table}")[0][0] > 0, table
     assert len(as_role("anon", None, "select * from today_mission()")) == 1
@@ -335,14 +340,14 @@ def test_anon_reads_the_home_screen_and_nothing_private(as_role) -> None:
     assert as_role("anon", None, chat) == [(0,)]
 
 
-def test_the_invitee_sees_the_invites_addressed_to_them(as_role) -> None:
+def test_the_invitee_sees_the_invites_addressed_to_them(as_role: RunAs) -> None:
     invites = as_role("authenticated", "invitee", "select invitee_email from goal_invites")
     assert invites == [("invitee@lms.test",)]
     assert as_role("authenticated", "invitee", "select count(*) from goals") == [(1,)]
     assert as_role("authenticated", "admin", "select count(*) from goal_invites") == [(0,)]
 
 
-def test_only_admins_change_the_catalogue_and_each_change_is_logged(as_role) -> None:
+def test_only_admins_change_the_catalogue_and_each_change_is_logged(as_role: RunAs) -> None:
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
         as_role("authenticated", "user", "insert into courses (title) values ('Not mine')")
     logged = as_role(
@@ -365,12 +370,14 @@ def test_only_admins_change_the_catalogue_and_each_change_is_logged(as_role) -> 
     ]
 
 
-def test_a_user_cannot_make_themselves_admin(as_role) -> None:
+def test_a_user_cannot_make_themselves_admin(as_role: RunAs) -> None:
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only an admin"):
         as_role("authenticated", "user", "update profiles set is_admin = true")
 
 
-def test_avatars_are_written_only_under_the_users_own_folder(as_role, app_db: Seeded) -> None:
+def test_avatars_are_written_only_under_the_users_own_folder(
+    as_role: RunAs, app_db: Seeded
+) -> None:
     own = f"{app_db.user_ids['user']}/new.png"
     other = f"{app_db.user_ids['admin']}/new.png"
     insert = "insert into storage.objects (bucket_id, name) values ('avatars', %s) returning name"
