@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -30,7 +31,11 @@ from typing import IO, Any
 
 import httpx
 
+from .errors import StackError
+
 HOST_SCRIPT = Path(__file__).with_name("deno_host.ts")
+log = logging.getLogger("reference.stack.deno")
+
 DEFAULT_BOOT_TIMEOUT = 30.0
 # Supabase's wall-clock limit for a request (free plan); the CLI allows 400 s.
 REQUEST_TIMEOUT = 150.0
@@ -39,7 +44,7 @@ REQUEST_TIMEOUT = 150.0
 _PASSED_THROUGH = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
 
 
-class DenoNotFound(RuntimeError):
+class DenoNotFound(StackError):
     """No Deno executable: install the `deno` PyPI package into the virtualenv."""
 
 
@@ -159,6 +164,7 @@ class DenoSupervisor:
         self.deno_dir = (deno_dir or default_deno_dir()).resolve()
         self.boot_timeout = boot_timeout
         self.workers: dict[str, FunctionWorker] = {}
+        self.executable = deno_executable()  # fail early, in one line, when Deno is missing
         self.http = self._new_client()
         self._run_dir: Path | None = None
 
@@ -184,7 +190,6 @@ class DenoSupervisor:
         if self.http.is_closed:
             self.http = self._new_client()
         self._run_dir = Path(tempfile.mkdtemp(prefix="edge-functions-"))
-        executable = deno_executable()
         for name, entry in discover_functions(self.functions_dir).items():
             worker = FunctionWorker(
                 name=name,
@@ -193,7 +198,7 @@ class DenoSupervisor:
                 ready_file=self._run_dir / f"{name}.json",
             )
             self.workers[name] = worker
-            self._spawn(executable, worker)
+            self._spawn(self.executable, worker)
         await asyncio.gather(*(self._wait_ready(w) for w in self.workers.values()))
 
     def _spawn(self, executable: str, worker: FunctionWorker) -> None:
@@ -243,10 +248,14 @@ class DenoSupervisor:
                 worker.boot_seconds = time.monotonic() - started
                 return
             if worker.refresh() is WorkerState.BOOT_ERROR:
+                log.warning("edge function %s failed to boot: see %s", worker.name, worker.log_path)
                 return
             if time.monotonic() - started > self.boot_timeout:
                 worker.state = WorkerState.BOOT_ERROR
                 _note(worker, f"did not listen within {self.boot_timeout:.0f}s: stopped")
+                log.warning(
+                    "edge function %s did not listen in time: see %s", worker.name, worker.log_path
+                )
                 _terminate(worker)
                 return
             await asyncio.sleep(delay)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 from starlette.background import BackgroundTask
@@ -139,7 +139,7 @@ async def _proxy(request: Request, client: httpx.AsyncClient, base: str, name: s
     return response
 
 
-async def _relay(answer: httpx.Response) -> Any:
+async def _relay(answer: httpx.Response) -> AsyncIterator[bytes]:
     # A worker dying mid-body ends the stream; the status line has already gone out.
     try:
         async for chunk in answer.aiter_raw():
