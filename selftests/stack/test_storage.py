@@ -23,6 +23,9 @@ from storage3.exceptions import StorageApiError
 from supabase import Client, create_client
 
 from reference.stack import keys
+from reference.stack.gateway.storage_disk import Disk, check_key, parse_range
+from reference.stack.gateway.storage_errors import StorageError
+from reference.stack.gateway.storage_upload import check_mime
 from reference.stack.runner import StackProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -395,3 +398,60 @@ def test_bucket_administration(service: Client, anon: Client, stack: StackProces
         service.storage.delete_bucket(name)
     missing = storage_error(lambda: service.storage.get_bucket(name))
     assert (str(missing.status), missing.code) == ("404", "Bucket not found")
+
+
+# Units: the pure parts the routes above rely on ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("bytes=0-99", (0, 99)),
+        ("bytes=10-", (10, 999)),
+        ("bytes=-10", (990, 999)),
+        ("bytes=990-5000", (990, 999)),
+    ],
+)
+def test_range_parsing_follows_storage(header: str, expected: tuple[int, int]) -> None:
+    span = parse_range(header, 1000)
+    assert (span.start, span.end) == expected
+
+
+@pytest.mark.parametrize("header", ["bytes=1000-", "bytes=5-2", "bytes=-0", "bytes=", "items=0-1"])
+def test_unsatisfiable_range_is_416(header: str) -> None:
+    with pytest.raises(StorageError) as caught:
+        parse_range(header, 1000)
+    assert caught.value.response().status_code == 416
+
+
+@pytest.mark.parametrize("name", ["a/../b.png", "./a.png", "a//b.png", "/a.png", "a/", "é.png", ""])
+def test_object_keys_that_could_escape_or_collide_are_refused(name: str) -> None:
+    with pytest.raises(StorageError) as caught:
+        check_key(name)
+    assert caught.value.body()["statusCode"] == "400"
+
+
+def test_mime_check_matches_type_wildcards_only() -> None:
+    check_mime("image/png", ["image/*"])
+    check_mime("video/webm", ["video/webm", "audio/*"])
+    for refused in ("text/plain", "image", "imagepng"):
+        with pytest.raises(StorageError):
+            check_mime(refused, ["image/*", "video/webm"])
+
+
+def test_placement_rollback_restores_the_previous_bytes(tmp_path: Path) -> None:
+    disk = Disk(tmp_path)
+    first = disk.new_temp()
+    first.write_bytes(b"old")
+    disk.place(first, "b", "f/x.png").commit()
+    second = disk.new_temp()
+    second.write_bytes(b"new")
+    placement = disk.place(second, "b", "f/x.png")
+    assert disk.path("b", "f/x.png").read_bytes() == b"new"
+    placement.rollback()
+    assert disk.path("b", "f/x.png").read_bytes() == b"old"
+    third = disk.new_temp()
+    third.write_bytes(b"fresh")
+    disk.place(third, "b", "f/y.png").rollback()
+    assert not disk.path("b", "f/y.png").exists()
+    assert not list(disk.tmp.iterdir())
