@@ -7,9 +7,12 @@ the suite would use it and through httpx where the wire shape itself is the poin
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -534,3 +537,84 @@ def test_health_and_settings(supabase_url: str, anon_key: str) -> None:
     settings = httpx.get(f"{supabase_url}/auth/v1/settings", headers={"apikey": anon_key}).json()
     assert settings["external"]["email"] is True and settings["mailer_autoconfirm"] is True
     assert settings["disable_signup"] is False
+
+
+def test_phone_password_sign_in(
+    anon: Client, accounts: dict[str, dict[str, str]], supabase_url: str, anon_key: str
+) -> None:
+    """The invitee signs in with phone and password, as GoTrue's phone grant allows."""
+    invitee = accounts["invitee"]
+    signed_in = anon.auth.sign_in_with_password(
+        {"phone": invitee["phone"], "password": invitee["password"]}
+    )
+    assert signed_in.user is not None and signed_in.user.email == invitee["email"]
+    both = httpx.post(
+        f"{supabase_url}/auth/v1/token?grant_type=password",
+        json={"email": invitee["email"], "phone": invitee["phone"], "password": "x"},
+        headers={"apikey": anon_key},
+    )
+    assert both.status_code == 400 and both.json()["error_code"] == "validation_failed"
+
+
+SUPABASE_JS_AUTH = """
+import { createClient } from "npm:@supabase/supabase-js@2";
+const [url, anon, email, password] = Deno.args;
+const sb = createClient(url, anon, { auth: { persistSession: false, autoRefreshToken: false } });
+const wrong = await sb.auth.signInWithPassword({ email, password: password + "x" });
+const ok = await sb.auth.signInWithPassword({ email, password });
+const user = await sb.auth.getUser();
+const claims = await sb.auth.getClaims();
+const refreshed = await sb.auth.refreshSession();
+const updated = await sb.auth.updateUser({ data: { from_js: true } });
+const out = await sb.auth.signOut();
+const after = await sb.auth.getUser(refreshed.data.session?.access_token);
+console.log(JSON.stringify({
+  wrong: [wrong.error?.name, wrong.error?.code, wrong.error?.status],
+  signed_in: ok.data.user?.email ?? ok.error?.message,
+  same_user: user.data.user?.id === ok.data.user?.id,
+  role: claims.data?.claims?.role ?? String(claims.error),
+  rotated: !!refreshed.data.session &&
+    refreshed.data.session.refresh_token !== ok.data.session?.refresh_token,
+  from_js: updated.data.user?.user_metadata?.from_js ?? String(updated.error),
+  signed_out: out.error === null,
+  after: after.error?.name,
+}));
+"""
+
+
+def test_supabase_js_auth_round_trip(
+    tmp_path: Path, supabase_url: str, anon_key: str, accounts: dict[str, dict[str, str]]
+) -> None:
+    """supabase-js (npm, under a real Deno) signs in, reads its user and claims, refreshes,
+    updates metadata and signs out against the stand-in, with GoTrue's error codes."""
+    deno = Path(sys.executable).parent / "deno"
+    script = tmp_path / "auth_round_trip.ts"
+    script.write_text(SUPABASE_JS_AUTH)
+    user = accounts["user"]
+    done = subprocess.run(
+        [
+            str(deno),
+            "run",
+            "-A",
+            str(script),
+            supabase_url,
+            anon_key,
+            user["email"],
+            user["password"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {
+        "wrong": ["AuthApiError", "invalid_credentials", 400],
+        "signed_in": user["email"],
+        "same_user": True,
+        "role": "authenticated",
+        "rotated": True,
+        "from_js": True,
+        "signed_out": True,
+        "after": "AuthSessionMissingError",
+    }
