@@ -618,3 +618,15 @@ def test_supabase_js_auth_round_trip(
         "signed_out": True,
         "after": "AuthSessionMissingError",
     }
+
+
+def test_odd_client_headers_do_not_break_sign_in(
+    supabase_url: str, anon_key: str, throwaway_user: dict[str, str]
+) -> None:
+    """A junk X-Forwarded-For or User-Agent is recorded as best it can be, never a 500."""
+    response = httpx.post(
+        f"{supabase_url}/auth/v1/token?grant_type=password",
+        json={"email": throwaway_user["email"], "password": throwaway_user["password"]},
+        headers={"apikey": anon_key, "X-Forwarded-For": "not-an-ip", "User-Agent": "x" * 2000},
+    )
+    assert response.status_code == 200, response.text

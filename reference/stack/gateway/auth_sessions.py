@@ -9,6 +9,7 @@ and otherwise rejected as `refresh_token_already_used` after revoking the whole 
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import string
 import uuid
@@ -107,10 +108,14 @@ async def token_response(
 
 
 def _client_ip(request: Request) -> str | None:
+    """The caller's address for auth.sessions.ip (first X-Forwarded-For hop when valid)."""
     forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-    if forwarded:
-        return forwarded
-    return request.client.host if request.client else None
+    for candidate in (forwarded, request.client.host if request.client else ""):
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 async def issue_session(
