@@ -1,0 +1,138 @@
+"""What every screen's page object shares: routes, selectors from the app profile, app state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urljoin
+
+from playwright.sync_api import Locator, Page, expect
+
+from postmigration.pages.defaults import DEFAULT_ROUTES, DEFAULT_SELECTORS
+
+__all__ = ["DEFAULT_TIMEOUT_MS", "AppShowedError", "ScreenPage"]
+
+DEFAULT_TIMEOUT_MS = 15_000.0
+# Values that are Playwright selectors rather than labels or names a user reads.
+_RAW_PREFIXES = ("css=", "xpath=", "role=", "text=", "id=", "internal:", "#", "[")
+
+
+class AppShowedError(AssertionError):
+    """The app answered an action with an error message (its role="alert")."""
+
+
+class ScreenPage:
+    """One screen of the app: the route it lives at and locators named by the app profile."""
+
+    route_name: str = "home"
+    heading_key: str = "home_heading"
+
+    def __init__(
+        self,
+        page: Page,
+        base_url: str,
+        selectors: Mapping[str, str] | None = None,
+        routes: Mapping[str, str] | None = None,
+    ) -> None:
+        self.page = page
+        self.base_url = base_url.rstrip("/") + "/"
+        self.selectors: dict[str, str] = {**DEFAULT_SELECTORS, **(selectors or {})}
+        self.routes: dict[str, str] = {**DEFAULT_ROUTES, **(routes or {})}
+
+    # -- where the screen is ------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The screen's absolute URL on the target."""
+        return urljoin(self.base_url, self.routes[self.route_name].lstrip("/"))
+
+    def goto(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        """Open the screen and wait until the app says it is ready."""
+        self.page.goto(self.url, wait_until="domcontentloaded", timeout=timeout)
+        self.expect_ready(timeout=timeout)
+
+    def reload(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        """Reload the page (as a user pressing F5) and wait until the screen is ready again."""
+        self.page.reload(wait_until="domcontentloaded", timeout=timeout)
+        self.expect_ready(timeout=timeout)
+
+    # -- locators from the app profile -------------------------------------------------------
+    def text(self, key: str, **values: str) -> str:
+        """The profile's text for `key`, with its {placeholders} filled in."""
+        value = self.selectors[key]
+        return value.format(**values) if values else value
+
+    def _raw(self, value: str) -> Locator | None:
+        if value.startswith("label="):
+            return self.page.get_by_label(value.removeprefix("label="), exact=True)
+        if value.startswith("data-testid="):
+            return self.page.get_by_test_id(value.removeprefix("data-testid="))
+        if value.startswith(_RAW_PREFIXES):
+            return self.page.locator(value)
+        return None
+
+    def field(self, key: str, **values: str) -> Locator:
+        """The form control labelled by the profile's `key`."""
+        value = self.text(key, **values)
+        return self._raw(value) or self.page.get_by_label(value, exact=True)
+
+    def button(self, key: str, **values: str) -> Locator:
+        """The button named by the profile's `key`."""
+        value = self.text(key, **values)
+        return self._raw(value) or self.page.get_by_role("button", name=value, exact=True)
+
+    def heading(self, key: str, **values: str) -> Locator:
+        """The heading named by the profile's `key`."""
+        value = self.text(key, **values)
+        return self._raw(value) or self.page.get_by_role("heading", name=value, exact=True)
+
+    def status_message(self, key: str) -> Locator:
+        """The app's status message (role="status") that contains the profile's `key` text."""
+        value = self.text(key)
+        return self._raw(value) or self.page.get_by_role("status").filter(has_text=value)
+
+    @property
+    def error_message(self) -> Locator:
+        """The app's visible error messages (role="alert")."""
+        return self.page.get_by_role("alert").filter(has_text=re.compile(r"\S"))
+
+    # -- waits ---------------------------------------------------------------------------------
+    def expect_ready(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        """The app settled on this screen (state attribute, if any) and its heading is shown."""
+        attribute = self.selectors.get("app_state_attribute", "")
+        if attribute:
+            ready = self.selectors.get("app_state_ready", "ready")
+            failed = self.selectors.get("app_state_error", "error")
+            settled = re.compile(f"^(?:{re.escape(ready)}|{re.escape(failed)})$")
+            body = self.page.locator("body")
+            expect(body).to_have_attribute(attribute, settled, timeout=timeout)
+            if body.get_attribute(attribute) == failed:
+                self._raise_app_error(f"the {self.route_name} screen did not load")
+        expect(self.heading(self.heading_key)).to_be_visible(timeout=timeout)
+
+    def expect_outcome(self, message_key: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        """The action's success message appears; an error message from the app fails at once."""
+        success = self.status_message(message_key)
+        expect(success.or_(self.error_message).first).to_be_visible(timeout=timeout)
+        if self.error_message.count() and not success.count():
+            self._raise_app_error(f'expected "{self.text(message_key)}"')
+
+    def expect_no_error(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        """No error message is shown on the screen."""
+        expect(self.error_message).to_have_count(0, timeout=timeout)
+
+    def expect_image_rendered(
+        self, image: Locator, what: str, *, timeout: float = DEFAULT_TIMEOUT_MS
+    ) -> str:
+        """The image is shown and its pixels decoded (naturalWidth > 0); returns its URL."""
+        expect(image).to_be_visible(timeout=timeout)
+        handle = image.element_handle(timeout=timeout)
+        self.page.wait_for_function("img => img.complete", arg=handle, timeout=timeout)
+        width, src = image.evaluate("img => [img.naturalWidth, img.currentSrc || img.src]")
+        if not width:
+            raise AssertionError(f"{what} at {src} did not render (the browser could not load it)")
+        return str(src)
+
+    def _raise_app_error(self, context: str) -> None:
+        messages = [m.strip() for m in self.error_message.all_inner_texts() if m.strip()]
+        detail = "; ".join(messages) if messages else "no message"
+        raise AppShowedError(f"{context}: the app showed an error: {detail}")

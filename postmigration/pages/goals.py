@@ -1,0 +1,73 @@
+"""Goals with an invitation, and the invitee's in-app invitation cards."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, expect
+
+from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
+
+__all__ = ["GoalsPage", "InvitesPage"]
+
+# Notifications arrive while the page is open; the cards screen is reloaded at these waits (ms).
+_RELOAD_STEPS_MS = (1_000.0, 2_000.0, 4_000.0, 8_000.0)
+
+
+class GoalsPage(ScreenPage):
+    """Create a goal that invites someone by email and phone."""
+
+    route_name = "goals"
+    heading_key = "goals_heading"
+
+    def create_goal(self, title: str, invitee_email: str, invitee_phone: str | None = None) -> None:
+        """Fill the new-goal form with the invitee's contacts and submit it."""
+        self.field("goal_title_label").fill(title)
+        self.field("invitee_email_label").fill(invitee_email)
+        if invitee_phone:
+            self.field("invitee_phone_label").fill(invitee_phone)
+        self.button("create_goal_button").click()
+
+    def expect_invite_sent(self, *, timeout: float = 30_000.0) -> None:
+        """The app confirms the invitation was sent (the notification function answered)."""
+        self.expect_outcome("invite_sent_message", timeout=timeout)
+
+
+class InvitesPage(ScreenPage):
+    """The invitee's invitation cards; accept one."""
+
+    route_name = "invites"
+    heading_key = "invites_heading"
+
+    def invite_card(self, goal_title: str) -> Locator:
+        """The card (an article) for the invitation to this goal."""
+        name = self.text("invite_card_name", goal=goal_title)
+        return self.page.get_by_role("article", name=name, exact=True)
+
+    def expect_invite_card(self, goal_title: str, *, timeout: float = 30_000.0) -> None:
+        """The invitation card for the goal shows; the screen is reloaded while it has not."""
+        card = self.invite_card(goal_title)
+        remaining = timeout
+        for step in _RELOAD_STEPS_MS:
+            if remaining <= step:
+                break
+            try:
+                expect(card).to_be_visible(timeout=step)
+                return
+            except AssertionError:
+                remaining -= step
+            try:
+                self.reload(timeout=remaining)
+            except PlaywrightError:
+                break
+        expect(card, f'no invitation card for the goal "{goal_title}"').to_be_visible(
+            timeout=max(remaining, 1_000.0)
+        )
+
+    def accept_invite(self, goal_title: str) -> None:
+        """Press the accept button on the goal's card."""
+        card = self.invite_card(goal_title)
+        card.get_by_role("button", name=self.text("accept_invite_button"), exact=True).click()
+
+    def expect_invite_accepted(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        """The app confirms the invitation was accepted."""
+        self.expect_outcome("invite_accepted_message", timeout=timeout)
