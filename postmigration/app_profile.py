@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from postmigration.errors import MalformedConfigError
+from postmigration.storage import BucketSpec
 
 __all__ = ["AppProfile", "load_app_profile"]
 
@@ -33,6 +34,31 @@ DEFAULT_TABLES = (
 )
 # name -> public: a public bucket serves /object/public/ URLs without a token.
 DEFAULT_BUCKETS = {"avatars": True, "course-thumbnails": True, "chat-images": False, "media": True}
+MIB = 1024 * 1024
+DEFAULT_BUCKET_SPECS = {
+    "avatars": BucketSpec(True, 2 * MIB, ("image/*",)),
+    "course-thumbnails": BucketSpec(True, 5 * MIB, ("image/png", "image/jpeg", "image/webp")),
+    "chat-images": BucketSpec(False, 5 * MIB, ("image/*",)),
+    "media": BucketSpec(True, 50 * MIB, ("video/webm", "video/mp4", "audio/*", "image/*")),
+}
+# Tables a visitor who is not signed in must not read (each has rows in a healthy project).
+DEFAULT_PRIVATE_TABLES = (
+    "profiles",
+    "goals",
+    "goal_invites",
+    "notifications",
+    "mission_answers",
+    "weight_measurements",
+    "admin_logs",
+)
+# Tables whose rows belong to one user: table -> the column naming the owner.
+DEFAULT_OWNED_TABLES = {
+    "goals": "owner_id",
+    "notifications": "user_id",
+    "mission_answers": "user_id",
+    "weight_measurements": "user_id",
+}
+DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
 DEFAULT_FUNCTIONS = ("goal-notifications",)
 DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
 DEFAULT_ROUTES = {
@@ -64,6 +90,9 @@ _KNOWN_KEYS = {
     "selectors",
     "migrations_dir",
     "functions_dir",
+    "private_tables",
+    "owned_tables",
+    "policies_snapshot",
 }
 
 
@@ -81,6 +110,14 @@ class AppProfile:
     )
     migrations_dir: Path = Path(DEFAULT_MIGRATIONS_DIR)
     functions_dir: Path = Path(DEFAULT_FUNCTIONS_DIR)
+    bucket_specs: Mapping[str, BucketSpec] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_BUCKET_SPECS)
+    )
+    private_tables: tuple[str, ...] = DEFAULT_PRIVATE_TABLES
+    owned_tables: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_OWNED_TABLES)
+    )
+    policies_snapshot: Path = Path(DEFAULT_POLICIES_SNAPSHOT)
 
     @property
     def public_buckets(self) -> tuple[str, ...]:
@@ -112,15 +149,10 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             f"{where}: [app] has an unknown setting {unknown[0]!r} "
             f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
         )
-    buckets = DEFAULT_BUCKETS
+    buckets, specs = DEFAULT_BUCKETS, DEFAULT_BUCKET_SPECS
     if "buckets" in data:
-        raw = data["buckets"]
-        if not isinstance(raw, dict) or not all(isinstance(v, bool) for v in raw.values()):
-            raise MalformedConfigError(
-                f"{where}: [app.buckets] must map each bucket to its public flag "
-                '(e.g. avatars = true, "chat-images" = false)'
-            )
-        buckets = dict(raw)
+        specs = _bucket_specs(data["buckets"], where)
+        buckets = {name: spec.public for name, spec in specs.items()}
 
     def directory(key: str, default: str) -> Path:
         if key not in data:
@@ -142,4 +174,38 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         selectors=MappingProxyType(selectors),
         migrations_dir=directory("migrations_dir", DEFAULT_MIGRATIONS_DIR),
         functions_dir=directory("functions_dir", DEFAULT_FUNCTIONS_DIR),
+        bucket_specs=MappingProxyType(specs),
+        private_tables=_str_list(
+            data.get("private_tables", list(DEFAULT_PRIVATE_TABLES)), "private_tables", where
+        ),
+        owned_tables=MappingProxyType(
+            _str_table(data.get("owned_tables", DEFAULT_OWNED_TABLES), "owned_tables", where)
+        ),
+        policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
     )
+
+
+def _bucket_specs(raw: Any, where: str) -> dict[str, BucketSpec]:
+    """``[app.buckets]``: each bucket is its public flag, or a table with public, limit, mime types."""
+    usage = (
+        f"{where}: [app.buckets] must map each bucket to its public flag "
+        '(e.g. avatars = true, "chat-images" = false) or to a table '
+        '{ public = true, file_size_limit = 2097152, allowed_mime_types = ["image/*"] }'
+    )
+    if not isinstance(raw, dict):
+        raise MalformedConfigError(usage)
+    specs: dict[str, BucketSpec] = {}
+    for name, value in raw.items():
+        if isinstance(value, bool):
+            specs[name] = BucketSpec(value)
+        elif isinstance(value, dict) and isinstance(value.get("public"), bool):
+            limit = value.get("file_size_limit")
+            mimes = value.get("allowed_mime_types")
+            if (limit is not None and not isinstance(limit, int)) or (
+                mimes is not None and not isinstance(mimes, list)
+            ):
+                raise MalformedConfigError(usage)
+            specs[name] = BucketSpec(value["public"], limit, tuple(mimes) if mimes else None)
+        else:
+            raise MalformedConfigError(usage)
+    return specs

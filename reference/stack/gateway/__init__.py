@@ -75,6 +75,7 @@ def create_app(settings: StackSettings) -> Starlette:
             expose_headers=[
                 "content-range",
                 "x-total-count",
+                "link",
                 "content-profile",
                 "x-supabase-api-version",
                 "location",

@@ -1,0 +1,60 @@
+"""Backup/restore: the restored database holds what old held (schema, rows, sequences)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from postmigration import db
+from postmigration.comparison import require_comparison
+from postmigration.config import Target
+from postmigration.findings import fail_on
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("data-parity")]
+
+
+def test_schema_equals_old(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+) -> None:
+    """Tables, columns and types, constraints, indexes, views, functions and triggers (auth.users' too)."""
+    require_comparison(comparison_target, "schema parity")
+    assert comparison_db is not None
+    fail_on(
+        db.schema_differences(db.schema_facts(target_db), db.schema_facts(comparison_db)),
+        "the schema on new differs from old",
+    )
+
+
+def test_every_table_has_old_rows(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+    data_baseline: dict[str, db.TableFingerprint | None] | None,
+) -> None:
+    """Per table (public and auth.users): same row count and content checksum, computed in the database."""
+    require_comparison(comparison_target, "data parity")
+    assert comparison_db is not None
+    tables = db.compared_tables(comparison_db)
+    old = db.fingerprints(comparison_db, tables)
+    new = data_baseline if data_baseline is not None else db.fingerprints(target_db, tables)
+    problems = []
+    for table in tables:
+        before, after = old[table], new.get(table)
+        if after is None:
+            problems.append(f"table {table} is missing on new")
+        elif before is not None and after.rows != before.rows:
+            sample = db.differing_keys(target_db, comparison_db, table)
+            hint = f" (e.g. {', '.join(sample)})" if sample else ""
+            problems.append(f"{table} has {after.rows} rows on new but {before.rows} on old{hint}")
+        elif before is not None and after.checksum != before.checksum:
+            sample = db.differing_keys(target_db, comparison_db, table)
+            hint = f" (e.g. {', '.join(sample)})" if sample else ""
+            problems.append(f"{table} has the same {after.rows} rows but different content{hint}")
+    fail_on(problems, "data on new differs from old")
+
+
+def test_no_sequence_is_behind(target_db: psycopg.Connection) -> None:
+    """No sequence would hand out an id that its column already holds (a restore left it behind)."""
+    fail_on(db.sequences_behind(target_db), "sequences were left behind by the restore")

@@ -1,0 +1,101 @@
+"""Pre-flight: "Confirm RLS policies ... exist in target"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from supabase import Client
+
+from postmigration import db
+from postmigration.app_profile import AppProfile
+from postmigration.findings import fail_on
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.preflight, pytest.mark.item("rls-policies")]
+
+
+def test_rls_is_enabled_on_every_exposed_table(target_db: psycopg.Connection) -> None:
+    """No table of the exposed schema is readable past its policies."""
+    fail_on(
+        (f"row level security is off on {t}" for t in db.tables_without_rls(target_db)),
+        "tables are exposed without row level security",
+    )
+
+
+def test_policies_equal_old_or_snapshot(
+    target_db: psycopg.Connection, comparison_db: psycopg.Connection | None, app_profile: AppProfile
+) -> None:
+    """The policies (table, name, command, roles, USING, WITH CHECK) equal old's, or the snapshot."""
+    if comparison_db is not None:
+        expected, where = db.policies(comparison_db), "old"
+    else:
+        snapshot = app_profile.policies_snapshot
+        if not snapshot.is_file():
+            pytest.fail(
+                f"no comparison target and no policies snapshot at {snapshot}: pass --compare-to=old "
+                "or write one with `python -m postmigration snapshot-policies --target NAME`",
+                pytrace=False,
+            )
+        expected, where = db.load_snapshot(snapshot), f"the snapshot {snapshot.name}"
+    fail_on(
+        db.policy_differences(db.policies(target_db), expected, where=where),
+        f"policies differ from {where}",
+    )
+
+
+def test_app_roles_keep_their_grants(
+    target_db: psycopg.Connection, app_profile: AppProfile
+) -> None:
+    """anon, authenticated and service_role hold the table privileges Supabase grants them."""
+    fail_on(
+        db.grant_problems(target_db, app_profile.tables), "grants to the app's roles are missing"
+    )
+
+
+def test_anon_reads_nothing_from_private_tables(
+    anon_client: Client, service_client: Client, app_profile: AppProfile
+) -> None:
+    """A visitor who is not signed in gets no row of a private table (which does have rows)."""
+    problems = []
+    for table in app_profile.private_tables:
+        has_rows = service_client.table(table).select("*", count="exact").limit(1).execute()
+        seen = anon_client.table(table).select("*").limit(5).execute()
+        if seen.data:
+            problems.append(f"anon can read {len(seen.data)}+ rows of {table}")
+        elif not has_rows.count:
+            problems.append(
+                f"{table} has no rows, so the probe proves nothing (seed it or drop it from private_tables)"
+            )
+    fail_on(problems, "private data is readable without signing in")
+
+
+def test_user_cannot_read_other_users_rows(
+    signed_in: Callable[[str], Client], service_client: Client, app_profile: AppProfile
+) -> None:
+    """Signed in as `user`, rows owned by anyone else are invisible (the service role sees them)."""
+    user = signed_in("user")
+    me = user.auth.get_user().user.id
+    problems, probed = [], 0
+    for table, owner_column in app_profile.owned_tables.items():
+        others = (
+            service_client.table(table)
+            .select(owner_column)
+            .neq(owner_column, me)
+            .limit(1)
+            .execute()
+        )
+        if not others.data:
+            continue
+        probed += 1
+        leaked = user.table(table).select(owner_column).neq(owner_column, me).limit(5).execute()
+        if leaked.data:
+            problems.append(
+                f"user {me} can read {len(leaked.data)}+ rows of other users in {table}"
+            )
+    if not probed:
+        pytest.fail(
+            "no owned table holds rows of other users to probe: the check proves nothing",
+            pytrace=False,
+        )
+    fail_on(problems, "one user can read another user's rows")
