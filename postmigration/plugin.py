@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from postmigration.checklist import CHECKLIST, ITEMS, severity_of
+from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
 from postmigration.foundations import Foundation, probe_all
@@ -146,9 +147,22 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.xmlpath = str(report_dir / "junit.xml")
 
 
+def project_root(config: pytest.Config) -> Path:
+    """The checkout holding ``reference/`` (the stand-in and the app profile's defaults).
+
+    Not simply the rootdir: pytest picks that before plugins load, so ``--report-dir DIR``
+    (with a space) can move it.
+    """
+    package_parent = Path(__file__).resolve().parent.parent
+    for candidate in (config.rootpath, config.invocation_params.dir, package_parent):
+        if (candidate / "reference" / "stack").is_dir():
+            return candidate
+    return config.rootpath
+
+
 def _load_state(config: pytest.Config, target_name: str) -> RunState:
     cwd = config.invocation_params.dir
-    root = config.rootpath
+    root = project_root(config)
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     options = {
         "target_name": target_name,
@@ -162,8 +176,6 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
     if workerinput is not None and "pm_config_path" in workerinput:
         # An xdist worker: same file (maybe the stand-in's), same run id, same foundations.
         path = workerinput["pm_config_path"]
-        from postmigration.config import read_config_file
-
         config_file = read_config_file(Path(path) if path else None, "controller")
         run = build_run_config(
             config_file=config_file,
@@ -178,7 +190,7 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
     run_id = config.getoption("run_id") or new_run_id()
     config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
     if target_name == "local" and not _defines(config_file, "local"):
-        return _start_local(config, run_id, options)
+        return _start_local(root, run_id, options)
     run = build_run_config(config_file=config_file, run_id=run_id, **options)
     return RunState(run=run)
 
@@ -187,10 +199,8 @@ def _defines(config_file: Any, name: str) -> bool:
     return name in config_file.data.get("targets", {}) or bool(os.environ.get("LOCAL_SUPABASE_URL"))
 
 
-def _start_local(config: pytest.Config, run_id: str, options: dict[str, Any]) -> RunState:
-    from postmigration.config import read_config_file
-
-    standin = StandIn(config.rootpath)
+def _start_local(root: Path, run_id: str, options: dict[str, Any]) -> RunState:
+    standin = StandIn(root)
     try:
         standin.start()
         config_file = read_config_file(standin.config_path, "the local stand-in")

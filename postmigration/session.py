@@ -47,9 +47,12 @@ class RunConfig:
         """The report header: the target, where it came from, and each setting's source."""
         target = self.target
         lines = [f"target: {target.name} ({target.supabase_url}) from {self.target_source}"]
-        sources = ", ".join(f"{k} from {v}" for k, v in target.sources.items())
-        if sources:
-            lines.append(f"  settings: {sources}")
+        by_source: dict[str, list[str]] = {}
+        for setting, source in target.sources.items():
+            by_source.setdefault(source, []).append(setting)
+        if len(by_source) > 1:
+            for source, settings in by_source.items():
+                lines.append(f"  {', '.join(settings)} from {source}")
         if self.comparison_target is not None:
             other = self.comparison_target
             lines.append(f"compare to: {other.name} ({other.supabase_url})")

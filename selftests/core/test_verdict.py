@@ -1,0 +1,236 @@
+"""The verdict rules, run through pytest itself (pytester) against a fake target on a real socket."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from postmigration.checklist import CHECKLIST
+from selftests.core.conftest import (
+    FakeSupabase,
+    item,
+    passing_suite,
+    run,
+    summary,
+    write_config,
+)
+
+
+def test_every_blocker_passing_is_go(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(test_suite=passing_suite())
+    result = run(pytester, "--target=new")
+    assert result.ret == 0
+    data = summary(pytester)
+    assert data["verdict"] == "GO"
+    assert {i["status"] for i in data["items"]} == {"passed"}
+    result.stdout.fnmatch_lines(["*GO: every blocker item passed*"])
+
+
+def test_a_skipped_blocker_is_no_go(pytester: pytest.Pytester, fake_supabase: FakeSupabase) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("buckets",)),
+        test_buckets="""
+import pytest
+
+@pytest.mark.item("buckets")
+def test_buckets_listed(target):
+    pytest.skip("storage API not configured")
+""",
+    )
+    result = run(pytester, "--target=new")
+    assert result.ret == 1
+    data = summary(pytester)
+    assert data["verdict"] == "NO-GO"
+    buckets = item(data, "buckets")
+    assert buckets["status"] == "not_verified"
+    assert buckets["reason"] == "skipped: storage API not configured"
+
+
+def test_an_item_without_tests_is_no_go(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(test_suite=passing_suite(except_items=("login",)))
+    result = run(pytester, "--target=new")
+    assert result.ret == 1
+    login = item(summary(pytester), "login")
+    assert login["status"] == "not_verified"
+    assert login["reason"] == "no test covers this item"
+    assert login["tests"] == []
+
+
+def test_a_failed_warning_is_still_go(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("rollback-dump",)),
+        test_rollback="""
+import pytest
+
+@pytest.mark.item("rollback-dump")
+def test_dump_restorable(target):
+    assert False, "no dump newer than 24h"
+""",
+    )
+    result = run(pytester, "--target=new")
+    assert result.ret == 0
+    data = summary(pytester)
+    assert data["verdict"] == "GO"
+    rollback = item(data, "rollback-dump")
+    assert (rollback["severity"], rollback["status"]) == ("warning", "failed")
+    assert rollback["reason"] == "no dump newer than 24h"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('@pytest.mark.xfail(reason="known bug")\ndef test_x(target):\n    assert False', "xfail"),
+        (
+            "@pytest.fixture\ndef broken():\n    raise RuntimeError('fixture exploded')\n\n"
+            "def test_x(target, broken):\n    pass",
+            "error in setup: RuntimeError: fixture exploded",
+        ),
+    ],
+    ids=["xfail", "error"],
+)
+def test_xfail_and_error_are_not_verified(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase, body: str, reason: str
+) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("login",)),
+        test_login=f'import pytest\n\npytestmark = pytest.mark.item("login")\n\n{body}\n',
+    )
+    result = run(pytester, "--target=new")
+    assert result.ret == 1
+    login = item(summary(pytester), "login")
+    assert login["status"] == "not_verified"
+    assert login["reason"].startswith(reason)
+
+
+def test_a_failed_blocker_names_the_failure(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("buckets",)),
+        test_buckets="""
+import pytest
+
+@pytest.mark.item("buckets")
+def test_avatars_public(target):
+    assert False, 'bucket "avatars" is not public'
+""",
+    )
+    result = run(pytester, "--target=new")
+    assert result.ret == 1
+    buckets = item(summary(pytester), "buckets")
+    assert buckets["status"] == "failed"
+    assert buckets["reason"] == 'bucket "avatars" is not public'
+    result.stdout.fnmatch_lines(["*NO-GO: 1 blocker failed (buckets)*"])
+
+
+def test_auth_down_blocks_dependent_items_at_once(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    fake_supabase.statuses["auth"] = 503
+    write_config(pytester, fake_supabase.url)
+    # Tests that would hang if they ran: blocking must stop them before they start.
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("login",)),
+        test_login="""
+import time, pytest
+
+@pytest.mark.item("login")
+def test_login_form(target):
+    time.sleep(60)
+""",
+    )
+    started = time.monotonic()
+    result = run(pytester, "--target=new")
+    assert time.monotonic() - started < 20
+    assert result.ret == 1
+    data = summary(pytester)
+    login = item(data, "login")
+    assert login["status"] == "blocked"
+    assert login["reason"].startswith("blocked by: auth down (GET ")
+    assert login["reason"].endswith("/auth/v1/health → 503)")
+    # Items that do not stand on auth still ran.
+    assert item(data, "buckets")["status"] == "passed"
+    assert fake_supabase.requests.count("/auth/v1/health") == 1
+
+
+def test_an_unreachable_target_is_no_go_with_every_api_item_blocked(
+    pytester: pytest.Pytester,
+) -> None:
+    write_config(pytester, "http://127.0.0.1:9")  # the discard port: nothing listens
+    pytester.makepyfile(test_suite=passing_suite())
+    result = run(pytester, "--target=new")
+    assert result.ret == 1
+    data = summary(pytester)
+    assert data["verdict"] == "NO-GO"
+    blocked = [i["id"] for i in data["items"] if i["status"] == "blocked"]
+    expected = [i.id for i in CHECKLIST if "reachable" in i.depends_on]
+    assert blocked == expected
+    assert item(data, "login")["reason"].startswith("blocked by: target unreachable (GET ")
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_an_unknown_item_id_is_a_collection_error(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(
+        test_typo='import pytest\n\n@pytest.mark.item("logn")\ndef test_x():\n    pass\n'
+    )
+    result = run(pytester, "--target=new")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*unknown checklist item 'logn' (known: login, upload,*"])
+    assert summary(pytester)["verdict"] == "NO-GO"
+
+
+def test_passive_without_a_target(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    result = run(pytester)
+    assert result.ret == 0
+    assert not (pytester.path / "reports").exists()
+    assert "post-migration checklist" not in result.stdout.str()
+
+
+def test_a_checklist_test_without_a_target_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_login='import pytest\n\n@pytest.mark.item("login")\ndef test_x():\n    pass\n'
+    )
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*is a checklist test and needs a target: run with --target=NAME*"]
+    )
+
+
+def test_same_verdict_under_xdist(pytester: pytest.Pytester, fake_supabase: FakeSupabase) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("upload",)),
+        test_upload="""
+import pytest
+
+@pytest.mark.item("upload")
+def test_public_url_loads(target):
+    assert False, "public URL answered 404"
+""",
+    )
+    result = pytester.runpytest_subprocess("--target=new", "-n", "2")
+    assert result.ret == 1
+    data = summary(pytester)
+    assert data["verdict"] == "NO-GO"
+    assert item(data, "upload")["reason"] == "public URL answered 404"
+    assert [i["id"] for i in data["items"] if i["status"] != "passed"] == ["upload"]
+    # Foundations were probed once, by the controller.
+    assert fake_supabase.requests.count("/auth/v1/health") == 1
