@@ -562,3 +562,42 @@ def test_stack_without_resend_key_fails_the_smoke_test(tmp_path: Path) -> None:
         assert answer.json()["error"] == "missing secret RESEND_API_KEY"
         again = httpx.get(f"{_inbox(second)['resend_api_url']}/emails/{kept}", headers=headers)
         assert again.status_code == 200, "the Resend sink lost its emails across a restart"
+
+
+def test_provider_refusal_is_502_with_the_providers_status(tmp_path: Path) -> None:
+    """A stale RESEND_API_KEY in functions.env: the smoke test still passes (it sends
+    nothing), but a real invite answers 502 carrying Resend's own 403 and stays pending."""
+    state = tmp_path / "stack"
+    with StackProcess(state):
+        pass
+    functions_env = state / "functions.env"
+    secrets = read_env_file(functions_env)
+    secrets["RESEND_API_KEY"] = "re_stale_key_from_the_old_server"
+    functions_env.write_text(format_env_file(secrets))
+    with StackProcess(state) as running:
+        assert secrets["SUPABASE_SERVICE_ROLE_KEY"] == running.target["service_role_key"], (
+            "after a restart the project's service_role key differs from the one in "
+            "functions.env: API keys must stay the same across restarts, as on a server"
+        )
+        owner = _client_for(running, "user")
+        assert _invoke_json(owner, "goal-notifications", {})["dry_run"] is True
+        goal = owner.table("goals").insert({"title": "stale key"}).execute().data[0]
+        invite = (
+            owner.table("goal_invites")
+            .insert({"goal_id": goal["id"], "invitee_email": running.accounts["invitee"]["email"]})
+            .execute()
+            .data[0]
+        )
+        answer = httpx.post(
+            f"{running.url}/functions/v1/goal-notifications",
+            json={"goal_id": goal["id"]},
+            headers={"Authorization": f"Bearer {running.target['service_role_key']}"},
+        )
+        assert answer.status_code == 502, answer.text
+        body = answer.json()
+        assert body["provider"] == "resend"
+        assert body["provider_status"] == 403
+        assert body["provider_error"]["name"] == "invalid_api_key"
+        assert body["sent"] == []
+        row = owner.table("goal_invites").select("status").eq("id", invite["id"]).execute()
+        assert row.data[0]["status"] == "pending"

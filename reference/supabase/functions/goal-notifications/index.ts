@@ -87,7 +87,7 @@ Deno.serve(async (req: Request) => {
   // The caller is either the service role itself or a signed-in user who owns the goal.
   const token = bearerToken(req);
   let callerId: string | null = null;
-  if (token !== serviceKey) {
+  if (!token || !(await isServiceRole(token, serviceKey))) {
     const { data, error } = token ? await admin.auth.getUser(token) : { data: null, error: true };
     if (error || !data?.user) {
       return json({ error: "sign in first: the caller must be the goal's owner" }, 401);
@@ -132,6 +132,33 @@ Deno.serve(async (req: Request) => {
     throw err;
   }
 });
+
+/** Whether `token` is the service role: its key, or a JWT of that role that Auth's admin API
+ * accepts (so a re-issued service key works, and a forged claim does not). */
+async function isServiceRole(token: string, serviceKey: string): Promise<boolean> {
+  if (token === serviceKey) return true;
+  if (jwtRole(token) !== "service_role") return false;
+  const url = `${secret("SUPABASE_URL").replace(/\/+$/, "")}/auth/v1/admin/users?page=1&per_page=1`;
+  try {
+    const res = await fetch(url, {
+      headers: { apikey: serviceKey, Authorization: `Bearer ${token}` },
+    });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** The unverified `role` claim of a JWT (a cheap filter before asking Auth). */
+function jwtRole(token: string): string | null {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "="))).role ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /** The goal named by goal_id, or the goal of invite_id; null when there is none. */
 async function findGoal(
