@@ -27,22 +27,11 @@ from . import storage_errors as errors
 from .caller import request_token
 from .db import Database, as_admin, as_caller
 from .storage_disk import Disk
+from .storage_signing import jose_message
 
 log = logging.getLogger("reference.stack.gateway.storage")
 
 GLOBAL_FILE_SIZE_LIMIT = 50 * 1024 * 1024  # the Supabase CLI's default (50MiB)
-
-# keys.InvalidToken reasons → the messages Storage's jose verifier gives.
-JOSE_MESSAGES = {
-    "expired": '"exp" claim timestamp check failed',
-    "bad signature": "signature verification failed",
-    "malformed": "Invalid Compact JWS",
-}
-
-
-def jose_message(exc: InvalidToken) -> str:
-    """What Storage says about a token that does not verify."""
-    return JOSE_MESSAGES.get(exc.reason, "Invalid Compact JWS")
 
 
 @dataclass

@@ -11,50 +11,24 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import jwt
-
+from ..keys import InvalidToken, decode, mint
 from . import storage_errors as errors
 
 SCOPE_DOWNLOAD = "download"
 SCOPE_UPLOAD = "upload"
 MAX_EXPIRES_IN = 2**53 // 1000  # Storage's bound on a numeric expiresIn
 
-
-def _jose_message(exc: Exception) -> str:
-    if isinstance(exc, jwt.ExpiredSignatureError):
-        return '"exp" claim timestamp check failed'
-    if isinstance(exc, jwt.ImmatureSignatureError):
-        return '"nbf" claim timestamp check failed'
-    if isinstance(exc, jwt.InvalidSignatureError):
-        return "signature verification failed"
-    return "Invalid Compact JWS"
+# keys.InvalidToken reasons → the messages Storage's jose verifier gives.
+_JOSE_MESSAGES = {
+    "expired": '"exp" claim timestamp check failed',
+    "bad signature": "signature verification failed",
+    "malformed": "Invalid Compact JWS",
+}
 
 
-def decode(secret: str, token: str) -> dict[str, Any]:
-    """Verify an HS256 token; raise ValueError carrying jose's message when it does not verify."""
-    try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=["HS256"],
-            options={"verify_aud": False, "verify_iss": False},
-        )
-    except jwt.PyJWTError as exc:
-        raise ValueError(_jose_message(exc)) from exc
-    if not isinstance(claims, dict):
-        raise ValueError("Invalid Compact JWS")
-    return claims
-
-
-def caller_claims(secret: str, authorization: str | None) -> dict[str, Any]:
-    """The bearer token's claims, or AccessDenied with jose's reason."""
-    token = (authorization or "").strip()
-    if token[:7].lower() == "bearer ":
-        token = token[7:].strip()
-    try:
-        return decode(secret, token)
-    except ValueError as exc:
-        raise errors.access_denied(str(exc)) from exc
+def jose_message(exc: InvalidToken) -> str:
+    """What Storage says about a token that does not verify."""
+    return _JOSE_MESSAGES.get(exc.reason, "Invalid Compact JWS")
 
 
 def expires_in(value: object) -> int:
@@ -81,9 +55,7 @@ def expires_in(value: object) -> int:
 
 def sign_download(secret: str, bucket: str, name: str, seconds: int) -> str:
     """A signed-URL token for downloading `bucket/name` for `seconds`."""
-    now = int(time.time())
-    claims = {"url": f"{bucket}/{name}", "scope": SCOPE_DOWNLOAD, "iat": now, "exp": now + seconds}
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return mint(secret, {"url": f"{bucket}/{name}", "scope": SCOPE_DOWNLOAD}, ttl=seconds)
 
 
 def signed_path(bucket: str, name: str, token: str) -> str:
@@ -95,8 +67,8 @@ def verify_download(secret: str, token: str, bucket: str, name: str) -> dict[str
     """Check a signed-URL token against the object it is used for; return its claims."""
     try:
         claims = decode(secret, token)
-    except ValueError as exc:
-        raise errors.invalid_jwt(str(exc)) from exc
+    except InvalidToken as exc:
+        raise errors.invalid_jwt(jose_message(exc)) from exc
     scope = claims.get("scope")
     is_download = scope == SCOPE_DOWNLOAD or (scope is None and "upsert" not in claims)
     if not is_download:
