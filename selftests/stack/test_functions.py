@@ -601,3 +601,20 @@ def test_provider_refusal_is_502_with_the_providers_status(tmp_path: Path) -> No
         assert body["sent"] == []
         row = owner.table("goal_invites").select("status").eq("id", invite["id"]).execute()
         assert row.data[0]["status"] == "pending"
+
+
+def test_service_role_may_send_any_goals_invites(
+    stack: Any, pending_invite: dict[str, Any]
+) -> None:
+    """The service role (its key, or another JWT of that role signed by the project) sends a
+    goal's invites by invite_id without being the owner."""
+    jwt_secret = json.loads((stack.state_dir / "secrets.json").read_text())["jwt_secret"]
+    reissued = mint(jwt_secret, {"iss": "supabase", "role": "service_role"}, ttl=600)
+    assert reissued != stack.target["service_role_key"]
+    answer = httpx.post(
+        f"{stack.url}/functions/v1/goal-notifications",
+        json={"invite_id": pending_invite["invite"]["id"]},
+        headers={"Authorization": f"Bearer {reissued}"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert [s["invite_id"] for s in answer.json()["sent"]] == [pending_invite["invite"]["id"]]
