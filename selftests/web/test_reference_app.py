@@ -1,0 +1,305 @@
+"""The reference web app in a real Chromium against a real stand-in, through the page objects.
+
+Each test drives the app as a user would and then checks the database through the service role,
+so a screen that only looks right cannot pass. Everything created is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from postmigration.pages import (
+    AdminCoursesPage,
+    AppShowedError,
+    DailyMissionPage,
+    GoalsPage,
+    HomePage,
+    InvitesPage,
+    LoginPage,
+    ProfilePage,
+    WeightPage,
+)
+from reference.stack.runner import StackProcess
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def rows(service: httpx.Client, table: str, **params: str) -> list[dict]:
+    """Rows of a table as the service role sees them (PostgREST query params)."""
+    response = service.get(f"/rest/v1/{table}", params=params)
+    assert response.status_code == 200, f"reading {table}: {response.status_code} {response.text}"
+    return list(response.json())
+
+
+def delete_rows(service: httpx.Client, table: str, **filters: str) -> None:
+    """Delete rows matching the PostgREST filters (cleanup)."""
+    service.delete(f"/rest/v1/{table}", params=filters)
+
+
+def delete_object(service: httpx.Client, public_url: str) -> None:
+    """Delete a storage object given its public URL (cleanup)."""
+    path = urlsplit(public_url).path.split("/storage/v1/object/public/", 1)[1]
+    bucket, _, name = path.partition("/")
+    service.request("DELETE", f"/storage/v1/object/{bucket}", json={"prefixes": [name]})
+
+
+def user_id(service: httpx.Client, email: str) -> str:
+    """The profile id of a seeded account."""
+    return rows(service, "profiles", select="id", email=f"eq.{email}")[0]["id"]
+
+
+@pytest.fixture
+def cleanup(service: httpx.Client) -> Iterator[list[Callable[[], None]]]:
+    """Undo steps registered by a test, run afterwards whether it passed or not."""
+    steps: list[Callable[[], None]] = []
+    yield steps
+    for step in reversed(steps):
+        step()
+
+
+def test_sign_in_survives_reload_and_signs_out(
+    new_page: Callable[[], Page], stack: StackProcess
+) -> None:
+    """Sign-in lands on home showing the user; a reload keeps the session; sign-out ends it."""
+    account = stack.accounts["user"]
+    page = new_page()
+    login = LoginPage(page, stack.url)
+    login.goto()
+    login.sign_in(account["email"], account["password"])
+    login.expect_signed_in(account["email"])
+    home = HomePage(page, stack.url)
+    home.expect_ready()
+    expect(page).to_have_url(home.url)
+
+    home.reload()
+    login.expect_signed_in(account["email"])
+
+    login.sign_out()
+    login.expect_signed_out()
+    login.expect_ready()
+    page.goto(ProfilePage(page, stack.url).url)
+    login.expect_ready()  # a signed-in screen sends a signed-out visitor to sign in
+    login.expect_signed_out()
+
+
+def test_wrong_password_is_refused_with_the_servers_message(
+    new_page: Callable[[], Page], stack: StackProcess
+) -> None:
+    """A wrong password shows GoTrue's own message and leaves the visitor signed out."""
+    login = LoginPage(new_page(), stack.url)
+    login.goto()
+    login.sign_in(stack.accounts["user"]["email"], "not-the-password")
+    login.expect_sign_in_refused("Invalid login credentials")
+
+
+def test_signed_in_page_shows_an_error_for_a_failed_check(
+    new_page: Callable[[], Page], stack: StackProcess
+) -> None:
+    """expect_signed_in fails at once with the app's message, not after a timeout."""
+    login = LoginPage(new_page(), stack.url)
+    login.goto()
+    login.sign_in(stack.accounts["user"]["email"], "not-the-password")
+    with pytest.raises(AppShowedError, match="Invalid login credentials"):
+        login.expect_signed_in(stack.accounts["user"]["email"], timeout=5_000)
+
+
+def test_hero_video_plays_and_playlist_follows_the_database(
+    new_page: Callable[[], Page], stack: StackProcess, service: httpx.Client
+) -> None:
+    """The hero video loads and plays; the playlist shows the database's items in order."""
+    home = HomePage(new_page(), stack.url)
+    home.goto()
+    evidence = home.expect_hero_video_playing()
+    assert evidence["ready_state"] >= 2 and evidence["later_time"] > evidence["start_time"]
+    hero = rows(service, "hero_videos", select="video_url", is_active="eq.true")
+    assert evidence["url"] == hero[0]["video_url"]
+
+    expected = rows(service, "playlist_items", select="title,media_url", order="position.asc")
+    assert expected, "the seed has no playlist"
+    home.expect_playlist([item["title"] for item in expected])
+    assert home.playlist_items() == expected
+
+
+def test_daily_mission_answer_survives_reload(
+    signed_in: Callable[[str], Page],
+    stack: StackProcess,
+    service: httpx.Client,
+    run_tag: str,
+    cleanup: list[Callable[[], None]],
+) -> None:
+    """The answer is saved, shown again after a reload, and stored for this user."""
+    page = signed_in("user")
+    uid = user_id(service, stack.accounts["user"]["email"])
+    today = rows(
+        service,
+        "daily_missions",
+        select="id",
+        mission_date=f"lte.{date.today().isoformat()}",
+        order="mission_date.desc",
+        limit="1",
+    )[0]["id"]
+    mine = {"mission_id": f"eq.{today}", "user_id": f"eq.{uid}"}
+    previous = rows(service, "mission_answers", select="answer", **mine)
+    if previous:  # put the seeded answer back afterwards
+        cleanup.append(
+            lambda: service.patch("/rest/v1/mission_answers", params=mine, json=previous[0])
+        )
+    else:
+        cleanup.append(lambda: delete_rows(service, "mission_answers", **mine))
+    mission = DailyMissionPage(page, stack.url)
+    mission.goto()
+    answer = f"A glass of water every hour ({run_tag})"
+    mission.answer(answer)
+    mission.expect_answer_saved()
+    mission.reload()
+    mission.expect_answer_shown(answer)
+    stored = rows(service, "mission_answers", select="answer", **mine)
+    assert [row["answer"] for row in stored] == [answer]
+
+
+def test_weight_measurement_appears_in_history_and_report(
+    signed_in: Callable[[str], Page],
+    stack: StackProcess,
+    service: httpx.Client,
+    cleanup: list[Callable[[], None]],
+) -> None:
+    """A new measurement is in the history, and the report counts it as the latest."""
+    page = signed_in("user")
+    uid = user_id(service, stack.accounts["user"]["email"])
+    weight = WeightPage(page, stack.url)
+    weight.goto()
+    weight.show_report()
+    before = weight.expect_report()
+
+    kg = Decimal("68.37")
+    weight.add_measurement(kg)
+    weight.expect_measurement_added()
+    added = rows(
+        service,
+        "weight_measurements",
+        select="id,weight_kg",
+        user_id=f"eq.{uid}",
+        order="id.desc",
+        limit="1",
+    )
+    cleanup.append(lambda: delete_rows(service, "weight_measurements", id=f"eq.{added[0]['id']}"))
+    assert Decimal(str(added[0]["weight_kg"])) == kg
+    weight.expect_in_history(kg)
+
+    weight.show_report()
+    after = weight.expect_report()
+    assert before["count"] is not None and after["count"] == before["count"] + 1
+    assert after["latest"] == kg
+
+
+def test_admin_creates_course_module_and_lesson(
+    signed_in: Callable[[str], Page],
+    stack: StackProcess,
+    service: httpx.Client,
+    run_tag: str,
+    cleanup: list[Callable[[], None]],
+) -> None:
+    """Course (with thumbnail) → module → lesson through the UI, linked in the database."""
+    page = signed_in("admin")
+    admin = AdminCoursesPage(page, stack.url)
+    admin.goto()
+    course, module, lesson = f"Course {run_tag}", f"Module {run_tag}", f"Lesson {run_tag}"
+    cleanup.append(lambda: delete_rows(service, "courses", title=f"eq.{course}"))
+    admin.create_course(course, FIXTURES / "thumbnail.jpg", description="Made by a self-test")
+    admin.expect_course_created()
+    thumbnail_url = admin.expect_thumbnail_rendered(course)
+    cleanup.append(lambda: delete_object(service, thumbnail_url))
+    admin.add_module(course, module)
+    admin.expect_module_added()
+    admin.add_lesson(course, module, lesson)
+    admin.expect_lesson_added()
+    admin.expect_in_catalogue(course, module, lesson)
+
+    stored = rows(service, "courses", select="id,thumbnail_url", title=f"eq.{course}")
+    assert len(stored) == 1 and stored[0]["thumbnail_url"] == thumbnail_url
+    modules = rows(service, "course_modules", select="id,title", course_id=f"eq.{stored[0]['id']}")
+    assert [m["title"] for m in modules] == [module]
+    lessons = rows(service, "lessons", select="title", module_id=f"eq.{modules[0]['id']}")
+    assert [row["title"] for row in lessons] == [lesson]
+    assert httpx.get(thumbnail_url).content == (FIXTURES / "thumbnail.jpg").read_bytes()
+
+
+def test_non_admin_is_told_the_course_screen_is_for_admins(
+    signed_in: Callable[[str], Page], stack: StackProcess
+) -> None:
+    """A user opening the admin screen gets a plain refusal, not a broken form."""
+    admin = AdminCoursesPage(signed_in("user"), stack.url)
+    with pytest.raises(AppShowedError, match="Only admins can manage courses"):
+        admin.goto()
+
+
+def test_avatar_upload_renders_and_serves_the_same_bytes(
+    signed_in: Callable[[str], Page],
+    stack: StackProcess,
+    service: httpx.Client,
+    cleanup: list[Callable[[], None]],
+) -> None:
+    """The uploaded avatar renders (naturalWidth > 0) and its public URL serves the fixture."""
+    page = signed_in("user")
+    uid = user_id(service, stack.accounts["user"]["email"])
+    previous = rows(service, "profiles", select="avatar_url", id=f"eq.{uid}")[0]["avatar_url"]
+    cleanup.append(
+        lambda: service.patch(
+            "/rest/v1/profiles", params={"id": f"eq.{uid}"}, json={"avatar_url": previous}
+        )
+    )
+    profile = ProfilePage(page, stack.url)
+    profile.goto()
+    profile.upload_avatar(FIXTURES / "avatar.png")
+    profile.expect_avatar_saved()
+    src = profile.expect_avatar_rendered()
+    cleanup.append(lambda: delete_object(service, src))
+    assert f"/avatars/{uid}/avatar-" in src
+    stored = rows(service, "profiles", select="avatar_url", id=f"eq.{uid}")[0]["avatar_url"]
+    assert stored == src
+    served = httpx.get(src)
+    assert served.status_code == 200 and served.headers["content-type"].startswith("image/png")
+    fixture = (FIXTURES / "avatar.png").read_bytes()
+    assert hashlib.sha256(served.content).digest() == hashlib.sha256(fixture).digest()
+    profile.reload()
+    profile.expect_avatar_rendered()
+
+
+def test_goal_invite_reaches_the_invitees_cards(
+    signed_in: Callable[[str], Page],
+    stack: StackProcess,
+    service: httpx.Client,
+    run_tag: str,
+    cleanup: list[Callable[[], None]],
+) -> None:
+    """A goal with an invite is sent by goal-notifications; the invitee sees and accepts the card."""
+    invitee = stack.accounts["invitee"]
+    title = f"Walk 10k steps {run_tag}"
+    cleanup.append(lambda: delete_rows(service, "goals", title=f"eq.{title}"))
+    cleanup.append(lambda: delete_rows(service, "notifications", body=f"eq.{title}"))
+    goals = GoalsPage(signed_in("user"), stack.url)
+    goals.goto()
+    goals.create_goal(title, invitee["email"], invitee.get("phone"))
+    goals.expect_invite_sent()
+    goal = rows(service, "goals", select="id", title=f"eq.{title}")
+    invites = rows(
+        service, "goal_invites", select="status,invitee_phone", goal_id=f"eq.{goal[0]['id']}"
+    )
+    assert [i["status"] for i in invites] == ["sent"]
+
+    cards = InvitesPage(signed_in("invitee"), stack.url)
+    cards.goto()
+    cards.expect_invite_card(title)
+    cards.accept_invite(title)
+    cards.expect_invite_accepted()
+    invites = rows(service, "goal_invites", select="status", goal_id=f"eq.{goal[0]['id']}")
+    assert [i["status"] for i in invites] == ["accepted"]
