@@ -1,0 +1,71 @@
+"""Edge functions as deployed on a target: which exist, and invoking one with a plain outcome."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from postmigration.config import Target
+
+NOT_DEPLOYED = (404,)
+BOOT_FAILED = (503,)
+
+
+def local_functions(functions_dir: Path) -> list[str]:
+    """Function names in the app's functions dir (`supabase/functions/<name>/index.ts`)."""
+    if not functions_dir.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in functions_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and any(p.glob("index.*"))
+    )
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What a function answered: status, a short excerpt of the body, and its JSON if any."""
+
+    name: str
+    status: int
+    excerpt: str
+    body: object
+
+    @property
+    def ok(self) -> bool:
+        """2xx."""
+        return 200 <= self.status < 300
+
+    def problem(self) -> str | None:
+        """The outcome in plain words, or None when it answered 2xx."""
+        if self.ok:
+            return None
+        if self.status in NOT_DEPLOYED:
+            return f"function {self.name} is not deployed (404: {self.excerpt})"
+        if self.status in BOOT_FAILED:
+            return f"function {self.name} does not boot (503: {self.excerpt})"
+        missing = self.body.get("missing_secrets") if isinstance(self.body, dict) else None
+        if missing:
+            return f"function {self.name} is missing secret(s) {', '.join(map(str, missing))} ({self.status})"
+        return f"function {self.name} answered {self.status}: {self.excerpt}"
+
+
+def invoke(
+    http: httpx.Client, target: Target, name: str, body: object, *, token: str | None = None
+) -> Invocation:
+    """POST `body` to /functions/v1/<name> as the service role (or `token`), as supabase-js does."""
+    bearer = token or target.service_role_key
+    response = http.post(
+        f"{target.supabase_url}/functions/v1/{name}",
+        json=body,
+        headers={"apikey": target.anon_key, "authorization": f"Bearer {bearer}"},
+        timeout=30,
+    )
+    try:
+        parsed: object = response.json()
+    except (json.JSONDecodeError, ValueError):
+        parsed = None
+    return Invocation(name, response.status_code, response.text[:300], parsed)

@@ -1,0 +1,31 @@
+"""Origins: where the new app lives, and the old origins nothing may point at after cutover."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from postmigration.config import Target
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, lower-cased; empty for relative URLs."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:
+    """The configured old origins, else the comparison target's API and site origins."""
+    configured = [origin_of(u) or u.rstrip("/").lower() for u in target.old_origins]
+    if not configured and comparison is not None:
+        configured = [origin_of(comparison.supabase_url), origin_of(comparison.site_url or "")]
+    mine = {origin_of(target.supabase_url), origin_of(target.site_url or "")}
+    return tuple(sorted({o for o in configured if o and o not in mine}))
+
+
+def pointing_at_old(urls: Iterable[str], olds: Iterable[str]) -> list[str]:
+    """The URLs among `urls` whose origin is one of the old origins."""
+    old = set(olds)
+    return [u for u in urls if origin_of(u) in old]
