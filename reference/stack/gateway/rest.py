@@ -181,6 +181,9 @@ class RestSurface:
             return await self.resource(request, name)
         except RestError as exc:
             return exc.response()
+        except Exception:  # a bug here must not become a traceback page; the log keeps it
+            log.exception("REST request failed: %s %s", request.method, request.url.path)
+            return RestError(500, "PGRSTX00", "Internal error in the REST stand-in").response()
 
     def profile(self, request: Request) -> None:
         header = "accept-profile" if request.method in ("GET", "HEAD") else "content-profile"
