@@ -31,6 +31,30 @@ from postmigration.pages import (
 from reference.stack.runner import StackProcess
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SCREENS = (
+    HomePage,
+    ProfilePage,
+    AdminCoursesPage,
+    GoalsPage,
+    InvitesPage,
+    DailyMissionPage,
+    WeightPage,
+)
+# Problems a user of a screen reader or a role/label locator would hit, found in the DOM.
+MARKUP_PROBLEMS = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label')
+      || el.getAttribute('aria-labelledby');
+    if (!named) problems.push(`${el.tagName.toLowerCase()} "${el.name}" has no label`);
+  }
+  for (const b of document.querySelectorAll('button')) {
+    if (!b.textContent.trim() && !b.getAttribute('aria-label')) problems.push('a button has no name');
+  }
+  const h1 = document.querySelectorAll('main h1').length;
+  if (h1 !== 1) problems.push(`${h1} h1 headings`);
+  return problems;
+}"""
 
 
 def rows(service: httpx.Client, table: str, **params: str) -> list[dict]:
@@ -303,3 +327,38 @@ def test_goal_invite_reaches_the_invitees_cards(
     cards.expect_invite_accepted()
     invites = rows(service, "goal_invites", select="status", goal_id=f"eq.{goal[0]['id']}")
     assert [i["status"] for i in invites] == ["accepted"]
+
+
+def test_every_screen_is_labelled_and_talks_only_to_the_target(
+    signed_in: Callable[[str], Page], stack: StackProcess
+) -> None:
+    """Each screen loads with labelled controls, named buttons, one h1 and the navigation; every
+    request the app makes goes to the configured Supabase URL."""
+    page = signed_in("admin")
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(stack.url))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    for screen in SCREENS:
+        view = screen(page, stack.url)
+        view.goto()
+        problems = page.evaluate(MARKUP_PROBLEMS)
+        assert not problems, f"{view.url}: {problems}"
+        links = page.get_by_role("navigation", name=view.text("main_navigation")).get_by_role(
+            "link"
+        )
+        assert links.count() >= len(SCREENS) - 1, (
+            f"{view.url}: navigation has {links.count()} links"
+        )
+    elsewhere = sorted({url for url in requested if not url.startswith(origin + "/")})
+    assert not elsewhere, f"the app called hosts other than {origin}: {elsewhere}"
+    assert any("/rest/v1/" in url for url in requested)
+
+
+def test_unknown_path_says_page_not_found(
+    new_page: Callable[[], Page], stack: StackProcess
+) -> None:
+    """A path the app does not know gets a plain "not found" message (SPA fallback works)."""
+    page = new_page()
+    page.goto(f"{stack.url}/no/such/screen")
+    expect(page.locator("body")).to_have_attribute("data-app-state", "error")
+    expect(page.get_by_role("alert")).to_contain_text("There is no page at /no/such/screen")
