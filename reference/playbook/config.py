@@ -1,0 +1,27 @@
+"""`DIR/postmigration.toml`: the suite's config with targets `old` and `new`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from reference.stack.state import StateDir
+
+
+def playbook_config(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Both stacks' configs merged: `[targets.local]` renamed, old's origin on new, old's
+    accounts (their rows and passwords moved with the dump)."""
+    old_target = dict(old["targets"]["local"])
+    new_target = {**new["targets"]["local"], "old_origins": [old_target["supabase_url"]]}
+    return {"targets": {"old": old_target, "new": new_target}, "accounts": dict(old["accounts"])}
+
+
+def write_config(state_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> Path:
+    """Write the merged config (it holds keys: mode 600) and return its path."""
+    state = StateDir(state_dir)
+    path = state_dir / "postmigration.toml"
+    state.write_private(path, tomli_w.dumps(playbook_config(old, new)))
+    return path

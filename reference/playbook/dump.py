@@ -1,0 +1,23 @@
+"""Database backup: `pg_dump --no-owner --no-privileges --format=custom` of old."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from .pgtools import Server, run_tool
+
+
+def dump(bindir: Path, old: Server, state_dir: Path, now: datetime | None = None) -> Path:
+    """Dump old's database to `state_dir/backup_<YYYYmmdd_HHMM>.dump` (kept for rollback)."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d_%H%M")
+    path = state_dir / f"backup_{stamp}.dump"
+    path.unlink(missing_ok=True)
+    run_tool(
+        "dump",
+        bindir,
+        "pg_dump",
+        ["--no-owner", "--no-privileges", "--format=custom", f"--file={path}"],
+        old,
+    )
+    return path

@@ -1,0 +1,162 @@
+"""The `--fault` hook: named ways to do one step of the playbook wrong.
+
+Every step consults the run's fault object at the point where a real operator could slip.
+`Fault` itself does every step right (the clean run); each subclass overrides the one hook
+of the step it spoils. The full catalogue is a later issue; these are the first real ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .errors import UnknownFault
+from .toc import TocEntry
+
+APP_BUCKETS = ("avatars", "course-thumbnails", "chat-images", "media")
+APP_EXTENSIONS = ("pgcrypto", "uuid-ossp")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """No fault: every hook answers what the playbook prescribes."""
+
+    name: str = "none"
+    step: str = ""
+    damage: str = "none"
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        """restore: should this archive entry be restored? (yes)"""
+        return True
+
+    def extensions_lost(self) -> tuple[str, ...]:
+        """extensions: which extensions the target ends up without? (none)"""
+        return ()
+
+    def bucket_synced(self, bucket: str) -> bool:
+        """storage-sync: is this bucket's directory copied? (every bucket)"""
+        return True
+
+    def urls_rewritten(self) -> bool:
+        """rewrite-urls: are stored URLs moved from old's origin to new's? (yes)"""
+        return True
+
+    def function_secrets(self, secrets: Mapping[str, str], old_site_url: str) -> dict[str, str]:
+        """functions-deploy: the secrets set on new (as composed by the playbook)."""
+        return dict(secrets)
+
+
+@dataclass(frozen=True)
+class SkipBucketSync(Fault):
+    """The rsync of one bucket was forgotten: its rows arrive with the dump, its bytes don't."""
+
+    bucket: str = ""
+
+    def bucket_synced(self, bucket: str) -> bool:
+        return bucket != self.bucket
+
+
+@dataclass(frozen=True)
+class MissingExtension(Fault):
+    """The new server has no such extension: it and the column defaults calling it are gone."""
+
+    extension: str = ""
+
+    def extensions_lost(self) -> tuple[str, ...]:
+        return (self.extension,)
+
+
+@dataclass(frozen=True)
+class StaleSiteUrl(Fault):
+    """The functions' secrets were copied from old unchanged: SITE_URL still names old's site."""
+
+    def function_secrets(self, secrets: Mapping[str, str], old_site_url: str) -> dict[str, str]:
+        return {**secrets, "SITE_URL": old_site_url}
+
+
+@dataclass(frozen=True)
+class StaleOrigin(Fault):
+    """The URL rewrite was skipped: thumbnails, avatars and media still load from old."""
+
+    def urls_rewritten(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class SequenceBehind(Fault):
+    """The restore left the sequences' values out: ids restart at 1 below the restored rows."""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return entry.kind != "SEQUENCE SET"
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How to make one fault: its name pattern, the values its parameter may take, a maker."""
+
+    pattern: str
+    choices: tuple[str, ...]
+    make: Callable[[str, str], Fault]
+
+
+REGISTRY: dict[str, _Spec] = {
+    "skip-bucket-sync": _Spec(
+        "skip-bucket-sync:<bucket>",
+        APP_BUCKETS,
+        lambda name, bucket: SkipBucketSync(
+            name, "storage-sync", f'bucket "{bucket}" has rows but no bytes on new', bucket
+        ),
+    ),
+    "missing-extension": _Spec(
+        "missing-extension:<extension>",
+        APP_EXTENSIONS,
+        lambda name, ext: MissingExtension(
+            name, "extensions", f'extension "{ext}" is not installed on new', ext
+        ),
+    ),
+    "stale-site-url": _Spec(
+        "stale-site-url",
+        (),
+        lambda name, _: StaleSiteUrl(name, "functions-deploy", "SITE_URL on new is old's site"),
+    ),
+    "stale-origin": _Spec(
+        "stale-origin",
+        (),
+        lambda name, _: StaleOrigin(
+            name, "rewrite-urls", "stored media URLs on new still name old's origin"
+        ),
+    ),
+    "sequence-behind": _Spec(
+        "sequence-behind",
+        (),
+        lambda name, _: SequenceBehind(
+            name, "restore", "sequences on new are behind the max of their columns"
+        ),
+    ),
+}
+
+
+def known_faults() -> list[str]:
+    """Every name `--fault` accepts, parameters spelled out (e.g. skip-bucket-sync:chat-images)."""
+    names = []
+    for spec in REGISTRY.values():
+        if spec.choices:
+            names.extend(f"{spec.pattern.partition(':')[0]}:{choice}" for choice in spec.choices)
+        else:
+            names.append(spec.pattern)
+    return names
+
+
+def fault_named(name: str | None) -> Fault:
+    """The fault object for `--fault NAME` (the clean `Fault()` for None); UnknownFault else."""
+    if not name:
+        return Fault()
+    base, has_param, param = name.partition(":")
+    spec = REGISTRY.get(base)
+    if (
+        spec is None
+        or bool(spec.choices) != bool(has_param)
+        or (spec.choices and param not in spec.choices)
+    ):
+        raise UnknownFault(f"unknown fault {name!r}; known faults: {', '.join(known_faults())}")
+    return spec.make(name, param)

@@ -1,0 +1,200 @@
+"""The playbook from start to finish: old grown to volume, then each step against new."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from reference.stack.runner import StackProcess
+from reference.stack.settings import MIGRATIONS_DIR
+
+from . import dump as dump_step
+from .config import write_config
+from .errors import PlaybookError
+from .faults import Fault
+from .functions_deploy import deployed_functions, set_secrets, smoke_test
+from .origins import rewrite_origins
+from .pgtools import Server, client_bindir
+from .restore import restore
+from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
+from .stacks import pick_port, restart_stack, start_stack
+from .storage_sync import check_agreement, sync_buckets
+from .volume import grow
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for."""
+
+    state_dir: Path
+    fault: Fault = field(default_factory=Fault)
+    rows: int = 100_000
+    users: int = 1_000
+    migrations_dir: Path = MIGRATIONS_DIR
+
+
+@dataclass
+class Playbook:
+    """One run: the two stacks, the steps' timings, and the files it leaves in the state dir."""
+
+    options: Options
+    old: StackProcess | None = None
+    new: StackProcess | None = None
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    dump_file: Path | None = None
+    config_file: Path | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def state_dir(self) -> Path:
+        """The playbook's state dir (old/, new/, the dump, the config)."""
+        return self.options.state_dir
+
+    def step(self, name: str, action: Callable[[], str]) -> None:
+        """Run one step, time it, print its summary; any failure becomes a PlaybookError."""
+        begun = time.monotonic()
+        try:
+            summary = action()
+        except PlaybookError:
+            raise
+        except (psycopg.Error, OSError, ValueError, KeyError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise PlaybookError(name, first) from exc
+        took = time.monotonic() - begun
+        self.timings.append((name, took))
+        print(f"{name:<17}{took:7.1f}s  {summary}", flush=True)
+
+    def run(self) -> None:
+        """Perform every step; on return both stacks serve and the config is written."""
+        fault = self.options.fault
+        if fault.name != "none":
+            print(f"fault {fault.name}: {fault.step} done wrong ({fault.damage})", flush=True)
+        bindir = client_bindir()
+        self.step("prepare", self._prepare)
+        self.step("start-old", self._start_old)
+        assert self.old is not None
+        old_db = Server(str(self.old.target["db_url"]))
+        self.step(
+            "volume",
+            lambda: self._volume(old_db),
+        )
+        self.step("start-new", self._start_new)
+        assert self.new is not None
+        new_db = Server(str(self.new.target["db_url"]))
+        self.step("dump", lambda: self._dump(bindir, old_db))
+        assert self.dump_file is not None
+        dump_file = self.dump_file
+        self.step(
+            "restore", lambda: restore(bindir, new_db, dump_file, fault, self.state_dir).summary()
+        )
+        self.step("extensions", lambda: ensure_extensions(bindir, new_db, fault))
+        self.step(
+            "migrations", lambda: apply_pending_migrations(new_db, self.options.migrations_dir)
+        )
+        self.step("storage-sync", lambda: self._storage_sync(old_db, new_db))
+        self.step(
+            "reapply-policies",
+            lambda: reapply_policies(bindir, new_db, self.options.migrations_dir),
+        )
+        self.step("rewrite-urls", lambda: rewrite_origins(new_db.url, self.old_url, self.new_url))
+        self.step("functions-deploy", self._functions_deploy)
+        self.step("config", self._config)
+
+    @property
+    def old_url(self) -> str:
+        """Old's gateway URL."""
+        assert self.old is not None
+        return self.old.url
+
+    @property
+    def new_url(self) -> str:
+        """New's gateway URL."""
+        assert self.new is not None
+        return self.new.url
+
+    def _prepare(self) -> str:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("old", "new"):
+            path = self.state_dir / name
+            if (path / "pgdata" / "postmaster.pid").exists():
+                raise PlaybookError(
+                    "prepare", f"{path} is in use by a running stack: stop that playbook first"
+                )
+            shutil.rmtree(path, ignore_errors=True)
+        for leftover in ("postmigration.toml", "restore.list", "restore_skipped.txt"):
+            (self.state_dir / leftover).unlink(missing_ok=True)
+        return f"state in {self.state_dir}"
+
+    def _start_old(self) -> str:
+        self.old = start_stack("start-old", self.state_dir / "old")
+        return f"old at {self.old.url} (migrated and seeded)"
+
+    def _volume(self, old_db: Server) -> str:
+        assert self.old is not None
+        with psycopg.connect(old_db.url, autocommit=True) as conn:
+            grown = grow(
+                conn, self.old.state_dir / "storage", self.old.url, self.options.users,
+                self.options.rows,
+            )  # fmt: skip
+        return grown.summary()
+
+    def _start_new(self) -> str:
+        self.new = start_stack("start-new", self.state_dir / "new", port=pick_port(), bare=True)
+        return f"new at {self.new.url} (fresh Supabase project: base shape only)"
+
+    def _dump(self, bindir: Path, old_db: Server) -> str:
+        self.dump_file = dump_step.dump(bindir, old_db, self.state_dir)
+        return f"{self.dump_file.name} ({self.dump_file.stat().st_size / 1e6:.1f} MB)"
+
+    def _storage_sync(self, old_db: Server, new_db: Server) -> str:
+        assert self.old is not None and self.new is not None
+        new_root = self.new.state_dir / "storage"
+        synced = sync_buckets(
+            old_db.url, self.old.state_dir / "storage", new_root, self.options.fault
+        )
+        check_agreement(new_db.url, new_root, list(synced.files))
+        return synced.summary()
+
+    def _rewrite_urls(self, new_db: Server) -> str:
+        if not self.options.fault.urls_rewritten():
+            return "skipped"
+        return rewrite_origins(new_db.url, self.old_url, self.new_url)
+
+    def _functions_deploy(self) -> str:
+        assert self.old is not None and self.new is not None
+        secrets = set_secrets(
+            self.old.state_dir,
+            self.new.state_dir,
+            self.new.target,
+            str(self.old.target["site_url"]),
+            self.options.fault,
+        )
+        self.new = restart_stack("functions-deploy", self.new)
+        if str(self.new.target["db_url"]) != secrets["SUPABASE_DB_URL"]:
+            raise PlaybookError("functions-deploy", "new's database moved to another port")
+        smoke = smoke_test(self.new.url, str(self.new.target["anon_key"]))
+        names = ", ".join(deployed_functions())
+        return f"secrets set (SITE_URL={secrets['SITE_URL']}); deployed {names}; {smoke}"
+
+    def _config(self) -> str:
+        assert self.old is not None and self.new is not None
+        self.config_file = write_config(self.state_dir, self.old.config, self.new.config)
+        return f"{self.config_file.name}: targets old, new"
+
+    def stop(self) -> None:
+        """Stop both stacks (new first), whatever state the run is in."""
+        for stack in (self.new, self.old):
+            if stack is not None:
+                stack.stop()
+
+    def dead_stack(self) -> str | None:
+        """The name of a stack whose process has exited, if any."""
+        for name, stack in (("old", self.old), ("new", self.new)):
+            if stack is not None and stack.process is not None and stack.process.poll() is not None:
+                return name
+        return None
