@@ -56,10 +56,10 @@ class Evidence:
 
     def text(self, name: str, content: str, *, limit: int = 4000) -> None:
         """Attach a text excerpt (truncated to ``limit`` characters, secrets removed)."""
-        excerpt = content if len(content) <= limit else content[:limit] + "\n… (truncated)"
-        self._entries.append(
-            {"kind": "text", "name": name, "content": self._redactor.scrub(excerpt)}
-        )
+        # Scrub before cutting: a cut secret would no longer be recognised.
+        clean = self._redactor.scrub(content)
+        excerpt = clean if len(clean) <= limit else clean[:limit] + "\n… (truncated)"
+        self._entries.append({"kind": "text", "name": name, "content": excerpt})
 
     def response(self, response: _ResponseLike, *, name: str | None = None) -> None:
         """Attach ``METHOD URL → status`` and the start of a response body."""

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
+import psycopg
 
 from postmigration.config import Target
 from postmigration.redact import Redactor
@@ -71,8 +72,6 @@ def _api_probes(target: Target, client: httpx.Client, prefix: str = "") -> list[
 
 
 def _database_probe(name: str, db_url: str) -> Foundation:
-    import psycopg
-
     try:
         with psycopg.connect(db_url, connect_timeout=5) as conn:
             conn.execute("select 1")

@@ -277,7 +277,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
 
 
-def _one_line(report: pytest.TestReport) -> str:
+def _one_line(report: pytest.TestReport, redactor: Redactor) -> str:
+    # Scrub before cutting: a cut secret would no longer be recognised.
     longrepr = report.longrepr
     if longrepr is None:
         return ""
@@ -286,6 +287,7 @@ def _one_line(report: pytest.TestReport) -> str:
     else:
         crash = getattr(longrepr, "reprcrash", None)
         text = crash.message if crash is not None else str(longrepr).strip().splitlines()[-1]
+    text = redactor.scrub(text)
     text = text.strip().splitlines()[0] if text.strip() else ""
     return text.removeprefix("AssertionError: ").removeprefix("Failed: ")[:300]
 
@@ -300,7 +302,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     if report.when == "setup" and BLOCKED in item.stash:
         report.pm_blocked = item.stash[BLOCKED]
-    report.pm_message = state.run.redactor.scrub(_one_line(report))
+    report.pm_message = _one_line(report, state.run.redactor)
     evidence = item.stash.get(EVIDENCE, None)
     entries = evidence.take() if evidence is not None else []
     report.pm_evidence = entries

@@ -1,0 +1,144 @@
+"""The reports' contents, and that no secret reaches any file under the report dir or the terminal."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from selftests.core.conftest import (
+    DB_PASSWORD,
+    SECRETS,
+    FakeSupabase,
+    passing_suite,
+    run,
+    summary,
+    write_config,
+)
+
+# Shaped like a session token the suite might see in a response; configured nowhere.
+STRAY_JWT = (
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0Iiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQifQ."
+    "c3RyYXktdG9rZW4tc2lnbmF0dXJl"
+)
+LEAKY_TEST = f"""
+import logging, zipfile
+import pytest
+
+SECRETS = {list(SECRETS) + [STRAY_JWT]!r}
+
+@pytest.mark.item("login")
+def test_login_leaks_everything(target, accounts, evidence, tmp_path):
+    every = " ".join(SECRETS) + " " + target.db_url + " " + accounts["admin"].password
+    print("stdout:", every)
+    logging.getLogger("leak").warning("log: %s", every)
+    evidence.text("response excerpt", "body: " + every)
+    evidence.image("screenshot", b"\\x89PNG\\r\\n\\x1a\\n" + b"0" * 16)
+    trace = tmp_path / "trace.zip"
+    with zipfile.ZipFile(trace, "w") as z:
+        z.writestr("trace.network", "Authorization: Bearer " + every)
+    evidence.file("playwright trace", trace)
+    assert False, "sign-in failed: " + every
+
+@pytest.mark.item("buckets")
+def test_buckets_skips_with_a_secret(target):
+    pytest.skip("not configured: " + target.service_role_key)
+"""
+
+
+def _texts_in(path: Path) -> list[str]:
+    """Every text a reader could get out of a report file, data: URIs and zips included."""
+    data = path.read_bytes()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
+    text = data.decode("utf-8", "replace")
+    texts = [text]
+    for encoded in re.findall(r"base64,([A-Za-z0-9+/=]+)", text):
+        blob = base64.b64decode(encoded)
+        texts.append(blob.decode("utf-8", "replace"))
+        if blob[:2] == b"PK":
+            tmp = path.parent / "_scan.zip"
+            tmp.write_bytes(blob)
+            texts += _texts_in(tmp)
+            tmp.unlink()
+    return texts
+
+
+@pytest.fixture
+def leaky_run(pytester: pytest.Pytester, fake_supabase: FakeSupabase) -> pytest.RunResult:
+    write_config(pytester, fake_supabase.url)
+    # A DB URL whose password must vanish too; nothing listens there, so database is down.
+    config = pytester.path / "postmigration.toml"
+    config.write_text(
+        config.read_text().replace(
+            "[accounts.admin]",
+            f'db_url = "postgresql://postgres:{DB_PASSWORD}@127.0.0.1:9/postgres"\n\n'
+            "[accounts.admin]",
+        )
+    )
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("login", "buckets")), test_leaky=LEAKY_TEST
+    )
+    return run(pytester, "--target=new", "-rA", "-l", "--log-cli-level=WARNING")
+
+
+def test_no_secret_in_any_report_file_or_the_terminal(
+    pytester: pytest.Pytester, leaky_run: pytest.RunResult
+) -> None:
+    files = [p for p in (pytester.path / "reports").rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"go-no-go.html", "summary.json", "junit.xml"}
+    terminal = leaky_run.stdout.str() + leaky_run.stderr.str()
+    assert "stdout:" in terminal and "[redacted]" in terminal  # the leak was printed, scrubbed
+    # A secret's first 12 characters are enough to find one that was cut, not only whole ones.
+    for secret in [*SECRETS, STRAY_JWT]:
+        assert secret[:12] not in terminal
+        for path in files:
+            for text in _texts_in(path):
+                assert secret[:12] not in text, f"{secret[:8]}… found in {path.name}"
+
+
+def test_summary_keeps_its_schema(pytester: pytest.Pytester, leaky_run: pytest.RunResult) -> None:
+    assert leaky_run.ret == 1
+    data = summary(pytester)
+    assert set(data) == {"verdict", "run_id", "target", "started_at", "duration_s", "items"}
+    assert set(data["target"]) == {"name", "supabase_url", "site_url"}
+    assert re.fullmatch(r"pm-[0-9a-f]{6}", data["run_id"])
+    for entry in data["items"]:
+        assert set(entry) == {"id", "title", "severity", "status", "duration_s", "reason", "tests"}
+        for test in entry["tests"]:
+            assert set(test) == {"nodeid", "outcome", "duration_s", "message"}
+    login = next(i for i in data["items"] if i["id"] == "login")
+    assert login["status"] == "failed"
+    assert login["reason"].startswith("sign-in failed: [redacted]")
+    migrations = next(i for i in data["items"] if i["id"] == "migrations")
+    assert migrations["status"] == "blocked"
+    assert migrations["reason"].startswith("blocked by: database unreachable (")
+    json.dumps(data)  # plain JSON all the way down
+
+
+def test_html_report_has_banner_items_and_evidence(
+    pytester: pytest.Pytester, leaky_run: pytest.RunResult
+) -> None:
+    html = (pytester.path / "reports" / "go-no-go.html").read_text()
+    assert '<div id="pm-verdict"' in html and ">NO-GO</div>" in html
+    assert '<table id="pm-items"' in html
+    assert "<code>login</code><br>Login works" in html
+    assert "response excerpt" in html and "playwright trace" in html
+    assert 'download="trace.zip" href="data:application/zip;base64,' in html
+    assert 'src="data:image/png;base64,' in html
+    assert "run id <code>pm-" in html and "rerun: <code>pytest " in html and "--target=new" in html
+    # Self-contained: no stylesheet or script fetched from elsewhere.
+    assert not re.search(r'<(link|script)[^>]+(href|src)="(?!data:)', html)
+
+
+def test_junit_names_each_tests_item(
+    pytester: pytest.Pytester, leaky_run: pytest.RunResult
+) -> None:
+    junit = (pytester.path / "reports" / "junit.xml").read_text()
+    assert '<property name="checklist_item" value="login"' in junit
+    assert junit.count("<testcase ") == 17
