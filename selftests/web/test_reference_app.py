@@ -115,6 +115,25 @@ def test_sign_in_survives_reload_and_signs_out(
     login.expect_signed_out()
 
 
+def test_selectors_from_the_app_profile_replace_the_defaults(
+    new_page: Callable[[], Page], stack: StackProcess
+) -> None:
+    """Labels given as raw Playwright selectors (an app without usable labels) still work."""
+    account = stack.accounts["user"]
+    login = LoginPage(
+        new_page(),
+        stack.url,
+        selectors={
+            "email_label": "css=input[name=email]",
+            "password_label": "css=input[type=password]",
+            "sign_in_button": "role=button[name='Sign in']",
+        },
+    )
+    login.goto()
+    login.sign_in(account["email"], account["password"])
+    login.expect_signed_in(account["email"])
+
+
 def test_wrong_password_is_refused_with_the_servers_message(
     new_page: Callable[[], Page], stack: StackProcess
 ) -> None:
