@@ -311,3 +311,24 @@ def test_table_created_while_running_is_served_at_once(
             conn.execute(f"drop table public.{name}")
     gone = httpx.get(f"{rest_url}/{name}", headers=_headers(service_role_key))
     assert gone.status_code == 404 and gone.json()["code"] == "PGRST205"
+
+
+def test_embedded_filters_inner_joins_and_counts(user: Any) -> None:
+    client, _, _ = user
+    full = client.table("courses").select("title,course_modules(title)").execute().data
+    module = full[0]["course_modules"][0]["title"]
+    having = sorted(
+        c["title"] for c in full if any(m["title"] == module for m in c["course_modules"])
+    )
+    inner = (
+        client.table("courses")
+        .select("title,course_modules!inner(title)")
+        .eq("course_modules.title", module)
+        .execute()
+        .data
+    )
+    assert sorted(c["title"] for c in inner) == having
+    assert all(c["course_modules"] == [{"title": module}] for c in inner)
+    counted = client.table("courses").select("title,course_modules(count)").execute().data
+    expected = {c["title"]: len(c["course_modules"]) for c in full}
+    assert {c["title"]: c["course_modules"][0]["count"] for c in counted} == expected

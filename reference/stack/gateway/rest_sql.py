@@ -125,7 +125,7 @@ def resolve_relationship(
             "PGRST200",
             f"Could not find a relationship between '{source}' and '{name}' in the schema cache",
             details=(
-                f"Searched for a foreign key relationship between '{source}' and '{name}'"
+                f"Searched for a foreign key relationship between '{source}' and '{name}"
                 f"{hint_part}' in the schema '{schema}', but no matches were found."
             ),
         )
@@ -233,7 +233,8 @@ class Builder:
             sql.SQL("{} = {}").format(child.column(tc), parent.column(sc))
             for sc, tc in zip(rel.source_columns, rel.target_columns, strict=True)
         ]
-        columns, exists, inner = self.select_list(child, item.children, path)
+        counting = _is_count(child.table, item.children)
+        columns, exists, inner = self.select_list(child, () if counting else item.children, path)
         conditions = join + self.conditions(child, path, exists) + inner
         where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
         source = sql.SQL("FROM {} AS {}").format(
@@ -241,13 +242,16 @@ class Builder:
         )
         test = sql.SQL("EXISTS (SELECT 1 {}{})").format(source, where)
         row = sql.Identifier(f"{child.alias}_row")
-        body = sql.SQL("SELECT {} {}{}{}{}").format(
-            sql.SQL(", ").join(columns),
-            source,
-            where,
-            self.order_by(child, path),
-            self.limit_offset(self.query.limit.get(path), self.query.offset.get(path)),
-        )
+        if counting:  # `rel(count)`: PostgREST answers [{"count": n}]
+            body = sql.SQL('SELECT pg_catalog.count(*) AS "count" {}{}').format(source, where)
+        else:
+            body = sql.SQL("SELECT {} {}{}{}{}").format(
+                sql.SQL(", ").join(columns),
+                source,
+                where,
+                self.order_by(child, path),
+                self.limit_offset(self.query.limit.get(path), self.query.offset.get(path)),
+            )
         if rel.to_one:
             expr = sql.SQL("(SELECT row_to_json({row}) FROM ({body}) AS {row})")
         else:
@@ -645,6 +649,17 @@ class Builder:
         return Statement(
             self.wrap(source, sql.SQL("SELECT * FROM pgrst_source"), body, total), self.params
         )
+
+
+def _is_count(table: Table, items: tuple[SelectItem, ...]) -> bool:
+    """`rel(count)` when `count` is no column of the embedded table."""
+    return (
+        len(items) == 1
+        and isinstance(items[0], SelectField)
+        and items[0].field == Field("count")
+        and items[0].alias is None
+        and "count" not in table.columns
+    )
 
 
 def _where(conditions: list[sql.Composable]) -> sql.Composable:
