@@ -21,12 +21,11 @@ _TIMEOUT_S = 20
 
 def supabase_client(target: Target, key: str) -> Client:
     """A supabase-py client on ``target`` with ``key``; no background token refresh."""
+    # One httpx client with the timeout: supabase-py deprecates per-service timeouts.
     options = ClientOptions(
         auto_refresh_token=False,
         persist_session=False,
-        postgrest_client_timeout=_TIMEOUT_S,
-        storage_client_timeout=_TIMEOUT_S,
-        function_client_timeout=_TIMEOUT_S,
+        httpx_client=httpx.Client(timeout=_TIMEOUT_S),
     )
     return create_client(target.supabase_url, key, options)
 

@@ -40,6 +40,11 @@ class StandIn:
     """One stand-in process with its throwaway state directory."""
 
     def __init__(self, root: Path) -> None:
+        if not (root / "reference" / "stack").is_dir():
+            raise StandInError(
+                f"--target=local needs the stand-in in reference/stack under {root} "
+                "(run from the project's checkout, or name a configured target)"
+            )
         self.root = root
         self.state = Path(tempfile.mkdtemp(prefix="pm-local-"))
         self.config_path = self.state / "postmigration.toml"
@@ -49,11 +54,6 @@ class StandIn:
 
     def start(self) -> StandIn:
         """Start the stand-in and wait (bounded, backing off) until it is ready."""
-        if not (self.root / "reference" / "stack").is_dir():
-            raise StandInError(
-                f"--target=local needs the stand-in in reference/stack under {self.root} "
-                "(run from the project's checkout, or name a configured target)"
-            )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "reference.stack", "up", "--state", str(self.state)]

@@ -1,0 +1,121 @@
+"""Stored media as a visitor's browser gets it: public URLs, their bytes, ranges, and origins."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from postmigration.config import Target
+from postmigration.inbox.links import origin_of
+
+__all__ = [
+    "object_of",
+    "off_target_problem",
+    "old_origins_of",
+    "public_url_problems",
+    "range_problem",
+]
+
+_PUBLIC = re.compile(r"/storage/v1/object/public/([^/]+)/(.+)$")
+
+
+def object_of(url: str) -> tuple[str, str] | None:
+    """``(bucket, path)`` of a Storage public URL, or None for any other URL."""
+    match = _PUBLIC.search(urlsplit(url).path)
+    return (match.group(1), unquote(match.group(2))) if match else None
+
+
+def _label(url: str) -> str:
+    found = object_of(url)
+    return f"{found[0]}/{found[1]}" if found else url
+
+
+def _reason(response: httpx.Response) -> str:
+    """Storage's own words for an error (its JSON ``message``), else the start of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:120].strip()
+    if isinstance(body, dict):
+        for key in ("message", "error", "msg"):
+            if body.get(key):
+                return str(body[key])
+    return str(body)[:120]
+
+
+def public_url_problems(
+    http: httpx.Client, url: str, *, content_type: str, sha256: str | None = None
+) -> list[str]:
+    """The public URL answers 200 without a token, with this content type and these bytes."""
+    what = f"public URL of {_label(url)}"
+    try:
+        response = http.get(url)
+    except httpx.HTTPError as exc:
+        return [f"{what} could not be fetched: {exc}"]
+    if response.status_code != 200:
+        return [f"{what} returned {response.status_code}: {_reason(response)}"]
+    problems = []
+    served = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if served != content_type.lower():
+        problems.append(
+            f"{what} is served as {served or 'no content type'}, expected {content_type}"
+        )
+    if sha256 is not None:
+        got = hashlib.sha256(response.content).hexdigest()
+        if got != sha256:
+            problems.append(
+                f"{what} serves different bytes than were uploaded "
+                f"({len(response.content)} bytes, sha256 {got[:12]}…, expected {sha256[:12]}…)"
+            )
+    return problems
+
+
+def range_problem(http: httpx.Client, url: str, *, first: int = 0, last: int = 1023) -> str | None:
+    """A media URL answers ``Range: bytes=first-last`` with 206 and that slice (players seek so)."""
+    what = f"{_label(url)}"
+    try:
+        response = http.get(url, headers={"Range": f"bytes={first}-{last}"})
+    except httpx.HTTPError as exc:
+        return f"{what} could not be fetched: {exc}"
+    if response.status_code != 206:
+        detail = "" if response.status_code == 200 else f": {_reason(response)}"
+        return (
+            f"{what} answered a Range request with {response.status_code}{detail}, expected 206 "
+            "(browsers cannot seek or stream it)"
+        )
+    content_range = response.headers.get("content-range", "")
+    if not content_range.startswith(f"bytes {first}-"):
+        return f"{what} answered 206 with Content-Range {content_range!r}, expected bytes {first}-…"
+    return None
+
+
+def old_origins_of(target: Target, comparison: Target | None = None) -> tuple[str, ...]:
+    """The origins the app must no longer use: the configured old ones and the old server's."""
+    origins = list(target.old_origins)
+    if comparison is not None:
+        origins += [comparison.supabase_url] + (
+            [comparison.site_url] if comparison.site_url else []
+        )
+    mine = {origin_of(target.supabase_url)} | (
+        {origin_of(target.site_url)} if target.site_url else set()
+    )
+    return tuple(dict.fromkeys(o for o in map(origin_of, origins) if o not in mine))
+
+
+def off_target_problem(
+    url: str, target: Target, old_origins: Iterable[str], *, what: str
+) -> str | None:
+    """A media URL must be served by the target (its Supabase or site origin), never an old one."""
+    origin = origin_of(url)
+    if origin in {origin_of(o) for o in old_origins}:
+        return f"{what} still points at the OLD server: {url}"
+    allowed = {origin_of(target.supabase_url)}
+    if target.site_url:
+        allowed.add(origin_of(target.site_url))
+    if origin not in allowed:
+        return f"{what} is served from {origin}, not from the target ({target.supabase_url})"
+    return None
