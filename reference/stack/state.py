@@ -86,6 +86,12 @@ class StateDir:
         _write_private(path, json.dumps(made, indent=2))
         return made
 
+    def remember(self, key: str, value: Any) -> None:
+        """Add a value to secrets.json (e.g. the API keys, minted once and kept like a server's)."""
+        made = self.secrets()
+        made[key] = value
+        _write_private(self.root / "secrets.json", json.dumps(made, indent=2))
+
     def ports(self) -> dict[str, int]:
         """Ports used last time (stack.json), so a restart keeps its URLs when it can."""
         path = self.root / "stack.json"

@@ -52,8 +52,9 @@ def _gateway_port(options: UpOptions, remembered: dict[str, int]) -> int:
                 f"port {options.port} is taken: stop what listens there or pass --port 0"
             )
         return options.port
+    # Like a server, a restarted project keeps its URL when it can (stored links stay valid).
     last = remembered.get("gateway")
-    if options.port is None and last and port_is_free(last):
+    if last and port_is_free(last):
         return last
     return free_port()
 
@@ -89,11 +90,18 @@ def _database(
     return url, fresh, cluster
 
 
-def _function_secrets(state: StateDir, settings_base: dict[str, str]) -> dict[str, str]:
-    """The functions' secrets: functions.env once written is the source of truth."""
+def _function_secrets(
+    state: StateDir, reserved: dict[str, str], defaults: dict[str, str]
+) -> dict[str, str]:
+    """The functions' environment: the platform's reserved SUPABASE_* values (always current,
+    as Supabase injects them), then the project's own secrets from functions.env, which is
+    written once from `defaults` and is then the source of truth, like `supabase secrets set`."""
     if not state.functions_env.exists():
-        state.write_private(state.functions_env, format_env_file(settings_base))
-    return read_env_file(state.functions_env)
+        state.write_private(state.functions_env, format_env_file(defaults))
+    custom = {
+        k: v for k, v in read_env_file(state.functions_env).items() if not k.startswith("SUPABASE_")
+    }
+    return {**custom, **reserved}
 
 
 def _config_toml(settings: StackSettings, admin_url: str, secrets: dict) -> str:
@@ -155,8 +163,12 @@ def up(options: UpOptions) -> None:
                 with psycopg.connect(admin_url, autocommit=True) as conn:
                     seed(conn, state.storage, secrets["accounts"], public_url)
         jwt_secret = secrets["jwt_secret"]
-        anon_key = api_key(jwt_secret, "anon", secrets["ref"])
-        service_key = api_key(jwt_secret, "service_role", secrets["ref"])
+        # A project's API keys never change: minted on the first start, then reused.
+        if "anon_key" not in secrets:
+            state.remember("anon_key", api_key(jwt_secret, "anon", secrets["ref"]))
+            state.remember("service_role_key", api_key(jwt_secret, "service_role", secrets["ref"]))
+            secrets = state.secrets()
+        anon_key, service_key = secrets["anon_key"], secrets["service_role_key"]
         site_url = options.site_url or public_url
         function_secrets = _function_secrets(
             state,
@@ -165,6 +177,8 @@ def up(options: UpOptions) -> None:
                 "SUPABASE_ANON_KEY": anon_key,
                 "SUPABASE_SERVICE_ROLE_KEY": service_key,
                 "SUPABASE_DB_URL": admin_url,
+            },
+            {
                 "SITE_URL": site_url,
                 "RESEND_API_KEY": secrets["resend_api_key"],
                 "RESEND_API_URL": f"{public_url}/sinks/resend",
