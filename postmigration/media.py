@@ -10,12 +10,11 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from postmigration.config import Target
-from postmigration.inbox.links import origin_of
+from postmigration.origins import origin_of
 
 __all__ = [
     "object_of",
     "off_target_problem",
-    "old_origins_of",
     "public_url_problems",
     "range_problem",
 ]
@@ -91,19 +90,6 @@ def range_problem(http: httpx.Client, url: str, *, first: int = 0, last: int = 1
     if not content_range.startswith(f"bytes {first}-"):
         return f"{what} answered 206 with Content-Range {content_range!r}, expected bytes {first}-…"
     return None
-
-
-def old_origins_of(target: Target, comparison: Target | None = None) -> tuple[str, ...]:
-    """The origins the app must no longer use: the configured old ones and the old server's."""
-    origins = list(target.old_origins)
-    if comparison is not None:
-        origins += [comparison.supabase_url] + (
-            [comparison.site_url] if comparison.site_url else []
-        )
-    mine = {origin_of(target.supabase_url)} | (
-        {origin_of(target.site_url)} if target.site_url else set()
-    )
-    return tuple(dict.fromkeys(o for o in map(origin_of, origins) if o not in mine))
 
 
 def off_target_problem(
