@@ -65,15 +65,23 @@ def rows(service: httpx.Client, table: str, **params: str) -> list[dict]:
 
 
 def delete_rows(service: httpx.Client, table: str, **filters: str) -> None:
-    """Delete rows matching the PostgREST filters (cleanup)."""
-    service.delete(f"/rest/v1/{table}", params=filters)
+    """Delete rows matching the PostgREST filters (cleanup); fails loudly if refused."""
+    response = service.delete(f"/rest/v1/{table}", params=filters)
+    assert response.is_success, f"cleaning up {table}: {response.status_code} {response.text}"
 
 
 def delete_object(service: httpx.Client, public_url: str) -> None:
     """Delete a storage object given its public URL (cleanup)."""
     path = urlsplit(public_url).path.split("/storage/v1/object/public/", 1)[1]
     bucket, _, name = path.partition("/")
-    service.request("DELETE", f"/storage/v1/object/{bucket}", json={"prefixes": [name]})
+    response = service.request("DELETE", f"/storage/v1/object/{bucket}", json={"prefixes": [name]})
+    assert response.is_success and response.json(), f"cleaning up {bucket}/{name}: {response.text}"
+
+
+def restore(service: httpx.Client, table: str, filters: dict[str, str], values: dict) -> None:
+    """Put values back on the rows matching the filters (cleanup); fails loudly if refused."""
+    response = service.patch(f"/rest/v1/{table}", params=filters, json=values)
+    assert response.is_success, f"restoring {table}: {response.status_code} {response.text}"
 
 
 def user_id(service: httpx.Client, email: str) -> str:
@@ -86,8 +94,13 @@ def cleanup(service: httpx.Client) -> Iterator[list[Callable[[], None]]]:
     """Undo steps registered by a test, run afterwards whether it passed or not."""
     steps: list[Callable[[], None]] = []
     yield steps
+    failures: list[str] = []
     for step in reversed(steps):
-        step()
+        try:
+            step()
+        except AssertionError as exc:  # keep undoing the rest, then report every failure
+            failures.append(str(exc))
+    assert not failures, "; ".join(failures)
 
 
 def test_sign_in_survives_reload_and_signs_out(
@@ -193,9 +206,7 @@ def test_daily_mission_answer_survives_reload(
     mine = {"mission_id": f"eq.{today}", "user_id": f"eq.{uid}"}
     previous = rows(service, "mission_answers", select="answer", **mine)
     if previous:  # put the seeded answer back afterwards
-        cleanup.append(
-            lambda: service.patch("/rest/v1/mission_answers", params=mine, json=previous[0])
-        )
+        cleanup.append(lambda: restore(service, "mission_answers", mine, previous[0]))
     else:
         cleanup.append(lambda: delete_rows(service, "mission_answers", **mine))
     mission = DailyMissionPage(page, stack.url)
@@ -256,6 +267,8 @@ def test_admin_creates_course_module_and_lesson(
     admin = AdminCoursesPage(page, stack.url)
     admin.goto()
     course, module, lesson = f"Course {run_tag}", f"Module {run_tag}", f"Lesson {run_tag}"
+    logged = {"details->>title": f"like.*{run_tag}", "actor_id": "not.is.null"}
+    cleanup.append(lambda: delete_rows(service, "admin_logs", **logged))
     cleanup.append(lambda: delete_rows(service, "courses", title=f"eq.{course}"))
     admin.create_course(course, FIXTURES / "thumbnail.jpg", description="Made by a self-test")
     admin.expect_course_created()
@@ -274,6 +287,12 @@ def test_admin_creates_course_module_and_lesson(
     lessons = rows(service, "lessons", select="title", module_id=f"eq.{modules[0]['id']}")
     assert [row["title"] for row in lessons] == [lesson]
     assert httpx.get(thumbnail_url).content == (FIXTURES / "thumbnail.jpg").read_bytes()
+    audit = rows(service, "admin_logs", select="action,entity", order="id.asc", **logged)
+    assert [(row["action"], row["entity"]) for row in audit] == [
+        ("insert", "courses"),
+        ("insert", "course_modules"),
+        ("insert", "lessons"),
+    ]
 
 
 def test_non_admin_is_told_the_course_screen_is_for_admins(
@@ -296,9 +315,7 @@ def test_avatar_upload_renders_and_serves_the_same_bytes(
     uid = user_id(service, stack.accounts["user"]["email"])
     previous = rows(service, "profiles", select="avatar_url", id=f"eq.{uid}")[0]["avatar_url"]
     cleanup.append(
-        lambda: service.patch(
-            "/rest/v1/profiles", params={"id": f"eq.{uid}"}, json={"avatar_url": previous}
-        )
+        lambda: restore(service, "profiles", {"id": f"eq.{uid}"}, {"avatar_url": previous})
     )
     profile = ProfilePage(page, stack.url)
     profile.goto()
