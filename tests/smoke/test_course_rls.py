@@ -1,0 +1,42 @@
+"""Post-migration: "Create course, module, lesson (admin)" — and only an admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from postgrest.exceptions import APIError
+from supabase import Client
+
+from postmigration.cleanup import Created
+from postmigration.config import Target
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("admin-course")]
+
+COURSES = "courses"
+
+
+def test_a_non_admin_cannot_create_a_course(
+    target: Target, signed_in: Callable[[str], Client], created: Created
+) -> None:
+    """A signed-in user who is not an admin is refused by RLS (42501, HTTP 403)."""
+    target.require_writable()
+    user = signed_in("user")
+    title = created.label("course by a non-admin")
+    try:
+        rows = user.table(COURSES).insert({"title": title}).execute().data
+    except APIError as exc:
+        if exc.code != "42501":
+            pytest.fail(
+                f"a non-admin's course insert failed, but not as RLS refuses it: "
+                f"{exc.code}: {exc.message} (expected 42501, row-level security)",
+                pytrace=False,
+            )
+        return
+    for row in rows or []:
+        created.row(COURSES, row["id"])
+    pytest.fail(
+        f"a NON-ADMIN created a course on {target.name}: RLS on {COURSES} lets any signed-in "
+        "user insert (the admin-only insert policy is missing or wrong)",
+        pytrace=False,
+    )

@@ -1,0 +1,55 @@
+"""Post-migration: "Play hero video and load playlist" — the media URLs, as the player fetches them."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from supabase import Client
+
+from postmigration.config import Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.media import off_target_problem, range_problem
+from postmigration.origins import old_origins
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("hero-video")]
+
+HERO_VIDEOS = "hero_videos"
+PLAYLIST = "playlist_items"
+
+
+def _media(anon_client: Client) -> list[tuple[str, str]]:
+    """(what, url) for the active hero video and every playlist item, as a visitor reads them."""
+    heroes = (
+        anon_client.table(HERO_VIDEOS).select("title,video_url").eq("is_active", True).execute()
+    ).data
+    if not heroes:
+        pytest.fail("there is no active hero video: the home page shows none", pytrace=False)
+    items = anon_client.table(PLAYLIST).select("title,media_url,position").order("position")
+    rows = items.execute().data
+    if not rows:
+        pytest.fail("the playlist is empty for visitors", pytrace=False)
+    return [(f'the hero video "{heroes[0]["title"]}"', heroes[0]["video_url"])] + [
+        (f'playlist item "{r["title"]}"', r["media_url"]) for r in rows
+    ]
+
+
+def test_media_urls_point_at_the_target(
+    target: Target, comparison_target: Target | None, anon_client: Client, evidence: Evidence
+) -> None:
+    """The hero video and the playlist's media are served by the target, not by an old origin."""
+    media = _media(anon_client)
+    evidence.text("media URLs", "\n".join(f"{what}: {url}" for what, url in media))
+    olds = old_origins(target, comparison_target)
+    problems = [off_target_problem(url, target, olds, what=what) for what, url in media]
+    fail_on([p for p in problems if p], "home media is not served by the new server")
+
+
+def test_media_answers_range_requests(
+    anon_client: Client, http: httpx.Client, evidence: Evidence
+) -> None:
+    """Each media URL answers a Range request with 206, so the browser can stream and seek."""
+    media = _media(anon_client)
+    problems = [range_problem(http, url) for _, url in media]
+    evidence.text("checked", "\n".join(url for _, url in media))
+    fail_on([p for p in problems if p], "home media cannot be streamed")
