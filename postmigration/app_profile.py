@@ -13,6 +13,9 @@ from types import MappingProxyType
 from typing import Any
 
 from postmigration.errors import MalformedConfigError
+
+# The page objects own the reference app's routes and selectors; the profile starts from them.
+from postmigration.pages.defaults import DEFAULT_ROUTES, DEFAULT_SELECTORS
 from postmigration.storage import BucketSpec
 
 __all__ = ["AppProfile", "load_app_profile"]
@@ -59,25 +62,8 @@ DEFAULT_OWNED_TABLES = {
     "weight_measurements": "user_id",
 }
 DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
-DEFAULT_FUNCTIONS = ("goal-notifications",)
+DEFAULT_FUNCTIONS = ("goal-notifications", "weight-report")
 DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
-DEFAULT_ROUTES = {
-    "home": "/",
-    "login": "/#/login",
-    "dashboard": "/#/dashboard",
-    "profile": "/#/profile",
-    "admin_courses": "/#/admin/courses",
-    "goals": "/#/goals",
-    "missions": "/#/missions",
-    "weight": "/#/weight",
-}
-# Playwright selectors; labels and roles first, the way a user finds them.
-DEFAULT_SELECTORS = {
-    "login_email": "label=Email",
-    "login_password": "label=Password",
-    "login_submit": "role=button[name='Sign in']",
-    "signed_in_marker": "[data-testid=signed-in]",
-}
 DEFAULT_MIGRATIONS_DIR = "reference/supabase/migrations"
 DEFAULT_FUNCTIONS_DIR = "reference/supabase/functions"
 
