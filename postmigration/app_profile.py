@@ -61,6 +61,14 @@ DEFAULT_OWNED_TABLES = {
     "mission_answers": "user_id",
     "weight_measurements": "user_id",
 }
+# Columns that hold full URLs (media, thumbnails, avatars): after a move none may name an old origin.
+DEFAULT_URL_COLUMNS = {
+    "courses": ("thumbnail_url",),
+    "lessons": ("video_url",),
+    "hero_videos": ("video_url", "poster_url"),
+    "playlist_items": ("media_url",),
+    "profiles": ("avatar_url",),
+}
 DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
 DEFAULT_FUNCTIONS = ("goal-notifications", "weight-report")
 DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
@@ -79,6 +87,7 @@ _KNOWN_KEYS = {
     "private_tables",
     "owned_tables",
     "policies_snapshot",
+    "url_columns",
 }
 
 
@@ -104,6 +113,9 @@ class AppProfile:
         default_factory=lambda: MappingProxyType(DEFAULT_OWNED_TABLES)
     )
     policies_snapshot: Path = Path(DEFAULT_POLICIES_SNAPSHOT)
+    url_columns: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
+    )
 
     @property
     def public_buckets(self) -> tuple[str, ...]:
@@ -168,7 +180,17 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             _str_table(data.get("owned_tables", DEFAULT_OWNED_TABLES), "owned_tables", where)
         ),
         policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
+        url_columns=MappingProxyType(_url_columns(data.get("url_columns"), where)),
     )
+
+
+def _url_columns(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """``[app.url_columns]``: table -> list of columns holding full URLs."""
+    if raw is None:
+        return dict(DEFAULT_URL_COLUMNS)
+    if not isinstance(raw, dict):
+        raise MalformedConfigError(f"{where}: [app.url_columns] must map tables to column lists")
+    return {table: _str_list(cols, f"url_columns.{table}", where) for table, cols in raw.items()}
 
 
 def _bucket_specs(raw: Any, where: str) -> dict[str, BucketSpec]:

@@ -1,0 +1,120 @@
+"""App deploy and cutover: the new site serves the app, and nothing still points at the old origin."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Page, Request, Response
+from supabase import Client
+
+from postmigration.app_profile import AppProfile
+from postmigration.config import Accounts, Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.origins import old_origins, origin_of, pointing_at_old
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("app-deploy")]
+
+# Everything the page links to or loads, read from the DOM once it has settled.
+PAGE_URLS_JS = """() => [...document.querySelectorAll('a[href],img[src],video[src],source[src],audio[src],link[href],script[src]')]
+  .map(e => e.href || e.currentSrc || e.src).filter(Boolean)"""
+
+
+def _home(page: Page, target: Target) -> tuple[list[str], list[str]]:
+    """Open the site's home page; return (every URL requested, failures in plain words)."""
+    requested: list[str] = []
+    failures: list[str] = []
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            failures.append(f"{response.request.method} {response.url} answered {response.status}")
+
+    def on_failed(request: Request) -> None:
+        failures.append(f"{request.method} {request.url} failed: {request.failure}")
+
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    site = target.require("site_url")
+    answer = page.goto(site, wait_until="load")
+    if answer is None or answer.status >= 400:
+        failures.insert(0, f"the site {site} answered {answer.status if answer else 'nothing'}")
+    page.wait_for_load_state("networkidle", timeout=15_000)
+    return requested, failures
+
+
+def test_site_serves_the_app_and_every_request_succeeds(
+    page: Page, target: Target, evidence: Evidence
+) -> None:
+    """SITE_URL serves the app, and every request the home page makes succeeds (no 4xx/5xx)."""
+    requested, failures = _home(page, target)
+    evidence.text("requests made by the home page", "\n".join(requested))
+    if not requested:
+        pytest.fail(f"{target.site_url} made no request at all", pytrace=False)
+    fail_on(failures, f"the home page at {target.site_url} does not load cleanly")
+
+
+def test_nothing_points_at_an_old_origin(
+    page: Page,
+    target: Target,
+    comparison_target: Target | None,
+    service_client: Client,
+    app_profile: AppProfile,
+    evidence: Evidence,
+) -> None:
+    """No request or link of the home page, and no stored media URL, targets an old origin."""
+    olds = old_origins(target, comparison_target)
+    if not olds:
+        pytest.skip(
+            "not verified: no old origin is known (set old_origins in the target, or pass --compare-to=old)"
+        )
+    evidence.text("old origins", "\n".join(olds))
+    requested, _ = _home(page, target)
+    linked = page.evaluate(PAGE_URLS_JS)
+    problems = [f"the home page requests {u}" for u in pointing_at_old(requested, olds)]
+    problems += [f"the home page links to {u}" for u in pointing_at_old(linked, olds)]
+    for table, columns in app_profile.url_columns.items():
+        rows = service_client.table(table).select(",".join(columns)).execute().data
+        for row in rows:
+            for column in columns:
+                value = row.get(column) or ""
+                if origin_of(value) in olds:
+                    problems.append(f"{table}.{column} still holds {value}")
+    fail_on(problems, "the app still points at the old origin")
+
+
+def test_auth_emails_link_to_site_url(
+    http: httpx.Client, target: Target, accounts: Accounts, evidence: Evidence
+) -> None:
+    """The sign-in link GoTrue mails out returns the user to SITE_URL, not to the old site."""
+    site = target.require("site_url")
+    headers = {
+        "apikey": target.service_role_key,
+        "authorization": f"Bearer {target.service_role_key}",
+    }
+    answer = http.post(
+        f"{target.supabase_url}/auth/v1/admin/generate_link",
+        json={"type": "magiclink", "email": accounts["user"].email},
+        headers=headers,
+    )
+    if answer.status_code != 200:
+        pytest.fail(
+            f"generate_link answered {answer.status_code}: {answer.text[:200]}", pytrace=False
+        )
+    link = answer.json().get("action_link") or answer.json().get("properties", {}).get(
+        "action_link", ""
+    )
+    evidence.text("magic link (token removed)", link.split("token=")[0] + "token=…")
+    redirect = parse_qs(urlsplit(link).query).get("redirect_to", [""])[0]
+    problems = []
+    if origin_of(link) != origin_of(target.supabase_url):
+        problems.append(
+            f"the link goes to {origin_of(link)}, not to the new API {origin_of(target.supabase_url)}"
+        )
+    if origin_of(redirect) != origin_of(site):
+        problems.append(
+            f"the link returns users to {redirect or 'nowhere'}, not to SITE_URL {site} (fix GoTrue's SITE_URL)"
+        )
+    fail_on(problems, "auth emails send users to the wrong place")
