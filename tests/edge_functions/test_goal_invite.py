@@ -1,0 +1,228 @@
+"""Post-migration: "Create goal with invite; invitee receives email/WhatsApp and sees in-app card".
+
+Through the API: the user creates a goal inviting the invitee and calls goal-notifications as
+the app does; then each channel is read back the way the invitee would get it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from supabase import Client
+
+from postmigration.cleanup import Created
+from postmigration.config import Accounts, Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.functions import invoke
+from postmigration.inbox import (
+    Message,
+    NotificationsInbox,
+    email_inbox,
+    link_problems,
+    links_in,
+    wait_for_message,
+    whatsapp_inbox,
+)
+from postmigration.origins import old_origins
+
+pytestmark = [
+    pytest.mark.postmigration,
+    pytest.mark.edge_functions,
+    pytest.mark.item("goal-invite"),
+]
+
+FUNCTION = "goal-notifications"
+WAIT_S = 30.0
+# Provider clocks differ from ours: look back a little, and match on the goal's unique title.
+CLOCK_SLACK = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class SentInvite:
+    """A goal with one invite, after goal-notifications answered for it."""
+
+    title: str
+    goal_id: str
+    invite_id: str
+    answer: dict[str, Any]
+    since: datetime
+
+
+@pytest.fixture(scope="module")
+def sent_invite(
+    target: Target,
+    accounts: Accounts,
+    signed_in: Callable[[str], Client],
+    created: Created,
+    http: httpx.Client,
+) -> SentInvite:
+    """The user's goal inviting the invitee by email and phone, sent by goal-notifications."""
+    target.require_writable()
+    invitee = accounts["invitee"]
+    user = signed_in("user")
+    since = datetime.now(UTC) - CLOCK_SLACK
+    title = created.label("goal")
+    goal = user.table("goals").insert({"title": title}).execute().data[0]
+    created.row("goals", goal["id"])
+    invite = (
+        user.table("goal_invites")
+        .insert(
+            {"goal_id": goal["id"], "invitee_email": invitee.email, "invitee_phone": invitee.phone}
+        )
+        .execute()
+        .data[0]
+    )
+    session = user.auth.get_session()
+    answer = invoke(
+        http,
+        target,
+        FUNCTION,
+        {"goal_id": goal["id"]},
+        token=session.access_token if session else None,
+    )
+    if answer.problem():
+        pytest.fail(f"the invite was not sent: {answer.problem()}", pytrace=False)
+    body = answer.body if isinstance(answer.body, dict) else {}
+    for sent in body.get("sent") or []:
+        if sent.get("notification_id"):
+            created.row("notifications", sent["notification_id"])
+    return SentInvite(title, goal["id"], invite["id"], body, since)
+
+
+def _sent_entry(sent_invite: SentInvite) -> dict[str, Any]:
+    for sent in sent_invite.answer.get("sent") or []:
+        if sent.get("invite_id") == sent_invite.invite_id:
+            return dict(sent)
+    pytest.fail(
+        f"{FUNCTION} answered but did not send the invite (its answer lists "
+        f"{len(sent_invite.answer.get('sent') or [])} sent invite(s))",
+        pytrace=False,
+    )
+
+
+def test_goal_notifications_sends_the_invite(
+    sent_invite: SentInvite, signed_in: Callable[[str], Client], evidence: Evidence
+) -> None:
+    """The function answers 200, names the email it sent, and marks the invite sent."""
+    sent = _sent_entry(sent_invite)
+    evidence.text("goal-notifications answered", str(sent_invite.answer))
+    problems = []
+    if not sent.get("email_id"):
+        problems.append(f"{FUNCTION} sent no email for the invite")
+    invite = (
+        signed_in("user")
+        .table("goal_invites")
+        .select("status,sent_at")
+        .eq("id", sent_invite.invite_id)
+        .execute()
+        .data
+    )
+    if not invite or invite[0]["status"] != "sent" or not invite[0]["sent_at"]:
+        problems.append(f"the invite is not marked sent ({invite[0] if invite else 'not found'})")
+    fail_on(problems, f"{FUNCTION} did not do its job")
+
+
+def test_invitee_email_arrives_with_a_link_to_the_new_site(
+    sent_invite: SentInvite,
+    target: Target,
+    comparison_target: Target | None,
+    accounts: Accounts,
+    http: httpx.Client,
+    evidence: Evidence,
+) -> None:
+    """The invitee's email arrives (read back from the provider) and links to SITE_URL only."""
+    inbox = email_inbox(target, http)
+    if inbox is None:
+        pytest.skip(
+            f"not configured: no inbox to read the invitee's email from "
+            f'(set [targets.{target.name}.inbox] email = "resend" and resend_api_key)'
+        )
+    invitee = accounts["invitee"]
+    message = wait_for_message(
+        inbox,
+        invitee.email,
+        lambda m: sent_invite.title in m.body,
+        what=f'the invite email for "{sent_invite.title}" to {invitee.email}',
+        since=sent_invite.since,
+        timeout_s=WAIT_S,
+    )
+    evidence.text("email received", f"{message.subject}\n\n{message.text or message.html}")
+    _check_links(message, target, comparison_target, http, "the invite email")
+
+
+def test_invitee_whatsapp_message_is_recorded(
+    sent_invite: SentInvite,
+    target: Target,
+    comparison_target: Target | None,
+    accounts: Accounts,
+    http: httpx.Client,
+    evidence: Evidence,
+) -> None:
+    """The provider accepted a WhatsApp message for the invitee's phone (and, where it can be
+    read back, the message links to SITE_URL only)."""
+    invitee = accounts["invitee"]
+    if not invitee.phone:
+        pytest.skip("not configured: [accounts.invitee] has no phone for the WhatsApp invite")
+    sent = _sent_entry(sent_invite)
+    if not sent.get("whatsapp_message_id"):
+        pytest.fail(
+            f"{FUNCTION} sent no WhatsApp message to {invitee.phone} (its answer: {sent})",
+            pytrace=False,
+        )
+    inbox = whatsapp_inbox(target, http)
+    if inbox is None:
+        evidence.text("WhatsApp", f"accepted by the provider as {sent['whatsapp_message_id']}")
+        return
+    message = wait_for_message(
+        inbox,
+        invitee.phone,
+        lambda m: m.id == sent["whatsapp_message_id"] or sent_invite.title in m.body,
+        what=f"the WhatsApp invite to {invitee.phone}",
+        since=sent_invite.since,
+        timeout_s=WAIT_S,
+    )
+    evidence.text("WhatsApp message recorded", message.text)
+    _check_links(message, target, comparison_target, http, "the WhatsApp invite")
+
+
+def test_invitee_gets_the_in_app_notification(
+    sent_invite: SentInvite,
+    accounts: Accounts,
+    signed_in: Callable[[str], Client],
+    evidence: Evidence,
+) -> None:
+    """The invitee, signed in, can read the invite's notification (the in-app card's data)."""
+    invitee = accounts["invitee"]
+    message = wait_for_message(
+        NotificationsInbox(signed_in("invitee")),
+        invitee.email,
+        lambda m: sent_invite.title in m.body,
+        what=f'the in-app notification for "{sent_invite.title}"',
+        since=sent_invite.since,
+        timeout_s=WAIT_S,
+    )
+    evidence.text("notification", f"{message.subject}: {message.text}")
+
+
+def _check_links(
+    message: Message,
+    target: Target,
+    comparison_target: Target | None,
+    http: httpx.Client,
+    what: str,
+) -> None:
+    site = target.require("site_url")
+    links = links_in(message.body)
+    problems = link_problems(links, site, old_origins(target, comparison_target), what=what)
+    for link in links:
+        if link.startswith(site.rstrip("/")):
+            status = http.get(link).status_code
+            if status != 200:
+                problems.append(f"{what}'s link {link} does not open ({status})")
+    fail_on(problems, f"{what} sends the invitee to the wrong place")

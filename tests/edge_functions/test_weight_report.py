@@ -1,0 +1,68 @@
+"""Post-migration: "Weight measurement insert & report function", through the API."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from supabase import Client
+
+from postmigration.cleanup import Created
+from postmigration.config import Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.functions import invoke
+
+pytestmark = [
+    pytest.mark.postmigration,
+    pytest.mark.edge_functions,
+    pytest.mark.item("weight-report"),
+]
+
+FUNCTION = "weight-report"
+TABLE = "weight_measurements"
+# The browser flow measures the "user"; this test uses another account so both can run at once.
+ACCOUNT = "invitee"
+
+
+def report_of(http: httpx.Client, target: Target, client: Client) -> dict[str, Any]:
+    """The signed-in account's weight report, invoked as the app does; fails in plain words."""
+    session = client.auth.get_session()
+    answer = invoke(http, target, FUNCTION, {}, token=session.access_token if session else None)
+    if answer.problem() or not isinstance(answer.body, dict):
+        pytest.fail(
+            f"the weight report failed: {answer.problem() or answer.excerpt}", pytrace=False
+        )
+    return answer.body
+
+
+def test_weight_report_counts_a_new_measurement(
+    target: Target,
+    signed_in: Callable[[str], Client],
+    created: Created,
+    http: httpx.Client,
+    evidence: Evidence,
+) -> None:
+    """After one insert, weight-report counts one more measurement and shows it as the latest."""
+    target.require_writable()
+    client = signed_in(ACCOUNT)
+    before = report_of(http, target, client)
+    kg = Decimal(f"{60 + secrets.randbelow(3000) / 100:.2f}")
+    row = client.table(TABLE).insert({"weight_kg": str(kg)}).execute().data[0]
+    created.row(TABLE, row["id"])
+    after = report_of(http, target, client)
+    evidence.text("weight-report before and after", f"before: {before}\nafter: {after}")
+    latest = (after.get("latest") or {}).get("value_kg")
+    problems = []
+    if after.get("count") != (before.get("count") or 0) + 1:
+        problems.append(
+            f"the report counts {after.get('count')} measurements after adding one to "
+            f"{before.get('count')}"
+        )
+    if latest is None or Decimal(str(latest)) != kg:
+        problems.append(f"the report's latest weight is {latest}, not the {kg} kg just added")
+    fail_on(problems, "weight-report does not include the new measurement")
