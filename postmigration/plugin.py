@@ -39,6 +39,14 @@ from postmigration.standin import StandIn
 from postmigration.verdict import TestResult, Verdict, decide, test_result_from_reports
 
 pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
+# Fixtures of the suite's areas; loaded only for a run with a target, so a passive pytest
+# run (the project's own tests) does not import Playwright and friends.
+SUITE_FIXTURE_MODULES = (
+    "postmigration.db.fixtures",
+    "postmigration.comparison",
+    "postmigration.cleanup",
+    "postmigration.browser",
+)
 
 MARKERS = (
     "postmigration: part of the post-migration GO/NO-GO suite (implied by item)",
@@ -135,6 +143,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = state
     config.pluginmanager.register(Gate(state), "postmigration-gate")
+    for module in SUITE_FIXTURE_MODULES:
+        config.pluginmanager.import_plugin(module)
     for pattern in (r".*KEY.*", r".*PASSWORD.*", r".*TOKEN.*", r".*SECRET.*", r".*DB_URL.*"):
         config.addinivalue_line("environment_table_redact_list", pattern)
     if _is_controller(config):
@@ -284,9 +294,14 @@ def _one_line(report: pytest.TestReport, redactor: Redactor) -> str:
         return ""
     if isinstance(longrepr, tuple):
         text = str(longrepr[2]).removeprefix("Skipped: ")
+    elif getattr(longrepr, "reprcrash", None) is not None:
+        text = longrepr.reprcrash.message
+    elif getattr(longrepr, "errorstring", None):  # a fixture that does not exist
+        text = str(longrepr.errorstring)
     else:
-        crash = getattr(longrepr, "reprcrash", None)
-        text = crash.message if crash is not None else str(longrepr).strip().splitlines()[-1]
+        lines = str(longrepr).strip().splitlines() or [""]
+        errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+        text = errors[0] if errors else lines[-1]
     text = redactor.scrub(text)
     text = text.strip().splitlines()[0] if text.strip() else ""
     return text.removeprefix("AssertionError: ").removeprefix("Failed: ")[:300]
