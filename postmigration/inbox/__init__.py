@@ -17,7 +17,7 @@ import httpx
 from postmigration.config import Target
 from postmigration.inbox.base import Inbox, InboxError, Message, NoMessageError, wait_for_message
 from postmigration.inbox.imap import ImapInbox
-from postmigration.inbox.links import link_problems, links_in, origin_of
+from postmigration.inbox.links import invite_link_problems, link_problems, links_in, origin_of
 from postmigration.inbox.notifications import NotificationsInbox
 from postmigration.inbox.resend import ResendInbox
 from postmigration.inbox.whatsapp import WhatsAppSinkInbox, digits
@@ -33,6 +33,7 @@ __all__ = [
     "WhatsAppSinkInbox",
     "digits",
     "email_inbox",
+    "invite_link_problems",
     "link_problems",
     "links_in",
     "origin_of",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from postmigration.origins import origin_of
 
-__all__ = ["link_problems", "links_in", "origin_of"]
+__all__ = ["invite_link_problems", "link_problems", "links_in", "origin_of"]
 
 _URL = re.compile(r"""https?://[^\s"'<>)]+""")
 
@@ -38,4 +38,19 @@ def link_problems(
     if not any(origin_of(url) == site for url in listed):
         shown = ", ".join(listed[:3]) or "no links at all"
         problems.append(f"{what} has no link to the site {site_url} (it has {shown})")
+    return problems
+
+
+def invite_link_problems(
+    body: str, site_url: str, old_origins: Iterable[str], *, what: str, opens: Callable[[str], int]
+) -> list[str]:
+    """:func:`link_problems`, and each link to the site must open (``opens(url)`` is its status)."""
+    links = links_in(body)
+    problems = link_problems(links, site_url, old_origins, what=what)
+    site = origin_of(site_url)
+    for url in links:
+        if origin_of(url) == site:
+            status = opens(url)
+            if status != 200:
+                problems.append(f"{what}'s link {url} does not open ({status})")
     return problems

@@ -24,8 +24,7 @@ from postmigration.inbox import (
     Message,
     NotificationsInbox,
     email_inbox,
-    link_problems,
-    links_in,
+    invite_link_problems,
     wait_for_message,
     whatsapp_inbox,
 )
@@ -217,12 +216,11 @@ def _check_links(
     http: httpx.Client,
     what: str,
 ) -> None:
-    site = target.require("site_url")
-    links = links_in(message.body)
-    problems = link_problems(links, site, old_origins(target, comparison_target), what=what)
-    for link in links:
-        if link.startswith(site.rstrip("/")):
-            status = http.get(link).status_code
-            if status != 200:
-                problems.append(f"{what}'s link {link} does not open ({status})")
+    problems = invite_link_problems(
+        message.body,
+        target.require("site_url"),
+        old_origins(target, comparison_target),
+        what=what,
+        opens=lambda url: http.get(url).status_code,
+    )
     fail_on(problems, f"{what} sends the invitee to the wrong place")

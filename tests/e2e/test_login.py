@@ -1,0 +1,40 @@
+"""Post-migration: "Login works", through the app's sign-in form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from postmigration.config import Accounts
+from postmigration.pages import HomePage, LoginPage
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("login")]
+
+# Signing out ends every session of the account (supabase-js signs out globally), so this flow
+# uses the account no concurrent check needs a live session of (the others call functions).
+ACCOUNT = "admin"
+
+
+def test_sign_in_form_reload_and_sign_out(
+    app_page: Callable[..., Any], screen: Callable[..., Any], accounts: Accounts
+) -> None:
+    """The form signs in and lands on home showing who is signed in; a reload keeps the
+    session; signing out brings the form back."""
+    account = accounts[ACCOUNT]
+    page = app_page()
+    login = screen(LoginPage, page)
+    login.goto()
+    login.sign_in(account.email, account.password)
+    login.expect_signed_in(account.email)
+    home = screen(HomePage, page)
+    home.expect_ready()
+    expect(page, "signing in did not land on the home page").to_have_url(home.url)
+    home.reload()
+    login.expect_signed_in(account.email)
+    login.sign_out()
+    login.expect_signed_out()
+    home.goto()
+    expect(login.button("sign_out_button")).to_have_count(0)
