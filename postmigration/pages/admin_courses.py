@@ -59,8 +59,9 @@ class AdminCoursesPage(ScreenPage):
 
     def catalogue_entry(self, course_title: str) -> Locator:
         """The catalogue's entry for a course: the list item holding its heading."""
+        catalogue = self.page.get_by_role("region", name=self.text("catalogue_heading"), exact=True)
         heading = self.page.get_by_role("heading", name=course_title, exact=True)
-        return self.page.get_by_role("listitem").filter(has=heading).last
+        return catalogue.get_by_role("listitem").filter(has=heading).last
 
     def expect_in_catalogue(
         self,

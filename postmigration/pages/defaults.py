@@ -42,7 +42,6 @@ DEFAULT_SELECTORS = MappingProxyType(
         "password_label": "Password",
         "sign_in_button": "Sign in",
         "sign_out_button": "Sign out",
-        "signed_out_message": "You are signed out",
         # home
         "home_heading": "Home",
         "hero_video_label": "Hero video",
