@@ -1,0 +1,113 @@
+"""Post-migration: "Create goal with invite; invitee receives email/WhatsApp and sees in-app card"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from postmigration.cleanup import Created
+from postmigration.config import Accounts, Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.inbox import (
+    email_inbox,
+    invite_link_problems,
+    wait_for_message,
+    whatsapp_inbox,
+)
+from postmigration.origins import old_origins
+from postmigration.pages import GoalsPage, InvitesPage
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("goal-invite")]
+
+FUNCTION = "goal-notifications"
+WAIT_S = 30.0
+CLOCK_SLACK = timedelta(minutes=2)
+
+
+def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
+    target: Target,
+    comparison_target: Target | None,
+    accounts: Accounts,
+    app_page: Callable[..., Any],
+    screen: Callable[..., Any],
+    created: Created,
+    http: httpx.Client,
+    evidence: Evidence,
+) -> None:
+    """The user invites the invitee from the goals screen; goal-notifications sends; the email
+    and the WhatsApp message arrive with links to SITE_URL; the invitee sees the card."""
+    target.require_writable()
+    invitee = accounts["invitee"]
+    since = datetime.now(UTC) - CLOCK_SLACK
+    title = created.label("goal")
+    created.row("notifications", title, column="body")
+    created.row("goals", title, column="title")  # its invites go with it
+    page = app_page("user")
+    goals = screen(GoalsPage, page)
+    goals.goto()
+
+    def is_send(response: Any) -> bool:
+        return f"/functions/v1/{FUNCTION}" in response.url and response.request.method == "POST"
+
+    with page.expect_response(is_send, timeout=30_000) as sending:
+        goals.create_goal(title, invitee.email, invitee.phone)
+    answer = sending.value
+    evidence.text(f"{FUNCTION} answered {answer.status}", answer.text()[:2000])
+    if not answer.ok:
+        pytest.fail(
+            f"{FUNCTION} failed when the user invited {invitee.email}: {answer.status} "
+            f"{answer.text()[:300]}",
+            pytrace=False,
+        )
+    goals.expect_invite_sent()
+    sent = (answer.json().get("sent") or [{}])[0]
+
+    problems: list[str] = []
+    olds = old_origins(target, comparison_target)
+    site = target.require("site_url")
+    inbox = email_inbox(target, http)
+    if inbox is None:
+        pytest.skip(
+            "not configured: no inbox to read the invitee's email from "
+            f'(set [targets.{target.name}.inbox] email = "resend" and resend_api_key)'
+        )
+    email = wait_for_message(
+        inbox,
+        invitee.email,
+        lambda m: title in m.body,
+        what=f'the invite email for "{title}" to {invitee.email}',
+        since=since,
+        timeout_s=WAIT_S,
+    )
+    evidence.text("email received", f"{email.subject}\n\n{email.text or email.html}")
+    problems += invite_link_problems(
+        email.body, site, olds, what="the invite email", opens=lambda u: http.get(u).status_code
+    )
+
+    if invitee.phone:
+        if not sent.get("whatsapp_message_id"):
+            problems.append(f"{FUNCTION} sent no WhatsApp message to {invitee.phone}")
+        whatsapp = whatsapp_inbox(target, http)
+        if whatsapp is not None and sent.get("whatsapp_message_id"):
+            message = wait_for_message(
+                whatsapp,
+                invitee.phone,
+                lambda m: m.id == sent["whatsapp_message_id"],
+                what=f"the WhatsApp invite to {invitee.phone}",
+                since=since,
+                timeout_s=WAIT_S,
+            )
+            evidence.text("WhatsApp message recorded", message.text)
+            problems += invite_link_problems(
+                message.body, site, olds, what="the WhatsApp invite", opens=lambda u: 200
+            )
+
+    invites = screen(InvitesPage, app_page("invitee"))
+    invites.goto()
+    invites.expect_invite_card(title, timeout=WAIT_S * 1000)
+    fail_on(problems, "the invitee was not reached as the app promises")

@@ -1,0 +1,68 @@
+"""Post-migration: "Play hero video and load playlist", in Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from supabase import Client
+
+from postmigration.config import Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.media import off_target_problem, range_problem
+from postmigration.origins import old_origins
+from postmigration.pages import HomePage
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("hero-video")]
+
+
+def test_hero_video_plays_from_the_target(
+    target: Target,
+    comparison_target: Target | None,
+    app_page: Callable[..., Any],
+    screen: Callable[..., Any],
+    evidence: Evidence,
+) -> None:
+    """The hero video loads (readyState >= 2), plays (currentTime advances), from the target."""
+    home = screen(HomePage, app_page())
+    home.goto()
+    played = home.expect_hero_video_playing()
+    evidence.text("hero video", str(played))
+    problem = off_target_problem(
+        played["url"], target, old_origins(target, comparison_target), what="the hero video"
+    )
+    fail_on([problem] if problem else [], "the hero video is not served by the new server")
+
+
+def test_playlist_shows_the_database_items_in_order(
+    app_page: Callable[..., Any],
+    screen: Callable[..., Any],
+    anon_client: Client,
+    http: httpx.Client,
+    evidence: Evidence,
+) -> None:
+    """The playlist shows the database's items in their order, and each streams (Range 206)."""
+    rows = (
+        anon_client.table("playlist_items")
+        .select("title,media_url,position")
+        .order("position")
+        .order("created_at")
+        .execute()
+        .data
+    )
+    home = screen(HomePage, app_page())
+    home.goto()
+    home.expect_playlist([r["title"] for r in rows])
+    shown = home.playlist_items()
+    evidence.text("playlist", "\n".join(f"{i['title']}: {i['media_url']}" for i in shown))
+    problems = [
+        f'playlist item "{row["title"]}" plays {item["media_url"] or "nothing"}, '
+        f"but the database says {row['media_url']}"
+        for row, item in zip(rows, shown, strict=False)
+        if item["media_url"] != row["media_url"]
+    ]
+    problems += [p for p in (range_problem(http, r["media_url"]) for r in rows) if p]
+    fail_on(problems, "the playlist does not play what the database lists")

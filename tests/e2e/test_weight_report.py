@@ -1,0 +1,95 @@
+"""Post-migration: "Weight measurement insert & report function", through the app."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from supabase import Client
+
+from postmigration.cleanup import Created
+from postmigration.config import Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.functions import invoke
+from postmigration.pages import WeightPage
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("weight-report")]
+
+FUNCTION = "weight-report"
+TABLE = "weight_measurements"
+ACCOUNT = "user"  # the API check measures another account, so both can run at once
+
+
+def _report(http: httpx.Client, target: Target, client: Client) -> dict[str, Any]:
+    session = client.auth.get_session()
+    answer = invoke(http, target, FUNCTION, {}, token=session.access_token if session else None)
+    if answer.problem() or not isinstance(answer.body, dict):
+        pytest.fail(
+            f"the weight report failed: {answer.problem() or answer.excerpt}", pytrace=False
+        )
+    return answer.body
+
+
+def _report_problems(where: str, count: Any, latest: Any, expected: int, kg: Decimal) -> list[str]:
+    problems = []
+    if count is None or Decimal(str(count)) != expected:
+        problems.append(f"{where} counts {count} measurements, expected {expected}")
+    if latest is None or Decimal(str(latest)) != kg:
+        problems.append(f"{where} shows {latest} as the latest weight, not the {kg} kg just added")
+    return problems
+
+
+def test_measurement_appears_in_history_and_report(
+    target: Target,
+    app_page: Callable[..., Any],
+    screen: Callable[..., Any],
+    signed_in: Callable[[str], Client],
+    created: Created,
+    http: httpx.Client,
+    evidence: Evidence,
+) -> None:
+    """A measurement added in the UI shows in the history, and weight-report (from the UI and
+    invoked directly) counts it and shows it as the latest."""
+    target.require_writable()
+    client = signed_in(ACCOUNT)
+    before = _report(http, target, client)
+    expected = int(before.get("count") or 0) + 1
+    kg = Decimal(f"{55 + secrets.randbelow(4000) / 100:.2f}")
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    page = screen(WeightPage, app_page(ACCOUNT))
+    page.goto()
+    try:
+        page.add_measurement(kg)
+        page.expect_measurement_added()
+    finally:
+        for row in (
+            client.table(TABLE)
+            .select("id")
+            .eq("weight_kg", str(kg))
+            .gte("created_at", started.isoformat())
+            .execute()
+            .data
+        ):
+            created.row(TABLE, row["id"])
+    page.expect_in_history(kg)
+    page.show_report()
+    shown = page.expect_report()
+    direct = _report(http, target, client)
+    evidence.text("reports", f"before: {before}\nshown: {dict(shown)}\ndirect: {direct}")
+    problems = _report_problems(
+        "the report in the app", shown.get("count"), shown.get("latest"), expected, kg
+    )
+    problems += _report_problems(
+        f"{FUNCTION} invoked directly",
+        direct.get("count"),
+        (direct.get("latest") or {}).get("value_kg"),
+        expected,
+        kg,
+    )
+    fail_on(problems, "the weight report does not include the new measurement")
