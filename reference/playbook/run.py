@@ -22,7 +22,7 @@ from .origins import rewrite_origins
 from .pgtools import Server, client_bindir
 from .restore import restore
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
-from .stacks import pick_port, restart_stack, start_stack
+from .stacks import pick_port, pin_database_port, restart_stack, start_stack
 from .storage_sync import check_agreement, sync_buckets
 from .volume import grow
 
@@ -101,7 +101,7 @@ class Playbook:
             "reapply-policies",
             lambda: reapply_policies(bindir, new_db, self.options.migrations_dir),
         )
-        self.step("rewrite-urls", lambda: rewrite_origins(new_db.url, self.old_url, self.new_url))
+        self.step("rewrite-urls", lambda: self._rewrite_urls(new_db))
         self.step("functions-deploy", self._functions_deploy)
         self.step("config", self._config)
 
@@ -162,15 +162,17 @@ class Playbook:
 
     def _rewrite_urls(self, new_db: Server) -> str:
         if not self.options.fault.urls_rewritten():
-            return "skipped"
+            return f"skipped (fault {self.options.fault.name})"
         return rewrite_origins(new_db.url, self.old_url, self.new_url)
 
     def _functions_deploy(self) -> str:
         assert self.old is not None and self.new is not None
+        self.new.stop()
+        db_url = pin_database_port(self.new.state_dir, str(self.new.target["db_url"]))
         secrets = set_secrets(
             self.old.state_dir,
             self.new.state_dir,
-            self.new.target,
+            {**self.new.target, "db_url": db_url},
             str(self.old.target["site_url"]),
             self.options.fault,
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from reference.stack.postgres import free_port
 from reference.stack.runner import StackDidNotStart, StackProcess
@@ -26,6 +28,22 @@ def start_stack(step: str, state_dir: Path, port: int = 0, bare: bool = False) -
 def pick_port() -> int:
     """A free port for a stack whose URL must survive a restart."""
     return free_port()
+
+
+def pin_database_port(state_dir: Path, db_url: str) -> str:
+    """Choose the free port new's database will listen on after its restart; return its URL.
+
+    `up` keeps the remembered port only when a plain bind() succeeds, and the old server's
+    TIME_WAIT sockets make that fail for a minute after a stop: the port, and so
+    SUPABASE_DB_URL, would move under the functions' secrets. Recording a port that is free
+    now in the state dir's stack.json makes the URL known before the restart."""
+    path = state_dir / "stack.json"
+    ports = json.loads(path.read_text())
+    ports["postgres"] = free_port()
+    path.write_text(json.dumps(ports))
+    parts = urlsplit(db_url)
+    netloc = f"{parts.netloc.rpartition(':')[0]}:{ports['postgres']}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def restart_stack(step: str, stack: StackProcess, patience_s: float = 20.0) -> StackProcess:

@@ -1,0 +1,132 @@
+"""The restore list and the fault registry: our own logic, checked without a database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reference.playbook.errors import UnknownFault
+from reference.playbook.faults import Fault, fault_named, known_faults
+from reference.playbook.toc import TargetCatalog, parse_toc, split_existing
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LISTING = """\
+;
+; Archive created at 2026-11-25 18:33:05 UTC
+;
+9; 2615 16389 SCHEMA - auth postgres
+2; 3079 16392 EXTENSION - pgcrypto 
+3784; 0 0 COMMENT - EXTENSION pgcrypto 
+3; 3079 16429 EXTENSION - uuid-ossp 
+3785; 0 0 COMMENT - EXTENSION "uuid-ossp" 
+301; 1255 16521 FUNCTION auth uid() postgres
+311; 1255 16716 FUNCTION public is_invitee(text, text) postgres
+305; 1255 16558 FUNCTION storage foldername(text) postgres
+224; 1259 16503 TABLE auth refresh_tokens postgres
+223; 1259 16502 SEQUENCE auth refresh_tokens_id_seq postgres
+3787; 0 0 SEQUENCE OWNED BY auth refresh_tokens_id_seq postgres
+3372; 2604 16506 DEFAULT auth refresh_tokens id postgres
+220; 1259 16443 TABLE auth users postgres
+230; 1259 16609 TABLE public courses postgres
+3752; 0 16443 TABLE DATA auth users postgres
+3762; 0 16609 TABLE DATA public courses postgres
+3789; 0 0 SEQUENCE SET auth refresh_tokens_id_seq postgres
+3440; 2606 16465 CONSTRAINT auth users users_pkey postgres
+3472; 2606 16619 CONSTRAINT public courses courses_pkey postgres
+3530; 2620 16602 TRIGGER auth users on_auth_user_created postgres
+3745; 3256 16851 POLICY storage objects Admins delete course thumbnails postgres
+3678; 0 16538 ROW SECURITY storage objects postgres
+"""  # noqa: W291 -- extension lines end with a space: they have no owner
+
+FRESH_PROJECT = TargetCatalog(
+    schemas=frozenset({"public", "auth", "storage", "extensions"}),
+    extensions=frozenset({"plpgsql", "pgcrypto", "uuid-ossp"}),
+    relations=frozenset(
+        {("auth", "users"), ("auth", "refresh_tokens"), ("auth", "refresh_tokens_id_seq")}
+    ),
+    routines=frozenset({("auth", "uid()"), ("storage", "foldername(text)")}),
+    types=frozenset(),
+    table_scoped=frozenset({("constraint", "auth", "users", "users_pkey")}),
+)
+
+
+def test_listing_parses_kinds_schemas_and_tags() -> None:
+    """Multi-word kinds, ownerless extensions and tags with spaces come apart correctly."""
+    entries = {(e.kind, e.schema, e.tag) for e in parse_toc(LISTING)}
+    assert ("EXTENSION", "-", "uuid-ossp") in entries
+    assert ("TABLE DATA", "auth", "users") in entries
+    assert ("SEQUENCE OWNED BY", "auth", "refresh_tokens_id_seq") in entries
+    assert ("POLICY", "storage", "objects Admins delete course thumbnails") in entries
+    assert ("FUNCTION", "public", "is_invitee(text, text)") in entries
+    assert len(entries) == 22
+
+
+def test_what_the_fresh_project_has_is_skipped_and_data_is_kept() -> None:
+    """Existing definitions (with their comments and defaults) are skipped; data, the app's
+    trigger and policies on platform tables, and new objects are restored."""
+    keep, skipped = split_existing(parse_toc(LISTING), FRESH_PROJECT)
+    skipped_keys = {(e.kind, e.schema, e.tag) for e in skipped}
+    kept_keys = {(e.kind, e.schema, e.tag) for e in keep}
+    assert skipped_keys == {
+        ("SCHEMA", "-", "auth"),
+        ("EXTENSION", "-", "pgcrypto"),
+        ("COMMENT", "-", "EXTENSION pgcrypto"),
+        ("EXTENSION", "-", "uuid-ossp"),
+        ("COMMENT", "-", 'EXTENSION "uuid-ossp"'),
+        ("FUNCTION", "auth", "uid()"),
+        ("FUNCTION", "storage", "foldername(text)"),
+        ("TABLE", "auth", "refresh_tokens"),
+        ("SEQUENCE", "auth", "refresh_tokens_id_seq"),
+        ("SEQUENCE OWNED BY", "auth", "refresh_tokens_id_seq"),
+        ("DEFAULT", "auth", "refresh_tokens id"),
+        ("TABLE", "auth", "users"),
+        ("CONSTRAINT", "auth", "users users_pkey"),
+    }
+    assert {
+        ("TABLE DATA", "auth", "users"),
+        ("SEQUENCE SET", "auth", "refresh_tokens_id_seq"),
+        ("TRIGGER", "auth", "users on_auth_user_created"),
+        ("POLICY", "storage", "objects Admins delete course thumbnails"),
+        ("FUNCTION", "public", "is_invitee(text, text)"),
+        ("TABLE", "public", "courses"),
+        ("CONSTRAINT", "public", "courses courses_pkey"),
+    } <= kept_keys
+
+
+def test_every_known_fault_resolves_and_spoils_one_named_step() -> None:
+    """Each listed name makes a fault that says which step it alters; none is the clean run."""
+    names = known_faults()
+    assert "skip-bucket-sync:chat-images" in names and "missing-extension:uuid-ossp" in names
+    for name in names:
+        fault = fault_named(name)
+        assert fault.name == name and fault.step and type(fault) is not Fault
+    assert type(fault_named(None)) is Fault
+
+
+@pytest.mark.parametrize(
+    "name", ["nope", "skip-bucket-sync", "skip-bucket-sync:nope", "stale-site-url:x"]
+)
+def test_unknown_fault_is_refused(name: str) -> None:
+    """A wrong name or parameter is refused with the list of known faults."""
+    with pytest.raises(UnknownFault, match="known faults: skip-bucket-sync:avatars"):
+        fault_named(name)
+
+
+def test_cli_unknown_fault_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """`--fault nope`: one line naming the known faults, exit 2, nothing started."""
+    done = subprocess.run(
+        [sys.executable, "-m", "reference.playbook", "--state", str(tmp_path), "--fault", "nope"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown fault 'nope'" in lines[0]
+    assert "stale-site-url" in lines[0] and "Traceback" not in done.stderr
+    assert not (tmp_path / "old").exists()
