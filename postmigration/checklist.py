@@ -7,6 +7,7 @@ tests cannot say anything; when one of them is down the item is reported ``block
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -90,7 +91,7 @@ CHECKLIST: tuple[Item, ...] = (
         BACKUP_STORAGE,
         "blocker",
         ("database", "comparison"),
-        why="a blocker when --compare-to names the old server; a warning without one",
+        why="without --compare-to it cannot be verified, which holds the gate unless waived",
     ),
     Item(
         "storage-parity",
@@ -98,7 +99,7 @@ CHECKLIST: tuple[Item, ...] = (
         BACKUP_STORAGE,
         "blocker",
         ("reachable", "comparison"),
-        why="a blocker when --compare-to names the old server; a warning without one",
+        why="without --compare-to it cannot be verified, which holds the gate unless waived",
     ),
     Item(
         "edge-functions",
@@ -118,14 +119,15 @@ CHECKLIST: tuple[Item, ...] = (
         why="a blocker on real targets (a bad certificate locks every user out); "
         "a warning on the local stand-in, which serves plain http",
     ),
-    # A missing rollback path breaks nobody today but makes a bad cutover unrecoverable:
-    # it is flagged loudly in the report without holding the gate.
+    # Switching DNS without a restorable dump makes a bad cutover unrecoverable: it holds the
+    # gate like any blocker, and a team that accepts the risk waives it with a reason.
     Item(
         "rollback-dump",
         "Rollback: database restorable from the last dump",
         DEPLOY,
-        "warning",
+        "blocker",
         ("database",),
+        why="a blocker unless waived in [waivers] with a reason",
     ),
 )
 
@@ -140,9 +142,10 @@ def item_by_id(item_id: str) -> Item:
         raise KeyError(f"unknown checklist item {item_id!r} (known: {', '.join(ITEMS)})") from None
 
 
-def severity_of(item: Item, target: Target | None, has_comparison: bool) -> Severity:
-    """The item's severity for this run: parity and TLS relax where they cannot apply."""
-    if item.id in ("data-parity", "storage-parity") and not has_comparison:
+def severity_of(item: Item, target: Target | None, waivers: Mapping[str, str]) -> Severity:
+    """The item's severity for this run: a waived item, or TLS on the plain-http stand-in,
+    is reported but does not hold the gate."""
+    if item.id in waivers:
         return "warning"
     if item.id == "tls-dns" and target is not None and target.local:
         return "warning"

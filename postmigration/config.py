@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -53,6 +53,9 @@ TARGET_ENV_NAMES = {
     "read_only": "READ_ONLY",
     "local": "LOCAL",
     "old_origins": "OLD_ORIGINS",
+    "dump": "DUMP",
+    "expected_address": "EXPECTED_ADDRESS",
+    "cert_min_days": "CERT_MIN_DAYS",
 }
 REQUIRED_SETTINGS = ("supabase_url", "anon_key", "service_role_key")
 SECRET_SETTINGS = ("anon_key", "service_role_key", "db_url")
@@ -126,6 +129,9 @@ class Target:
     read_only: bool = False
     local: bool = False
     old_origins: tuple[str, ...] = ()
+    dump: str | None = None
+    expected_address: str | None = None
+    cert_min_days: int = 14
     inbox: Inbox = Inbox()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -226,13 +232,13 @@ def read_config_file(path: Path | None, chosen_by: str) -> ConfigFile:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc})") from None
-    unknown = sorted(set(data) - {"targets", "accounts", "app"})
+    unknown = sorted(set(data) - {"targets", "accounts", "app", "waivers"})
     if unknown:
         raise MalformedConfigError(
             f"{path.name}: unknown section [{unknown[0]}] "
-            "(known: [targets.NAME], [accounts.ROLE], [app])"
+            "(known: [targets.NAME], [accounts.ROLE], [app], [waivers])"
         )
-    for section in ("targets", "accounts", "app"):
+    for section in ("targets", "accounts", "app", "waivers"):
         if section in data and not isinstance(data[section], dict):
             raise MalformedConfigError(f"{path.name}: {section} must be a table ([{section}...])")
     return ConfigFile(path, chosen_by, data)
@@ -285,6 +291,12 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
         if from_env and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
         raise MalformedConfigError(f"target {name!r}: {setting} must be true or false")
+    if setting == "cert_min_days":
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        if from_env and isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        raise MalformedConfigError(f"target {name!r}: cert_min_days must be a whole number of days")
     if setting == "old_origins":
         if from_env and isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -405,6 +417,22 @@ def load_accounts(config: ConfigFile, env: Environment) -> Accounts:
                 raise MissingSettingError(f'{where} has no {key} (add {key} = "..." there)')
         accounts[role] = Account(role=role, **values)
     return Accounts(accounts, config.label)
+
+
+def load_waivers(config: ConfigFile, known_items: Iterable[str]) -> dict[str, str]:
+    """``[waivers]``: item id -> the reason the team accepts not verifying it (shown in the report)."""
+    waivers = dict(config.data.get("waivers", {}))
+    known = set(known_items)
+    for item_id, reason in waivers.items():
+        if item_id not in known:
+            raise MalformedConfigError(
+                f"{config.label}: [waivers] names unknown item {item_id!r} (known: {', '.join(sorted(known))})"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise MalformedConfigError(
+                f'{config.label}: [waivers] {item_id} needs a reason (e.g. {item_id} = "no old server: fresh project")'
+            )
+    return waivers
 
 
 def load_app(config: ConfigFile, root: Path) -> AppProfile:

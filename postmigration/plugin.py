@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, severity_of
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
@@ -46,6 +47,7 @@ SUITE_FIXTURE_MODULES = (
     "postmigration.comparison",
     "postmigration.cleanup",
     "postmigration.browser",
+    "postmigration.baseline",
 )
 
 MARKERS = (
@@ -75,6 +77,7 @@ class RunState:
     collect_errors: list[str] = field(default_factory=list)
     verdict: Verdict | None = None
     info: RunInfo | None = None
+    data_baseline: Baseline | None = None
 
 
 STATE = pytest.StashKey[RunState]()
@@ -196,7 +199,8 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
         foundations = {
             name: Foundation(**data) for name, data in workerinput["pm_foundations"].items()
         }
-        return RunState(run=run, foundations=foundations)
+        baseline = from_wire(workerinput.get("pm_data_baseline"))
+        return RunState(run=run, foundations=foundations, data_baseline=baseline)
     run_id = config.getoption("run_id") or new_run_id()
     config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
     if target_name == "local" and not _defines(config_file, "local"):
@@ -391,6 +395,7 @@ class Gate:
         node.workerinput["pm_foundations"] = {
             name: f.to_dict() for name, f in self.state.foundations.items()
         }
+        node.workerinput["pm_data_baseline"] = to_wire(self.state.data_baseline)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -406,6 +411,7 @@ class Gate:
         if _is_controller(session.config) and not session.config.option.collectonly:
             run = state.run
             state.foundations = probe_all(run.target, run.comparison_target, run.redactor)
+            state.data_baseline = capture(run.target, run.comparison_target)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say which target is checked, where its settings came from, and the foundations."""
@@ -465,9 +471,11 @@ class Gate:
             test_result_from_reports(nodeid, state.item_of[nodeid], phases)
             for nodeid, phases in state.phases.items()
         ]
-        has_comparison = run.comparison_target is not None
-        severities = {i.id: severity_of(i, run.target, has_comparison) for i in CHECKLIST}
+        severities = {i.id: severity_of(i, run.target, run.waivers) for i in CHECKLIST}
         verdict = decide(results, severities, state.collected)
+        for result in verdict.items:
+            if result.item.id in run.waivers and result.status != "passed":
+                result.reason = f"waived: {run.waivers[result.item.id]} ({result.reason})"
         if state.collect_errors:
             verdict.reason += (
                 f"; {len(state.collect_errors)} file(s) failed to collect "

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from postmigration.app_profile import AppProfile
+from postmigration.checklist import ITEMS
 from postmigration.config import (
     DEFAULT_CONFIG_NAME,
     Accounts,
@@ -18,6 +21,7 @@ from postmigration.config import (
     load_accounts,
     load_app,
     load_target,
+    load_waivers,
     read_config_file,
     secrets_of,
 )
@@ -41,6 +45,7 @@ class RunConfig:
     config_path: Path | None
     target_source: str
     redactor: Redactor
+    waivers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def header_lines(self) -> list[str]:
@@ -116,13 +121,9 @@ def build_run_config(
             )
         comparison = load_target(compare_to, config_file, env)
     accounts = load_accounts(config_file, env)
-    dump_path = None
-    if dump:
-        dump_path = (cwd / dump).resolve()
-        if not dump_path.is_file():
-            raise ConfigError(
-                f"--dump names {dump_path}, which does not exist (give the pg_dump archive's path)"
-            )
+    # A missing or damaged dump is a finding of the rollback-dump item, not a usage error.
+    given_dump = dump or target.dump
+    dump_path = (cwd / given_dump).resolve() if given_dump else None
     source = source_label or target.sources.get("supabase_url", config_file.label)
     return RunConfig(
         target=target,
@@ -135,4 +136,5 @@ def build_run_config(
         config_path=config_file.path,
         target_source=source,
         redactor=secrets_of(target, comparison, accounts=accounts),
+        waivers=MappingProxyType(load_waivers(config_file, ITEMS)),
     )

@@ -67,7 +67,12 @@ def test_an_item_without_tests_is_no_go(
 def test_a_failed_warning_is_still_go(
     pytester: pytest.Pytester, fake_supabase: FakeSupabase
 ) -> None:
-    write_config(pytester, fake_supabase.url)
+    # A waived blocker is reported as a warning, with the team's reason, and does not hold the gate.
+    write_config(
+        pytester,
+        fake_supabase.url,
+        extra='[waivers]\nrollback-dump = "dumps live in the DBA vault"',
+    )
     pytester.makepyfile(
         test_suite=passing_suite(except_items=("rollback-dump",)),
         test_rollback="""
@@ -84,7 +89,37 @@ def test_dump_restorable(target):
     assert data["verdict"] == "GO"
     rollback = item(data, "rollback-dump")
     assert (rollback["severity"], rollback["status"]) == ("warning", "failed")
-    assert rollback["reason"] == "no dump newer than 24h"
+    assert rollback["reason"] == "waived: dumps live in the DBA vault (no dump newer than 24h)"
+
+
+def test_without_a_waiver_the_same_failure_is_no_go(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(
+        test_suite=passing_suite(except_items=("rollback-dump",)),
+        test_rollback="""
+import pytest
+
+@pytest.mark.item("rollback-dump")
+def test_dump_restorable(target):
+    assert False, "no dump newer than 24h"
+""",
+    )
+    result = run(pytester, "--target=new")
+    assert result.ret == 1
+    rollback = item(summary(pytester), "rollback-dump")
+    assert (rollback["severity"], rollback["status"]) == ("blocker", "failed")
+
+
+def test_a_waiver_for_an_unknown_item_is_a_config_error(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    write_config(pytester, fake_supabase.url, extra='[waivers]\nroll-back = "typo"')
+    pytester.makepyfile(test_suite=passing_suite())
+    result = run(pytester, "--target=new")
+    assert result.ret == 4
+    assert "[waivers] names unknown item 'roll-back'" in result.stderr.str() + result.stdout.str()
 
 
 @pytest.mark.parametrize(
