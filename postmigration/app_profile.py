@@ -71,6 +71,8 @@ DEFAULT_URL_COLUMNS = {
 }
 DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
 DEFAULT_FUNCTIONS = ("goal-notifications", "weight-report")
+# The playbook's smoke test: "invoke goal-notifications with a dummy body" must answer 2xx.
+DEFAULT_SMOKE_FUNCTIONS = ("goal-notifications",)
 DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
 DEFAULT_MIGRATIONS_DIR = "reference/supabase/migrations"
 DEFAULT_FUNCTIONS_DIR = "reference/supabase/functions"
@@ -88,6 +90,7 @@ _KNOWN_KEYS = {
     "owned_tables",
     "policies_snapshot",
     "url_columns",
+    "smoke_functions",
 }
 
 
@@ -98,6 +101,7 @@ class AppProfile:
     tables: tuple[str, ...] = DEFAULT_TABLES
     buckets: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType(DEFAULT_BUCKETS))
     functions: tuple[str, ...] = DEFAULT_FUNCTIONS
+    smoke_functions: tuple[str, ...] = DEFAULT_SMOKE_FUNCTIONS
     required_extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     routes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(DEFAULT_ROUTES))
     selectors: Mapping[str, str] = field(
@@ -165,6 +169,9 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         tables=_str_list(data.get("tables", list(DEFAULT_TABLES)), "tables", where),
         buckets=MappingProxyType(buckets),
         functions=_str_list(data.get("functions", list(DEFAULT_FUNCTIONS)), "functions", where),
+        smoke_functions=_str_list(
+            data.get("smoke_functions", list(DEFAULT_SMOKE_FUNCTIONS)), "smoke_functions", where
+        ),
         required_extensions=_str_list(
             data.get("required_extensions", list(DEFAULT_EXTENSIONS)), "required_extensions", where
         ),

@@ -47,7 +47,7 @@ def test_smoke_functions_answer_a_dummy_body(
     A function missing a secret answers 500 naming it; the failure names the function and the secret.
     """
     problems = []
-    for name in app_profile.functions:
+    for name in app_profile.smoke_functions:
         outcome = invoke(http, target, name, DUMMY_BODY)
         evidence.text(f"{name} smoke call", f"{outcome.status} {outcome.excerpt}")
         problems.append(outcome.problem())
