@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -13,6 +14,7 @@ from postmigration.config import Target
 from postmigration.origins import origin_of
 
 __all__ = [
+    "bucket_explainer",
     "object_of",
     "off_target_problem",
     "public_url_problems",
@@ -46,17 +48,44 @@ def _reason(response: httpx.Response) -> str:
     return str(body)[:120]
 
 
+def bucket_explainer(service: Any) -> Callable[[str], str | None]:
+    """``explain("avatars")`` -> 'bucket "avatars" is not public' (or missing), else None.
+
+    Storage answers a private bucket's public URL with "Bucket not found"; the bucket's own
+    settings, read with the service role, say what is really wrong.
+    """
+
+    def explain(bucket: str) -> str | None:
+        try:
+            found = service.storage.get_bucket(bucket)
+        except Exception:
+            return f'bucket "{bucket}" does not exist'
+        return None if found.public else f'bucket "{bucket}" is not public'
+
+    return explain
+
+
 def public_url_problems(
-    http: httpx.Client, url: str, *, content_type: str, sha256: str | None = None
+    http: httpx.Client,
+    url: str,
+    *,
+    content_type: str,
+    sha256: str | None = None,
+    explain: Callable[[str], str | None] | None = None,
 ) -> list[str]:
-    """The public URL answers 200 without a token, with this content type and these bytes."""
+    """The public URL answers 200 without a token, with this content type and these bytes.
+
+    ``explain(bucket)`` (see :func:`bucket_explainer`) adds the cause to a refused URL.
+    """
     what = f"public URL of {_label(url)}"
     try:
         response = http.get(url)
     except httpx.HTTPError as exc:
         return [f"{what} could not be fetched: {exc}"]
     if response.status_code != 200:
-        return [f"{what} returned {response.status_code}: {_reason(response)}"]
+        stored = object_of(url)
+        cause = explain(stored[0]) if explain and stored else None
+        return [f"{what} returned {response.status_code}: {cause or _reason(response)}"]
     problems = []
     served = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if served != content_type.lower():

@@ -15,7 +15,7 @@ from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.media import object_of, off_target_problem, public_url_problems
+from postmigration.media import bucket_explainer, object_of, off_target_problem, public_url_problems
 from postmigration.origins import old_origins
 from postmigration.pages import AdminCoursesPage, ProfilePage
 
@@ -38,8 +38,15 @@ def _served_problems(
     fixture: Path,
     content_type: str,
     what: str,
+    service_client: Client,
 ) -> list[str]:
-    problems = public_url_problems(http, url, content_type=content_type, sha256=_sha256(fixture))
+    problems = public_url_problems(
+        http,
+        url,
+        content_type=content_type,
+        sha256=_sha256(fixture),
+        explain=bucket_explainer(service_client),
+    )
     off = off_target_problem(url, target, old_origins(target, comparison_target), what=what)
     return problems + ([off] if off else [])
 
@@ -67,15 +74,22 @@ def test_user_uploads_an_avatar_that_loads_publicly(
     profile.goto()
     profile.upload_avatar(AVATAR)
     profile.expect_avatar_saved()
-    url = profile.expect_avatar_rendered()
+    after = service_client.table("profiles").select("avatar_url").eq("id", uid).execute().data
+    url = str(after[0]["avatar_url"] or "") if after else ""
     stored = object_of(url)
     if stored:
         created.object(*stored)
     evidence.text("avatar URL", url)
+    # The URL is checked over HTTP first: its status says why, where the browser only says no.
     fail_on(
-        _served_problems(http, url, target, comparison_target, AVATAR, "image/png", "the avatar"),
+        _served_problems(
+            http, url, target, comparison_target, AVATAR, "image/png", "the avatar", service_client
+        ),
         "the uploaded avatar does not load for visitors",
     )
+    rendered = profile.expect_avatar_rendered()
+    if rendered != url:
+        pytest.fail(f"the profile shows {rendered}, not the saved avatar {url}", pytrace=False)
 
 
 def test_admin_uploads_a_course_thumbnail_that_loads_publicly(
@@ -99,14 +113,24 @@ def test_admin_uploads_a_course_thumbnail_that_loads_publicly(
     courses.create_course(title, thumbnail=THUMBNAIL)
     courses.expect_course_created()
     row = service_client.table("courses").select("thumbnail_url").eq("title", title).execute().data
-    stored = object_of(row[0]["thumbnail_url"] or "") if row else None
+    url = str(row[0]["thumbnail_url"] or "") if row else ""
+    stored = object_of(url)
     if stored:
         created.object(*stored)
-    url = courses.expect_thumbnail_rendered(title)
     evidence.text("thumbnail URL", url)
     fail_on(
         _served_problems(
-            http, url, target, comparison_target, THUMBNAIL, "image/jpeg", "the course thumbnail"
+            http,
+            url,
+            target,
+            comparison_target,
+            THUMBNAIL,
+            "image/jpeg",
+            "the course thumbnail",
+            service_client,
         ),
         "the uploaded course thumbnail does not load for visitors",
     )
+    rendered = courses.expect_thumbnail_rendered(title)
+    if rendered != url:
+        pytest.fail(f"the catalogue shows {rendered}, not the saved thumbnail {url}", pytrace=False)
