@@ -221,3 +221,16 @@ def test_missing_binaries_are_one_line(tmp_path: Path, monkeypatch: pytest.Monke
         " install them with `apt-get install postgresql-client`"
     ]
     assert not (tmp_path / "state" / "old").exists()
+
+
+def test_new_has_old_triggers_and_policies(clean: PlaybookRun) -> None:
+    """The app's trigger on auth.users and every policy (storage's included) are on new."""
+    sql = (
+        "select tgrelid::regclass::text || ' ' || tgname from pg_trigger where not tgisinternal"
+        " union all select schemaname || '.' || tablename || ' ' || policyname from pg_policies"
+        " order by 1"
+    )
+    with psycopg.connect(clean.db("old")) as o, psycopg.connect(clean.db("new")) as n:
+        old_rows = o.execute(sql).fetchall()
+        assert ("auth.users on_auth_user_created",) in old_rows
+        assert n.execute(sql).fetchall() == old_rows
