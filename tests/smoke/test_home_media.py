@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
+from postgrest.exceptions import APIError
 from supabase import Client
 
 from postmigration.config import Target
@@ -18,15 +21,25 @@ HERO_VIDEOS = "hero_videos"
 PLAYLIST = "playlist_items"
 
 
+def _rows(query: Any, what: str) -> list[dict[str, Any]]:
+    try:
+        return list(query.execute().data or [])
+    except APIError as exc:
+        pytest.fail(f"visitors cannot read {what}: {exc.message} ({exc.code})", pytrace=False)
+
+
 def _media(anon_client: Client) -> list[tuple[str, str]]:
     """(what, url) for the active hero video and every playlist item, as a visitor reads them."""
-    heroes = (
-        anon_client.table(HERO_VIDEOS).select("title,video_url").eq("is_active", True).execute()
-    ).data
+    heroes = _rows(
+        anon_client.table(HERO_VIDEOS).select("title,video_url").eq("is_active", True),
+        "the hero video",
+    )
     if not heroes:
         pytest.fail("there is no active hero video: the home page shows none", pytrace=False)
-    items = anon_client.table(PLAYLIST).select("title,media_url,position").order("position")
-    rows = items.execute().data
+    rows = _rows(
+        anon_client.table(PLAYLIST).select("title,media_url,position").order("position"),
+        "the playlist",
+    )
     if not rows:
         pytest.fail("the playlist is empty for visitors", pytrace=False)
     return [(f'the hero video "{heroes[0]["title"]}"', heroes[0]["video_url"])] + [
