@@ -79,10 +79,7 @@ class Playbook:
         self.step("start-old", self._start_old)
         assert self.old is not None
         old_db = Server(str(self.old.target["db_url"]))
-        self.step(
-            "volume",
-            lambda: self._volume(old_db),
-        )
+        self.step("volume", lambda: self._volume(old_db))
         self.step("start-new", self._start_new)
         assert self.new is not None
         new_db = Server(str(self.new.target["db_url"]))

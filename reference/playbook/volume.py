@@ -1,9 +1,9 @@
 """Grow old to a realistic volume: many users, a large table, and enough storage objects.
 
 Everything is set-based SQL on old's database (generate_series), so 100,000 rows take
-seconds: the seed's `seed_volume()` for accounts and weigh-ins (one shared cheap bcrypt hash
-for the bulk accounts), then goals with invites. Object bytes are small distinct PNGs written under old's
-storage root, with their `storage.objects` rows, the way the Storage API keeps them.
+seconds: the seed's `seed_volume()` for accounts and weigh-ins (one shared cheap bcrypt
+hash for the bulk accounts), then goals with invites. Object bytes are small distinct PNGs
+written under old's storage root, with their `storage.objects` rows, as Storage keeps them.
 """
 
 from __future__ import annotations
