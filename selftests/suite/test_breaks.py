@@ -68,6 +68,24 @@ def sql(stack: StackProcess, statement: str) -> None:
         conn.execute(statement)  # type: ignore[arg-type]
 
 
+LEFTOVER_QUERIES = {
+    "courses": "select count(*) from public.courses where title like 'pm-%'",
+    "goals": "select count(*) from public.goals where title like 'pm-%'",
+    "notifications": "select count(*) from public.notifications where body like 'pm-%'",
+    "mission answers": "select count(*) from public.mission_answers where answer like 'pm-%'",
+    "admin_logs": "select count(*) from public.admin_logs where details->>'title' like 'pm-%'",
+    "objects": "select count(*) from storage.objects where name ~ '(^|/)(pm-|avatar-)'",
+    "weights": "select count(*) from public.weight_measurements where created_at > now() - interval '1 hour' and measured_at > now() - interval '1 hour'",
+}
+
+
+def leftovers(stack: StackProcess) -> dict[str, int]:
+    """What the suite left behind on the stand-in (everything it makes is tagged or recent)."""
+    with psycopg.connect(stack.target["db_url"], autocommit=True) as conn:
+        counts = {k: conn.execute(q).fetchone()[0] for k, q in LEFTOVER_QUERIES.items()}  # type: ignore[arg-type, index]
+    return {k: v for k, v in counts.items() if v}
+
+
 def test_healthy_stand_in_passes_the_seven_items(stand_in: StackProcess, tmp_path: Path) -> None:
     """Unbroken, every one of the seven items passes (so a failure below is the break's)."""
     summary = run_suite(stand_in, tmp_path, "tests/smoke", "tests/e2e", "tests/edge_functions")
@@ -101,6 +119,7 @@ def test_private_avatars_bucket_fails_upload(stand_in: StackProcess, tmp_path: P
     assert "returned 400: bucket &quot;avatars&quot; is not public" in junit, junit[-2000:]
     thumbnail = [t for t in upload["tests"] if "thumbnail" in t["nodeid"]]
     assert thumbnail and thumbnail[0]["outcome"] == "passed", "only the avatar should fail"
+    assert leftovers(stand_in) == {}, "a failed run must clean up too"
 
 
 def test_revoked_grant_fails_daily_mission(stand_in: StackProcess, tmp_path: Path) -> None:
@@ -114,6 +133,7 @@ def test_revoked_grant_fails_daily_mission(stand_in: StackProcess, tmp_path: Pat
     mission = summary["by_id"]["daily-mission"]
     assert mission["status"] == "failed", mission
     assert "permission denied for table mission_answers" in mission["reason"], mission["reason"]
+    assert leftovers(stand_in) == {}, "a failed run must clean up too"
 
 
 def test_hidden_playlist_fails_hero_video(stand_in: StackProcess, tmp_path: Path) -> None:
@@ -139,5 +159,5 @@ def test_missing_resend_secret_fails_goal_invite(stand_in: StackProcess, tmp_pat
     stand_in.start()
     summary = run_suite(stand_in, tmp_path, "tests/edge_functions/test_goal_notifications.py")
     invite = summary["by_id"]["goal-invite"]
-    assert invite["status"] == "failed", invite
+    assert invite["status"] == "failed", f"{invite['reason']}\n{summary['output']}"
     assert "RESEND_API_KEY" in invite["reason"], invite["reason"]
