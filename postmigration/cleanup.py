@@ -165,7 +165,7 @@ def sweep(
     run_id: str,
     *,
     columns: Mapping[str, str] = SWEEP_COLUMNS,
-    storage: Mapping[str, Iterable[str]] = {},
+    storage: Mapping[str, Iterable[str]] | None = None,
     min_age: timedelta = SWEEP_MIN_AGE,
     now: datetime | None = None,
 ) -> list[str]:
@@ -197,7 +197,7 @@ def sweep(
         for chunk in _chunks(ids, 100):
             service.table(table).delete().in_("id", chunk).execute()
         removed += [f"{table} {i}" for i in ids]
-    for bucket, folders in storage.items():
+    for bucket, folders in (storage or {}).items():
         files = service.storage.from_(bucket)
         for folder in folders:
             try:
