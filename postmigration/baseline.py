@@ -1,55 +1,105 @@
 """The new database's data as migrated, captured once before any test writes to it.
 
-Tests create rows while they run (goals, measurements...). Data parity must compare the data the
-migration produced, so the controller fingerprints new's tables at session start, before any
-test runs, and hands the result to every xdist worker.
+Tests create rows and objects while they run (goals, measurements, avatars...). Parity must
+compare what the migration produced, so the controller fingerprints new's tables and lists its
+buckets at session start, before any test runs, and hands the result to every xdist worker.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pytest
 
 from postmigration import db
+from postmigration.app_profile import AppProfile
+from postmigration.clients import supabase_client
 from postmigration.config import Target
+from postmigration.parity import StorageListing, rewrite_plan, storage_listing
+from postmigration.storage import StoredObject
 
-Baseline = dict[str, db.TableFingerprint | None]
+Tables = dict[str, db.TableFingerprint | None]
 
 
-def capture(target: Target, comparison: Target | None) -> Baseline | None:
-    """Fingerprints of every table parity compares, or None when parity cannot run."""
-    if comparison is None or not target.db_url or not comparison.db_url:
-        return None
+@dataclass(frozen=True)
+class Baseline:
+    """New as the migration left it: table fingerprints and bucket listings (None: not taken)."""
+
+    tables: Tables | None
+    storage: StorageListing | None
+
+
+def capture(target: Target, comparison: Target | None, profile: AppProfile) -> Baseline:
+    """Fingerprint every table parity compares and list every bucket, when parity can run."""
+    if comparison is None:
+        return Baseline(None, None)
+    tables: Tables | None = None
+    if target.db_url and comparison.db_url:
+        try:
+            with db.connect(comparison.db_url) as old, db.connect(target.db_url) as new:
+                names = sorted(set(db.compared_tables(old)) | set(db.compared_tables(new)))
+                plan = rewrite_plan(profile, target, comparison)
+                tables = db.fingerprints(new, names, plan.new_side)
+        except db.DatabaseUnreachable:
+            tables = None  # the data-parity test reconnects and reports why
     try:
-        with db.connect(comparison.db_url) as old, db.connect(target.db_url) as new:
-            tables = sorted(set(db.compared_tables(old)) | set(db.compared_tables(new)))
-            return db.fingerprints(new, tables)
-    except db.DatabaseUnreachable:
-        return None  # the data-parity test reconnects and reports why
+        client = supabase_client(target, target.service_role_key)
+        storage = storage_listing(client, profile.buckets)
+    except Exception:  # any API failure: the storage-parity test lists again and reports why
+        storage = None
+    return Baseline(tables, storage)
 
 
 def to_wire(baseline: Baseline | None) -> dict[str, Any] | None:
     """A JSON-safe copy for xdist's workerinput."""
     if baseline is None:
         return None
-    return {t: None if f is None else [f.rows, f.checksum] for t, f in baseline.items()}
+    tables = None
+    if baseline.tables is not None:
+        tables = {
+            t: None if f is None else [f.rows, f.checksum] for t, f in baseline.tables.items()
+        }
+    storage = None
+    if baseline.storage is not None:
+        storage = {
+            b: {n: asdict(o) for n, o in objs.items()} for b, objs in baseline.storage.items()
+        }
+    return {"tables": tables, "storage": storage}
 
 
 def from_wire(data: dict[str, Any] | None) -> Baseline | None:
     """The inverse of to_wire."""
     if data is None:
         return None
-    return {
-        t: None if v is None else db.TableFingerprint(t, int(v[0]), int(v[1]))
-        for t, v in data.items()
-    }
+    tables = data.get("tables")
+    storage = data.get("storage")
+    return Baseline(
+        None
+        if tables is None
+        else {
+            t: None if v is None else db.TableFingerprint(t, int(v[0]), int(v[1]))
+            for t, v in tables.items()
+        },
+        None
+        if storage is None
+        else {b: {n: StoredObject(**o) for n, o in objs.items()} for b, objs in storage.items()},
+    )
 
 
 @pytest.fixture(scope="session")
-def data_baseline(pytestconfig: pytest.Config) -> Baseline | None:
-    """New's table fingerprints as they were before this run wrote anything (None: not captured)."""
+def data_baseline(pytestconfig: pytest.Config) -> Tables | None:
+    """New's table fingerprints as they were before this run wrote anything (None: not taken)."""
     from postmigration.plugin import state_of
 
     state = state_of(pytestconfig)
-    return None if state is None else state.data_baseline
+    return None if state is None or state.data_baseline is None else state.data_baseline.tables
+
+
+@pytest.fixture(scope="session")
+def storage_baseline(pytestconfig: pytest.Config) -> StorageListing | None:
+    """New's bucket listings as they were before this run uploaded anything (None: not taken)."""
+    from postmigration.plugin import state_of
+
+    state = state_of(pytestconfig)
+    return None if state is None or state.data_baseline is None else state.data_baseline.storage

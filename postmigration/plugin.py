@@ -36,7 +36,7 @@ from postmigration.session import (
     choose_target,
     new_run_id,
 )
-from postmigration.standin import StandIn
+from postmigration.standin import NEW, OLD, StandIn
 from postmigration.verdict import TestResult, Verdict, decide, test_result_from_reports
 
 pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
@@ -59,6 +59,7 @@ MARKERS = (
     "parity: compares the target with the old server (--compare-to)",
     "item(id): the checklist item this test proves, one of: " + ", ".join(ITEMS),
 )
+RUN_FIRST = ("migrations", "rls-policies", "buckets", "extensions", "data-parity", "storage-parity")
 REPORT_FILES = ("go-no-go.html", "summary.json", "junit.xml")
 
 
@@ -115,6 +116,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--run-id",
         metavar="ID",
         help="id tagging everything the run creates (default: pm-<random>).",
+    )
+    group.addoption(
+        "--local-rows",
+        metavar="N",
+        type=int,
+        default=100_000,
+        help="--target=local: rows in old's largest table before the migration (default 100000).",
+    )
+    group.addoption(
+        "--local-fault",
+        metavar="NAME",
+        help="--target=local: run the playbook with one step done wrong (python -m "
+        "reference.playbook --help lists the faults); the gate must then say NO-GO.",
     )
     group.addoption(
         "--dump",
@@ -190,6 +204,8 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
         # An xdist worker: same file (maybe the stand-in's), same run id, same foundations.
         path = workerinput["pm_config_path"]
         config_file = read_config_file(Path(path) if path else None, "controller")
+        options["target_name"] = workerinput["pm_target_name"]
+        options["compare_to"] = workerinput["pm_compare_to"]
         run = build_run_config(
             config_file=config_file,
             run_id=workerinput["pm_run_id"],
@@ -204,7 +220,7 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
     run_id = config.getoption("run_id") or new_run_id()
     config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
     if target_name == "local" and not _defines(config_file, "local"):
-        return _start_local(root, run_id, options)
+        return _start_local(config, root, run_id, options)
     run = build_run_config(config_file=config_file, run_id=run_id, **options)
     return RunState(run=run)
 
@@ -213,16 +229,26 @@ def _defines(config_file: Any, name: str) -> bool:
     return name in config_file.data.get("targets", {}) or bool(os.environ.get("LOCAL_SUPABASE_URL"))
 
 
-def _start_local(root: Path, run_id: str, options: dict[str, Any]) -> RunState:
-    standin = StandIn(root)
+def _start_local(
+    config: pytest.Config, root: Path, run_id: str, options: dict[str, Any]
+) -> RunState:
+    """Run the playbook old -> new locally; the run then checks new, compared with old."""
+    standin = StandIn(
+        root, rows=config.getoption("local_rows"), fault=config.getoption("local_fault")
+    )
     try:
         standin.start()
         config_file = read_config_file(standin.config_path, "the local stand-in")
+        local_options = {
+            **options,
+            "target_name": NEW,
+            "compare_to": options["compare_to"] or OLD,
+        }
         run = build_run_config(
             config_file=config_file,
             run_id=run_id,
-            source_label=f"the local stand-in (state {standin.state})",
-            **options,
+            source_label=f"the local playbook run (state {standin.state})",
+            **local_options,
         )
     except BaseException:
         standin.stop(keep_state=True)
@@ -284,6 +310,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         checklist_tests.append(node)
         node.add_marker(pytest.mark.postmigration)
         node.user_properties.append(("checklist_item", item_id))
+    # Read-only checks of the target as migrated run first, before other tests write to it.
+    items.sort(key=lambda node: 0 if item_id_of(node) in RUN_FIRST else 1)
     if checklist_tests and state_of(config) is None and not config.option.collectonly:
         raise pytest.UsageError(
             f"{checklist_tests[0].nodeid} is a checklist test and needs a target: "
@@ -391,6 +419,10 @@ class Gate:
         run = self.state.run
         node.workerinput["pm_config_path"] = str(run.config_path) if run.config_path else ""
         node.workerinput["pm_run_id"] = run.run_id
+        node.workerinput["pm_target_name"] = run.target.name
+        node.workerinput["pm_compare_to"] = (
+            run.comparison_target.name if run.comparison_target else None
+        )
         node.workerinput["pm_target_source"] = run.target_source
         node.workerinput["pm_foundations"] = {
             name: f.to_dict() for name, f in self.state.foundations.items()
@@ -411,7 +443,7 @@ class Gate:
         if _is_controller(session.config) and not session.config.option.collectonly:
             run = state.run
             state.foundations = probe_all(run.target, run.comparison_target, run.redactor)
-            state.data_baseline = capture(run.target, run.comparison_target)
+            state.data_baseline = capture(run.target, run.comparison_target, run.app_profile)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say which target is checked, where its settings came from, and the foundations."""

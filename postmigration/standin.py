@@ -1,18 +1,18 @@
 """Launch the local stand-in for ``--target=local`` as a process and stop it afterwards.
 
-The suite never imports ``reference``: it runs ``python -m reference.stack up`` and then talks
-to it over HTTP and SQL like any other target. Ready means the stand-in wrote
-``<state>/postmigration.toml`` and ``GET {url}/auth/v1/health`` answers 200.
+``--target=local`` performs the team's whole playbook between two stand-in projects, old and
+new (``python -m reference.playbook``: pg_dump, pg_restore, migrations, bucket sync, function
+secrets, app), then the suite validates new with old as the comparison. The suite never imports
+``reference``: it talks to both over HTTP and SQL like any other target. Ready means the
+playbook wrote ``<state>/postmigration.toml`` and new's ``GET /auth/v1/health`` answers 200.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,20 +26,16 @@ from postmigration.errors import StandInError
 
 __all__ = ["StandIn"]
 
-_READY_TIMEOUT_S = 240.0
+_READY_TIMEOUT_S = 300.0
+# The playbook's config names the two projects it migrated between.
+OLD, NEW = "old", "new"
 _STOP_TIMEOUT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class StandIn:
     """One stand-in process with its throwaway state directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, rows: int = 100_000, fault: str | None = None) -> None:
         if not (root / "reference" / "stack").is_dir():
             raise StandInError(
                 f"--target=local needs the stand-in in reference/stack under {root} "
@@ -50,14 +46,18 @@ class StandIn:
         self.config_path = self.state / "postmigration.toml"
         self.log_path = self.state / "stand-in.log"
         self.url: str | None = None
+        self.rows = rows
+        self.fault = fault
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> StandIn:
         """Start the stand-in and wait (bounded, backing off) until it is ready."""
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "reference.stack", "up", "--state", str(self.state)]
-        command += ["--port", str(_free_port())]
+        command = [sys.executable, "-m", "reference.playbook", "--state", str(self.state)]
+        command += ["--rows", str(self.rows)]
+        if self.fault:
+            command += ["--fault", self.fault]
         with self.log_path.open("wb") as log:
             # A session of its own, so a stop can reach the stand-in's children if it dies.
             self._process = subprocess.Popen(
@@ -110,11 +110,8 @@ class StandIn:
             targets = tomllib.loads(self.config_path.read_text()).get("targets", {})
         except (tomllib.TOMLDecodeError, OSError):
             return None  # still being written
-        url = str(targets.get("local", {}).get("supabase_url", "")).rstrip("/")
-        if not url:
-            match = re.search(r"ready in [\d.]+s at (\S+)", self._last_log_line())
-            url = match.group(1).rstrip("/") if match else ""
-        if not url:
+        url = str(targets.get(NEW, {}).get("supabase_url", "")).rstrip("/")
+        if not url or OLD not in targets:
             return None
         try:
             ok = client.get(f"{url}/auth/v1/health").status_code == 200

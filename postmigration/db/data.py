@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -38,7 +39,16 @@ def compared_tables(conn: psycopg.Connection, schemas: tuple[str, ...] = ("publi
 # hash_record() hashes each column with its type's own hash function (no text rendering), so a
 # checksum costs a small multiple of count(*). Types without a hash function (json, point...)
 # make it fail; those tables fall back to hashing the row's text.
-def _row_hash(conn: psycopg.Connection, table: str) -> sql.Composable:
+def _row_hash(
+    conn: psycopg.Connection, table: str, rewrites: Sequence[tuple[str, str]] | None
+) -> sql.Composable:
+    """The per-row hash. With `rewrites` (even empty) the row's text is hashed after replacing
+    each old origin with the new one: tables holding full URLs compare equal once moved."""
+    if rewrites is not None:
+        text: sql.Composable = sql.SQL("t::text")
+        for old, new in rewrites:
+            text = sql.SQL("replace({}, {}, {})").format(text, sql.Literal(old), sql.Literal(new))
+        return sql.SQL("hashtext({})").format(text)
     try:
         conn.execute(sql.SQL("select hash_record(t) from {} t limit 1").format(_ident(table)))
     except psycopg.errors.UndefinedFunction:
@@ -46,21 +56,33 @@ def _row_hash(conn: psycopg.Connection, table: str) -> sql.Composable:
     return sql.SQL("hash_record(t)")
 
 
-def fingerprint(conn: psycopg.Connection, table: str) -> TableFingerprint:
+Rewrites = Mapping[str, Sequence[tuple[str, str]]]
+
+
+def fingerprint(
+    conn: psycopg.Connection, table: str, rewrites: Sequence[tuple[str, str]] | None = None
+) -> TableFingerprint:
     """Count and checksum of `table` in one scan; no row leaves the database."""
     query = sql.SQL("select count(*), coalesce(sum({h}), 0) from {t} t").format(
-        h=_row_hash(conn, table), t=_ident(table)
+        h=_row_hash(conn, table, rewrites), t=_ident(table)
     )
     count, checksum = conn.execute(query).fetchone() or (0, 0)
     return TableFingerprint(table, int(count), int(checksum))
 
 
-def fingerprints(conn: psycopg.Connection, tables: list[str]) -> dict[str, TableFingerprint | None]:
-    """Fingerprints of `tables`; None for a table that does not exist there."""
+def fingerprints(
+    conn: psycopg.Connection, tables: list[str], rewrites: Rewrites | None = None
+) -> dict[str, TableFingerprint | None]:
+    """Fingerprints of `tables`; None for a table that does not exist there.
+
+    `rewrites` maps a table to the (old origin, new origin) pairs replaced before hashing; a
+    table mapped to an empty list is hashed as text without replacing anything (the new side).
+    """
     result: dict[str, TableFingerprint | None] = {}
     for table in tables:
         exists = conn.execute("select to_regclass(%s)", (table,)).fetchone()
-        result[table] = fingerprint(conn, table) if exists and exists[0] else None
+        found = exists is not None and exists[0] is not None
+        result[table] = fingerprint(conn, table, (rewrites or {}).get(table)) if found else None
     return result
 
 
@@ -81,15 +103,17 @@ def primary_key(conn: psycopg.Connection, table: str) -> list[str]:
 BUCKETS = 256
 
 
-def _bucket_sums(conn: psycopg.Connection, table: str, key: sql.Composable) -> dict[int, int]:
+def _bucket_sums(
+    conn: psycopg.Connection, table: str, key: sql.Composable, hashed: sql.Composable
+) -> dict[int, int]:
     query = sql.SQL(
         "select abs(hashtext(({key})::text)) % {n}, sum({h}) from {table} t group by 1"
-    ).format(key=key, n=sql.Literal(BUCKETS), h=_row_hash(conn, table), table=_ident(table))
+    ).format(key=key, n=sql.Literal(BUCKETS), h=hashed, table=_ident(table))
     return {int(b): int(s) for b, s in conn.execute(query).fetchall()}
 
 
 def _bucket_rows(
-    conn: psycopg.Connection, table: str, key: sql.Composable, bucket: int
+    conn: psycopg.Connection, table: str, key: sql.Composable, hashed: sql.Composable, bucket: int
 ) -> dict[str, int]:
     query = sql.SQL(
         "select ({key})::text, {h} from {table} t where abs(hashtext(({key})::text)) % {n} = {b}"
@@ -97,16 +121,24 @@ def _bucket_rows(
         key=key,
         n=sql.Literal(BUCKETS),
         b=sql.Literal(bucket),
-        h=_row_hash(conn, table),
+        h=hashed,
         table=_ident(table),
     )
     return {str(k): int(h) for k, h in conn.execute(query).fetchall()}
 
 
 def differing_keys(
-    new: psycopg.Connection, old: psycopg.Connection, table: str, *, sample: int = 5
+    new: psycopg.Connection,
+    old: psycopg.Connection,
+    table: str,
+    *,
+    rewrites: Sequence[tuple[str, str]] | None = None,
+    sample: int = 5,
 ) -> list[str]:
-    """A sample of primary keys whose rows differ, found through hashed buckets (cheap)."""
+    """A sample of primary keys whose rows differ, found through hashed buckets (cheap).
+
+    `rewrites` (old origin, new origin) apply to old's rows, as in `fingerprints`.
+    """
     columns = primary_key(old, table)
     if not columns:
         return []
@@ -115,12 +147,18 @@ def differing_keys(
         if len(columns) == 1
         else sql.SQL("row({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
     )
-    new_sums, old_sums = _bucket_sums(new, table, key), _bucket_sums(old, table, key)
+    new_hash = _row_hash(new, table, () if rewrites is not None else None)
+    old_hash = _row_hash(old, table, rewrites)
+    new_sums, old_sums = (
+        _bucket_sums(new, table, key, new_hash),
+        _bucket_sums(old, table, key, old_hash),
+    )
     found: list[str] = []
     for bucket in sorted(set(new_sums) | set(old_sums)):
         if new_sums.get(bucket) == old_sums.get(bucket):
             continue
-        have, want = _bucket_rows(new, table, key, bucket), _bucket_rows(old, table, key, bucket)
+        have = _bucket_rows(new, table, key, new_hash, bucket)
+        want = _bucket_rows(old, table, key, old_hash, bucket)
         for k in sorted(set(have) | set(want)):
             if have.get(k) != want.get(k):
                 state = (

@@ -11,17 +11,24 @@ import tomli_w
 from reference.stack.state import StateDir
 
 
-def playbook_config(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """Both stacks' configs merged: `[targets.local]` renamed, old's origin on new, old's
-    accounts (their rows and passwords moved with the dump)."""
+def playbook_config(
+    old: Mapping[str, Any], new: Mapping[str, Any], dump: Path | None = None
+) -> dict[str, Any]:
+    """Both stacks' configs merged: `[targets.local]` renamed, old's origin on new, the backup
+    taken before cutover as new's rollback dump, old's accounts (their rows and passwords moved
+    with the dump)."""
     old_target = dict(old["targets"]["local"])
     new_target = {**new["targets"]["local"], "old_origins": [old_target["supabase_url"]]}
+    if dump is not None:
+        new_target["dump"] = str(dump)
     return {"targets": {"old": old_target, "new": new_target}, "accounts": dict(old["accounts"])}
 
 
-def write_config(state_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> Path:
+def write_config(
+    state_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any], dump: Path | None = None
+) -> Path:
     """Write the merged config (it holds keys: mode 600) and return its path."""
     state = StateDir(state_dir)
     path = state_dir / "postmigration.toml"
-    state.write_private(path, tomli_w.dumps(playbook_config(old, new)))
+    state.write_private(path, tomli_w.dumps(playbook_config(old, new, dump)))
     return path

@@ -182,7 +182,9 @@ class Playbook:
 
     def _config(self) -> str:
         assert self.old is not None and self.new is not None
-        self.config_file = write_config(self.state_dir, self.old.config, self.new.config)
+        self.config_file = write_config(
+            self.state_dir, self.old.config, self.new.config, self.dump_file
+        )
         return f"{self.config_file.name}: targets old, new"
 
     def stop(self) -> None:

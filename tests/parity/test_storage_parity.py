@@ -12,6 +12,7 @@ from postmigration.app_profile import AppProfile
 from postmigration.comparison import require_comparison
 from postmigration.config import Target
 from postmigration.findings import fail_on
+from postmigration.parity import StorageListing, storage_listing
 from postmigration.storage import list_all, listing_differences
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("storage-parity")]
@@ -22,15 +23,21 @@ def test_every_bucket_lists_the_same_objects(
     comparison_client: Client | None,
     comparison_target: Target | None,
     app_profile: AppProfile,
+    storage_baseline: StorageListing | None,
 ) -> None:
-    """Per bucket, the full recursive listing (paged past 100) is equal by name, size and checksum."""
+    """Per bucket, the full recursive listing (paged past 100) is equal by name, size and checksum,
+    as new was before this run uploaded anything."""
     require_comparison(comparison_target, "storage parity")
     assert comparison_client is not None
+    new = (
+        storage_baseline
+        if storage_baseline is not None
+        else storage_listing(service_client, app_profile.buckets)
+    )
+    old = storage_listing(comparison_client, app_profile.buckets)
     problems: list[str] = []
     for bucket in app_profile.buckets:
-        new = list_all(service_client.storage.from_(bucket))
-        old = list_all(comparison_client.storage.from_(bucket))
-        problems += listing_differences(bucket, new, old)
+        problems += listing_differences(bucket, new.get(bucket, {}), old[bucket])
     fail_on(problems, "storage on new differs from old")
 
 
