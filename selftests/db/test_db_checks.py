@@ -106,10 +106,12 @@ def test_missing_extension_breaks_its_functions(conn: psycopg.Connection) -> Non
 
 
 def test_sequence_left_behind_is_named(conn: psycopg.Connection) -> None:
-    with broken(
-        conn, "select setval(pg_get_serial_sequence('public.weight_measurements', 'id'), 1)"
-    ):
-        problems = db.sequences_behind(conn)
+    sequence = "pg_get_serial_sequence('public.weight_measurements', 'id')"
+    try:
+        with broken(conn, f"select setval({sequence}, 1)"):
+            problems = db.sequences_behind(conn)
+    finally:  # setval is not transactional: put the sequence back for the other tests
+        conn.execute(f"select setval({sequence}, (select max(id) from public.weight_measurements))")
     assert len(problems) == 1 and "public.weight_measurements.id already reaches" in problems[0]
 
 
