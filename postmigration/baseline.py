@@ -56,9 +56,10 @@ def to_wire(baseline: Baseline | None) -> dict[str, Any] | None:
     if baseline is None:
         return None
     tables = None
+    # execnet cannot send ints below -2**31: checksums travel as text.
     if baseline.tables is not None:
         tables = {
-            t: None if f is None else [f.rows, f.checksum] for t, f in baseline.tables.items()
+            t: None if f is None else [f.rows, str(f.checksum)] for t, f in baseline.tables.items()
         }
     storage = None
     if baseline.storage is not None:
