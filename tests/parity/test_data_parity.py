@@ -9,6 +9,7 @@ from postmigration import db
 from postmigration.app_profile import AppProfile
 from postmigration.comparison import require_comparison
 from postmigration.config import Target
+from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import rewrite_plan
 
@@ -36,6 +37,7 @@ def test_every_table_has_old_rows(
     comparison_target: Target | None,
     app_profile: AppProfile,
     data_baseline: dict[str, db.TableFingerprint | None] | None,
+    evidence: Evidence,
 ) -> None:
     """Per table (public and auth.users): same row count and content checksum, computed in the
     database; URLs of the app's own origin compare equal once moved from old's origin to new's."""
@@ -48,6 +50,18 @@ def test_every_table_has_old_rows(
         data_baseline
         if data_baseline is not None
         else db.fingerprints(target_db, tables, plan.new_side)
+    )
+    evidence.text(
+        "rows per table (old → new)",
+        "\n".join(
+            f"{t}: {old[t].rows if old[t] else '-'} → {new[t].rows if new.get(t) else '-'}"
+            for t in tables
+        )
+        + (
+            "\n(new fingerprinted before this run wrote anything)"
+            if data_baseline is not None
+            else ""
+        ),
     )
     problems = []
     for table in tables:

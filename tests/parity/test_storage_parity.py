@@ -11,6 +11,7 @@ from supabase import Client
 from postmigration.app_profile import AppProfile
 from postmigration.comparison import require_comparison
 from postmigration.config import Target
+from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import StorageListing, storage_listing
 from postmigration.storage import list_all, listing_differences
@@ -24,6 +25,7 @@ def test_every_bucket_lists_the_same_objects(
     comparison_target: Target | None,
     app_profile: AppProfile,
     storage_baseline: StorageListing | None,
+    evidence: Evidence,
 ) -> None:
     """Per bucket, the full recursive listing (paged past 100) is equal by name, size and checksum,
     as new was before this run uploaded anything."""
@@ -35,6 +37,10 @@ def test_every_bucket_lists_the_same_objects(
         else storage_listing(service_client, app_profile.buckets)
     )
     old = storage_listing(comparison_client, app_profile.buckets)
+    evidence.text(
+        "objects per bucket (old → new)",
+        "\n".join(f"{b}: {len(old[b])} → {len(new.get(b, {}))}" for b in app_profile.buckets),
+    )
     problems: list[str] = []
     for bucket in app_profile.buckets:
         problems += listing_differences(bucket, new.get(bucket, {}), old[bucket])
