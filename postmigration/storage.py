@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -119,3 +121,32 @@ def listing_differences(
         elif a.etag and b.etag and a.etag != b.etag:
             problems.append(f"{bucket}/{name} has checksum {a.etag} on new but {b.etag} on old")
     return problems
+
+
+def download_problems(http: Any, bucket: str, stored: StoredObject) -> list[str]:
+    """Download one object (as the service role) and compare it with its listing."""
+    response = http.get(f"/object/authenticated/{bucket}/{stored.name}")
+    where = f"{bucket}/{stored.name}"
+    if response.status_code != 200:
+        return [f"{where} is listed but its download answered {response.status_code}"]
+    problems = []
+    if stored.size is not None and len(response.content) != stored.size:
+        problems.append(f"{where} downloads {len(response.content)} bytes, listed as {stored.size}")
+    served = response.headers.get("content-type", "").split(";")[0]
+    if stored.mimetype and served != stored.mimetype:
+        problems.append(f"{where} is served as {served!r}, stored as {stored.mimetype!r}")
+    if stored.etag and hashlib.md5(response.content).hexdigest() != stored.etag:
+        etag = response.headers.get("etag", "").strip('"')
+        if etag != stored.etag:
+            problems.append(f"{where} bytes do not match its checksum {stored.etag}")
+    return problems
+
+
+def downloads_problems(
+    http: Any, listing: Mapping[str, Mapping[str, StoredObject]], *, workers: int = 8
+) -> list[str]:
+    """Download every listed object, a few at a time, and return every problem found."""
+    jobs = [(bucket, stored) for bucket, objects in listing.items() for stored in objects.values()]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        found = pool.map(lambda job: download_problems(http, *job), jobs)
+        return [problem for problems in found for problem in problems]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import httpx
 import pytest
 from supabase import Client
@@ -14,7 +12,7 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import StorageListing, storage_listing
-from postmigration.storage import list_all, listing_differences
+from postmigration.storage import downloads_problems, listing_differences
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("storage-parity")]
 
@@ -48,48 +46,22 @@ def test_every_bucket_lists_the_same_objects(
 
 
 def test_every_object_downloads_with_its_content_type(
-    service_client: Client, target: Target, app_profile: AppProfile
+    service_client: Client, target: Target, app_profile: AppProfile, evidence: Evidence
 ) -> None:
     """Every storage.objects row has bytes behind it: the download works, size and type preserved."""
-    problems: list[str] = []
+    listing = storage_listing(service_client, app_profile.buckets)
+    count = sum(len(objects) for objects in listing.values())
+    if not count:
+        pytest.fail(
+            "no object in any bucket: nothing was synced, or the listing is broken", pytrace=False
+        )
     headers = {
         "apikey": target.service_role_key,
         "authorization": f"Bearer {target.service_role_key}",
     }
-    checked = 0
     with httpx.Client(
         base_url=f"{target.supabase_url}/storage/v1", headers=headers, timeout=30
     ) as http:
-        for bucket in app_profile.buckets:
-            for name, listed in list_all(service_client.storage.from_(bucket)).items():
-                checked += 1
-                response = http.get(f"/object/authenticated/{bucket}/{name}")
-                if response.status_code != 200:
-                    problems.append(
-                        f"{bucket}/{name} is listed but its download answered {response.status_code}"
-                    )
-                    continue
-                if listed.size is not None and len(response.content) != listed.size:
-                    problems.append(
-                        f"{bucket}/{name} downloads {len(response.content)} bytes, listed as {listed.size}"
-                    )
-                served = response.headers.get("content-type", "").split(";")[0]
-                if listed.mimetype and served != listed.mimetype:
-                    problems.append(
-                        f"{bucket}/{name} is served as {served!r}, stored as {listed.mimetype!r}"
-                    )
-                etag = response.headers.get("etag", "").strip('"')
-                if (
-                    listed.etag
-                    and etag
-                    and etag != listed.etag
-                    and hashlib.md5(response.content).hexdigest() != listed.etag
-                ):
-                    problems.append(
-                        f"{bucket}/{name} bytes do not match its checksum {listed.etag}"
-                    )
-    if not checked:
-        pytest.fail(
-            "no object in any bucket: nothing was synced, or the listing is broken", pytrace=False
-        )
+        problems = downloads_problems(http, listing)
+    evidence.text("downloads", f"{count} objects downloaded from {len(listing)} buckets")
     fail_on(problems, "objects without their bytes on new")
