@@ -68,8 +68,10 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
-    """True when nothing can be listening on 127.0.0.1:port."""
+    """True when nothing can be listening on 127.0.0.1:port (TIME_WAIT does not count: servers
+    bind with SO_REUSEADDR)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -183,17 +185,30 @@ class Cluster:
                 "maintenance_work_mem = 128MB\n"
             )
 
-    def running(self) -> bool:
-        """True when a server is running on this data dir."""
-        return (
-            self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "status"]).returncode
-            == 0
+    def stop_leftover(self) -> None:
+        """Stop a server that an earlier run left on this data dir (crashed, or killed)."""
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return
+        self.stop()
+        try:
+            pid = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return  # gone meanwhile, or not a pid file postgres would honour
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return  # a stale pid file: the server removes it itself
+        except PermissionError:
+            pass
+        raise StackError(
+            f"a PostgreSQL server (pid {pid}) still runs on {self.data_dir} and did not stop: "
+            f"stop it (kill {pid}) and try again"
         )
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
-        if self.running():
-            self.stop()
+        self.stop_leftover()
         if not port_is_free(self.port):
             raise StackError(
                 f"port {self.port} for PostgreSQL is taken: stop what listens there or pick another"

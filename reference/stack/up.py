@@ -77,11 +77,12 @@ def _database(
         return _with_db(options.db_url, str(dbname)), fresh, None
     bindir = find_bindir()
     require_contrib(bindir)
+    cluster = Cluster(state.pgdata, 0, bindir)
+    cluster.stop_leftover()  # before choosing a port: it may hold the one we had
     pg_port = ports.get("postgres")
     if not pg_port or not port_is_free(pg_port):
         pg_port = free_port()
-    ports["postgres"] = pg_port
-    cluster = Cluster(state.pgdata, pg_port, bindir)
+    ports["postgres"] = cluster.port = pg_port
     fresh = not cluster.initialised
     if fresh:
         cluster.init(secrets["postgres_password"])
