@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from .postgres import Cluster, find_bindir
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -104,6 +106,9 @@ class StackProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        # Whatever way it ended, its database must not outlive it.
+        if (self.state_dir / "pgdata" / "postmaster.pid").exists():
+            Cluster(self.state_dir / "pgdata", 0, find_bindir()).stop_leftover()
 
     def __enter__(self) -> StackProcess:
         return self.start()
