@@ -98,14 +98,15 @@ class StackProcess:
 
     def stop(self, timeout_s: float = 30.0) -> None:
         """SIGTERM, then wait for the stand-in to stop its workers and database."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         # Whatever way it ended, its database must not outlive it.
         if (self.state_dir / "pgdata" / "postmaster.pid").exists():
             Cluster(self.state_dir / "pgdata", 0, find_bindir()).stop_leftover()
