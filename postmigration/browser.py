@@ -24,6 +24,7 @@ import pytest
 
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
+from postmigration.redact import learn_secret
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -91,6 +92,7 @@ def _api_session(target: Target, email: str, password: str) -> dict[str, Any]:
             pytrace=False,
         )
     session = response.json()
+    learn_secret(session.get("refresh_token"))
     session.setdefault("expires_at", int(time.time()) + int(session.get("expires_in", 3600)))
     return session
 

@@ -13,6 +13,7 @@ import pytest
 from supabase import Client, ClientOptions, create_client
 
 from postmigration.config import Accounts, Target
+from postmigration.redact import learn_secret
 
 __all__ = ["anon_client", "http", "service_client", "sign_in", "signed_in", "supabase_client"]
 
@@ -34,9 +35,11 @@ def sign_in(target: Target, email: str, password: str) -> Client:
     """A client signed in with email and password; fails with the server's own words."""
     client = supabase_client(target, target.anon_key)
     try:
-        client.auth.sign_in_with_password({"email": email, "password": password})
+        answer = client.auth.sign_in_with_password({"email": email, "password": password})
     except Exception as exc:  # supabase-py raises AuthApiError and friends
         pytest.fail(f"sign-in as {email} failed on {target.name}: {exc}", pytrace=False)
+    if answer.session is not None:
+        learn_secret(answer.session.refresh_token)
     return client
 
 

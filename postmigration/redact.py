@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["REDACTED", "Redactor"]
+__all__ = ["REDACTED", "Redactor", "learn_secret"]
 
 REDACTED = "[redacted]"
 
@@ -19,6 +19,17 @@ _DB_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)")
 # Shorter values would scrub ordinary words; nobody uses a 5-character key.
 _MIN_SECRET_LENGTH = 6
 _TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".log", ".md", ".csv", ".trace", ".network"}
+
+
+# Secrets the run obtains while it runs (refresh tokens of the sessions it signs in): not
+# JWT-shaped, so only known values can be scrubbed. Every redactor of the process removes them.
+_LEARNED: set[str] = set()
+
+
+def learn_secret(value: str | None) -> None:
+    """Treat `value` (e.g. a refresh token the run obtained) as a secret from now on."""
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        _LEARNED.add(value)
 
 
 class Redactor:
@@ -43,7 +54,7 @@ class Redactor:
         """Return ``text`` without any configured secret, JWT or database password."""
         if not text:
             return text
-        for secret in self._secrets:
+        for secret in (*self._secrets, *sorted(_LEARNED, key=len, reverse=True)):
             if secret in text:
                 text = text.replace(secret, REDACTED)
         text = _JWT.sub(REDACTED, text)
