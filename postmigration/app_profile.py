@@ -20,7 +20,8 @@ from postmigration.storage import BucketSpec
 
 __all__ = ["AppProfile", "load_app_profile"]
 
-DEFAULT_TABLES = (
+# The roles the suite's checks play against, in the user's words; each names one table of the app.
+TABLE_ROLES = (
     "profiles",
     "courses",
     "course_modules",
@@ -35,6 +36,9 @@ DEFAULT_TABLES = (
     "weight_measurements",
     "admin_logs",
 )
+# role -> table: the reference app calls each table by its role.
+DEFAULT_TABLE_NAMES: Mapping[str, str] = MappingProxyType({role: role for role in TABLE_ROLES})
+DEFAULT_TABLES = tuple(DEFAULT_TABLE_NAMES.values())
 # name -> public: a public bucket serves /object/public/ URLs without a token.
 DEFAULT_BUCKETS = {"avatars": True, "course-thumbnails": True, "chat-images": False, "media": True}
 MIB = 1024 * 1024
@@ -44,8 +48,8 @@ DEFAULT_BUCKET_SPECS = {
     "chat-images": BucketSpec(False, 5 * MIB, ("image/*",)),
     "media": BucketSpec(True, 50 * MIB, ("video/webm", "video/mp4", "audio/*", "image/*")),
 }
-# Tables a visitor who is not signed in must not read (each has rows in a healthy project).
-DEFAULT_PRIVATE_TABLES = (
+# Roles of the tables a visitor who is not signed in must not read (each has rows when healthy).
+PRIVATE_ROLES = (
     "profiles",
     "goals",
     "goal_invites",
@@ -54,21 +58,46 @@ DEFAULT_PRIVATE_TABLES = (
     "weight_measurements",
     "admin_logs",
 )
-# Tables whose rows belong to one user: table -> the column naming the owner.
-DEFAULT_OWNED_TABLES = {
-    "goals": "owner_id",
-    "notifications": "user_id",
-    "mission_answers": "user_id",
-    "weight_measurements": "user_id",
-}
-# Columns that hold full URLs (media, thumbnails, avatars): after a move none may name an old origin.
-DEFAULT_URL_COLUMNS = {
-    "courses": ("thumbnail_url",),
-    "lessons": ("video_url",),
-    "hero_videos": ("video_url", "poster_url"),
-    "playlist_items": ("media_url",),
-    "profiles": ("avatar_url",),
-}
+# Roles of the tables whose rows belong to one user: role -> the column naming the owner.
+OWNED_ROLES: Mapping[str, str] = MappingProxyType(
+    {
+        "goals": "owner_id",
+        "notifications": "user_id",
+        "mission_answers": "user_id",
+        "weight_measurements": "user_id",
+    }
+)
+# Roles of the tables with columns holding full URLs (media, thumbnails, avatars): after a move
+# none may name an old origin.
+URL_COLUMN_ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "courses": ("thumbnail_url",),
+        "lessons": ("video_url",),
+        "hero_videos": ("video_url", "poster_url"),
+        "playlist_items": ("media_url",),
+        "profiles": ("avatar_url",),
+    }
+)
+
+
+def private_tables_of(names: Mapping[str, str]) -> tuple[str, ...]:
+    """The private tables, by their names in ``names`` (role -> table)."""
+    return tuple(names[role] for role in PRIVATE_ROLES)
+
+
+def owned_tables_of(names: Mapping[str, str]) -> dict[str, str]:
+    """Owned tables by their names in ``names`` -> the column naming the owner."""
+    return {names[role]: column for role, column in OWNED_ROLES.items()}
+
+
+def url_columns_of(names: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Tables by their names in ``names`` -> the columns holding full URLs."""
+    return {names[role]: columns for role, columns in URL_COLUMN_ROLES.items()}
+
+
+DEFAULT_PRIVATE_TABLES = private_tables_of(DEFAULT_TABLE_NAMES)
+DEFAULT_OWNED_TABLES = owned_tables_of(DEFAULT_TABLE_NAMES)
+DEFAULT_URL_COLUMNS = url_columns_of(DEFAULT_TABLE_NAMES)
 DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
 DEFAULT_FUNCTIONS = ("goal-notifications", "weight-report")
 # The playbook's smoke test: "invoke goal-notifications with a dummy body" must answer 2xx.
@@ -91,13 +120,20 @@ _KNOWN_KEYS = {
     "policies_snapshot",
     "url_columns",
     "smoke_functions",
+    "table_names",
 }
 
 
 @dataclass(frozen=True)
 class AppProfile:
-    """Tables, buckets (with their public flag), functions, routes and selectors of the app."""
+    """Tables, buckets (with their public flag), functions, routes and selectors of the app.
 
+    ``table_names`` maps each role (``courses``, ``goal_invites``...) to the app's table; the
+    lists the checks iterate (``tables``, ``private_tables``, ``owned_tables``, ``url_columns``)
+    name the tables by those names. ``load_app_profile`` keeps them consistent.
+    """
+
+    table_names: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TABLE_NAMES)
     tables: tuple[str, ...] = DEFAULT_TABLES
     buckets: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType(DEFAULT_BUCKETS))
     functions: tuple[str, ...] = DEFAULT_FUNCTIONS
@@ -120,6 +156,17 @@ class AppProfile:
     url_columns: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
     )
+
+    def table(self, role: str) -> str:
+        """The app's table that plays ``role`` (e.g. ``table("courses")``), as tests must name it.
+
+        An unknown role is a programming error in the suite, reported with the known roles.
+        """
+        try:
+            return self.table_names[role]
+        except KeyError:
+            known = ", ".join(sorted(self.table_names))
+            raise KeyError(f"no table role {role!r} in the app profile (known: {known})") from None
 
     @property
     def public_buckets(self) -> tuple[str, ...]:
@@ -165,8 +212,10 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
 
     routes = {**DEFAULT_ROUTES, **_str_table(data.get("routes", {}), "routes", where)}
     selectors = {**DEFAULT_SELECTORS, **_str_table(data.get("selectors", {}), "selectors", where)}
+    names = _table_names(data.get("table_names", {}), where)
     return AppProfile(
-        tables=_str_list(data.get("tables", list(DEFAULT_TABLES)), "tables", where),
+        table_names=MappingProxyType(names),
+        tables=_str_list(data.get("tables", list(names.values())), "tables", where),
         buckets=MappingProxyType(buckets),
         functions=_str_list(data.get("functions", list(DEFAULT_FUNCTIONS)), "functions", where),
         smoke_functions=_str_list(
@@ -181,20 +230,37 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         functions_dir=directory("functions_dir", DEFAULT_FUNCTIONS_DIR),
         bucket_specs=MappingProxyType(specs),
         private_tables=_str_list(
-            data.get("private_tables", list(DEFAULT_PRIVATE_TABLES)), "private_tables", where
+            data.get("private_tables", list(private_tables_of(names))), "private_tables", where
         ),
         owned_tables=MappingProxyType(
-            _str_table(data.get("owned_tables", DEFAULT_OWNED_TABLES), "owned_tables", where)
+            _str_table(data.get("owned_tables", owned_tables_of(names)), "owned_tables", where)
         ),
         policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
-        url_columns=MappingProxyType(_url_columns(data.get("url_columns"), where)),
+        url_columns=MappingProxyType(_url_columns(data.get("url_columns"), names, where)),
     )
 
 
-def _url_columns(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+def _table_names(raw: Any, where: str) -> dict[str, str]:
+    """``[app.table_names]``: role -> the app's table, over the reference app's names."""
+    given = _str_table(raw, "table_names", where)
+    unknown = sorted(set(given) - set(TABLE_ROLES))
+    if unknown:
+        raise MalformedConfigError(
+            f"{where}: [app.table_names] has an unknown role {unknown[0]!r} "
+            f"(known: {', '.join(sorted(TABLE_ROLES))})"
+        )
+    empty = sorted(role for role, name in given.items() if not name.strip())
+    if empty:
+        raise MalformedConfigError(
+            f'{where}: [app.table_names] {empty[0]} is empty (name the table, e.g. "{empty[0]}")'
+        )
+    return {**DEFAULT_TABLE_NAMES, **given}
+
+
+def _url_columns(raw: Any, names: Mapping[str, str], where: str) -> dict[str, tuple[str, ...]]:
     """``[app.url_columns]``: table -> list of columns holding full URLs."""
     if raw is None:
-        return dict(DEFAULT_URL_COLUMNS)
+        return url_columns_of(names)
     if not isinstance(raw, dict):
         raise MalformedConfigError(f"{where}: [app.url_columns] must map tables to column lists")
     return {table: _str_list(cols, f"url_columns.{table}", where) for table, cols in raw.items()}

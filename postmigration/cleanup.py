@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from postmigration.app_profile import AppProfile
 from postmigration.config import Target
 
 __all__ = [
@@ -33,10 +34,11 @@ __all__ = [
     "Created",
     "created",
     "sweep",
+    "sweep_columns",
 ]
 
 RUN_ID_PATTERN = re.compile(r"^pm-[0-9a-f]{6}\b")
-# Where each table of the reference app keeps the text a test tags with its run id.
+# Where each table, by its role in the app profile, keeps the text a test tags with its run id.
 SWEEP_COLUMNS: Mapping[str, str] = {
     "admin_logs": "details->>title",
     "notifications": "body",
@@ -160,19 +162,25 @@ def _is_leftover(text: Any, run_id: str) -> bool:
     return bool(match) and match.group() != run_id
 
 
+def sweep_columns(app_profile: AppProfile) -> dict[str, str]:
+    """The app's tables (by their names in the profile) -> the column holding a run's tag."""
+    return {app_profile.table(role): column for role, column in SWEEP_COLUMNS.items()}
+
+
 def sweep(
     service: Any,
     run_id: str,
     *,
-    columns: Mapping[str, str] = SWEEP_COLUMNS,
+    columns: Mapping[str, str],
     storage: Mapping[str, Iterable[str]] | None = None,
     min_age: timedelta = SWEEP_MIN_AGE,
     now: datetime | None = None,
 ) -> list[str]:
     """Remove leftovers of interrupted runs: tagged with another run id and older than `min_age`.
 
-    ``columns`` maps tables to the column holding the tag; ``storage`` maps buckets to the
-    folders to look in ("" for the bucket's root). Returns one line per thing removed.
+    ``columns`` maps tables to the column holding the tag (:func:`sweep_columns`); ``storage``
+    maps buckets to the folders to look in ("" for the bucket's root). Returns one line per
+    thing removed.
     """
     cutoff = (now or datetime.now(UTC)) - min_age
     removed: list[str] = []
@@ -223,7 +231,9 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 @pytest.fixture(scope="session")
-def created(target: Target, run_id: str, service_client: Any, accounts: Any) -> Iterator[Created]:
+def created(
+    target: Target, run_id: str, service_client: Any, accounts: Any, app_profile: AppProfile
+) -> Iterator[Created]:
     """The session registry of what tests create; cleaned through the service role at the end.
 
     At the start, leftovers of interrupted earlier runs are swept (never on a read-only
@@ -234,11 +244,12 @@ def created(target: Target, run_id: str, service_client: Any, accounts: Any) -> 
     if target.read_only:
         yield registry
         return
-    folders = [""] + _account_ids(service_client, accounts)
+    folders = [""] + _account_ids(service_client, accounts, app_profile.table("profiles"))
     sweep(
         service_client,
         run_id,
-        storage={bucket: folders for bucket in ("avatars", "course-thumbnails", "chat-images")},
+        columns=sweep_columns(app_profile),
+        storage={bucket: folders for bucket in app_profile.buckets},
     )
     yield registry
     problems = registry.clean(service_client)
@@ -250,12 +261,13 @@ def created(target: Target, run_id: str, service_client: Any, accounts: Any) -> 
         )
 
 
-def _account_ids(service: Any, accounts: Any) -> list[str]:
+def _account_ids(service: Any, accounts: Any, profiles: str) -> list[str]:
+    """Ids of the configured accounts, read from the app's ``profiles`` table by email."""
     emails = [accounts[role].email for role in accounts]
     if not emails:
         return []
     try:
-        rows = service.table("profiles").select("id").in_("email", emails).execute().data or []
+        rows = service.table(profiles).select("id").in_("email", emails).execute().data or []
     except Exception:
         return []
     return [str(r["id"]) for r in rows]

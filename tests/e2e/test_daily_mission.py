@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
@@ -17,12 +18,10 @@ from postmigration.pages import DailyMissionPage
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("daily-mission")]
 
-ANSWERS = "mission_answers"
 
-
-def _today_mission(client: Client) -> dict[str, Any]:
+def _today_mission(client: Client, missions: str) -> dict[str, Any]:
     rows = (
-        client.table("daily_missions")
+        client.table(missions)
         .select("id,mission_date,question")
         .lte("mission_date", date.today().isoformat())
         .order("mission_date", desc=True)
@@ -44,17 +43,19 @@ def test_mission_answer_is_saved_kept_and_private(
     signed_in: Callable[[str], Client],
     service_client: Client,
     created: Created,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """The user answers today's mission; the answer survives a reload, its row is the user's,
     and another user cannot read it."""
     target.require_writable()
+    answers = app_profile.table("mission_answers")
     user = signed_in("user")
     session = user.auth.get_session()
     uid = session.user.id if session else ""
-    mission = _today_mission(user)
+    mission = _today_mission(user, app_profile.table("daily_missions"))
     previous = (
-        service_client.table(ANSWERS)
+        service_client.table(answers)
         .select("id,answer")
         .eq("mission_id", mission["id"])
         .eq("user_id", uid)
@@ -63,9 +64,9 @@ def test_mission_answer_is_saved_kept_and_private(
     )
     answer = created.label("answer")
     if previous:
-        created.restore(ANSWERS, {"id": previous[0]["id"]}, {"answer": previous[0]["answer"]})
+        created.restore(answers, {"id": previous[0]["id"]}, {"answer": previous[0]["answer"]})
     else:
-        created.row(ANSWERS, answer, column="answer")
+        created.row(answers, answer, column="answer")
     page = screen(DailyMissionPage, app_page("user"))
     page.goto()
     page.answer(answer)
@@ -74,7 +75,7 @@ def test_mission_answer_is_saved_kept_and_private(
     page.expect_answer_shown(answer)
 
     rows = (
-        user.table(ANSWERS)
+        user.table(answers)
         .select("id,answer,user_id")
         .eq("mission_id", mission["id"])
         .eq("user_id", uid)
@@ -89,9 +90,7 @@ def test_mission_answer_is_saved_kept_and_private(
             f"{rows[0]['answer'] if rows else 'nothing'!r}, not the answer just saved"
         )
     else:
-        seen = signed_in("invitee").table(ANSWERS).select("id,answer").eq("id", rows[0]["id"])
+        seen = signed_in("invitee").table(answers).select("id,answer").eq("id", rows[0]["id"])
         if seen.execute().data:
-            problems.append(
-                "ANOTHER user can read this user's mission answer (RLS on mission_answers)"
-            )
+            problems.append(f"ANOTHER user can read this user's mission answer (RLS on {answers})")
     fail_on(problems, "the mission answer is not saved as the app promises")

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
@@ -37,6 +38,7 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
     screen: Callable[..., Any],
     created: Created,
     http: httpx.Client,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """The user invites the invitee from the goals screen; goal-notifications sends; the email
@@ -45,8 +47,8 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
     invitee = accounts["invitee"]
     since = datetime.now(UTC) - CLOCK_SLACK
     title = created.label("goal")
-    created.row("notifications", title, column="body")
-    created.row("goals", title, column="title")  # its invites go with it
+    created.row(app_profile.table("notifications"), title, column="body")
+    created.row(app_profile.table("goals"), title, column="title")  # its invites go with it
     page = app_page("user")
     goals = screen(GoalsPage, page)
     goals.goto()

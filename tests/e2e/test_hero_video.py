@@ -10,6 +10,7 @@ import pytest
 from postgrest.exceptions import APIError
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -43,10 +44,13 @@ def test_playlist_shows_the_database_items_in_order(
     screen: Callable[..., Any],
     anon_client: Client,
     http: httpx.Client,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """The playlist shows the database's items in their order, and each streams (Range 206)."""
-    query = anon_client.table("playlist_items").select("title,media_url,position")
+    query = anon_client.table(app_profile.table("playlist_items")).select(
+        "title,media_url,position"
+    )
     try:
         rows = query.order("position").order("created_at").execute().data
     except APIError as exc:

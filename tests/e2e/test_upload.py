@@ -11,6 +11,7 @@ import httpx
 import pytest
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
@@ -60,21 +61,23 @@ def test_user_uploads_an_avatar_that_loads_publicly(
     service_client: Client,
     created: Created,
     http: httpx.Client,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """The user uploads an avatar; it renders, and its public URL serves the same bytes."""
     target.require_writable()
+    profiles = app_profile.table("profiles")
     session = signed_in("user").auth.get_session()
     uid = session.user.id if session else ""
-    before = service_client.table("profiles").select("avatar_url").eq("id", uid).execute().data
+    before = service_client.table(profiles).select("avatar_url").eq("id", uid).execute().data
     created.restore(
-        "profiles", {"id": uid}, {"avatar_url": before[0]["avatar_url"] if before else None}
+        profiles, {"id": uid}, {"avatar_url": before[0]["avatar_url"] if before else None}
     )
     profile = screen(ProfilePage, app_page("user"))
     profile.goto()
     profile.upload_avatar(AVATAR)
     profile.expect_avatar_saved()
-    after = service_client.table("profiles").select("avatar_url").eq("id", uid).execute().data
+    after = service_client.table(profiles).select("avatar_url").eq("id", uid).execute().data
     url = str(after[0]["avatar_url"] or "") if after else ""
     stored = object_of(url)
     if stored:
@@ -100,19 +103,26 @@ def test_admin_uploads_a_course_thumbnail_that_loads_publicly(
     service_client: Client,
     created: Created,
     http: httpx.Client,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """The admin creates a course with a thumbnail; it renders, and its public URL serves the
     same bytes."""
     target.require_writable()
     title = created.label("thumbnail course")
-    created.row("admin_logs", title, column="details->>title")
-    created.row("courses", title, column="title")
+    created.row(app_profile.table("admin_logs"), title, column="details->>title")
+    created.row(app_profile.table("courses"), title, column="title")
     courses = screen(AdminCoursesPage, app_page("admin"))
     courses.goto()
     courses.create_course(title, thumbnail=THUMBNAIL)
     courses.expect_course_created()
-    row = service_client.table("courses").select("thumbnail_url").eq("title", title).execute().data
+    row = (
+        service_client.table(app_profile.table("courses"))
+        .select("thumbnail_url")
+        .eq("title", title)
+        .execute()
+        .data
+    )
     url = str(row[0]["thumbnail_url"] or "") if row else ""
     stored = object_of(url)
     if stored:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
@@ -22,7 +23,6 @@ from postmigration.pages import WeightPage
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("weight-report")]
 
 FUNCTION = "weight-report"
-TABLE = "weight_measurements"
 ACCOUNT = "user"  # the API check measures another account, so both can run at once
 
 
@@ -52,11 +52,13 @@ def test_measurement_appears_in_history_and_report(
     signed_in: Callable[[str], Client],
     created: Created,
     http: httpx.Client,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """A measurement added in the UI shows in the history, and weight-report (from the UI and
     invoked directly) counts it and shows it as the latest."""
     target.require_writable()
+    measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
     before = _report(http, target, client)
     expected = int(before.get("count") or 0) + 1
@@ -69,14 +71,14 @@ def test_measurement_appears_in_history_and_report(
         page.expect_measurement_added()
     finally:
         for row in (
-            client.table(TABLE)
+            client.table(measurements)
             .select("id")
             .eq("weight_kg", str(kg))
             .gte("created_at", started.isoformat())
             .execute()
             .data
         ):
-            created.row(TABLE, row["id"])
+            created.row(measurements, row["id"])
     page.expect_in_history(kg)
     page.show_report()
     shown = page.expect_report()

@@ -16,6 +16,7 @@ import pytest
 from postgrest.exceptions import APIError
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
@@ -68,6 +69,7 @@ def sent_invite(
     signed_in: Callable[[str], Client],
     created: Created,
     http: httpx.Client,
+    app_profile: AppProfile,
 ) -> SentInvite:
     """The user's goal inviting the invitee by email and phone, sent by goal-notifications."""
     target.require_writable()
@@ -75,12 +77,13 @@ def sent_invite(
     user = signed_in("user")
     since = datetime.now(UTC) - CLOCK_SLACK
     title = created.label("goal")
-    created.row("notifications", title, column="body")
-    created.row("goals", title, column="title")  # its invites go with it
+    goals = app_profile.table("goals")
+    created.row(app_profile.table("notifications"), title, column="body")
+    created.row(goals, title, column="title")  # its invites go with it
     try:
-        goal = user.table("goals").insert({"title": title}).execute().data[0]
+        goal = user.table(goals).insert({"title": title}).execute().data[0]
         invite = (
-            user.table("goal_invites")
+            user.table(app_profile.table("goal_invites"))
             .insert(
                 {
                     "goal_id": goal["id"],
@@ -128,7 +131,10 @@ def _sent_entry(sent_invite: SentInvite) -> dict[str, Any]:
 
 
 def test_goal_notifications_sends_the_invite(
-    sent_invite: SentInvite, signed_in: Callable[[str], Client], evidence: Evidence
+    sent_invite: SentInvite,
+    signed_in: Callable[[str], Client],
+    app_profile: AppProfile,
+    evidence: Evidence,
 ) -> None:
     """The function answers 200, names the email it sent, and marks the invite sent."""
     sent = _sent_entry(sent_invite)
@@ -138,7 +144,7 @@ def test_goal_notifications_sends_the_invite(
         problems.append(f"{FUNCTION} sent no email for the invite")
     invite = (
         signed_in("user")
-        .table("goal_invites")
+        .table(app_profile.table("goal_invites"))
         .select("status,sent_at")
         .eq("id", sent_invite.invite_id)
         .execute()
@@ -217,13 +223,14 @@ def test_invitee_gets_the_in_app_notification(
     sent_invite: SentInvite,
     accounts: Accounts,
     signed_in: Callable[[str], Client],
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """The invitee, signed in, can read the invite's notification (the in-app card's data)."""
     sent_invite.require_sent()
     invitee = accounts["invitee"]
     message = wait_for_message(
-        NotificationsInbox(signed_in("invitee")),
+        NotificationsInbox(signed_in("invitee"), app_profile.table("notifications")),
         invitee.email,
         lambda m: sent_invite.title in m.body,
         what=f'the in-app notification for "{sent_invite.title}"',

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
@@ -24,7 +25,6 @@ pytestmark = [
 ]
 
 FUNCTION = "weight-report"
-TABLE = "weight_measurements"
 # The browser flow measures the "user"; this test uses another account so both can run at once.
 ACCOUNT = "invitee"
 
@@ -45,15 +45,17 @@ def test_weight_report_counts_a_new_measurement(
     signed_in: Callable[[str], Client],
     created: Created,
     http: httpx.Client,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """After one insert, weight-report counts one more measurement and shows it as the latest."""
     target.require_writable()
+    measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
     before = report_of(http, target, client)
     kg = Decimal(f"{60 + secrets.randbelow(3000) / 100:.2f}")
-    row = client.table(TABLE).insert({"weight_kg": str(kg)}).execute().data[0]
-    created.row(TABLE, row["id"])
+    row = client.table(measurements).insert({"weight_kg": str(kg)}).execute().data[0]
+    created.row(measurements, row["id"])
     after = report_of(http, target, client)
     evidence.text("weight-report before and after", f"before: {before}\nafter: {after}")
     latest = (after.get("latest") or {}).get("value_kg")

@@ -8,23 +8,23 @@ import pytest
 from postgrest.exceptions import APIError
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
 from postmigration.config import Target
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("admin-course")]
 
-COURSES = "courses"
-
 
 def test_a_non_admin_cannot_create_a_course(
-    target: Target, signed_in: Callable[[str], Client], created: Created
+    target: Target, signed_in: Callable[[str], Client], created: Created, app_profile: AppProfile
 ) -> None:
     """A signed-in user who is not an admin is refused by RLS (42501, HTTP 403)."""
     target.require_writable()
+    courses = app_profile.table("courses")
     user = signed_in("user")
     title = created.label("course by a non-admin")
     try:
-        rows = user.table(COURSES).insert({"title": title}).execute().data
+        rows = user.table(courses).insert({"title": title}).execute().data
     except APIError as exc:
         if exc.code != "42501":
             pytest.fail(
@@ -34,9 +34,9 @@ def test_a_non_admin_cannot_create_a_course(
             )
         return
     for row in rows or []:
-        created.row(COURSES, row["id"])
+        created.row(courses, row["id"])
     pytest.fail(
-        f"a NON-ADMIN created a course on {target.name}: RLS on {COURSES} lets any signed-in "
+        f"a NON-ADMIN created a course on {target.name}: RLS on {courses} lets any signed-in "
         "user insert (the admin-only insert policy is missing or wrong)",
         pytrace=False,
     )

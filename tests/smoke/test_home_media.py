@@ -9,6 +9,7 @@ import pytest
 from postgrest.exceptions import APIError
 from supabase import Client
 
+from postmigration.app_profile import AppProfile
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -16,9 +17,6 @@ from postmigration.media import off_target_problem, range_problem
 from postmigration.origins import old_origins
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("hero-video")]
-
-HERO_VIDEOS = "hero_videos"
-PLAYLIST = "playlist_items"
 
 
 def _rows(query: Any, what: str) -> list[dict[str, Any]]:
@@ -28,16 +26,20 @@ def _rows(query: Any, what: str) -> list[dict[str, Any]]:
         pytest.fail(f"visitors cannot read {what}: {exc.message} ({exc.code})", pytrace=False)
 
 
-def _media(anon_client: Client) -> list[tuple[str, str]]:
+def _media(anon_client: Client, app_profile: AppProfile) -> list[tuple[str, str]]:
     """(what, url) for the active hero video and every playlist item, as a visitor reads them."""
     heroes = _rows(
-        anon_client.table(HERO_VIDEOS).select("title,video_url").eq("is_active", True),
+        anon_client.table(app_profile.table("hero_videos"))
+        .select("title,video_url")
+        .eq("is_active", True),
         "the hero video",
     )
     if not heroes:
         pytest.fail("there is no active hero video: the home page shows none", pytrace=False)
     rows = _rows(
-        anon_client.table(PLAYLIST).select("title,media_url,position").order("position"),
+        anon_client.table(app_profile.table("playlist_items"))
+        .select("title,media_url,position")
+        .order("position"),
         "the playlist",
     )
     if not rows:
@@ -48,10 +50,14 @@ def _media(anon_client: Client) -> list[tuple[str, str]]:
 
 
 def test_media_urls_point_at_the_target(
-    target: Target, comparison_target: Target | None, anon_client: Client, evidence: Evidence
+    target: Target,
+    comparison_target: Target | None,
+    anon_client: Client,
+    app_profile: AppProfile,
+    evidence: Evidence,
 ) -> None:
     """The hero video and the playlist's media are served by the target, not by an old origin."""
-    media = _media(anon_client)
+    media = _media(anon_client, app_profile)
     evidence.text("media URLs", "\n".join(f"{what}: {url}" for what, url in media))
     olds = old_origins(target, comparison_target)
     problems = [off_target_problem(url, target, olds, what=what) for what, url in media]
@@ -59,10 +65,10 @@ def test_media_urls_point_at_the_target(
 
 
 def test_media_answers_range_requests(
-    anon_client: Client, http: httpx.Client, evidence: Evidence
+    anon_client: Client, app_profile: AppProfile, http: httpx.Client, evidence: Evidence
 ) -> None:
     """Each media URL answers a Range request with 206, so the browser can stream and seek."""
-    media = _media(anon_client)
+    media = _media(anon_client, app_profile)
     problems = [range_problem(http, url) for _, url in media]
     evidence.text("checked", "\n".join(url for _, url in media))
     fail_on([p for p in problems if p], "home media cannot be streamed")
