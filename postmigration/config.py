@@ -67,8 +67,9 @@ INBOX_SETTINGS = (
     "whatsapp_api_url",
     "whatsapp_token",
     "whatsapp_phone_number_id",
+    "imap_url",
 )
-INBOX_SECRETS = ("resend_api_key", "whatsapp_token")
+INBOX_SECRETS = ("resend_api_key", "whatsapp_token", "imap_url")
 ACCOUNT_SETTINGS = ("email", "password", "phone")
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -102,7 +103,10 @@ def env_prefix(target_name: str) -> str:
 
 @dataclass(frozen=True)
 class Inbox:
-    """Where the invitee's messages can be read back: Resend and WhatsApp Cloud API settings."""
+    """Where the invitee's messages can be read back: Resend, WhatsApp Cloud API, an IMAP mailbox.
+
+    ``imap_url`` (``imaps://USER:PASSWORD@HOST/INBOX``) holds a password: it is a secret.
+    """
 
     email: str | None = None
     resend_api_url: str | None = None
@@ -111,6 +115,7 @@ class Inbox:
     whatsapp_api_url: str | None = None
     whatsapp_token: str | None = field(default=None, repr=False)
     whatsapp_phone_number_id: str | None = None
+    imap_url: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,12 @@ class Target:
             password = urllib.parse.urlsplit(self.db_url).password
             values.append(urllib.parse.unquote(password) if password else None)
         values += [getattr(self.inbox, name) for name in INBOX_SECRETS]
+        if self.inbox.imap_url:
+            try:
+                password = urllib.parse.urlsplit(self.inbox.imap_url).password
+            except ValueError:  # not a URL: the whole value is redacted above
+                password = None
+            values.append(urllib.parse.unquote(password) if password else None)
         return tuple(v for v in values if v)
 
 

@@ -46,14 +46,15 @@ def email_inbox(target: Target, http: httpx.Client | None = None) -> Inbox | Non
     """The inbox the target's emails can be read from, or None when none is configured.
 
     ``email = "resend"`` reads Resend's API with ``resend_api_url``/``resend_api_key``;
-    ``email = "imap"`` reads the mailbox in ``<TARGET>_INBOX_IMAP_URL`` (a secret URL,
-    so it is taken from the environment only).
+    ``email = "imap"`` reads the mailbox at ``imap_url`` of ``[targets.NAME.inbox]`` (a secret:
+    write it as ``"${VAR}"``, or set ``<TARGET>_IMAP_URL``); ``<TARGET>_INBOX_IMAP_URL`` in the
+    environment still works when the file has none.
     """
     kind = (target.inbox.email or "").lower()
     if kind == "resend" and target.inbox.resend_api_key:
         return ResendInbox(target.inbox.resend_api_url, target.inbox.resend_api_key, http)
     if kind == "imap":
-        url = os.environ.get(target.env_name("inbox_imap_url"))
+        url = target.inbox.imap_url or os.environ.get(target.env_name("inbox_imap_url"))
         return ImapInbox(url) if url else None
     return None
 

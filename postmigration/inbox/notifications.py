@@ -17,10 +17,11 @@ class NotificationsInbox:
     """Rows of the notifications table the signed-in recipient can read.
 
     ``client`` is a supabase-py client signed in as the recipient; RLS decides what it sees,
-    exactly as the app's own screen does.
+    exactly as the app's own screen does. ``table`` is the app's notifications table
+    (``app_profile.table("notifications")``).
     """
 
-    def __init__(self, client: Any, table: str = "notifications") -> None:
+    def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self.table = table
         self.name = f"the app's {table} table"
