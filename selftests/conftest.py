@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,12 @@ def anon_key(stack: StackProcess) -> str:
 def service_role_key(stack: StackProcess) -> str:
     """The stand-in's service_role API key."""
     return str(stack.target["service_role_key"])
+
+
+@pytest.fixture(scope="session")
+def jwt_secret(stack: StackProcess) -> str:
+    """The stand-in's JWT secret, to mint tokens (expired, foreign, other roles) it must judge."""
+    return str(json.loads((stack.state_dir / "secrets.json").read_text())["jwt_secret"])
 
 
 @pytest.fixture(scope="session")

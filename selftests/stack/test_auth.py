@@ -33,12 +33,6 @@ ACCESS_TOKEN_CLAIMS = {
 
 
 @pytest.fixture(scope="module")
-def jwt_secret(stack: StackProcess) -> str:
-    """The stand-in's JWT secret (to forge expired or foreign tokens)."""
-    return str(json.loads((stack.state_dir / "secrets.json").read_text())["jwt_secret"])
-
-
-@pytest.fixture(scope="module")
 def db_url(stack: StackProcess) -> str:
     """The stand-in's superuser database URL."""
     return str(stack.target["db_url"])

@@ -604,11 +604,10 @@ def test_provider_refusal_is_502_with_the_providers_status(tmp_path: Path) -> No
 
 
 def test_service_role_may_send_any_goals_invites(
-    stack: Any, pending_invite: dict[str, Any]
+    stack: Any, jwt_secret: str, pending_invite: dict[str, Any]
 ) -> None:
     """The service role (its key, or another JWT of that role signed by the project) sends a
     goal's invites by invite_id without being the owner."""
-    jwt_secret = json.loads((stack.state_dir / "secrets.json").read_text())["jwt_secret"]
     reissued = mint(jwt_secret, {"iss": "supabase", "role": "service_role"}, ttl=600)
     assert reissued != stack.target["service_role_key"]
     answer = httpx.post(

@@ -11,7 +11,6 @@ Content-Range; and a table created while the stack runs is served at once.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,7 @@ import httpx
 import psycopg
 import pytest
 from postgrest.exceptions import APIError
-from supabase import Client, create_client
+from supabase import Client
 
 from reference.stack import keys
 from reference.stack.runner import StackProcess
@@ -32,45 +31,6 @@ TAG = f"rest-selftest-{secrets.token_hex(4)}"
 def rest_url(supabase_url: str) -> str:
     """The REST base URL."""
     return f"{supabase_url}/rest/v1"
-
-
-@pytest.fixture(scope="module")
-def service(supabase_url: str, service_role_key: str) -> Client:
-    """supabase-py as the service role (bypasses RLS)."""
-    return create_client(supabase_url, service_role_key)
-
-
-@pytest.fixture(scope="module")
-def anon(supabase_url: str, anon_key: str) -> Client:
-    """supabase-py with only the anon key."""
-    return create_client(supabase_url, anon_key)
-
-
-def _signed_in(url: str, anon_key: str, account: dict[str, str]) -> tuple[Client, str, str]:
-    client = create_client(url, anon_key)
-    session = client.auth.sign_in_with_password(
-        {"email": account["email"], "password": account["password"]}
-    )
-    assert session.user is not None and session.session is not None
-    return client, session.user.id, session.session.access_token
-
-
-@pytest.fixture(scope="module")
-def user(supabase_url: str, anon_key: str, accounts: dict[str, dict[str, str]]) -> Any:
-    """The seeded `user` signed in: (client, user id, access token)."""
-    return _signed_in(supabase_url, anon_key, accounts["user"])
-
-
-@pytest.fixture(scope="module")
-def admin(supabase_url: str, anon_key: str, accounts: dict[str, dict[str, str]]) -> Any:
-    """The seeded `admin` signed in: (client, user id, access token)."""
-    return _signed_in(supabase_url, anon_key, accounts["admin"])
-
-
-@pytest.fixture(scope="module")
-def jwt_secret(stack: StackProcess) -> str:
-    """The stack's JWT secret, to mint tokens PostgREST must judge."""
-    return str(json.loads((stack.state_dir / "secrets.json").read_text())["jwt_secret"])
 
 
 @pytest.fixture(scope="module")

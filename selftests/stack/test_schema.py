@@ -25,46 +25,30 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from postmigration.app_profile import DEFAULT_BUCKET_SPECS, DEFAULT_TABLES
 from reference.stack import bootstrap
 from reference.stack.errors import StackError
 from reference.stack.migrations import migration_files
 from reference.stack.postgres import Cluster, find_bindir, free_port
 from reference.stack.seed import ACCOUNTS, FIXTURES, seed, seed_volume
+from selftests.stack.conftest import METADATA_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "reference" / "supabase" / "migrations"
 RERUNNABLE = "20250730090000_configure_course_thumbnails_and_admin_logs.sql"
 PUBLIC_URL = "http://127.0.0.1:54321"
-EXPECTED_TABLES = {
-    "profiles",
-    "courses",
-    "course_modules",
-    "lessons",
-    "goals",
-    "goal_invites",
-    "notifications",
-    "hero_videos",
-    "playlist_items",
-    "daily_missions",
-    "mission_answers",
-    "weight_measurements",
-    "admin_logs",
-}
+
+
+def _listed(values: tuple[str, ...] | None) -> list[str] | None:
+    return None if values is None else list(values)
+
+
+# The reference app is what the app profile's defaults describe: its tables and its buckets.
+EXPECTED_TABLES = set(DEFAULT_TABLES)
 EXPECTED_BUCKETS = {
-    # id: (public, file_size_limit, allowed_mime_types)
-    "avatars": (True, 2 * 1024 * 1024, ["image/*"]),
-    "course-thumbnails": (True, 5 * 1024 * 1024, ["image/png", "image/jpeg", "image/webp"]),
-    "chat-images": (False, 5 * 1024 * 1024, ["image/*"]),
-    "media": (True, 50 * 1024 * 1024, ["video/webm", "video/mp4", "audio/*", "image/*"]),
-}
-METADATA_KEYS = {
-    "eTag",
-    "size",
-    "mimetype",
-    "cacheControl",
-    "lastModified",
-    "contentLength",
-    "httpStatusCode",
+    # id: (public, file_size_limit, allowed_mime_types), as storage.buckets holds them
+    name: (spec.public, spec.file_size_limit, _listed(spec.allowed_mime_types))
+    for name, spec in DEFAULT_BUCKET_SPECS.items()
 }
 # Runs SQL as a role with an account's claims (see the as_role fixture).
 RunAs = Callable[..., list[tuple[Any, ...]]]

@@ -11,7 +11,6 @@ its error shape (HTTP 400 and the real status in the body's `statusCode`).
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,64 +19,17 @@ from typing import Any
 import httpx
 import pytest
 from storage3.exceptions import StorageApiError
-from supabase import Client, create_client
+from supabase import Client
 
 from reference.stack import keys
 from reference.stack.gateway.storage_disk import Disk, check_key, parse_range
 from reference.stack.gateway.storage_errors import StorageError
 from reference.stack.gateway.storage_upload import check_mime
 from reference.stack.runner import StackProcess
+from selftests.stack.conftest import METADATA_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 AVATAR = (ROOT / "fixtures" / "avatar.png").read_bytes()
-METADATA_KEYS = {
-    "eTag",
-    "size",
-    "mimetype",
-    "cacheControl",
-    "lastModified",
-    "contentLength",
-    "httpStatusCode",
-}
-
-
-@pytest.fixture(scope="module")
-def service(supabase_url: str, service_role_key: str) -> Client:
-    """supabase-py as the service role."""
-    return create_client(supabase_url, service_role_key)
-
-
-@pytest.fixture(scope="module")
-def anon(supabase_url: str, anon_key: str) -> Client:
-    """supabase-py with only the anon key."""
-    return create_client(supabase_url, anon_key)
-
-
-def _signed_in(url: str, anon_key: str, account: dict[str, str]) -> tuple[Client, str, str]:
-    client = create_client(url, anon_key)
-    session = client.auth.sign_in_with_password(
-        {"email": account["email"], "password": account["password"]}
-    )
-    assert session.user is not None and session.session is not None
-    return client, session.user.id, session.session.access_token
-
-
-@pytest.fixture(scope="module")
-def user(supabase_url: str, anon_key: str, accounts: dict[str, dict[str, str]]) -> Any:
-    """The seeded `user` account signed in: (client, user id, access token)."""
-    return _signed_in(supabase_url, anon_key, accounts["user"])
-
-
-@pytest.fixture(scope="module")
-def admin(supabase_url: str, anon_key: str, accounts: dict[str, dict[str, str]]) -> Any:
-    """The seeded `admin` account signed in: (client, user id, access token)."""
-    return _signed_in(supabase_url, anon_key, accounts["admin"])
-
-
-@pytest.fixture(scope="module")
-def jwt_secret(stack: StackProcess) -> str:
-    """The stack's JWT secret (to forge tokens the way an attacker can't)."""
-    return str(json.loads((stack.state_dir / "secrets.json").read_text())["jwt_secret"])
 
 
 @pytest.fixture
