@@ -9,24 +9,18 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from postmigration.browser import CHROMIUM_ARGS, SYSTEM_CHROMIUM
 from postmigration.pages import LoginPage
 from reference.stack.runner import StackProcess
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="session")
 def web_browser() -> Iterator[Browser]:
-    """The system Chromium, headless, shared by the session."""
+    """The system Chromium, headless, shared by the session, launched as the suite launches it."""
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(SYSTEM_CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
         yield launched
         launched.close()
 
