@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from supabase import Client
 
 from postmigration.config import Target
 
+WEIGHT_REPORT = "weight-report"
 NOT_DEPLOYED = (404,)
 BOOT_FAILED = (503,)
 
@@ -69,3 +73,21 @@ def invoke(
     except (json.JSONDecodeError, ValueError):
         parsed = None
     return Invocation(name, response.status_code, response.text[:300], parsed)
+
+
+def invoke_as(
+    http: httpx.Client, target: Target, name: str, body: object, client: Client
+) -> Invocation:
+    """POST `body` to /functions/v1/<name> with `client`'s session token, as the app does."""
+    session = client.auth.get_session()
+    return invoke(http, target, name, body, token=session.access_token if session else None)
+
+
+def weight_report(http: httpx.Client, target: Target, client: Client) -> dict[str, Any]:
+    """The signed-in account's weight report from weight-report; fails in plain words."""
+    answer = invoke_as(http, target, WEIGHT_REPORT, {}, client)
+    if answer.problem() or not isinstance(answer.body, dict):
+        pytest.fail(
+            f"the weight report failed: {answer.problem() or answer.excerpt}", pytrace=False
+        )
+    return answer.body

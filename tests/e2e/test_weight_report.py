@@ -17,23 +17,12 @@ from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.functions import invoke
+from postmigration.functions import WEIGHT_REPORT, weight_report
 from postmigration.pages import WeightPage
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("weight-report")]
 
-FUNCTION = "weight-report"
 ACCOUNT = "user"  # the API check measures another account, so both can run at once
-
-
-def _report(http: httpx.Client, target: Target, client: Client) -> dict[str, Any]:
-    session = client.auth.get_session()
-    answer = invoke(http, target, FUNCTION, {}, token=session.access_token if session else None)
-    if answer.problem() or not isinstance(answer.body, dict):
-        pytest.fail(
-            f"the weight report failed: {answer.problem() or answer.excerpt}", pytrace=False
-        )
-    return answer.body
 
 
 def _report_problems(where: str, count: Any, latest: Any, expected: int, kg: Decimal) -> list[str]:
@@ -60,7 +49,7 @@ def test_measurement_appears_in_history_and_report(
     target.require_writable()
     measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
-    before = _report(http, target, client)
+    before = weight_report(http, target, client)
     expected = int(before.get("count") or 0) + 1
     kg = Decimal(f"{55 + secrets.randbelow(4000) / 100:.2f}")
     started = datetime.now(UTC) - timedelta(minutes=1)
@@ -82,13 +71,13 @@ def test_measurement_appears_in_history_and_report(
     page.expect_in_history(kg)
     page.show_report()
     shown = page.expect_report()
-    direct = _report(http, target, client)
+    direct = weight_report(http, target, client)
     evidence.text("reports", f"before: {before}\nshown: {dict(shown)}\ndirect: {direct}")
     problems = _report_problems(
         "the report in the app", shown.get("count"), shown.get("latest"), expected, kg
     )
     problems += _report_problems(
-        f"{FUNCTION} invoked directly",
+        f"{WEIGHT_REPORT} invoked directly",
         direct.get("count"),
         (direct.get("latest") or {}).get("value_kg"),
         expected,

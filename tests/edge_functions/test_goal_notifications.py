@@ -21,8 +21,9 @@ from postmigration.cleanup import Created
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.functions import invoke
+from postmigration.functions import invoke_as
 from postmigration.inbox import (
+    Inbox,
     Message,
     NotificationsInbox,
     email_inbox,
@@ -61,6 +62,14 @@ class SentInvite:
             pytest.fail(self.problem, pytrace=False)
         return self
 
+    def arrival(
+        self, inbox: Inbox, recipient: str, matches: Callable[[Message], bool], what: str
+    ) -> Message:
+        """The message about this invite once it reaches `inbox`; fails after WAIT_S."""
+        return wait_for_message(
+            inbox, recipient, matches, what=what, since=self.since, timeout_s=WAIT_S
+        )
+
 
 @pytest.fixture(scope="module")
 def sent_invite(
@@ -98,14 +107,7 @@ def sent_invite(
         return SentInvite(
             title, since, problem=f"the user cannot create a goal with an invite: {exc.message}"
         )
-    session = user.auth.get_session()
-    answer = invoke(
-        http,
-        target,
-        FUNCTION,
-        {"goal_id": goal["id"]},
-        token=session.access_token if session else None,
-    )
+    answer = invoke_as(http, target, FUNCTION, {"goal_id": goal["id"]}, user)
     body = answer.body if isinstance(answer.body, dict) else {}
     problem = answer.problem()
     return SentInvite(
@@ -172,13 +174,11 @@ def test_invitee_email_arrives_with_a_link_to_the_new_site(
             f'(set [targets.{target.name}.inbox] email = "resend" and resend_api_key)'
         )
     invitee = accounts["invitee"]
-    message = wait_for_message(
+    message = sent_invite.arrival(
         inbox,
         invitee.email,
         lambda m: sent_invite.title in m.body,
-        what=f'the invite email for "{sent_invite.title}" to {invitee.email}',
-        since=sent_invite.since,
-        timeout_s=WAIT_S,
+        f'the invite email for "{sent_invite.title}" to {invitee.email}',
     )
     evidence.text("email received", f"{message.subject}\n\n{message.text or message.html}")
     _check_links(message, target, comparison_target, http, "the invite email")
@@ -207,13 +207,11 @@ def test_invitee_whatsapp_message_is_recorded(
     if inbox is None:
         evidence.text("WhatsApp", f"accepted by the provider as {sent['whatsapp_message_id']}")
         return
-    message = wait_for_message(
+    message = sent_invite.arrival(
         inbox,
         invitee.phone,
         lambda m: m.id == sent["whatsapp_message_id"] or sent_invite.title in m.body,
-        what=f"the WhatsApp invite to {invitee.phone}",
-        since=sent_invite.since,
-        timeout_s=WAIT_S,
+        f"the WhatsApp invite to {invitee.phone}",
     )
     evidence.text("WhatsApp message recorded", message.text)
     _check_links(message, target, comparison_target, http, "the WhatsApp invite")
@@ -229,13 +227,11 @@ def test_invitee_gets_the_in_app_notification(
     """The invitee, signed in, can read the invite's notification (the in-app card's data)."""
     sent_invite.require_sent()
     invitee = accounts["invitee"]
-    message = wait_for_message(
+    message = sent_invite.arrival(
         NotificationsInbox(signed_in("invitee"), app_profile.table("notifications")),
         invitee.email,
         lambda m: sent_invite.title in m.body,
-        what=f'the in-app notification for "{sent_invite.title}"',
-        since=sent_invite.since,
-        timeout_s=WAIT_S,
+        f'the in-app notification for "{sent_invite.title}"',
     )
     evidence.text("notification", f"{message.subject}: {message.text}")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.functions import invoke
+from postmigration.functions import weight_report
 
 pytestmark = [
     pytest.mark.postmigration,
@@ -24,20 +23,8 @@ pytestmark = [
     pytest.mark.item("weight-report"),
 ]
 
-FUNCTION = "weight-report"
 # The browser flow measures the "user"; this test uses another account so both can run at once.
 ACCOUNT = "invitee"
-
-
-def report_of(http: httpx.Client, target: Target, client: Client) -> dict[str, Any]:
-    """The signed-in account's weight report, invoked as the app does; fails in plain words."""
-    session = client.auth.get_session()
-    answer = invoke(http, target, FUNCTION, {}, token=session.access_token if session else None)
-    if answer.problem() or not isinstance(answer.body, dict):
-        pytest.fail(
-            f"the weight report failed: {answer.problem() or answer.excerpt}", pytrace=False
-        )
-    return answer.body
 
 
 def test_weight_report_counts_a_new_measurement(
@@ -52,11 +39,11 @@ def test_weight_report_counts_a_new_measurement(
     target.require_writable()
     measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
-    before = report_of(http, target, client)
+    before = weight_report(http, target, client)
     kg = Decimal(f"{60 + secrets.randbelow(3000) / 100:.2f}")
     row = client.table(measurements).insert({"weight_kg": str(kg)}).execute().data[0]
     created.row(measurements, row["id"])
-    after = report_of(http, target, client)
+    after = weight_report(http, target, client)
     evidence.text("weight-report before and after", f"before: {before}\nafter: {after}")
     latest = (after.get("latest") or {}).get("value_kg")
     problems = []
