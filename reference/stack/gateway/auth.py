@@ -39,6 +39,7 @@ from .auth_users import (
     find_user_by_email,
     find_user_by_phone,
     hash_password,
+    insert_email_user,
     insert_user,
     is_banned,
     is_email_confirmed,
@@ -52,14 +53,10 @@ from .auth_users import (
     validate_email,
     validate_phone,
 )
-from .db import Database, as_admin
+from .db import as_admin, database
 
 GOTRUE_VERSION = "v2.170.0-stand-in"
 INVALID_LOGIN = "Invalid login credentials"
-
-
-def _db(request: Request) -> Database:
-    return request.app.state.db
 
 
 def _text(body: dict[str, Any], key: str) -> str:
@@ -135,7 +132,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             return JSONResponse(await password_grant(request, body))
         if grant_type == "refresh_token":
             return JSONResponse(
-                await refresh_grant(_db(request), settings, body.get("refresh_token"))
+                await refresh_grant(database(request), settings, body.get("refresh_token"))
             )
         raise bad_request("invalid_credentials", "unsupported_grant_type")
 
@@ -148,7 +145,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             )
         if not email and not phone:
             raise bad_request("validation_failed", "missing email or phone")
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             user = await (
                 find_user_by_email(conn, email) if email else find_user_by_phone(conn, phone)
             )
@@ -165,14 +162,14 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             return await issue_session(conn, settings, request, user, "password")
 
     async def get_user(request: Request) -> Response:
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             caller = await authenticate(conn, request, settings)
             assert caller.user is not None
             return JSONResponse(await user_payload(conn, caller.user))
 
     async def put_user(request: Request) -> Response:
         body = await json_body(request)
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             caller = await authenticate(conn, request, settings)
             user = caller.user
             assert user is not None
@@ -229,7 +226,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
         scope = request.query_params.get("scope") or "global"
         if scope not in ("global", "local", "others"):
             raise bad_request("validation_failed", f'Unsupported logout scope "{scope}"')
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             caller = await authenticate(conn, request, settings)
             await logout(conn, caller, scope)
         return Response(status_code=204)
@@ -247,7 +244,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             raise unprocessable("validation_failed", "Signup requires a valid password")
         check_password_strength(password)
         provider = "email" if email else "phone"
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             if provider == "email":
                 email = validate_email(email)
                 user = await find_user_by_email(conn, email)
@@ -282,7 +279,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
     async def recover(request: Request) -> Response:
         body = await json_body(request)
         email = validate_email(body.get("email"))
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             user = await find_user_by_email(conn, email)
             if user is not None:
                 user, mail, _ = await issue_link(
@@ -300,19 +297,12 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
         email = validate_email(body.get("email"))
         create_user = body.get("create_user", True) is not False
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             user = await find_user_by_email(conn, email)
             if user is None:
                 if not create_user:
                     raise unprocessable("otp_disabled", "Signups not allowed for otp")
-                user = await insert_user(
-                    conn,
-                    email=email,
-                    phone=None,
-                    password=None,
-                    provider="email",
-                    user_metadata=data,
-                )
+                user = await insert_email_user(conn, email, data)
             kind = "magiclink" if is_email_confirmed(user) else "signup"
             user, mail, _ = await issue_link(
                 conn, settings, user, kind, referrer(settings, request)
@@ -339,7 +329,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             hashed = token_hash(validate_email(body.get("email")), otp_code)
         if kind not in (*LINK_TYPES, "email"):
             raise bad_request("validation_failed", "Unsupported verification type")
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             user = await find_by_token_hash(conn, kind, hashed)
             user = await apply_link(conn, user, kind, hashed)
             return JSONResponse(await issue_session(conn, settings, request, user, "otp"))
@@ -355,7 +345,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
         if kind not in LINK_TYPES:
             raise bad_request("validation_failed", "Unsupported verification type")
         try:
-            async with as_admin(_db(request)) as conn:
+            async with as_admin(database(request)) as conn:
                 user = await find_by_token_hash(conn, kind, hashed)
                 user = await apply_link(conn, user, kind, hashed)
                 tokens = await issue_session(conn, settings, request, user, "otp")

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..settings import StackSettings
-from .auth_errors import bad_request, json_body, not_found, unprocessable
+from .auth_errors import bad_request, email_exists, json_body, not_found, unprocessable
 from .auth_links import issue_link
 from .auth_mail import redirect_allowed, referrer, send
 from .auth_sessions import authenticate_admin, logout_all_except
@@ -35,6 +35,7 @@ from .auth_users import (
     find_user_by_email,
     find_user_by_id,
     hash_password,
+    insert_email_user,
     insert_user,
     is_email_confirmed,
     merge_metadata,
@@ -46,7 +47,7 @@ from .auth_users import (
     validate_email,
     validate_phone,
 )
-from .db import Database, as_admin
+from .db import as_admin, database
 
 DEFAULT_PER_PAGE = 50
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -59,10 +60,6 @@ _DURATION_UNITS = {
     "m": 60.0,
     "h": 3600.0,
 }
-
-
-def _db(request: Request) -> Database:
-    return request.app.state.db
 
 
 def parse_ban_duration(value: str) -> timedelta:
@@ -131,7 +128,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
 
     async def create_user(request: Request) -> Response:
         body = await json_body(request)
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             await authenticate_admin(conn, request, settings)
             email = body.get("email") or ""
             phone = body.get("phone") or ""
@@ -188,7 +185,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             raise bad_request("validation_failed", f"Bad Pagination Parameters: {exc}") from exc
         page = max(page, 1)
         text_filter = request.query_params.get("filter", "")
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             await authenticate_admin(conn, request, settings)
             where = "aud = %(aud)s"
             params: dict[str, Any] = {"aud": AUDIENCE}
@@ -223,14 +220,14 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
         return JSONResponse(body, headers=_pagination_headers(request, page, per_page, total))
 
     async def get_user(request: Request) -> Response:
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             await authenticate_admin(conn, request, settings)
             user = await _load_target(conn, request.path_params["user_id"])
             return JSONResponse(await user_payload(conn, user))
 
     async def update_user_by_id(request: Request) -> Response:
         body = await json_body(request)
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             await authenticate_admin(conn, request, settings)
             user = await _load_target(conn, request.path_params["user_id"])
             columns: dict[str, Any] = {}
@@ -273,7 +270,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
 
     async def delete_user(request: Request) -> Response:
         body = await json_body(request)
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             await authenticate_admin(conn, request, settings)
             user = await _load_target(conn, request.path_params["user_id"])
             if body.get("should_soft_delete") is True:
@@ -285,24 +282,15 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
 
     async def invite(request: Request) -> Response:
         body = await json_body(request)
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             await authenticate_admin(conn, request, settings)
             email = validate_email(body.get("email"))
             data = body.get("data") if isinstance(body.get("data"), dict) else {}
             user = await find_user_by_email(conn, email)
             if user is not None and is_email_confirmed(user):
-                raise unprocessable(
-                    "email_exists", "A user with this email address has already been registered"
-                )
+                raise email_exists()
             if user is None:
-                user = await insert_user(
-                    conn,
-                    email=email,
-                    phone=None,
-                    password=None,
-                    provider="email",
-                    user_metadata=data,
-                )
+                user = await insert_email_user(conn, email, data)
             user, mail, _ = await issue_link(
                 conn, settings, user, "invite", referrer(settings, request, body.get("redirect_to"))
             )
@@ -311,7 +299,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
 
     async def generate_link(request: Request) -> Response:
         body = await json_body(request)
-        async with as_admin(_db(request)) as conn:
+        async with as_admin(database(request)) as conn:
             await authenticate_admin(conn, request, settings)
             return JSONResponse(await _generate_link(conn, settings, request, body))
 
@@ -393,22 +381,13 @@ async def _generate_link(
     new_email: str | None = None
     if kind in ("signup", "invite"):
         if user is not None and is_email_confirmed(user):
-            raise unprocessable(
-                "email_exists", "A user with this email address has already been registered"
-            )
+            raise email_exists()
         if user is None:
             if kind == "signup":
                 if not password:
                     raise unprocessable("validation_failed", "Signup requires a valid password")
                 check_password_strength(password)
-            user = await insert_user(
-                conn,
-                email=email,
-                phone=None,
-                password=password or None,
-                provider="email",
-                user_metadata=data or {},
-            )
+            user = await insert_email_user(conn, email, data, password or None)
         elif data:
             user = await update_user(
                 conn,

@@ -67,6 +67,13 @@ def unprocessable(code: str, message: str) -> AuthApiError:
     return AuthApiError(422, code, message)
 
 
+def email_exists() -> AuthApiError:
+    """422 `email_exists`: another (confirmed) user already has this email."""
+    return unprocessable(
+        "email_exists", "A user with this email address has already been registered"
+    )
+
+
 def requested_api_version(request: Request) -> date | None:
     """The API version the caller asked for, snapped to the closest known one (None = initial)."""
     raw = request.headers.get(API_VERSION_HEADER, "")

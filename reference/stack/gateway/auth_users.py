@@ -14,7 +14,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from .auth_errors import AuthApiError, bad_request, unprocessable
+from .auth_errors import AuthApiError, bad_request, email_exists, unprocessable
 
 Row = dict[str, Any]
 
@@ -295,6 +295,23 @@ async def insert_user(
     return await insert_identity(conn, user, provider)
 
 
+async def insert_email_user(
+    conn: AsyncConnection,
+    email: str,
+    user_metadata: dict[str, Any] | None,
+    password: str | None = None,
+) -> Row:
+    """Insert a user known by email alone, as an OTP, an invite or a generated link creates one."""
+    return await insert_user(
+        conn,
+        email=email,
+        phone=None,
+        password=password,
+        provider="email",
+        user_metadata=user_metadata,
+    )
+
+
 async def insert_identity(conn: AsyncConnection, user: Row, provider: str) -> Row:
     """Add the user's identity for `provider` (GoTrue's provider claims plus signup data)."""
     identity_data: dict[str, Any] = {"sub": str(user["id"])}
@@ -359,9 +376,7 @@ async def ensure_email_unused(conn: AsyncConnection, email: str, me: Any = None)
     """422 `email_exists` when another user already has this email."""
     other = await find_user_by_email(conn, email)
     if other is not None and str(other["id"]) != str(me):
-        raise unprocessable(
-            "email_exists", "A user with this email address has already been registered"
-        )
+        raise email_exists()
 
 
 async def ensure_phone_unused(conn: AsyncConnection, phone: str, me: Any = None) -> None:

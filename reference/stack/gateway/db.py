@@ -10,6 +10,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
+from starlette.requests import Request
 
 KNOWN_ROLES = ("anon", "authenticated", "service_role")
 
@@ -38,6 +39,11 @@ class Database:
         """Close both pools."""
         await self.authenticator.close()
         await self.admin.close()
+
+
+def database(request: Request) -> Database:
+    """The project's database pools, as the app's lifespan opened them (`app.state.db`)."""
+    return request.app.state.db
 
 
 def role_of(claims: Mapping[str, Any]) -> str:
