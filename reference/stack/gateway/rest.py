@@ -25,13 +25,14 @@ from starlette.routing import BaseRoute, Route
 
 from ..settings import StackSettings
 from .caller import InvalidToken, caller_claims, request_token
-from .db import as_caller
+from .db import as_caller, database
 from .rest_errors import (
     RestError,
     from_postgres,
     grammar_error,
     invalid_body,
     jwt_error,
+    range_not_satisfiable,
     singular,
     suggestion,
     table_not_found,
@@ -62,6 +63,27 @@ class Media:
             "object": "application/vnd.pgrst.object+json; charset=utf-8",
             "csv": "text/csv; charset=utf-8",
         }[self.kind]
+
+    def sql_body(self) -> sql.Composable:
+        """The SQL expression that turns the result rows into a body of this media type."""
+        return json_body(self.kind == "object", self.strip_nulls)
+
+
+@dataclass(frozen=True)
+class TableCall:
+    """One request on a table or view, inside its transaction: what each verb works from."""
+
+    request: Request
+    conn: AsyncConnection
+    cache: SchemaCache
+    table: Table
+    query: Query
+    media: Media
+    prefs: dict[str, str]
+
+    def builder(self) -> Builder:
+        """A SQL builder for this request's query against its schema cache."""
+        return Builder(self.cache, self.query)
 
 
 def negotiate(accept: str | None) -> Media:
@@ -132,24 +154,16 @@ def root_range(request: Request, query: Query, max_rows: int) -> tuple[int | Non
     limit = query.limit.get(())
     offset = query.offset.get((), 0)
     if limit is not None and limit < 0:
-        raise RestError(
-            416,
-            "PGRST103",
-            "Requested range not satisfiable",
-            details="Limit should be greater than or equal to zero.",
-        )
+        raise range_not_satisfiable("Limit should be greater than or equal to zero.")
     lower, upper = offset, (offset + limit - 1) if limit is not None else None
     header = request.headers.get("range", "").strip()
     if header and request.method in ("GET", "HEAD"):
         first, sep, last = header.partition("-")
         if sep and first.isdigit() and (last.isdigit() or last == ""):
             if last and int(last) < int(first):
-                raise RestError(
-                    416,
-                    "PGRST103",
-                    "Requested range not satisfiable",
-                    details="The lower boundary must be lower than or equal to the "
-                    "upper boundary in the Range header.",
+                raise range_not_satisfiable(
+                    "The lower boundary must be lower than or equal to the "
+                    "upper boundary in the Range header."
                 )
             lower = max(lower, int(first))
             if last:
@@ -220,7 +234,7 @@ class RestSurface:
         claims, authed = self.claims(request)
         try:
             async with as_caller(
-                request.app.state.db,
+                database(request),
                 claims,
                 read_only=read_only,
                 method=request.method,
@@ -331,54 +345,43 @@ class RestSurface:
             table = cache.tables.get(name)
             if table is None:
                 raise table_not_found(cache.schema, name, cache.tables)
+            call = TableCall(request, conn, cache, table, query, media, prefs)
             if read_only:
-                return await self.read(request, conn, cache, table, query, media, prefs)
+                return await self.read(call)
             if method == "POST":
-                return await self.insert(request, conn, cache, table, query, media, prefs, payload)
+                return await self.insert(call, payload)
             if method == "PATCH":
-                return await self.update(request, conn, cache, table, query, media, prefs, payload)
+                return await self.update(call, payload)
             if method == "DELETE":
-                return await self.delete(request, conn, cache, table, query, media, prefs)
+                return await self.delete(call)
             raise RestError(405, "PGRST117", f"Unsupported HTTP method: {method}")
 
         return await self.run(request, f"/{name}", read_only, work)
 
-    async def read(
-        self,
-        request: Request,
-        conn: AsyncConnection,
-        cache: SchemaCache,
-        table: Table,
-        query: Query,
-        media: Media,
-        prefs: dict[str, str],
-    ) -> Response:
-        limit, offset = root_range(request, query, self.max_rows)
-        count = prefs.get("count")
-        body = json_body(media.kind == "object", media.strip_nulls)
+    async def read(self, call: TableCall) -> Response:
+        limit, offset = root_range(call.request, call.query, self.max_rows)
+        count = call.prefs.get("count")
         planned: int | None = None
         if count in ("planned", "estimated"):
-            planned = await self.planned_count(conn, Builder(cache, query).count_source(table))
+            source = call.builder().count_source(call.table)
+            planned = await self.planned_count(call.conn, source)
         exact = count == "exact" or (count == "estimated" and (planned or 0) <= self.max_rows)
-        stmt = Builder(cache, query).read(table, limit, offset, body, exact)
-        result = await self.execute(conn, stmt)
+        stmt = call.builder().read(call.table, limit, offset, call.media.sql_body(), exact)
+        result = await self.execute(call.conn, stmt)
         total = result["total"] if exact else planned
-        if media.kind == "object" and result["page"] != 1:
+        if call.media.kind == "object" and result["page"] != 1:
             raise singular(result["page"])
         status = range_status(offset, result["page"], total)
         if status == 416:
-            raise RestError(
-                416,
-                "PGRST103",
-                "Requested range not satisfiable",
-                details=f"An offset of {offset} was requested, but there are only {total} rows.",
+            raise range_not_satisfiable(
+                f"An offset of {offset} was requested, but there are only {total} rows.",
                 headers={"Content-Range": f"*/{total}"},
             )
         headers = {
             "Content-Range": content_range(offset, result["page"], total),
-            **applied(prefs, "count"),
+            **applied(call.prefs, "count"),
         }
-        return self.respond(request, status, result, media, headers, with_body=True)
+        return self.respond(call.request, status, result, call.media, headers, with_body=True)
 
     async def planned_count(self, conn: AsyncConnection, stmt: Statement) -> int:
         explain = sql.SQL("EXPLAIN (FORMAT JSON) {}").format(stmt.query)
@@ -389,44 +392,34 @@ class RestSurface:
             plan = json.loads(plan)
         return int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
 
-    async def insert(
-        self,
-        request: Request,
-        conn: AsyncConnection,
-        cache: SchemaCache,
-        table: Table,
-        query: Query,
-        media: Media,
-        prefs: dict[str, str],
-        payload: Any,
-    ) -> Response:
+    async def insert(self, call: TableCall, payload: Any) -> Response:
         rows = payload if isinstance(payload, list) else [payload]
         if not all(isinstance(row, dict) for row in rows):
             raise invalid_body()
-        if query.columns is not None:
-            columns = list(query.columns)
+        if call.query.columns is not None:
+            columns = list(call.query.columns)
         else:
             columns = list(rows[0]) if rows else []
             if any(set(row) != set(columns) for row in rows):
                 raise invalid_body("All object keys must match")
+        prefs, media = call.prefs, call.media
         ret = prefs.get("return", "minimal")
         returning = ret in ("representation", "headers-only") or media.kind == "object"
-        body = json_body(media.kind == "object", media.strip_nulls)
         resolution = prefs.get("resolution")
         if resolution not in ("merge-duplicates", "ignore-duplicates"):
             resolution = None
-        statements = Builder(cache, query).insert(
-            table,
+        statements = call.builder().insert(
+            call.table,
             rows,
             columns,
             resolution=resolution,
             missing_default=prefs.get("missing") == "default",
             returning=returning,
-            body=body,
+            body=media.sql_body(),
         )
         result: dict[str, Any] = {"page": 0, "body": None}
         for stmt in statements:
-            part = await self.execute(conn, stmt)
+            part = await self.execute(call.conn, stmt)
             result = {**part, "page": result["page"] + part["page"]}
         if media.kind == "object" and result["page"] != 1:
             raise singular(result["page"])
@@ -435,75 +428,46 @@ class RestSurface:
             **applied(prefs, "return", "count", "resolution", "missing"),
         }
         if ret == "headers-only" and result.get("body"):
-            location = _location(table, result["body"])
+            location = _location(call.table, result["body"])
             if location:
                 headers["Location"] = location
         with_body = ret == "representation"
-        return self.respond(request, 201, result, media, headers, with_body=with_body)
+        return self.respond(call.request, 201, result, media, headers, with_body=with_body)
 
-    async def update(
-        self,
-        request: Request,
-        conn: AsyncConnection,
-        cache: SchemaCache,
-        table: Table,
-        query: Query,
-        media: Media,
-        prefs: dict[str, str],
-        payload: Any,
-    ) -> Response:
+    async def update(self, call: TableCall, payload: Any) -> Response:
         if not isinstance(payload, dict):
             raise invalid_body()
+        query = call.query
         columns = list(query.columns) if query.columns is not None else list(payload)
-        ret = prefs.get("return", "minimal")
-        returning = ret == "representation" or media.kind == "object"
-        body = json_body(media.kind == "object", media.strip_nulls)
         if not columns:
             result: dict[str, Any] = {"page": 0, "body": "[]", "total": None}
         else:
-            stmt = Builder(cache, query).update(
-                table, payload, columns, returning=returning, body=body
+            stmt = call.builder().update(
+                call.table, payload, columns, returning=_returning(call), body=call.media.sql_body()
             )
-            result = await self.execute(conn, stmt)
-        return self.mutation_response(request, result, media, prefs, lower=0)
+            result = await self.execute(call.conn, stmt)
+        return self.mutation_response(call, result, lower=0)
 
-    async def delete(
-        self,
-        request: Request,
-        conn: AsyncConnection,
-        cache: SchemaCache,
-        table: Table,
-        query: Query,
-        media: Media,
-        prefs: dict[str, str],
-    ) -> Response:
-        ret = prefs.get("return", "minimal")
-        returning = ret == "representation" or media.kind == "object"
-        body = json_body(media.kind == "object", media.strip_nulls)
-        stmt = Builder(cache, query).delete(table, returning=returning, body=body)
-        result = await self.execute(conn, stmt)
-        return self.mutation_response(request, result, media, prefs, lower=1)
+    async def delete(self, call: TableCall) -> Response:
+        stmt = call.builder().delete(
+            call.table, returning=_returning(call), body=call.media.sql_body()
+        )
+        result = await self.execute(call.conn, stmt)
+        return self.mutation_response(call, result, lower=1)
 
-    def mutation_response(
-        self,
-        request: Request,
-        result: dict[str, Any],
-        media: Media,
-        prefs: dict[str, str],
-        lower: int,
-    ) -> Response:
+    def mutation_response(self, call: TableCall, result: dict[str, Any], lower: int) -> Response:
         page = result["page"]
-        if media.kind == "object" and page != 1:
+        if call.media.kind == "object" and page != 1:
             raise singular(page)
-        total = page if "count" in prefs else None
+        total = page if "count" in call.prefs else None
         upper_page = page if lower == 0 else 0
         headers = {
             "Content-Range": content_range(lower, upper_page, total),
-            **applied(prefs, "return", "count"),
+            **applied(call.prefs, "return", "count"),
         }
-        if prefs.get("return") == "representation":
-            return self.respond(request, 200, result, media, headers, with_body=True)
-        return self.respond(request, 204, {"body": None}, media, headers, with_body=False)
+        if call.prefs.get("return") == "representation":
+            return self.respond(call.request, 200, result, call.media, headers, with_body=True)
+        return self.respond(call.request, 204, {"body": None}, call.media, headers, with_body=False)
 
     async def rpc(self, request: Request, name: str) -> Response:
         """`/rpc/<fn>`: POST with named JSON arguments, GET/HEAD with query-string arguments."""
@@ -525,8 +489,7 @@ class RestSurface:
             fn = find_function(cache, name, payload, is_post)
             limit, offset = root_range(request, query, self.max_rows)
             count = prefs.get("count") == "exact"
-            body = json_body(media.kind == "object", media.strip_nulls)
-            stmt = Builder(cache, query).call(fn, payload, limit, offset, body, count)
+            stmt = Builder(cache, query).call(fn, payload, limit, offset, media.sql_body(), count)
             result = await self.execute(conn, stmt)
             if fn.returns_void:
                 return self.respond(
@@ -544,6 +507,11 @@ class RestSurface:
 
         # GET/HEAD run read-only, so a volatile function that writes fails as in PostgREST (405)
         return await self.run(request, f"/rpc/{name}", not is_post, work)
+
+
+def _returning(call: TableCall) -> bool:
+    """PATCH and DELETE return rows for `return=representation` or a singular Accept."""
+    return call.prefs.get("return", "minimal") == "representation" or call.media.kind == "object"
 
 
 def _query_args(query: Query) -> dict[str, Any]:

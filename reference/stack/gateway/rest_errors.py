@@ -126,6 +126,11 @@ def singular(rows: int) -> RestError:
     )
 
 
+def range_not_satisfiable(details: str, headers: dict[str, str] | None = None) -> RestError:
+    """416 PGRST103 for a limit, Range header or offset no page can satisfy."""
+    return RestError(416, "PGRST103", "Requested range not satisfiable", details, headers=headers)
+
+
 def _status_for(sqlstate: str, message: str, authed: bool) -> int:
     exact = {
         "23503": 409,
