@@ -379,11 +379,7 @@ async def list_objects(request: Request) -> Response:
     ctx = await context(request)
     bucket = request.path_params["bucket"]
     body = await json_body(request)
-    prefix = body.get("prefix")
-    if prefix is None:
-        raise errors.invalid_request("body must have required property 'prefix'")
-    if not isinstance(prefix, str):
-        raise errors.invalid_request("body/prefix must be string")
+    prefix = require_str(body, "prefix")
     search = body.get("search") or ""
     if not isinstance(search, str):
         raise errors.invalid_request("body/search must be string")
