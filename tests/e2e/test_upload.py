@@ -52,17 +52,50 @@ def _served_problems(
     return problems + ([off] if off else [])
 
 
-def test_user_uploads_an_avatar_that_loads_publicly(
+@pytest.fixture
+def expect_served(
     target: Target,
     comparison_target: Target | None,
+    service_client: Client,
+    created: Created,
+    http: httpx.Client,
+    evidence: Evidence,
+) -> Callable[[str, Path, str, str], None]:
+    """``expect_served(url, fixture, content_type, noun)``: the uploaded object is removed after
+    the test, and its public URL serves the fixture's bytes and type from the new origin."""
+
+    def check(url: str, fixture: Path, content_type: str, noun: str) -> None:
+        stored = object_of(url)
+        if stored:
+            created.object(*stored)
+        evidence.text(f"{noun} URL", url)
+        # The URL is checked over HTTP first: its status says why, where the browser only says no.
+        fail_on(
+            _served_problems(
+                http,
+                url,
+                target,
+                comparison_target,
+                fixture,
+                content_type,
+                f"the {noun}",
+                service_client,
+            ),
+            f"the uploaded {noun} does not load for visitors",
+        )
+
+    return check
+
+
+def test_user_uploads_an_avatar_that_loads_publicly(
+    target: Target,
     app_page: Callable[..., Any],
     screen: Callable[..., Any],
     signed_in: Callable[[str], Client],
     service_client: Client,
     created: Created,
-    http: httpx.Client,
     app_profile: AppProfile,
-    evidence: Evidence,
+    expect_served: Callable[[str, Path, str, str], None],
 ) -> None:
     """The user uploads an avatar; it renders, and its public URL serves the same bytes."""
     target.require_writable()
@@ -79,17 +112,7 @@ def test_user_uploads_an_avatar_that_loads_publicly(
     profile.expect_avatar_saved()
     after = service_client.table(profiles).select("avatar_url").eq("id", uid).execute().data
     url = str(after[0]["avatar_url"] or "") if after else ""
-    stored = object_of(url)
-    if stored:
-        created.object(*stored)
-    evidence.text("avatar URL", url)
-    # The URL is checked over HTTP first: its status says why, where the browser only says no.
-    fail_on(
-        _served_problems(
-            http, url, target, comparison_target, AVATAR, "image/png", "the avatar", service_client
-        ),
-        "the uploaded avatar does not load for visitors",
-    )
+    expect_served(url, AVATAR, "image/png", "avatar")
     rendered = profile.expect_avatar_rendered()
     if rendered != url:
         pytest.fail(f"the profile shows {rendered}, not the saved avatar {url}", pytrace=False)
@@ -97,14 +120,12 @@ def test_user_uploads_an_avatar_that_loads_publicly(
 
 def test_admin_uploads_a_course_thumbnail_that_loads_publicly(
     target: Target,
-    comparison_target: Target | None,
     app_page: Callable[..., Any],
     screen: Callable[..., Any],
     service_client: Client,
     created: Created,
-    http: httpx.Client,
     app_profile: AppProfile,
-    evidence: Evidence,
+    expect_served: Callable[[str, Path, str, str], None],
 ) -> None:
     """The admin creates a course with a thumbnail; it renders, and its public URL serves the
     same bytes."""
@@ -124,23 +145,7 @@ def test_admin_uploads_a_course_thumbnail_that_loads_publicly(
         .data
     )
     url = str(row[0]["thumbnail_url"] or "") if row else ""
-    stored = object_of(url)
-    if stored:
-        created.object(*stored)
-    evidence.text("thumbnail URL", url)
-    fail_on(
-        _served_problems(
-            http,
-            url,
-            target,
-            comparison_target,
-            THUMBNAIL,
-            "image/jpeg",
-            "the course thumbnail",
-            service_client,
-        ),
-        "the uploaded course thumbnail does not load for visitors",
-    )
+    expect_served(url, THUMBNAIL, "image/jpeg", "course thumbnail")
     rendered = courses.expect_thumbnail_rendered(title)
     if rendered != url:
         pytest.fail(f"the catalogue shows {rendered}, not the saved thumbnail {url}", pytrace=False)
