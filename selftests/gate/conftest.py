@@ -1,0 +1,217 @@
+"""Run the migration playbook and the gate as a user would: real processes, real flags.
+
+`serving_playbook` starts `python -m reference.playbook` (old -> new, optionally with one step
+done wrong), waits a bounded time for its done line and always stops it with SIGTERM.
+`run_suite` runs `pytest -m postmigration ...` in a subprocess, bounded in time, and returns
+its exit code, its terminal output and the items of `summary.json`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Small volume, still realistic where it matters: 1,000+ users, and the seeded chat-images
+# folder of one user holds more than 100 objects, so storage parity must page past 100.
+VOLUME = ("--rows", "3000", "--users", "1000")
+PLAYBOOK_TIMEOUT_S = 180.0
+SUITE_TIMEOUT_S = 300.0
+STOP_TIMEOUT_S = 60.0
+# Settings the caller's shell might hold for a real target; the runs here must not see them.
+_FOREIGN_ENV = ("POSTMIGRATION_", "PYTEST_ADDOPTS", "PYTEST_XDIST")
+
+
+@dataclass
+class ServingPlaybook:
+    """A playbook run that finished its steps and serves old and new until stopped."""
+
+    state_dir: Path
+    log: Path
+    config: dict[str, Any]
+
+    @property
+    def config_path(self) -> Path:
+        """The `postmigration.toml` the playbook wrote (targets old and new)."""
+        return self.state_dir / "postmigration.toml"
+
+    def target(self, name: str) -> dict[str, Any]:
+        """The `[targets.<name>]` table of the playbook's config."""
+        return dict(self.config["targets"][name])
+
+    @property
+    def dump(self) -> Path:
+        """The backup the playbook took of old (new's rollback dump)."""
+        return Path(self.target("new")["dump"])
+
+    def secrets(self) -> list[str]:
+        """Every secret in the config (keys, tokens, passwords), for the no-leak checks."""
+        found: list[str] = []
+        for target in self.config["targets"].values():
+            found += [str(target[k]) for k in ("anon_key", "service_role_key")]
+            found.append(_password_of(str(target["db_url"])))
+            inbox = target.get("inbox", {})
+            found += [str(inbox[k]) for k in ("resend_api_key", "whatsapp_token") if k in inbox]
+        found += [str(a["password"]) for a in self.config["accounts"].values()]
+        return [s for s in found if len(s) >= 8]
+
+
+def _password_of(db_url: str) -> str:
+    credentials = db_url.split("://", 1)[1].rsplit("@", 1)[0]
+    return credentials.partition(":")[2]
+
+
+def _log_text(log: Path) -> str:
+    return log.read_text(errors="replace") if log.exists() else ""
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, bounded wait; then SIGKILL to the whole session (postgres, deno, uvicorn)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(STOP_TIMEOUT_S)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+@contextlib.contextmanager
+def serving_playbook(state_dir: Path, fault: str | None = None) -> Iterator[ServingPlaybook]:
+    """Run the playbook (with `fault`, if given) and yield once it serves both stacks;
+    it is stopped with SIGTERM afterwards, whatever happened."""
+    log = state_dir.with_name(state_dir.name + ".log")
+    command = [sys.executable, "-m", "reference.playbook", "--state", str(state_dir), *VOLUME]
+    if fault:
+        command += ["--fault", fault]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=clean_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + PLAYBOOK_TIMEOUT_S
+        delay = 0.2
+        while "playbook done in" not in _log_text(log):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"the playbook ({fault or 'clean'}) exited {process.returncode} before it "
+                    f"was done:\n{_log_text(log)[-2000:]}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the playbook ({fault or 'clean'}) was not done after "
+                    f"{PLAYBOOK_TIMEOUT_S:.0f}s:\n{_log_text(log)[-2000:]}"
+                )
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+        config = tomllib.loads((state_dir / "postmigration.toml").read_text())
+        yield ServingPlaybook(state_dir, log, config)
+    finally:
+        _stop(process)
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any gate settings it may carry, plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_FOREIGN_ENV) and "_SUPABASE_" not in k
+    }
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class SuiteRun:
+    """What one run of the gate said: exit code, terminal output, summary.json."""
+
+    exit_code: int
+    output: str
+    summary: dict[str, Any]
+    report_dir: Path
+    took_s: float
+
+    @property
+    def verdict(self) -> str:
+        """GO or NO-GO, as summary.json says."""
+        return str(self.summary["verdict"])
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        """One checklist item of the summary ({id, status, reason, tests})."""
+        for item in self.summary["items"]:
+            if item["id"] == item_id:
+                return dict(item)
+        raise AssertionError(f"summary.json has no item {item_id!r}: {self.digest()}")
+
+    def statuses(self) -> dict[str, str]:
+        """item id -> status."""
+        return {item["id"]: item["status"] for item in self.summary["items"]}
+
+    def digest(self) -> str:
+        """Every item that did not pass, with its reason (for assertion messages)."""
+        lines = [
+            f"  {i['id']}: {i['status']}: {i['reason']}"
+            for i in self.summary["items"]
+            if i["status"] != "passed"
+        ]
+        return (
+            f"exit {self.exit_code}, {self.summary.get('verdict')} in {self.took_s:.0f}s\n"
+            + ("\n".join(lines) or "  every item passed")
+            + f"\n--- output tail ---\n{self.output[-2500:]}"
+        )
+
+    def report_texts(self) -> str:
+        """The terminal output and every report file, for the no-leak/no-traceback checks."""
+        texts = [self.output]
+        for name in ("summary.json", "junit.xml", "go-no-go.html"):
+            path = self.report_dir / name
+            if path.is_file():
+                texts.append(path.read_text(errors="replace"))
+        return "\n".join(texts)
+
+
+def run_suite(report_dir: Path, *options: str, env: Mapping[str, str] | None = None) -> SuiteRun:
+    """Run `pytest -m postmigration <options>` from the checkout, bounded in time; a run
+    that does not finish is killed and fails the calling test as a hang."""
+    command = [sys.executable, "-m", "pytest", "-m", "postmigration", *options]
+    command += [f"--report-dir={report_dir}", "-q", "-p", "no:warnings"]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=clean_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        raw, _ = process.communicate(timeout=SUITE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        pytest.fail(f"the gate hung: no verdict after {SUITE_TIMEOUT_S:.0f}s ({' '.join(options)})")
+    output = raw.decode(errors="replace")
+    summary_path = report_dir / "summary.json"
+    assert summary_path.is_file(), (
+        f"the gate wrote no summary.json (exit {process.returncode}):\n{output[-3000:]}"
+    )
+    summary = json.loads(summary_path.read_text())
+    return SuiteRun(process.returncode, output, summary, report_dir, time.monotonic() - started)
