@@ -112,6 +112,23 @@ def passing_suite(*, except_items: tuple[str, ...] = ()) -> str:
     return "\n".join(lines)
 
 
+def failing_suite(item_id: str, message: str) -> dict[str, str]:
+    """Modules for ``pytester.makepyfile``: every item passes but `item_id`, failing with `message`."""
+    name = item_id.replace("-", "_")
+    failing = [
+        "import pytest",
+        "",
+        f'@pytest.mark.item("{item_id}")',
+        f"def test_{name}(target):",
+        f"    assert False, {message!r}",
+        "",
+    ]
+    return {
+        "test_suite": passing_suite(except_items=(item_id,)),
+        f"test_{name}": "\n".join(failing),
+    }
+
+
 def summary(pytester: pytest.Pytester) -> dict[str, Any]:
     """The run's summary.json."""
     return json.loads((pytester.path / "reports" / "summary.json").read_text())

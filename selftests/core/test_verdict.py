@@ -9,6 +9,7 @@ import pytest
 from postmigration.checklist import CHECKLIST
 from selftests.core.conftest import (
     FakeSupabase,
+    failing_suite,
     item,
     passing_suite,
     run,
@@ -73,16 +74,7 @@ def test_a_failed_warning_is_still_go(
         fake_supabase.url,
         extra='[waivers]\nrollback-dump = "dumps live in the DBA vault"',
     )
-    pytester.makepyfile(
-        test_suite=passing_suite(except_items=("rollback-dump",)),
-        test_rollback="""
-import pytest
-
-@pytest.mark.item("rollback-dump")
-def test_dump_restorable(target):
-    assert False, "no dump newer than 24h"
-""",
-    )
+    pytester.makepyfile(**failing_suite("rollback-dump", "no dump newer than 24h"))
     result = run(pytester, "--target=new")
     assert result.ret == 0
     data = summary(pytester)
@@ -96,16 +88,7 @@ def test_without_a_waiver_the_same_failure_is_no_go(
     pytester: pytest.Pytester, fake_supabase: FakeSupabase
 ) -> None:
     write_config(pytester, fake_supabase.url)
-    pytester.makepyfile(
-        test_suite=passing_suite(except_items=("rollback-dump",)),
-        test_rollback="""
-import pytest
-
-@pytest.mark.item("rollback-dump")
-def test_dump_restorable(target):
-    assert False, "no dump newer than 24h"
-""",
-    )
+    pytester.makepyfile(**failing_suite("rollback-dump", "no dump newer than 24h"))
     result = run(pytester, "--target=new")
     assert result.ret == 1
     rollback = item(summary(pytester), "rollback-dump")
@@ -153,16 +136,7 @@ def test_a_failed_blocker_names_the_failure(
     pytester: pytest.Pytester, fake_supabase: FakeSupabase
 ) -> None:
     write_config(pytester, fake_supabase.url)
-    pytester.makepyfile(
-        test_suite=passing_suite(except_items=("buckets",)),
-        test_buckets="""
-import pytest
-
-@pytest.mark.item("buckets")
-def test_avatars_public(target):
-    assert False, 'bucket "avatars" is not public'
-""",
-    )
+    pytester.makepyfile(**failing_suite("buckets", 'bucket "avatars" is not public'))
     result = run(pytester, "--target=new")
     assert result.ret == 1
     buckets = item(summary(pytester), "buckets")
@@ -251,16 +225,7 @@ def test_a_checklist_test_without_a_target_is_a_usage_error(pytester: pytest.Pyt
 
 def test_same_verdict_under_xdist(pytester: pytest.Pytester, fake_supabase: FakeSupabase) -> None:
     write_config(pytester, fake_supabase.url)
-    pytester.makepyfile(
-        test_suite=passing_suite(except_items=("upload",)),
-        test_upload="""
-import pytest
-
-@pytest.mark.item("upload")
-def test_public_url_loads(target):
-    assert False, "public URL answered 404"
-""",
-    )
+    pytester.makepyfile(**failing_suite("upload", "public URL answered 404"))
     result = pytester.runpytest_subprocess("--target=new", "-n", "2")
     assert result.ret == 1
     data = summary(pytester)
