@@ -78,9 +78,15 @@ def invoke(
 def invoke_as(
     http: httpx.Client, target: Target, name: str, body: object, client: Client
 ) -> Invocation:
-    """POST `body` to /functions/v1/<name> with `client`'s session token, as the app does."""
+    """POST `body` to /functions/v1/<name> with `client`'s session token, as the app does.
+
+    A client without a session fails the test: quietly calling as the service role instead
+    would prove nothing about what a user can do.
+    """
     session = client.auth.get_session()
-    return invoke(http, target, name, body, token=session.access_token if session else None)
+    if session is None:
+        pytest.fail(f"cannot call {name} as a user: the client is not signed in", pytrace=False)
+    return invoke(http, target, name, body, token=session.access_token)
 
 
 def weight_report(http: httpx.Client, target: Target, client: Client) -> dict[str, Any]:
