@@ -5,8 +5,8 @@ then the suite runs as a release manager would run it (a subprocess, real flags)
   `--target=new --compare-to=old --pm-config=...` form and from the `--target=local` demo.
 - Each playbook fault is NO-GO, and the item the fault breaks is failed with a reason that
   names what is wrong (the bucket, the extension, the old site, the sequence, the old origin).
-- Bad input (old unreachable, a dump missing or truncated, a wrong database password) is never
-  GO, never a hang, never a traceback: the affected item says why in one line.
+- Bad input (old unreachable, a dump missing or truncated, no migrations dir, a wrong database
+  password) is never GO, never a hang, never a traceback: the affected item says why in one line.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from selftests.gate.conftest import ServingPlaybook, SuiteRun, run_suite, servin
 PARITY = ("data-parity", "storage-parity")
 # Statuses that are never a pass; summary.json uses exactly these four.
 NOT_PASSED = ("failed", "not_verified", "blocked")
+# Bad input answers like any run (~20-30 s here); far slower means something waited on a
+# dead peer instead of giving up (the harness kills a run outright at SUITE_TIMEOUT_S).
+BAD_INPUT_BOUND_S = 150.0
 
 
 def _assert_clean_output(run: SuiteRun, secrets: list[str]) -> None:
@@ -46,6 +49,12 @@ def _assert_go(run: SuiteRun) -> None:
 def _assert_no_go(run: SuiteRun) -> None:
     assert run.verdict == "NO-GO", run.digest()
     assert run.exit_code == 1, run.digest()
+
+
+def _assert_bad_input_answered(run: SuiteRun) -> None:
+    """NO-GO, and in about the time of a normal run: bad input never makes the gate wait."""
+    _assert_no_go(run)
+    assert run.took_s < BAD_INPUT_BOUND_S, f"the gate took {run.took_s:.0f}s:\n{run.digest()}"
 
 
 def _one_clear_reason(item: dict[str, object]) -> str:
@@ -122,7 +131,7 @@ class TestCleanRunAndBadInput:
         """The parity items are not passed and each says old is unreachable, in one line; the
         gate says NO-GO without hanging."""
         run, port = old_unreachable
-        _assert_no_go(run)
+        _assert_bad_input_answered(run)
         for item_id in PARITY:
             item = run.item(item_id)
             assert item["status"] in NOT_PASSED, run.digest()
@@ -153,7 +162,7 @@ class TestCleanRunAndBadInput:
         """--dump names a file that does not exist: rollback-dump fails, saying so."""
         missing = tmp_path / "backup_gone.dump"
         run = run_suite(tmp_path / "report", *_explicit(clean), f"--dump={missing}")
-        _assert_no_go(run)
+        _assert_bad_input_answered(run)
         item = run.item("rollback-dump")
         assert item["status"] == "failed", run.digest()
         reason = _one_clear_reason(item)
@@ -167,11 +176,31 @@ class TestCleanRunAndBadInput:
         with truncated.open("r+b") as handle:
             handle.truncate(truncated.stat().st_size // 2)
         run = run_suite(tmp_path / "report", *_explicit(clean), f"--dump={truncated}")
-        _assert_no_go(run)
+        _assert_bad_input_answered(run)
         item = run.item("rollback-dump")
         assert item["status"] == "failed", run.digest()
         reason = _one_clear_reason(item)
         assert "pg_restore cannot read backup_truncated.dump" in reason, reason
+        _assert_clean_output(run, clean.secrets())
+
+    def test_missing_migrations_dir_fails_migrations(
+        self, clean: ServingPlaybook, tmp_path: Path
+    ) -> None:
+        """[app] migrations_dir names a folder that does not exist: the migrations item is not
+        passed and names the folder and the setting to fix."""
+        config = tmp_path / "postmigration.toml"
+        config.write_text(
+            clean.config_path.read_text() + '\n[app]\nmigrations_dir = "no-such-migrations"\n'
+        )
+        run = run_suite(
+            tmp_path / "report", "--target=new", "--compare-to=old", f"--pm-config={config}"
+        )
+        _assert_bad_input_answered(run)
+        item = run.item("migrations")
+        assert item["status"] in NOT_PASSED, run.digest()
+        reason = _one_clear_reason(item)
+        assert "no-such-migrations" in reason and "does not exist" in reason, reason
+        assert "migrations_dir" in reason, reason
         _assert_clean_output(run, clean.secrets())
 
     def test_wrong_db_password_blocks_database_items(
@@ -185,7 +214,7 @@ class TestCleanRunAndBadInput:
         wrong = "wrong-pw-7f3a9c21"
         bad_url = f"postgresql://{user}:{wrong}@{host}"
         run = run_suite(tmp_path, *_explicit(clean), env={"NEW_SUPABASE_DB_URL": bad_url})
-        _assert_no_go(run)
+        _assert_bad_input_answered(run)
         for item_id in ("migrations", "rls-policies", "extensions", "data-parity", "rollback-dump"):
             item = run.item(item_id)
             assert item["status"] in NOT_PASSED, run.digest()
