@@ -12,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from postmigration.db.data import ACTIVITY_COLUMNS
 from postmigration.errors import MalformedConfigError
 
 # The page objects own the reference app's routes and selectors; the profile starts from them.
@@ -121,6 +122,7 @@ _KNOWN_KEYS = {
     "url_columns",
     "smoke_functions",
     "table_names",
+    "parity_ignore_columns",
 }
 
 
@@ -153,6 +155,7 @@ class AppProfile:
         default_factory=lambda: MappingProxyType(DEFAULT_OWNED_TABLES)
     )
     policies_snapshot: Path = Path(DEFAULT_POLICIES_SNAPSHOT)
+    parity_ignore_columns: frozenset[str] = ACTIVITY_COLUMNS
     url_columns: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
     )
@@ -237,6 +240,13 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         ),
         policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
         url_columns=MappingProxyType(_url_columns(data.get("url_columns"), names, where)),
+        parity_ignore_columns=frozenset(
+            _str_list(
+                data.get("parity_ignore_columns", sorted(ACTIVITY_COLUMNS)),
+                "parity_ignore_columns",
+                where,
+            )
+        ),
     )
 
 

@@ -40,7 +40,7 @@ def capture(target: Target, comparison: Target | None, profile: AppProfile) -> B
             with db.connect(comparison.db_url) as old, db.connect(target.db_url) as new:
                 names = sorted(set(db.compared_tables(old)) | set(db.compared_tables(new)))
                 plan = rewrite_plan(profile, target, comparison)
-                tables = db.fingerprints(new, names, plan.new_side)
+                tables = db.fingerprints(new, names, plan.new_side, profile.parity_ignore_columns)
         except db.DatabaseUnreachable:
             tables = None  # the data-parity test reconnects and reports why
     try:

@@ -36,53 +36,85 @@ def compared_tables(conn: psycopg.Connection, schemas: tuple[str, ...] = ("publi
     return [r[0] for r in rows] + ["auth.users"]
 
 
+# Columns stamped by use rather than by the migration (a sign-in, an edit): they legitimately
+# change on new after cutover, and the gate's own sign-ins change them. Compared rows leave them out.
+ACTIVITY_COLUMNS = frozenset({"updated_at", "last_sign_in_at", "last_accessed_at"})
+
+
+def _row_expr(conn: psycopg.Connection, table: str, ignore: frozenset[str]) -> sql.Composable:
+    """`t`, or `row(t.a, t.b, ...)` without the ignored columns."""
+    rows = conn.execute(
+        "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 "
+        "and not attisdropped order by attnum",
+        (table,),
+    ).fetchall()
+    columns = [r[0] for r in rows]
+    kept = [c for c in columns if c not in ignore]
+    if kept == columns or not kept:
+        return sql.SQL("t")
+    return sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier("t", c) for c in kept))
+
+
 # hash_record() hashes each column with its type's own hash function (no text rendering), so a
 # checksum costs a small multiple of count(*). Types without a hash function (json, point...)
 # make it fail; those tables fall back to hashing the row's text.
 def _row_hash(
-    conn: psycopg.Connection, table: str, rewrites: Sequence[tuple[str, str]] | None
+    conn: psycopg.Connection,
+    table: str,
+    rewrites: Sequence[tuple[str, str]] | None,
+    ignore: frozenset[str] = ACTIVITY_COLUMNS,
 ) -> sql.Composable:
     """The per-row hash. With `rewrites` (even empty) the row's text is hashed after replacing
     each old origin with the new one: tables holding full URLs compare equal once moved."""
+    row = _row_expr(conn, table, ignore)
     if rewrites is not None:
-        text: sql.Composable = sql.SQL("t::text")
+        text: sql.Composable = sql.SQL("({})::text").format(row)
         for old, new in rewrites:
             text = sql.SQL("replace({}, {}, {})").format(text, sql.Literal(old), sql.Literal(new))
         return sql.SQL("hashtext({})").format(text)
     try:
-        conn.execute(sql.SQL("select hash_record(t) from {} t limit 1").format(_ident(table)))
+        conn.execute(sql.SQL("select hash_record({}) from {} t limit 1").format(row, _ident(table)))
     except psycopg.errors.UndefinedFunction:
-        return sql.SQL("hashtext(t::text)")
-    return sql.SQL("hash_record(t)")
+        return sql.SQL("hashtext(({})::text)").format(row)
+    return sql.SQL("hash_record({})").format(row)
 
 
 Rewrites = Mapping[str, Sequence[tuple[str, str]]]
 
 
 def fingerprint(
-    conn: psycopg.Connection, table: str, rewrites: Sequence[tuple[str, str]] | None = None
+    conn: psycopg.Connection,
+    table: str,
+    rewrites: Sequence[tuple[str, str]] | None = None,
+    ignore: frozenset[str] = ACTIVITY_COLUMNS,
 ) -> TableFingerprint:
     """Count and checksum of `table` in one scan; no row leaves the database."""
     query = sql.SQL("select count(*), coalesce(sum({h}), 0) from {t} t").format(
-        h=_row_hash(conn, table, rewrites), t=_ident(table)
+        h=_row_hash(conn, table, rewrites, ignore), t=_ident(table)
     )
     count, checksum = conn.execute(query).fetchone() or (0, 0)
     return TableFingerprint(table, int(count), int(checksum))
 
 
 def fingerprints(
-    conn: psycopg.Connection, tables: list[str], rewrites: Rewrites | None = None
+    conn: psycopg.Connection,
+    tables: list[str],
+    rewrites: Rewrites | None = None,
+    ignore: frozenset[str] = ACTIVITY_COLUMNS,
 ) -> dict[str, TableFingerprint | None]:
     """Fingerprints of `tables`; None for a table that does not exist there.
 
     `rewrites` maps a table to the (old origin, new origin) pairs replaced before hashing; a
     table mapped to an empty list is hashed as text without replacing anything (the new side).
+    Columns named in `ignore` (activity stamps) are left out of every row.
     """
     result: dict[str, TableFingerprint | None] = {}
     for table in tables:
         exists = conn.execute("select to_regclass(%s)", (table,)).fetchone()
         found = exists is not None and exists[0] is not None
-        result[table] = fingerprint(conn, table, (rewrites or {}).get(table)) if found else None
+        result[table] = (
+            fingerprint(conn, table, (rewrites or {}).get(table), ignore) if found else None
+        )
     return result
 
 
@@ -133,6 +165,7 @@ def differing_keys(
     table: str,
     *,
     rewrites: Sequence[tuple[str, str]] | None = None,
+    ignore: frozenset[str] = ACTIVITY_COLUMNS,
     sample: int = 5,
 ) -> list[str]:
     """A sample of primary keys whose rows differ, found through hashed buckets (cheap).
@@ -147,8 +180,8 @@ def differing_keys(
         if len(columns) == 1
         else sql.SQL("row({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
     )
-    new_hash = _row_hash(new, table, () if rewrites is not None else None)
-    old_hash = _row_hash(old, table, rewrites)
+    new_hash = _row_hash(new, table, () if rewrites is not None else None, ignore)
+    old_hash = _row_hash(old, table, rewrites, ignore)
     new_sums, old_sums = (
         _bucket_sums(new, table, key, new_hash),
         _bucket_sums(old, table, key, old_hash),

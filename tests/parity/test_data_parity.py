@@ -45,11 +45,12 @@ def test_every_table_has_old_rows(
     assert comparison_db is not None
     plan = rewrite_plan(app_profile, target, old_target)
     tables = db.compared_tables(comparison_db)
-    old = db.fingerprints(comparison_db, tables, plan.old_side)
+    ignore = app_profile.parity_ignore_columns
+    old = db.fingerprints(comparison_db, tables, plan.old_side, ignore)
     new = (
         data_baseline
         if data_baseline is not None
-        else db.fingerprints(target_db, tables, plan.new_side)
+        else db.fingerprints(target_db, tables, plan.new_side, ignore)
     )
     evidence.text(
         "rows per table (old → new)",
@@ -72,7 +73,7 @@ def test_every_table_has_old_rows(
             problems.append(f"table {table} is missing on new")
             continue
         sample = db.differing_keys(
-            target_db, comparison_db, table, rewrites=plan.old_side.get(table)
+            target_db, comparison_db, table, rewrites=plan.old_side.get(table), ignore=ignore
         )
         hint = f" (e.g. {', '.join(sample)})" if sample else ""
         if after.rows != before.rows:
