@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from supabase import Client
 
@@ -15,6 +17,23 @@ def comparison_client(comparison_target: Target | None) -> Client | None:
     if comparison_target is None:
         return None
     return supabase_client(comparison_target, comparison_target.service_role_key)
+
+
+def old_buckets(
+    comparison_client: Client | None, comparison_target: Target | None
+) -> dict[str, Any] | None:
+    """Old's buckets by id (None without --compare-to); an unreachable old server fails the test
+    naming it, instead of a bare connection error."""
+    if comparison_client is None or comparison_target is None:
+        return None
+    try:
+        return {b.id: b for b in comparison_client.storage.list_buckets()}
+    except Exception as exc:  # httpx and storage3 errors alike
+        pytest.fail(
+            f"cannot list the buckets of the old server {comparison_target.supabase_url} "
+            f"to compare with: {type(exc).__name__}: {exc}",
+            pytrace=False,
+        )
 
 
 def require_comparison(comparison_target: Target | None, what: str) -> Target:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import re
 import shlex
 import time
 from collections import defaultdict
@@ -319,6 +320,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
 
 
+# Our own check errors and the API client's error wrapper carry the server's or the app's words;
+# their class names are noise. Other exceptions keep theirs: they say what kind of failure it was.
+_EXCEPTION_PREFIX = re.compile(
+    r"^(?:AssertionError|postmigration(?:\.\w+)+|postgrest\.exceptions\.APIError): "
+)
+
+
 def _one_line(report: pytest.TestReport, redactor: Redactor) -> str:
     # Scrub before cutting: a cut secret would no longer be recognised.
     longrepr = report.longrepr
@@ -336,7 +344,8 @@ def _one_line(report: pytest.TestReport, redactor: Redactor) -> str:
         text = errors[0] if errors else lines[-1]
     text = redactor.scrub(text)
     text = text.strip().splitlines()[0] if text.strip() else ""
-    return text.removeprefix("AssertionError: ").removeprefix("Failed: ")[:300]
+    # "postgrest.exceptions.APIError: {...}" -> "{...}": the reason is for a release manager.
+    return _EXCEPTION_PREFIX.sub("", text).removeprefix("Failed: ")[:300]
 
 
 @pytest.hookimpl(wrapper=True)

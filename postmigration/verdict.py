@@ -31,6 +31,9 @@ class TestResult:
     duration_s: float
     message: str
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # (file, line): an item's tests are listed, and its reason taken, in the order they are
+    # written, so the most basic check (usually written first) names the cause.
+    location: tuple[str, int] = ("", 0)
 
     def to_summary(self) -> dict[str, Any]:
         """The test's entry in summary.json."""
@@ -79,7 +82,9 @@ def test_result_from_reports(nodeid: str, item_id: str, phases: dict[str, Any]) 
         outcome, text = "passed", ""
     if outcome == "passed" and teardown is not None and teardown.failed:
         outcome, text = "error", f"error in teardown: {message(teardown)}"
-    return TestResult(nodeid, item_id, outcome, duration, text, evidence)
+    where = next((getattr(rep, "location", None) for rep in phases.values()), None) or ("", 0, "")
+    location = (str(where[0]), int(where[1] or 0))
+    return TestResult(nodeid, item_id, outcome, duration, text, evidence, location)
 
 
 @dataclass
@@ -121,7 +126,8 @@ def _status(tests: list[TestResult], collected: int | None) -> tuple[Status, str
         return "not_verified", "no test covers this item"
     failed = [t for t in tests if t.outcome == "failed"]
     if failed:
-        extra = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        more = len(failed) - 1
+        extra = f" (+{_plural(more, 'more failing test')})" if more else ""
         return "failed", (failed[0].message or "a test failed") + extra
     blocked = [t for t in tests if t.outcome == "blocked"]
     if blocked:
@@ -158,7 +164,7 @@ def decide(
         by_item.setdefault(test.item_id, []).append(test)
     results: list[ItemResult] = []
     for item in CHECKLIST:
-        item_tests = sorted(by_item[item.id], key=lambda t: t.nodeid)
+        item_tests = sorted(by_item[item.id], key=lambda t: (t.location, t.nodeid))
         count = None if collected is None else collected.get(item.id, 0)
         status, reason = _status(item_tests, count)
         results.append(ItemResult(item, severities[item.id], status, reason, item_tests))

@@ -113,11 +113,6 @@ class TestCleanRunAndBadInput:
         _assert_go(first_run)
         _assert_clean_output(first_run, clean.secrets())
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="reported to the lead: data-parity compares auth.users.last_sign_in_at/updated_at "
-        "and profiles.updated_at, which the first run's sign-ins and avatar upload changed on new",
-    )
     def test_a_second_run_on_the_same_migration_is_still_go(
         self, clean: ServingPlaybook, first_run: SuiteRun, tmp_path: Path
     ) -> None:
@@ -139,12 +134,6 @@ class TestCleanRunAndBadInput:
             assert "unreachable" in reason and str(port) in reason, reason
         _assert_clean_output(run, clean.secrets())
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="reported to the lead: buckets' test_expected_buckets_exist_as_configured lists "
-        "old's buckets without checking the comparison foundation; its reason is a bare "
-        "'httpx.ConnectError: [Errno 111] Connection refused' that names no server",
-    )
     def test_unreachable_old_target_is_named_by_every_item_it_stops(
         self, old_unreachable: tuple[SuiteRun, int]
     ) -> None:
@@ -270,13 +259,6 @@ def test_fault_is_no_go_naming_the_item(
     _assert_clean_output(run, playbook.secrets())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported to the lead: verdict.decide sorts an item's tests by nodeid, so the "
-    "extensions item leads with the symptom (uuid_generate_v4() does not exist) from "
-    "test_extension_functions_run_as_the_app_roles, not the cause (extension uuid-ossp is not "
-    "installed) from test_required_extensions_are_installed",
-)
 def test_missing_extension_is_named_in_the_items_reason(
     fault_run: Callable[[str], tuple[SuiteRun, ServingPlaybook]],
 ) -> None:

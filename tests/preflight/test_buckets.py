@@ -8,6 +8,8 @@ from supabase import Client
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
+from postmigration.comparison import old_buckets
+from postmigration.config import Target
 from postmigration.findings import fail_on
 from postmigration.storage import bucket_problems
 
@@ -15,12 +17,15 @@ pytestmark = [pytest.mark.postmigration, pytest.mark.preflight, pytest.mark.item
 
 
 def test_expected_buckets_exist_as_configured(
-    service_client: Client, comparison_client: Client | None, app_profile: AppProfile
+    service_client: Client,
+    comparison_client: Client | None,
+    comparison_target: Target | None,
+    app_profile: AppProfile,
 ) -> None:
     """Each expected bucket exists with its public flag, size limit and mime types (old's, when given)."""
     actual = {b.id: b for b in service_client.storage.list_buckets()}
     expected = app_profile.bucket_specs
-    old = {b.id: b for b in comparison_client.storage.list_buckets()} if comparison_client else None
+    old = old_buckets(comparison_client, comparison_target)
     fail_on(bucket_problems(actual, expected, old), "storage buckets are not as the app needs them")
 
 
