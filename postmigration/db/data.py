@@ -36,9 +36,21 @@ def compared_tables(conn: psycopg.Connection, schemas: tuple[str, ...] = ("publi
     return [r[0] for r in rows] + ["auth.users"]
 
 
-# Columns stamped by use rather than by the migration (a sign-in, an edit): they legitimately
-# change on new after cutover, and the gate's own sign-ins change them. Compared rows leave them out.
-ACTIVITY_COLUMNS = frozenset({"updated_at", "last_sign_in_at", "last_accessed_at"})
+# Columns stamped by use rather than by the migration (a sign-in, an edit, a magic link or
+# password reset in flight): they legitimately change on new after cutover, and the gate's own
+# sign-ins and links change them. Compared rows leave them out.
+ACTIVITY_COLUMNS = frozenset(
+    {
+        "updated_at",
+        "last_sign_in_at",
+        "last_accessed_at",
+        "recovery_token",
+        "recovery_sent_at",
+        "confirmation_sent_at",
+        "reauthentication_token",
+        "reauthentication_sent_at",
+    }
+)
 
 
 def _row_expr(conn: psycopg.Connection, table: str, ignore: frozenset[str]) -> sql.Composable:
