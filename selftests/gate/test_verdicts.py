@@ -215,7 +215,7 @@ class TestCleanRunAndBadInput:
 # fault -> (the item it breaks, words its reason must hold; OLD_ORIGIN stands for old's URL)
 FAULTS = {
     "skip-bucket-sync:chat-images": ("storage-parity", ("chat-images",)),
-    "missing-extension:uuid-ossp": ("extensions", ("uuid_generate_v4", "does not exist")),
+    "missing-extension:uuid-ossp": ("extensions", ("uuid-ossp", "not installed")),
     "stale-site-url": ("goal-invite", ("SITE_URL", "OLD_ORIGIN")),
     "sequence-behind": ("data-parity", ("sequence", "behind")),
     "stale-origin": ("app-deploy", ("old origin", "OLD_ORIGIN")),
