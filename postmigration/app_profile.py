@@ -100,7 +100,12 @@ DEFAULT_PRIVATE_TABLES = private_tables_of(DEFAULT_TABLE_NAMES)
 DEFAULT_OWNED_TABLES = owned_tables_of(DEFAULT_TABLE_NAMES)
 DEFAULT_URL_COLUMNS = url_columns_of(DEFAULT_TABLE_NAMES)
 DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
-DEFAULT_FUNCTIONS = ("goal-notifications", "weight-report")
+# The app's edge functions by the role the checks know them by.
+DEFAULT_FUNCTION_NAMES = {
+    "goal_notifications": "goal-notifications",
+    "weight_report": "weight-report",
+}
+DEFAULT_FUNCTIONS = tuple(DEFAULT_FUNCTION_NAMES.values())
 # The playbook's smoke test: "invoke goal-notifications with a dummy body" must answer 2xx.
 DEFAULT_SMOKE_FUNCTIONS = ("goal-notifications",)
 DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
@@ -123,6 +128,7 @@ _KNOWN_KEYS = {
     "smoke_functions",
     "table_names",
     "parity_ignore_columns",
+    "function_names",
 }
 
 
@@ -139,6 +145,9 @@ class AppProfile:
     tables: tuple[str, ...] = DEFAULT_TABLES
     buckets: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType(DEFAULT_BUCKETS))
     functions: tuple[str, ...] = DEFAULT_FUNCTIONS
+    function_names: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_FUNCTION_NAMES)
+    )
     smoke_functions: tuple[str, ...] = DEFAULT_SMOKE_FUNCTIONS
     required_extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     routes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(DEFAULT_ROUTES))
@@ -159,6 +168,16 @@ class AppProfile:
     url_columns: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
     )
+
+    def function(self, role: str) -> str:
+        """The app's edge function that plays ``role`` (``function("goal_notifications")``)."""
+        try:
+            return self.function_names[role]
+        except KeyError:
+            known = ", ".join(sorted(self.function_names))
+            raise KeyError(
+                f"no function role {role!r} in the app profile (known: {known})"
+            ) from None
 
     def table(self, role: str) -> str:
         """The app's table that plays ``role`` (e.g. ``table("courses")``), as tests must name it.
@@ -216,11 +235,15 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
     routes = {**DEFAULT_ROUTES, **_str_table(data.get("routes", {}), "routes", where)}
     selectors = {**DEFAULT_SELECTORS, **_str_table(data.get("selectors", {}), "selectors", where)}
     names = _table_names(data.get("table_names", {}), where)
+    function_names = _function_names(data.get("function_names", {}), where)
     return AppProfile(
         table_names=MappingProxyType(names),
         tables=_str_list(data.get("tables", list(names.values())), "tables", where),
         buckets=MappingProxyType(buckets),
-        functions=_str_list(data.get("functions", list(DEFAULT_FUNCTIONS)), "functions", where),
+        functions=_str_list(
+            data.get("functions", list(function_names.values())), "functions", where
+        ),
+        function_names=MappingProxyType(function_names),
         smoke_functions=_str_list(
             data.get("smoke_functions", list(DEFAULT_SMOKE_FUNCTIONS)), "smoke_functions", where
         ),
@@ -248,6 +271,18 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             )
         ),
     )
+
+
+def _function_names(raw: Any, where: str) -> dict[str, str]:
+    """``[app.function_names]``: role -> the app's edge function, over the reference app's names."""
+    given = _str_table(raw, "function_names", where)
+    unknown = sorted(set(given) - set(DEFAULT_FUNCTION_NAMES))
+    if unknown:
+        raise MalformedConfigError(
+            f"{where}: [app.function_names] has an unknown role {unknown[0]!r} "
+            f"(known: {', '.join(sorted(DEFAULT_FUNCTION_NAMES))})"
+        )
+    return {**DEFAULT_FUNCTION_NAMES, **given}
 
 
 def _table_names(raw: Any, where: str) -> dict[str, str]:

@@ -13,7 +13,6 @@ from supabase import Client
 
 from postmigration.config import Target
 
-WEIGHT_REPORT = "weight-report"
 NOT_DEPLOYED = (404,)
 BOOT_FAILED = (503,)
 
@@ -89,9 +88,9 @@ def invoke_as(
     return invoke(http, target, name, body, token=session.access_token)
 
 
-def weight_report(http: httpx.Client, target: Target, client: Client) -> dict[str, Any]:
-    """The signed-in account's weight report from weight-report; fails in plain words."""
-    answer = invoke_as(http, target, WEIGHT_REPORT, {}, client)
+def weight_report(http: httpx.Client, target: Target, client: Client, name: str) -> dict[str, Any]:
+    """The signed-in account's weight report from the function `name`; fails in plain words."""
+    answer = invoke_as(http, target, name, {}, client)
     if answer.problem() or not isinstance(answer.body, dict):
         pytest.fail(
             f"the weight report failed: {answer.problem() or answer.excerpt}", pytrace=False

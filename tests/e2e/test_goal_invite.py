@@ -25,7 +25,6 @@ from postmigration.pages import GoalsPage, InvitesPage
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("goal-invite")]
 
-FUNCTION = "goal-notifications"
 WAIT_S = 30.0
 CLOCK_SLACK = timedelta(minutes=2)
 
@@ -44,6 +43,7 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
     """The user invites the invitee from the goals screen; goal-notifications sends; the email
     and the WhatsApp message arrive with links to SITE_URL; the invitee sees the card."""
     target.require_writable()
+    function = app_profile.function("goal_notifications")
     invitee = accounts["invitee"]
     since = datetime.now(UTC) - CLOCK_SLACK
     title = created.label("goal")
@@ -54,15 +54,15 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
     goals.goto()
 
     def is_send(response: Any) -> bool:
-        return f"/functions/v1/{FUNCTION}" in response.url and response.request.method == "POST"
+        return f"/functions/v1/{function}" in response.url and response.request.method == "POST"
 
     with page.expect_response(is_send, timeout=30_000) as sending:
         goals.create_goal(title, invitee.email, invitee.phone)
     answer = sending.value
-    evidence.text(f"{FUNCTION} answered {answer.status}", answer.text()[:2000])
+    evidence.text(f"{function} answered {answer.status}", answer.text()[:2000])
     if not answer.ok:
         pytest.fail(
-            f"{FUNCTION} failed when the user invited {invitee.email}: {answer.status} "
+            f"{function} failed when the user invited {invitee.email}: {answer.status} "
             f"{answer.text()[:300]}",
             pytrace=False,
         )
@@ -93,7 +93,7 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
 
     if invitee.phone:
         if not sent.get("whatsapp_message_id"):
-            problems.append(f"{FUNCTION} sent no WhatsApp message to {invitee.phone}")
+            problems.append(f"{function} sent no WhatsApp message to {invitee.phone}")
         whatsapp = whatsapp_inbox(target, http)
         if whatsapp is not None and sent.get("whatsapp_message_id"):
             message = wait_for_message(

@@ -17,7 +17,7 @@ from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.functions import WEIGHT_REPORT, weight_report
+from postmigration.functions import weight_report
 from postmigration.pages import WeightPage
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("weight-report")]
@@ -49,7 +49,7 @@ def test_measurement_appears_in_history_and_report(
     target.require_writable()
     measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
-    before = weight_report(http, target, client)
+    before = weight_report(http, target, client, app_profile.function("weight_report"))
     expected = int(before.get("count") or 0) + 1
     kg = Decimal(f"{55 + secrets.randbelow(4000) / 100:.2f}")
     started = datetime.now(UTC) - timedelta(minutes=1)
@@ -71,13 +71,13 @@ def test_measurement_appears_in_history_and_report(
     page.expect_in_history(kg)
     page.show_report()
     shown = page.expect_report()
-    direct = weight_report(http, target, client)
+    direct = weight_report(http, target, client, app_profile.function("weight_report"))
     evidence.text("reports", f"before: {before}\nshown: {dict(shown)}\ndirect: {direct}")
     problems = _report_problems(
         "the report in the app", shown.get("count"), shown.get("latest"), expected, kg
     )
     problems += _report_problems(
-        f"{WEIGHT_REPORT} invoked directly",
+        f"{app_profile.function('weight_report')} invoked directly",
         direct.get("count"),
         (direct.get("latest") or {}).get("value_kg"),
         expected,

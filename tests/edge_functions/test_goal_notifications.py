@@ -39,7 +39,6 @@ pytestmark = [
     pytest.mark.item("goal-invite"),
 ]
 
-FUNCTION = "goal-notifications"
 WAIT_S = 30.0
 # Provider clocks differ from ours: look back a little, and match on the goal's unique title.
 CLOCK_SLACK = timedelta(minutes=2)
@@ -51,6 +50,7 @@ class SentInvite:
 
     title: str
     since: datetime
+    function: str
     goal_id: str = ""
     invite_id: str = ""
     answer: dict[str, Any] = field(default_factory=dict)
@@ -86,6 +86,7 @@ def sent_invite(
     user = signed_in("user")
     since = datetime.now(UTC) - CLOCK_SLACK
     title = created.label("goal")
+    function = app_profile.function("goal_notifications")
     goals = app_profile.table("goals")
     created.row(app_profile.table("notifications"), title, column="body")
     created.row(goals, title, column="title")  # its invites go with it
@@ -105,14 +106,18 @@ def sent_invite(
         )
     except APIError as exc:
         return SentInvite(
-            title, since, problem=f"the user cannot create a goal with an invite: {exc.message}"
+            title,
+            since,
+            function,
+            problem=f"the user cannot create a goal with an invite: {exc.message}",
         )
-    answer = invoke_as(http, target, FUNCTION, {"goal_id": goal["id"]}, user)
+    answer = invoke_as(http, target, function, {"goal_id": goal["id"]}, user)
     body = answer.body if isinstance(answer.body, dict) else {}
     problem = answer.problem()
     return SentInvite(
         title,
         since,
+        function,
         goal["id"],
         invite["id"],
         body,
@@ -126,7 +131,7 @@ def _sent_entry(sent_invite: SentInvite) -> dict[str, Any]:
         if sent.get("invite_id") == sent_invite.invite_id:
             return dict(sent)
     pytest.fail(
-        f"{FUNCTION} answered but did not send the invite (its answer lists "
+        f"{sent_invite.function} answered but did not send the invite (its answer lists "
         f"{len(sent_invite.answer.get('sent') or [])} sent invite(s))",
         pytrace=False,
     )
@@ -143,7 +148,7 @@ def test_goal_notifications_sends_the_invite(
     evidence.text("goal-notifications answered", str(sent_invite.answer))
     problems = []
     if not sent.get("email_id"):
-        problems.append(f"{FUNCTION} sent no email for the invite")
+        problems.append(f"{sent_invite.function} sent no email for the invite")
     invite = (
         signed_in("user")
         .table(app_profile.table("goal_invites"))
@@ -154,7 +159,7 @@ def test_goal_notifications_sends_the_invite(
     )
     if not invite or invite[0]["status"] != "sent" or not invite[0]["sent_at"]:
         problems.append(f"the invite is not marked sent ({invite[0] if invite else 'not found'})")
-    fail_on(problems, f"{FUNCTION} did not do its job")
+    fail_on(problems, f"{sent_invite.function} did not do its job")
 
 
 def test_invitee_email_arrives_with_a_link_to_the_new_site(
@@ -200,7 +205,7 @@ def test_invitee_whatsapp_message_is_recorded(
     sent = _sent_entry(sent_invite)
     if not sent.get("whatsapp_message_id"):
         pytest.fail(
-            f"{FUNCTION} sent no WhatsApp message to {invitee.phone} (its answer: {sent})",
+            f"{sent_invite.function} sent no WhatsApp message to {invitee.phone} (its answer: {sent})",
             pytrace=False,
         )
     inbox = whatsapp_inbox(target, http)

@@ -39,11 +39,11 @@ def test_weight_report_counts_a_new_measurement(
     target.require_writable()
     measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
-    before = weight_report(http, target, client)
+    before = weight_report(http, target, client, app_profile.function("weight_report"))
     kg = Decimal(f"{60 + secrets.randbelow(3000) / 100:.2f}")
     row = client.table(measurements).insert({"weight_kg": str(kg)}).execute().data[0]
     created.row(measurements, row["id"])
-    after = weight_report(http, target, client)
+    after = weight_report(http, target, client, app_profile.function("weight_report"))
     evidence.text("weight-report before and after", f"before: {before}\nafter: {after}")
     latest = (after.get("latest") or {}).get("value_kg")
     problems = []
