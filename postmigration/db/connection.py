@@ -29,4 +29,6 @@ def connect(db_url: str, *, timeout_s: int = 10) -> psycopg.Connection:
             f"cannot connect to the database at {describe(db_url)}: {cause}"
         ) from None
     conn.execute("set statement_timeout = '120s'")
+    # Checksums hash timestamptz as UTC instants: both servers must read them the same way.
+    conn.execute("set timezone = 'UTC'")
     return conn

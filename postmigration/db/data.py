@@ -53,42 +53,79 @@ ACTIVITY_COLUMNS = frozenset(
 )
 
 
-def _row_expr(conn: psycopg.Connection, table: str, ignore: frozenset[str]) -> sql.Composable:
-    """`t`, or `row(t.a, t.b, ...)` without the ignored columns."""
+def _columns(conn: psycopg.Connection, table: str, ignore: frozenset[str]) -> list[tuple[str, str]]:
+    """(name, base type) of the table's columns in order, without the ignored ones."""
     rows = conn.execute(
-        "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 "
-        "and not attisdropped order by attnum",
+        """
+        select a.attname, coalesce(nullif(ty.typbasetype, 0), a.atttypid)::regtype::text
+        from pg_attribute a join pg_type ty on ty.oid = a.atttypid
+        where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
+        order by a.attnum
+        """,
         (table,),
     ).fetchall()
-    columns = [r[0] for r in rows]
-    kept = [c for c in columns if c not in ignore]
-    if kept == columns or not kept:
-        return sql.SQL("t")
-    return sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier("t", c) for c in kept))
+    return [(name, kind) for name, kind in rows if name not in ignore]
 
 
-# hash_record() hashes each column with its type's own hash function (no text rendering), so a
-# checksum costs a small multiple of count(*). Types without a hash function (json, point...)
-# make it fail; those tables fall back to hashing the row's text.
+# Each column hashed by its type's own hash function, the one hash indexes and hash partitioning
+# use (stable across servers and versions), with no text rendering: a checksum then costs about
+# twice a count(*). Types not listed are hashed through their text form.
+_TYPE_HASH = {
+    "smallint": "hashint2({})",
+    "integer": "hashint4({})",
+    "bigint": "hashint8({})",
+    "uuid": "uuid_hash({})",
+    "numeric": "hash_numeric({})",
+    "text": "hashtext({})",
+    "character varying": "hashtext({})",
+    "character": "hashbpchar({})",
+    "boolean": "hashint4({}::int)",
+    "double precision": "hashfloat8({})",
+    "real": "hashfloat4({})",
+    "jsonb": "jsonb_hash({})",
+    "inet": "hashinet({})",
+    "date": "hashint4({} - date '2000-01-01')",
+    # timestamptz hashes as its instant: the cast is exact because connect() sets TimeZone UTC.
+    "timestamp with time zone": "timestamp_hash({}::timestamp)",
+    "timestamp without time zone": "timestamp_hash({})",
+    "interval": "interval_hash({})",
+    "text[]": "hash_array({})",
+}
+_NULL_HASH = sql.Literal(-1640531527)  # a null differs from every value's likely hash
+
+
+def _column_hash(name: str, kind: str) -> sql.Composable:
+    template = _TYPE_HASH.get(kind, "hashtext(({})::text)")
+    return sql.SQL("coalesce({}, {})").format(
+        sql.SQL(template).format(sql.Identifier("t", name)), _NULL_HASH
+    )
+
+
 def _row_hash(
     conn: psycopg.Connection,
     table: str,
     rewrites: Sequence[tuple[str, str]] | None,
     ignore: frozenset[str] = ACTIVITY_COLUMNS,
 ) -> sql.Composable:
-    """The per-row hash. With `rewrites` (even empty) the row's text is hashed after replacing
-    each old origin with the new one: tables holding full URLs compare equal once moved."""
-    row = _row_expr(conn, table, ignore)
+    """The per-row hash: column hashes, each shifted by its position, XORed (an int4).
+
+    With `rewrites` (even empty) the row's text is hashed instead, after replacing each old
+    origin with the new one: tables holding full URLs compare equal once moved.
+    """
+    columns = _columns(conn, table, ignore)
     if rewrites is not None:
+        row = sql.SQL("row({})").format(
+            sql.SQL(", ").join(sql.Identifier("t", c) for c, _ in columns)
+        )
         text: sql.Composable = sql.SQL("({})::text").format(row)
         for old, new in rewrites:
             text = sql.SQL("replace({}, {}, {})").format(text, sql.Literal(old), sql.Literal(new))
         return sql.SQL("hashtext({})").format(text)
-    try:
-        conn.execute(sql.SQL("select hash_record({}) from {} t limit 1").format(row, _ident(table)))
-    except psycopg.errors.UndefinedFunction:
-        return sql.SQL("hashtext(({})::text)").format(row)
-    return sql.SQL("hash_record({})").format(row)
+    parts = [
+        sql.SQL("({} << {})").format(_column_hash(name, kind), sql.Literal(position % 31))
+        for position, (name, kind) in enumerate(columns)
+    ]
+    return sql.SQL(" # ").join(parts) if parts else sql.SQL("0")
 
 
 Rewrites = Mapping[str, Sequence[tuple[str, str]]]
