@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 import tomllib
 from pathlib import Path
 
@@ -29,6 +29,8 @@ __all__ = ["StandIn"]
 _READY_TIMEOUT_S = 300.0
 # The playbook's config names the two projects it migrated between.
 OLD, NEW = "old", "new"
+# What reference.playbook prints once both projects serve and the config is written.
+DONE_LINE = b"playbook done"
 _STOP_TIMEOUT_S = 30.0
 
 
@@ -49,28 +51,40 @@ class StandIn:
         self.rows = rows
         self.fault = fault
         self._process: subprocess.Popen[bytes] | None = None
+        self._done = threading.Event()
 
     def start(self) -> StandIn:
-        """Start the stand-in and wait (bounded, backing off) until it is ready."""
+        """Start the playbook and wait, bounded, for its "playbook done" line; then check it."""
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "reference.playbook", "--state", str(self.state)]
         command += ["--rows", str(self.rows)]
         if self.fault:
             command += ["--fault", self.fault]
-        with self.log_path.open("wb") as log:
-            # A session of its own, so a stop can reach the stand-in's children if it dies.
-            self._process = subprocess.Popen(
-                command,
-                cwd=self.root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        # A session of its own, so a stop can reach the stand-in's children if it dies.
+        self._process = subprocess.Popen(
+            command,
+            cwd=self.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._copy_output, args=(self._process,), daemon=True).start()
         self._wait_ready()
         return self
+
+    def _copy_output(self, process: subprocess.Popen[bytes]) -> None:
+        """Copy the playbook's output to the log (for as long as it runs); note when it is done."""
+        assert process.stdout is not None
+        with self.log_path.open("wb") as log:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                if line.startswith(DONE_LINE):
+                    self._done.set()
+        self._done.set()  # it exited: _wait_ready says why
 
     def _last_log_line(self) -> str:
         try:
@@ -81,27 +95,22 @@ class StandIn:
 
     def _wait_ready(self) -> None:
         assert self._process is not None
-        deadline = time.monotonic() + _READY_TIMEOUT_S
-        delay = 0.1
-        with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                code = self._process.poll()
-                if code is not None:
-                    raise StandInError(
-                        f"the local stand-in exited with code {code} before it was ready: "
-                        f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
-                    )
-                url = self._ready_url(client)
-                if url:
-                    self.url = url
-                    return
-                time.sleep(delay)
-                delay = min(delay * 1.5, 1.0)
-        self.stop(keep_state=True)
-        raise StandInError(
-            f"the local stand-in was not ready after {_READY_TIMEOUT_S:.0f}s: "
-            f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
-        )
+        if not self._done.wait(_READY_TIMEOUT_S):
+            self.stop(keep_state=True)
+            raise StandInError(
+                f"the local stand-in was not ready after {_READY_TIMEOUT_S:.0f}s: "
+                f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
+            )
+        with httpx.Client(timeout=10.0) as client:
+            url = self._ready_url(client)
+        if url is None:
+            code = self._process.poll()
+            ended = f"exited with code {code}" if code is not None else "is not serving"
+            raise StandInError(
+                f"the local stand-in {ended} before it was ready: "
+                f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
+            )
+        self.url = url
 
     def _ready_url(self, client: httpx.Client) -> str | None:
         if not self.config_path.is_file():
