@@ -38,7 +38,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as state, StackProcess(Path(state), extra_args=("--bare",)) as stack:
+    with (
+        tempfile.TemporaryDirectory() as state,
+        StackProcess(Path(state), extra_args=("--bare",)) as stack,
+    ):
         conn = connect(str(stack.target["db_url"]))
         conn.execute(
             """
@@ -59,7 +62,10 @@ def main() -> int:
         )
         conn.execute("vacuum analyze public.bench_weights")
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        count_s = timed(lambda: conn.execute("select count(*) from public.bench_weights").fetchone(), args.repeats)
+        count_s = timed(
+            lambda: conn.execute("select count(*) from public.bench_weights").fetchone(),
+            args.repeats,
+        )
         checksum_s = timed(lambda: fingerprints(conn, ["public.bench_weights"]), args.repeats)
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         conn.close()
@@ -69,7 +75,9 @@ def main() -> int:
     print(f"count(*):        {count_s * 1000:8.1f} ms (median of {args.repeats})")
     print(f"checksum:        {checksum_s * 1000:8.1f} ms (median of {args.repeats})")
     print(f"ratio checksum/count(*): {ratio:.2f}x (target <= 3.00x)")
-    print(f"suite process peak RSS growth during both: {grown_mib:.1f} MiB (target: flat, < 16 MiB)")
+    print(
+        f"suite process peak RSS growth during both: {grown_mib:.1f} MiB (target: flat, < 16 MiB)"
+    )
     return 0 if ratio <= 3.0 and grown_mib < 16 else 1
 
 
