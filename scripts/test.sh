@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+.venv/bin/ruff check --quiet . && .venv/bin/ruff format --check --quiet .
 set +e
 .venv/bin/python -m pytest selftests -p no:randomly -q "$@"
 code=$?
