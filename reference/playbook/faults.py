@@ -15,6 +15,14 @@ from .toc import TocEntry
 
 APP_BUCKETS = ("avatars", "course-thumbnails", "chat-images", "media")
 APP_EXTENSIONS = ("pgcrypto", "uuid-ossp")
+# Secrets the smoke function needs on every call (so the gate's smoke test must catch them).
+SMOKE_SECRETS = ("RESEND_API_KEY", "EMAIL_FROM")
+# Tables whose policies come with the dump (the reapplied migration covers storage only).
+POLICY_TABLES = ("weight_measurements", "profiles", "courses", "goals", "daily_missions")
+PUBLIC_BUCKETS = ("avatars", "course-thumbnails")
+# Triggers the app keeps on platform tables, with the table they sit on.
+APP_TRIGGERS = {"on_auth_user_created": "auth.users"}
+MIGRATION_HISTORY = ("supabase_migrations", "schema_migrations")
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,18 @@ class Fault:
     def function_secrets(self, secrets: Mapping[str, str], old_site_url: str) -> dict[str, str]:
         """functions-deploy: the secrets set on new (as composed by the playbook)."""
         return dict(secrets)
+
+    def smoke_tested(self) -> bool:
+        """functions-deploy: is the smoke function invoked once the secrets are set? (yes)"""
+        return True
+
+    def pending_migrations_applied(self) -> bool:
+        """migrations: are the files not recorded on new applied? (yes)"""
+        return True
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        """after the database steps: SQL an operator ran by hand on new (none)."""
+        return ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,66 @@ class SequenceBehind(Fault):
 
 
 @dataclass(frozen=True)
+class MissingSecret(Fault):
+    """`supabase secrets set` forgot one secret, and no smoke test ran to show it."""
+
+    secret: str = ""
+
+    def function_secrets(self, secrets: Mapping[str, str], old_site_url: str) -> dict[str, str]:
+        return {k: v for k, v in secrets.items() if k != self.secret}
+
+    def smoke_tested(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class LostPolicies(Fault):
+    """The restore left out one table's POLICY entries: RLS stays on, its policies are gone."""
+
+    table: str = ""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return not (
+            entry.kind == "POLICY"
+            and entry.schema == "public"
+            and entry.tag.startswith(self.table + " ")
+        )
+
+
+@dataclass(frozen=True)
+class NoMigrationHistory(Fault):
+    """The restore left out the migration history; every file then looked pending, and with
+    the schema already restored the operator skipped `db push`."""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return not (entry.kind == "TABLE DATA" and (entry.schema, entry.tag) == MIGRATION_HISTORY)
+
+    def pending_migrations_applied(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class PrivateBucket(Fault):
+    """After the restore the bucket was recreated by hand in the dashboard, left private."""
+
+    bucket: str = ""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return (f"update storage.buckets set public = false where id = '{self.bucket}'",)
+
+
+@dataclass(frozen=True)
+class DisabledTrigger(Fault):
+    """The restore's `disable trigger` (to load data quietly) was never undone on new."""
+
+    trigger: str = ""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        table = APP_TRIGGERS[self.trigger]
+        return (f'alter table {table} disable trigger "{self.trigger}"',)
+
+
+@dataclass(frozen=True)
 class _Spec:
     """How to make one fault: its name pattern, the values its parameter may take, a maker."""
 
@@ -131,6 +211,41 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: SequenceBehind(
             name, "restore", "sequences on new are behind the max of their columns"
+        ),
+    ),
+    "missing-secret": _Spec(
+        "missing-secret:<secret>",
+        SMOKE_SECRETS,
+        lambda name, secret: MissingSecret(
+            name, "functions-deploy", f"secret {secret} is not set on new", secret
+        ),
+    ),
+    "lost-policies": _Spec(
+        "lost-policies:<table>",
+        POLICY_TABLES,
+        lambda name, table: LostPolicies(
+            name, "restore", f"the policies of public.{table} are not on new", table
+        ),
+    ),
+    "no-migration-history": _Spec(
+        "no-migration-history",
+        (),
+        lambda name, _: NoMigrationHistory(
+            name, "restore", "supabase_migrations.schema_migrations is empty on new"
+        ),
+    ),
+    "private-bucket": _Spec(
+        "private-bucket:<bucket>",
+        PUBLIC_BUCKETS,
+        lambda name, bucket: PrivateBucket(
+            name, "by-hand", f'bucket "{bucket}" is private on new', bucket
+        ),
+    ),
+    "disabled-trigger": _Spec(
+        "disabled-trigger:<trigger>",
+        tuple(APP_TRIGGERS),
+        lambda name, trigger: DisabledTrigger(
+            name, "by-hand", f"trigger {trigger} is disabled on new", trigger
         ),
     ),
 }

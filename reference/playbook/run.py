@@ -90,15 +90,15 @@ class Playbook:
             "restore", lambda: restore(bindir, new_db, dump_file, fault, self.state_dir).summary()
         )
         self.step("extensions", lambda: ensure_extensions(bindir, new_db, fault))
-        self.step(
-            "migrations", lambda: apply_pending_migrations(new_db, self.options.migrations_dir)
-        )
+        self.step("migrations", lambda: self._migrations(new_db))
         self.step("storage-sync", lambda: self._storage_sync(old_db, new_db))
         self.step(
             "reapply-policies",
             lambda: reapply_policies(bindir, new_db, self.options.migrations_dir),
         )
         self.step("rewrite-urls", lambda: self._rewrite_urls(new_db))
+        if fault.by_hand_sql():
+            self.step("by-hand", lambda: self._by_hand(new_db))
         self.step("functions-deploy", self._functions_deploy)
         self.step("config", self._config)
 
@@ -157,6 +157,18 @@ class Playbook:
         check_agreement(new_db.url, new_root, list(synced.files))
         return synced.summary()
 
+    def _migrations(self, new_db: Server) -> str:
+        if not self.options.fault.pending_migrations_applied():
+            return f"skipped (fault {self.options.fault.name})"
+        return apply_pending_migrations(new_db, self.options.migrations_dir)
+
+    def _by_hand(self, new_db: Server) -> str:
+        statements = self.options.fault.by_hand_sql()
+        with psycopg.connect(new_db.url, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement.encode())
+        return f"ran {len(statements)} statement(s) by hand (fault {self.options.fault.name})"
+
     def _rewrite_urls(self, new_db: Server) -> str:
         if not self.options.fault.urls_rewritten():
             return f"skipped (fault {self.options.fault.name})"
@@ -176,7 +188,11 @@ class Playbook:
         self.new = restart_stack("functions-deploy", self.new)
         if str(self.new.target["db_url"]) != secrets["SUPABASE_DB_URL"]:
             raise PlaybookError("functions-deploy", "new's database moved to another port")
-        smoke = smoke_test(self.new.url, str(self.new.target["anon_key"]))
+        smoke = (
+            smoke_test(self.new.url, str(self.new.target["anon_key"]))
+            if self.options.fault.smoke_tested()
+            else f"smoke test skipped (fault {self.options.fault.name})"
+        )
         names = ", ".join(deployed_functions())
         return f"secrets set (SITE_URL={secrets['SITE_URL']}); deployed {names}; {smoke}"
 

@@ -4,7 +4,9 @@ then the suite runs as a release manager would run it (a subprocess, real flags)
 - A clean playbook run is GO with every item passed, from the explicit
   `--target=new --compare-to=old --pm-config=...` form and from the `--target=local` demo.
 - Each playbook fault is NO-GO, and the item the fault breaks is failed with a reason that
-  names what is wrong (the bucket, the extension, the old site, the sequence, the old origin).
+  names what is wrong (the bucket, the extension, the old site, the sequence, the old origin,
+  the missing secret, the lost policies, the lost migration history, the private bucket, the
+  disabled trigger).
 - Bad input (old unreachable, a dump missing or truncated, no migrations dir, a wrong database
   password) is never GO, never a hang, never a traceback: the affected item says why in one line.
 """
@@ -219,6 +221,14 @@ FAULTS = {
     "stale-site-url": ("goal-invite", ("SITE_URL", "OLD_ORIGIN")),
     "sequence-behind": ("data-parity", ("sequence", "behind")),
     "stale-origin": ("app-deploy", ("old origin", "OLD_ORIGIN")),
+    "missing-secret:RESEND_API_KEY": ("edge-functions", ("goal-notifications", "RESEND_API_KEY")),
+    "lost-policies:weight_measurements": ("rls-policies", ("weight_measurements", "missing")),
+    "no-migration-history": ("migrations", ("schema_migrations", "no migration is recorded")),
+    "private-bucket:avatars": ("buckets", ('bucket "avatars" is not public',)),
+    "disabled-trigger:on_auth_user_created": (
+        "data-parity",
+        ("on_auth_user_created", "disabled"),
+    ),
 }
 
 

@@ -1,9 +1,11 @@
-"""The restore list and the fault registry: our own logic, checked without a database."""
+"""The restore list and the fault registry (our own logic, checked without a database), and
+the damage each newer fault does, measured after a real playbook run at small volume."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,9 @@ import pytest
 from reference.playbook.errors import UnknownFault
 from reference.playbook.faults import Fault, fault_named, known_faults
 from reference.playbook.toc import TargetCatalog, parse_toc, split_existing
+from reference.stack.settings import read_env_file
+
+from .conftest import PlaybookRun, playbook_run, row_counts, scalar
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,3 +135,117 @@ def test_cli_unknown_fault_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert len(lines) == 1 and "unknown fault 'nope'" in lines[0]
     assert "stale-site-url" in lines[0] and "Traceback" not in done.stderr
     assert not (tmp_path / "old").exists()
+
+
+RESTORED = parse_toc(
+    """\
+3600; 0 16700 TABLE DATA public weight_measurements postgres
+3601; 0 16800 TABLE DATA supabase_migrations schema_migrations postgres
+3602; 3256 16901 POLICY public weight_measurements Users read their measurements postgres
+3603; 3256 16902 POLICY public weight_measurements_archive Users read postgres
+3604; 3256 16903 POLICY public profiles Users read their own profile postgres
+3605; 2620 16602 TRIGGER auth users on_auth_user_created postgres
+"""
+)
+
+
+def _left_out(name: str) -> set[tuple[str, str, str]]:
+    fault = fault_named(name)
+    return {entry.key for entry in RESTORED if not fault.restore_entry(entry)}
+
+
+def test_lost_policies_leaves_out_exactly_that_tables_policies() -> None:
+    """lost-policies:weight_measurements drops its POLICY entries only (not a table whose name
+    merely starts the same, not its data, not other tables' policies)."""
+    assert _left_out("lost-policies:weight_measurements") == {
+        ("POLICY", "public", "weight_measurements Users read their measurements")
+    }
+
+
+def test_no_migration_history_leaves_out_the_history_and_skips_db_push() -> None:
+    """no-migration-history drops schema_migrations' data only, and the pending files are not
+    applied on top of the restored schema."""
+    assert _left_out("no-migration-history") == {
+        ("TABLE DATA", "supabase_migrations", "schema_migrations")
+    }
+    assert not fault_named("no-migration-history").pending_migrations_applied()
+    assert Fault().pending_migrations_applied()
+
+
+def test_missing_secret_drops_one_secret_and_the_smoke_test() -> None:
+    """missing-secret:RESEND_API_KEY: every other secret is set, that one is not; no smoke test
+    ran (it would have stopped the playbook)."""
+    secrets = {"RESEND_API_KEY": "k", "EMAIL_FROM": "a@b.c", "SITE_URL": "http://new"}
+    fault = fault_named("missing-secret:RESEND_API_KEY")
+    assert fault.function_secrets(secrets, "http://old") == {
+        "EMAIL_FROM": "a@b.c",
+        "SITE_URL": "http://new",
+    }
+    assert not fault.smoke_tested() and Fault().smoke_tested()
+
+
+def test_by_hand_faults_name_their_object_and_the_clean_run_has_none() -> None:
+    """private-bucket and disabled-trigger each run one statement naming their object."""
+    assert Fault().by_hand_sql() == ()
+    (bucket_sql,) = fault_named("private-bucket:avatars").by_hand_sql()
+    assert "public = false" in bucket_sql and "'avatars'" in bucket_sql
+    (trigger_sql,) = fault_named("disabled-trigger:on_auth_user_created").by_hand_sql()
+    assert trigger_sql == 'alter table auth.users disable trigger "on_auth_user_created"'
+
+
+def _secret_unset(run: PlaybookRun) -> None:
+    env = read_env_file(run.state_dir / "new" / "functions.env")
+    assert "RESEND_API_KEY" not in env and env["EMAIL_FROM"]
+    assert "smoke test skipped" in run.output
+
+
+def _policies_lost(run: PlaybookRun) -> None:
+    sql = "select count(*) from pg_policies where schemaname = 'public' and tablename = %s"
+    assert scalar(run.db("old"), sql, ("weight_measurements",)) == 4
+    assert scalar(run.db("new"), sql, ("weight_measurements",)) == 0
+    assert scalar(run.db("new"), sql, ("profiles",)) == scalar(run.db("old"), sql, ("profiles",))
+    rls = "select relrowsecurity from pg_class where oid = 'public.weight_measurements'::regclass"
+    assert scalar(run.db("new"), rls) is True
+
+
+def _history_empty(run: PlaybookRun) -> None:
+    sql = "select count(*) from supabase_migrations.schema_migrations"
+    assert scalar(run.db("old"), sql) >= 8
+    assert scalar(run.db("new"), sql) == 0
+    assert row_counts(run.db("new")) == row_counts(run.db("old"))
+
+
+def _avatars_private(run: PlaybookRun) -> None:
+    sql = "select public from storage.buckets where id = %s"
+    assert scalar(run.db("old"), sql, ("avatars",)) is True
+    assert scalar(run.db("new"), sql, ("avatars",)) is False
+    assert scalar(run.db("new"), sql, ("course-thumbnails",)) is True
+
+
+def _trigger_disabled(run: PlaybookRun) -> None:
+    sql = (
+        "select tgenabled from pg_trigger"
+        " where tgrelid = 'auth.users'::regclass and tgname = 'on_auth_user_created'"
+    )
+    assert scalar(run.db("old"), sql) == "O"
+    assert scalar(run.db("new"), sql) == "D"
+
+
+NEW_DAMAGE: dict[str, Callable[[PlaybookRun], None]] = {
+    "missing-secret:RESEND_API_KEY": _secret_unset,
+    "lost-policies:weight_measurements": _policies_lost,
+    "no-migration-history": _history_empty,
+    "private-bucket:avatars": _avatars_private,
+    "disabled-trigger:on_auth_user_created": _trigger_disabled,
+}
+
+
+@pytest.mark.parametrize("fault", sorted(NEW_DAMAGE))
+def test_new_fault_does_its_damage(fault: str, tmp_path: Path) -> None:
+    """The playbook with `--fault` still finishes and leaves exactly the intended damage,
+    measured in new's database (against old's) or in new's functions.env."""
+    with playbook_run(
+        tmp_path / "state", "--fault", fault, "--rows", "500", "--users", "50"
+    ) as run:
+        assert f"fault {fault}:" in run.output
+        NEW_DAMAGE[fault](run)
