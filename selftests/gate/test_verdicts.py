@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from postmigration import db
 from postmigration.checklist import ITEMS
 from selftests.gate.conftest import ServingPlaybook, SuiteRun, run_suite, serving_playbook
 
@@ -57,6 +58,34 @@ def _assert_bad_input_answered(run: SuiteRun) -> None:
     """NO-GO, and in about the time of a normal run: bad input never makes the gate wait."""
     _assert_no_go(run)
     assert run.took_s < BAD_INPUT_BOUND_S, f"the gate took {run.took_s:.0f}s:\n{run.digest()}"
+
+
+# Items proved by reading alone: a read-only target must still pass them.
+READ_ONLY_ITEMS = (
+    "migrations",
+    "rls-policies",
+    "buckets",
+    "extensions",
+    "data-parity",
+    "storage-parity",
+    "tls-dns",
+    "rollback-dump",
+)
+
+
+def _footprint(db_url: str) -> dict[str, object]:
+    """Fingerprints of every public table, auth.users and storage.objects (activity stamps
+    such as last_sign_in_at left out, as parity does), and public's sequences: an insert
+    advances its sequence even when cleanup deletes the row afterwards."""
+    with db.connect(db_url) as conn:
+        found: dict[str, object] = dict(
+            db.fingerprints(conn, [*db.compared_tables(conn), "storage.objects"])
+        )
+        for name, last in conn.execute(
+            "select sequencename, last_value from pg_sequences where schemaname = 'public'"
+        ).fetchall():
+            found[f"sequence {name}"] = last
+        return found
 
 
 def _one_clear_reason(item: dict[str, object]) -> str:
@@ -121,6 +150,27 @@ class TestCleanRunAndBadInput:
         """Re-running the gate (as after fixing something else) does not trip over its own
         previous run: still GO."""
         _assert_go(run_suite(tmp_path, *_explicit(clean)))
+
+    def test_read_only_target_is_left_untouched(
+        self, clean: ServingPlaybook, first_run: SuiteRun, tmp_path: Path
+    ) -> None:
+        """Declared read-only, the gate writes nothing: new's rows and objects are exactly as
+        before the run; the checks that only read still pass; the items that can only be proved
+        by writing are not verified, each saying why, so the verdict is NO-GO."""
+        db_url = str(clean.target("new")["db_url"])
+        before = _footprint(db_url)
+        run = run_suite(tmp_path, *_explicit(clean), env={"NEW_READ_ONLY": "true"})
+        changed = {t: (before[t], f) for t, f in _footprint(db_url).items() if before.get(t) != f}
+        assert not changed, f"a read-only run changed new: {changed}\n{run.digest()}"
+        _assert_no_go(run)
+        for item_id in READ_ONLY_ITEMS:
+            assert run.item(item_id)["status"] == "passed", run.digest()
+        unproved = {k: v for k, v in run.statuses().items() if v != "passed"}
+        assert unproved, "a read-only run cannot prove the writing flows, yet every item passed"
+        for item_id, status in unproved.items():
+            reason = _one_clear_reason(run.item(item_id))
+            assert status == "not_verified" and "read-only" in reason, (item_id, status, reason)
+        _assert_clean_output(run, clean.secrets())
 
     def test_unreachable_old_target_holds_parity(
         self, clean: ServingPlaybook, old_unreachable: tuple[SuiteRun, int]
