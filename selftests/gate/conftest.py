@@ -15,13 +15,14 @@ import signal
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from reference.playbook.runner import PlaybookDidNotFinish, PlaybookProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 # Small volume, still realistic where it matters: 1,000+ users, and the seeded chat-images
@@ -73,59 +74,20 @@ def _password_of(db_url: str) -> str:
     return credentials.partition(":")[2]
 
 
-def _log_text(log: Path) -> str:
-    return log.read_text(errors="replace") if log.exists() else ""
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, bounded wait; then SIGKILL to the whole session (postgres, deno, uvicorn)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(STOP_TIMEOUT_S)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
 @contextlib.contextmanager
 def serving_playbook(state_dir: Path, fault: str | None = None) -> Iterator[ServingPlaybook]:
     """Run the playbook (with `fault`, if given) and yield once it serves both stacks;
     it is stopped with SIGTERM afterwards, whatever happened."""
-    log = state_dir.with_name(state_dir.name + ".log")
-    command = [sys.executable, "-m", "reference.playbook", "--state", str(state_dir), *VOLUME]
-    if fault:
-        command += ["--fault", fault]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=clean_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    args = (*VOLUME, "--fault", fault) if fault else VOLUME
+    playbook = PlaybookProcess(state_dir, args, env=clean_env(), timeout_s=PLAYBOOK_TIMEOUT_S)
     try:
-        deadline = time.monotonic() + PLAYBOOK_TIMEOUT_S
-        delay = 0.2
-        while "playbook done in" not in _log_text(log):
-            if process.poll() is not None:
-                pytest.fail(
-                    f"the playbook ({fault or 'clean'}) exited {process.returncode} before it "
-                    f"was done:\n{_log_text(log)[-2000:]}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"the playbook ({fault or 'clean'}) was not done after "
-                    f"{PLAYBOOK_TIMEOUT_S:.0f}s:\n{_log_text(log)[-2000:]}"
-                )
-            time.sleep(delay)
-            delay = min(delay * 1.5, 1.0)
-        config = tomllib.loads((state_dir / "postmigration.toml").read_text())
-        yield ServingPlaybook(state_dir, log, config)
+        try:
+            playbook.start()
+        except PlaybookDidNotFinish as exc:
+            pytest.fail(f"the playbook ({fault or 'clean'}) {exc}")
+        yield ServingPlaybook(state_dir, playbook.log_path, playbook.config)
     finally:
-        _stop(process)
+        playbook.stop(STOP_TIMEOUT_S)
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -206,7 +168,10 @@ def run_suite(report_dir: Path, *options: str, env: Mapping[str, str] | None = N
     try:
         raw, _ = process.communicate(timeout=SUITE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        _stop(process)
+        # A hung gate: end it and whatever it started (a --target=local stand-in).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         pytest.fail(f"the gate hung: no verdict after {SUITE_TIMEOUT_S:.0f}s ({' '.join(options)})")
     output = raw.decode(errors="replace")
     summary_path = report_dir / "summary.json"

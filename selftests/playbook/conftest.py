@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import signal
 import subprocess
-import sys
-import time
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +12,8 @@ from typing import Any
 
 import psycopg
 import pytest
+
+from reference.playbook.runner import PlaybookDidNotFinish, PlaybookProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ("--rows", "2000", "--users", "1000")
@@ -26,7 +24,7 @@ class PlaybookRun:
     """A playbook that finished its steps and is serving both stacks."""
 
     state_dir: Path
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     config: dict[str, Any]
     output: str
 
@@ -39,44 +37,21 @@ class PlaybookRun:
         return str(self.config["targets"][target]["supabase_url"])
 
 
-def _output(log: Path) -> str:
-    return log.read_text(errors="replace") if log.exists() else ""
-
-
 @contextmanager
 def playbook_run(state_dir: Path, *args: str, timeout_s: float = 240) -> Iterator[PlaybookRun]:
-    """Start the playbook, wait (bounded, backing off) for its done line, yield, then SIGTERM
-    it and require a clean exit with both databases stopped."""
-    log = state_dir.parent / f"{state_dir.name}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "reference.playbook", "--state", str(state_dir), *args],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+    """Start the playbook, wait (bounded) for its done line, yield, then SIGTERM it and
+    require a clean exit with both databases stopped."""
+    playbook = PlaybookProcess(state_dir, args, timeout_s=timeout_s)
     try:
-        deadline = time.monotonic() + timeout_s
-        delay = 0.1
-        while "playbook done in" not in _output(log):
-            if process.poll() is not None:
-                pytest.fail(f"playbook exited {process.returncode}: {_output(log)[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"playbook not done after {timeout_s:.0f}s: {_output(log)[-2000:]}")
-            time.sleep(delay)
-            delay = min(delay * 1.5, 1.0)
-        config = tomllib.loads((state_dir / "postmigration.toml").read_text())
-        yield PlaybookRun(state_dir, process, config, _output(log))
+        try:
+            playbook.start()
+        except PlaybookDidNotFinish as exc:
+            pytest.fail(f"playbook {exc}")
+        assert playbook.process is not None
+        yield PlaybookRun(state_dir, playbook.process, playbook.config, playbook.output())
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    assert process.returncode == 0, _output(log)[-2000:]
+        code = playbook.stop()
+    assert code == 0, playbook.output()[-2000:]
     for name in ("old", "new"):
         assert not (state_dir / name / "pgdata" / "postmaster.pid").exists(), f"{name} still runs"
 
