@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import secrets as pysecrets
 import signal
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,5 +238,3 @@ async def _serve(
     print(f"ready in {time.monotonic() - started:.1f}s at {settings.public_url}", flush=True)
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    if not server.started and task.done():
-        sys.exit(1)

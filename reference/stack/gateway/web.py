@@ -54,7 +54,8 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             return FileResponse(
                 index, media_type=CONTENT_TYPES[".html"], headers={"cache-control": "no-store"}
             )
-        return PlainTextResponse("reference web app not built yet", 200)
+        # No app deployed: a 404, so the app-deploy check sees a missing deploy as one.
+        return PlainTextResponse("Not Found: no web app is deployed here", 404)
 
     return [
         Route("/config.js", config_js),
