@@ -24,6 +24,14 @@ system_chromium() {
   return 1
 }
 
+# One CA bundle for every tool: a machine behind a TLS-inspecting proxy names it once, in
+# SSL_CERT_FILE or NODE_EXTRA_CA_CERTS, and pip, npm and Deno all need it.
+bundle=${SSL_CERT_FILE:-${NODE_EXTRA_CA_CERTS:-${DENO_CERT:-}}}
+if [ -n "$bundle" ]; then
+  export PIP_CERT=${PIP_CERT:-$bundle} NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-$bundle}
+  export DENO_CERT=${DENO_CERT:-$bundle}
+fi
+
 missing=()
 have_postgres || missing+=(postgresql postgresql-contrib)
 command -v npm >/dev/null || missing+=(nodejs npm)
@@ -68,6 +76,10 @@ fi
 
 # Pre-fetch the edge functions' npm: dependencies into Deno's cache, so `up` starts fast.
 if [ -f reference/stack/deno.py ]; then
-  .venv/bin/python -m reference.stack.deno cache >/dev/null 2>&1 || say "warning: could not pre-cache the edge functions' dependencies"
+  # A fetch that fails stops here, saying why, rather than as a BOOT_ERROR minutes later.
+  if ! out=$(.venv/bin/python -m reference.stack.deno cache 2>&1); then
+    say "stopped: ${out##*$'\n'}"
+    exit 1
+  fi
 fi
 say "ready (root: $ROOT)"

@@ -3,7 +3,7 @@
 Each directory of the functions dir whose name does not start with `_` is a function; its
 `index.ts` runs unmodified under `deno_host.ts`, which makes its `Deno.serve(...)` listen on a
 free 127.0.0.1 port and reports that port in a ready file. The environment of a worker is
-exactly the function secrets (plus DENO_DIR), so a secret missing from `functions.env` is
+exactly the function secrets (plus DENO_DIR and the machine's trust and proxy variables), so a secret missing from `functions.env` is
 missing in the function too.
 
 `DenoSupervisor` is what the gateway's lifespan starts and stops; `cache_functions()`
@@ -32,6 +32,7 @@ from typing import IO, Any
 import httpx
 
 from .errors import StackError
+from .trust import trust_environment
 
 HOST_SCRIPT = Path(__file__).with_name("deno_host.ts")
 log = logging.getLogger("reference.stack.deno")
@@ -39,9 +40,6 @@ log = logging.getLogger("reference.stack.deno")
 DEFAULT_BOOT_TIMEOUT = 30.0
 # Supabase's wall-clock limit for a request (free plan); the CLI allows 400 s.
 REQUEST_TIMEOUT = 150.0
-# Variables a worker may inherit from the gateway's environment: how to reach registries,
-# never credentials of the machine.
-_PASSED_THROUGH = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
 
 
 class DenoNotFound(StackError):
@@ -89,7 +87,7 @@ def cache_functions(
     deno_dir = deno_dir or default_deno_dir()
     deno_dir.mkdir(parents=True, exist_ok=True)
     env = {"DENO_DIR": str(deno_dir), "NO_COLOR": "1", "PATH": os.environ.get("PATH", "")}
-    env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
+    env.update(trust_environment())
     for name, entry in discover_functions(functions_dir).items():
         done = subprocess.run(
             [deno_executable(), "cache", "--no-config", "--no-lock", str(HOST_SCRIPT), str(entry)],
@@ -99,8 +97,20 @@ def cache_functions(
             timeout=timeout,
         )
         if done.returncode != 0:
-            tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
-            raise RuntimeError(f"could not fetch the dependencies of function {name!r}: {tail[0]}")
+            raise RuntimeError(
+                f"could not fetch the dependencies of function {name!r}: {_first_error(done.stderr)}"
+                " (if outbound HTTPS goes through a proxy, set SSL_CERT_FILE or"
+                " NODE_EXTRA_CA_CERTS to its CA bundle, and HTTPS_PROXY)"
+            )
+
+
+def _first_error(stderr: str) -> str:
+    """Deno's own error line (`error: ...`), not the stack frame printed after it."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.lower().startswith("error"):
+            return line
+    return lines[0] if lines else "(no output)"
 
 
 class WorkerState(StrEnum):
@@ -209,7 +219,7 @@ class DenoSupervisor:
             "EDGE_HOST_ENTRYPOINT": str(worker.entrypoint),
             "EDGE_HOST_READY_FILE": str(worker.ready_file),
         }
-        env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
+        env.update(trust_environment())
         command = [
             executable,
             "run",
