@@ -180,3 +180,46 @@ def run_suite(report_dir: Path, *options: str, env: Mapping[str, str] | None = N
     )
     summary = json.loads(summary_path.read_text())
     return SuiteRun(process.returncode, output, summary, report_dir, time.monotonic() - started)
+
+
+@pytest.fixture(scope="session")
+def breakable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServingPlaybook]:
+    """A clean playbook run (old -> new) shared by the damage self-tests: each breaks one thing
+    on new (or old) with `damaged`, runs the gate with `gate_on`, and repairs it on the way out."""
+    with serving_playbook(tmp_path_factory.mktemp("breakable") / "state") as running:
+        yield running
+
+
+def run_sql(playbook: ServingPlaybook, side: str, *statements: str) -> None:
+    """Run `statements` on `side`'s database ("old" or "new") as its superuser, autocommit."""
+    import psycopg
+
+    with psycopg.connect(str(playbook.target(side)["db_url"]), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def damaged(
+    playbook: ServingPlaybook, side: str, breaks: list[str], repairs: list[str]
+) -> Iterator[None]:
+    """`breaks` applied to `side`'s database for the block, `repairs` applied after it whatever
+    happened, so the next damage test starts from the clean migration."""
+    try:
+        run_sql(playbook, side, *breaks)
+        yield
+    finally:
+        run_sql(playbook, side, *repairs)
+
+
+def gate_on(
+    playbook: ServingPlaybook,
+    report_dir: Path,
+    *paths: str,
+    env: Mapping[str, str] | None = None,
+) -> SuiteRun:
+    """The documented gate (new, compared with old, the playbook's config) on the test files
+    `paths` only (e.g. "tests/parity/test_data_parity.py"); items of other files are then
+    reported as not verified, which the damage tests ignore."""
+    options = ("--target=new", "--compare-to=old", f"--pm-config={playbook.config_path}")
+    return run_suite(report_dir, *paths, *options, env=env)
