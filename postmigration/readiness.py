@@ -92,8 +92,11 @@ def _reachability(target: Target, redactor: Redactor) -> tuple[Finding, Finding 
     first = Finding(True, "supabase_url", f"{where}: {target.supabase_url} answers (GET /rest/v1/)")
     if auth.ok:
         return first, Finding(True, "auth", f"{where}: auth is up (GET /auth/v1/health → 200)")
-    answer = auth.detail.split("→", 1)[-1].strip() if "→" in auth.detail else auth.detail
-    return first, Finding(False, "auth", f"{where}: auth is down (GET /auth/v1/health → {answer})")
+    if "→" in auth.detail:
+        answer = "→ " + auth.detail.split("→", 1)[1].strip()
+    else:
+        answer = f"→ {_unreachable_reason(auth)}"
+    return first, Finding(False, "auth", f"{where}: auth is down (GET /auth/v1/health {answer})")
 
 
 def _get(client: httpx.Client, url: str, key: str) -> httpx.Response | str:
@@ -131,7 +134,7 @@ def _keys(target: Target, client: httpx.Client) -> Iterator[Finding]:
             "service_role_key",
             f"{where}: service_role_key was refused (GET /auth/v1/admin/users → {answer})",
         )
-    # The anon key in the service role key's place makes every "visitor sees nothing" check lie.
+    # A service role key given as anon_key would make every "a visitor sees nothing" check lie.
     as_anon = _get(client, users, target.anon_key)
     if isinstance(as_anon, httpx.Response) and as_anon.status_code == 200:
         yield Finding(
@@ -163,11 +166,15 @@ def _database(target: Target) -> Finding:
 
 
 def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
-    """Reachable, auth up, both keys accepted, the database reached: one finding each."""
+    """Reachable, auth up, both keys accepted, the database reached: one finding each.
+
+    What stands on a failed check (the keys on auth, everything HTTP on the URL) is not tried.
+    """
     reachable, auth = _reachability(target, redactor)
     yield reachable
     if auth is not None:
         yield auth
+    if auth is not None and auth.ok:  # the keys are asked of auth: down, it would only repeat that
         with httpx.Client(timeout=_TIMEOUT) as client:
             yield from _keys(target, client)
     yield _database(target)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from postmigration.__main__ import main
 from reference.stack.runner import StackProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +124,11 @@ BROKEN = {
         {"LOCAL_SUPABASE_SERVICE_ROLE_KEY": "wrong-service-key-0123456789"},
         "target 'local': service_role_key was refused (GET /auth/v1/admin/users → 401 Invalid API key)",
     ),
+    "service key given as anon key": (
+        {},
+        "target 'local': anon_key may list users (GET /auth/v1/admin/users → 200): "
+        "it is a service role key; set the project's anon (public) key",
+    ),
     "url": (
         {"LOCAL_SUPABASE_URL": "http://127.0.0.1:1"},
         "target 'local': supabase_url http://127.0.0.1:1 unreachable (connection refused)",
@@ -150,6 +156,8 @@ def test_a_broken_setting_is_one_line_naming_it(
     db_url = config["targets"]["local"]["db_url"]
     if broken == "account password":
         config["accounts"]["admin"]["password"] = wrong
+    if broken == "service key given as anon key":
+        env = {"LOCAL_SUPABASE_ANON_KEY": config["targets"]["local"]["service_role_key"]}
     if broken == "db password":
         env = {"LOCAL_SUPABASE_DB_URL": re.sub(r"(://[^:]+:)[^@]+@", rf"\1{wrong}@", db_url)}
     path = tmp_path / "postmigration.toml"
@@ -168,24 +176,39 @@ def test_a_broken_setting_is_one_line_naming_it(
     assert took < 30
 
 
-def test_a_config_mistake_is_exit_4_with_the_gates_words(tmp_path: Path) -> None:
-    """An unknown target: exit 4 and the same line the gate prints, no traceback."""
+def _check_here(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cwd: Path, *args: str
+) -> tuple[int, str]:
+    """``check`` in this process from ``cwd`` (an escaping exception fails the test): code, stderr."""
+    monkeypatch.chdir(cwd)
+    for name in ("POSTMIGRATION_TARGET", "POSTMIGRATION_CONFIG", "LOCAL_SUPABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    code = main(["check", *args])
+    return code, capsys.readouterr().err
+
+
+def test_a_config_mistake_is_exit_4_with_the_gates_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown target, a missing key: exit 4 and the same line the gate prints."""
     path = tmp_path / "postmigration.toml"
     path.write_text('[targets.new]\nsupabase_url = "https://x.supabase.co"\n')
-    done, _ = _check("--target=nwe", f"--pm-config={path}", cwd=tmp_path)
-    assert done.returncode == 4
-    assert done.stderr.strip() == (
+    code, err = _check_here(capsys, monkeypatch, tmp_path, "--target=nwe")
+    assert code == 4
+    assert err.strip() == (
         "check: unknown target 'nwe' in postmigration.toml "
         "(known: new; add [targets.nwe] or pick one of those)"
     )
-    done, _ = _check("--target=new", f"--pm-config={path}", cwd=tmp_path)
-    assert done.returncode == 4 and "target 'new' has no anon_key" in done.stderr
+    monkeypatch.delenv("NEW_SUPABASE_ANON_KEY", raising=False)
+    code, err = _check_here(capsys, monkeypatch, tmp_path, "--target=new", f"--pm-config={path}")
+    assert code == 4 and "target 'new' has no anon_key" in err
 
 
-def test_usage_mistakes_are_one_line(tmp_path: Path) -> None:
+def test_usage_mistakes_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No target, or the stand-in target the gate starts itself: exit 2, one line."""
-    done, _ = _check(cwd=tmp_path)
-    assert done.returncode == 2 and "--target=NAME" in done.stderr
-    done, _ = _check("--target=local", cwd=tmp_path)
-    assert done.returncode == 2 and "--target=local" in done.stderr
-    assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+    code, err = _check_here(capsys, monkeypatch, tmp_path)
+    assert code == 2 and "--target=NAME" in err
+    code, err = _check_here(capsys, monkeypatch, tmp_path, "--target=local")
+    assert code == 2 and "--target=local" in err and err.strip().count("\n") == 0
