@@ -85,7 +85,8 @@ class Environment:
         self._dotenv: dict[str, str] = {}
         if dotenv_path is not None and dotenv_path.is_file():
             values = dotenv_values(dotenv_path)
-            self._dotenv = {k: v for k, v in values.items() if v is not None}
+            # An empty line copied from .env.example (``NAME=``) is a value not filled in yet.
+            self._dotenv = {k: v for k, v in values.items() if v}
 
     def get(self, name: str) -> tuple[str, str] | None:
         """Return ``(value, source)`` for ``name``, or None when it is set nowhere."""
