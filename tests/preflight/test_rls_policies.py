@@ -34,7 +34,7 @@ def test_policies_equal_old_or_snapshot(
         if not snapshot.is_file():
             pytest.fail(
                 f"no comparison target and no policies snapshot at {snapshot}: pass --compare-to=old "
-                "or write one with `python -m postmigration snapshot-policies --target NAME`",
+                "or write one with `python -m postmigration.db.snapshot --db-url URL --out FILE`",
                 pytrace=False,
             )
         expected, where = db.load_snapshot(snapshot), f"the snapshot {snapshot.name}"
