@@ -164,7 +164,7 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         '<table id="pm-items" style="border-collapse:collapse;width:100%" border="1" '
         'cellpadding="4"><thead><tr><th>Item</th><th>Severity</th><th>Status</th>'
         "<th>Duration</th><th>Reason</th><th>Evidence</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<tbody style="vertical-align:top">{"".join(rows)}</tbody></table>'
         f"{_BLOCK_END}"
     )
 
