@@ -589,8 +589,9 @@ class Gate:
             state.standin.stop()
             state.standin = None
         if _is_controller(config):
-            if config.option.htmlpath:
-                put_verdict_first_in_file(Path(config.option.htmlpath))
+            html_path = getattr(config.option, "htmlpath", None)  # None under -p no:html
+            if html_path:
+                put_verdict_first_in_file(Path(html_path))
             for name in REPORT_FILES:
                 path = state.run.report_dir / name
                 if path.is_file():
