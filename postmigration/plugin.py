@@ -28,8 +28,15 @@ from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
 from postmigration.foundations import Foundation, probe_all
+from postmigration.progress import Progress, WorkerCounts
 from postmigration.redact import Redactor
-from postmigration.report import RunInfo, html_banner, terminal_lines, write_summary
+from postmigration.report import (
+    RunInfo,
+    html_banner,
+    put_verdict_first_in_file,
+    terminal_lines,
+    write_summary,
+)
 from postmigration.session import (
     RunConfig,
     build_run_config,
@@ -160,7 +167,12 @@ def pytest_configure(config: pytest.Config) -> None:
     except PostmigrationError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = state
-    config.pluginmanager.register(Gate(state), "postmigration-gate")
+    gate = Gate(state)
+    config.pluginmanager.register(gate, "postmigration-gate")
+    if _is_controller(config):
+        config.pluginmanager.register(Progress(state, gate._decide), "postmigration-progress")
+    else:
+        config.pluginmanager.register(WorkerCounts(), "postmigration-worker-counts")
     for module in SUITE_FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
     for pattern in (r".*KEY.*", r".*PASSWORD.*", r".*TOKEN.*", r".*SECRET.*", r".*DB_URL.*"):
@@ -455,17 +467,9 @@ class Gate:
             state.data_baseline = capture(run.target, run.comparison_target, run.app_profile)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        """Say which target is checked, where its settings came from, and the foundations."""
-        lines = self.state.run.header_lines
-        if self.state.foundations:
-            lines.append(
-                "foundations: "
-                + ", ".join(
-                    f.name + (" ok" if f.ok else f" DOWN ({f.detail})")
-                    for f in self.state.foundations.values()
-                )
-            )
-        return lines
+        """Say which target is checked and where its settings came from (the foundations
+        follow as progress lines, see progress.py)."""
+        return self.state.run.header_lines
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Count the selected tests per item (an xdist controller collects none itself)."""
@@ -585,6 +589,9 @@ class Gate:
             state.standin.stop()
             state.standin = None
         if _is_controller(config):
+            html_path = getattr(config.option, "htmlpath", None)  # None under -p no:html
+            if html_path:
+                put_verdict_first_in_file(Path(html_path))
             for name in REPORT_FILES:
                 path = state.run.report_dir / name
                 if path.is_file():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -12,13 +13,25 @@ from postmigration.config import Target
 from postmigration.foundations import Foundation
 from postmigration.verdict import ItemResult, Verdict
 
-__all__ = ["RunInfo", "html_banner", "summary_dict", "terminal_lines", "write_summary"]
+__all__ = [
+    "STATUS_ORDER",
+    "RunInfo",
+    "html_banner",
+    "in_reading_order",
+    "put_verdict_first",
+    "put_verdict_first_in_file",
+    "summary_dict",
+    "terminal_lines",
+    "write_summary",
+]
 
-_STATUS_COLOURS = {
-    "passed": "#1a7f37",
+# The order in which the HTML items table and the terminal checklist list the items (what
+# holds the gate first), with each status's colour in the HTML report. One line per status.
+STATUS_ORDER: dict[str, str] = {
     "failed": "#cf222e",
     "blocked": "#9a6700",
     "not_verified": "#6e7781",
+    "passed": "#1a7f37",
 }
 
 
@@ -57,9 +70,17 @@ def write_summary(path: Path, verdict: Verdict, run: RunInfo) -> None:
     path.write_text(json.dumps(summary_dict(verdict, run), indent=2) + "\n", encoding="utf-8")
 
 
+def in_reading_order(items: Iterable[ItemResult]) -> list[ItemResult]:
+    """Items as a release manager reads them: by STATUS_ORDER, blockers before warnings within
+    a status, and in checklist order otherwise (summary.json keeps the checklist order)."""
+    rank = {status: place for place, status in enumerate(STATUS_ORDER)}
+    return sorted(items, key=lambda result: (rank[result.status], result.severity != "blocker"))
+
+
 def _evidence_html(item: ItemResult) -> str:
     parts: list[str] = []
-    for test in item.tests:
+    # The evidence of the tests that did not pass comes first: it shows why.
+    for test in sorted(item.tests, key=lambda t: t.outcome == "passed"):
         if not test.evidence:
             continue
         pieces: list[str] = []
@@ -71,10 +92,12 @@ def _evidence_html(item: ItemResult) -> str:
                     "</details>"
                 )
             elif entry["kind"] == "image":
+                # Shown, not folded: a failure screenshot is often the quickest "why".
                 src = f"data:{entry['mime']};base64,{entry['content']}"
                 pieces.append(
-                    f'<details><summary>{name}</summary><img alt="{name}" src="{src}" '
-                    'style="max-width:480px;border:1px solid #ccc"></details>'
+                    f'<figure style="margin:.3em 0"><img alt="{name}" src="{src}" '
+                    'style="max-width:360px;max-height:240px;border:1px solid #ccc">'
+                    f"<figcaption><small>{name}</small></figcaption></figure>"
                 )
             elif entry["kind"] == "file":
                 href = f"data:{entry['mime']};base64,{entry['content']}"
@@ -87,6 +110,16 @@ def _evidence_html(item: ItemResult) -> str:
         nodeid = escape(test.nodeid.rsplit("::", 1)[-1])
         parts.append(f'<div class="pm-evidence"><small>{nodeid}</small>{"".join(pieces)}</div>')
     return "".join(parts)
+
+
+# pytest-html renders the banner inside its own summary, below its environment table; the
+# written file is rearranged (put_verdict_first) between these markers and two anchors of
+# pytest-html's template. Without an anchor the page stays as written (banner in the summary).
+_BLOCK_START = '<section id="pm-report" style="color:#1f2328">'
+_BLOCK_END = "</section><!-- /pm-report -->"
+_ENVIRONMENT_START = '<div id="environment-header">'
+_ENVIRONMENT_END = '<table id="environment"></table>'
+_PAGE_END = "<footer>"
 
 
 def html_banner(verdict: Verdict, run: RunInfo) -> str:
@@ -103,8 +136,8 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         or "not probed"
     )
     rows = []
-    for item in verdict.items:
-        status_colour = _STATUS_COLOURS[item.status]
+    for item in in_reading_order(verdict.items):
+        status_colour = STATUS_ORDER[item.status]
         rows.append(
             "<tr>"
             f"<td><code>{escape(item.item.id)}</code><br>{escape(item.item.title)}</td>"
@@ -117,6 +150,7 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
             "</tr>"
         )
     return (
+        f"{_BLOCK_START}"
         '<div id="pm-verdict" style="margin:1em 0;padding:1em;border-radius:6px;'
         f'background:{colour};color:white">'
         f'<div style="font-size:2.2em;font-weight:bold">{verdict.label}</div>'
@@ -130,13 +164,44 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         '<table id="pm-items" style="border-collapse:collapse;width:100%" border="1" '
         'cellpadding="4"><thead><tr><th>Item</th><th>Severity</th><th>Status</th>'
         "<th>Duration</th><th>Reason</th><th>Evidence</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<tbody style="vertical-align:top">{"".join(rows)}</tbody></table>'
+        f"{_BLOCK_END}"
     )
+
+
+def _span(html: str, start: str, end: str) -> tuple[int, int] | None:
+    begin = html.find(start)
+    stop = html.find(end, begin) if begin >= 0 else -1
+    return None if stop < 0 else (begin, stop + len(end))
+
+
+def put_verdict_first(html: str) -> str:
+    """pytest-html's page with the banner, its reason and the items table first, in place of
+    the environment table, which moves below the per-test table (the page's scripts find it
+    by id wherever it is)."""
+    block = _span(html, _BLOCK_START, _BLOCK_END)
+    if block is None:
+        return html
+    banner = html[block[0] : block[1]]
+    rest = html[: block[0]] + html[block[1] :]
+    environment = _span(rest, _ENVIRONMENT_START, _ENVIRONMENT_END)
+    footer = rest.find(_PAGE_END)
+    if environment is None or footer < environment[1]:
+        return html
+    begin, stop = environment
+    return rest[:begin] + banner + rest[stop:footer] + rest[begin:stop] + rest[footer:]
+
+
+def put_verdict_first_in_file(path: Path) -> None:
+    """Rewrite the HTML report at ``path`` (if there is one) with the verdict first."""
+    if path.is_file():
+        html = path.read_text(encoding="utf-8")
+        path.write_text(put_verdict_first(html), encoding="utf-8")
 
 
 def terminal_lines(verdict: Verdict) -> list[str]:
     """The checklist as the terminal shows it, one line per item."""
     lines = []
-    for item in verdict.items:
+    for item in in_reading_order(verdict.items):
         lines.append(f"{item.item.id:<15} {item.severity:<8} {item.status:<13} {item.reason}")
     return lines

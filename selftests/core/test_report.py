@@ -7,9 +7,13 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from postmigration.checklist import CHECKLIST
+from postmigration.report import STATUS_ORDER, put_verdict_first
+from postmigration.verdict import Status
 from selftests.core.conftest import (
     DB_PASSWORD,
     SECRETS,
@@ -134,6 +138,58 @@ def test_html_report_has_banner_items_and_evidence(
     assert "run id <code>pm-" in html and "rerun: <code>pytest " in html and "--target=new" in html
     # Self-contained: no stylesheet or script fetched from elsewhere.
     assert not re.search(r'<(link|script)[^>]+(href|src)="(?!data:)', html)
+
+
+def test_html_report_leads_with_the_verdict_and_what_did_not_pass(
+    pytester: pytest.Pytester, leaky_run: pytest.RunResult
+) -> None:
+    html = (pytester.path / "reports" / "go-no-go.html").read_text()
+    # In the written file: banner, items table, pytest-html's per-test table, environment.
+    order = [
+        html.index(marker)
+        for marker in (
+            '<div id="pm-verdict"',
+            '<table id="pm-items"',
+            '<div class="summary">',
+            '<table id="results-table">',
+            '<div id="environment-header">',
+            '<table id="environment">',
+        )
+    ]
+    assert order == sorted(order)
+    assert html.count('<div id="pm-verdict"') == 1
+    table = html[html.index('<table id="pm-items"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><td><code>([\w-]+)</code>.*?</tr>", table, re.S)
+    data = summary(pytester)
+    status = {entry["id"]: entry["status"] for entry in data["items"]}
+    shown = [status[item_id] for item_id in rows]
+    assert len(rows) == len(CHECKLIST)
+    # Failed, then blocked, then not verified, then passed (this run has all four).
+    assert shown == sorted(shown, key=list(STATUS_ORDER).index)
+    assert set(shown) == {"failed", "blocked", "not_verified", "passed"}
+    assert rows[0] == "login"
+    # The failure screenshot is shown in the failed item's row, not folded away.
+    login_row = table[table.index("<tr><td><code>login</code>") :]
+    login_row = login_row[: login_row.index("</tr>")]
+    assert re.search(r'<figure[^>]*><img alt="screenshot" src="data:image/png;base64,', login_row)
+    assert "sign-in failed: [redacted]" in login_row
+    # summary.json keeps the checklist's order; the terminal lists items like the HTML table.
+    assert [entry["id"] for entry in data["items"]] == [i.id for i in CHECKLIST]
+    terminal = leaky_run.stdout.lines
+    start = next(n for n, line in enumerate(terminal) if "post-migration checklist" in line)
+    listed = [line.split()[0] for line in terminal[start + 1 : start + 1 + len(CHECKLIST)]]
+    assert listed == rows
+
+
+def test_every_status_has_a_place_in_the_reading_order() -> None:
+    assert set(STATUS_ORDER) == set(get_args(Status))
+
+
+def test_a_page_without_pytest_htmls_anchors_is_left_as_written() -> None:
+    page = '<body><section id="pm-report" style="color:#1f2328">x</section><!-- /pm-report -->'
+    assert put_verdict_first(page) == page
+    assert put_verdict_first("<body>no banner</body>") == "<body>no banner</body>"
 
 
 def test_junit_names_each_tests_item(
