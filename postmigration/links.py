@@ -32,7 +32,8 @@ def shown(url: str) -> str:
 
 @dataclass(frozen=True)
 class Hop:
-    """One request of a link's journey: the URL asked for, the status, and where it sent us."""
+    """One request of a link's journey: the URL asked for, the status, and where it sent us
+    (its ``Location``, made absolute)."""
 
     url: str
     status: int
@@ -97,7 +98,8 @@ def follow(
             return Followed(
                 tuple(hops), None, f"{what} could not be fetched at {shown(current)}: {exc}"
             )
-        location = response.headers.get("location") if response.status_code in _REDIRECTS else None
+        raw = response.headers.get("location") if response.status_code in _REDIRECTS else None
+        location = urljoin(current, raw) if raw else None
         hops.append(Hop(current, response.status_code, location))
         if location is None:
             if response.status_code in _REDIRECTS:
@@ -106,7 +108,7 @@ def follow(
                 )
                 return Followed(tuple(hops), response, problem)
             break
-        current = urldefrag(urljoin(current, location)).url
+        current = urldefrag(location).url
     else:
         problem = f"{what} still redirects after {max_hops} hops (a redirect loop?): {hops[-1]}"
         return Followed(tuple(hops), response, problem)

@@ -12,7 +12,7 @@ import httpx
 
 from postmigration.config import Target
 from postmigration.evidence import Evidence
-from postmigration.links import follow
+from postmigration.links import follow, shown
 from postmigration.origins import origin_of
 
 __all__ = [
@@ -34,7 +34,7 @@ def object_of(url: str) -> tuple[str, str] | None:
 
 def _label(url: str) -> str:
     found = object_of(url)
-    return f"{found[0]}/{found[1]}" if found else url
+    return f"{found[0]}/{found[1]}" if found else shown(url)
 
 
 def _reason(response: httpx.Response) -> str:
@@ -116,11 +116,13 @@ def range_problem(
     old_origins: Iterable[str],
     first: int = 0,
     last: int = 1023,
+    what: str | None = None,
     evidence: Evidence | None = None,
 ) -> str | None:
     """A media URL answers ``Range: bytes=first-last`` with 206 and that slice (players seek so),
-    followed redirect by redirect: no hop may be on an old origin (the hops go to `evidence`)."""
-    what = f"{_label(url)}"
+    followed redirect by redirect: no hop may be on an old origin (the hops go to `evidence`).
+    `what` names the media in the findings (default: its bucket and path)."""
+    what = what or _label(url)
     followed = follow(url, http, old_origins, what=what, headers={"Range": f"bytes={first}-{last}"})
     if evidence is not None:
         evidence.text(f"hops of {what}", followed.journey())

@@ -38,7 +38,9 @@ def test_hero_video_plays_from_the_target(
     olds = old_origins(target, comparison_target)
     problems = [
         off_target_problem(played["url"], target, olds, what="the hero video"),
-        range_problem(http, played["url"], old_origins=olds, evidence=evidence),
+        range_problem(
+            http, played["url"], old_origins=olds, what="the hero video", evidence=evidence
+        ),
     ]
     fail_on([p for p in problems if p], "the hero video is not served by the new server")
 
@@ -74,11 +76,10 @@ def test_playlist_shows_the_database_items_in_order(
         if item["media_url"] != row["media_url"]
     ]
     olds = old_origins(target, comparison_target)
-    problems += [
-        p
-        for p in (
-            range_problem(http, r["media_url"], old_origins=olds, evidence=evidence) for r in rows
+    for row in rows:
+        what = f'playlist item "{row["title"]}"'
+        problem = range_problem(
+            http, row["media_url"], old_origins=olds, what=what, evidence=evidence
         )
-        if p
-    ]
+        problems += [problem] if problem else []
     fail_on(problems, "the playlist does not play what the database lists")

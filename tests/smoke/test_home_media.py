@@ -76,6 +76,9 @@ def test_media_answers_range_requests(
     followed redirect by redirect, no hop is on an old origin."""
     media = _media(anon_client, app_profile)
     olds = old_origins(target, comparison_target)
-    problems = [range_problem(http, url, old_origins=olds, evidence=evidence) for _, url in media]
+    problems = [
+        range_problem(http, url, old_origins=olds, what=what, evidence=evidence)
+        for what, url in media
+    ]
     evidence.text("checked", "\n".join(url for _, url in media))
     fail_on([p for p in problems if p], "home media cannot be streamed")
