@@ -95,7 +95,8 @@ def test_auth_emails_link_to_site_url(
 ) -> None:
     """The sign-in link GoTrue mails out (for the user account) is on the new API and returns
     the user to SITE_URL; followed redirect by redirect (it signs that account in, as clicking
-    it would), it ends in a 200 at SITE_URL's origin and never passes an old origin."""
+    it would; not on a read-only target), it ends in a 200 at SITE_URL's origin and never
+    passes an old origin."""
     site = target.require("site_url")
     headers = {
         "apikey": target.service_role_key,
@@ -124,13 +125,30 @@ def test_auth_emails_link_to_site_url(
         problems.append(
             f"the link returns users to {redirect or 'nowhere'}, not to SITE_URL {site} (fix GoTrue's SITE_URL)"
         )
+    if target.read_only:
+        # Following the link signs the account in: a write a read-only target must not see.
+        evidence.text("hops of the sign-in link", "not followed: the target is read-only")
+    else:
+        problems += _journey_problems(http, link, site, target, comparison_target, evidence)
+    fail_on(problems, "auth emails send users to the wrong place")
+
+
+def _journey_problems(
+    http: httpx.Client,
+    link: str,
+    site: str,
+    target: Target,
+    comparison_target: Target | None,
+    evidence: Evidence,
+) -> list[str]:
+    """The link, followed redirect by redirect, ends in a 200 at SITE_URL, no hop on an old origin."""
     followed = follow(link, http, old_origins(target, comparison_target), what="the sign-in link")
     evidence.text("hops of the sign-in link", followed.journey())
     if followed.problem:
-        problems.append(followed.problem)
-    elif followed.status != 200 or origin_of(followed.final_url) != origin_of(site):
-        problems.append(
+        return [followed.problem]
+    if followed.status != 200 or origin_of(followed.final_url) != origin_of(site):
+        return [
             f"the sign-in link ends at {shown(followed.final_url)} with {followed.status}, "
             f"not at SITE_URL {site} with 200"
-        )
-    fail_on(problems, "auth emails send users to the wrong place")
+        ]
+    return []
