@@ -76,10 +76,11 @@ class InvitesPage(ScreenPage):
         except (AssertionError, PlaywrightError) as exc:
             main = self.page.locator("main")
             seen = " ".join(main.first.inner_text().split()) if main.count() else ""
-            detail = seen[:200] or str(exc).splitlines()[0]
+            detail = seen[:120] or str(exc).splitlines()[0][:120]
+            landed = "" if self.page.url == link else f", landed on {shown(self.page.url)}"
             raise AssertionError(
-                f"{what} {shown(link)} opened {shown(self.page.url)}, but the invite screen did "
-                f'not show the goal "{goal_title}" (the page showed: {detail})'
+                f'{what} opened the app, but the invite screen did not show the goal "{goal_title}"'
+                f" (it showed: {detail}; link {shown(link)}{landed})"
             ) from None
 
     def accept_invite(self, goal_title: str) -> None:
