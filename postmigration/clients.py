@@ -82,6 +82,8 @@ def signed_in(target: Target, accounts: Accounts) -> Callable[[str], Client]:
 
 @pytest.fixture(scope="session")
 def http() -> Iterator[httpx.Client]:
-    """A plain HTTP client (timeouts set, redirects followed) for public URLs and the site."""
-    with httpx.Client(timeout=_TIMEOUT_S, follow_redirects=True) as client:
+    """A plain HTTP client for public URLs and the site: timeouts set, redirects NOT followed
+    (a redirect through an old origin must be seen; :func:`postmigration.links.follow` walks
+    a link hop by hop)."""
+    with httpx.Client(timeout=_TIMEOUT_S, follow_redirects=False) as client:
         yield client

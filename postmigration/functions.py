@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,35 @@ from supabase import Client
 
 from postmigration.config import Target
 
-NOT_DEPLOYED = (404,)
-BOOT_FAILED = (503,)
+# The platform's own refusal of a call that carries no valid project JWT (verify_jwt): the CLI
+# says {"msg": "Invalid JWT"}, the hosted gateway {"code": "UNAUTHORIZED_…", "message": "Invalid JWT"}.
+_JWT_REFUSAL = re.compile(
+    r"invalid jwt|missing authorization header|auth header is not|UNAUTHORIZED_", re.IGNORECASE
+)
+# What each non-2xx status usually means for an edge function, after "function NAME ".
+_MEANINGS = {
+    401: "refused the caller ({status}{detail}): its own check rejected the key or token "
+    "sent (deployed without verify_jwt, the function checks the caller itself)",
+    403: "refused the caller ({status}{detail}): the key or token sent is not allowed to call it",
+    404: "is not deployed ({status}{detail})",
+    500: "failed with an error ({status}{detail})",
+    502: "failed upstream ({status}{detail}): a service it calls refused or could not be reached",
+    503: "does not boot ({status}{detail}): it failed to start, e.g. a missing import or a "
+    "secret read at start-up",
+    504: "timed out ({status}{detail})",
+    546: "hit a resource limit ({status}{detail}): it ran out of memory or CPU time",
+}
+_JWT_REFUSED = (
+    "was refused by JWT verification ({status}{detail}): it is deployed with verify_jwt and "
+    "the key or token sent is not a valid JWT of this project"
+)
+_CODES = {
+    "WORKER_ERROR": "crashed ({status} WORKER_ERROR{detail}): it threw an error; see its logs",
+    "BOOT_ERROR": "does not boot ({status} BOOT_ERROR{detail}): it failed to start, e.g. a "
+    "missing import or a secret read at start-up",
+    "WORKER_LIMIT": "hit a resource limit ({status} WORKER_LIMIT{detail}): it ran out of "
+    "memory or CPU time",
+}
 
 
 def local_functions(functions_dir: Path) -> list[str]:
@@ -42,18 +70,49 @@ class Invocation:
         """2xx."""
         return 200 <= self.status < 300
 
+    @property
+    def message(self) -> str:
+        """The error message of the body (``message``, ``msg`` or ``error``), else its start."""
+        if isinstance(self.body, dict):
+            for key in ("message", "msg", "error"):
+                if self.body.get(key):
+                    return str(self.body[key])[:200]
+        return " ".join(self.excerpt.split())[:200]
+
+    @property
+    def refused_by_jwt_check(self) -> bool:
+        """401 from the platform's JWT verification (not from the function's own code)."""
+        code = self.body.get("code") if isinstance(self.body, dict) else None
+        return self.status == 401 and bool(_JWT_REFUSAL.search(f"{code or ''} {self.message}"))
+
     def problem(self) -> str | None:
-        """The outcome in plain words, or None when it answered 2xx."""
+        """Any non-2xx in plain words: the status, the body's message and what it usually
+        means (404 not deployed, 401 JWT verification, 500 a crash, 503 a boot failure…);
+        None when it answered 2xx."""
         if self.ok:
             return None
-        if self.status in NOT_DEPLOYED:
-            return f"function {self.name} is not deployed (404: {self.excerpt})"
-        if self.status in BOOT_FAILED:
-            return f"function {self.name} does not boot (503: {self.excerpt})"
         missing = self.body.get("missing_secrets") if isinstance(self.body, dict) else None
         if missing:
             return f"function {self.name} is missing secret(s) {', '.join(map(str, missing))} ({self.status})"
-        return f"function {self.name} answered {self.status}: {self.excerpt}"
+        code = self.body.get("code") if isinstance(self.body, dict) else None
+        meaning = (
+            _JWT_REFUSED
+            if self.refused_by_jwt_check
+            else _CODES.get(str(code)) or _MEANINGS.get(self.status)
+        )
+        message = self.message
+        if meaning is None:
+            return f"function {self.name} answered {self.status}: {message or 'no body'}"
+        detail = f": {message}" if message and message != code else ""
+        return f"function {self.name} " + meaning.format(status=self.status, detail=detail)
+
+    def deployment_problem(self) -> str | None:
+        """:meth:`problem`, except a 4xx the function's own code answered (not 404, not the
+        JWT check): that answer proves it is deployed and runs; None then."""
+        own_answer = (
+            400 <= self.status < 500 and self.status != 404 and not self.refused_by_jwt_check
+        )
+        return None if own_answer else self.problem()
 
 
 def invoke(

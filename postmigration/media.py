@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from postmigration.config import Target
+from postmigration.evidence import Evidence
+from postmigration.links import follow, shown
 from postmigration.origins import origin_of
 
 __all__ = [
@@ -32,7 +34,7 @@ def object_of(url: str) -> tuple[str, str] | None:
 
 def _label(url: str) -> str:
     found = object_of(url)
-    return f"{found[0]}/{found[1]}" if found else url
+    return f"{found[0]}/{found[1]}" if found else shown(url)
 
 
 def _reason(response: httpx.Response) -> str:
@@ -69,19 +71,24 @@ def public_url_problems(
     http: httpx.Client,
     url: str,
     *,
+    old_origins: Iterable[str],
     content_type: str,
     sha256: str | None = None,
     explain: Callable[[str], str | None] | None = None,
+    evidence: Evidence | None = None,
 ) -> list[str]:
-    """The public URL answers 200 without a token, with this content type and these bytes.
+    """The public URL answers 200 without a token, with this content type and these bytes,
+    followed redirect by redirect: no hop may be on an old origin (the hops go to `evidence`).
 
     ``explain(bucket)`` (see :func:`bucket_explainer`) adds the cause to a refused URL.
     """
     what = f"public URL of {_label(url)}"
-    try:
-        response = http.get(url)
-    except httpx.HTTPError as exc:
-        return [f"{what} could not be fetched: {exc}"]
+    followed = follow(url, http, old_origins, what=f"the {what}")
+    if evidence is not None:
+        evidence.text(f"hops of the {what}", followed.journey())
+    response = followed.response
+    if followed.problem or response is None:
+        return [followed.problem or f"{what} could not be fetched"]
     if response.status_code != 200:
         stored = object_of(url)
         cause = explain(stored[0]) if explain and stored else None
@@ -102,13 +109,26 @@ def public_url_problems(
     return problems
 
 
-def range_problem(http: httpx.Client, url: str, *, first: int = 0, last: int = 1023) -> str | None:
-    """A media URL answers ``Range: bytes=first-last`` with 206 and that slice (players seek so)."""
-    what = f"{_label(url)}"
-    try:
-        response = http.get(url, headers={"Range": f"bytes={first}-{last}"})
-    except httpx.HTTPError as exc:
-        return f"{what} could not be fetched: {exc}"
+def range_problem(
+    http: httpx.Client,
+    url: str,
+    *,
+    old_origins: Iterable[str],
+    first: int = 0,
+    last: int = 1023,
+    what: str | None = None,
+    evidence: Evidence | None = None,
+) -> str | None:
+    """A media URL answers ``Range: bytes=first-last`` with 206 and that slice (players seek so),
+    followed redirect by redirect: no hop may be on an old origin (the hops go to `evidence`).
+    `what` names the media in the findings (default: its bucket and path)."""
+    what = what or _label(url)
+    followed = follow(url, http, old_origins, what=what, headers={"Range": f"bytes={first}-{last}"})
+    if evidence is not None:
+        evidence.text(f"hops of {what}", followed.journey())
+    response = followed.response
+    if followed.problem or response is None:
+        return followed.problem or f"{what} could not be fetched"
     if response.status_code != 206:
         detail = "" if response.status_code == 200 else f": {_reason(response)}"
         return (

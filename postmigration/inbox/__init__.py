@@ -17,7 +17,13 @@ import httpx
 from postmigration.config import Target
 from postmigration.inbox.base import Inbox, InboxError, Message, NoMessageError, wait_for_message
 from postmigration.inbox.imap import ImapInbox
-from postmigration.inbox.links import invite_link_problems, link_problems, links_in, origin_of
+from postmigration.inbox.links import (
+    invite_link_problems,
+    link_problems,
+    links_in,
+    origin_of,
+    site_links,
+)
 from postmigration.inbox.notifications import NotificationsInbox
 from postmigration.inbox.resend import ResendInbox
 from postmigration.inbox.whatsapp import WhatsAppSinkInbox, digits
@@ -37,6 +43,7 @@ __all__ = [
     "link_problems",
     "links_in",
     "origin_of",
+    "site_links",
     "wait_for_message",
     "whatsapp_inbox",
 ]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
+import httpx
+
+from postmigration.evidence import Evidence
+from postmigration.links import follow
 from postmigration.origins import origin_of
 
-__all__ = ["invite_link_problems", "link_problems", "links_in", "origin_of"]
+__all__ = ["invite_link_problems", "link_problems", "links_in", "origin_of", "site_links"]
 
 _URL = re.compile(r"""https?://[^\s"'<>)]+""")
 
@@ -41,16 +45,35 @@ def link_problems(
     return problems
 
 
-def invite_link_problems(
-    body: str, site_url: str, old_origins: Iterable[str], *, what: str, opens: Callable[[str], int]
-) -> list[str]:
-    """:func:`link_problems`, and each link to the site must open (``opens(url)`` is its status)."""
-    links = links_in(body)
-    problems = link_problems(links, site_url, old_origins, what=what)
+def site_links(text: str, site_url: str) -> list[str]:
+    """The links of a message body that lead to the site (the invite link), in order."""
     site = origin_of(site_url)
-    for url in links:
-        if origin_of(url) == site:
-            status = opens(url)
-            if status != 200:
-                problems.append(f"{what}'s link {url} does not open ({status})")
+    return [url for url in links_in(text) if origin_of(url) == site]
+
+
+def invite_link_problems(
+    body: str,
+    site_url: str,
+    old_origins: Iterable[str],
+    *,
+    what: str,
+    http: httpx.Client,
+    evidence: Evidence | None = None,
+) -> list[str]:
+    """:func:`link_problems`, and each link to the site, followed redirect by redirect
+    (:func:`postmigration.links.follow`), must end in a 200 without passing an old origin.
+
+    The hops of each link go to `evidence`. A 200 only says the site answered: a single-page
+    app answers any path so; opening the link in the browser proves the screen.
+    """
+    olds = list(old_origins)
+    problems = link_problems(links_in(body), site_url, olds, what=what)
+    for url in site_links(body, site_url):
+        followed = follow(url, http, olds, what=f"{what}'s link")
+        if evidence is not None:
+            evidence.text(f"hops of {what}'s link", followed.journey())
+        if followed.problem:
+            problems.append(followed.problem)
+        elif followed.status != 200:
+            problems.append(f"{what}'s link {url} does not open ({followed.status})")
     return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, expect
 
+from postmigration.links import shown
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
 
 __all__ = ["GoalsPage", "InvitesPage"]
@@ -62,6 +63,25 @@ class InvitesPage(ScreenPage):
         expect(card, f'no invitation card for the goal "{goal_title}"').to_be_visible(
             timeout=max(remaining, 1_000.0)
         )
+
+    def expect_link_shows_invite(
+        self, link: str, goal_title: str, *, what: str, timeout: float = DEFAULT_TIMEOUT_MS
+    ) -> None:
+        """Opening `link` (from a message) lands on the invitations screen showing the goal's
+        card, by its title; otherwise fails naming what the app showed instead."""
+        self.page.goto(link, wait_until="domcontentloaded", timeout=timeout)
+        try:
+            self.expect_ready(timeout=timeout)
+            expect(self.invite_card(goal_title)).to_be_visible(timeout=timeout)
+        except (AssertionError, PlaywrightError) as exc:
+            main = self.page.locator("main")
+            seen = " ".join(main.first.inner_text().split()) if main.count() else ""
+            detail = seen[:120] or str(exc).splitlines()[0][:120]
+            landed = "" if self.page.url == link else f", landed on {shown(self.page.url)}"
+            raise AssertionError(
+                f'{what} opened the app, but the invite screen did not show the goal "{goal_title}"'
+                f" (it showed: {detail}; link {shown(link)}{landed})"
+            ) from None
 
     def accept_invite(self, goal_title: str) -> None:
         """Press the accept button on the goal's card."""

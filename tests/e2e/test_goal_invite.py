@@ -17,6 +17,7 @@ from postmigration.findings import fail_on
 from postmigration.inbox import (
     email_inbox,
     invite_link_problems,
+    site_links,
     wait_for_message,
     whatsapp_inbox,
 )
@@ -41,7 +42,9 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
     evidence: Evidence,
 ) -> None:
     """The user invites the invitee from the goals screen; goal-notifications sends; the email
-    and the WhatsApp message arrive with links to SITE_URL; the invitee sees the card."""
+    and the WhatsApp message arrive with links to SITE_URL that, followed redirect by redirect,
+    never pass an old origin and, opened in the browser as the invitee, show the invitation
+    with the goal's title; the invitee sees the card on the invitations screen."""
     target.require_writable()
     function = app_profile.function("goal_notifications")
     invitee = accounts["invitee"]
@@ -88,8 +91,10 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
     )
     evidence.text("email received", f"{email.subject}\n\n{email.text or email.html}")
     problems += invite_link_problems(
-        email.body, site, olds, what="the invite email", opens=lambda u: http.get(u).status_code
+        email.body, site, olds, what="the invite email", http=http, evidence=evidence
     )
+    invites = screen(InvitesPage, app_page("invitee"))
+    problems += _screen_problems(invites, email.body, site, title, "the invite email's link")
 
     if invitee.phone:
         if not sent.get("whatsapp_message_id"):
@@ -106,10 +111,25 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
             )
             evidence.text("WhatsApp message recorded", message.text)
             problems += invite_link_problems(
-                message.body, site, olds, what="the WhatsApp invite", opens=lambda u: 200
+                message.body, site, olds, what="the WhatsApp invite", http=http, evidence=evidence
+            )
+            problems += _screen_problems(
+                invites, message.body, site, title, "the WhatsApp invite's link"
             )
 
-    invites = screen(InvitesPage, app_page("invitee"))
     invites.goto()
     invites.expect_invite_card(title, timeout=WAIT_S * 1000)
     fail_on(problems, "the invitee was not reached as the app promises")
+
+
+def _screen_problems(
+    invites: InvitesPage, body: str, site: str, title: str, what: str
+) -> list[str]:
+    """Each link of the message to the site, opened in the browser, shows the goal's invitation."""
+    problems = []
+    for link in site_links(body, site):
+        try:
+            invites.expect_link_shows_invite(link, title, what=what)
+        except AssertionError as exc:
+            problems.append(str(exc))
+    return problems

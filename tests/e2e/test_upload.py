@@ -40,15 +40,19 @@ def _served_problems(
     content_type: str,
     what: str,
     service_client: Client,
+    evidence: Evidence,
 ) -> list[str]:
+    olds = old_origins(target, comparison_target)
     problems = public_url_problems(
         http,
         url,
+        old_origins=olds,
         content_type=content_type,
         sha256=_sha256(fixture),
         explain=bucket_explainer(service_client),
+        evidence=evidence,
     )
-    off = off_target_problem(url, target, old_origins(target, comparison_target), what=what)
+    off = off_target_problem(url, target, olds, what=what)
     return problems + ([off] if off else [])
 
 
@@ -62,7 +66,8 @@ def expect_served(
     evidence: Evidence,
 ) -> Callable[[str, Path, str, str], None]:
     """``expect_served(url, fixture, content_type, noun)``: the uploaded object is removed after
-    the test, and its public URL serves the fixture's bytes and type from the new origin."""
+    the test, and its public URL serves the fixture's bytes and type from the new origin, with
+    no redirect through an old origin on the way."""
 
     def check(url: str, fixture: Path, content_type: str, noun: str) -> None:
         stored = object_of(url)
@@ -80,6 +85,7 @@ def expect_served(
                 content_type,
                 f"the {noun}",
                 service_client,
+                evidence,
             ),
             f"the uploaded {noun} does not load for visitors",
         )

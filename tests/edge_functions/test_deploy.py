@@ -23,7 +23,10 @@ DUMMY_BODY = {"dry_run": True}
 def test_every_function_is_deployed(
     http: httpx.Client, target: Target, app_profile: AppProfile, evidence: Evidence
 ) -> None:
-    """Each function of the app's functions dir answers on the target (not 404, not a boot error)."""
+    """Each function of the app's functions dir runs on the target: a dummy body as the service
+    role gets a 2xx, or a 4xx from the function's own code (e.g. "sign in first": the service
+    role is no user). A 404, the platform's JWT refusal (401), a crash (500), a boot error
+    (503) or any other 5xx fails, naming the status and what it usually means."""
     names = sorted(set(local_functions(app_profile.functions_dir)) | set(app_profile.functions))
     if not names:
         pytest.fail(
@@ -34,17 +37,17 @@ def test_every_function_is_deployed(
     for name in names:
         outcome = invoke(http, target, name, DUMMY_BODY)
         evidence.text(f"{name} answered", f"{outcome.status} {outcome.excerpt}")
-        if outcome.status in (404, 503):
-            problems.append(outcome.problem())
-    fail_on(problems, "edge functions are not deployed")
+        problems.append(outcome.deployment_problem())
+    fail_on([p for p in problems if p], "edge functions are not deployed or do not run")
 
 
 def test_smoke_functions_answer_a_dummy_body(
     http: httpx.Client, target: Target, app_profile: AppProfile, evidence: Evidence
 ) -> None:
-    """The playbook's smoke test: each smoke function (goal-notifications) answers a dummy body with 2xx.
-
-    A function missing a secret answers 500 naming it; the failure names the function and the secret.
+    """The playbook's smoke test: each smoke function (goal-notifications) answers a dummy body
+    with 2xx. Any other status fails, naming it and what it usually means (401: JWT
+    verification; 500: a crash, with the body's message; 503: a boot error…); a function
+    missing a secret answers 500 naming it, and the failure names the function and the secret.
     """
     problems = []
     for name in app_profile.smoke_functions:

@@ -170,7 +170,8 @@ def test_invitee_email_arrives_with_a_link_to_the_new_site(
     http: httpx.Client,
     evidence: Evidence,
 ) -> None:
-    """The invitee's email arrives (read back from the provider) and links to SITE_URL only."""
+    """The invitee's email arrives (read back from the provider) and links to SITE_URL only;
+    its link, followed redirect by redirect, answers 200 and never passes an old origin."""
     sent_invite.require_sent()
     inbox = email_inbox(target, http)
     if inbox is None:
@@ -186,7 +187,7 @@ def test_invitee_email_arrives_with_a_link_to_the_new_site(
         f'the invite email for "{sent_invite.title}" to {invitee.email}',
     )
     evidence.text("email received", f"{message.subject}\n\n{message.text or message.html}")
-    _check_links(message, target, comparison_target, http, "the invite email")
+    _check_links(message, target, comparison_target, http, evidence, "the invite email")
 
 
 def test_invitee_whatsapp_message_is_recorded(
@@ -198,7 +199,8 @@ def test_invitee_whatsapp_message_is_recorded(
     evidence: Evidence,
 ) -> None:
     """The provider accepted a WhatsApp message for the invitee's phone (and, where it can be
-    read back, the message links to SITE_URL only)."""
+    read back, the message links to SITE_URL only, and its link, followed redirect by
+    redirect, answers 200 and never passes an old origin)."""
     invitee = accounts["invitee"]
     if not invitee.phone:
         pytest.skip("not configured: [accounts.invitee] has no phone for the WhatsApp invite")
@@ -219,7 +221,7 @@ def test_invitee_whatsapp_message_is_recorded(
         f"the WhatsApp invite to {invitee.phone}",
     )
     evidence.text("WhatsApp message recorded", message.text)
-    _check_links(message, target, comparison_target, http, "the WhatsApp invite")
+    _check_links(message, target, comparison_target, http, evidence, "the WhatsApp invite")
 
 
 def test_invitee_gets_the_in_app_notification(
@@ -246,13 +248,18 @@ def _check_links(
     target: Target,
     comparison_target: Target | None,
     http: httpx.Client,
+    evidence: Evidence,
     what: str,
 ) -> None:
+    """The message links to SITE_URL, never to an old origin, and each site link, followed
+    redirect by redirect, answers 200 without passing an old origin (over HTTP: the browser
+    opens it in tests/e2e/test_goal_invite.py)."""
     problems = invite_link_problems(
         message.body,
         target.require("site_url"),
         old_origins(target, comparison_target),
         what=what,
-        opens=lambda url: http.get(url).status_code,
+        http=http,
+        evidence=evidence,
     )
     fail_on(problems, f"{what} sends the invitee to the wrong place")

@@ -65,10 +65,20 @@ def test_media_urls_point_at_the_target(
 
 
 def test_media_answers_range_requests(
-    anon_client: Client, app_profile: AppProfile, http: httpx.Client, evidence: Evidence
+    target: Target,
+    comparison_target: Target | None,
+    anon_client: Client,
+    app_profile: AppProfile,
+    http: httpx.Client,
+    evidence: Evidence,
 ) -> None:
-    """Each media URL answers a Range request with 206, so the browser can stream and seek."""
+    """Each media URL answers a Range request with 206, so the browser can stream and seek;
+    followed redirect by redirect, no hop is on an old origin."""
     media = _media(anon_client, app_profile)
-    problems = [range_problem(http, url) for _, url in media]
+    olds = old_origins(target, comparison_target)
+    problems = [
+        range_problem(http, url, old_origins=olds, what=what, evidence=evidence)
+        for what, url in media
+    ]
     evidence.text("checked", "\n".join(url for _, url in media))
     fail_on([p for p in problems if p], "home media cannot be streamed")

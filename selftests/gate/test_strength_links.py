@@ -1,0 +1,87 @@
+"""Links are followed, not trusted; a function's smoke call must answer 2xx. Proved by damage.
+
+Each test breaks one thing on the shared clean playbook run (`breakable`), runs the gate on the
+relevant test files only, and asserts the item failed naming the damage; new is repaired after.
+
+- A playlist item's stored URL is on new's origin but bounces through old: new's GoTrue
+  `/auth/v1/verify` answers 303 to its `redirect_to` (old's verify), which answers 303 back to
+  the real file on new. A client that follows redirects gets the 206 and saw nothing wrong.
+- The invitee's read policy on goal_invites is lost: the invite link still answers 200 (a
+  single-page app answers any path) and the invitations screen still lists the notification's
+  card, but the invite link's own screen cannot show the goal.
+- The smoke call carries a key new did not sign (old's service role key, as a CI secret left
+  over from before the move): the functions router's JWT verification answers 401.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
+
+INVITEE_POLICY = '"Invitees read invites addressed to them"'
+
+
+def _bounce(through: str, to: str) -> str:
+    """`to`, reached through `through`'s GoTrue verify endpoint (303 to an allowed redirect_to)."""
+    return f"{through}/auth/v1/verify?type=magiclink&token=bounce&redirect_to={quote(to, safe='')}"
+
+
+def test_a_link_bouncing_through_old_and_an_invite_screen_without_the_goal_fail(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """hero-video fails naming the old origin and the hop; goal-invite fails naming the goal
+    the invite screen did not show."""
+    new, old = breakable.target("new")["supabase_url"], breakable.target("old")["supabase_url"]
+    with psycopg.connect(str(breakable.target("new")["db_url"])) as conn:
+        item_id, media_url = conn.execute(
+            "select id, media_url from public.playlist_items order by position limit 1"
+        ).fetchone()  # type: ignore[misc]
+    bounced = _bounce(new, _bounce(old, media_url))
+    breaks = [
+        f"update public.playlist_items set media_url = '{bounced}' where id = '{item_id}'",
+        f"drop policy {INVITEE_POLICY} on public.goal_invites",
+    ]
+    repairs = [
+        f"update public.playlist_items set media_url = '{media_url}' where id = '{item_id}'",
+        f"drop policy if exists {INVITEE_POLICY} on public.goal_invites",
+        f"create policy {INVITEE_POLICY} on public.goal_invites for select to authenticated"
+        " using (public.is_invitee(invitee_email, invitee_phone))",
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        run = gate_on(
+            breakable,
+            tmp_path / "reports",
+            "tests/smoke/test_home_media.py",
+            "tests/e2e/test_hero_video.py",
+            "tests/e2e/test_goal_invite.py",
+        )
+    hero = run.item("hero-video")
+    assert hero["status"] == "failed", run.digest()
+    assert f"redirects through the old origin {old} (hop 2 of 3" in hero["reason"], run.digest()
+    invite = run.item("goal-invite")
+    assert invite["status"] == "failed", run.digest()
+    assert "the invite screen did not show the goal" in invite["reason"], run.digest()
+
+
+def test_a_smoke_call_refused_by_jwt_verification_fails_naming_the_status(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """edge-functions fails naming the 401 and JWT verification, in both of its tests."""
+    old_key = str(breakable.target("old")["service_role_key"])
+    run = gate_on(
+        breakable,
+        tmp_path / "reports",
+        "tests/edge_functions/test_deploy.py",
+        env={"NEW_SUPABASE_SERVICE_ROLE_KEY": old_key},
+    )
+    item = run.item("edge-functions")
+    assert item["status"] == "failed", run.digest()
+    for test in item["tests"]:
+        assert test["outcome"] == "failed", run.digest()
+        assert "goal-notifications was refused by JWT verification (401" in test["message"], (
+            run.digest()
+        )
