@@ -204,17 +204,18 @@ def download_difference(where: str, new: Download, old: Download) -> str | None:
 def byte_differences(
     new: httpx.Client, old: httpx.Client, objects: Iterable[tuple[str, str]], *, workers: int = 8
 ) -> list[str]:
-    """Download each object from new and from old, a few objects at a time, and compare the
-    sha256 of their bytes and their served content-type: one line per object that differs."""
-
-    def compare(job: tuple[str, str]) -> str | None:
-        bucket, name = job
-        return download_difference(
-            f"{bucket}/{name}", download(new, bucket, name), download(old, bucket, name)
+    """Download each object from new and from old (at most `workers` downloads at a time on
+    each server) and compare the sha256 of their bytes and their served content-type: one line
+    per object that differs."""
+    jobs = list(objects)
+    with ThreadPoolExecutor(workers) as on_new, ThreadPoolExecutor(workers) as on_old:
+        news = on_new.map(lambda job: download(new, *job), jobs)
+        olds = on_old.map(lambda job: download(old, *job), jobs)
+        found = (
+            download_difference(f"{bucket}/{name}", a, b)
+            for (bucket, name), a, b in zip(jobs, news, olds, strict=True)
         )
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [problem for problem in pool.map(compare, objects) if problem]
+        return [problem for problem in found if problem]
 
 
 def storage_http(supabase_url: str, key: str) -> httpx.Client:

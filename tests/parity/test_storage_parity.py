@@ -32,13 +32,19 @@ def _differ(problems: list[str]) -> str:
     return f"{len(problems)} objects on new differ from old; first"
 
 
-def _listings(
+Listings = tuple[StorageListing, StorageListing]
+
+
+@pytest.fixture(scope="module")
+def listings(
     service_client: Client,
     comparison_client: Client | None,
+    comparison_target: Target | None,
     app_profile: AppProfile,
     storage_baseline: StorageListing | None,
-) -> tuple[StorageListing, StorageListing]:
-    """(new as the migration left it, old now): full recursive listings of every bucket."""
+) -> Listings:
+    """(new as the migration left it, old now): full recursive listings of every bucket, once."""
+    require_comparison(comparison_target, "storage parity")
     assert comparison_client is not None
     new = (
         storage_baseline
@@ -49,17 +55,11 @@ def _listings(
 
 
 def test_every_bucket_lists_the_same_objects(
-    service_client: Client,
-    comparison_client: Client | None,
-    comparison_target: Target | None,
-    app_profile: AppProfile,
-    storage_baseline: StorageListing | None,
-    evidence: Evidence,
+    listings: Listings, app_profile: AppProfile, evidence: Evidence
 ) -> None:
     """Per bucket, the full recursive listing (paged past 100) of new, as it was before this run
     uploaded anything, equals old's by name, size and content-type."""
-    require_comparison(comparison_target, "storage parity")
-    new, old = _listings(service_client, comparison_client, app_profile, storage_baseline)
+    new, old = listings
     evidence.text(
         "objects per bucket (old → new)",
         "\n".join(f"{b}: {len(old[b])} → {len(new.get(b, {}))}" for b in app_profile.buckets),
@@ -71,20 +71,12 @@ def test_every_bucket_lists_the_same_objects(
 
 
 def test_every_object_has_old_bytes_and_content_type(
-    service_client: Client,
-    comparison_client: Client | None,
-    target: Target,
-    comparison_target: Target | None,
-    app_profile: AppProfile,
-    storage_baseline: StorageListing | None,
-    evidence: Evidence,
+    listings: Listings, target: Target, comparison_target: Target | None, evidence: Evidence
 ) -> None:
     """Every object listed on both sides is downloaded from new and from old (service role, a
     few at a time): the sha256 of the bytes and the served content-type are equal."""
-    require_comparison(comparison_target, "storage parity")
-    assert comparison_target is not None
-    new, old = _listings(service_client, comparison_client, app_profile, storage_baseline)
-    objects = objects_to_download(new, old)
+    assert comparison_target is not None  # the listings fixture skipped without one
+    objects = objects_to_download(*listings)
     if not objects:
         pytest.fail(
             "no object in any bucket on both old and new: nothing was synced, or the listing is broken",
