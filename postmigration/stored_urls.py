@@ -7,7 +7,7 @@ most "Max rows", 1,000 on Supabase, per request).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,34 +101,41 @@ def scan_api(client: Any, url_columns: Mapping[str, Sequence[str]], olds: Iterab
     stale: list[StaleColumn] = []
     read: list[str] = []
     for table, columns in url_columns.items():
-        rows = _all_rows(client, table, columns)
-        read.append(f"{table}: {len(rows)} row{'' if len(rows) == 1 else 's'}")
-        for column in columns:
-            values = [
-                str(r.get(column)) for r in rows if origin_of(str(r.get(column) or "")) in old
-            ]
-            if values:
-                stale.append(
-                    StaleColumn(table, column, len(values), tuple(values[:SAMPLE]), "e.g.")
-                )
+        found: dict[str, list[str]] = {column: [] for column in columns}
+        count = 0
+        for page in _pages(client, table, columns):
+            count += len(page)
+            for row in page:
+                for column in columns:
+                    value = str(row.get(column) or "")
+                    if origin_of(value) in old:
+                        found[column].append(value)
+        read.append(f"{table}: {count} row{'' if count == 1 else 's'}")
+        stale += [
+            StaleColumn(table, column, len(values), tuple(values[:SAMPLE]), "e.g.")
+            for column, values in found.items()
+            if values
+        ]
     return Scan("every row, paged through the REST API: " + ", ".join(read), stale)
 
 
-def _all_rows(client: Any, table: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+def _pages(client: Any, table: str, columns: Sequence[str]) -> Iterator[list[dict[str, Any]]]:
     """Every row of `table` (only `columns`), page by page until the exact count is read.
 
     Ordered by all the selected columns: rows that tie are identical in what is read, so a
     page boundary can neither skip nor repeat a value.
     """
-    rows: list[dict[str, Any]] = []
+    done = 0
     while True:
         query = client.table(table).select(",".join(columns), count="exact")
         for column in columns:
             query = query.order(column, nullsfirst=True)
-        answer = query.range(len(rows), len(rows) + PAGE - 1).execute()
-        rows += answer.data
-        if not answer.data or (answer.count is not None and len(rows) >= answer.count):
-            return rows
+        answer = query.range(done, done + PAGE - 1).execute()
+        if answer.data:
+            yield answer.data
+        done += len(answer.data)
+        if not answer.data or (answer.count is not None and done >= answer.count):
+            return
 
 
 def scan_stored_urls(
