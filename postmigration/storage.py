@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+import httpx
 
 PAGE = 100  # what supabase-js and storage3 use; the listing must page past it
 
@@ -71,11 +73,10 @@ def bucket_problems(
 
 @dataclass(frozen=True)
 class StoredObject:
-    """One object as the Storage API lists it."""
+    """One object as the Storage API lists it: its name, size and content-type (mimetype)."""
 
     name: str
     size: int | None
-    etag: str | None
     mimetype: str | None
 
 
@@ -97,12 +98,7 @@ def list_all(files: _Files, prefix: str = "") -> dict[str, StoredObject]:
                 found.update(list_all(files, path))
             else:
                 meta = entry.get("metadata") or {}
-                found[path] = StoredObject(
-                    path,
-                    meta.get("size"),
-                    str(meta.get("eTag") or "").strip('"') or None,
-                    meta.get("mimetype"),
-                )
+                found[path] = StoredObject(path, meta.get("size"), meta.get("mimetype"))
         if len(page) < PAGE:
             return found
         offset += PAGE
@@ -111,42 +107,118 @@ def list_all(files: _Files, prefix: str = "") -> dict[str, StoredObject]:
 def listing_differences(
     bucket: str, new: Mapping[str, StoredObject], old: Mapping[str, StoredObject]
 ) -> list[str]:
-    """Objects missing on new, extra on new, or different in size or checksum."""
+    """One line per object missing on new, extra on new, or listed with another size or
+    content-type than on old."""
     problems = [f"{bucket}/{n} is missing on new" for n in sorted(old.keys() - new.keys())]
     problems += [f"{bucket}/{n} is on new but not on old" for n in sorted(new.keys() - old.keys())]
     for name in sorted(new.keys() & old.keys()):
         a, b = new[name], old[name]
+        found = []
         if a.size != b.size:
-            problems.append(f"{bucket}/{name} is {a.size} bytes on new but {b.size} on old")
-        elif a.etag and b.etag and a.etag != b.etag:
-            problems.append(f"{bucket}/{name} has checksum {a.etag} on new but {b.etag} on old")
+            found.append(f"{a.size} bytes on new but {b.size} on old")
+        if a.mimetype != b.mimetype:
+            found.append(
+                f"content-type is {a.mimetype or 'not set'} on new but {b.mimetype or 'not set'} on old"
+            )
+        if found:
+            problems.append(f"{bucket}/{name}: " + "; ".join(found))
     return problems
 
 
-def download_problems(http: Any, bucket: str, stored: StoredObject) -> list[str]:
-    """Download one object (as the service role) and compare it with its listing."""
-    response = http.get(f"/object/authenticated/{bucket}/{stored.name}")
-    where = f"{bucket}/{stored.name}"
-    if response.status_code != 200:
-        return [f"{where} is listed but its download answered {response.status_code}"]
-    problems = []
-    if stored.size is not None and len(response.content) != stored.size:
-        problems.append(f"{where} downloads {len(response.content)} bytes, listed as {stored.size}")
-    served = response.headers.get("content-type", "").split(";")[0]
-    if stored.mimetype and served != stored.mimetype:
-        problems.append(f"{where} is served as {served!r}, stored as {stored.mimetype!r}")
-    if stored.etag and hashlib.md5(response.content).hexdigest() != stored.etag:
-        etag = response.headers.get("etag", "").strip('"')
-        if etag != stored.etag:
-            problems.append(f"{where} bytes do not match its checksum {stored.etag}")
-    return problems
+Listing = Mapping[str, Mapping[str, StoredObject]]
 
 
-def downloads_problems(
-    http: Any, listing: Mapping[str, Mapping[str, StoredObject]], *, workers: int = 8
+def objects_to_download(new: Listing, old: Listing) -> list[tuple[str, str]]:
+    """The (bucket, name) pairs whose bytes parity downloads from both sides: every object
+    both list. The one place that decides what is downloaded (a sample, some day)."""
+    return [
+        (bucket, name)
+        for bucket in sorted(old.keys() & new.keys())
+        for name in sorted(old[bucket].keys() & new[bucket].keys())
+    ]
+
+
+@dataclass(frozen=True)
+class Download:
+    """What one download of an object gave: its status, and on 200 its bytes' size, served
+    content-type and sha256 (the bytes' own hash, never an ETag)."""
+
+    status: int
+    reason: str = ""
+    size: int = 0
+    content_type: str = ""
+    sha256: str = ""
+
+
+def download(http: httpx.Client, bucket: str, name: str) -> Download:
+    """Stream one object through the authenticated route (as the client's key allows) and
+    hash its bytes; an error answer keeps Storage's own words."""
+    try:
+        with http.stream("GET", f"/object/authenticated/{bucket}/{name}") as response:
+            if response.status_code != 200:
+                response.read()
+                return Download(response.status_code, _reason(response))
+            digest = hashlib.sha256()
+            size = 0
+            for chunk in response.iter_bytes():
+                digest.update(chunk)
+                size += len(chunk)
+            served = response.headers.get("content-type", "").split(";")[0].strip()
+            return Download(200, "", size, served, digest.hexdigest())
+    except httpx.HTTPError as exc:
+        return Download(0, f"{type(exc).__name__}: {exc}")
+
+
+def _reason(response: httpx.Response) -> str:
+    """Storage's message for an error answer, else the start of its body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:120].strip()
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return str(body)[:120]
+
+
+def download_difference(where: str, new: Download, old: Download) -> str | None:
+    """How new's download of one object differs from old's (failure, bytes, served
+    content-type), in one line; None when they agree."""
+    if old.status != 200:
+        return f"{where}: cannot be downloaded from old to compare ({old.status} {old.reason})"
+    if new.status != 200:
+        return f"{where} is listed on new but its download answered {new.status} {new.reason}"
+    found = []
+    if new.sha256 != old.sha256:
+        sizes = "" if new.size == old.size else f", {new.size} bytes vs {old.size}"
+        found.append(
+            f"bytes differ from old (sha256 {new.sha256[:8]}… vs {old.sha256[:8]}…{sizes})"
+        )
+    if new.content_type != old.content_type:
+        found.append(
+            f"served as {new.content_type or 'no content-type'} on new "
+            f"but {old.content_type or 'no content-type'} on old"
+        )
+    return f"{where}: " + "; ".join(found) if found else None
+
+
+def byte_differences(
+    new: httpx.Client, old: httpx.Client, objects: Iterable[tuple[str, str]], *, workers: int = 8
 ) -> list[str]:
-    """Download every listed object, a few at a time, and return every problem found."""
-    jobs = [(bucket, stored) for bucket, objects in listing.items() for stored in objects.values()]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        found = pool.map(lambda job: download_problems(http, *job), jobs)
-        return [problem for problems in found for problem in problems]
+    """Download each object from new and from old (at most `workers` downloads at a time on
+    each server) and compare the sha256 of their bytes and their served content-type: one line
+    per object that differs."""
+    jobs = list(objects)
+    with ThreadPoolExecutor(workers) as on_new, ThreadPoolExecutor(workers) as on_old:
+        news = on_new.map(lambda job: download(new, *job), jobs)
+        olds = on_old.map(lambda job: download(old, *job), jobs)
+        found = (
+            download_difference(f"{bucket}/{name}", a, b)
+            for (bucket, name), a, b in zip(jobs, news, olds, strict=True)
+        )
+        return [problem for problem in found if problem]
+
+
+def storage_http(supabase_url: str, key: str) -> httpx.Client:
+    """An HTTP client on a target's Storage API with `key` (the service role's, for parity)."""
+    headers = {"apikey": key, "authorization": f"Bearer {key}"}
+    return httpx.Client(base_url=f"{supabase_url}/storage/v1", headers=headers, timeout=60)

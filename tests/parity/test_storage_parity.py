@@ -1,8 +1,7 @@
-"""Storage sync: every bucket's objects made it to new, byte for byte, with their content-type."""
+"""Storage sync: every bucket's objects made it to new with old's name, size, content-type and bytes."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from supabase import Client
 
@@ -12,21 +11,39 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import StorageListing, storage_listing
-from postmigration.storage import downloads_problems, listing_differences
+from postmigration.storage import (
+    byte_differences,
+    listing_differences,
+    objects_to_download,
+    storage_http,
+)
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("storage-parity")]
 
 
-def test_every_bucket_lists_the_same_objects(
+def _objects(count: int) -> str:
+    return f"{count} object{'' if count == 1 else 's'}"
+
+
+def _differ(problems: list[str]) -> str:
+    """The headline: how many objects differ (one problem line per object), then the first."""
+    if len(problems) == 1:
+        return "1 object on new differs from old"
+    return f"{len(problems)} objects on new differ from old; first"
+
+
+Listings = tuple[StorageListing, StorageListing]
+
+
+@pytest.fixture(scope="module")
+def listings(
     service_client: Client,
     comparison_client: Client | None,
     comparison_target: Target | None,
     app_profile: AppProfile,
     storage_baseline: StorageListing | None,
-    evidence: Evidence,
-) -> None:
-    """Per bucket, the full recursive listing (paged past 100) is equal by name, size and checksum,
-    as new was before this run uploaded anything."""
+) -> Listings:
+    """(new as the migration left it, old now): full recursive listings of every bucket, once."""
     require_comparison(comparison_target, "storage parity")
     assert comparison_client is not None
     new = (
@@ -34,7 +51,15 @@ def test_every_bucket_lists_the_same_objects(
         if storage_baseline is not None
         else storage_listing(service_client, app_profile.buckets)
     )
-    old = storage_listing(comparison_client, app_profile.buckets)
+    return new, storage_listing(comparison_client, app_profile.buckets)
+
+
+def test_every_bucket_lists_the_same_objects(
+    listings: Listings, app_profile: AppProfile, evidence: Evidence
+) -> None:
+    """Per bucket, the full recursive listing (paged past 100) of new, as it was before this run
+    uploaded anything, equals old's by name, size and content-type."""
+    new, old = listings
     evidence.text(
         "objects per bucket (old → new)",
         "\n".join(f"{b}: {len(old[b])} → {len(new.get(b, {}))}" for b in app_profile.buckets),
@@ -42,26 +67,30 @@ def test_every_bucket_lists_the_same_objects(
     problems: list[str] = []
     for bucket in app_profile.buckets:
         problems += listing_differences(bucket, new.get(bucket, {}), old[bucket])
-    fail_on(problems, "storage on new differs from old")
+    fail_on(problems, _differ(problems))
 
 
-def test_every_object_downloads_with_its_content_type(
-    service_client: Client, target: Target, app_profile: AppProfile, evidence: Evidence
+def test_every_object_has_old_bytes_and_content_type(
+    listings: Listings, target: Target, comparison_target: Target | None, evidence: Evidence
 ) -> None:
-    """Every storage.objects row has bytes behind it: the download works, size and type preserved."""
-    listing = storage_listing(service_client, app_profile.buckets)
-    count = sum(len(objects) for objects in listing.values())
-    if not count:
+    """Every object listed on both sides is downloaded from new and from old (service role, a
+    few at a time): the sha256 of the bytes and the served content-type are equal."""
+    assert comparison_target is not None  # the listings fixture skipped without one
+    objects = objects_to_download(*listings)
+    if not objects:
         pytest.fail(
-            "no object in any bucket: nothing was synced, or the listing is broken", pytrace=False
+            "no object in any bucket on both old and new: nothing was synced, or the listing is broken",
+            pytrace=False,
         )
-    headers = {
-        "apikey": target.service_role_key,
-        "authorization": f"Bearer {target.service_role_key}",
-    }
-    with httpx.Client(
-        base_url=f"{target.supabase_url}/storage/v1", headers=headers, timeout=30
-    ) as http:
-        problems = downloads_problems(http, listing)
-    evidence.text("downloads", f"{count} objects downloaded from {len(listing)} buckets")
-    fail_on(problems, "objects without their bytes on new")
+    with (
+        storage_http(target.supabase_url, target.service_role_key) as new_http,
+        storage_http(
+            comparison_target.supabase_url, comparison_target.service_role_key
+        ) as old_http,
+    ):
+        problems = byte_differences(new_http, old_http, objects)
+    evidence.text(
+        "downloads",
+        f"{_objects(len(objects))} downloaded from new and from old, sha256 and content-type compared",
+    )
+    fail_on(problems, _differ(problems))
