@@ -71,7 +71,7 @@ def _columns(conn: psycopg.Connection, table: str, ignore: frozenset[str]) -> li
 
 # Each value is hashed by its type's own 64-bit hash function, the one hash indexes and hash
 # partitioning use (stable across servers and versions; no text rendering, so a checksum costs
-# about twice a count(*)), seeded with its column: every column weighs all 64 bits wherever it
+# two to three count(*)s), seeded with its column: every column weighs all 64 bits wherever it
 # sits in the table, and one value hashes differently in two columns, so values swapped between
 # columns show. `{v}` is the value, `{s}` the column's seed. Types not listed hash their text.
 _TYPE_HASH = {
@@ -91,15 +91,10 @@ _TYPE_HASH = {
     "jsonb": "jsonb_hash_extended({v}, {s})",
     "inet": "hashinetextended({v}, {s})",
     "date": "hashfloat8extended(date_part('epoch', {v}::timestamp), {s})",
-    # A timestamp hashes its instant twice: as epoch seconds (a double, exact to the microsecond
-    # until 2106) and as PostgreSQL's folded 8-byte hash (apart beyond that), so no two instants
-    # share a hash. timestamptz casts exactly because connect() sets TimeZone UTC.
-    "timestamp with time zone": (
-        "hashfloat8extended(date_part('epoch', {v}), {s}) # timestamp_hash_extended({v}::timestamp, {s})"
-    ),
-    "timestamp without time zone": (
-        "hashfloat8extended(date_part('epoch', {v}), {s}) # timestamp_hash_extended({v}, {s})"
-    ),
+    # A timestamp hashes its instant as epoch seconds, a double: exact to the microsecond until
+    # 2106, to a few microseconds after (PostgreSQL's timestamp hash folds 8 bytes to 4 first).
+    "timestamp with time zone": "hashfloat8extended(date_part('epoch', {v}), {s})",
+    "timestamp without time zone": "hashfloat8extended(date_part('epoch', {v}), {s})",
     "interval": "interval_hash_extended({v}, {s})",
     "text[]": "hash_array_extended({v}, {s})",
 }
