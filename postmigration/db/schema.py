@@ -127,10 +127,13 @@ def _firing_differences(kind: str, have: dict[str, str], want: dict[str, str]) -
     for key in sorted(have.keys() & want.keys()):
         if have[key] != want[key]:
             on_old = "" if want[key] == "O" else f" (on old: {_firing(want[key])})"
-            subject = (
-                f"trigger {key} is" if kind == "trigger" else f"foreign key {key}'s triggers are"
-            )
-            problems.append(f"{subject} {_firing(have[key])} on new{on_old}")
+            if kind == "trigger":
+                problems.append(f"trigger {key} is {_firing(have[key])} on new{on_old}")
+            else:
+                problems.append(
+                    f"foreign key {key} is not enforced as on old: its triggers are"
+                    f" {_firing(have[key])} on new{on_old}"
+                )
     return problems
 
 
@@ -145,7 +148,7 @@ def replication_role_settings(conn: psycopg.Connection) -> list[str]:
         from pg_db_role_setting s
         left join pg_database d on d.oid = s.setdatabase
         left join pg_roles r on r.oid = s.setrole
-        order by 1 nulls first, 2 nulls first
+        order by r.rolname nulls first, d.datname nulls first
         """
     ).fetchall()
     problems = []

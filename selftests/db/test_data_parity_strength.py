@@ -1,5 +1,7 @@
-"""data-parity's checksum sees every change: one value in one row, at every column position of a
-40-column table and of auth.users, values swapped between columns and between rows.
+"""data-parity is as strong as its words, against a real stand-in. Its checksum sees one changed
+value in one row at every column position of a 40-column table and of auth.users, and values
+swapped between columns and between rows; triggers and foreign keys switched off, replication
+mode left set, and a sequence behind old's are named.
 
 Each change runs in a transaction that is rolled back, so the shared stand-in stays clean.
 """
@@ -145,3 +147,43 @@ def test_every_compared_column_of_auth_users_sees_one_changed_value(
     assert len(compared) >= 25
     unseen = _unseen(conn, "auth.users", changes)
     assert unseen == [], f"changes to auth.users went unseen: {unseen}"
+
+
+def test_triggers_and_foreign_keys_switched_off_are_named(conn: psycopg.Connection) -> None:
+    before = db.schema_facts(conn)
+    assert db.replication_role_settings(conn) == []
+    conn.execute("alter table public.goals disable trigger all")
+    conn.execute("alter table auth.users enable always trigger on_auth_user_created")
+    conn.execute("alter role anon in database postgres set session_replication_role = replica")
+    problems = db.schema_differences(db.schema_facts(conn), before)
+    assert problems == [
+        "trigger on_auth_user_created on auth.users is enabled always, in replication too"
+        " (ENABLE ALWAYS) on new",
+        # goals' own side of its foreign key, and the side on goals of the one pointing at it
+        "foreign key goal_invites_goal_id_fkey on public.goal_invites is not enforced as on old:"
+        " its triggers are partly disabled, partly enabled on new",
+        "foreign key goals_owner_id_fkey on public.goals is not enforced as on old: its triggers"
+        " are partly disabled, partly enabled on new",
+    ]
+    assert db.replication_role_settings(conn) == [
+        "role anon in database postgres has session_replication_role = replica set"
+        " (ALTER ROLE … IN DATABASE … SET)"
+    ]
+
+
+def test_sequence_behind_old_is_named_with_both_values() -> None:
+    at = db.SequencePosition
+    old = {"public.a_id_seq": at(620, 621, 1), "public.b_id_seq": at(None, 1, 1)}
+    old |= {"public.c_id_seq": at(-50, -51, -1), "public.d_id_seq": at(9, 10, 1)}
+    new = {"public.a_id_seq": at(120, 121, 1), "public.b_id_seq": at(None, 1, 1)}
+    new |= {"public.c_id_seq": at(-50, -51, -1)}
+    assert db.sequences_reusing_old_ids(new, old) == [
+        "sequence public.a_id_seq is at 120 on new but old already handed out 620",
+        "sequence public.d_id_seq is missing on new",
+    ]
+    new["public.a_id_seq"] = at(None, 620, 1)  # setval(620, false): it would hand out 620 again
+    assert db.sequences_reusing_old_ids(new, old)[0] == (
+        "sequence public.a_id_seq would hand out 620 first on new but old already handed out 620"
+    )
+    new["public.a_id_seq"] = at(None, 621, 1)
+    assert db.sequences_reusing_old_ids(new, old) == ["sequence public.d_id_seq is missing on new"]
