@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from .connection import DatabaseUnreachable, connect, describe
-from .data import TableFingerprint, compared_tables, differing_keys, fingerprints, sequences_behind
+from .data import (
+    SequencePosition,
+    TableFingerprint,
+    compared_tables,
+    differing_keys,
+    fingerprints,
+    sequence_positions,
+    sequences_behind,
+    sequences_reusing_old_ids,
+)
 from .extensions import function_problems, missing_extensions
 from .migrations import (
     Migration,
@@ -22,13 +31,14 @@ from .policies import (
     save_snapshot,
     tables_without_rls,
 )
-from .schema import schema_differences, schema_facts
+from .schema import replication_role_settings, schema_differences, schema_facts
 
 __all__ = [
     "DatabaseUnreachable",
     "Migration",
     "MigrationsDirMissing",
     "Policy",
+    "SequencePosition",
     "TableFingerprint",
     "compared_tables",
     "connect",
@@ -45,9 +55,12 @@ __all__ = [
     "policies",
     "policy_differences",
     "recorded_migrations",
+    "replication_role_settings",
     "save_snapshot",
     "schema_differences",
     "schema_facts",
+    "sequence_positions",
     "sequences_behind",
+    "sequences_reusing_old_ids",
     "tables_without_rls",
 ]

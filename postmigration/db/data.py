@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ from psycopg import sql
 
 @dataclass(frozen=True)
 class TableFingerprint:
-    """A table's row count and order-independent content checksum (sum of per-row hashes)."""
+    """A table's row count and order-independent content checksum (the exact sum of its rows'
+    64-bit hashes: a duplicated row counts twice, a value moved between rows shows)."""
 
     table: str
     rows: int
@@ -67,38 +69,50 @@ def _columns(conn: psycopg.Connection, table: str, ignore: frozenset[str]) -> li
     return [(name, kind) for name, kind in rows if name not in ignore]
 
 
-# Each column hashed by its type's own hash function, the one hash indexes and hash partitioning
-# use (stable across servers and versions), with no text rendering: a checksum then costs about
-# twice a count(*). Types not listed are hashed through their text form.
+# Each value is hashed by its type's own 64-bit hash function, the one hash indexes and hash
+# partitioning use (stable across servers and versions; no text rendering, so a checksum costs
+# two to three count(*)s), seeded with its column: every column weighs all 64 bits wherever it
+# sits in the table, and one value hashes differently in two columns, so values swapped between
+# columns show. `{v}` is the value, `{s}` the column's seed. Types not listed hash their text.
 _TYPE_HASH = {
-    "smallint": "hashint2({})",
-    "integer": "hashint4({})",
-    "bigint": "hashint8({})",
-    "uuid": "uuid_hash({})",
-    "numeric": "hash_numeric({})",
-    "text": "hashtext({})",
-    "character varying": "hashtext({})",
-    "character": "hashbpchar({})",
-    "boolean": "hashint4({}::int)",
-    "double precision": "hashfloat8({})",
-    "real": "hashfloat4({})",
-    "jsonb": "jsonb_hash({})",
-    "inet": "hashinet({})",
-    "date": "hashint4({} - date '2000-01-01')",
-    # timestamptz hashes as its instant: the cast is exact because connect() sets TimeZone UTC.
-    "timestamp with time zone": "timestamp_hash({}::timestamp)",
-    "timestamp without time zone": "timestamp_hash({})",
-    "interval": "interval_hash({})",
-    "text[]": "hash_array({})",
+    "smallint": "hashint2extended({v}, {s})",
+    "integer": "hashint4extended({v}, {s})",
+    # PostgreSQL folds an 8-byte value to 4 bytes before hashing; XORing the value back in
+    # keeps any two bigints apart.
+    "bigint": "hashint8extended({v}, {s}) # {v}",
+    "uuid": "uuid_hash_extended({v}, {s})",
+    "numeric": "hash_numeric_extended({v}, {s})",
+    "text": "hashtextextended({v}, {s})",
+    "character varying": "hashtextextended({v}, {s})",
+    "character": "hashbpcharextended({v}, {s})",
+    "boolean": "hashint4extended({v}::int, {s})",
+    "double precision": "hashfloat8extended({v}, {s})",
+    "real": "hashfloat4extended({v}, {s})",
+    "jsonb": "jsonb_hash_extended({v}, {s})",
+    "inet": "hashinetextended({v}, {s})",
+    "date": "hashfloat8extended(date_part('epoch', {v}::timestamp), {s})",
+    # A timestamp hashes its instant as epoch seconds, a double: exact to the microsecond until
+    # 2106, to a few microseconds after (PostgreSQL's timestamp hash folds 8 bytes to 4 first).
+    "timestamp with time zone": "hashfloat8extended(date_part('epoch', {v}), {s})",
+    "timestamp without time zone": "hashfloat8extended(date_part('epoch', {v}), {s})",
+    "interval": "interval_hash_extended({v}, {s})",
+    "text[]": "hash_array_extended({v}, {s})",
 }
-_NULL_HASH = sql.Literal(-1640531527)  # a null differs from every value's likely hash
+
+
+def _seed(*words: str) -> int:
+    """A signed 64-bit number drawn from `words` (stable across runs and machines)."""
+    digest = hashlib.blake2b("\0".join(words).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _column_hash(name: str, kind: str) -> sql.Composable:
-    template = _TYPE_HASH.get(kind, "hashtext(({})::text)")
-    return sql.SQL("coalesce({}, {})").format(
-        sql.SQL(template).format(sql.Identifier("t", name)), _NULL_HASH
+    """The column's 64-bit term of a row hash; a null hashes to the column's own constant."""
+    template = _TYPE_HASH.get(kind, "hashtextextended(({v})::text, {s})")
+    hashed = sql.SQL(template).format(
+        v=sql.Identifier("t", name), s=sql.Literal(_seed("column", name))
     )
+    return sql.SQL("coalesce({}, {})").format(hashed, sql.Literal(_seed("null", name)))
 
 
 def _row_hash(
@@ -107,7 +121,8 @@ def _row_hash(
     rewrites: Sequence[tuple[str, str]] | None,
     ignore: frozenset[str] = ACTIVITY_COLUMNS,
 ) -> sql.Composable:
-    """The per-row hash: column hashes, each shifted by its position, XORed (an int4).
+    """The per-row hash (a bigint): the columns' 64-bit terms XORed, so one changed value
+    changes exactly one term.
 
     With `rewrites` (even empty) the row's text is hashed instead, after replacing each old
     origin with the new one: tables holding full URLs compare equal once moved.
@@ -120,11 +135,8 @@ def _row_hash(
         text: sql.Composable = sql.SQL("({})::text").format(row)
         for old, new in rewrites:
             text = sql.SQL("replace({}, {}, {})").format(text, sql.Literal(old), sql.Literal(new))
-        return sql.SQL("hashtext({})").format(text)
-    parts = [
-        sql.SQL("({} << {})").format(_column_hash(name, kind), sql.Literal(position % 31))
-        for position, (name, kind) in enumerate(columns)
-    ]
+        return sql.SQL("hashtextextended({}, 0)").format(text)
+    parts = [_column_hash(name, kind) for name, kind in columns]
     return sql.SQL(" # ").join(parts) if parts else sql.SQL("0")
 
 
@@ -281,4 +293,63 @@ def sequences_behind(conn: psycopg.Connection) -> list[str]:
                 f"sequence {sequence} is behind: it would hand out {int(last_value) + 1} "
                 f"but {table}.{column} already reaches {highest}"
             )
+    return problems
+
+
+@dataclass(frozen=True)
+class SequencePosition:
+    """Where a sequence stands: the last value it handed out (None: none yet) and the next."""
+
+    last: int | None
+    next: int
+    increment: int
+
+
+def sequence_positions(
+    conn: psycopg.Connection, schemas: tuple[str, ...] = ("public",)
+) -> dict[str, SequencePosition]:
+    """Every sequence of `schemas`, read from the sequence itself (setval's is_called included)."""
+    names = conn.execute(
+        """
+        select format('%%I.%%I', n.nspname, c.relname), s.seqincrement
+        from pg_sequence s join pg_class c on c.oid = s.seqrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any(%s) order by 1
+        """,
+        (list(schemas),),
+    ).fetchall()
+    positions: dict[str, SequencePosition] = {}
+    for name, increment in names:
+        query = sql.SQL("select last_value, is_called from {}").format(sql.SQL(name))
+        row = conn.execute(query).fetchone()
+        assert row is not None  # a sequence relation always holds its one row
+        value, called = int(row[0]), bool(row[1])
+        positions[name] = SequencePosition(
+            value if called else None, value + increment if called else value, int(increment)
+        )
+    return positions
+
+
+def sequences_reusing_old_ids(
+    new: dict[str, SequencePosition], old: dict[str, SequencePosition]
+) -> list[str]:
+    """Sequences that would hand out again an id old already handed out (new behind old), or
+    that old has and new lacks. New's own writes only move it forward, so this holds while the
+    gate runs."""
+    problems = []
+    for name, before in sorted(old.items()):
+        after = new.get(name)
+        if after is None:
+            problems.append(f"sequence {name} is missing on new")
+            continue
+        if before.last is None:
+            continue
+        behind = after.next <= before.last if before.increment > 0 else after.next >= before.last
+        if behind:
+            at = (
+                f"is at {after.last}"
+                if after.last is not None
+                else f"would hand out {after.next} first"
+            )
+            problems.append(f"sequence {name} {at} on new but old already handed out {before.last}")
     return problems

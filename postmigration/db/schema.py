@@ -45,14 +45,48 @@ CATALOG = {
         where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')
     """,
     "trigger": """
-        select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname),
-               case t.tgenabled when 'D' then 'disabled: ' else '' end || pg_get_triggerdef(t.oid)
+        select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname), pg_get_triggerdef(t.oid)
         from pg_trigger t
         join pg_class c on c.oid = t.tgrelid
         join pg_namespace n on n.oid = c.relnamespace
         where not t.tgisinternal and (n.nspname = any(%(schemas)s) or (n.nspname, c.relname) = ('auth', 'users'))
     """,
+    # When each trigger fires (pg_trigger.tgenabled, read from the catalogue: a pooled connection
+    # opened before a change still behaves as before): O in normal operation, D never,
+    # R only for replication, A always.
+    "trigger firing": """
+        select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname), t.tgenabled::text
+        from pg_trigger t
+        join pg_class c on c.oid = t.tgrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where not t.tgisinternal and (n.nspname = any(%(schemas)s) or (n.nspname, c.relname) = ('auth', 'users'))
+    """,
+    # A foreign key is enforced by internal triggers on both its tables (ALTER TABLE ... DISABLE
+    # TRIGGER ALL, as a restore may leave it, switches them off); one row per foreign key.
+    "foreign key firing": """
+        select format('%%I on %%I.%%I', con.conname, n.nspname, cl.relname),
+               string_agg(distinct t.tgenabled::text, '' order by t.tgenabled::text)
+        from pg_trigger t
+        join pg_constraint con on con.oid = t.tgconstraint
+        join pg_class cl on cl.oid = con.conrelid
+        join pg_namespace n on n.oid = cl.relnamespace
+        where t.tgisinternal and con.contype = 'f' and n.nspname = any(%(schemas)s)
+        group by 1
+    """,
 }
+
+# How a trigger fires, by pg_trigger.tgenabled, in the words of ALTER TABLE.
+FIRING = {
+    "O": "enabled",
+    "D": "disabled",
+    "R": "enabled only for replication (ENABLE REPLICA)",
+    "A": "enabled always, in replication too (ENABLE ALWAYS)",
+}
+
+
+def _firing(states: str) -> str:
+    words = [FIRING.get(state, state) for state in states]
+    return words[0] if len(words) == 1 else f"partly {', partly '.join(words)}"
 
 
 def schema_facts(
@@ -70,6 +104,9 @@ def schema_differences(new: dict[str, dict[str, str]], old: dict[str, dict[str, 
     problems: list[str] = []
     for category in CATALOG:
         have, want = new.get(category, {}), old.get(category, {})
+        if category.endswith(" firing"):
+            problems += _firing_differences(category.removesuffix(" firing"), have, want)
+            continue
         problems += [f"{category} {k} is missing on new" for k in sorted(want.keys() - have.keys())]
         problems += [
             f"{category} {k} exists on new but not on old"
@@ -77,10 +114,65 @@ def schema_differences(new: dict[str, dict[str, str]], old: dict[str, dict[str, 
         ]
         for key in sorted(have.keys() & want.keys()):
             if have[key] != want[key]:
-                if category == "trigger" and have[key].startswith("disabled: "):
-                    problems.append(f"trigger {key} is disabled on new")
-                else:
-                    problems.append(
-                        f"{category} {key} differs: new has {have[key]!r}, old has {want[key]!r}"
-                    )
+                problems.append(
+                    f"{category} {key} differs: new has {have[key]!r}, old has {want[key]!r}"
+                )
     return problems
+
+
+def _firing_differences(kind: str, have: dict[str, str], want: dict[str, str]) -> list[str]:
+    """Triggers (or foreign keys' triggers) present on both sides that fire differently on new;
+    one missing on a side is already named by its definition's category."""
+    problems = []
+    for key in sorted(have.keys() & want.keys()):
+        if have[key] != want[key]:
+            on_old = "" if want[key] == "O" else f" (on old: {_firing(want[key])})"
+            if kind == "trigger":
+                problems.append(f"trigger {key} is {_firing(have[key])} on new{on_old}")
+            else:
+                problems.append(
+                    f"foreign key {key} is not enforced as on old: its triggers are"
+                    f" {_firing(have[key])} on new{on_old}"
+                )
+    return problems
+
+
+def replication_role_settings(conn: psycopg.Connection) -> list[str]:
+    """Where `session_replication_role = replica` is left set for new connections: on a database
+    or a role (pg_db_role_setting) or server-wide. In that mode no ordinary trigger and no foreign
+    key fires. Read from the catalogue, not from behaviour: pooled connections opened before the
+    change behave as before."""
+    rows = conn.execute(
+        """
+        select d.datname, r.rolname, s.setconfig
+        from pg_db_role_setting s
+        left join pg_database d on d.oid = s.setdatabase
+        left join pg_roles r on r.oid = s.setrole
+        order by r.rolname nulls first, d.datname nulls first
+        """
+    ).fetchall()
+    problems = []
+    for database, role, settings in rows:
+        if not any(_is_replica_mode(setting) for setting in settings or ()):
+            continue
+        if database and role:
+            where, how = f"role {role} in database {database}", "ALTER ROLE … IN DATABASE … SET"
+        elif role:
+            where, how = f"role {role}", "ALTER ROLE … SET"
+        else:
+            where, how = f"database {database}", "ALTER DATABASE … SET"
+        problems.append(f"{where} has session_replication_role = replica set ({how})")
+    server = conn.execute(
+        "select setting, source from pg_settings where name = 'session_replication_role'"
+    ).fetchone()
+    if server and server[0] == "replica" and server[1] in ("configuration file", "command line"):
+        problems.append(f"the server has session_replication_role = replica set ({server[1]})")
+    return problems
+
+
+def _is_replica_mode(setting: str) -> bool:
+    name, _, value = setting.partition("=")
+    return (
+        name.strip().lower() == "session_replication_role"
+        and value.strip(" '\"").lower() == "replica"
+    )

@@ -21,7 +21,8 @@ def test_schema_equals_old(
     comparison_db: psycopg.Connection | None,
     comparison_target: Target | None,
 ) -> None:
-    """Tables, columns and types, constraints, indexes, views, functions and triggers (auth.users' too)."""
+    """Tables, columns and types, constraints, indexes, views, functions and triggers (auth.users'
+    too), and each trigger and foreign key fires as on old (not disabled, not replica-only)."""
     require_comparison(comparison_target, "schema parity")
     assert comparison_db is not None
     fail_on(
@@ -86,3 +87,29 @@ def test_every_table_has_old_rows(
 def test_no_sequence_is_behind(target_db: psycopg.Connection) -> None:
     """No sequence would hand out an id that its column already holds (a restore left it behind)."""
     fail_on(db.sequences_behind(target_db), "sequences were left behind by the restore")
+
+
+def test_no_sequence_hands_out_old_ids_again(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+) -> None:
+    """Each sequence of public on new is at least where old's is: no id old handed out is handed
+    out again."""
+    require_comparison(comparison_target, "sequence parity")
+    assert comparison_db is not None
+    fail_on(
+        db.sequences_reusing_old_ids(
+            db.sequence_positions(target_db), db.sequence_positions(comparison_db)
+        ),
+        "sequences on new would hand out ids old already handed out",
+    )
+
+
+def test_triggers_and_foreign_keys_are_not_switched_off(target_db: psycopg.Connection) -> None:
+    """No database, role or server setting puts new connections in replication mode
+    (session_replication_role = replica), where no trigger and no foreign key fires."""
+    fail_on(
+        db.replication_role_settings(target_db),
+        "triggers and foreign keys do not fire on new",
+    )

@@ -1,0 +1,189 @@
+"""data-parity is as strong as its words, against a real stand-in. Its checksum sees one changed
+value in one row at every column position of a 40-column table and of auth.users, and values
+swapped between columns and between rows; triggers and foreign keys switched off, replication
+mode left set, and a sequence behind old's are named.
+
+Each change runs in a transaction that is rolled back, so the shared stand-in stays clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from postmigration import db
+from reference.stack.runner import StackProcess
+
+WIDE = "public.parity_wide"
+ROWS = 20
+# (column type, a value from row r and column i): 12 types cycle over 40 columns, so columns 12,
+# 24 and 36 apart share a type (swappable) and columns 31 apart (the old shift's blind spot) exist.
+TYPES = [
+    ("bigint", "{r}::bigint * 1000 + {i}"),
+    ("integer", "{r} * 1000 + {i}"),
+    ("text", "'t' || {r} || '-' || {i}"),
+    ("uuid", "md5({r} || '-' || {i})::uuid"),
+    ("timestamptz", "timestamptz '2024-01-01 00:00+00' + ({r} * 40 + {i}) * interval '1 minute'"),
+    ("numeric(10,2)", "({r} * 40 + {i}) / 100.0"),
+    ("boolean", "({r} + {i} / 12) % 2 = 0"),  # apart in columns 12 apart and in next rows
+    ("jsonb", "jsonb_build_object('r', {r}, 'i', {i})"),
+    ("date", "date '2024-01-01' + {r} * 40 + {i}"),
+    ("smallint", "(({r} * 40 + {i}) % 30000)::smallint"),
+    ("varchar(40)", "'v' || {r} || '-' || {i}"),
+    ("double precision", "({r} * 40 + {i}) / 7.0"),
+]
+COLUMNS = 40
+
+
+def _is_null(r: int, i: int) -> bool:
+    return (r + i) % 6 == 0
+
+
+@pytest.fixture
+def conn(stack: StackProcess) -> Iterator[psycopg.Connection]:
+    """A connection inside a transaction that is rolled back at the end of the test."""
+    with (
+        db.connect(str(stack.target["db_url"])) as connection,
+        connection.transaction(force_rollback=True),
+    ):
+        yield connection
+
+
+def _checksum(conn: psycopg.Connection, table: str) -> int:
+    return db.fingerprints(conn, [table])[table].checksum  # type: ignore[union-attr]
+
+
+def _unseen(conn: psycopg.Connection, table: str, changes: dict[str, str]) -> list[str]:
+    """The changes (what -> statement) after which `table`'s checksum stays the same; each is
+    rolled back before the next."""
+    before = _checksum(conn, table)
+    unseen = []
+    for what, statement in changes.items():
+        with conn.transaction(force_rollback=True):
+            conn.execute(statement)  # type: ignore[arg-type]
+            if _checksum(conn, table) == before:
+                unseen.append(what)
+    return unseen
+
+
+def _wide_table(conn: psycopg.Connection) -> None:
+    columns = ", ".join(f"c{i} {TYPES[i % 12][0]}" for i in range(COLUMNS))
+    conn.execute(f"create table {WIDE} (id int primary key, {columns})")  # type: ignore[arg-type]
+    for r in range(1, ROWS + 1):
+        values = ", ".join(
+            "null" if _is_null(r, i) else TYPES[i % 12][1].format(r=r, i=i) for i in range(COLUMNS)
+        )
+        conn.execute(f"insert into {WIDE} values ({r}, {values})")  # type: ignore[arg-type]
+
+
+def test_every_single_change_and_swap_in_a_40_column_table_is_seen(
+    conn: psycopg.Connection,
+) -> None:
+    _wide_table(conn)
+    changes: dict[str, str] = {}
+    for i in range(COLUMNS):
+        kind, value = TYPES[i % 12]
+        column = f"c{i}"
+        # A row where the column holds a value, and one where it is null.
+        full = next(r for r in range(1, ROWS) if not _is_null(r, i) and not _is_null(r + 1, i))
+        empty = next(r for r in range(1, ROWS + 1) if _is_null(r, i))
+        other = f"not coalesce({column}, false)" if kind == "boolean" else value.format(r=999, i=i)
+        update = f"update {WIDE} set {column} ="
+        changes[f"{column} of row {full}: value -> another"] = f"{update} {other} where id = {full}"
+        changes[f"{column} of row {full}: value -> null"] = f"{update} null where id = {full}"
+        changes[f"{column} of row {empty}: null -> value"] = f"{update} {other} where id = {empty}"
+        changes[f"{column}: rows {full} and {full + 1} swap it"] = (
+            f"update {WIDE} w set {column} = s.{column} from {WIDE} s"
+            f" where (w.id, s.id) in (({full}, {full + 1}), ({full + 1}, {full}))"
+        )
+        if i + 12 < COLUMNS:
+            partner = f"c{i + 12}"
+            changes[f"{column} and {partner} of row {full} swap"] = (
+                f"update {WIDE} set {column} = {partner}, {partner} = {column} where id = {full}"
+            )
+    unseen = _unseen(conn, WIDE, changes)
+    assert len(changes) == 4 * COLUMNS + COLUMNS - 12
+    assert unseen == [], f"{len(unseen)} of {len(changes)} changes went unseen: {unseen}"
+
+
+# A different value of each type auth.users uses, from the current one (`{c}`, maybe null).
+_ANOTHER = {
+    "uuid": "gen_random_uuid()",
+    "character varying": "coalesce({c}, '') || 'x'",
+    "text": "coalesce({c}, '') || 'x'",
+    "timestamp with time zone": "coalesce({c}, now()) + interval '1 microsecond'",
+    "jsonb": """coalesce({c}, '{{}}') || '{{"x": 1}}'""",
+    "boolean": "not coalesce({c}, false)",
+    "smallint": "coalesce({c}, 0) + 1",
+}
+
+
+def test_every_compared_column_of_auth_users_sees_one_changed_value(
+    conn: psycopg.Connection,
+) -> None:
+    columns = conn.execute(
+        """
+        select a.attname, format_type(a.atttypid, null), a.attnotnull from pg_attribute a
+        where a.attrelid = 'auth.users'::regclass and a.attnum > 0 and not a.attisdropped
+          and a.attgenerated = '' order by a.attnum
+        """
+    ).fetchall()
+    found = conn.execute("select id, to_jsonb(u) from auth.users u order by id limit 1").fetchone()
+    assert found is not None, "the stand-in has no user"
+    user, row = found
+    # Foreign keys to auth.users would refuse a changed id: this transaction turns them off.
+    conn.execute("set local session_replication_role = replica")
+    compared = [c for c in columns if c[0] not in db.data.ACTIVITY_COLUMNS]
+    changes: dict[str, str] = {}
+    for name, kind, not_null in compared:
+        assert kind in _ANOTHER, f"no other value for auth.users.{name} ({kind})"
+        update = f"update auth.users set \"{name}\" = {{}} where id = '{user}'"
+        another = _ANOTHER[kind].format(c=f'"{name}"')
+        changes[f"{name}: -> {another}"] = update.format(another)
+        if row[name] is not None and not not_null:
+            changes[f"{name}: value -> null"] = update.format("null")
+    assert len(compared) >= 25
+    unseen = _unseen(conn, "auth.users", changes)
+    assert unseen == [], f"changes to auth.users went unseen: {unseen}"
+
+
+def test_triggers_and_foreign_keys_switched_off_are_named(conn: psycopg.Connection) -> None:
+    before = db.schema_facts(conn)
+    assert db.replication_role_settings(conn) == []
+    conn.execute("alter table public.goals disable trigger all")
+    conn.execute("alter table auth.users enable always trigger on_auth_user_created")
+    conn.execute("alter role anon in database postgres set session_replication_role = replica")
+    problems = db.schema_differences(db.schema_facts(conn), before)
+    assert problems == [
+        "trigger on_auth_user_created on auth.users is enabled always, in replication too"
+        " (ENABLE ALWAYS) on new",
+        # goals' own side of its foreign key, and the side on goals of the one pointing at it
+        "foreign key goal_invites_goal_id_fkey on public.goal_invites is not enforced as on old:"
+        " its triggers are partly disabled, partly enabled on new",
+        "foreign key goals_owner_id_fkey on public.goals is not enforced as on old: its triggers"
+        " are partly disabled, partly enabled on new",
+    ]
+    assert db.replication_role_settings(conn) == [
+        "role anon in database postgres has session_replication_role = replica set"
+        " (ALTER ROLE … IN DATABASE … SET)"
+    ]
+
+
+def test_sequence_behind_old_is_named_with_both_values() -> None:
+    at = db.SequencePosition
+    old = {"public.a_id_seq": at(620, 621, 1), "public.b_id_seq": at(None, 1, 1)}
+    old |= {"public.c_id_seq": at(-50, -51, -1), "public.d_id_seq": at(9, 10, 1)}
+    new = {"public.a_id_seq": at(120, 121, 1), "public.b_id_seq": at(None, 1, 1)}
+    new |= {"public.c_id_seq": at(-50, -51, -1)}
+    assert db.sequences_reusing_old_ids(new, old) == [
+        "sequence public.a_id_seq is at 120 on new but old already handed out 620",
+        "sequence public.d_id_seq is missing on new",
+    ]
+    new["public.a_id_seq"] = at(None, 620, 1)  # setval(620, false): it would hand out 620 again
+    assert db.sequences_reusing_old_ids(new, old)[0] == (
+        "sequence public.a_id_seq would hand out 620 first on new but old already handed out 620"
+    )
+    new["public.a_id_seq"] = at(None, 621, 1)
+    assert db.sequences_reusing_old_ids(new, old) == ["sequence public.d_id_seq is missing on new"]

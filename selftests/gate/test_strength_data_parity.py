@@ -1,0 +1,120 @@
+"""data-parity is as strong as its words: damage the shared playbook run, watch the item fail.
+
+One gate run carries four damages at once (each names its own test in summary.json): a late
+auth.users column changed in one row, a trigger left replica-only, replication mode left set on
+new's database and on a role, and old's sequence 500 ahead of new's. Everything is put back
+exactly afterwards (checked), so the next damage test starts from the clean migration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, gate_on
+
+DATA_PARITY = "tests/parity/test_data_parity.py"
+TRIGGER = "on_auth_user_created"
+ROLE = "authenticator"
+SEQUENCE = "public.weight_measurements_id_seq"
+# banned_until sits 25th among auth.users' compared columns: the old checksum shifted its hash
+# 24 bits left and kept 8 of its bits; this value matched a null in those 8 bits, and went unseen.
+BANNED_UNTIL = "2030-01-17 18:00:00+00"
+
+
+def _one(playbook: ServingPlaybook, side: str, query: str) -> tuple:
+    with psycopg.connect(str(playbook.target(side)["db_url"]), autocommit=True) as conn:
+        row = conn.execute(query).fetchone()  # type: ignore[arg-type]
+    assert row is not None, query
+    return tuple(row)
+
+
+def _messages(run: SuiteRun) -> dict[str, str]:
+    """test name -> its message, for data-parity's tests."""
+    return {t["nodeid"].rsplit("::", 1)[1]: t["message"] for t in run.item("data-parity")["tests"]}
+
+
+def test_clean_run_passes_data_parity(breakable: ServingPlaybook, tmp_path: Path) -> None:
+    run = gate_on(breakable, tmp_path / "report", DATA_PARITY)
+    assert run.item("data-parity")["status"] == "passed", run.digest()
+
+
+def test_changed_late_column_replica_trigger_replication_mode_and_sequence_fail(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    (user, banned) = _one(
+        breakable, "new", "select id::text, banned_until from auth.users order by id limit 1"
+    )
+    assert banned is None
+    (users,) = _one(breakable, "new", "select count(*) from auth.users")
+    (database,) = _one(breakable, "new", "select current_database()")
+    (firing,) = _one(
+        breakable,
+        "new",
+        f"select tgenabled::text from pg_trigger where tgname = '{TRIGGER}'"
+        " and tgrelid = 'auth.users'::regclass",
+    )
+    assert firing == "O"
+    (last, called) = _one(breakable, "old", f"select last_value, is_called from {SEQUENCE}")
+    (new_last,) = _one(breakable, "new", f"select last_value from {SEQUENCE}")
+    new_breaks = [
+        f"update auth.users set banned_until = '{BANNED_UNTIL}' where id = '{user}'",
+        f"alter table auth.users enable replica trigger {TRIGGER}",
+        f"alter database {database} set session_replication_role = replica",
+        f"alter role {ROLE} set session_replication_role = replica",
+    ]
+    new_repairs = [
+        f"update auth.users set banned_until = null where id = '{user}'",
+        f"alter table auth.users enable trigger {TRIGGER}",
+        f"alter database {database} reset session_replication_role",
+        f"alter role {ROLE} reset session_replication_role",
+    ]
+    old_breaks = [f"select setval('{SEQUENCE}', {int(new_last) + 500})"]
+    old_repairs = [f"select setval('{SEQUENCE}', {last}, {bool(called)})"]
+    with (
+        damaged(breakable, "new", new_breaks, new_repairs),
+        damaged(breakable, "old", old_breaks, old_repairs),
+    ):
+        run = gate_on(breakable, tmp_path / "report", DATA_PARITY)
+    assert run.item("data-parity")["status"] == "failed", run.digest()
+    said = _messages(run)
+    assert said["test_every_table_has_old_rows"] == (
+        f"data on new differs from old: auth.users has the same {users} rows but different"
+        f" content (e.g. {user} (changed))"
+    ), said
+    assert said["test_schema_equals_old"] == (
+        f"the schema on new differs from old: trigger {TRIGGER} on auth.users is enabled only"
+        " for replication (ENABLE REPLICA) on new"
+    ), said
+    assert said["test_no_sequence_hands_out_old_ids_again"] == (
+        "sequences on new would hand out ids old already handed out: sequence"
+        f" {SEQUENCE} is at {new_last} on new but old already handed out {int(new_last) + 500}"
+    ), said
+    assert said["test_triggers_and_foreign_keys_are_not_switched_off"] == (
+        f"triggers and foreign keys do not fire on new: database {database} has"
+        " session_replication_role = replica set (ALTER DATABASE … SET) (and 1 more)"
+    ), said
+    assert (
+        f"role {ROLE} has session_replication_role = replica set (ALTER ROLE … SET)" in run.output
+    )
+    # Put back exactly as found.
+    assert _one(breakable, "new", f"select banned_until from auth.users where id = '{user}'") == (
+        None,
+    )
+    assert _one(
+        breakable,
+        "new",
+        f"select tgenabled::text from pg_trigger where tgname = '{TRIGGER}'"
+        " and tgrelid = 'auth.users'::regclass",
+    ) == ("O",)
+    assert _one(
+        breakable,
+        "new",
+        "select count(*) from pg_db_role_setting"
+        " where setconfig::text like '%session_replication_role%'",
+    ) == (0,)
+    assert _one(breakable, "old", f"select last_value, is_called from {SEQUENCE}") == (
+        last,
+        called,
+    )
