@@ -298,7 +298,8 @@ def _marker_problems(node: pytest.Item) -> list[str]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Any:
-    """Turn a wrong ``item`` marker into a collection error that names the known ids."""
+    """Turn a wrong ``item`` marker into a collection error that names the known ids, and
+    name the file of any collection error (its node id is empty outside the rootdir)."""
     report = yield
     if report.passed and report.result:
         problems = [
@@ -311,6 +312,11 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
             report.outcome = "failed"
             report.longrepr = "\n".join(problems)
             report.result = []
+    if report.failed:
+        path, root = Path(collector.path), collector.config.rootpath
+        report.pm_path = (
+            path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        )
     return report
 
 
@@ -520,7 +526,7 @@ class Gate:
         """Scrub collection errors and remember them for the verdict's reason."""
         if report.failed:
             _scrub_report(report, self.state.run.redactor)
-            self.state.collect_errors.append(report.nodeid or "collection")
+            self.state.collect_errors.append(getattr(report, "pm_path", "") or report.nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from postmigration.applicability import is_loopback
+from postmigration.suite import written_tests
 from selftests.core.conftest import FakeSupabase, item, passing_suite, run, summary, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,3 +228,45 @@ def test_tls_dns_on_the_loopback_stand_in_is_not_applicable(
     tls = _tls_run(pytester, fake_supabase.url, local=False)
     assert tls["status"] == "not_applicable", tls
     assert "is this machine (loopback) on plain http" in str(tls["reason"])
+
+
+def test_written_tests_reads_markers_where_pytest_finds_them(tmp_path: Path) -> None:
+    """Function marker over class marker over module ``pytestmark``; literal parametrize
+    values counted; helpers and unmarked tests left out."""
+    source = tmp_path / "test_mixed.py"
+    source.write_text(
+        """
+import pytest
+
+pytestmark = [pytest.mark.smoke, pytest.mark.item("login")]
+
+def helper():
+    pass
+
+def test_module_level(target):
+    pass
+
+@pytest.mark.item("upload")
+@pytest.mark.parametrize("role", ("user", "admin", "editor"))
+def test_own_marker(target, role):
+    pass
+
+@pytest.mark.item("buckets")
+class TestBuckets:
+    pytestmark = pytest.mark.slow
+
+    def test_listed(self):
+        pass
+
+    @pytest.mark.item("extensions")
+    async def test_overridden(self):
+        pass
+"""
+    )
+    found = written_tests(source, "t/test_mixed.py", functions=["test"], classes=["Test"])
+    assert found == {
+        "t/test_mixed.py::test_module_level": ("login", 1),
+        "t/test_mixed.py::test_own_marker": ("upload", 3),
+        "t/test_mixed.py::TestBuckets::test_listed": ("buckets", 1),
+        "t/test_mixed.py::TestBuckets::test_overridden": ("extensions", 1),
+    }
