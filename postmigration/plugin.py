@@ -526,7 +526,9 @@ class Gate:
         """Scrub collection errors and remember them for the verdict's reason."""
         if report.failed:
             _scrub_report(report, self.state.run.redactor)
-            self.state.collect_errors.append(getattr(report, "pm_path", "") or report.nodeid)
+            self.state.collect_errors.append(
+                getattr(report, "pm_path", "") or report.nodeid or "collection"
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
