@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from postmigration.config import Target
+from typing import Literal
 
 __all__ = ["CHECKLIST", "ITEMS", "Item", "Severity", "item_by_id", "severity_of"]
 
@@ -116,8 +113,8 @@ CHECKLIST: tuple[Item, ...] = (
         DEPLOY,
         "blocker",
         (),
-        why="a blocker on real targets (a bad certificate locks every user out); "
-        "a warning on the local stand-in, which serves plain http",
+        why="a bad certificate locks every user out; not applicable only when the target's "
+        "host is this machine (the plain-http local stand-in)",
     ),
     # Switching DNS without a restorable dump makes a bad cutover unrecoverable: it holds the
     # gate like any blocker, and a team that accepts the risk waives it with a reason.
@@ -142,11 +139,8 @@ def item_by_id(item_id: str) -> Item:
         raise KeyError(f"unknown checklist item {item_id!r} (known: {', '.join(ITEMS)})") from None
 
 
-def severity_of(item: Item, target: Target | None, waivers: Mapping[str, str]) -> Severity:
-    """The item's severity for this run: a waived item, or TLS on the plain-http stand-in,
-    is reported but does not hold the gate."""
+def severity_of(item: Item, waivers: Mapping[str, str]) -> Severity:
+    """The item's severity for this run: a waived item is reported but does not hold the gate."""
     if item.id in waivers:
-        return "warning"
-    if item.id == "tls-dns" and target is not None and target.local:
         return "warning"
     return item.severity

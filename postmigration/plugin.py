@@ -22,8 +22,10 @@ from typing import Any
 
 import pytest
 
+from postmigration.applicability import NotApplicable
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, severity_of
+from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
@@ -45,7 +47,14 @@ from postmigration.session import (
     new_run_id,
 )
 from postmigration.standin import NEW, OLD, StandIn
-from postmigration.verdict import TestResult, Verdict, decide, test_result_from_reports
+from postmigration.suite import suite_tests
+from postmigration.verdict import (
+    CLEARS_THE_GATE,
+    TestResult,
+    Verdict,
+    decide,
+    test_result_from_reports,
+)
 
 pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
 # Fixtures of the suite's areas; loaded only for a run with a target, so a passive pytest
@@ -82,7 +91,8 @@ class RunState:
     started: float = 0.0
     phases: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
     item_of: dict[str, str] = field(default_factory=dict)
-    collected: dict[str, int] | None = None
+    # Every collected checklist test (nodeid -> item), taken before -k/-m/--deselect.
+    collected: dict[str, str] = field(default_factory=dict)
     collect_errors: list[str] = field(default_factory=list)
     verdict: Verdict | None = None
     info: RunInfo | None = None
@@ -145,6 +155,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """Stop, before any conftest loads, when ``--opt VALUE`` made pytest pick another rootdir
+    than ``--opt=VALUE`` would (every option of the gate takes a value)."""
+    group = parser.getgroup("postmigration")
+    names = [name for option in group.options for name in option.names()]
+    problem = misread_option(early_config, args, names)
+    if problem:
+        raise pytest.UsageError(problem)
+
+
 def state_of(config: pytest.Config) -> RunState | None:
     """The run's state, or None when the plugin is passive (no target)."""
     return config.stash.get(STATE, None)
@@ -188,11 +211,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def project_root(config: pytest.Config) -> Path:
-    """The checkout holding ``reference/`` (the stand-in and the app profile's defaults).
-
-    Not simply the rootdir: pytest picks that before plugins load, so ``--report-dir DIR``
-    (with a space) can move it.
-    """
+    """The checkout holding ``reference/`` (the stand-in and the app profile's defaults):
+    the rootdir, else the current directory, else the one holding this package."""
     package_parent = Path(__file__).resolve().parent.parent
     for candidate in (config.rootpath, config.invocation_params.dir, package_parent):
         if (candidate / "reference" / "stack").is_dir():
@@ -290,7 +310,8 @@ def _marker_problems(node: pytest.Item) -> list[str]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Any:
-    """Turn a wrong ``item`` marker into a collection error that names the known ids."""
+    """Turn a wrong ``item`` marker into a collection error that names the known ids, and
+    name the file of any collection error (its node id is empty outside the rootdir)."""
     report = yield
     if report.passed and report.result:
         problems = [
@@ -303,6 +324,11 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
             report.outcome = "failed"
             report.longrepr = "\n".join(problems)
             report.result = []
+    if report.failed:
+        path, root = Path(collector.path), collector.config.rootpath
+        report.pm_path = (
+            path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        )
     return report
 
 
@@ -315,19 +341,26 @@ def item_id_of(node: pytest.Item) -> str | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """An ``item`` marker implies ``postmigration``; each test's item goes into its reports."""
-    checklist_tests = []
+    checklist_tests: dict[str, str] = {}
     for node in items:
         item_id = item_id_of(node)
         if item_id is None:
             continue
-        checklist_tests.append(node)
+        checklist_tests[node.nodeid] = item_id
         node.add_marker(pytest.mark.postmigration)
         node.user_properties.append(("checklist_item", item_id))
     # Read-only checks of the target as migrated run first, before other tests write to it.
     items.sort(key=lambda node: 0 if item_id_of(node) in RUN_FIRST else 1)
-    if checklist_tests and state_of(config) is None and not config.option.collectonly:
+    state = state_of(config)
+    if state is not None:
+        # Before deselection (tryfirst): a test left out by -k or -m must still count.
+        state.collected.update(checklist_tests)
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["pm_collected"] = dict(state.collected)
+    elif checklist_tests and not config.option.collectonly:
         raise pytest.UsageError(
-            f"{checklist_tests[0].nodeid} is a checklist test and needs a target: "
+            f"{next(iter(checklist_tests))} is a checklist test and needs a target: "
             "run with --target=NAME (or set POSTMIGRATION_TARGET)"
         )
 
@@ -371,6 +404,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "setup" and BLOCKED in item.stash:
         report.pm_blocked = item.stash[BLOCKED]
     report.pm_message = _one_line(report, state.run.redactor)
+    if call.excinfo is not None and call.excinfo.errisinstance(NotApplicable):
+        reason = state.run.redactor.scrub(str(call.excinfo.value.msg or "not applicable"))
+        report.pm_not_applicable = reason
+        item.user_properties.append(("not_applicable", reason))
     evidence = item.stash.get(EVIDENCE, None)
     entries = evidence.take() if evidence is not None else []
     report.pm_evidence = entries
@@ -471,16 +508,10 @@ class Gate:
         follow as progress lines, see progress.py)."""
         return self.state.run.header_lines
 
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Count the selected tests per item (an xdist controller collects none itself)."""
-        if not session.items:
-            return
-        counts: dict[str, int] = defaultdict(int)
-        for node in session.items:
-            item_id = item_id_of(node)
-            if item_id:
-                counts[item_id] += 1
-        self.state.collected = dict(counts)
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """An xdist controller collects nothing itself: it takes its workers' collection."""
+        self.state.collected.update(getattr(node, "workeroutput", {}).get("pm_collected", {}))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -499,7 +530,9 @@ class Gate:
         """Scrub collection errors and remember them for the verdict's reason."""
         if report.failed:
             _scrub_report(report, self.state.run.redactor)
-            self.state.collect_errors.append(report.nodeid or "collection")
+            self.state.collect_errors.append(
+                getattr(report, "pm_path", "") or report.nodeid or "collection"
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -516,16 +549,12 @@ class Gate:
             test_result_from_reports(nodeid, state.item_of[nodeid], phases)
             for nodeid, phases in state.phases.items()
         ]
-        severities = {i.id: severity_of(i, run.target, run.waivers) for i in CHECKLIST}
-        verdict = decide(results, severities, state.collected)
+        severities = {i.id: severity_of(i, run.waivers) for i in CHECKLIST}
+        suite = suite_tests(session.config, state.collected)
+        verdict = decide(results, severities, suite, state.collect_errors)
         for result in verdict.items:
-            if result.item.id in run.waivers and result.status != "passed":
+            if result.item.id in run.waivers and result.status not in CLEARS_THE_GATE:
                 result.reason = f"waived: {run.waivers[result.item.id]} ({result.reason})"
-        if state.collect_errors:
-            verdict.reason += (
-                f"; {len(state.collect_errors)} file(s) failed to collect "
-                f"({', '.join(state.collect_errors)})"
-            )
         return verdict
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

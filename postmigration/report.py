@@ -20,6 +20,7 @@ __all__ = [
     "in_reading_order",
     "put_verdict_first",
     "put_verdict_first_in_file",
+    "status_label",
     "summary_dict",
     "terminal_lines",
     "write_summary",
@@ -31,8 +32,14 @@ STATUS_ORDER: dict[str, str] = {
     "failed": "#cf222e",
     "blocked": "#9a6700",
     "not_verified": "#6e7781",
+    "not_applicable": "#0969da",
     "passed": "#1a7f37",
 }
+
+
+def status_label(status: str) -> str:
+    """A status in words, as the HTML report and the terminal show it ("not applicable")."""
+    return status.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,7 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
             f"<td><code>{escape(item.item.id)}</code><br>{escape(item.item.title)}</td>"
             f"<td>{escape(item.severity)}</td>"
             f'<td style="color:{status_colour};font-weight:bold">'
-            f"{escape(item.status.replace('_', ' '))}</td>"
+            f"{escape(status_label(item.status))}</td>"
             f"<td>{item.duration_s:.2f}s</td>"
             f"<td>{escape(item.reason)}</td>"
             f"<td>{_evidence_html(item)}</td>"
@@ -203,5 +210,6 @@ def terminal_lines(verdict: Verdict) -> list[str]:
     """The checklist as the terminal shows it, one line per item."""
     lines = []
     for item in in_reading_order(verdict.items):
-        lines.append(f"{item.item.id:<15} {item.severity:<8} {item.status:<13} {item.reason}")
+        status = status_label(item.status)
+        lines.append(f"{item.item.id:<15} {item.severity:<8} {status:<14} {item.reason}")
     return lines

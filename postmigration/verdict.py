@@ -1,15 +1,21 @@
 """From test reports to item statuses and the GO / NO-GO verdict.
 
-Rules (issue 3, section 5):
-- GO only when every blocker item has at least one test and all of its tests passed.
-- A skip, xfail, error, missing configuration or an item with no tests is ``not_verified``.
+Rules (issue 3, section 5, and issue 9):
+- GO only when every blocker item has at least one test, every test of the suite that proves
+  it ran, and each passed (or found the item not applicable), and no test file failed to
+  collect.
+- A skip, xfail, error, missing configuration, an item with no tests, or an item some of
+  whose tests were left out of the run (``-k``, ``-m``, ``--ignore``, a narrower path, a file
+  that failed to import) is ``not_verified``.
 - An item whose foundation is down is ``blocked``, naming the foundation.
+- An item whose tests all found it not applicable (``postmigration.applicability``) is
+  ``not_applicable``: it neither passes nor holds the gate.
 - Warnings are reported but never hold the gate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,8 +23,12 @@ from postmigration.checklist import CHECKLIST, Item, Severity
 
 __all__ = ["ItemResult", "TestResult", "Verdict", "decide", "test_result_from_reports"]
 
-Status = Literal["passed", "failed", "not_verified", "blocked"]
-Outcome = Literal["passed", "failed", "error", "skipped", "xfailed", "xpassed", "blocked"]
+Status = Literal["passed", "failed", "not_verified", "blocked", "not_applicable"]
+Outcome = Literal[
+    "passed", "failed", "error", "skipped", "xfailed", "xpassed", "blocked", "not_applicable"
+]
+# Statuses that let a blocker through: not applicable proves nothing, but it is no fault either.
+CLEARS_THE_GATE = ("passed", "not_applicable")
 
 
 @dataclass
@@ -61,6 +71,8 @@ def test_result_from_reports(nodeid: str, item_id: str, phases: dict[str, Any]) 
         blocked = getattr(setup, "pm_blocked", None)
         if blocked:
             outcome, text = "blocked", str(blocked)
+        elif getattr(setup, "pm_not_applicable", None):
+            outcome, text = "not_applicable", str(setup.pm_not_applicable)
         elif hasattr(setup, "wasxfail"):
             outcome, text = "xfailed", f"xfail: {message(setup)}"
         else:
@@ -76,6 +88,8 @@ def test_result_from_reports(nodeid: str, item_id: str, phases: dict[str, Any]) 
             outcome, text = "xpassed", f"passed unexpectedly (xfail): {message(call)}"
     elif call.failed:
         outcome, text = "failed", message(call)
+    elif call.skipped and getattr(call, "pm_not_applicable", None):
+        outcome, text = "not_applicable", str(call.pm_not_applicable)
     elif call.skipped:
         outcome, text = "skipped", f"skipped: {message(call)}"
     else:
@@ -119,10 +133,14 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _status(tests: list[TestResult], collected: int | None) -> tuple[Status, str]:
+def _status(tests: list[TestResult], total: int | None) -> tuple[Status, str]:
+    """The item's status from the tests that ran; ``total`` counts the suite's tests of the
+    item, run or not (None: unknown, the tests that ran are all there is)."""
     if not tests:
-        if collected:
-            return "not_verified", f"its {_plural(collected, 'test')} did not run"
+        if total == 1:
+            return "not_verified", "its test did not run"
+        if total:
+            return "not_verified", f"none of its {total} tests ran"
         return "not_verified", "no test covers this item"
     failed = [t for t in tests if t.outcome == "failed"]
     if failed:
@@ -132,11 +150,18 @@ def _status(tests: list[TestResult], collected: int | None) -> tuple[Status, str
     blocked = [t for t in tests if t.outcome == "blocked"]
     if blocked:
         return "blocked", blocked[0].message
-    unproven = [t for t in tests if t.outcome != "passed"]
+    if total is not None and len(tests) < total:
+        return "not_verified", f"{len(tests)} of {total} tests ran"
+    unproven = [t for t in tests if t.outcome not in CLEARS_THE_GATE]
     if unproven:
         first = unproven[0]
         return "not_verified", first.message or first.outcome
-    return "passed", f"{_plural(len(tests), 'test')} passed"
+    inapplicable = [t for t in tests if t.outcome == "not_applicable"]
+    if len(inapplicable) == len(tests):
+        return "not_applicable", inapplicable[0].message or "not applicable"
+    passed = len(tests) - len(inapplicable)
+    also = f", {len(inapplicable)} not applicable" if inapplicable else ""
+    return "passed", f"{_plural(passed, 'test')} passed{also}"
 
 
 @dataclass
@@ -156,29 +181,49 @@ class Verdict:
 def decide(
     tests: Iterable[TestResult],
     severities: dict[str, Severity],
-    collected: dict[str, int] | None = None,
+    suite: Mapping[str, str] | None = None,
+    collect_errors: Sequence[str] = (),
 ) -> Verdict:
-    """Apply the verdict rules to the tests of this run."""
+    """Apply the verdict rules to the tests of this run.
+
+    ``suite`` maps the id of every test of the suite to its item, whether this run selected it
+    or not (see ``postmigration.suite``); ``collect_errors`` names the files that failed to
+    collect.
+    """
     by_item: dict[str, list[TestResult]] = {item.id: [] for item in CHECKLIST}
     for test in tests:
         by_item.setdefault(test.item_id, []).append(test)
     results: list[ItemResult] = []
     for item in CHECKLIST:
         item_tests = sorted(by_item[item.id], key=lambda t: (t.location, t.nodeid))
-        count = None if collected is None else collected.get(item.id, 0)
-        status, reason = _status(item_tests, count)
+        total = None
+        if suite is not None:
+            known = {nodeid for nodeid, item_id in suite.items() if item_id == item.id}
+            total = len(known | {t.nodeid for t in item_tests})
+        status, reason = _status(item_tests, total)
         results.append(ItemResult(item, severities[item.id], status, reason, item_tests))
-    holding = [r for r in results if r.severity == "blocker" and r.status != "passed"]
-    if not holding:
-        warnings = [r for r in results if r.status != "passed"]
+    inapplicable = [r.item.id for r in results if r.status == "not_applicable"]
+    not_applicable = (
+        f"{len(inapplicable)} not applicable ({', '.join(inapplicable)})" if inapplicable else ""
+    )
+    holding = [r for r in results if r.severity == "blocker" and r.status not in CLEARS_THE_GATE]
+    if not holding and not collect_errors:
+        warnings = [r for r in results if r.status not in CLEARS_THE_GATE]
         reason = "every blocker item passed"
+        if not_applicable:
+            reason += f", except {not_applicable}"
         if warnings:
             reason += f"; {_plural(len(warnings), 'warning')} to review"
         return Verdict(True, reason, results)
     parts = []
+    if collect_errors:
+        files = _plural(len(collect_errors), "test file")
+        parts.append(f"{files} failed to collect ({', '.join(collect_errors)})")
     for status in ("failed", "blocked", "not_verified"):
         ids = [r.item.id for r in holding if r.status == status]
         if ids:
             word = status.replace("_", " ")
             parts.append(f"{_plural(len(ids), 'blocker')} {word} ({', '.join(ids)})")
+    if not_applicable:
+        parts.append(not_applicable)
     return Verdict(False, "; ".join(parts), results)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -223,9 +224,13 @@ def test_a_checklist_test_without_a_target_is_a_usage_error(pytester: pytest.Pyt
     )
 
 
-def test_same_verdict_under_xdist(pytester: pytest.Pytester, fake_supabase: FakeSupabase) -> None:
+def test_same_verdict_under_xdist(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_config(pytester, fake_supabase.url)
     pytester.makepyfile(**failing_suite("upload", "public URL answered 404"))
+    # This checkout's package, not whichever one the venv's editable install points at.
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
     result = pytester.runpytest_subprocess("--target=new", "-n", "2")
     assert result.ret == 1
     data = summary(pytester)

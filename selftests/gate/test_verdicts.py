@@ -1,8 +1,9 @@
 """The gate's verdicts, proved end to end: the team's playbook migrates old -> new for real,
 then the suite runs as a release manager would run it (a subprocess, real flags).
 
-- A clean playbook run is GO with every item passed, from the explicit
-  `--target=new --compare-to=old --pm-config=...` form and from the `--target=local` demo.
+- A clean playbook run is GO with every item passed (tls-dns not applicable: the stand-in is
+  plain http on this machine), from the explicit `--target=new --compare-to=old
+  --pm-config=...` form and from the `--target=local` demo.
 - Each playbook fault is NO-GO, and the item the fault breaks is failed with a reason that
   names what is wrong (the bucket, the extension, the old site, the sequence, the old origin,
   the missing secret, the lost policies, the lost migration history, the private bucket, the
@@ -26,7 +27,7 @@ from selftests.gate.conftest import ServingPlaybook, SuiteRun, run_suite, servin
 
 # Items that stand on old: with old out of reach they cannot say anything good.
 PARITY = ("data-parity", "storage-parity")
-# Statuses that are never a pass; summary.json uses exactly these four.
+# Statuses that are never a pass; summary.json also has "passed" and "not_applicable".
 NOT_PASSED = ("failed", "not_verified", "blocked")
 # Bad input answers like any run (~20-30 s here); far slower means something waited on a
 # dead peer instead of giving up (the harness kills a run outright at SUITE_TIMEOUT_S).
@@ -41,12 +42,21 @@ def _assert_clean_output(run: SuiteRun, secrets: list[str]) -> None:
     assert not leaked, f"secrets starting {leaked} appear in the output or reports"
 
 
+def _assert_tls_not_applicable_on_loopback(run: SuiteRun) -> None:
+    """The stand-in serves plain http on 127.0.0.1: tls-dns is not applicable, saying so."""
+    tls = run.item("tls-dns")
+    assert tls["status"] == "not_applicable", run.digest()
+    assert "(loopback) on plain http" in tls["reason"], tls["reason"]
+
+
 def _assert_go(run: SuiteRun) -> None:
     assert run.verdict == "GO", run.digest()
     assert run.exit_code == 0, run.digest()
     assert set(run.statuses()) == set(ITEMS), f"items in summary.json: {sorted(run.statuses())}"
     not_passed = {k: v for k, v in run.statuses().items() if v != "passed"}
-    assert not not_passed, run.digest()
+    assert set(not_passed) == {"tls-dns"}, run.digest()
+    _assert_tls_not_applicable_on_loopback(run)
+    assert "except 1 not applicable (tls-dns)" in run.output, run.output[-2000:]
 
 
 def _assert_no_go(run: SuiteRun) -> None:
@@ -68,7 +78,6 @@ READ_ONLY_ITEMS = (
     "extensions",
     "data-parity",
     "storage-parity",
-    "tls-dns",
     "rollback-dump",
 )
 
@@ -165,7 +174,10 @@ class TestCleanRunAndBadInput:
         _assert_no_go(run)
         for item_id in READ_ONLY_ITEMS:
             assert run.item(item_id)["status"] == "passed", run.digest()
-        unproved = {k: v for k, v in run.statuses().items() if v != "passed"}
+        _assert_tls_not_applicable_on_loopback(run)
+        unproved = {
+            k: v for k, v in run.statuses().items() if v not in ("passed", "not_applicable")
+        }
         assert unproved, "a read-only run cannot prove the writing flows, yet every item passed"
         for item_id, status in unproved.items():
             reason = _one_clear_reason(run.item(item_id))
@@ -195,7 +207,7 @@ class TestCleanRunAndBadInput:
         unclear = {
             item["id"]: item["reason"]
             for item in run.summary["items"]
-            if item["status"] != "passed" and str(port) not in item["reason"]
+            if item["status"] in NOT_PASSED and str(port) not in item["reason"]
         }
         assert not unclear, f"reasons that do not name old (port {port}): {unclear}"
 
