@@ -65,22 +65,32 @@ def schema_facts(
     }
 
 
-def schema_differences(new: dict[str, dict[str, str]], old: dict[str, dict[str, str]]) -> list[str]:
-    """Objects missing from, added to, or different on new, in plain words."""
+def schema_differences(
+    new: dict[str, dict[str, str]],
+    old: dict[str, dict[str, str]],
+    *,
+    new_name: str = "new",
+    old_name: str = "old",
+) -> list[str]:
+    """Objects missing from, added to, or different on new, in plain words (``new_name`` and
+    ``old_name`` say what the two sides are, e.g. "the restored dump")."""
     problems: list[str] = []
     for category in CATALOG:
         have, want = new.get(category, {}), old.get(category, {})
-        problems += [f"{category} {k} is missing on new" for k in sorted(want.keys() - have.keys())]
         problems += [
-            f"{category} {k} exists on new but not on old"
+            f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
+        ]
+        problems += [
+            f"{category} {k} exists on {new_name} but not on {old_name}"
             for k in sorted(have.keys() - want.keys())
         ]
         for key in sorted(have.keys() & want.keys()):
             if have[key] != want[key]:
                 if category == "trigger" and have[key].startswith("disabled: "):
-                    problems.append(f"trigger {key} is disabled on new")
+                    problems.append(f"trigger {key} is disabled on {new_name}")
                 else:
                     problems.append(
-                        f"{category} {key} differs: new has {have[key]!r}, old has {want[key]!r}"
+                        f"{category} {key} differs: {new_name} has {have[key]!r}, "
+                        f"{old_name} has {want[key]!r}"
                     )
     return problems
