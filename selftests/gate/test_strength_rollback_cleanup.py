@@ -3,7 +3,7 @@
 On the shared `breakable` playbook run:
 - the playbook's own dump restores into a scratch database that equals old, and the evidence
   says what was restored; the scratch database is gone afterwards;
-- a dump made without one table's data fails, naming the table; a dump older than
+- a dump missing rows of one table fails, naming the table; a dump older than
   `dump_max_age_hours` fails naming its age; a dump that does not restore fails with
   pg_restore's first error; an unreachable `--dump-restore-url` fails in one line, quickly,
   without its password;
@@ -79,23 +79,40 @@ def test_clean_dump_restores_and_equals_old(breakable: ServingPlaybook, tmp_path
     _clean(run, breakable)
 
 
-def test_dump_without_a_tables_data_fails_naming_it(
+def test_dump_missing_rows_fails_naming_the_table(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """A dump of old made without the data of public.weight_measurements (no foreign key
-    points at it, so the restore itself succeeds): both checks fail naming the table (no data
-    in the archive; 0 rows in the restore against old's)."""
-    dump = _pg_dump(
-        str(breakable.target("old")["db_url"]),
-        tmp_path / "backup_partial.dump",
-        "--exclude-table-data=public.weight_measurements",
-    )
+    """A dump that holds data for every table and reads through, but was taken of a copy of old
+    that lacked 10 weight measurements (what `pg_restore --list` alone never sees): the restore
+    has 10 rows fewer than old, and the check says so, naming the table."""
+    old_url = str(breakable.target("old")["db_url"])
+    stale_url = old_url.rsplit("/", 1)[0] + "/pm_stale"
+    full = _pg_dump(old_url, tmp_path / "full.dump")
+    run_sql(breakable, "old", "create database pm_stale")
+    try:
+        subprocess.run(
+            [pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--dbname={stale_url}"]
+            + [str(full)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        with psycopg.connect(stale_url, autocommit=True) as conn:
+            conn.execute(
+                "delete from public.weight_measurements where ctid in "
+                "(select ctid from public.weight_measurements limit 10)"
+            )
+        dump = _pg_dump(stale_url, tmp_path / "backup_stale.dump")
+    finally:
+        run_sql(breakable, "old", "drop database if exists pm_stale with (force)")
     run = gate_on(breakable, tmp_path / "report", ROLLBACK, f"--dump={dump}")
-    assert run.item("rollback-dump")["status"] == "failed", run.digest()
+    item = run.item("rollback-dump")
+    assert item["status"] == "failed", run.digest()
     listed, restored = _messages(run, "rollback-dump")
-    assert "the dump has no data for public.weight_measurements" in listed, listed
-    assert "public.weight_measurements has 0 rows in the restored dump but" in restored, restored
-    assert "on old" in restored.splitlines()[0], restored
+    assert listed == "", f"the archive itself is whole: {listed}"
+    reason = str(item["reason"])
+    assert "public.weight_measurements has " in reason, reason
+    assert " rows in the restored dump but " in reason and " on old" in reason, reason
     _clean(run, breakable)
 
 
