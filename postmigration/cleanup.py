@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from postmigration.app_profile import AppProfile
+from postmigration.clients import supabase_client
 from postmigration.config import Target
 
 __all__ = [
@@ -113,13 +114,21 @@ class Created:
         with self._lock:
             self._restores.append(_Restore(table, dict(match), dict(values)))
 
-    def ids(self) -> dict[str, set[str]]:
-        """Table -> ids of the rows registered by id (to find the audit entries about them)."""
-        found: dict[str, set[str]] = {}
+    def row_ids(self, service: Any) -> dict[str, set[str]]:
+        """Table -> ids of the registered rows still there (looked up by their column when
+        registered by one), to find the audit entries about them once they are deleted."""
         with self._lock:
-            for row in self._rows:
-                if row.column == "id":
-                    found.setdefault(row.table, set()).add(str(row.value))
+            rows = list(self._rows)
+        found: dict[str, set[str]] = {}
+        for row in rows:
+            if row.column == "id":
+                found.setdefault(row.table, set()).add(str(row.value))
+                continue
+            try:
+                data = service.table(row.table).select("id").eq(row.column, row.value).execute()
+            except Exception:
+                continue  # clean() reports the row it cannot delete
+            found.setdefault(row.table, set()).update(str(r["id"]) for r in data.data or [])
         return found
 
     def __len__(self) -> int:
@@ -206,7 +215,7 @@ def sweep_own(
     run_id: str,
     *,
     columns: Mapping[str, str],
-    audit: tuple[str, str, str] | None,
+    audit: tuple[str, str, str],
     related: Mapping[str, Iterable[Any]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Remove what still carries this run's own id, in every table of `columns` (children
@@ -227,8 +236,6 @@ def sweep_own(
                 removed += [f"{table} {i}" for i in chunk]
             except Exception as exc:
                 problems.append(f"could not delete {len(chunk)} {table} row(s): {_error_text(exc)}")
-    if audit is None:
-        return removed, problems
     log, entity, entity_id = audit
     for table, ids in about.items():
         if table == log:
@@ -312,15 +319,21 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 @pytest.fixture(scope="session")
 def created(
-    target: Target, run_id: str, service_client: Any, accounts: Any, app_profile: AppProfile
+    request: pytest.FixtureRequest,
+    target: Target,
+    run_id: str,
+    service_client: Any,
+    accounts: Any,
+    app_profile: AppProfile,
 ) -> Iterator[Created]:
     """The session registry of what tests create; cleaned through the service role at the end.
 
     At the start, leftovers of interrupted earlier runs are swept (never on a read-only
     target). At the end, rows a test overwrote are put back, the registry is emptied, then
     anything else tagged with this run's id in a table the app profile knows, and the audit
-    log's entries about the run's rows, are removed. Cleanup runs whether tests passed or
-    failed; anything it could not remove is printed as a warning naming it.
+    log's entries about the run's rows, are removed (under xdist, the tag sweep waits for the
+    controller: see pytest_sessionfinish). Cleanup runs whether tests passed or failed;
+    anything it could not remove is printed as a warning naming it.
     """
     registry = Created(run_id)
     if target.read_only:
@@ -334,27 +347,61 @@ def created(
         storage={bucket: folders for bucket in app_profile.buckets},
     )
     yield registry
-    columns = sweep_columns(app_profile)
-    # Ids first: the registry deletes rows whose audit entries must go too.
-    related = registry.ids()
-    for table, ids in tagged_ids(service_client, run_id, columns).items():
-        related.setdefault(table, set()).update(str(i) for i in ids)
+    related = registry.row_ids(service_client)
     problems = registry.clean(service_client)
+    # An xdist worker shares the run id with the other workers, still running: it removes
+    # only the audit entries about its own rows; the controller sweeps the run's tag at the end.
+    alone = not hasattr(request.config, "workerinput")
+    problems += _sweep_own_run(service_client, run_id, app_profile, tagged=alone, related=related)
+    _warn(problems)
+
+
+def _sweep_own_run(
+    service: Any,
+    run_id: str,
+    app_profile: AppProfile,
+    *,
+    tagged: bool,
+    related: Mapping[str, Iterable[Any]] | None = None,
+) -> list[str]:
     log, entity, entity_id = AUDIT_LOG
-    _, more = sweep_own(
-        service_client,
+    _, problems = sweep_own(
+        service,
         run_id,
-        columns=columns,
+        columns=sweep_columns(app_profile) if tagged else {},
         audit=(app_profile.table(log), entity, entity_id),
         related=related,
     )
-    problems += more
+    return problems
+
+
+def _warn(problems: list[str]) -> None:
     if problems:
         import warnings
 
         warnings.warn(
-            "cleanup left things behind on the target: " + "; ".join(problems), stacklevel=1
+            "cleanup left things behind on the target: " + "; ".join(problems), stacklevel=2
         )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under xdist, once every worker is done: the controller removes what still carries the
+    run id, and the audit entries about it (each worker has removed only its own rows)."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
+        return
+    from postmigration.plugin import state_of
+
+    state = state_of(config)
+    if state is None or state.run.target.read_only:
+        return
+    run = state.run
+    try:
+        service = supabase_client(run.target, run.target.service_role_key)
+        _warn(_sweep_own_run(service, run.run_id, run.app_profile, tagged=True))
+    except Exception as exc:  # the target went away: say so, never fail the verdict
+        _warn([f"the final sweep of run {run.run_id} failed: {_error_text(exc)}"])
 
 
 def _account_ids(service: Any, accounts: Any, profiles: str) -> list[str]:
