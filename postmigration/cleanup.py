@@ -1,10 +1,13 @@
 """Everything the suite creates carries the run id and is removed at the end, pass or fail.
 
-Two halves:
+Three parts:
 
 - :class:`Created`, the session registry: a test records each row and object it made (or a
-  value it changed, to put back) the moment it exists; at the end of the session they are
-  removed through the service role, children first.
+  value it changed, to put back) the moment it exists, or before an attempt that should be
+  refused; at the end of the session they are removed through the service role, children first.
+- :func:`sweep_own`, at the end of the session after the registry: whatever still carries this
+  run's id in a table the app profile knows (a write that got through unexpectedly, a row a
+  trigger wrote), and the audit log's entries about any of the run's rows, are removed too.
 - :func:`sweep`, for leftovers of runs that were interrupted before their teardown: rows and
   objects whose title/name starts with another run's id (``pm-1a2b3c``) and that are older
   than ``min_age`` (a run still going on elsewhere is left alone).
@@ -26,6 +29,7 @@ from typing import Any
 import pytest
 
 from postmigration.app_profile import AppProfile
+from postmigration.clients import supabase_client
 from postmigration.config import Target
 
 __all__ = [
@@ -35,6 +39,7 @@ __all__ = [
     "created",
     "sweep",
     "sweep_columns",
+    "sweep_own",
 ]
 
 RUN_ID_PATTERN = re.compile(r"^pm-[0-9a-f]{6}\b")
@@ -49,6 +54,10 @@ SWEEP_COLUMNS: Mapping[str, str] = {
     "goals": "title",
 }
 SWEEP_MIN_AGE = timedelta(minutes=30)
+# The app's audit log (by role) and its columns naming the table and the row an entry is
+# about: the app's triggers write entries about the run's rows, which belong to the run
+# whatever else they say.
+AUDIT_LOG = ("admin_logs", "entity", "entity_id")
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,23 @@ class Created:
         """Remember values this run overwrote in an existing row, to put them back."""
         with self._lock:
             self._restores.append(_Restore(table, dict(match), dict(values)))
+
+    def row_ids(self, service: Any) -> dict[str, set[str]]:
+        """Table -> ids of the registered rows still there (looked up by their column when
+        registered by one), to find the audit entries about them once they are deleted."""
+        with self._lock:
+            rows = list(self._rows)
+        found: dict[str, set[str]] = {}
+        for row in rows:
+            if row.column == "id":
+                found.setdefault(row.table, set()).add(str(row.value))
+                continue
+            try:
+                data = service.table(row.table).select("id").eq(row.column, row.value).execute()
+            except Exception:
+                continue  # clean() reports the row it cannot delete
+            found.setdefault(row.table, set()).update(str(r["id"]) for r in data.data or [])
+        return found
 
     def __len__(self) -> int:
         return len(self._rows) + len(self._objects) + len(self._restores)
@@ -165,6 +191,67 @@ def _is_leftover(text: Any, run_id: str) -> bool:
 def sweep_columns(app_profile: AppProfile) -> dict[str, str]:
     """The app's tables (by their names in the profile) -> the column holding a run's tag."""
     return {app_profile.table(role): column for role, column in SWEEP_COLUMNS.items()}
+
+
+def _select_ids(service: Any, table: str, column: str, pattern: str) -> list[Any]:
+    rows = service.table(table).select("id").like(column, pattern).limit(1000).execute().data
+    return [r["id"] for r in rows or []]
+
+
+def tagged_ids(service: Any, run_id: str, columns: Mapping[str, str]) -> dict[str, list[Any]]:
+    """Ids of the rows carrying `run_id`'s tag, per table of `columns` (tables it cannot read
+    are left out)."""
+    found: dict[str, list[Any]] = {}
+    for table, column in columns.items():
+        try:
+            found[table] = _select_ids(service, table, column, f"{run_id} %")
+        except Exception:
+            continue  # a table this app does not have: nothing of ours can be in it
+    return found
+
+
+def sweep_own(
+    service: Any,
+    run_id: str,
+    *,
+    columns: Mapping[str, str],
+    audit: tuple[str, str, str],
+    related: Mapping[str, Iterable[Any]] | None = None,
+) -> tuple[list[str], list[str]]:
+    """Remove what still carries this run's own id, in every table of `columns` (children
+    first, as listed), then the entries of the audit log (`audit`: its table, the columns
+    naming the table and the row an entry is about) about any of those rows or of `related`
+    (table -> ids of rows the run made, perhaps already deleted).
+
+    Returns (one line per thing removed, one line per thing that could not be removed).
+    """
+    removed: list[str] = []
+    problems: list[str] = []
+    about: dict[str, set[str]] = {t: {str(i) for i in ids} for t, ids in (related or {}).items()}
+    for table, found in tagged_ids(service, run_id, columns).items():
+        about.setdefault(table, set()).update(str(i) for i in found)
+        for chunk in _chunks(found, 100):
+            try:
+                service.table(table).delete().in_("id", chunk).execute()
+                removed += [f"{table} {i}" for i in chunk]
+            except Exception as exc:
+                problems.append(f"could not delete {len(chunk)} {table} row(s): {_error_text(exc)}")
+    log, entity, entity_id = audit
+    for table, ids in about.items():
+        if table == log:
+            continue
+        for chunk in _chunks(sorted(ids), 100):
+            try:
+                query = service.table(log).delete().eq(entity, table).in_(entity_id, chunk)
+                gone = query.execute().data or []
+            except Exception as exc:
+                problems.append(
+                    f"could not delete the {log} entries about the run's {table} rows: "
+                    f"{_error_text(exc)}"
+                )
+                continue
+            removed += [f"{log} {r.get('id')} (about {table} {r.get(entity_id)})" for r in gone]
+    return removed, problems
 
 
 def sweep(
@@ -232,12 +319,20 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 @pytest.fixture(scope="session")
 def created(
-    target: Target, run_id: str, service_client: Any, accounts: Any, app_profile: AppProfile
+    request: pytest.FixtureRequest,
+    target: Target,
+    run_id: str,
+    service_client: Any,
+    accounts: Any,
+    app_profile: AppProfile,
 ) -> Iterator[Created]:
     """The session registry of what tests create; cleaned through the service role at the end.
 
     At the start, leftovers of interrupted earlier runs are swept (never on a read-only
-    target). Rows a test overwrote are put back. Cleanup runs whether tests passed or failed;
+    target). At the end, rows a test overwrote are put back, the registry is emptied, then
+    anything else tagged with this run's id in a table the app profile knows, and the audit
+    log's entries about the run's rows, are removed (under xdist, the tag sweep waits for the
+    controller: see pytest_sessionfinish). Cleanup runs whether tests passed or failed;
     anything it could not remove is printed as a warning naming it.
     """
     registry = Created(run_id)
@@ -252,13 +347,61 @@ def created(
         storage={bucket: folders for bucket in app_profile.buckets},
     )
     yield registry
+    related = registry.row_ids(service_client)
     problems = registry.clean(service_client)
+    # An xdist worker shares the run id with the other workers, still running: it removes
+    # only the audit entries about its own rows; the controller sweeps the run's tag at the end.
+    alone = not hasattr(request.config, "workerinput")
+    problems += _sweep_own_run(service_client, run_id, app_profile, tagged=alone, related=related)
+    _warn(problems)
+
+
+def _sweep_own_run(
+    service: Any,
+    run_id: str,
+    app_profile: AppProfile,
+    *,
+    tagged: bool,
+    related: Mapping[str, Iterable[Any]] | None = None,
+) -> list[str]:
+    log, entity, entity_id = AUDIT_LOG
+    _, problems = sweep_own(
+        service,
+        run_id,
+        columns=sweep_columns(app_profile) if tagged else {},
+        audit=(app_profile.table(log), entity, entity_id),
+        related=related,
+    )
+    return problems
+
+
+def _warn(problems: list[str]) -> None:
     if problems:
         import warnings
 
         warnings.warn(
-            "cleanup left things behind on the target: " + "; ".join(problems), stacklevel=1
+            "cleanup left things behind on the target: " + "; ".join(problems), stacklevel=2
         )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under xdist, once every worker is done: the controller removes what still carries the
+    run id, and the audit entries about it (each worker has removed only its own rows)."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
+        return
+    from postmigration.plugin import state_of
+
+    state = state_of(config)
+    if state is None or state.run.target.read_only:
+        return
+    run = state.run
+    try:
+        service = supabase_client(run.target, run.target.service_role_key)
+        _warn(_sweep_own_run(service, run.run_id, run.app_profile, tagged=True))
+    except Exception as exc:  # the target went away: say so, never fail the verdict
+        _warn([f"the final sweep of run {run.run_id} failed: {_error_text(exc)}"])
 
 
 def _account_ids(service: Any, accounts: Any, profiles: str) -> list[str]:

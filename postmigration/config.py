@@ -54,11 +54,13 @@ TARGET_ENV_NAMES = {
     "local": "LOCAL",
     "old_origins": "OLD_ORIGINS",
     "dump": "DUMP",
+    "dump_restore_url": "DUMP_RESTORE_URL",
+    "dump_max_age_hours": "DUMP_MAX_AGE_HOURS",
     "expected_address": "EXPECTED_ADDRESS",
     "cert_min_days": "CERT_MIN_DAYS",
 }
 REQUIRED_SETTINGS = ("supabase_url", "anon_key", "service_role_key")
-SECRET_SETTINGS = ("anon_key", "service_role_key", "db_url")
+SECRET_SETTINGS = ("anon_key", "service_role_key", "db_url", "dump_restore_url")
 INBOX_SETTINGS = (
     "email",
     "resend_api_url",
@@ -136,6 +138,8 @@ class Target:
     local: bool = False
     old_origins: tuple[str, ...] = ()
     dump: str | None = None
+    dump_restore_url: str | None = field(default=None, repr=False)
+    dump_max_age_hours: float = 24.0
     expected_address: str | None = None
     cert_min_days: int = 14
     inbox: Inbox = Inbox()
@@ -168,10 +172,9 @@ class Target:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret of this target: keys, the DB URL and its password, inbox tokens."""
-        values = [self.anon_key, self.service_role_key, self.db_url]
-        if self.db_url:
-            password = urllib.parse.urlsplit(self.db_url).password
-            values.append(urllib.parse.unquote(password) if password else None)
+        values = [self.anon_key, self.service_role_key, self.db_url, self.dump_restore_url]
+        for url in (self.db_url, self.dump_restore_url):
+            values.append(db_url_password(url))
         values += [getattr(self.inbox, name) for name in INBOX_SECRETS]
         if self.inbox.imap_url:
             try:
@@ -285,12 +288,28 @@ def _check_url(name: str, setting: str, value: str) -> str:
     return value.rstrip("/")
 
 
-def _check_db_url(name: str, value: str) -> str:
+def db_url_password(url: str | None) -> str | None:
+    """The (unquoted) password inside a PostgreSQL URL, or None."""
+    if not url:
+        return None
+    try:
+        password = urllib.parse.urlsplit(url).password
+    except ValueError:  # not a URL: the whole value is redacted as a secret
+        return None
+    return urllib.parse.unquote(password) if password else None
+
+
+def check_db_url(where: str, setting: str, value: str) -> str:
+    """`value` if it is a PostgreSQL URL; else InvalidUrlError naming `where` and `setting`."""
     # Never echo a DB URL: it carries a password.
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in ("postgres", "postgresql") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(value)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in ("postgres", "postgresql") or not host:
         raise InvalidUrlError(
-            f"target {name!r}: db_url is not a PostgreSQL URL "
+            f"{where}: {setting} is not a PostgreSQL URL "
             "(expected postgresql://USER:PASSWORD@HOST:5432/postgres)"
         )
     return value
@@ -309,6 +328,14 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
         if from_env and isinstance(value, str) and value.strip().isdigit():
             return int(value)
         raise MalformedConfigError(f"target {name!r}: cert_min_days must be a whole number of days")
+    if setting == "dump_max_age_hours":
+        if from_env and isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", value):
+            value = float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+        raise MalformedConfigError(
+            f"target {name!r}: dump_max_age_hours must be a number of hours above 0 (e.g. 24)"
+        )
     if setting == "old_origins":
         if from_env and isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -319,8 +346,8 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
         raise MalformedConfigError(f'target {name!r}: {setting} must be a string ("...")')
     if setting in ("supabase_url", "site_url"):
         return _check_url(name, setting, value)
-    if setting == "db_url":
-        return _check_db_url(name, value)
+    if setting in ("db_url", "dump_restore_url"):
+        return check_db_url(f"target {name!r}", setting, value)
     return value
 
 
@@ -453,9 +480,11 @@ def load_app(config: ConfigFile, root: Path) -> AppProfile:
     return load_app_profile(config.data.get("app", {}), config.label, base, root)
 
 
-def secrets_of(*targets: Target | None, accounts: Accounts | None = None) -> Redactor:
-    """A redactor for every secret of the given targets and accounts."""
-    values: list[str] = []
+def secrets_of(
+    *targets: Target | None, accounts: Accounts | None = None, extra: Iterable[str | None] = ()
+) -> Redactor:
+    """A redactor for every secret of the given targets and accounts, and `extra` values."""
+    values: list[str | None] = list(extra)
     for target in targets:
         if target is not None:
             values += target.secrets

@@ -1,15 +1,66 @@
-"""The rollback dump: can `pg_restore` read it, and does it hold every table's data?"""
+"""The rollback dump: how old it is, whether every block reads, and a real restore of it.
+
+The restore goes into a scratch database (``pm_rollback_<run id>``) created on a server the
+user names (``dump_restore_url``) or on the target's own server when that is on this machine;
+it runs ``pg_restore --no-owner --no-privileges`` as the playbook does, collects every error
+instead of stopping at the first, is bounded in time, and the scratch database is dropped
+afterwards whatever happened.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import ipaddress
+import os
+import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from postmigration import db
+from postmigration.db.connection import DatabaseUnreachable, connect, describe
+
+__all__ = [
+    "DatabaseUnreachable",
+    "Listing",
+    "RestoreFailed",
+    "ToolMissing",
+    "compare_restored",
+    "is_loopback",
+    "parse_listing",
+    "pg_tool",
+    "read_listing",
+    "read_through",
+    "restore",
+    "restore_server",
+    "scratch_database",
+    "scratch_name",
+]
+
+LIST_TIMEOUT_S = 120
+READ_TIMEOUT_S = 600
+# A restore that takes longer is reported as failed, never waited on for ever.
+RESTORE_TIMEOUT_S = 900
+CONNECT_TIMEOUT_S = 10
+
+_CREATED = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?: (\S+))?", re.M)
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 class ToolMissing(Exception):
     """A PostgreSQL client program is not installed."""
+
+
+class RestoreFailed(Exception):
+    """The dump could not be restored; the message is one line (pg_restore's first error)."""
 
 
 def pg_tool(name: str) -> str:
@@ -29,13 +80,26 @@ def pg_tool(name: str) -> str:
     )
 
 
+def _first_error(stderr: str, fallback: str) -> str:
+    """pg_restore's first error line, without its ``pg_restore: error:`` prefix."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()] or lines
+    first = errors[0] if errors else fallback
+    for prefix in ("pg_restore: error: ", "pg_restore: "):
+        first = first.removeprefix(prefix)
+    return first
+
+
 def _pg_restore(dump: Path, option: str, timeout_s: int) -> str:
-    done = subprocess.run(
-        [pg_tool("pg_restore"), option, str(dump)],
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-    )
+    try:
+        done = subprocess.run(
+            [pg_tool("pg_restore"), option, str(dump)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"pg_restore did not read {dump.name} within {timeout_s}s") from None
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["unreadable"])[-1]
         raise ValueError(
@@ -44,26 +108,241 @@ def _pg_restore(dump: Path, option: str, timeout_s: int) -> str:
     return done.stdout
 
 
-def tables_with_data(dump: Path, *, timeout_s: int = 120) -> set[str]:
-    """`schema.table` of every TABLE DATA entry in the archive's table of contents.
+@dataclass(frozen=True)
+class Listing:
+    """What ``pg_restore --list`` says of an archive: when it was made, which tables hold data."""
 
-    Raises ValueError with pg_restore's own words when the archive cannot be read.
-    """
+    created_at: datetime | None  # the dumping machine's wall-clock time, read as this machine's
+    zone: str
+    tables_with_data: frozenset[str]  # "schema.table"
+    entries: int
+
+    def age_hours(self, now: datetime | None = None) -> float | None:
+        """Hours since the archive was created (None when the header has no date)."""
+        if self.created_at is None:
+            return None
+        return ((now or datetime.now()) - self.created_at).total_seconds() / 3600
+
+
+def parse_listing(text: str) -> Listing:
+    """Parse the output of ``pg_restore --list``."""
+    created = _CREATED.search(text)
     found: set[str] = set()
-    for line in _pg_restore(dump, "--list", timeout_s).splitlines():
-        if line.startswith(";") or " TABLE DATA " not in line:
+    entries = 0
+    for line in text.splitlines():
+        if not line.strip() or line.startswith(";"):
+            continue
+        entries += 1
+        if " TABLE DATA " not in line:
             continue
         # "<id>; <oid> <oid> TABLE DATA <schema> <table> <owner>"
         words = line.split(" TABLE DATA ", 1)[1].split()
         if len(words) >= 2:
             found.add(f"{words[0]}.{words[1]}")
-    return found
+    return Listing(
+        created_at=datetime.strptime(created.group(1), "%Y-%m-%d %H:%M:%S") if created else None,
+        zone=(created.group(2) or "") if created else "",
+        tables_with_data=frozenset(found),
+        entries=entries,
+    )
 
 
-def read_through(dump: Path, *, timeout_s: int = 600) -> None:
+def read_listing(dump: Path, *, timeout_s: int = LIST_TIMEOUT_S) -> Listing:
+    """The archive's table of contents and header.
+
+    The header records the dumping machine's local wall-clock time without its zone; pg_restore
+    prints it as if it were this machine's (set TZ to the dumping machine's zone when they differ).
+    Raises ValueError with pg_restore's own words when the archive cannot be read.
+    """
+    return parse_listing(_pg_restore(dump, "--list", timeout_s))
+
+
+def read_through(dump: Path, *, timeout_s: int = READ_TIMEOUT_S) -> None:
     """Read every data block of the archive (restoring to /dev/null): a truncated dump fails here.
 
     `--list` only reads the table of contents at the start of the file, so alone it may miss a
     dump that was cut short while it was written or copied.
     """
     _pg_restore(dump, "--file=/dev/null", timeout_s)
+
+
+def is_loopback(db_url: str) -> bool:
+    """True when the database URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = urlsplit(db_url).hostname or ""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def scratch_name(run_id: str) -> str:
+    """``pm_rollback_<run id>``: the scratch database's name (a plain identifier, <= 63 bytes)."""
+    tag = re.sub(r"[^a-z0-9]+", "_", run_id.lower().removeprefix("pm-")).strip("_")
+    return f"pm_rollback_{tag or 'run'}"[:63]
+
+
+def with_database(db_url: str, dbname: str) -> str:
+    """`db_url` pointing at database `dbname` on the same server, same user and options."""
+    parts = urlsplit(db_url)
+    return urlunsplit(parts._replace(path="/" + quote(dbname)))
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, dbname: str) -> Iterator[str]:
+    """Create `dbname` on the server of `server_url`, yield its URL, drop it afterwards
+    (forcing out any connection left), pass or fail. DatabaseUnreachable when the server does
+    not answer; RestoreFailed when the database cannot be created."""
+    with connect(server_url, timeout_s=CONNECT_TIMEOUT_S) as admin:
+        name = sql.Identifier(dbname)
+        try:
+            admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
+            admin.execute(sql.SQL("create database {}").format(name))
+        except psycopg.Error as exc:
+            raise RestoreFailed(
+                f"cannot create the scratch database {dbname} on {describe(server_url)}: "
+                f"{_one_line(exc)}"
+            ) from None
+        try:
+            yield with_database(server_url, dbname)
+        finally:
+            admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
+
+
+def _one_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def restore(dump: Path, db_url: str, *, timeout_s: int = RESTORE_TIMEOUT_S) -> None:
+    """``pg_restore --no-owner --no-privileges`` of the whole archive into the database at
+    `db_url`, continuing past errors so that every one is counted; RestoreFailed names the first
+    error (and how many there were), or the time limit. The password travels in PGPASSWORD,
+    never on the command line."""
+    parts = urlsplit(db_url)
+    netloc = quote(unquote(parts.username or ""), safe="") + "@" if parts.username else ""
+    netloc += parts.netloc.rsplit("@", 1)[-1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["PGCONNECT_TIMEOUT"] = str(CONNECT_TIMEOUT_S)
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+    command = [
+        pg_tool("pg_restore"),
+        "--no-owner",
+        "--no-privileges",
+        f"--dbname={urlunsplit(parts._replace(netloc=netloc))}",
+        str(dump),
+    ]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd="/"
+        )
+    except subprocess.TimeoutExpired:
+        raise RestoreFailed(
+            f"pg_restore did not finish restoring {dump.name} within {timeout_s}s"
+        ) from None
+    if done.returncode != 0:
+        count = re.search(r"errors ignored on restore: (\d+)", done.stderr)
+        more = f" ({count.group(1)} errors in all)" if count and count.group(1) != "1" else ""
+        raise RestoreFailed(
+            f"pg_restore could not restore {dump.name}: "
+            f"{_first_error(done.stderr, f'exit {done.returncode}')}{more}"
+        )
+
+
+def restore_server(dump_restore_url: str | None, target_db_url: str | None) -> str | None:
+    """Where the scratch database goes: the server the user named, else the target's own
+    server when its db_url is on this machine, else None (nowhere to restore)."""
+    if dump_restore_url:
+        return dump_restore_url
+    if target_db_url and is_loopback(target_db_url):
+        return target_db_url
+    return None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The restored database against a reference database (old, or new)."""
+
+    problems: list[str]
+    summary: str  # one line: what was restored and what equals the reference
+    rows: str  # per table: rows in the restore and in the reference
+
+
+def compare_restored(
+    restored: psycopg.Connection,
+    reference: psycopg.Connection,
+    listing: Listing,
+    *,
+    reference_name: str,
+    compare_data: bool,
+) -> Comparison:
+    """Tables and schema of the restored dump against `reference`'s.
+
+    Every table the archive holds data for, and every table parity compares on the reference
+    (public's and auth.users), must be in the restore. With `compare_data`, each one's row count
+    and content checksum (activity stamps left out, as data-parity does) must equal the
+    reference's, and the schema (tables, columns, constraints, indexes, views, functions,
+    triggers) of every schema holding dumped data must equal it too.
+    """
+    # A dump carries no database-level settings: read the restore with the reference's
+    # search_path, so that definitions print the same way on both sides.
+    path = reference.execute("select current_setting('search_path')").fetchone()
+    restored.execute("select set_config('search_path', %s, false)", (path[0] if path else "",))
+    tables = sorted(listing.tables_with_data | set(db.compared_tables(reference)))
+    schemas = tuple(sorted({t.partition(".")[0] for t in tables}))
+    mine = db.fingerprints(restored, tables)
+    theirs = db.fingerprints(reference, tables) if compare_data else {}
+    problems: list[str] = []
+    for table in tables:
+        here, there = mine[table], theirs.get(table)
+        if here is None:
+            problems.append(f"table {table} is missing from the restored dump")
+        elif not compare_data:
+            continue
+        elif there is None:
+            problems.append(f"table {table} is in the restored dump but not on {reference_name}")
+        elif here.rows != there.rows:
+            problems.append(
+                f"{table} has {here.rows} rows in the restored dump but {there.rows} "
+                f"on {reference_name}"
+            )
+        elif here.checksum != there.checksum:
+            problems.append(
+                f"{table} has the same {here.rows} rows in the restored dump as on "
+                f"{reference_name} but different content"
+            )
+    if compare_data:
+        problems += db.schema_differences(
+            db.schema_facts(restored, schemas),
+            db.schema_facts(reference, schemas),
+            new_name="the restored dump",
+            old_name=reference_name,
+        )
+    restored_tables = [t for t in tables if mine[t] is not None]
+    by_schema: dict[str, int] = {}
+    for table in restored_tables:
+        by_schema[table.partition(".")[0]] = by_schema.get(table.partition(".")[0], 0) + 1
+    what = ", ".join(f"{n} {schema} tables" for schema, n in sorted(by_schema.items()))
+    if compare_data:
+        verdict = (
+            f"row counts and content equal {reference_name}'s for all {len(tables)}; "
+            f"schema of {', '.join(schemas)} equals {reference_name}'s"
+            if not problems
+            else f"{len(problems)} differences from {reference_name}"
+        )
+    else:
+        verdict = (
+            f"every public table of {reference_name} is there; row counts not compared "
+            "(no --compare-to: nothing the dump must equal)"
+        )
+    rows = "\n".join(
+        f"{t}: {mine[t].rows if mine[t] else '-'}"
+        + (
+            f" (on {reference_name}: {theirs[t].rows if theirs.get(t) else '-'})"
+            if compare_data
+            else ""
+        )
+        for t in tables
+    )
+    return Comparison(problems, f"restored {what}; {verdict}", rows)

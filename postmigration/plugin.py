@@ -153,6 +153,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="the pg_dump archive taken before cutover (for the rollback-dump item).",
     )
+    group.addoption(
+        "--dump-restore-url",
+        metavar="URL",
+        help="a PostgreSQL server (postgresql://USER:PASSWORD@HOST/DB) where rollback-dump may "
+        "create a scratch database to restore the dump into (default: the target's own server "
+        "when its db_url is on this machine). Env/config: <TARGET>_DUMP_RESTORE_URL, dump_restore_url.",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -232,6 +239,7 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
         "compare_to": config.getoption("compare_to"),
         "report_dir": config.getoption("report_dir"),
         "dump": config.getoption("dump"),
+        "dump_restore_url": config.getoption("dump_restore_url"),
     }
     if workerinput is not None and "pm_config_path" in workerinput:
         # An xdist worker: same file (maybe the stand-in's), same run id, same foundations.

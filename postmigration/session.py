@@ -17,6 +17,8 @@ from postmigration.config import (
     ConfigFile,
     Environment,
     Target,
+    check_db_url,
+    db_url_password,
     environment_from,
     load_accounts,
     load_app,
@@ -46,6 +48,7 @@ class RunConfig:
     target_source: str
     redactor: Redactor
     waivers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    dump_restore_url: str | None = field(default=None, repr=False)
 
     @property
     def header_lines(self) -> list[str]:
@@ -107,6 +110,7 @@ def build_run_config(
     run_id: str,
     report_dir: str,
     dump: str | None,
+    dump_restore_url: str | None = None,
     source_label: str | None = None,
 ) -> RunConfig:
     """Resolve the whole run from a config file and the environment; raises ConfigError."""
@@ -124,6 +128,11 @@ def build_run_config(
     # A missing or damaged dump is a finding of the rollback-dump item, not a usage error.
     given_dump = dump or target.dump
     dump_path = (cwd / given_dump).resolve() if given_dump else None
+    restore_url = (
+        check_db_url("--dump-restore-url", "the value", dump_restore_url)
+        if dump_restore_url
+        else target.dump_restore_url
+    )
     source = source_label or target.sources.get("supabase_url", config_file.label)
     return RunConfig(
         target=target,
@@ -135,6 +144,9 @@ def build_run_config(
         dump=dump_path,
         config_path=config_file.path,
         target_source=source,
-        redactor=secrets_of(target, comparison, accounts=accounts),
+        redactor=secrets_of(
+            target, comparison, accounts=accounts, extra=(restore_url, db_url_password(restore_url))
+        ),
         waivers=MappingProxyType(load_waivers(config_file, ITEMS)),
+        dump_restore_url=restore_url,
     )

@@ -22,8 +22,11 @@ def connect(db_url: str, *, timeout_s: int = 10) -> psycopg.Connection:
     try:
         conn = psycopg.connect(db_url, autocommit=True, connect_timeout=timeout_s)
     except psycopg.OperationalError as exc:
-        lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
         cause = lines[-1] if lines else type(exc).__name__
+        if cause.startswith("Is the server running") and len(lines) > 1:
+            # libpq's hint follows the cause ("... failed: Connection refused")
+            cause = lines[-2].rsplit(" failed: ", 1)[-1] + " (is the server running there?)"
         cause = cause.split(": FATAL:", 1)[-1].strip()
         raise DatabaseUnreachable(
             f"cannot connect to the database at {describe(db_url)}: {cause}"

@@ -99,40 +99,54 @@ def schema_facts(
     }
 
 
-def schema_differences(new: dict[str, dict[str, str]], old: dict[str, dict[str, str]]) -> list[str]:
-    """Objects missing from, added to, or different on new, in plain words."""
+def schema_differences(
+    new: dict[str, dict[str, str]],
+    old: dict[str, dict[str, str]],
+    *,
+    new_name: str = "new",
+    old_name: str = "old",
+) -> list[str]:
+    """Objects missing from, added to, or different on new, in plain words (``new_name`` and
+    ``old_name`` say what the two sides are, e.g. "the restored dump")."""
     problems: list[str] = []
     for category in CATALOG:
         have, want = new.get(category, {}), old.get(category, {})
         if category.endswith(" firing"):
-            problems += _firing_differences(category.removesuffix(" firing"), have, want)
+            problems += _firing_differences(
+                category.removesuffix(" firing"), have, want, new_name, old_name
+            )
             continue
-        problems += [f"{category} {k} is missing on new" for k in sorted(want.keys() - have.keys())]
         problems += [
-            f"{category} {k} exists on new but not on old"
+            f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
+        ]
+        problems += [
+            f"{category} {k} exists on {new_name} but not on {old_name}"
             for k in sorted(have.keys() - want.keys())
         ]
         for key in sorted(have.keys() & want.keys()):
             if have[key] != want[key]:
                 problems.append(
-                    f"{category} {key} differs: new has {have[key]!r}, old has {want[key]!r}"
+                    f"{category} {key} differs: {new_name} has {have[key]!r}, "
+                    f"{old_name} has {want[key]!r}"
                 )
     return problems
 
 
-def _firing_differences(kind: str, have: dict[str, str], want: dict[str, str]) -> list[str]:
+def _firing_differences(
+    kind: str, have: dict[str, str], want: dict[str, str], new_name: str, old_name: str
+) -> list[str]:
     """Triggers (or foreign keys' triggers) present on both sides that fire differently on new;
     one missing on a side is already named by its definition's category."""
     problems = []
     for key in sorted(have.keys() & want.keys()):
         if have[key] != want[key]:
-            on_old = "" if want[key] == "O" else f" (on old: {_firing(want[key])})"
+            on_old = "" if want[key] == "O" else f" (on {old_name}: {_firing(want[key])})"
             if kind == "trigger":
-                problems.append(f"trigger {key} is {_firing(have[key])} on new{on_old}")
+                problems.append(f"trigger {key} is {_firing(have[key])} on {new_name}{on_old}")
             else:
                 problems.append(
-                    f"foreign key {key} is not enforced as on old: its triggers are"
-                    f" {_firing(have[key])} on new{on_old}"
+                    f"foreign key {key} is not enforced as on {old_name}: its triggers are"
+                    f" {_firing(have[key])} on {new_name}{on_old}"
                 )
     return problems
 

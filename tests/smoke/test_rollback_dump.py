@@ -1,4 +1,5 @@
-"""Rollback: "Restore DB from last dump" — the dump taken before cutover can be restored."""
+"""Rollback: "Restore DB from last dump" — the dump taken before cutover is recent, reads through,
+and restores into a scratch database holding what old holds."""
 
 from __future__ import annotations
 
@@ -8,35 +9,125 @@ import psycopg
 import pytest
 
 from postmigration import db
-from postmigration.dump import ToolMissing, read_through, tables_with_data
+from postmigration.config import Target
+from postmigration.dump import (
+    RestoreFailed,
+    ToolMissing,
+    compare_restored,
+    read_listing,
+    read_through,
+    restore,
+    restore_server,
+    scratch_database,
+    scratch_name,
+)
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.session import RunConfig
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("rollback-dump")]
 
 
-def test_dump_holds_every_public_table(
-    rollback_dump: Path | None, target_db: psycopg.Connection, evidence: Evidence
-) -> None:
-    """`pg_restore --list` reads the dump, every data block reads through to the end, and it holds
-    table data for every public table of the target."""
+def _existing(rollback_dump: Path | None) -> Path:
     if rollback_dump is None:
         pytest.skip(
             "not verified: no rollback dump given (pass --dump FILE or set dump in the target)"
         )
     if not rollback_dump.is_file():
         pytest.fail(f"the rollback dump {rollback_dump} does not exist", pytrace=False)
+    return rollback_dump
+
+
+def _age_words(hours: float) -> str:
+    seconds = hours * 3600
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if hours < 2:
+        return f"{seconds / 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def test_dump_is_recent_and_holds_every_public_table(
+    rollback_dump: Path | None, target: Target, target_db: psycopg.Connection, evidence: Evidence
+) -> None:
+    """The archive's own header says it is younger than `dump_max_age_hours`; every data block
+    reads through to the end; it holds table data for every public table of the target."""
+    dump = _existing(rollback_dump)
     try:
-        in_dump = tables_with_data(rollback_dump)
-        read_through(rollback_dump)
+        listing = read_listing(dump)
+        age = listing.age_hours()
+        if age is None:
+            pytest.fail(f"the rollback dump {dump.name} has no creation date", pytrace=False)
+        evidence.text(
+            "dump",
+            f"{dump.name}: {dump.stat().st_size} bytes, {listing.entries} archive entries, "
+            f"data for {len(listing.tables_with_data)} tables, created "
+            f"{listing.created_at} {listing.zone} ({_age_words(age)} ago)",
+        )
+        limit = target.dump_max_age_hours
+        if age > limit:
+            pytest.fail(
+                f"the rollback dump {dump.name} is {_age_words(age)} old (created "
+                f"{listing.created_at} {listing.zone}); dump_max_age_hours allows {limit:g} h",
+                pytrace=False,
+            )
+        read_through(dump)
     except (ValueError, ToolMissing) as exc:
         pytest.fail(str(exc), pytrace=False)
-    evidence.text(
-        "dump",
-        f"{rollback_dump.name}: {rollback_dump.stat().st_size} bytes, data for {len(in_dump)} tables",
-    )
     public = [t for t in db.compared_tables(target_db) if t.startswith("public.")]
     fail_on(
-        (f"the dump has no data for {t}" for t in public if t not in in_dump),
-        f"the rollback dump {rollback_dump.name} cannot restore every table",
+        (f"the dump has no data for {t}" for t in public if t not in listing.tables_with_data),
+        f"the rollback dump {dump.name} cannot restore every table",
     )
+
+
+def test_dump_restores_into_a_scratch_database(
+    rollback_dump: Path | None,
+    pm_config: RunConfig,
+    target: Target,
+    target_db: psycopg.Connection,
+    comparison_target: Target | None,
+    comparison_db: psycopg.Connection | None,
+    evidence: Evidence,
+) -> None:
+    """`pg_restore --no-owner --no-privileges` of the whole dump into an empty scratch database
+    (`pm_rollback_<run id>`, dropped afterwards) finishes without one error; with --compare-to,
+    every table's row count and content and the schema equal old's; without, every public table
+    of new is there (row counts are not compared)."""
+    dump = _existing(rollback_dump)
+    server = restore_server(pm_config.dump_restore_url, target.db_url)
+    if server is None:
+        pytest.skip(
+            "not configured: rollback-dump restores the dump into a scratch database and "
+            f"{target.name}'s database is not on this machine (pass --dump-restore-url, or set "
+            f"{target.env_name('dump_restore_url')} or dump_restore_url in [targets.{target.name}])"
+        )
+    named = "--dump-restore-url" if pm_config.dump_restore_url else f"{target.name}'s server"
+    reference = comparison_db if comparison_db is not None else target_db
+    reference_name = comparison_target.name if comparison_target is not None else target.name
+    name = scratch_name(pm_config.run_id)
+    try:
+        listing = read_listing(dump)
+        with scratch_database(server, name) as scratch_url:
+            restore(dump, scratch_url)
+            with db.connect(scratch_url) as restored:
+                found = compare_restored(
+                    restored,
+                    reference,
+                    listing,
+                    reference_name=reference_name,
+                    compare_data=comparison_db is not None,
+                )
+    except db.DatabaseUnreachable as exc:
+        pytest.fail(f"cannot restore the dump on {named}: {exc}", pytrace=False)
+    except (RestoreFailed, ValueError, ToolMissing) as exc:
+        pytest.fail(str(exc), pytrace=False)
+    evidence.text(
+        "restore",
+        f"{dump.name} ({listing.entries} archive entries) restored with pg_restore --no-owner "
+        f"--no-privileges into the empty database {name} on {db.describe(server)} ({named}), "
+        f"dropped afterwards: {found.summary}\n\nrows per table:\n{found.rows}",
+    )
+    fail_on(found.problems, f"the rollback dump {dump.name} does not restore {reference_name}")

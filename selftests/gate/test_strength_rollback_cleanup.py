@@ -1,0 +1,210 @@
+"""rollback-dump restores the dump for real, and a run leaves nothing behind on the target.
+
+On the shared `breakable` playbook run:
+- the playbook's own dump restores into a scratch database that equals old, and the evidence
+  says what was restored; the scratch database is gone afterwards;
+- a dump missing rows of one table fails, naming the table; a dump older than
+  `dump_max_age_hours` fails naming its age; a dump that does not restore fails with
+  pg_restore's first error; an unreachable `--dump-restore-url` fails in one line, quickly,
+  without its password;
+- a forbidden write that a fault lets through (the course insert of the non-admin account) and
+  the admin_logs entry the app's trigger writes because of it are removed at the end of that
+  run, so the next run on the repaired target is GO on data-parity.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import psycopg
+
+from postmigration.dump import pg_tool
+from selftests.gate.conftest import (
+    ServingPlaybook,
+    SuiteRun,
+    damaged,
+    gate_on,
+    run_sql,
+    run_suite,
+)
+
+ROLLBACK = "tests/smoke/test_rollback_dump.py"
+COURSE_RLS = "tests/smoke/test_course_rls.py"
+DATA_PARITY = "tests/parity/test_data_parity.py"
+BAD_INPUT_BOUND_S = 150.0
+
+
+def _messages(run: SuiteRun, item_id: str) -> list[str]:
+    return [str(t["message"]) for t in run.item(item_id)["tests"]]
+
+
+def _scratch_databases(playbook: ServingPlaybook) -> list[str]:
+    with psycopg.connect(str(playbook.target("new")["db_url"])) as conn:
+        rows = conn.execute(
+            "select datname from pg_database where datname like 'pm\\_rollback\\_%'"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _clean(run: SuiteRun, playbook: ServingPlaybook, *extra_secrets: str) -> None:
+    texts = run.report_texts()
+    assert "Traceback" not in texts, run.digest()
+    leaked = [s[:4] + "…" for s in [*playbook.secrets(), *extra_secrets] if s in texts]
+    assert not leaked, f"secrets reached the output or reports: {leaked}"
+    assert _scratch_databases(playbook) == [], "the scratch database was left behind"
+
+
+def _pg_dump(db_url: str, path: Path, *options: str) -> Path:
+    subprocess.run(
+        [pg_tool("pg_dump"), "--no-owner", "--no-privileges", "--format=custom"]
+        + [*options, f"--file={path}", db_url],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return path
+
+
+def test_clean_dump_restores_and_equals_old(breakable: ServingPlaybook, tmp_path: Path) -> None:
+    """The playbook's dump restores into pm_rollback_<run id>, equals old, is dropped; the
+    evidence names what was restored and what was compared."""
+    run = gate_on(breakable, tmp_path / "report", ROLLBACK, "--run-id=pm-7e5701")
+    assert run.item("rollback-dump")["status"] == "passed", run.digest()
+    html = (run.report_dir / "go-no-go.html").read_text()
+    assert "into the empty database pm_rollback_7e5701" in html, "evidence names no scratch db"
+    assert "public tables" in html and "auth tables" in html, "evidence names no restored tables"
+    assert "row counts and content equal old&#x27;s for all" in html
+    _clean(run, breakable)
+
+
+def test_dump_missing_rows_fails_naming_the_table(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A dump that holds data for every table and reads through, but was taken of a copy of old
+    that lacked 10 weight measurements (what `pg_restore --list` alone never sees): the restore
+    has 10 rows fewer than old, and the check says so, naming the table."""
+    old_url = str(breakable.target("old")["db_url"])
+    stale_url = old_url.rsplit("/", 1)[0] + "/pm_stale"
+    full = _pg_dump(old_url, tmp_path / "full.dump")
+    run_sql(breakable, "old", "create database pm_stale")
+    try:
+        subprocess.run(
+            [pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--dbname={stale_url}"]
+            + [str(full)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        with psycopg.connect(stale_url, autocommit=True) as conn:
+            conn.execute(
+                "delete from public.weight_measurements where ctid in "
+                "(select ctid from public.weight_measurements limit 10)"
+            )
+        dump = _pg_dump(stale_url, tmp_path / "backup_stale.dump")
+    finally:
+        run_sql(breakable, "old", "drop database if exists pm_stale with (force)")
+    run = gate_on(breakable, tmp_path / "report", ROLLBACK, f"--dump={dump}")
+    item = run.item("rollback-dump")
+    assert item["status"] == "failed", run.digest()
+    listed, restored = _messages(run, "rollback-dump")
+    assert listed == "", f"the archive itself is whole: {listed}"
+    reason = str(item["reason"])
+    assert "public.weight_measurements has " in reason, reason
+    assert " rows in the restored dump but " in reason and " on old" in reason, reason
+    _clean(run, breakable)
+
+
+def test_dump_older_than_allowed_fails_naming_its_age(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """dump_max_age_hours = 0.0001 (0.36 s) in [targets.new]: the playbook's dump is too old,
+    by its own header's date."""
+    config = tmp_path / "postmigration.toml"
+    config.write_text(
+        breakable.config_path.read_text().replace(
+            "[targets.new]\n", "[targets.new]\ndump_max_age_hours = 0.0001\n", 1
+        )
+    )
+    options = ("--target=new", "--compare-to=old", f"--pm-config={config}")
+    run = run_suite(tmp_path / "report", ROLLBACK, *options)
+    item = run.item("rollback-dump")
+    assert item["status"] == "failed", run.digest()
+    reason = str(item["reason"])
+    assert f"the rollback dump {breakable.dump.name} is " in reason, reason
+    assert " old (created 20" in reason and "dump_max_age_hours allows 0.0001 h" in reason, reason
+    _clean(run, breakable)
+
+
+def test_dump_that_does_not_restore_fails_with_the_first_error(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A dump whose policy names a role new's server does not have: the restore fails with
+    pg_restore's first error, in one line."""
+    old_url = str(breakable.target("old")["db_url"])
+    probe_url = old_url.rsplit("/", 1)[0] + "/pm_probe"
+    run_sql(breakable, "old", "create role pm_probe_reader nologin", "create database pm_probe")
+    try:
+        with psycopg.connect(probe_url, autocommit=True) as conn:
+            conn.execute("create table public.notes (id int primary key)")
+            conn.execute(
+                "create policy reads on public.notes for select to pm_probe_reader using (true)"
+            )
+        dump = _pg_dump(probe_url, tmp_path / "backup_foreign.dump")
+    finally:
+        run_sql(
+            breakable,
+            "old",
+            "drop database if exists pm_probe with (force)",
+            "drop role if exists pm_probe_reader",
+        )
+    run = gate_on(breakable, tmp_path / "report", ROLLBACK, f"--dump={dump}")
+    assert run.item("rollback-dump")["status"] == "failed", run.digest()
+    restored = _messages(run, "rollback-dump")[1]
+    assert restored.startswith("pg_restore could not restore backup_foreign.dump: "), restored
+    assert 'role "pm_probe_reader" does not exist' in restored and "\n" not in restored, restored
+    _clean(run, breakable)
+
+
+def test_unreachable_restore_server_fails_in_one_line(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """--dump-restore-url names a port nothing listens on: failed at once, in one line, its
+    password never shown."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    password = "restore-Pa55word-xyz"
+    url = f"--dump-restore-url=postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
+    run = gate_on(breakable, tmp_path / "report", ROLLBACK, url)
+    assert run.took_s < BAD_INPUT_BOUND_S, run.digest()
+    item = run.item("rollback-dump")
+    assert item["status"] == "failed", run.digest()
+    reason = str(item["reason"])
+    assert "\n" not in reason, reason
+    assert reason.startswith("cannot restore the dump on --dump-restore-url: "), reason
+    assert f"127.0.0.1:{port}" in reason and "Connection refused" in reason, reason
+    _clean(run, breakable, password)
+
+
+def test_a_let_through_write_leaves_nothing_behind(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Fault: the non-admin account is an admin on new, so its course insert gets through and
+    the app's trigger logs it in admin_logs. That run's admin-course fails; once repaired, the
+    next run is passed on admin-course and on data-parity (before the fix: "admin_logs has 22
+    rows on new but 21 on old")."""
+    user = breakable.config["accounts"]["user"]["email"]
+    with damaged(
+        breakable,
+        "new",
+        [f"update public.profiles set is_admin = true where email = '{user}'"],
+        [f"update public.profiles set is_admin = false where email = '{user}'"],
+    ):
+        broken = gate_on(breakable, tmp_path / "broken", COURSE_RLS)
+        assert broken.item("admin-course")["status"] == "failed", broken.digest()
+        assert "NON-ADMIN created a course" in str(broken.item("admin-course")["reason"])
+    again = gate_on(breakable, tmp_path / "again", COURSE_RLS, DATA_PARITY)
+    for item_id in ("admin-course", "data-parity"):
+        assert again.item(item_id)["status"] == "passed", again.digest()
