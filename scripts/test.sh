@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check --quiet . && .venv/bin/ruff format --check --quiet .
 set +e
-.venv/bin/python -m pytest selftests -p no:randomly -q "$@"
+# Two workers, one test file each at a time: a file's stacks and its damage-and-repair order
+# stay together, and the playbook-heavy gate files run beside the rest.
+.venv/bin/python -m pytest selftests -p no:randomly -q -n 2 --dist loadfile "$@"
 code=$?
 set -e
 if [ "$code" -eq 5 ]; then
