@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pytest
 
 from postmigration.foundations import Foundation
+from postmigration.report import status_label
 from postmigration.verdict import Verdict
 
 __all__ = ["Progress", "WorkerCounts", "tests_per_item"]
@@ -120,6 +121,6 @@ class Progress:
         if len(reason) > _REASON_WIDTH:
             reason = reason[: _REASON_WIDTH - 1] + "…"
         self._write(
-            f"{item_id:<15} {result.status:<12} {result.duration_s:6.2f}s  {reason}".rstrip(),
+            f"{item_id:<15} {status_label(result.status):<14} {result.duration_s:6.2f}s  {reason}".rstrip(),
             result.status,
         )
