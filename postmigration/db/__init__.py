@@ -1,10 +1,20 @@
-"""Direct PostgreSQL checks of a target: migrations, policies, extensions, schema and data parity."""
+"""Direct PostgreSQL checks of a target: migrations, policies, extensions, schema and data parity,
+grants, and stale references to the old project."""
 
 from __future__ import annotations
 
 from .connection import DatabaseUnreachable, connect, describe
-from .data import TableFingerprint, compared_tables, differing_keys, fingerprints, sequences_behind
+from .data import (
+    OPTIONAL_AUTH_TABLES,
+    TableFingerprint,
+    compared_tables,
+    differing_keys,
+    fingerprints,
+    sequences_behind,
+    users_without_identity,
+)
 from .extensions import function_problems, missing_extensions
+from .grants import privilege_differences, privileges
 from .migrations import (
     Migration,
     MigrationsDirMissing,
@@ -22,9 +32,18 @@ from .policies import (
     save_snapshot,
     tables_without_rls,
 )
+from .references import old_project_needles, stale_references
 from .schema import schema_differences, schema_facts
+from .scope import app_schemas
 
 __all__ = [
+    "OPTIONAL_AUTH_TABLES",
+    "app_schemas",
+    "old_project_needles",
+    "privilege_differences",
+    "privileges",
+    "stale_references",
+    "users_without_identity",
     "DatabaseUnreachable",
     "Migration",
     "MigrationsDirMissing",

@@ -21,11 +21,17 @@ def test_schema_equals_old(
     comparison_db: psycopg.Connection | None,
     comparison_target: Target | None,
 ) -> None:
-    """Tables, columns and types, constraints, indexes, views, functions and triggers (auth.users' too)."""
+    """In every schema the app owns: tables, columns and types, constraints, indexes, views,
+    functions (owner, security definer, search_path, body), triggers, enums and their labels,
+    sequences' options. Also the auth and storage tables' columns, auth.users' triggers, the
+    extensions with their schema and version, and the publications' tables."""
     require_comparison(comparison_target, "schema parity")
     assert comparison_db is not None
+    schemas = db.app_schemas(comparison_db, target_db)
     fail_on(
-        db.schema_differences(db.schema_facts(target_db), db.schema_facts(comparison_db)),
+        db.schema_differences(
+            db.schema_facts(target_db, schemas), db.schema_facts(comparison_db, schemas)
+        ),
         "the schema on new differs from old",
     )
 
@@ -39,7 +45,8 @@ def test_every_table_has_old_rows(
     data_baseline: dict[str, db.TableFingerprint | None] | None,
     evidence: Evidence,
 ) -> None:
-    """Per table (public and auth.users): same row count and content checksum, computed in the
+    """Per table (the app's schemas, auth.users, auth.identities, and auth.mfa_factors where
+    both servers have it): same row count and content checksum, computed in the
     database; URLs of the app's own origin compare equal once moved from old's origin to new's."""
     old_target = require_comparison(comparison_target, "data parity")
     assert comparison_db is not None
@@ -69,6 +76,8 @@ def test_every_table_has_old_rows(
         before, after = old[table], new.get(table)
         if before is None or after == before:
             continue
+        if after is None and table in db.OPTIONAL_AUTH_TABLES:
+            continue
         if after is None:
             problems.append(f"table {table} is missing on new")
             continue
@@ -81,6 +90,22 @@ def test_every_table_has_old_rows(
         else:
             problems.append(f"{table} has the same {after.rows} rows but different content{hint}")
     fail_on(problems, "data on new differs from old")
+
+
+def test_every_user_has_an_identity(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+) -> None:
+    """No more users lack an auth.identities row on new than on old (a user without an
+    identity cannot sign in with it)."""
+    require_comparison(comparison_target, "auth data parity")
+    assert comparison_db is not None
+    new, old = db.users_without_identity(target_db), db.users_without_identity(comparison_db)
+    if new > old:
+        pytest.fail(
+            f"{new} users have no identity in auth.identities on new (old: {old})", pytrace=False
+        )
 
 
 def test_no_sequence_is_behind(target_db: psycopg.Connection) -> None:
