@@ -4,15 +4,7 @@ grants, and stale references to the old project."""
 from __future__ import annotations
 
 from .connection import DatabaseUnreachable, connect, describe
-from .data import (
-    OPTIONAL_AUTH_TABLES,
-    TableFingerprint,
-    compared_tables,
-    differing_keys,
-    fingerprints,
-    sequences_behind,
-    users_without_identity,
-)
+from .data import TableFingerprint, differing_keys, fingerprints, sequences_behind
 from .extensions import function_problems, missing_extensions
 from .grants import privilege_differences, privileges
 from .migrations import (
@@ -23,6 +15,7 @@ from .migrations import (
     migration_problems,
     recorded_migrations,
 )
+from .objects import object_differences, object_facts
 from .policies import (
     Policy,
     grant_problems,
@@ -35,10 +28,13 @@ from .policies import (
 from .references import old_project_needles, stale_references
 from .schema import schema_differences, schema_facts
 from .scope import app_schemas
+from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
 
 __all__ = [
     "OPTIONAL_AUTH_TABLES",
     "app_schemas",
+    "object_differences",
+    "object_facts",
     "old_project_needles",
     "privilege_differences",
     "privileges",
