@@ -6,7 +6,8 @@ then the suite runs as a release manager would run it (a subprocess, real flags)
 - Each playbook fault is NO-GO, and the item the fault breaks is failed with a reason that
   names what is wrong (the bucket, the extension, the old site, the sequence, the old origin,
   the missing secret, the lost policies, the lost migration history, the private bucket, the
-  disabled trigger).
+  disabled trigger, the lost default privileges, the lost revoke, the extension in public, the
+  identities left behind, the replication mode left on the database).
 - Bad input (old unreachable, a dump missing or truncated, no migrations dir, a wrong database
   password) is never GO, never a hang, never a traceback: the affected item says why in one line.
 """
@@ -279,6 +280,11 @@ FAULTS = {
         "data-parity",
         ("on_auth_user_created", "disabled"),
     ),
+    "lost-default-privileges": ("grants", ("default privileges", "schema reporting")),
+    "lost-revoke": ("grants", ("anon holds", "weight_measurements", "old does not grant")),
+    "extension-in-public:uuid-ossp": ("data-parity", ("extension uuid-ossp", "in schema public")),
+    "identities-not-restored": ("data-parity", ("auth.identities", "rows on new")),
+    "replica-role-left": ("data-parity", ("session_replication_role",)),
 }
 
 
