@@ -68,6 +68,8 @@ READ_ONLY_ITEMS = (
     "buckets",
     "extensions",
     "data-parity",
+    "grants",
+    "old-references",
     "storage-parity",
     "tls-dns",
     "rollback-dump",
@@ -257,7 +259,15 @@ class TestCleanRunAndBadInput:
         bad_url = f"postgresql://{user}:{wrong}@{host}"
         run = run_suite(tmp_path, *_explicit(clean), env={"NEW_SUPABASE_DB_URL": bad_url})
         _assert_bad_input_answered(run)
-        for item_id in ("migrations", "rls-policies", "extensions", "data-parity", "rollback-dump"):
+        for item_id in (
+            "migrations",
+            "rls-policies",
+            "extensions",
+            "data-parity",
+            "grants",
+            "old-references",
+            "rollback-dump",
+        ):
             item = run.item(item_id)
             assert item["status"] in NOT_PASSED, run.digest()
             reason = _one_clear_reason(item)
