@@ -49,24 +49,38 @@ SOURCES = {
 
 
 def project_ref(url: str) -> str | None:
-    """The project ref of a hosted Supabase URL (`https://<ref>.supabase.co`), else None."""
-    host = (urlsplit(url).hostname or "").lower()
-    ref, _, domain = host.partition(".")
-    return ref if domain in ("supabase.co", "supabase.in") and ref else None
+    """The project ref a hosted Supabase URL names: `https://<ref>.supabase.co`, a database at
+    `db.<ref>.supabase.co`, or the pooler's user `postgres.<ref>`; else None."""
+    parts = urlsplit(url if "://" in url else f"//{url}")
+    host = (parts.hostname or "").lower()
+    if host.endswith(".pooler.supabase.com"):
+        user, _, ref = (parts.username or "").partition(".")
+        return ref.lower() if user and ref else None
+    labels = host.removeprefix("db.").split(".")
+    if len(labels) == 3 and labels[1:] in (["supabase", "co"], ["supabase", "in"]):
+        return labels[0]
+    return None
 
 
-def old_project_needles(origins: Iterable[str]) -> tuple[str, ...]:
-    """What a stale reference contains: each old origin's host (with its port, if any, so a
-    link written with another scheme is found too) and, for hosted projects, the project ref."""
-    needles: set[str] = set()
-    for origin in origins:
-        parts = urlsplit(origin)
-        if parts.netloc:
-            needles.add(parts.netloc.lower())
-        ref = project_ref(origin)
-        if ref:
-            needles.add(ref)
-    return tuple(sorted(needles))
+def _needles(url: str) -> set[str]:
+    parts = urlsplit(url if "://" in url else f"//{url}")
+    found = set()
+    host = (parts.hostname or "").lower()
+    # a pooler's host serves every project of its region: only the ref in its user is old's
+    if host and not host.endswith(".pooler.supabase.com"):
+        found.add(f"{host}:{parts.port}" if parts.port else host)
+    ref = project_ref(url)
+    if ref:
+        found.add(ref)
+    return found
+
+
+def old_project_needles(olds: Iterable[str], mine: Iterable[str] = ()) -> tuple[str, ...]:
+    """What a stale reference contains: each old URL's host (with its port, if any, so a link
+    written with another scheme is found too) and, for hosted projects, the project ref; less
+    anything the new project's own URLs (`mine`) also contain. Never a user name or password."""
+    new = set().union(*(_needles(url) for url in mine))
+    return tuple(sorted(set().union(*(_needles(url) for url in olds)) - new))
 
 
 def stale_references(

@@ -160,3 +160,22 @@ def test_auth_data_is_compared_and_users_without_identity_counted(
         after = db.fingerprints(conn, ["auth.identities"])
         assert db.users_without_identity(conn) == without + 2
     assert after != before
+
+
+def test_needles_name_old_hosts_and_refs_never_passwords_nor_new() -> None:
+    """From old's API, database and pooler URLs: hosts with ports and project refs; a pooler's
+    shared host is left out, so is anything new's own URLs hold, and so is every password."""
+    olds = [
+        "https://abcdefghijklmnopqrst.supabase.co",
+        "postgresql://postgres:s3cret@db.abcdefghijklmnopqrst.supabase.co:5432/postgres",
+        "postgresql://postgres.abcdefghijklmnopqrst:s3cret@aws-0-eu-west-1.pooler.supabase.com:6543/postgres",
+        "old.example.com",
+        "http://127.0.0.1:41069",
+    ]
+    mine = ["http://127.0.0.1:41069", "https://app.example.com"]
+    assert db.old_project_needles(olds, mine) == (
+        "abcdefghijklmnopqrst",
+        "abcdefghijklmnopqrst.supabase.co",
+        "db.abcdefghijklmnopqrst.supabase.co:5432",
+        "old.example.com",
+    )

@@ -20,9 +20,14 @@ def test_no_definition_names_the_old_project(
     comparison_target: Target | None,
     evidence: Evidence,
 ) -> None:
-    """No function body, trigger definition, column default or view definition contains an
-    old origin's host or the old project's ref; each finding names the object."""
-    needles = db.old_project_needles(old_origins(target, comparison_target))
+    """No function body, trigger definition, column default or view definition contains the
+    host of an old origin or of old's database, or the old project's ref; each finding names
+    the object."""
+    olds = list(old_origins(target, comparison_target))
+    if comparison_target is not None and comparison_target.db_url:
+        olds.append(comparison_target.db_url)  # its host and ref; never its password
+    mine = [u for u in (target.supabase_url, target.site_url, target.db_url) if u]
+    needles = db.old_project_needles(olds, mine)
     if not needles:
         pytest.skip(
             "not verified: no old origin is known (set old_origins in the target, or pass --compare-to=old)"
