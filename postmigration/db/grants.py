@@ -79,10 +79,19 @@ def privileges(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str, 
     return found
 
 
+# Tables first (where data leaks), then what surrounds them.
+_ORDER = ("table", "view", "materialized", "column", "sequence", "function", "schema", "default")
+
+
+def _reading_order(key: str) -> tuple[int, str]:
+    kind = key.partition(" ")[0]
+    return (_ORDER.index(kind) if kind in _ORDER else len(_ORDER), key)
+
+
 def privilege_differences(new: dict[str, str], old: dict[str, str]) -> list[str]:
     """Grants old had that new lacks, and grants new has that old had revoked, in plain words."""
     problems: list[str] = []
-    for key in sorted(old.keys() | new.keys()):
+    for key in sorted(old.keys() | new.keys(), key=_reading_order):
         what, _, grantee = key.rpartition(" to ")
         have = set(filter(None, new.get(key, "").split(", ")))
         want = set(filter(None, old.get(key, "").split(", ")))
