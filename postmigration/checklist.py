@@ -90,6 +90,25 @@ CHECKLIST: tuple[Item, ...] = (
         ("database", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
     ),
+    # The restore is taken --no-privileges: grants travel by a step of their own, and a lost
+    # revoke opens a table the old server kept shut.
+    Item(
+        "grants",
+        "Grants on the app's schemas, tables, columns, sequences and functions, and default "
+        "privileges, match the old server",
+        BACKUP_STORAGE,
+        "blocker",
+        ("database", "comparison"),
+        why="without --compare-to it cannot be verified, which holds the gate unless waived",
+    ),
+    Item(
+        "old-references",
+        "No function, trigger, column default or view names the old project",
+        BACKUP_STORAGE,
+        "blocker",
+        ("database",),
+        why="needs the old origins: from --compare-to or the target's old_origins",
+    ),
     Item(
         "storage-parity",
         "Storage sync: bucket objects match the old server",

@@ -1,4 +1,5 @@
-"""Direct PostgreSQL checks of a target: migrations, policies, extensions, schema and data parity."""
+"""Direct PostgreSQL checks of a target: migrations, policies, extensions, schema and data parity,
+grants, and stale references to the old project."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from .connection import DatabaseUnreachable, connect, describe
 from .data import (
     SequencePosition,
     TableFingerprint,
-    compared_tables,
     differing_keys,
     fingerprints,
     sequence_positions,
@@ -14,6 +14,7 @@ from .data import (
     sequences_reusing_old_ids,
 )
 from .extensions import function_problems, missing_extensions
+from .grants import privilege_differences, privileges
 from .migrations import (
     Migration,
     MigrationsDirMissing,
@@ -22,6 +23,7 @@ from .migrations import (
     migration_problems,
     recorded_migrations,
 )
+from .objects import object_differences, object_facts
 from .policies import (
     Policy,
     grant_problems,
@@ -31,9 +33,21 @@ from .policies import (
     save_snapshot,
     tables_without_rls,
 )
+from .references import old_project_needles, stale_references
 from .schema import replication_role_settings, schema_differences, schema_facts
+from .scope import app_schemas
+from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
 
 __all__ = [
+    "OPTIONAL_AUTH_TABLES",
+    "app_schemas",
+    "object_differences",
+    "object_facts",
+    "old_project_needles",
+    "privilege_differences",
+    "privileges",
+    "stale_references",
+    "users_without_identity",
     "DatabaseUnreachable",
     "Migration",
     "MigrationsDirMissing",

@@ -25,19 +25,6 @@ def _ident(qualified: str) -> sql.Composable:
     return sql.Identifier(schema, table)
 
 
-def compared_tables(conn: psycopg.Connection, schemas: tuple[str, ...] = ("public",)) -> list[str]:
-    """The tables data-parity compares: every table of `schemas`, plus auth.users."""
-    rows = conn.execute(
-        """
-        select n.nspname || '.' || c.relname from pg_class c
-        join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p') and n.nspname = any(%s) order by 1
-        """,
-        (list(schemas),),
-    ).fetchall()
-    return [r[0] for r in rows] + ["auth.users"]
-
-
 # Columns stamped by use rather than by the migration (a sign-in, an edit, a magic link or
 # password reset in flight): they legitimately change on new after cutover, and the gate's own
 # sign-ins and links change them. Compared rows leave them out.

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import psycopg
 
-APP_ROLES = ("anon", "authenticated", "service_role")
-
 
 @dataclass(frozen=True, order=True)
 class Policy:
@@ -93,12 +91,16 @@ def load_snapshot(path: Path) -> list[Policy]:
 
 
 def grant_problems(
-    conn: psycopg.Connection, tables: tuple[str, ...], schema: str = "public"
+    conn: psycopg.Connection,
+    tables: tuple[str, ...],
+    schema: str = "public",
+    roles: tuple[str, ...] = ("service_role",),
 ) -> list[str]:
-    """The app roles' privileges on the app's tables, as Supabase grants them (RLS does the rest).
+    """The privileges Supabase itself guarantees on the app's tables: the service role may
+    SELECT, INSERT, UPDATE and DELETE every one (the API's server-side paths rely on it).
 
-    anon and authenticated need SELECT, INSERT, UPDATE, DELETE on every exposed table (policies
-    then decide); service_role needs them all too. A lost grant shows as `permission denied`.
+    What anon and authenticated hold is the app's choice (a hardened project revokes some):
+    the `grants` item compares it with old.
     """
     problems: list[str] = []
     for table in tables:
@@ -107,7 +109,7 @@ def grant_problems(
         if not found or found[0] is None:
             problems.append(f"table {qualified} does not exist")
             continue
-        for role in APP_ROLES:
+        for role in roles:
             for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
                 ok = conn.execute(
                     "select has_table_privilege(%s, %s, %s)", (role, qualified, privilege)

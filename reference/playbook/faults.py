@@ -23,6 +23,7 @@ PUBLIC_BUCKETS = ("avatars", "course-thumbnails")
 # Triggers the app keeps on platform tables, with the table they sit on.
 APP_TRIGGERS = {"on_auth_user_created": "auth.users"}
 MIGRATION_HISTORY = ("supabase_migrations", "schema_migrations")
+AUTH_IDENTITIES = ("auth", "identities")
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,21 @@ class Fault:
         """restore: should this archive entry be restored? (yes)"""
         return True
 
+    def privilege_entry(self, entry: TocEntry) -> bool:
+        """privileges: should this grant (ACL or DEFAULT ACL entry of old's) be restored? (yes)"""
+        return True
+
+    def grants_reset(self) -> bool:
+        """privileges: are the fresh project's grants on the restored objects revoked before
+        old's are restored? (yes)"""
+        return True
+
     def extensions_lost(self) -> tuple[str, ...]:
         """extensions: which extensions the target ends up without? (none)"""
+        return ()
+
+    def extensions_in_public(self) -> tuple[str, ...]:
+        """extensions: which extensions end up in schema public instead of extensions? (none)"""
         return ()
 
     def bucket_synced(self, bucket: str) -> bool:
@@ -171,6 +185,55 @@ class DisabledTrigger(Fault):
 
 
 @dataclass(frozen=True)
+class LostDefaultPrivileges(Fault):
+    """Old's grants were restored without their DEFAULT ACL entries: objects made later in the
+    app's own schemas get none of the grants old would give them."""
+
+    def privilege_entry(self, entry: TocEntry) -> bool:
+        return entry.kind != "DEFAULT ACL"
+
+
+@dataclass(frozen=True)
+class LostRevoke(Fault):
+    """Old's grants were restored on top of what the fresh project's default privileges had
+    granted: a table old locked down from anon is readable by anon again."""
+
+    def grants_reset(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class ExtensionInPublic(Fault):
+    """The extension was created without `with schema extensions`: it lands in public."""
+
+    extension: str = ""
+
+    def extensions_in_public(self) -> tuple[str, ...]:
+        return (self.extension,)
+
+
+@dataclass(frozen=True)
+class IdentitiesNotRestored(Fault):
+    """The restore left out auth.identities' rows: users exist, their sign-in identities don't."""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return not (entry.kind == "TABLE DATA" and (entry.schema, entry.tag) == AUTH_IDENTITIES)
+
+
+@dataclass(frozen=True)
+class ReplicaRoleLeft(Fault):
+    """The restore's `session_replication_role = replica` was set on the database and never
+    reset: every later session runs with triggers and foreign keys off."""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return (
+            "do $$ begin execute format("
+            "'alter database %I set session_replication_role = replica', current_database());"
+            " end $$",
+        )
+
+
+@dataclass(frozen=True)
 class _Spec:
     """How to make one fault: its name pattern, the values its parameter may take, a maker."""
 
@@ -246,6 +309,41 @@ REGISTRY: dict[str, _Spec] = {
         tuple(APP_TRIGGERS),
         lambda name, trigger: DisabledTrigger(
             name, "by-hand", f"trigger {trigger} is disabled on new", trigger
+        ),
+    ),
+    "lost-default-privileges": _Spec(
+        "lost-default-privileges",
+        (),
+        lambda name, _: LostDefaultPrivileges(
+            name, "privileges", "the app schemas' default privileges are not on new"
+        ),
+    ),
+    "lost-revoke": _Spec(
+        "lost-revoke",
+        (),
+        lambda name, _: LostRevoke(
+            name, "privileges", "anon regains the table old revoked from it (weight_measurements)"
+        ),
+    ),
+    "extension-in-public": _Spec(
+        "extension-in-public:<extension>",
+        APP_EXTENSIONS,
+        lambda name, ext: ExtensionInPublic(
+            name, "extensions", f'extension "{ext}" is in schema public on new', ext
+        ),
+    ),
+    "identities-not-restored": _Spec(
+        "identities-not-restored",
+        (),
+        lambda name, _: IdentitiesNotRestored(
+            name, "restore", "auth.identities is empty on new: users have no identity"
+        ),
+    ),
+    "replica-role-left": _Spec(
+        "replica-role-left",
+        (),
+        lambda name, _: ReplicaRoleLeft(
+            name, "by-hand", "the database keeps session_replication_role = replica on new"
         ),
     ),
 }

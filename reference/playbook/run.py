@@ -20,6 +20,7 @@ from .faults import Fault
 from .functions_deploy import deployed_functions, set_secrets, smoke_test
 from .origins import rewrite_origins
 from .pgtools import Server, client_bindir
+from .privileges import carry_privileges
 from .restore import restore
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
 from .stacks import pick_port, pin_database_port, restart_stack, start_stack
@@ -89,6 +90,10 @@ class Playbook:
         self.step(
             "restore", lambda: restore(bindir, new_db, dump_file, fault, self.state_dir).summary()
         )
+        self.step(
+            "privileges",
+            lambda: carry_privileges(bindir, old_db, new_db, self.state_dir, fault),
+        )
         self.step("extensions", lambda: ensure_extensions(bindir, new_db, fault))
         self.step("migrations", lambda: self._migrations(new_db))
         self.step("storage-sync", lambda: self._storage_sync(old_db, new_db))
@@ -123,7 +128,13 @@ class Playbook:
                     "prepare", f"{path} is in use by a running stack: stop that playbook first"
                 )
             shutil.rmtree(path, ignore_errors=True)
-        for leftover in ("postmigration.toml", "restore.list", "restore_skipped.txt"):
+        for leftover in (
+            "postmigration.toml",
+            "restore.list",
+            "restore_skipped.txt",
+            "privileges.dump",
+            "privileges.list",
+        ):
             (self.state_dir / leftover).unlink(missing_ok=True)
         return f"state in {self.state_dir}"
 

@@ -33,6 +33,9 @@ def ensure_extensions(bindir: Path, new: Server, fault: Fault) -> str:
             "-c",
             f'create extension if not exists "{name}" with schema extensions',
         )
+    for name in fault.extensions_in_public():
+        # created where the server puts it by default rather than in Supabase's schema
+        _psql("extensions", bindir, new, "-c", f'alter extension "{name}" set schema public')
     for name in fault.extensions_lost():
         # the target never had it: the extension and every column default calling it are gone
         _psql("extensions", bindir, new, "-c", f'drop extension if exists "{name}" cascade')
@@ -43,8 +46,8 @@ def ensure_extensions(bindir: Path, new: Server, fault: Fault) -> str:
         "--tuples-only",
         "--no-align",
         "-c",
-        "select string_agg(extname || ' ' || extversion, ', ' order by extname) from pg_extension"
-        " where extname <> 'plpgsql'",
+        "select string_agg(extname || ' ' || extversion || ' in ' || extnamespace::regnamespace,"
+        " ', ' order by extname) from pg_extension where extname <> 'plpgsql'",
     ).strip()
     return f"installed: {installed or 'none'}"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 # The kinds pg_restore prints, longest first so that "TABLE DATA" wins over "TABLE".
 KINDS = sorted(
     (
-        "ACCESS METHOD", "AGGREGATE", "BLOB", "BLOBS", "CAST", "CHECK CONSTRAINT", "COLLATION",
+        "ACCESS METHOD", "ACL", "AGGREGATE", "BLOB", "BLOBS", "CAST", "CHECK CONSTRAINT", "COLLATION",
         "COMMENT", "CONSTRAINT", "CONVERSION", "DATABASE", "DEFAULT", "DEFAULT ACL", "DOMAIN",
         "EVENT TRIGGER", "EXTENSION", "FK CONSTRAINT", "FOREIGN TABLE", "FUNCTION", "INDEX",
         "INDEX ATTACH", "LANGUAGE", "MATERIALIZED VIEW", "MATERIALIZED VIEW DATA", "OPERATOR",

@@ -91,9 +91,9 @@ def test_policy_snapshot_round_trips(conn: psycopg.Connection, tmp_path: Path) -
 
 
 def test_lost_grant_is_named(conn: psycopg.Connection) -> None:
-    with broken(conn, "revoke insert on public.weight_measurements from authenticated"):
+    with broken(conn, "revoke insert on public.weight_measurements from service_role"):
         problems = db.grant_problems(conn, ("weight_measurements",))
-    assert problems == ["role authenticated lacks INSERT on public.weight_measurements"]
+    assert problems == ["role service_role lacks INSERT on public.weight_measurements"]
 
 
 def test_missing_extension_breaks_its_functions(conn: psycopg.Connection) -> None:

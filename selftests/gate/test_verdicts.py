@@ -7,7 +7,8 @@ then the suite runs as a release manager would run it (a subprocess, real flags)
 - Each playbook fault is NO-GO, and the item the fault breaks is failed with a reason that
   names what is wrong (the bucket, the extension, the old site, the sequence, the old origin,
   the missing secret, the lost policies, the lost migration history, the private bucket, the
-  disabled trigger).
+  disabled trigger, the lost default privileges, the lost revoke, the extension in public, the
+  identities left behind, the replication mode left on the database).
 - Bad input (old unreachable, a dump missing or truncated, no migrations dir, a wrong database
   password) is never GO, never a hang, never a traceback: the affected item says why in one line.
 """
@@ -77,6 +78,8 @@ READ_ONLY_ITEMS = (
     "buckets",
     "extensions",
     "data-parity",
+    "grants",
+    "old-references",
     "storage-parity",
     "rollback-dump",
 )
@@ -268,7 +271,15 @@ class TestCleanRunAndBadInput:
         bad_url = f"postgresql://{user}:{wrong}@{host}"
         run = run_suite(tmp_path, *_explicit(clean), env={"NEW_SUPABASE_DB_URL": bad_url})
         _assert_bad_input_answered(run)
-        for item_id in ("migrations", "rls-policies", "extensions", "data-parity", "rollback-dump"):
+        for item_id in (
+            "migrations",
+            "rls-policies",
+            "extensions",
+            "data-parity",
+            "grants",
+            "old-references",
+            "rollback-dump",
+        ):
             item = run.item(item_id)
             assert item["status"] in NOT_PASSED, run.digest()
             reason = _one_clear_reason(item)
@@ -291,6 +302,11 @@ FAULTS = {
         "data-parity",
         ("on_auth_user_created", "disabled"),
     ),
+    "lost-default-privileges": ("grants", ("default privileges", "schema reporting")),
+    "lost-revoke": ("grants", ("anon holds", "weight_measurements", "old does not grant")),
+    "extension-in-public:uuid-ossp": ("data-parity", ("extension uuid-ossp", "in schema public")),
+    "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
+    "replica-role-left": ("data-parity", ("session_replication_role",)),
 }
 
 

@@ -1,0 +1,106 @@
+"""Grants, compared with old: who may do what on the app's schemas, tables, columns, sequences
+and functions, and the default privileges that decide what later objects get.
+
+Each query reads the catalogue inside the database and returns one line per (object, grantee):
+the object in plain words and the privileges held, sorted. The owner's own privileges are left
+out (a restore with --no-owner may change who owns things; `schema-parity` compares owners).
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+# `%(schemas)s` is the app's schemas (see scope.py); a grantee of 0 is PUBLIC.
+_GRANTEE = "case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee) end"
+PRIVILEGE_CATALOG = {
+    "schema": f"""
+        select format('schema %%I to %%s', n.nspname, {_GRANTEE}),
+               string_agg(a.privilege_type, ', ' order by a.privilege_type)
+        from pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+        where n.nspname = any(%(schemas)s) and a.grantee <> n.nspowner
+        group by 1
+    """,
+    "relation": f"""
+        select format('%%s %%I.%%I to %%s',
+                      case c.relkind when 'S' then 'sequence' when 'v' then 'view'
+                                     when 'm' then 'materialized view' else 'table' end,
+                      n.nspname, c.relname, {_GRANTEE}),
+               string_agg(a.privilege_type, ', ' order by a.privilege_type)
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+             aclexplode(coalesce(c.relacl, acldefault(
+               case c.relkind when 'S' then 's' else 'r' end::"char", c.relowner))) a
+        where n.nspname = any(%(schemas)s) and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+          and a.grantee <> c.relowner
+        group by 1
+    """,
+    "column": f"""
+        select format('column %%I.%%I.%%I to %%s', n.nspname, c.relname, att.attname, {_GRANTEE}),
+               string_agg(a.privilege_type, ', ' order by a.privilege_type)
+        from pg_attribute att join pg_class c on c.oid = att.attrelid
+        join pg_namespace n on n.oid = c.relnamespace, aclexplode(att.attacl) a
+        where n.nspname = any(%(schemas)s) and att.attacl is not null and att.attnum > 0
+          and a.grantee <> c.relowner
+        group by 1
+    """,
+    "function": f"""
+        select format('function %%I.%%I(%%s) to %%s', n.nspname, p.proname,
+                      pg_get_function_identity_arguments(p.oid), {_GRANTEE}),
+               string_agg(a.privilege_type, ', ' order by a.privilege_type)
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace,
+             aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+        where n.nspname = any(%(schemas)s) and a.grantee <> p.proowner
+          and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
+                          and d.objid = p.oid and d.deptype = 'e')
+        group by 1
+    """,
+    "default": f"""
+        select format('default privileges of %%s%%s for future %%s to %%s',
+                      pg_get_userbyid(d.defaclrole),
+                      coalesce(' in schema ' || quote_ident(n.nspname), ''),
+                      case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
+                        when 'f' then 'functions' when 'T' then 'types' else 'schemas' end,
+                      {_GRANTEE}),
+               string_agg(a.privilege_type, ', ' order by a.privilege_type)
+        from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace,
+             aclexplode(d.defaclacl) a
+        where (n.nspname is null or n.nspname = any(%(schemas)s))
+          and a.grantee <> d.defaclrole
+        group by 1
+    """,
+}
+
+
+def privileges(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str, str]:
+    """Every grant on the app's schemas and their objects, and every default privilege there:
+    `"<object> to <grantee>"` -> the privileges held, e.g. `"DELETE, INSERT, SELECT"`."""
+    found: dict[str, str] = {}
+    for query in PRIVILEGE_CATALOG.values():
+        found.update(conn.execute(query, {"schemas": list(schemas)}).fetchall())
+    return found
+
+
+# Tables first (where data leaks), then what surrounds them.
+_ORDER = ("table", "view", "materialized", "column", "sequence", "function", "schema", "default")
+
+
+def _reading_order(key: str) -> tuple[int, str]:
+    kind = key.partition(" ")[0]
+    return (_ORDER.index(kind) if kind in _ORDER else len(_ORDER), key)
+
+
+def privilege_differences(new: dict[str, str], old: dict[str, str]) -> list[str]:
+    """Grants old had that new lacks, and grants new has that old had revoked, in plain words."""
+    problems: list[str] = []
+    for key in sorted(old.keys() | new.keys(), key=_reading_order):
+        what, _, grantee = key.rpartition(" to ")
+        have = set(filter(None, new.get(key, "").split(", ")))
+        want = set(filter(None, old.get(key, "").split(", ")))
+        if want - have:
+            problems.append(
+                f"{grantee} lacks {', '.join(sorted(want - have))} on {what} (old grants it)"
+            )
+        if have - want:
+            problems.append(
+                f"{grantee} holds {', '.join(sorted(have - want))} on {what}, which old does not grant"
+            )
+    return problems

@@ -1,0 +1,181 @@
+"""Grants, the rest of the schema, stale references to the old project and auth data, against a
+real stand-in: one server read before and after a change stands in for old and new.
+
+Each change runs inside a transaction that is rolled back, so the shared stack stays clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+
+from postmigration import db
+from reference.stack.runner import StackProcess
+
+OLD_ORIGIN = "https://abcdefghijklmnopqrst.supabase.co"
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def conn(stack: StackProcess) -> Iterator[psycopg.Connection]:
+    with db.connect(str(stack.target["db_url"])) as connection:
+        yield connection
+
+
+@contextmanager
+def broken(conn: psycopg.Connection, *statements: str) -> Iterator[None]:
+    """Apply `statements`, run the block, then roll everything back."""
+    try:
+        with conn.transaction():
+            for statement in statements:
+                conn.execute(statement)  # type: ignore[arg-type]
+            yield
+            raise _Undo
+    except _Undo:
+        pass
+
+
+def test_app_schemas_are_public_and_custom_ones(conn: psycopg.Connection) -> None:
+    """The reference app's schemas: public and reporting, none of the platform's."""
+    assert db.app_schemas(conn) == ("public", "reporting")
+
+
+def test_grant_changes_are_named_both_ways(conn: psycopg.Connection) -> None:
+    """A lost grant, a lost revoke, a lost default privilege, a column grant and a function's
+    EXECUTE: each named with role, privilege and object; an untouched server has none."""
+    schemas = db.app_schemas(conn)
+    before = db.privileges(conn, schemas)
+    assert db.privilege_differences(db.privileges(conn, schemas), before) == []
+    damage = (
+        "grant select on public.weight_measurements to anon",
+        "revoke select on reporting.weekly_weight from authenticated",
+        "alter default privileges for role postgres in schema reporting"
+        " revoke select on tables from service_role",
+        "grant update (title) on public.courses to anon",
+        "revoke execute on function public.is_admin() from anon",
+        "revoke usage on schema reporting from authenticated",
+    )
+    with broken(conn, *damage):
+        problems = db.privilege_differences(db.privileges(conn, schemas), before)
+    assert set(problems) == {
+        "anon holds SELECT on table public.weight_measurements, which old does not grant",
+        "authenticated lacks SELECT on view reporting.weekly_weight (old grants it)",
+        "service_role lacks SELECT on default privileges of postgres in schema reporting"
+        " for future tables (old grants it)",
+        "anon holds UPDATE on column public.courses.title, which old does not grant",
+        "anon lacks EXECUTE on function public.is_admin() (old grants it)",
+        "authenticated lacks USAGE on schema reporting (old grants it)",
+    }
+
+
+def test_object_changes_are_named(conn: psycopg.Connection) -> None:
+    """An extension moved to public, a function turned security invoker and its search_path
+    dropped, a new enum label, a sequence's increment, a lost auth column, a table dropped
+    from a publication: each named with what new has and what old has."""
+    schemas = db.app_schemas(conn)
+    setup = (
+        "create type public.pm_mood as enum ('low', 'high')",
+        "create publication pm_pub for table public.goals, public.notifications",
+    )
+    with broken(conn, *setup):
+        before = db.object_facts(conn, schemas)
+        assert db.object_differences(db.object_facts(conn, schemas), before) == []
+        damage = (
+            'alter extension "uuid-ossp" set schema public',
+            "alter function public.is_admin() security invoker",
+            "alter function public.is_admin() reset search_path",
+            "alter type public.pm_mood add value 'mid' before 'high'",
+            "alter sequence public.weight_measurements_id_seq increment by 2",
+            "alter table auth.identities drop column last_sign_in_at",
+            "alter publication pm_pub drop table public.notifications",
+        )
+        for statement in damage:
+            conn.execute(statement)  # type: ignore[arg-type]
+        problems = db.object_differences(db.object_facts(conn, schemas), before)
+    expected_starts = (
+        "extension uuid-ossp differs: new has 'in schema public, version",
+        "function public.is_admin() differs: new has 'owned by postgres, security invoker,"
+        " settings none', old has 'owned by postgres, security definer, settings search_path=\"\"'",
+        "enum public.pm_mood differs: new has \"labels 'low', 'mid', 'high'\"",
+        "sequence public.weight_measurements_id_seq differs: new has 'bigint start 1 increment 2",
+        "auth or storage column auth.identities.last_sign_in_at is missing on new",
+        "published table public.notifications in publication pm_pub is missing on new",
+    )
+    for start in expected_starts:
+        assert any(p.startswith(start) for p in problems), (start, problems)
+    assert len(problems) == len(expected_starts), problems
+
+
+def test_stale_references_name_each_object(conn: psycopg.Connection) -> None:
+    """A function body, a trigger's arguments, a column default and a view naming the old
+    project (its host, or only its ref) are each named; nothing is named on the healthy stack."""
+    needles = db.old_project_needles([OLD_ORIGIN])
+    assert needles == ("abcdefghijklmnopqrst", "abcdefghijklmnopqrst.supabase.co")
+    schemas = db.app_schemas(conn)
+    assert db.stale_references(conn, needles, schemas) == []
+    damage = (
+        "create function public.pm_link() returns text language sql"
+        f" as $$ select '{OLD_ORIGIN}/storage/v1/object/public/avatars/' $$",
+        "create function public.pm_noop() returns trigger language plpgsql"
+        " as $$ begin return new; end $$",
+        "create trigger pm_hook after insert on public.notifications for each row"
+        " execute function public.pm_noop('https://x.example/hook?ref=abcdefghijklmnopqrst')",
+        f"alter table public.hero_videos alter column poster_url set default '{OLD_ORIGIN}/p.png'",
+        f"create view reporting.pm_links as select '{OLD_ORIGIN.upper()}'::text as link",
+    )
+    with broken(conn, *damage):
+        problems = db.stale_references(conn, needles, schemas)
+    assert problems == [
+        "function public.pm_link() (function body) names abcdefghijklmnopqrst",
+        "function public.pm_link() (function body) names abcdefghijklmnopqrst.supabase.co",
+        "trigger pm_hook on public.notifications (trigger definition) names abcdefghijklmnopqrst",
+        "the default of column public.hero_videos.poster_url (column default) names"
+        " abcdefghijklmnopqrst",
+        "the default of column public.hero_videos.poster_url (column default) names"
+        " abcdefghijklmnopqrst.supabase.co",
+        "view reporting.pm_links (view definition) names abcdefghijklmnopqrst",
+        "view reporting.pm_links (view definition) names abcdefghijklmnopqrst.supabase.co",
+    ]
+
+
+def test_auth_data_is_compared_and_users_without_identity_counted(
+    conn: psycopg.Connection,
+) -> None:
+    """auth.identities is among the compared tables; deleting identities changes its
+    fingerprint and counts the users left without one."""
+    tables = db.compared_tables(conn)
+    assert "auth.identities" in tables and "auth.users" in tables
+    assert "reporting.weekly_weight" not in tables  # a view has no rows of its own
+    before = db.fingerprints(conn, ["auth.identities"])
+    without = db.users_without_identity(conn)
+    with broken(
+        conn, "delete from auth.identities where id in (select id from auth.identities limit 2)"
+    ):
+        after = db.fingerprints(conn, ["auth.identities"])
+        assert db.users_without_identity(conn) == without + 2
+    assert after != before
+
+
+def test_needles_name_old_hosts_and_refs_never_passwords_nor_new() -> None:
+    """From old's API, database and pooler URLs: hosts with ports and project refs; a pooler's
+    shared host is left out, so is anything new's own URLs hold, and so is every password."""
+    olds = [
+        "https://abcdefghijklmnopqrst.supabase.co",
+        "postgresql://postgres:s3cret@db.abcdefghijklmnopqrst.supabase.co:5432/postgres",
+        "postgresql://postgres.abcdefghijklmnopqrst:s3cret@aws-0-eu-west-1.pooler.supabase.com:6543/postgres",
+        "old.example.com",
+        "http://127.0.0.1:41069",
+    ]
+    mine = ["http://127.0.0.1:41069", "https://app.example.com"]
+    assert db.old_project_needles(olds, mine) == (
+        "abcdefghijklmnopqrst",
+        "abcdefghijklmnopqrst.supabase.co",
+        "db.abcdefghijklmnopqrst.supabase.co:5432",
+        "old.example.com",
+    )

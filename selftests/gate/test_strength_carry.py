@@ -1,0 +1,58 @@
+"""Damage the clean migration the way a faithful copy still goes wrong, and watch the gate.
+
+A definition that names the old project is copied as it is: schema parity sees old and new
+equal, and only old-references names it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
+
+
+def test_definitions_naming_old_fail_old_references_only(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A function body, a trigger, a column default and a view naming old's API host, on old
+    and new alike (as the restore carries them): old-references fails naming each object;
+    data-parity, which compares new with old, passes."""
+    old_host = str(breakable.target("old")["supabase_url"]).split("://", 1)[1]
+    stale = [
+        "create function public.pm_old_link() returns text language sql"
+        f" as $$ select 'http://{old_host}/storage/v1/object/public/avatars/' $$",
+        "create function public.pm_noop() returns trigger language plpgsql"
+        " as $$ begin return new; end $$",
+        "create trigger pm_old_hook after insert on public.notifications for each row"
+        f" execute function public.pm_noop('http://{old_host}/functions/v1/hook')",
+        "alter table public.hero_videos alter column poster_url"
+        f" set default 'http://{old_host}/storage/v1/object/public/media/poster.png'",
+        f"create view reporting.pm_old_links as select 'http://{old_host}/x'::text as link",
+    ]
+    repairs = [
+        "drop view if exists reporting.pm_old_links",
+        "alter table public.hero_videos alter column poster_url drop default",
+        "drop trigger if exists pm_old_hook on public.notifications",
+        "drop function if exists public.pm_noop()",
+        "drop function if exists public.pm_old_link()",
+    ]
+    with damaged(breakable, "old", stale, repairs), damaged(breakable, "new", stale, repairs):
+        run = gate_on(
+            breakable,
+            tmp_path,
+            "tests/parity/test_old_references.py",
+            "tests/parity/test_app_schemas.py",
+            "tests/parity/test_data_parity.py",
+        )
+    item = run.item("old-references")
+    assert item["status"] == "failed", run.digest()
+    assert old_host in item["reason"] and "function public.pm_old_link()" in item["reason"]
+    for named in (
+        "function public.pm_old_link() (function body)",
+        "trigger pm_old_hook on public.notifications (trigger definition)",
+        "the default of column public.hero_videos.poster_url (column default)",
+        "view reporting.pm_old_links (view definition)",
+    ):
+        # the reason holds the first finding; the failure's list (in the output) holds them all
+        assert f"- {named} names {old_host}" in run.output, run.digest()
+    assert run.item("data-parity")["status"] == "passed", run.digest()

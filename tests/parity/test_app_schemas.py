@@ -1,0 +1,61 @@
+"""Backup/restore: what a restore carries besides public's tables and rows (data-parity).
+
+test_data_parity.py compares public's tables, views, functions and triggers and every table's
+rows; here: the app's other schemas, the definitions a restore may change around them, and
+the auth data beyond the users.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from postmigration import db
+from postmigration.comparison import require_comparison
+from postmigration.config import Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("data-parity")]
+
+
+def test_everything_the_app_owns_equals_old(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+    evidence: Evidence,
+) -> None:
+    """Extensions with their schema and version; the app's schemas and their owners; each app
+    function's owner, security definer and settings (search_path); enums and their labels;
+    sequences' options; the auth and storage tables' columns; the publications and their
+    tables; and in each custom schema (not public) its tables, columns, constraints, indexes,
+    views, functions and triggers."""
+    require_comparison(comparison_target, "schema parity")
+    assert comparison_db is not None
+    schemas = db.app_schemas(comparison_db, target_db)
+    evidence.text("the app's schemas", ", ".join(schemas))
+    custom = tuple(s for s in schemas if s != "public")
+    problems = db.object_differences(
+        db.object_facts(target_db, schemas), db.object_facts(comparison_db, schemas)
+    )
+    if custom:
+        problems += db.schema_differences(
+            db.schema_facts(target_db, custom), db.schema_facts(comparison_db, custom)
+        )
+    fail_on(problems, "the schema on new differs from old")
+
+
+def test_every_user_has_an_identity(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+) -> None:
+    """No more users lack an auth.identities row on new than on old (a user without an
+    identity cannot sign in with it)."""
+    require_comparison(comparison_target, "auth data parity")
+    assert comparison_db is not None
+    new, old = db.users_without_identity(target_db), db.users_without_identity(comparison_db)
+    if new > old:
+        pytest.fail(
+            f"{new} users have no identity in auth.identities on new (old: {old})", pytrace=False
+        )
