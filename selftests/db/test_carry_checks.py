@@ -6,39 +6,12 @@ Each change runs inside a transaction that is rolled back, so the shared stack s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import psycopg
-import pytest
 
 from postmigration import db
-from reference.stack.runner import StackProcess
+from selftests.db.conftest import broken
 
 OLD_ORIGIN = "https://abcdefghijklmnopqrst.supabase.co"
-
-
-class _Undo(Exception):
-    pass
-
-
-@pytest.fixture(scope="module")
-def conn(stack: StackProcess) -> Iterator[psycopg.Connection]:
-    with db.connect(str(stack.target["db_url"])) as connection:
-        yield connection
-
-
-@contextmanager
-def broken(conn: psycopg.Connection, *statements: str) -> Iterator[None]:
-    """Apply `statements`, run the block, then roll everything back."""
-    try:
-        with conn.transaction():
-            for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]
-            yield
-            raise _Undo
-    except _Undo:
-        pass
 
 
 def test_app_schemas_are_public_and_custom_ones(conn: psycopg.Connection) -> None:

@@ -5,8 +5,6 @@ Each breaking change runs inside a transaction that is rolled back, so the share
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -14,31 +12,9 @@ import pytest
 
 from postmigration import db
 from reference.stack.runner import StackProcess
+from selftests.db.conftest import broken
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "reference" / "supabase" / "migrations"
-
-
-class _Undo(Exception):
-    pass
-
-
-@pytest.fixture(scope="module")
-def conn(stack: StackProcess) -> Iterator[psycopg.Connection]:
-    with db.connect(str(stack.target["db_url"])) as connection:
-        yield connection
-
-
-@contextmanager
-def broken(conn: psycopg.Connection, *statements: str) -> Iterator[None]:
-    """Apply `statements`, run the block, then roll everything back."""
-    try:
-        with conn.transaction():
-            for statement in statements:
-                conn.execute(statement)
-            yield
-            raise _Undo
-    except _Undo:
-        pass
 
 
 def test_healthy_target_has_no_findings(conn: psycopg.Connection) -> None:
