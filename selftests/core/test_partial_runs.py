@@ -159,7 +159,7 @@ def test_not_applicable_is_its_own_status_in_every_report(
     result.stdout.fnmatch_lines(
         [
             "tls-dns*blocker*not applicable*http://127.0.0.1 is this machine*",
-            "*GO: every blocker item passed, except 1 not applicable (tls-dns)*",
+            "*GO: every blocker item passed, except 2 not applicable (tls-dns, sign-offs)*",
         ]
     )
     html = (pytester.path / "reports" / "go-no-go.html").read_text()
@@ -181,7 +181,9 @@ def test_not_applicable_does_not_hide_a_failure(
     result = run(pytester, "--target=new")
     assert result.ret == 1
     assert summary(pytester)["verdict"] == "NO-GO"
-    result.stdout.fnmatch_lines(["*NO-GO: 1 blocker failed (buckets); 1 not applicable (tls-dns)*"])
+    result.stdout.fnmatch_lines(
+        ["*NO-GO: 1 blocker failed (buckets); 2 not applicable (tls-dns, sign-offs)*"]
+    )
 
 
 @pytest.mark.parametrize(
