@@ -152,11 +152,11 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         status_colour = STATUS_ORDER[item.status]
         rows.append(
             "<tr>"
-            f"<td><code>{escape(item.item.id)}</code><br>{escape(item.item.title)}</td>"
+            f"<td><code>{escape(item.item.id)}</code><br>{escape(item.item.title)}"
+            f"{_history_html((run.history or {}).get(item.item.id))}</td>"
             f"<td>{escape(item.severity)}</td>"
             f'<td style="color:{status_colour};font-weight:bold">'
-            f"{escape(status_label(item.status))}"
-            f"{_history_html((run.history or {}).get(item.item.id))}</td>"
+            f"{escape(status_label(item.status))}</td>"
             f"<td>{item.duration_s:.2f}s</td>"
             f"<td>{escape(item.reason)}</td>"
             f"<td>{_evidence_html(item)}</td>"

@@ -127,7 +127,9 @@ def test_under_xdist_the_controller_decides_the_same(
     assert result.ret == 1, result.stdout.str()
     upload = item(summary(suite), "upload")
     assert (upload["status"], upload["reason"]) == ("not_verified", "3 of 4 tests ran")
-    others = [i["status"] for i in summary(suite)["items"] if i["id"] != "upload"]
+    others = [
+        i["status"] for i in summary(suite)["items"] if i["id"] not in ("upload", "sign-offs")
+    ]
     assert set(others) == {"passed"}
 
 
