@@ -20,9 +20,9 @@ LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
 
 
-def _gate(playbook: ServingPlaybook, report_dir: Path, phase: str, *paths: str) -> SuiteRun:
+def _gate(playbook: ServingPlaybook, report_dir: Path, phase: str, *args: str) -> SuiteRun:
     options = ("--target=new", "--compare-to=old", f"--pm-config={playbook.config_path}")
-    return run_suite(report_dir, *paths, *options, f"--phase={phase}")
+    return run_suite(report_dir, *args, *options, f"--phase={phase}")
 
 
 def _one(playbook: ServingPlaybook, query: str) -> tuple:
@@ -79,6 +79,19 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
         # The edited profile is left out on both sides: 1003 - 1 compared.
         assert "public.profiles: 1002 → 1002 (+1 created, 1 changed" in html
         assert "auth.users: 1003 → 1003 (+1 created" in html
+
+        # The moment given by hand, in a report dir without cutover.json: same outcome.
+        by_hand = _gate(
+            breakable,
+            tmp_path / "by-hand",
+            "post-cutover",
+            DATA_PARITY,
+            f"--cutover-at={watermark['cutover_at']}",
+        )
+        assert by_hand.item("data-parity")["status"] == "passed", by_hand.digest()
+        html = _html(by_hand)
+        assert "(from --cutover-at)" in html
+        assert "public.weight_measurements: 3000 → 3000 (+1 created, 0 changed" in html
 
         run_sql(breakable, "new", f"delete from public.weight_measurements where id = {lost_id}")
         broken = _gate(breakable, reports, "post-cutover", DATA_PARITY)
