@@ -82,10 +82,7 @@ class RunConfig:
     def header_lines(self) -> list[str]:
         """The report header: the target, where it came from, and each setting's source."""
         target = self.target
-        lines = [
-            f"target: {target.name} ({target.supabase_url}) from {self.target_source}",
-            f"phase: {self.phase} (from {self.phase_source})",
-        ]
+        lines = [f"target: {target.name} ({target.supabase_url}) from {self.target_source}"]
         by_source: dict[str, list[str]] = {}
         for setting, source in target.sources.items():
             by_source.setdefault(source, []).append(setting)
@@ -95,6 +92,7 @@ class RunConfig:
         if self.comparison_target is not None:
             other = self.comparison_target
             lines.append(f"compare to: {other.name} ({other.supabase_url})")
+        lines.append(f"phase: {self.phase} (from {self.phase_source})")
         lines.append(f"run id: {self.run_id} · reports in {self.report_dir}")
         return lines
 
