@@ -18,8 +18,16 @@ from postmigration.clients import supabase_client
 from postmigration.config import Target
 from postmigration.parity import StorageListing, rewrite_plan, storage_listing
 from postmigration.storage import StoredObject
+from postmigration.watermark import (
+    TableMark,
+    TableScope,
+    Watermark,
+    compared_rows,
+    scope_on_new,
+)
 
 Tables = dict[str, db.TableFingerprint | None]
+Scopes = dict[str, TableScope]
 
 
 @dataclass(frozen=True)
@@ -28,27 +36,50 @@ class Baseline:
 
     tables: Tables | None
     storage: StorageListing | None
+    # Post-cutover with a watermark: per table, the rows compared (None: every row).
+    scopes: Scopes | None = None
 
 
-def capture(target: Target, comparison: Target | None, profile: AppProfile) -> Baseline:
-    """Fingerprint every table parity compares and list every bucket, when parity can run."""
+def scopes_on_new(new: Any, names: list[str], watermark: Watermark | None) -> Scopes | None:
+    """Each table's compared rows on new under the watermark (None: no watermark)."""
+    if watermark is None:
+        return None
+    return {
+        t: scope_on_new(new, t, watermark.tables.get(t, TableMark("whole")), watermark.cutover_at)
+        for t in names
+    }
+
+
+def capture(
+    target: Target,
+    comparison: Target | None,
+    profile: AppProfile,
+    watermark: Watermark | None = None,
+) -> Baseline:
+    """Fingerprint every table parity compares (up to the cutover watermark, if any) and list
+    every bucket, when parity can run."""
     if comparison is None:
         return Baseline(None, None)
     tables: Tables | None = None
+    scopes: Scopes | None = None
     if target.db_url and comparison.db_url:
         try:
             with db.connect(comparison.db_url) as old, db.connect(target.db_url) as new:
                 names = sorted(set(db.compared_tables(old)) | set(db.compared_tables(new)))
                 plan = rewrite_plan(profile, target, comparison)
-                tables = db.fingerprints(new, names, plan.new_side, profile.parity_ignore_columns)
+                scopes = scopes_on_new(new, names, watermark)
+                where = None if scopes is None else {t: compared_rows(s) for t, s in scopes.items()}
+                tables = db.fingerprints(
+                    new, names, plan.new_side, profile.parity_ignore_columns, where
+                )
         except db.DatabaseUnreachable:
-            tables = None  # the data-parity test reconnects and reports why
+            tables = scopes = None  # the data-parity test reconnects and reports why
     try:
         client = supabase_client(target, target.service_role_key)
         storage = storage_listing(client, profile.buckets)
     except Exception:  # any API failure: the storage-parity test lists again and reports why
         storage = None
-    return Baseline(tables, storage)
+    return Baseline(tables, storage, scopes)
 
 
 def to_wire(baseline: Baseline | None) -> dict[str, Any] | None:
@@ -66,7 +97,13 @@ def to_wire(baseline: Baseline | None) -> dict[str, Any] | None:
         storage = {
             b: {n: asdict(o) for n, o in objs.items()} for b, objs in baseline.storage.items()
         }
-    return {"tables": tables, "storage": storage}
+    scopes = None
+    if baseline.scopes is not None:
+        scopes = {
+            t: {"mark": asdict(s.mark), "created_after": s.created_after, "changed": s.changed_keys}
+            for t, s in baseline.scopes.items()
+        }
+    return {"tables": tables, "storage": storage, "scopes": scopes}
 
 
 def from_wire(data: dict[str, Any] | None) -> Baseline | None:
@@ -75,6 +112,7 @@ def from_wire(data: dict[str, Any] | None) -> Baseline | None:
         return None
     tables = data.get("tables")
     storage = data.get("storage")
+    scopes = data.get("scopes")
     return Baseline(
         None
         if tables is None
@@ -85,6 +123,16 @@ def from_wire(data: dict[str, Any] | None) -> Baseline | None:
         None
         if storage is None
         else {b: {n: StoredObject(**o) for n, o in objs.items()} for b, objs in storage.items()},
+        None
+        if scopes is None
+        else {
+            t: TableScope(
+                TableMark(**{**s["mark"], "key": tuple(s["mark"]["key"])}),
+                int(s["created_after"]),
+                tuple(s["changed"]),
+            )
+            for t, s in scopes.items()
+        },
     )
 
 
@@ -95,6 +143,19 @@ def data_baseline(pytestconfig: pytest.Config) -> Tables | None:
 
     state = state_of(pytestconfig)
     return None if state is None or state.data_baseline is None else state.data_baseline.tables
+
+
+@pytest.fixture(scope="session")
+def cutover_scopes(pytestconfig: pytest.Config) -> tuple[Watermark | None, Scopes | None]:
+    """The cutover watermark of this run (post-cutover) and, when new was fingerprinted at
+    session start, each table's compared rows as they were then."""
+    from postmigration.plugin import state_of
+
+    state = state_of(pytestconfig)
+    if state is None:
+        return None, None
+    scopes = None if state.data_baseline is None else state.data_baseline.scopes
+    return state.watermark, scopes
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CHECKLIST", "ITEMS", "Item", "Severity", "item_by_id", "severity_of"]
+__all__ = [
+    "CHECKLIST",
+    "DEFAULT_PHASE",
+    "ITEMS",
+    "PHASES",
+    "Item",
+    "Phase",
+    "Severity",
+    "item_by_id",
+    "phase_waivers",
+    "severity_of",
+]
 
 Severity = Literal["blocker", "warning"]
+# The three moments the suite is used at (README: "When to run which phase").
+Phase = Literal["pre-cutover", "post-cutover", "nightly"]
+PHASES: tuple[Phase, ...] = ("pre-cutover", "post-cutover", "nightly")
+DEFAULT_PHASE: Phase = "post-cutover"
+_NO_OLD_SERVER = (("nightly", "nightly: no old server to compare with"),)
 
 POST_MIGRATION = "Post-migration validation"
 PRE_FLIGHT = "Pre-flight"
@@ -31,6 +47,11 @@ class Item:
     severity: Severity
     depends_on: tuple[str, ...]
     why: str = ""
+    # The phases in which the item means something; in another it is "not applicable in this
+    # phase" (never passed, never holding the gate).
+    phases: tuple[Phase, ...] = PHASES
+    # (phase, reason): phases in which the item is reported but waived, with the reason shown.
+    waived_in: tuple[tuple[Phase, str], ...] = ()
 
 
 _API = ("reachable", "auth")
@@ -89,6 +110,7 @@ CHECKLIST: tuple[Item, ...] = (
         "blocker",
         ("database", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
+        waived_in=_NO_OLD_SERVER,
     ),
     # The restore is taken --no-privileges: grants travel by a step of their own, and a lost
     # revoke opens a table the old server kept shut.
@@ -116,6 +138,7 @@ CHECKLIST: tuple[Item, ...] = (
         "blocker",
         ("reachable", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
+        waived_in=_NO_OLD_SERVER,
     ),
     Item(
         "edge-functions",
@@ -145,6 +168,17 @@ CHECKLIST: tuple[Item, ...] = (
         ("database",),
         why="a blocker unless waived in [waivers] with a reason",
     ),
+    # Approvals a team needs before it switches DNS; after the switch they are history.
+    Item(
+        "sign-offs",
+        "Sign-offs given (maintenance window approved, comms sent)",
+        DEPLOY,
+        "blocker",
+        (),
+        why="the approvals declared in [sign_offs], each given with --sign-off ID=NAME; "
+        "applies before the DNS switch only",
+        phases=("pre-cutover",),
+    ),
 )
 
 ITEMS: dict[str, Item] = {item.id: item for item in CHECKLIST}
@@ -156,6 +190,16 @@ def item_by_id(item_id: str) -> Item:
         return ITEMS[item_id]
     except KeyError:
         raise KeyError(f"unknown checklist item {item_id!r} (known: {', '.join(ITEMS)})") from None
+
+
+def phase_waivers(phase: Phase) -> dict[str, str]:
+    """item id -> reason, for the items the phase itself waives (parity at night: no old server)."""
+    return {
+        item.id: reason
+        for item in CHECKLIST
+        for waived, reason in item.waived_in
+        if waived == phase
+    }
 
 
 def severity_of(item: Item, waivers: Mapping[str, str]) -> Severity:

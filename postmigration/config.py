@@ -58,6 +58,7 @@ TARGET_ENV_NAMES = {
     "dump_max_age_hours": "DUMP_MAX_AGE_HOURS",
     "expected_address": "EXPECTED_ADDRESS",
     "cert_min_days": "CERT_MIN_DAYS",
+    "phase": "PHASE",
 }
 REQUIRED_SETTINGS = ("supabase_url", "anon_key", "service_role_key")
 SECRET_SETTINGS = ("anon_key", "service_role_key", "db_url", "dump_restore_url")
@@ -142,6 +143,7 @@ class Target:
     dump_max_age_hours: float = 24.0
     expected_address: str | None = None
     cert_min_days: int = 14
+    phase: str | None = None
     inbox: Inbox = Inbox()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -247,13 +249,13 @@ def read_config_file(path: Path | None, chosen_by: str) -> ConfigFile:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc})") from None
-    unknown = sorted(set(data) - {"targets", "accounts", "app", "waivers"})
+    unknown = sorted(set(data) - {"targets", "accounts", "app", "waivers", "sign_offs"})
     if unknown:
         raise MalformedConfigError(
             f"{path.name}: unknown section [{unknown[0]}] "
-            "(known: [targets.NAME], [accounts.ROLE], [app], [waivers])"
+            "(known: [targets.NAME], [accounts.ROLE], [app], [waivers], [sign_offs])"
         )
-    for section in ("targets", "accounts", "app", "waivers"):
+    for section in ("targets", "accounts", "app", "waivers", "sign_offs"):
         if section in data and not isinstance(data[section], dict):
             raise MalformedConfigError(f"{path.name}: {section} must be a table ([{section}...])")
     return ConfigFile(path, chosen_by, data)
@@ -472,6 +474,19 @@ def load_waivers(config: ConfigFile, known_items: Iterable[str]) -> dict[str, st
                 f'{config.label}: [waivers] {item_id} needs a reason (e.g. {item_id} = "no old server: fresh project")'
             )
     return waivers
+
+
+def load_sign_offs(config: ConfigFile) -> dict[str, str]:
+    """``[sign_offs]``: approval id -> what it approves (e.g. ``maintenance-window =
+    "Maintenance window approved"``); each is required before the DNS switch."""
+    declared = dict(config.data.get("sign_offs", {}))
+    for sign_off, title in declared.items():
+        if not isinstance(title, str) or not title.strip():
+            raise MalformedConfigError(
+                f"{config.label}: [sign_offs] {sign_off} needs what it approves "
+                f'(e.g. {sign_off} = "Maintenance window approved")'
+            )
+    return declared
 
 
 def load_app(config: ConfigFile, root: Path) -> AppProfile:

@@ -9,6 +9,7 @@ controller writes ``go-no-go.html``, ``summary.json`` and ``junit.xml``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import os
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from postmigration.applicability import NotApplicable
+from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, severity_of
 from postmigration.cmdline import misread_option
@@ -30,12 +31,14 @@ from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
 from postmigration.foundations import Foundation, probe_all
+from postmigration.history import append_run, recent_outcomes
 from postmigration.progress import Progress, WorkerCounts
 from postmigration.redact import Redactor
 from postmigration.report import (
     RunInfo,
     html_banner,
     put_verdict_first_in_file,
+    summary_dict,
     terminal_lines,
     write_summary,
 )
@@ -55,6 +58,7 @@ from postmigration.verdict import (
     decide,
     test_result_from_reports,
 )
+from postmigration.watermark import Watermark, cutover_watermark
 
 pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
 # Fixtures of the suite's areas; loaded only for a run with a target, so a passive pytest
@@ -97,6 +101,7 @@ class RunState:
     verdict: Verdict | None = None
     info: RunInfo | None = None
     data_baseline: Baseline | None = None
+    watermark: Watermark | None = None
 
 
 STATE = pytest.StashKey[RunState]()
@@ -147,6 +152,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="--target=local: run the playbook with one step done wrong (python -m "
         "reference.playbook --help lists the faults); the gate must then say NO-GO.",
+    )
+    group.addoption(
+        "--phase",
+        metavar="PHASE",
+        help="when the run happens: pre-cutover (the CI gate before the DNS switch), "
+        "post-cutover (right after it; the default) or nightly (against staging, no old "
+        "server). Also `phase` per target in the config.",
+    )
+    group.addoption(
+        "--sign-off",
+        metavar='ID="NAME"',
+        action="append",
+        default=[],
+        help="an approval declared in [sign_offs], given by NAME (repeatable; pre-cutover).",
+    )
+    group.addoption(
+        "--cutover-at",
+        metavar="TIME",
+        help="the cutover moment (ISO 8601), when no pre-cutover run wrote cutover.json in "
+        "--report-dir: data-parity then compares rows created/changed up to it.",
     )
     group.addoption(
         "--dump",
@@ -240,6 +265,9 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
         "report_dir": config.getoption("report_dir"),
         "dump": config.getoption("dump"),
         "dump_restore_url": config.getoption("dump_restore_url"),
+        "phase": config.getoption("phase"),
+        "sign_offs": config.getoption("sign_off"),
+        "cutover_at": config.getoption("cutover_at"),
     }
     if workerinput is not None and "pm_config_path" in workerinput:
         # An xdist worker: same file (maybe the stand-in's), same run id, same foundations.
@@ -257,7 +285,13 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
             name: Foundation(**data) for name, data in workerinput["pm_foundations"].items()
         }
         baseline = from_wire(workerinput.get("pm_data_baseline"))
-        return RunState(run=run, foundations=foundations, data_baseline=baseline)
+        mark = workerinput.get("pm_watermark")
+        return RunState(
+            run=run,
+            foundations=foundations,
+            data_baseline=baseline,
+            watermark=None if mark is None else Watermark.from_dict(mark),
+        )
     run_id = config.getoption("run_id") or new_run_id()
     config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
     if target_name == "local" and not _defines(config_file, "local"):
@@ -494,6 +528,8 @@ class Gate:
             name: f.to_dict() for name, f in self.state.foundations.items()
         }
         node.workerinput["pm_data_baseline"] = to_wire(self.state.data_baseline)
+        mark = self.state.watermark
+        node.workerinput["pm_watermark"] = None if mark is None else mark.to_dict()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -509,7 +545,13 @@ class Gate:
         if _is_controller(session.config) and not session.config.option.collectonly:
             run = state.run
             state.foundations = probe_all(run.target, run.comparison_target, run.redactor)
-            state.data_baseline = capture(run.target, run.comparison_target, run.app_profile)
+            try:
+                state.watermark = cutover_watermark(run)
+            except PostmigrationError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            state.data_baseline = capture(
+                run.target, run.comparison_target, run.app_profile, state.watermark
+            )
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say which target is checked and where its settings came from (the foundations
@@ -527,6 +569,10 @@ class Gate:
         item_id = item_id_of(item)
         if item_id is None:
             return
+        phase = self.state.run.phase
+        if phase not in ITEMS[item_id].phases:
+            applies = ", ".join(ITEMS[item_id].phases)
+            not_applicable(f"not applicable in this phase ({phase}); applies in {applies}")
         for name in ITEMS[item_id].depends_on:
             foundation = self.state.foundations.get(name)
             if foundation is not None and not foundation.ok:
@@ -557,12 +603,19 @@ class Gate:
             test_result_from_reports(nodeid, state.item_of[nodeid], phases)
             for nodeid, phases in state.phases.items()
         ]
-        severities = {i.id: severity_of(i, run.waivers) for i in CHECKLIST}
+        waivers = run.all_waivers
+        severities = {i.id: severity_of(i, waivers) for i in CHECKLIST}
         suite = suite_tests(session.config, state.collected)
-        verdict = decide(results, severities, suite, state.collect_errors)
+        # A fact of the run (the phase the operator declared), whatever the item's tests did.
+        out_of_phase = {
+            i.id: f"not applicable in this phase ({run.phase}); applies in {', '.join(i.phases)}"
+            for i in CHECKLIST
+            if run.phase not in i.phases
+        }
+        verdict = decide(results, severities, suite, state.collect_errors, out_of_phase)
         for result in verdict.items:
-            if result.item.id in run.waivers and result.status not in CLEARS_THE_GATE:
-                result.reason = f"waived: {run.waivers[result.item.id]} ({result.reason})"
+            if result.item.id in waivers and result.status not in CLEARS_THE_GATE:
+                result.reason = f"waived: {waivers[result.item.id]} ({result.reason})"
         return verdict
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -580,9 +633,15 @@ class Gate:
             duration_s=time.monotonic() - state.started,
             rerun=run.redactor.scrub(shlex.join(["pytest", *args])),
             foundations=state.foundations,
+            phase=run.phase,
         )
         state.verdict = verdict
         write_summary(run.report_dir / "summary.json", verdict, state.info)
+        history_dir = run.report_dir / "history"
+        append_run(history_dir, summary_dict(verdict, state.info))
+        state.info = dataclasses.replace(
+            state.info, history=recent_outcomes(history_dir, run.target.name, run.phase)
+        )
         # 2, 3 and 4 say the run itself did not complete; they stay, and are never GO.
         if session.exitstatus not in (
             pytest.ExitCode.INTERRUPTED,

@@ -11,6 +11,7 @@ from typing import Any
 
 from postmigration.config import Target
 from postmigration.foundations import Foundation
+from postmigration.history import is_flaky
 from postmigration.verdict import ItemResult, Verdict
 
 __all__ = [
@@ -53,12 +54,16 @@ class RunInfo:
     duration_s: float
     rerun: str
     foundations: dict[str, Foundation]
+    phase: str = "post-cutover"
+    # item id -> its outcomes in earlier runs, oldest first (see history.py)
+    history: dict[str, list[str]] | None = None
 
 
 def summary_dict(verdict: Verdict, run: RunInfo) -> dict[str, Any]:
     """summary.json, in the schema CI and the self-tests rely on (keep it stable)."""
     return {
         "verdict": verdict.label,
+        "phase": run.phase,
         "run_id": run.run_id,
         "target": {
             "name": run.target.name,
@@ -147,7 +152,8 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         status_colour = STATUS_ORDER[item.status]
         rows.append(
             "<tr>"
-            f"<td><code>{escape(item.item.id)}</code><br>{escape(item.item.title)}</td>"
+            f"<td><code>{escape(item.item.id)}</code><br>{escape(item.item.title)}"
+            f"{_history_html((run.history or {}).get(item.item.id))}</td>"
             f"<td>{escape(item.severity)}</td>"
             f'<td style="color:{status_colour};font-weight:bold">'
             f"{escape(status_label(item.status))}</td>"
@@ -163,6 +169,7 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         f'<div style="font-size:2.2em;font-weight:bold">{verdict.label}</div>'
         f"<div>{escape(verdict.reason)}</div></div>"
         '<p id="pm-run">'
+        f'phase <b id="pm-phase">{escape(run.phase)}</b> · '
         f"target <b>{escape(target.name)}</b> ({escape(target.supabase_url)}){site} "
         f"from {escape(run.target_source)} · run id <code>{escape(run.run_id)}</code> · "
         f"started {escape(run.started_at)} · {run.duration_s:.1f}s<br>"
@@ -174,6 +181,19 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         f'<tbody style="vertical-align:top">{"".join(rows)}</tbody></table>'
         f"{_BLOCK_END}"
     )
+
+
+def _history_html(outcomes: list[str] | None) -> str:
+    """An item's last outcomes as coloured marks (oldest first), "flaky" when they alternate."""
+    if not outcomes:
+        return ""
+    marks = "".join(
+        f'<span title="{escape(status_label(o))}" style="color:{STATUS_ORDER.get(o, "#6e7781")}">'
+        "●</span>"
+        for o in outcomes
+    )
+    flaky = ' <b class="pm-flaky" style="color:#cf222e">flaky</b>' if is_flaky(outcomes) else ""
+    return f'<br><small class="pm-history">last {len(outcomes)}: {marks}{flaky}</small>'
 
 
 def _span(html: str, start: str, end: str) -> tuple[int, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from postmigration.app_profile import AppProfile
-from postmigration.checklist import ITEMS
+from postmigration.checklist import DEFAULT_PHASE, ITEMS, PHASES, Phase, phase_waivers
 from postmigration.config import (
     DEFAULT_CONFIG_NAME,
     Accounts,
@@ -22,6 +23,7 @@ from postmigration.config import (
     environment_from,
     load_accounts,
     load_app,
+    load_sign_offs,
     load_target,
     load_waivers,
     read_config_file,
@@ -30,7 +32,26 @@ from postmigration.config import (
 from postmigration.errors import ConfigError
 from postmigration.redact import Redactor
 
-__all__ = ["RunConfig", "build_run_config", "choose_config_file", "choose_target", "new_run_id"]
+__all__ = [
+    "RunConfig",
+    "SignOff",
+    "build_run_config",
+    "choose_config_file",
+    "choose_phase",
+    "choose_target",
+    "new_run_id",
+    "parse_cutover_at",
+    "parse_sign_offs",
+]
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """An approval given on the command line: who gave it, and when the run recorded it."""
+
+    id: str
+    name: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,16 @@ class RunConfig:
     redactor: Redactor
     waivers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     dump_restore_url: str | None = field(default=None, repr=False)
+    phase: Phase = DEFAULT_PHASE
+    phase_source: str = "default"
+    sign_offs_declared: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    sign_offs: Mapping[str, SignOff] = field(default_factory=lambda: MappingProxyType({}))
+    cutover_at: datetime.datetime | None = None
+
+    @property
+    def all_waivers(self) -> dict[str, str]:
+        """The phase's own waivers (parity at night), overridden by the team's [waivers]."""
+        return {**phase_waivers(self.phase), **self.waivers}
 
     @property
     def header_lines(self) -> list[str]:
@@ -64,6 +95,7 @@ class RunConfig:
         if self.comparison_target is not None:
             other = self.comparison_target
             lines.append(f"compare to: {other.name} ({other.supabase_url})")
+        lines.append(f"phase: {self.phase} (from {self.phase_source})")
         lines.append(f"run id: {self.run_id} · reports in {self.report_dir}")
         return lines
 
@@ -83,6 +115,55 @@ def choose_target(
     if value:
         return value, "POSTMIGRATION_TARGET"
     return None
+
+
+def choose_phase(option: str | None, target: Target) -> tuple[Phase, str]:
+    """The phase and where it came from: ``--phase`` over the target's ``phase`` setting over
+    the default (post-cutover); anything else is a usage error listing the valid ones."""
+    chosen, source = DEFAULT_PHASE, "default"
+    if option:
+        chosen, source = option, "--phase"
+    elif target.phase:
+        chosen, source = target.phase, target.sources.get("phase", "config")
+        source = f"phase of target {target.name!r} in {source}"
+    for phase in PHASES:
+        if chosen == phase:
+            return phase, source
+    raise ConfigError(f"unknown phase {chosen!r} ({source}); valid phases: {', '.join(PHASES)}")
+
+
+def parse_sign_offs(
+    given: list[str], declared: Mapping[str, str], where: str
+) -> dict[str, SignOff]:
+    """``--sign-off ID=NAME`` values, each for an approval declared in ``[sign_offs]``; recorded
+    with the time the run took them."""
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    result: dict[str, SignOff] = {}
+    for value in given:
+        sign_off, equals, name = value.partition("=")
+        sign_off, name = sign_off.strip(), name.strip().strip("\"'").strip()
+        if not equals or not sign_off or not name:
+            raise ConfigError(
+                f'--sign-off {value!r}: write ID="NAME", e.g. --sign-off maintenance-window="J. Doe"'
+            )
+        if sign_off not in declared:
+            known = ", ".join(declared) or f"none declared in [sign_offs] of {where}"
+            raise ConfigError(f"--sign-off names unknown sign-off {sign_off!r} (known: {known})")
+        result[sign_off] = SignOff(sign_off, name, now)
+    return result
+
+
+def parse_cutover_at(value: str | None) -> datetime.datetime | None:
+    """``--cutover-at``: an ISO 8601 time (a time without zone is taken as UTC)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(
+            f"--cutover-at {value!r} is not a time (write ISO 8601, e.g. 2026-03-01T22:00:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def choose_config_file(option: str | None, cwd: Path, root: Path) -> ConfigFile:
@@ -112,6 +193,9 @@ def build_run_config(
     dump: str | None,
     dump_restore_url: str | None = None,
     source_label: str | None = None,
+    phase: str | None = None,
+    sign_offs: list[str] | None = None,
+    cutover_at: str | None = None,
 ) -> RunConfig:
     """Resolve the whole run from a config file and the environment; raises ConfigError."""
     env = env or environment_from(cwd)
@@ -134,6 +218,8 @@ def build_run_config(
         else target.dump_restore_url
     )
     source = source_label or target.sources.get("supabase_url", config_file.label)
+    chosen_phase, phase_source = choose_phase(phase, target)
+    declared = load_sign_offs(config_file)
     return RunConfig(
         target=target,
         comparison_target=comparison,
@@ -149,4 +235,9 @@ def build_run_config(
         ),
         waivers=MappingProxyType(load_waivers(config_file, ITEMS)),
         dump_restore_url=restore_url,
+        phase=chosen_phase,
+        phase_source=phase_source,
+        sign_offs_declared=MappingProxyType(declared),
+        sign_offs=MappingProxyType(parse_sign_offs(sign_offs or [], declared, config_file.label)),
+        cutover_at=parse_cutover_at(cutover_at),
     )

@@ -183,12 +183,14 @@ def decide(
     severities: dict[str, Severity],
     suite: Mapping[str, str] | None = None,
     collect_errors: Sequence[str] = (),
+    out_of_phase: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Apply the verdict rules to the tests of this run.
 
     ``suite`` maps the id of every test of the suite to its item, whether this run selected it
     or not (see ``postmigration.suite``); ``collect_errors`` names the files that failed to
-    collect.
+    collect; ``out_of_phase`` maps the items that mean nothing in this run's phase to the reason
+    (they are not applicable, whatever their tests did).
     """
     by_item: dict[str, list[TestResult]] = {item.id: [] for item in CHECKLIST}
     for test in tests:
@@ -201,6 +203,8 @@ def decide(
             known = {nodeid for nodeid, item_id in suite.items() if item_id == item.id}
             total = len(known | {t.nodeid for t in item_tests})
         status, reason = _status(item_tests, total)
+        if out_of_phase and item.id in out_of_phase:
+            status, reason = "not_applicable", out_of_phase[item.id]
         results.append(ItemResult(item, severities[item.id], status, reason, item_tests))
     inapplicable = [r.item.id for r in results if r.status == "not_applicable"]
     not_applicable = (

@@ -135,10 +135,12 @@ def fingerprint(
     table: str,
     rewrites: Sequence[tuple[str, str]] | None = None,
     ignore: frozenset[str] = ACTIVITY_COLUMNS,
+    where: sql.Composable | None = None,
 ) -> TableFingerprint:
-    """Count and checksum of `table` in one scan; no row leaves the database."""
-    query = sql.SQL("select count(*), coalesce(sum({h}), 0) from {t} t").format(
-        h=_row_hash(conn, table, rewrites, ignore), t=_ident(table)
+    """Count and checksum of `table` (its rows matching `where`, on alias t) in one scan; no
+    row leaves the database."""
+    query = sql.SQL("select count(*), coalesce(sum({h}), 0) from {t} t where {w}").format(
+        h=_row_hash(conn, table, rewrites, ignore), t=_ident(table), w=where or sql.SQL("true")
     )
     count, checksum = conn.execute(query).fetchone() or (0, 0)
     return TableFingerprint(table, int(count), int(checksum))
@@ -149,19 +151,23 @@ def fingerprints(
     tables: list[str],
     rewrites: Rewrites | None = None,
     ignore: frozenset[str] = ACTIVITY_COLUMNS,
+    where: Mapping[str, sql.Composable] | None = None,
 ) -> dict[str, TableFingerprint | None]:
     """Fingerprints of `tables`; None for a table that does not exist there.
 
     `rewrites` maps a table to the (old origin, new origin) pairs replaced before hashing; a
     table mapped to an empty list is hashed as text without replacing anything (the new side).
-    Columns named in `ignore` (activity stamps) are left out of every row.
+    Columns named in `ignore` (activity stamps) are left out of every row. `where` maps a
+    table to the condition its compared rows meet (the cutover watermark); others count whole.
     """
     result: dict[str, TableFingerprint | None] = {}
     for table in tables:
         exists = conn.execute("select to_regclass(%s)", (table,)).fetchone()
         found = exists is not None and exists[0] is not None
         result[table] = (
-            fingerprint(conn, table, (rewrites or {}).get(table), ignore) if found else None
+            fingerprint(conn, table, (rewrites or {}).get(table), ignore, (where or {}).get(table))
+            if found
+            else None
         )
     return result
 
@@ -184,20 +190,31 @@ BUCKETS = 256
 
 
 def _bucket_sums(
-    conn: psycopg.Connection, table: str, key: sql.Composable, hashed: sql.Composable
+    conn: psycopg.Connection,
+    table: str,
+    key: sql.Composable,
+    hashed: sql.Composable,
+    where: sql.Composable,
 ) -> dict[int, int]:
     query = sql.SQL(
-        "select abs(hashtext(({key})::text)) % {n}, sum({h}) from {table} t group by 1"
-    ).format(key=key, n=sql.Literal(BUCKETS), h=hashed, table=_ident(table))
+        "select abs(hashtext(({key})::text)) % {n}, sum({h}) from {table} t where {w} group by 1"
+    ).format(key=key, n=sql.Literal(BUCKETS), h=hashed, table=_ident(table), w=where)
     return {int(b): int(s) for b, s in conn.execute(query).fetchall()}
 
 
 def _bucket_rows(
-    conn: psycopg.Connection, table: str, key: sql.Composable, hashed: sql.Composable, bucket: int
+    conn: psycopg.Connection,
+    table: str,
+    key: sql.Composable,
+    hashed: sql.Composable,
+    bucket: int,
+    where: sql.Composable,
 ) -> dict[str, int]:
     query = sql.SQL(
-        "select ({key})::text, {h} from {table} t where abs(hashtext(({key})::text)) % {n} = {b}"
+        "select ({key})::text, {h} from {table} t"
+        " where abs(hashtext(({key})::text)) % {n} = {b} and {w}"
     ).format(
+        w=where,
         key=key,
         n=sql.Literal(BUCKETS),
         b=sql.Literal(bucket),
@@ -215,11 +232,14 @@ def differing_keys(
     rewrites: Sequence[tuple[str, str]] | None = None,
     ignore: frozenset[str] = ACTIVITY_COLUMNS,
     sample: int = 5,
+    where: sql.Composable | None = None,
 ) -> list[str]:
     """A sample of primary keys whose rows differ, found through hashed buckets (cheap).
 
-    `rewrites` (old origin, new origin) apply to old's rows, as in `fingerprints`.
+    `rewrites` (old origin, new origin) apply to old's rows, as in `fingerprints`; only rows
+    matching `where` (alias t) are compared.
     """
+    condition = where or sql.SQL("true")
     columns = primary_key(old, table)
     if not columns:
         return []
@@ -231,15 +251,15 @@ def differing_keys(
     new_hash = _row_hash(new, table, () if rewrites is not None else None, ignore)
     old_hash = _row_hash(old, table, rewrites, ignore)
     new_sums, old_sums = (
-        _bucket_sums(new, table, key, new_hash),
-        _bucket_sums(old, table, key, old_hash),
+        _bucket_sums(new, table, key, new_hash, condition),
+        _bucket_sums(old, table, key, old_hash, condition),
     )
     found: list[str] = []
     for bucket in sorted(set(new_sums) | set(old_sums)):
         if new_sums.get(bucket) == old_sums.get(bucket):
             continue
-        have = _bucket_rows(new, table, key, new_hash, bucket)
-        want = _bucket_rows(old, table, key, old_hash, bucket)
+        have = _bucket_rows(new, table, key, new_hash, bucket, condition)
+        want = _bucket_rows(old, table, key, old_hash, bucket, condition)
         for k in sorted(set(have) | set(want)):
             if have.get(k) != want.get(k):
                 state = (

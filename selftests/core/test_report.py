@@ -109,7 +109,15 @@ def test_no_secret_in_any_report_file_or_the_terminal(
 def test_summary_keeps_its_schema(pytester: pytest.Pytester, leaky_run: pytest.RunResult) -> None:
     assert leaky_run.ret == 1
     data = summary(pytester)
-    assert set(data) == {"verdict", "run_id", "target", "started_at", "duration_s", "items"}
+    assert set(data) == {
+        "verdict",
+        "phase",
+        "run_id",
+        "target",
+        "started_at",
+        "duration_s",
+        "items",
+    }
     assert set(data["target"]) == {"name", "supabase_url", "site_url"}
     assert re.fullmatch(r"pm-[0-9a-f]{6}", data["run_id"])
     for entry in data["items"]:
@@ -167,7 +175,8 @@ def test_html_report_leads_with_the_verdict_and_what_did_not_pass(
     assert len(rows) == len(CHECKLIST)
     # Failed, then blocked, then not verified, then passed (this run has all four).
     assert shown == sorted(shown, key=list(STATUS_ORDER).index)
-    assert set(shown) == {"failed", "blocked", "not_verified", "passed"}
+    # (sign-offs is not applicable in the default phase, post-cutover)
+    assert set(shown) == {"failed", "blocked", "not_verified", "not_applicable", "passed"}
     assert rows[0] == "login"
     # The failure screenshot is shown in the failed item's row, not folded away.
     login_row = table[table.index("<tr><td><code>login</code>") :]

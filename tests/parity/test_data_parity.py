@@ -12,6 +12,9 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import rewrite_plan
+from postmigration.watermark import TableScope, Watermark, compared_rows
+
+Scopes = dict[str, TableScope]
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("data-parity")]
 
@@ -38,34 +41,35 @@ def test_every_table_has_old_rows(
     comparison_target: Target | None,
     app_profile: AppProfile,
     data_baseline: dict[str, db.TableFingerprint | None] | None,
+    cutover_scopes: tuple[Watermark | None, Scopes | None],
     evidence: Evidence,
 ) -> None:
     """Per table (the app's schemas, auth.users, auth.identities, and auth.mfa_factors where
-    both servers have it): same row count and content checksum, computed in the
-    database; URLs of the app's own origin compare equal once moved from old's origin to new's."""
+    both servers have it): same row count and content checksum, computed in the database; URLs
+    of the app's own origin compare equal once moved from old's origin to new's. After the
+    cutover (with a watermark) only the rows that existed at it are compared: rows created or
+    changed on new since then are counted and shown, never counted as drift."""
     old_target = require_comparison(comparison_target, "data parity")
     assert comparison_db is not None
     plan = rewrite_plan(app_profile, target, old_target)
     tables = db.compared_tables(comparison_db)
     ignore = app_profile.parity_ignore_columns
-    old = db.fingerprints(comparison_db, tables, plan.old_side, ignore)
+    watermark, scopes = cutover_scopes
+    if watermark is not None and (scopes is None or data_baseline is None):
+        from postmigration.baseline import scopes_on_new
+
+        scopes = scopes_on_new(target_db, tables, watermark)
+        data_baseline = None
+    where = None if scopes is None else {t: compared_rows(s) for t, s in scopes.items()}
+    old = db.fingerprints(comparison_db, tables, plan.old_side, ignore, where)
     new = (
         data_baseline
         if data_baseline is not None
-        else db.fingerprints(target_db, tables, plan.new_side, ignore)
+        else db.fingerprints(target_db, tables, plan.new_side, ignore, where)
     )
-    evidence.text(
-        "rows per table (old → new)",
-        "\n".join(
-            f"{t}: {old[t].rows if old[t] else '-'} → {new[t].rows if new.get(t) else '-'}"
-            for t in tables
-        )
-        + (
-            "\n(new fingerprinted before this run wrote anything)"
-            if data_baseline is not None
-            else ""
-        ),
-    )
+    evidence.text("rows per table (old → new)", _rows_per_table(tables, old, new, scopes))
+    if watermark is not None and scopes is not None:
+        evidence.text("cutover watermark", _watermark_text(watermark, scopes))
     problems = []
     for table in tables:
         before, after = old[table], new.get(table)
@@ -77,14 +81,63 @@ def test_every_table_has_old_rows(
             problems.append(f"table {table} is missing on new")
             continue
         sample = db.differing_keys(
-            target_db, comparison_db, table, rewrites=plan.old_side.get(table), ignore=ignore
+            target_db,
+            comparison_db,
+            table,
+            rewrites=plan.old_side.get(table),
+            ignore=ignore,
+            where=None if where is None else where.get(table),
         )
         hint = f" (e.g. {', '.join(sample)})" if sample else ""
+        scope = "" if scopes is None else " up to the cutover watermark"
         if after.rows != before.rows:
-            problems.append(f"{table} has {after.rows} rows on new but {before.rows} on old{hint}")
+            problems.append(
+                f"{table} has {after.rows} rows on new but {before.rows} on old{scope}{hint}"
+            )
         else:
             problems.append(f"{table} has the same {after.rows} rows but different content{hint}")
     fail_on(problems, "data on new differs from old")
+
+
+def _rows_per_table(
+    tables: list[str],
+    old: dict[str, db.TableFingerprint | None],
+    new: dict[str, db.TableFingerprint | None],
+    scopes: Scopes | None,
+) -> str:
+    lines = []
+    for t in tables:
+        before, after = old[t], new.get(t)
+        line = f"{t}: {before.rows if before else '-'} → {after.rows if after else '-'}"
+        scope = (scopes or {}).get(t)
+        if scope is not None and (scope.created_after or scope.changed_keys):
+            line += (
+                f" (+{scope.created_after} created, {len(scope.changed_keys)} changed on new "
+                "since the cutover: not compared)"
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _watermark_text(watermark: Watermark, scopes: Scopes) -> str:
+    created = sum(s.created_after for s in scopes.values())
+    changed = sum(len(s.changed_keys) for s in scopes.values())
+    whole = sorted(t for t, s in scopes.items() if s.mark.kind == "whole")
+    lines = [
+        f"cutover at {watermark.cutover_at} (from {watermark.source})",
+        f"live rows on new since the cutover: {created} created, {changed} changed "
+        "(counted, not compared)",
+    ]
+    for table, scope in sorted(scopes.items()):
+        mark = scope.mark
+        if mark.kind != "whole":
+            lines.append(f"{table}: rows with {mark.column} <= {mark.value or '(empty table)'}")
+    if whole:
+        lines.append(
+            "compared whole (no integer key or created_at: a row written there after the "
+            "cutover shows as drift): " + ", ".join(whole)
+        )
+    return "\n".join(lines)
 
 
 def test_no_sequence_is_behind(target_db: psycopg.Connection) -> None:

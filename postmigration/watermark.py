@@ -1,0 +1,274 @@
+"""The cutover watermark: which rows existed when old and new were compared before the switch.
+
+Right after the DNS switch real users write to new within minutes. Data-parity then compares
+only the rows that existed at the watermark: per table, the rows whose monotonic key (an integer
+primary key, else ``created_at``) is at most the table's high-water mark, leaving out the rows
+changed on new since the cutover (``updated_at`` later than it). Rows created or changed after
+it are counted and shown, never counted as drift; a row from before it that is missing or
+different on new still is. A table with neither key is compared whole, and the report says so.
+
+The pre-cutover run takes the marks on old and writes them to ``<report-dir>/cutover.json``;
+``--cutover-at`` gives the moment by hand (then ``created_at`` up to it, or old's largest id).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import sql
+
+from postmigration.errors import ConfigError
+
+if TYPE_CHECKING:
+    from postmigration.session import RunConfig
+
+__all__ = [
+    "CUTOVER_FILE",
+    "TableMark",
+    "TableScope",
+    "Watermark",
+    "compared_rows",
+    "cutover_watermark",
+    "read_watermark",
+    "scope_on_new",
+    "take_watermark",
+    "write_watermark",
+]
+
+CUTOVER_FILE = "cutover.json"
+_INTEGER = ("smallint", "integer", "bigint")
+_TIME = ("timestamp with time zone", "timestamp without time zone")
+
+
+@dataclass(frozen=True)
+class TableMark:
+    """Up to where one table is compared: ``column`` <= ``value`` (kind "id" or "time"), or the
+    whole table (kind "whole"). ``value`` None: the table was empty at the watermark."""
+
+    kind: str
+    column: str | None = None
+    value: str | None = None
+    changed: str | None = None  # the table's updated_at, when it has one
+    key: tuple[str, ...] = ()  # its primary key, to leave changed rows out on both sides
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """The cutover moment, how it was given, and each table's mark."""
+
+    cutover_at: str
+    source: str
+    tables: dict[str, TableMark] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of cutover.json (and of xdist's workerinput)."""
+        return {
+            "cutover_at": self.cutover_at,
+            "source": self.source,
+            "tables": {t: asdict(m) for t, m in self.tables.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Watermark:
+        """The inverse of to_dict; raises KeyError/TypeError/ValueError on a damaged file."""
+        datetime.datetime.fromisoformat(str(data["cutover_at"]))
+        tables = {
+            str(t): TableMark(
+                kind=str(m["kind"]),
+                column=m.get("column"),
+                value=m.get("value"),
+                changed=m.get("changed"),
+                key=tuple(m.get("key") or ()),
+            )
+            for t, m in dict(data["tables"]).items()
+        }
+        return cls(str(data["cutover_at"]), str(data["source"]), tables)
+
+
+@dataclass(frozen=True)
+class TableScope:
+    """One table's compared rows post-cutover: its mark, the rows created on new after it, and
+    the keys of rows changed on new since the cutover (left out on both sides)."""
+
+    mark: TableMark
+    created_after: int = 0
+    changed_keys: tuple[str, ...] = ()
+
+
+def _columns(conn: psycopg.Connection, table: str) -> dict[str, str]:
+    rows = conn.execute(
+        """
+        select a.attname, coalesce(nullif(ty.typbasetype, 0), a.atttypid)::regtype::text
+        from pg_attribute a join pg_type ty on ty.oid = a.atttypid
+        where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
+        """,
+        (table,),
+    ).fetchall()
+    return {str(n): str(k) for n, k in rows}
+
+
+def _primary_key(conn: psycopg.Connection, table: str) -> tuple[str, ...]:
+    rows = conn.execute(
+        """
+        select a.attname from pg_index i
+        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+        where i.indrelid = %s::regclass and i.indisprimary
+        order by array_position(i.indkey, a.attnum)
+        """,
+        (table,),
+    ).fetchall()
+    return tuple(str(r[0]) for r in rows)
+
+
+def _ident(qualified: str) -> sql.Composable:
+    schema, _, name = qualified.partition(".")
+    return sql.Identifier(schema, name)
+
+
+def _mark_of(conn: psycopg.Connection, table: str, at: datetime.datetime | None) -> TableMark:
+    """The table's mark on old: its integer key's max, else created_at's max (or ``at``)."""
+    if conn.execute("select to_regclass(%s)", (table,)).fetchone() in (None, (None,)):
+        return TableMark("whole")
+    columns = _columns(conn, table)
+    key = _primary_key(conn, table)
+    changed = "updated_at" if columns.get("updated_at") in _TIME else None
+    column, kind = None, "whole"
+    if at is not None and columns.get("created_at") in _TIME:
+        return TableMark("time", "created_at", at.isoformat(), changed, key)
+    if len(key) == 1 and columns.get(key[0]) in _INTEGER:
+        column, kind = key[0], "id"
+    elif columns.get("created_at") in _TIME:
+        column, kind = "created_at", "time"
+    if column is None:
+        return TableMark("whole", changed=changed, key=key)
+    query = sql.SQL("select max({c}) from {t}").format(c=sql.Identifier(column), t=_ident(table))
+    found = conn.execute(query).fetchone()
+    value = None if found is None or found[0] is None else found[0]
+    text = value.isoformat() if isinstance(value, datetime.datetime) else value
+    return TableMark(kind, column, None if text is None else str(text), changed, key)
+
+
+def take_watermark(
+    old: psycopg.Connection, tables: list[str], source: str, at: datetime.datetime | None = None
+) -> Watermark:
+    """Each table's mark on old: now (the pre-cutover run), or at ``at`` (``--cutover-at``)."""
+    if at is None:
+        row = old.execute("select now()").fetchone()
+        moment = row[0] if row else datetime.datetime.now(datetime.UTC)
+    else:
+        moment = at
+    marks = {table: _mark_of(old, table, at) for table in tables}
+    return Watermark(moment.isoformat(), source, marks)
+
+
+def write_watermark(path: Path, watermark: Watermark) -> None:
+    """Write cutover.json."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(watermark.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def read_watermark(path: Path) -> Watermark | None:
+    """cutover.json if there is one; a damaged file is one clear line (ConfigError)."""
+    if not path.is_file():
+        return None
+    try:
+        return Watermark.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(
+            f"{path} is not a cutover watermark ({exc}); rerun the pre-cutover phase or "
+            "give --cutover-at"
+        ) from None
+
+
+def _up_to_mark(mark: TableMark) -> sql.Composable:
+    if mark.kind == "whole" or mark.column is None:
+        return sql.SQL("true")
+    if mark.value is None:
+        return sql.SQL("false")
+    cast = "numeric" if mark.kind == "id" else "timestamptz"
+    return sql.SQL("t.{c} <= cast({v} as {k})").format(
+        c=sql.Identifier(mark.column), v=sql.Literal(mark.value), k=sql.SQL(cast)
+    )
+
+
+def _key_text(mark: TableMark) -> sql.Composable:
+    if len(mark.key) == 1:
+        return sql.SQL("(t.{})::text").format(sql.Identifier(mark.key[0]))
+    return sql.SQL("(row({}))::text").format(
+        sql.SQL(", ").join(sql.Identifier("t", c) for c in mark.key)
+    )
+
+
+def compared_rows(scope: TableScope) -> sql.Composable:
+    """The WHERE condition (on alias ``t``) of the rows compared on both sides."""
+    condition = _up_to_mark(scope.mark)
+    if scope.changed_keys and scope.mark.key:
+        condition = sql.SQL("{} and not ({} = any({}))").format(
+            condition, _key_text(scope.mark), sql.Literal(list(scope.changed_keys))
+        )
+    return condition
+
+
+def scope_on_new(
+    new: psycopg.Connection, table: str, mark: TableMark, cutover_at: str
+) -> TableScope:
+    """Count the rows created on new after the mark; list the keys of rows up to it that
+    changed on new since the cutover (they are left out of the comparison on both sides)."""
+    if new.execute("select to_regclass(%s)", (table,)).fetchone() in (None, (None,)):
+        return TableScope(mark)
+    up_to = _up_to_mark(mark)
+    created = new.execute(
+        sql.SQL("select count(*) from {t} t where not coalesce({c}, false)").format(
+            t=_ident(table), c=up_to
+        )
+    ).fetchone()
+    changed: tuple[str, ...] = ()
+    if mark.changed and mark.key and mark.kind != "whole":
+        rows = new.execute(
+            sql.SQL("select {k} from {t} t where {c} and t.{u} > cast({at} as timestamptz)").format(
+                k=_key_text(mark),
+                t=_ident(table),
+                c=up_to,
+                u=sql.Identifier(mark.changed),
+                at=sql.Literal(cutover_at),
+            )
+        ).fetchall()
+        changed = tuple(str(r[0]) for r in rows)
+    return TableScope(mark, int(created[0]) if created else 0, changed)
+
+
+def cutover_watermark(run: RunConfig) -> Watermark | None:
+    """The watermark of this run. Pre-cutover: taken on old now and written to cutover.json.
+    Post-cutover: ``--cutover-at`` (marks taken on old at that moment), else cutover.json
+    from the pre-cutover run, else none (every row compared). Nightly: none."""
+    from postmigration import db
+
+    old = run.comparison_target
+    path = run.report_dir / CUTOVER_FILE
+    if run.phase == "nightly":
+        return None
+    if run.phase == "pre-cutover" or run.cutover_at is not None:
+        if old is None or not old.db_url:
+            if run.cutover_at is not None:
+                raise ConfigError(
+                    "--cutover-at needs the old server (--compare-to with a db_url) to take "
+                    "each table's mark"
+                )
+            return None
+        try:
+            with db.connect(old.db_url) as conn:
+                tables = db.compared_tables(conn)
+                if run.cutover_at is not None:
+                    return take_watermark(conn, tables, "--cutover-at", run.cutover_at)
+                mark = take_watermark(conn, tables, f"the pre-cutover run {run.run_id}")
+        except db.DatabaseUnreachable:
+            return None  # the comparison foundation and data-parity report why
+        write_watermark(path, mark)
+        return mark
+    return read_watermark(path)

@@ -1,0 +1,138 @@
+"""The three moments of use on the shared playbook run (issue 12).
+
+Before the DNS switch the gate writes the cutover watermark; right after it, users write to
+new: their rows are counted and shown, never drift, while a row missing from before the
+watermark still fails data-parity. At night, with no old server, parity is waived by the phase
+(shown, never passed). New is put back exactly afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, run_sql, run_suite
+
+DATA_PARITY = "tests/parity/test_data_parity.py"
+LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
+LIVE_EMAIL = "live-signup@example.com"
+
+
+def _gate(playbook: ServingPlaybook, report_dir: Path, phase: str, *args: str) -> SuiteRun:
+    options = ("--target=new", "--compare-to=old", f"--pm-config={playbook.config_path}")
+    return run_suite(report_dir, *args, *options, f"--phase={phase}")
+
+
+def _one(playbook: ServingPlaybook, query: str) -> tuple:
+    with psycopg.connect(str(playbook.target("new")["db_url"]), autocommit=True) as conn:
+        row = conn.execute(query).fetchone()  # type: ignore[arg-type]
+    assert row is not None, query
+    return tuple(row)
+
+
+def _literal(value: object) -> str:
+    return "null" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+def _html(run: SuiteRun) -> str:
+    return (run.report_dir / "go-no-go.html").read_text()
+
+
+def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    reports = tmp_path / "reports"
+    before = _gate(breakable, reports, "pre-cutover", DATA_PARITY)
+    assert before.summary["phase"] == "pre-cutover"
+    assert before.item("data-parity")["status"] == "passed", before.digest()
+    watermark = json.loads((reports / "cutover.json").read_text())
+    assert watermark["tables"]["public.weight_measurements"]["kind"] == "id"
+
+    (profile, name, stamp) = _one(
+        breakable,
+        "select id::text, full_name, updated_at::text from public.profiles order by id limit 1",
+    )
+    (lost,) = _one(
+        breakable,
+        "select row_to_json(w)::text from public.weight_measurements w order by id limit 1",
+    )
+    lost_id = json.loads(lost)["id"]
+    live = [
+        # A new signup (the trigger gives it a profile), its first weigh-in, and an edit.
+        f"insert into auth.users (id, email, created_at, updated_at) "
+        f"values ('{LIVE_USER}', '{LIVE_EMAIL}', now(), now())",
+        f"insert into public.weight_measurements (user_id, weight_kg) values ('{LIVE_USER}', 71.5)",
+        f"update public.profiles set full_name = 'Renamed after cutover', updated_at = now() "
+        f"where id = '{profile}'",
+    ]
+    try:
+        run_sql(breakable, "new", *live)
+        after = _gate(breakable, reports, "post-cutover", DATA_PARITY)
+        assert after.summary["phase"] == "post-cutover"
+        assert after.item("data-parity")["status"] == "passed", after.digest()
+        html = _html(after)
+        assert "public.weight_measurements: 3000 → 3000 (+1 created, 0 changed" in html, html[
+            -3000:
+        ]
+        # The edited profile is left out on both sides: 1003 - 1 compared.
+        assert "public.profiles: 1002 → 1002 (+1 created, 1 changed" in html
+        assert "auth.users: 1003 → 1003 (+1 created" in html
+
+        # The moment given by hand, in a report dir without cutover.json: same outcome.
+        by_hand = _gate(
+            breakable,
+            tmp_path / "by-hand",
+            "post-cutover",
+            DATA_PARITY,
+            f"--cutover-at={watermark['cutover_at']}",
+        )
+        assert by_hand.item("data-parity")["status"] == "passed", by_hand.digest()
+        html = _html(by_hand)
+        assert "(from --cutover-at)" in html
+        assert "public.weight_measurements: 3000 → 3000 (+1 created, 0 changed" in html
+
+        run_sql(breakable, "new", f"delete from public.weight_measurements where id = {lost_id}")
+        broken = _gate(breakable, reports, "post-cutover", DATA_PARITY)
+        item = broken.item("data-parity")
+        assert item["status"] == "failed", broken.digest()
+        assert "public.weight_measurements has 2999 rows on new but 3000 on old" in item["reason"]
+        assert f"{lost_id} (missing on new)" in item["reason"]
+    finally:
+        escaped = lost.replace("'", "''")
+        run_sql(
+            breakable,
+            "new",
+            "insert into public.weight_measurements select * from json_populate_record("
+            f"null::public.weight_measurements, '{escaped}') on conflict (id) do nothing",
+            f"delete from auth.users where id = '{LIVE_USER}'",
+            f"update public.profiles set full_name = {_literal(name)}, "
+            f"updated_at = '{stamp}' where id = '{profile}'",
+        )
+    assert _one(breakable, "select count(*) from public.weight_measurements") == (3000,)
+    assert _one(breakable, "select count(*) from auth.users") == (1003,)
+
+
+def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The whole suite, as the nightly job runs it against staging: no --compare-to."""
+    run = run_suite(
+        tmp_path / "reports",
+        "--target=new",
+        f"--pm-config={breakable.config_path}",
+        "--phase=nightly",
+    )
+    assert run.summary["phase"] == "nightly"
+    assert (run.verdict, run.exit_code) == ("GO", 0), run.digest()
+    for item_id in ("data-parity", "storage-parity"):
+        item = run.item(item_id)
+        assert (item["severity"], item["status"]) == ("warning", "not_verified"), run.digest()
+        assert item["reason"].startswith("waived: nightly: no old server to compare with")
+    signed = run.item("sign-offs")
+    assert signed["status"] == "not_applicable", run.digest()
+    assert signed["reason"] == "not applicable in this phase (nightly); applies in pre-cutover"
+    others = {k: v for k, v in run.statuses().items() if v != "passed"}
+    assert set(others) == {"data-parity", "storage-parity", "sign-offs", "tls-dns"}, run.digest()
+    assert list((tmp_path / "reports" / "history").glob("*.json")), "no history entry"
