@@ -197,4 +197,4 @@ def test_junit_names_each_tests_item(
 ) -> None:
     junit = (pytester.path / "reports" / "junit.xml").read_text()
     assert '<property name="checklist_item" value="login"' in junit
-    assert junit.count("<testcase ") == 17
+    assert junit.count("<testcase ") == len(CHECKLIST)
