@@ -3,8 +3,8 @@
 One gate run, five breaks on new, each tripping its own item with a reason in the user's words:
 
 - the nightly pg_cron job paused (`cron.alter_job(active := false)`): scheduled-jobs;
-- Vault's service_role_key holding old's ciphertext (copied row for row), and project_url
-  renamed away: vault says the one does not decrypt and the other is missing;
+- Vault's service_role_key holding old's ciphertext (copied row for row): vault says it does
+  not decrypt;
 - the goal_invites webhook's trigger disabled: webhooks;
 - notifications dropped from supabase_realtime: realtime;
 - Google turned off and the app's deep link dropped from the redirect allow-list in new's
@@ -56,14 +56,12 @@ def test_each_carried_part_broken_on_new_fails_its_item(
     breaks = [
         f"select cron.alter_job(jobid, active := false) from cron.job where jobname = '{JOB}'",
         f"update vault.secrets set secret = '{olds}' where name = 'service_role_key'",
-        "update vault.secrets set name = 'project_url_moved' where name = 'project_url'",
         f"alter table public.goal_invites disable trigger {WEBHOOK}",
         "alter publication supabase_realtime drop table public.notifications",
     ]
     repairs = [
         f"select cron.alter_job(jobid, active := true) from cron.job where jobname = '{JOB}'",
         f"update vault.secrets set secret = '{mine}' where name = 'service_role_key'",
-        "update vault.secrets set name = 'project_url' where name = 'project_url_moved'",
         f"alter table public.goal_invites enable trigger {WEBHOOK}",
         "alter publication supabase_realtime add table public.notifications",
     ]
@@ -75,10 +73,7 @@ def test_each_carried_part_broken_on_new_fails_its_item(
         settings_file.write_text(saved_settings)
     expected = {
         "scheduled-jobs": [f'cron job "{JOB}" is inactive on new (active on old)'],
-        "vault": [
-            "Vault secret project_url is missing on new",
-            "Vault secret service_role_key does not decrypt on new",
-        ],
+        "vault": ["Vault secret service_role_key does not decrypt on new"],
         "webhooks": [f"webhook {WEBHOOK} on public.goal_invites is disabled on new"],
         "realtime": ["table public.notifications is not in publication supabase_realtime"],
         "auth-settings": [
