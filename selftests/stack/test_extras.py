@@ -133,3 +133,30 @@ def test_auth_settings_and_the_redirect_allow_list(stack: StackProcess) -> None:
 
     assert landing("lmsapp://auth/callback") == "lmsapp://auth/callback"
     assert landing("https://evil.example.com/cb") == str(stack.target["site_url"])
+
+
+CRON_WAIT_S = 75.0  # pg_cron 1.4 schedules by the minute
+
+
+def test_pg_cron_runs_jobs_and_records_each_outcome(db: psycopg.Connection) -> None:
+    """Two every-minute jobs run in pg_cron's background workers within a minute: the good one
+    is recorded `succeeded` in cron.job_run_details, the broken one `failed`, and the gate's
+    reader (postmigration.db.carried.cron_jobs) reports each job's last outcome."""
+    from postmigration.db.carried import cron_jobs
+
+    db.execute("select cron.schedule('probe-ok', '* * * * *', 'select 1')")
+    db.execute("select cron.schedule('probe-broken', '* * * * *', 'select 1/0')")
+    try:
+        deadline = time.monotonic() + CRON_WAIT_S
+        jobs = cron_jobs(db) or {}
+        while time.monotonic() < deadline and not all(
+            jobs.get(name) and jobs[name].last_status for name in ("probe-ok", "probe-broken")
+        ):
+            time.sleep(1.0)
+            jobs = cron_jobs(db) or {}
+        assert jobs["probe-ok"].last_status == "succeeded", jobs["probe-ok"]
+        assert jobs["probe-broken"].last_status == "failed", jobs["probe-broken"]
+        assert "division by zero" in (jobs["probe-broken"].last_message or "")
+    finally:
+        db.execute("select cron.unschedule('probe-ok')")
+        db.execute("select cron.unschedule('probe-broken')")
