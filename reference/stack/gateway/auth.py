@@ -67,9 +67,7 @@ def _text(body: dict[str, Any], key: str) -> str:
 
 def autoconfirm(settings: StackSettings) -> bool:
     """GOTRUE_MAILER_AUTOCONFIRM: the project's auth setting (on, as `supabase start` runs it)."""
-    return bool(
-        getattr(settings, "mailer_autoconfirm", auth_settings(settings)["mailer_autoconfirm"])
-    )
+    return bool(auth_settings(settings)["mailer_autoconfirm"])
 
 
 def routes(settings: StackSettings) -> list[BaseRoute]:

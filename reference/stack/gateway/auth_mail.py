@@ -2,7 +2,8 @@
 
 Links are `{public_url}/auth/v1/verify?token=<hashed token>&type=<type>&redirect_to=<url>`,
 where the redirect is the caller's `redirect_to` when GoTrue would allow it (same site as
-SITE_URL, or a loopback address) and SITE_URL otherwise. Mails go to the project's
+SITE_URL, a loopback address, or on the project's redirect URL allow-list) and SITE_URL
+otherwise. Mails go to the project's
 Resend-compatible sink (the stand-in's SMTP), so the suite reads them back like any other.
 """
 
