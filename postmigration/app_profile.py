@@ -109,6 +109,8 @@ DEFAULT_FUNCTIONS = tuple(DEFAULT_FUNCTION_NAMES.values())
 # The playbook's smoke test: "invoke goal-notifications with a dummy body" must answer 2xx.
 DEFAULT_SMOKE_FUNCTIONS = ("goal-notifications",)
 DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
+# Where the app's sign-in links return: a path on the site, and the mobile app's deep link.
+DEFAULT_AUTH_REDIRECT_URLS = ("/auth/callback", "lmsapp://auth/callback")
 DEFAULT_MIGRATIONS_DIR = "reference/supabase/migrations"
 DEFAULT_FUNCTIONS_DIR = "reference/supabase/functions"
 
@@ -129,6 +131,7 @@ _KNOWN_KEYS = {
     "table_names",
     "parity_ignore_columns",
     "function_names",
+    "auth_redirect_urls",
 }
 
 
@@ -168,6 +171,7 @@ class AppProfile:
     url_columns: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
     )
+    auth_redirect_urls: tuple[str, ...] = DEFAULT_AUTH_REDIRECT_URLS
 
     def function(self, role: str) -> str:
         """The app's edge function that plays ``role`` (``function("goal_notifications")``)."""
@@ -263,6 +267,11 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         ),
         policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
         url_columns=MappingProxyType(_url_columns(data.get("url_columns"), names, where)),
+        auth_redirect_urls=_str_list(
+            data.get("auth_redirect_urls", list(DEFAULT_AUTH_REDIRECT_URLS)),
+            "auth_redirect_urls",
+            where,
+        ),
         parity_ignore_columns=frozenset(
             _str_list(
                 data.get("parity_ignore_columns", sorted(ACTIVITY_COLUMNS)),

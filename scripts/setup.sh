@@ -41,6 +41,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# pg_cron (the project's scheduled jobs), built for the server version installed above.
+if ! ls /usr/share/postgresql/*/extension/pg_cron.control >/dev/null 2>&1; then
+  pg_major=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  say "installing system packages: postgresql-${pg_major}-cron"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-${pg_major}-cron" >/dev/null ||
+    { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-${pg_major}-cron" >/dev/null; }
+fi
 
 # Python environment (reinstalled only when pyproject.toml changes).
 if [ ! -x .venv/bin/python ]; then

@@ -44,8 +44,12 @@ CATALOG = {
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')
     """,
-    "trigger": """
-        select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname), pg_get_triggerdef(t.oid)
+    "trigger": r"""
+        select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname),
+               regexp_replace(
+                 pg_get_triggerdef(t.oid),
+                 -- a webhook's URL and key are the project's own: the webhooks item compares them
+                 'supabase_functions\.http_request\(.*\)$', 'supabase_functions.http_request(…)')
         from pg_trigger t
         join pg_class c on c.oid = t.tgrelid
         join pg_namespace n on n.oid = c.relnamespace

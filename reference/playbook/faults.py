@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import UnknownFault
 from .toc import TocEntry
@@ -24,6 +25,11 @@ PUBLIC_BUCKETS = ("avatars", "course-thumbnails")
 APP_TRIGGERS = {"on_auth_user_created": "auth.users"}
 MIGRATION_HISTORY = ("supabase_migrations", "schema_migrations")
 AUTH_IDENTITIES = ("auth", "identities")
+# What the project carries besides rows (see extras.py).
+APP_CRON_JOBS = ("nightly-goal-reminders",)
+APP_VAULT_SECRETS = ("project_url", "service_role_key")
+APP_PROVIDERS = ("google", "github")
+APP_DEEP_LINK = "lmsapp://auth/callback"
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,38 @@ class Fault:
     def by_hand_sql(self) -> tuple[str, ...]:
         """after the database steps: SQL an operator ran by hand on new (none)."""
         return ()
+
+    def vault_secret_copied(self, name: str) -> bool:
+        """extras: is this Vault secret copied to new? (every one)"""
+        return True
+
+    def vault_copied_as_ciphertext(self) -> bool:
+        """extras: are Vault rows copied as they are, ciphertext and all? (no: re-created)"""
+        return False
+
+    def vault_value_rewritten(self, name: str) -> bool:
+        """extras: does a secret naming old's origin or key get new's? (yes)"""
+        return True
+
+    def cron_job_recreated(self, name: str) -> bool:
+        """extras: is this pg_cron job scheduled again on new? (every one)"""
+        return True
+
+    def cron_job_active(self, name: str) -> bool:
+        """extras: is the re-created job left active? (as on old)"""
+        return True
+
+    def webhooks_rewritten(self) -> bool:
+        """extras: are the restored webhooks re-created with new's URL and key? (yes)"""
+        return True
+
+    def publication_reenabled(self) -> bool:
+        """extras: are old's realtime tables published on new? (yes)"""
+        return True
+
+    def auth_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """extras: the auth settings saved on new (old's, origin rewritten)."""
+        return settings
 
 
 @dataclass(frozen=True)
@@ -203,6 +241,34 @@ class LostRevoke(Fault):
 
 
 @dataclass(frozen=True)
+class CronJobMissing(Fault):
+    """The jobs were re-created from a list that missed one."""
+
+    job: str = ""
+
+    def cron_job_recreated(self, name: str) -> bool:
+        return name != self.job
+
+
+@dataclass(frozen=True)
+class CronJobInactive(Fault):
+    """The job was re-created paused (to keep it from firing mid-migration), never resumed."""
+
+    job: str = ""
+
+    def cron_job_active(self, name: str) -> bool:
+        return name != self.job
+
+
+@dataclass(frozen=True)
+class StaleWebhookUrl(Fault):
+    """The webhooks came with the dump and were never re-created: they still call old."""
+
+    def webhooks_rewritten(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
 class ExtensionInPublic(Fault):
     """The extension was created without `with schema extensions`: it lands in public."""
 
@@ -231,6 +297,62 @@ class ReplicaRoleLeft(Fault):
             "'alter database %I set session_replication_role = replica', current_database());"
             " end $$",
         )
+
+
+@dataclass(frozen=True)
+class StaleCronUrl(Fault):
+    """Vault's project_url was copied as it was on old: the nightly job still calls old."""
+
+    def vault_value_rewritten(self, name: str) -> bool:
+        return name != "project_url"
+
+
+@dataclass(frozen=True)
+class VaultSecretMissing(Fault):
+    """One Vault secret was not copied to new."""
+
+    secret: str = ""
+
+    def vault_secret_copied(self, name: str) -> bool:
+        return name != self.secret
+
+
+@dataclass(frozen=True)
+class VaultCiphertextCopied(Fault):
+    """vault.secrets was copied row for row: new's key cannot decrypt old's ciphertext."""
+
+    def vault_copied_as_ciphertext(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class PublicationTableDropped(Fault):
+    """The restore left the publication's tables out and realtime was never re-enabled."""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return entry.kind != "PUBLICATION TABLE"
+
+    def publication_reenabled(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class ProviderDisabled(Fault):
+    """The auth settings were re-entered by hand on new and one provider was left off."""
+
+    provider: str = ""
+
+    def auth_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {**settings, "external": {**settings["external"], self.provider: False}}
+
+
+@dataclass(frozen=True)
+class RedirectUrlMissing(Fault):
+    """The redirect URL allow-list was re-entered on new without the app's deep link."""
+
+    def auth_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        allow = [u for u in settings["uri_allow_list"] if u != APP_DEEP_LINK]
+        return {**settings, "uri_allow_list": allow}
 
 
 @dataclass(frozen=True)
@@ -344,6 +466,67 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: ReplicaRoleLeft(
             name, "by-hand", "the database keeps session_replication_role = replica on new"
+        ),
+    ),
+    "cron-job-missing": _Spec(
+        "cron-job-missing:<job>",
+        APP_CRON_JOBS,
+        lambda name, job: CronJobMissing(
+            name, "extras", f'cron job "{job}" is not scheduled on new', job
+        ),
+    ),
+    "cron-job-inactive": _Spec(
+        "cron-job-inactive:<job>",
+        APP_CRON_JOBS,
+        lambda name, job: CronJobInactive(
+            name, "extras", f'cron job "{job}" is inactive on new', job
+        ),
+    ),
+    "stale-webhook-url": _Spec(
+        "stale-webhook-url",
+        (),
+        lambda name, _: StaleWebhookUrl(name, "extras", "the goal_invites webhook still calls old"),
+    ),
+    "stale-cron-url": _Spec(
+        "stale-cron-url",
+        (),
+        lambda name, _: StaleCronUrl(
+            name, "extras", "Vault's project_url on new is old's: the nightly job calls old"
+        ),
+    ),
+    "vault-secret-missing": _Spec(
+        "vault-secret-missing:<secret>",
+        APP_VAULT_SECRETS,
+        lambda name, secret: VaultSecretMissing(
+            name, "extras", f"Vault secret {secret} is not on new", secret
+        ),
+    ),
+    "vault-ciphertext-copied": _Spec(
+        "vault-ciphertext-copied",
+        (),
+        lambda name, _: VaultCiphertextCopied(
+            name, "extras", "Vault secrets on new do not decrypt (old's ciphertext)"
+        ),
+    ),
+    "publication-table-dropped": _Spec(
+        "publication-table-dropped",
+        (),
+        lambda name, _: PublicationTableDropped(
+            name, "restore", "supabase_realtime on new publishes no table"
+        ),
+    ),
+    "auth-provider-disabled": _Spec(
+        "auth-provider-disabled:<provider>",
+        APP_PROVIDERS,
+        lambda name, provider: ProviderDisabled(
+            name, "extras", f"auth provider {provider} is disabled on new", provider
+        ),
+    ),
+    "redirect-url-missing": _Spec(
+        "redirect-url-missing",
+        (),
+        lambda name, _: RedirectUrlMissing(
+            name, "extras", f"{APP_DEEP_LINK} is not on new's redirect URL allow-list"
         ),
     ),
 }

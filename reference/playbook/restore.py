@@ -57,6 +57,7 @@ def read_catalog(conn: psycopg.Connection) -> TargetCatalog:
         routines=frozenset((r[0], r[1]) for r in rows("routines")),
         types=frozenset((r[0], r[1]) for r in rows("types")),
         table_scoped=frozenset((r[0], r[1], r[2], r[3]) for r in rows("table_scoped")),
+        publications=frozenset(r[0] for r in rows("publications")),
     )
 
 

@@ -16,6 +16,7 @@ from reference.stack.settings import MIGRATIONS_DIR
 from . import dump as dump_step
 from .config import write_config
 from .errors import PlaybookError
+from .extras import Rewrite, carry_extras
 from .faults import Fault
 from .functions_deploy import deployed_functions, set_secrets, smoke_test
 from .origins import rewrite_origins
@@ -102,6 +103,7 @@ class Playbook:
             lambda: reapply_policies(bindir, new_db, self.options.migrations_dir),
         )
         self.step("rewrite-urls", lambda: self._rewrite_urls(new_db))
+        self.step("extras", lambda: self._extras(old_db, new_db))
         if fault.by_hand_sql():
             self.step("by-hand", lambda: self._by_hand(new_db))
         self.step("functions-deploy", self._functions_deploy)
@@ -184,6 +186,21 @@ class Playbook:
         if not self.options.fault.urls_rewritten():
             return f"skipped (fault {self.options.fault.name})"
         return rewrite_origins(new_db.url, self.old_url, self.new_url)
+
+    def _extras(self, old_db: Server, new_db: Server) -> str:
+        assert self.old is not None and self.new is not None
+        old, new = self.old.target, self.new.target
+        rewrite = Rewrite(
+            self.old_url, self.new_url, str(old["service_role_key"]), str(new["service_role_key"])
+        )
+        return carry_extras(
+            old_db.url,
+            new_db.url,
+            rewrite,
+            (self.old.state_dir, self.new.state_dir),
+            (str(old["site_url"]), str(new["site_url"])),
+            self.options.fault,
+        )
 
     def _functions_deploy(self) -> str:
         assert self.old is not None and self.new is not None

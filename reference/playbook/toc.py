@@ -86,6 +86,7 @@ class TargetCatalog:
     routines: frozenset[tuple[str, str]]
     types: frozenset[tuple[str, str]]
     table_scoped: frozenset[tuple[str, str, str, str]]  # (what, schema, table, name)
+    publications: frozenset[str] = frozenset()
 
     def has(self, entry: TocEntry) -> bool:
         """True when the object this entry creates already exists in the target."""
@@ -93,6 +94,8 @@ class TargetCatalog:
             return entry.tag in self.schemas
         if entry.kind == "EXTENSION":
             return entry.tag in self.extensions
+        if entry.kind == "PUBLICATION":
+            return entry.tag in self.publications
         if entry.kind in RELATION_KINDS or entry.kind == "SEQUENCE OWNED BY":
             return (entry.schema, entry.tag) in self.relations
         if entry.kind in ROUTINE_KINDS:
@@ -106,8 +109,14 @@ class TargetCatalog:
         return False
 
 
+# Platform schemas whose rows the restore leaves out, as `supabase db dump` does: jobs and
+# Vault secrets are re-created on new by the extras step (a secret's ciphertext would not
+# decrypt under new's key), and old's unsent HTTP requests must not be sent from new.
+PLATFORM_DATA_SCHEMAS = ("cron", "vault", "net")
+
 CATALOG_SQL = {
     "schemas": "select nspname from pg_namespace",
+    "publications": "select pubname from pg_publication",
     "extensions": "select extname from pg_extension",
     "relations": """
         select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -167,7 +176,12 @@ def split_existing(
     skipped: list[TocEntry] = []
     for entry in entries:
         referenced = _referenced(entry)
-        if catalog.has(entry) or (referenced is not None and referenced in skipped_keys):
+        platform_data = entry.kind == "TABLE DATA" and entry.schema in PLATFORM_DATA_SCHEMAS
+        if (
+            catalog.has(entry)
+            or platform_data
+            or (referenced is not None and referenced in skipped_keys)
+        ):
             skipped.append(entry)
             skipped_keys.add(entry.key)
         else:

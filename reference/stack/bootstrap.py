@@ -10,12 +10,15 @@ from psycopg import sql
 from .migrations import MigrationFile, apply_pending
 
 BASE_SQL = Path(__file__).with_name("sql") / "supabase_base.sql"
+# Vault, webhooks, the pg_net stand-in and the realtime publication (see the file's header).
+EXTRAS_SQL = Path(__file__).with_name("sql") / "supabase_extras.sql"
 
 
 def apply_base(conn: psycopg.Connection, dbname: str, authenticator_password: str) -> None:
     """Roles, schemas, auth/storage tables and grants as a new Supabase project has them."""
     with conn.transaction():
         conn.execute(BASE_SQL.read_bytes())
+        conn.execute(EXTRAS_SQL.read_bytes())
         conn.execute(
             sql.SQL("alter role authenticator with login password {}").format(
                 sql.Literal(authenticator_password)

@@ -60,6 +60,13 @@ def require_contrib(bindir: Path) -> None:
             )
 
 
+def pg_cron_installed(bindir: Path) -> bool:
+    """True when Debian's postgresql-<version>-cron is installed for this server."""
+    return (
+        Path("/usr/share/postgresql") / bindir.parent.name / "extension" / "pg_cron.control"
+    ).exists()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -92,6 +99,11 @@ def _server_user() -> pwd.struct_passwd | None:
         capture_output=True,
     )
     return pwd.getpwnam(FALLBACK_USER)
+
+
+def server_user() -> pwd.struct_passwd | None:
+    """The OS user the server runs as (None when we are not root and it runs as us)."""
+    return _server_user()
 
 
 @dataclass
@@ -184,6 +196,15 @@ class Cluster:
                 "work_mem = 16MB\n"
                 "maintenance_work_mem = 128MB\n"
             )
+            if pg_cron_installed(self.bindir):
+                # pg_cron runs its jobs in background workers: the cluster has no socket and
+                # no trust auth for a libpq connection of its own.
+                conf.write(
+                    "shared_preload_libraries = 'pg_cron'\n"
+                    "cron.database_name = 'postgres'\n"
+                    "cron.use_background_workers = on\n"
+                    "max_worker_processes = 20\n"
+                )
 
     def stop_leftover(self) -> None:
         """Stop a server that an earlier run left on this data dir (crashed, or killed)."""

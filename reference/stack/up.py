@@ -19,6 +19,13 @@ from . import bootstrap
 from .errors import StackError
 from .keys import api_key
 from .postgres import Cluster, find_bindir, free_port, port_is_free, require_contrib
+from .project_setup import (
+    app_auth_settings,
+    new_vault_key,
+    set_up_project,
+    write_auth_settings,
+    write_vault_key,
+)
 from .settings import MIGRATIONS_DIR, StackSettings, format_env_file, read_env_file
 from .state import StateDir
 
@@ -149,7 +156,12 @@ def up(options: UpOptions) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     cluster: Cluster | None = None
     try:
+        if "vault_key" not in secrets:
+            state.remember("vault_key", new_vault_key())
+            secrets = state.secrets()
         admin_url, fresh, cluster = _database(state, options, secrets, ports)
+        if cluster is not None:
+            write_vault_key(cluster, secrets["vault_key"])
         ports["gateway"] = port
         state.save_ports(ports)
         dbname = urlsplit(admin_url).path.lstrip("/")
@@ -170,6 +182,9 @@ def up(options: UpOptions) -> None:
             secrets = state.secrets()
         anon_key, service_key = secrets["anon_key"], secrets["service_role_key"]
         site_url = options.site_url or public_url
+        if fresh and not options.bare:
+            set_up_project(admin_url, public_url, service_key)
+            write_auth_settings(state.root, app_auth_settings(site_url))
         function_secrets = _function_secrets(
             state,
             {

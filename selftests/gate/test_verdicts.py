@@ -83,6 +83,11 @@ READ_ONLY_ITEMS = (
     "old-references",
     "storage-parity",
     "rollback-dump",
+    "scheduled-jobs",
+    "vault",
+    "webhooks",
+    "realtime",
+    "auth-settings",
 )
 
 
@@ -308,6 +313,27 @@ FAULTS = {
     "extension-in-public:uuid-ossp": ("data-parity", ("extension uuid-ossp", "in schema public")),
     "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
     "replica-role-left": ("data-parity", ("session_replication_role",)),
+    "cron-job-missing:nightly-goal-reminders": (
+        "scheduled-jobs",
+        ('cron job "nightly-goal-reminders"', "is not scheduled on new"),
+    ),
+    "cron-job-inactive:nightly-goal-reminders": (
+        "scheduled-jobs",
+        ('cron job "nightly-goal-reminders"', "is inactive on new"),
+    ),
+    "stale-cron-url": ("scheduled-jobs", ("OLD_ORIGIN", "through Vault secret project_url")),
+    "stale-webhook-url": ("webhooks", ("goal_invites_webhook", "still calls old", "OLD_ORIGIN")),
+    "vault-secret-missing:service_role_key": (
+        "vault",
+        ("Vault secret service_role_key is missing on new",),
+    ),
+    "vault-ciphertext-copied": ("vault", ("does not decrypt on new",)),
+    "publication-table-dropped": ("realtime", ("public.notifications", "supabase_realtime")),
+    "auth-provider-disabled:google": ("auth-settings", ("auth provider google is disabled",)),
+    "redirect-url-missing": (
+        "auth-settings",
+        ("lmsapp://auth/callback", "redirect URL allow-list"),
+    ),
 }
 
 

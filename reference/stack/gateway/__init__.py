@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ from . import auth, functions, rest, sinks, storage, web
 from .apikey import ApiKeyGate
 from .cors import GatewayCors
 from .db import Database
+from .net_sender import run_sender
 
 
 def _surface_routes(settings: StackSettings) -> list[BaseRoute]:
@@ -40,10 +43,14 @@ def create_app(settings: StackSettings) -> Starlette:
         app.state.settings = settings
         app.state.db = await Database.open(settings.authenticator_db_url, settings.admin_db_url)
         app.state.functions = workers
+        sender = asyncio.create_task(run_sender(settings.admin_db_url))
         try:
             await workers.start()
             yield
         finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
             await workers.stop()
             await app.state.db.close()
 

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..settings import StackSettings
 from . import auth_admin
+from .auth_config import auth_settings, public_settings
 from .auth_errors import (
     AuthApiError,
     bad_request,
@@ -65,8 +66,8 @@ def _text(body: dict[str, Any], key: str) -> str:
 
 
 def autoconfirm(settings: StackSettings) -> bool:
-    """GOTRUE_MAILER_AUTOCONFIRM: on, as `supabase start` runs it unless a setting says no."""
-    return bool(getattr(settings, "mailer_autoconfirm", True))
+    """GOTRUE_MAILER_AUTOCONFIRM: the project's auth setting (on, as `supabase start` runs it)."""
+    return bool(auth_settings(settings)["mailer_autoconfirm"])
 
 
 def routes(settings: StackSettings) -> list[BaseRoute]:
@@ -82,48 +83,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
         )
 
     async def gotrue_settings(request: Request) -> Response:
-        external = dict.fromkeys(
-            (
-                "anonymous_users",
-                "apple",
-                "azure",
-                "bitbucket",
-                "discord",
-                "facebook",
-                "snapchat",
-                "figma",
-                "fly",
-                "github",
-                "gitlab",
-                "google",
-                "keycloak",
-                "kakao",
-                "linkedin",
-                "linkedin_oidc",
-                "notion",
-                "spotify",
-                "slack",
-                "slack_oidc",
-                "workos",
-                "twitch",
-                "twitter",
-                "zoom",
-            ),
-            False,
-        )
-        external.update(email=True, phone=True)
-        return JSONResponse(
-            {
-                "external": external,
-                "disable_signup": False,
-                "mailer_autoconfirm": autoconfirm(settings),
-                "phone_autoconfirm": False,
-                "sms_provider": "",
-                "saml_enabled": False,
-                "saml_private_key_next_configured": False,
-                "passkeys_enabled": False,
-            }
-        )
+        return JSONResponse(public_settings(settings))
 
     async def token(request: Request) -> Response:
         body = await json_body(request)
@@ -240,6 +200,8 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             raise bad_request(
                 "validation_failed", "Sign up only available with email or phone provider"
             )
+        if auth_settings(settings)["disable_signup"]:
+            raise unprocessable("signup_disabled", "Signups not allowed for this instance")
         if not password:
             raise unprocessable("validation_failed", "Signup requires a valid password")
         check_password_strength(password)

@@ -2,7 +2,8 @@
 
 Links are `{public_url}/auth/v1/verify?token=<hashed token>&type=<type>&redirect_to=<url>`,
 where the redirect is the caller's `redirect_to` when GoTrue would allow it (same site as
-SITE_URL, or a loopback address) and SITE_URL otherwise. Mails go to the project's
+SITE_URL, a loopback address, or on the project's redirect URL allow-list) and SITE_URL
+otherwise. Mails go to the project's
 Resend-compatible sink (the stand-in's SMTP), so the suite reads them back like any other.
 """
 
@@ -19,6 +20,7 @@ import httpx
 from starlette.requests import Request
 
 from ..settings import StackSettings
+from .auth_config import on_allow_list
 from .auth_errors import AuthApiError
 
 log = logging.getLogger("reference.stack.gateway.auth")
@@ -65,9 +67,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def redirect_allowed(settings: StackSettings, url: str | None) -> bool:
-    """GoTrue's IsRedirectURLValid: the site's own origin, or a loopback address."""
+    """GoTrue's IsRedirectURLValid: the site's own origin, a loopback address, or an entry of
+    the project's redirect URL allow-list."""
     if not url:
         return False
+    if on_allow_list(settings, url):
+        return True
     try:
         site, target = urlsplit(settings.site_url), urlsplit(url)
         site_port, target_port = site.port, target.port

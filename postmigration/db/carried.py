@@ -1,0 +1,238 @@
+"""What a project carries besides rows, read from its database: pg_cron jobs, Vault secrets,
+database webhooks and the realtime publication.
+
+Each reader returns None when the project does not use the feature at all (no pg_cron, no
+Vault schema), so "not used by this project" is told apart from "lost on the way". Nothing
+here returns a secret's value or a webhook's headers (they carry keys): only names, URLs and
+yes/no answers computed inside the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import psycopg
+
+from postmigration.origins import origin_of
+
+REALTIME_PUBLICATION = "supabase_realtime"
+
+
+@dataclass(frozen=True)
+class CronJob:
+    """One pg_cron job as `cron.job` holds it, with its last run (None when it never ran)."""
+
+    name: str
+    schedule: str
+    command: str
+    active: bool
+    last_status: str | None = None
+    last_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A database webhook: a trigger calling supabase_functions.http_request, and its URL."""
+
+    key: str  # "<trigger> on <schema.table>"
+    url: str
+    enabled: bool
+
+
+def _has_extension(conn: psycopg.Connection, name: str) -> bool:
+    return (
+        conn.execute("select 1 from pg_extension where extname = %s", (name,)).fetchone()
+        is not None
+    )
+
+
+def cron_jobs(conn: psycopg.Connection) -> dict[str, CronJob] | None:
+    """The project's pg_cron jobs by name (jobid when unnamed); None when pg_cron is not installed."""
+    if not _has_extension(conn, "pg_cron"):
+        return None
+    rows = conn.execute(
+        """
+        select coalesce(j.jobname, 'job ' || j.jobid), j.schedule, j.command, j.active,
+               r.status, r.return_message
+        from cron.job j
+        left join lateral (
+          select status, return_message from cron.job_run_details d
+          where d.jobid = j.jobid and d.status in ('succeeded', 'failed')
+          order by d.start_time desc nulls last limit 1
+        ) r on true
+        """
+    ).fetchall()
+    return {row[0]: CronJob(*row) for row in rows}
+
+
+def _moved(text: str, moves: Iterable[tuple[str, str]]) -> str:
+    for before, after in moves:
+        text = text.replace(before.rstrip("/"), after.rstrip("/"))
+    return text
+
+
+def _names_old(text: str, olds: Iterable[str]) -> str | None:
+    lowered = text.lower()
+    return next((old for old in olds if old and old.lower() in lowered), None)
+
+
+def cron_problems(
+    new: Mapping[str, CronJob] | None,
+    old: Mapping[str, CronJob],
+    moves: Iterable[tuple[str, str]],
+    olds: Iterable[str],
+    vault_naming_old: Iterable[tuple[str, str]] = (),
+) -> list[str]:
+    """Each of old's jobs must be on new, same schedule, same command (old's origin moved to
+    new's), active when it was active on old, its last run (if any) succeeded; no command on
+    new may name an old origin, itself or through a Vault secret it reads."""
+    moves, olds, via_vault = list(moves), list(olds), list(vault_naming_old)
+    if new is None:
+        return [f"pg_cron is not installed on new: old's {len(old)} job(s) do not run"]
+    problems = []
+    for name, job in old.items():
+        mine = new.get(name)
+        if mine is None:
+            problems.append(f'cron job "{name}" ({job.schedule}) is not scheduled on new')
+            continue
+        if mine.schedule != job.schedule:
+            problems.append(
+                f'cron job "{name}" runs at "{mine.schedule}" on new but "{job.schedule}" on old'
+            )
+        if mine.command.strip() != _moved(job.command, moves).strip():
+            problems.append(f'cron job "{name}" runs a different command on new than on old')
+        if job.active and not mine.active:
+            problems.append(f'cron job "{name}" is inactive on new (active on old)')
+        if mine.last_status == "failed":
+            said = (mine.last_message or "").strip().splitlines()[:1]
+            problems.append(f'cron job "{name}" failed its last run on new: {" ".join(said)}')
+    for name, job in new.items():
+        stale = _names_old(job.command, olds)
+        if stale:
+            problems.append(f'cron job "{name}" on new calls old\'s origin {stale}')
+        for secret, origin in via_vault:
+            if f"'{secret}'" in job.command:
+                problems.append(
+                    f'cron job "{name}" on new calls old\'s origin {origin} '
+                    f"through Vault secret {secret}"
+                )
+    return problems
+
+
+def vault_secrets(conn: psycopg.Connection) -> dict[str, bool] | None:
+    """Each named Vault secret and whether it decrypts here; None when there is no Vault."""
+    if conn.execute("select to_regclass('vault.decrypted_secrets')").fetchone() in (None, (None,)):
+        return None
+    rows = conn.execute(
+        "select name, decrypted_secret is not null from vault.decrypted_secrets"
+        " where name is not null"
+    ).fetchall()
+    return {name: bool(ok) for name, ok in rows}
+
+
+def vault_naming_old(conn: psycopg.Connection, olds: Iterable[str]) -> list[tuple[str, str]]:
+    """(secret name, old origin) for each decrypted Vault value that names an old origin
+    (matched inside the database: the values never leave it)."""
+    patterns = [o for o in olds if o]
+    if not patterns:
+        return []
+    rows = conn.execute(
+        "select s.name, o from vault.decrypted_secrets s, unnest(%s::text[]) o"
+        " where s.name is not null and strpos(lower(s.decrypted_secret), lower(o)) > 0"
+        " order by 1",
+        (patterns,),
+    ).fetchall()
+    return [(name, origin) for name, origin in rows]
+
+
+def vault_problems(
+    new: Mapping[str, bool] | None, old: Mapping[str, bool], naming_old: Iterable[tuple[str, str]]
+) -> list[str]:
+    """Each of old's secret names on new and decrypting there; no value naming old."""
+    if new is None:
+        return [f"Vault is not set up on new: old's {len(old)} secret(s) are missing"]
+    problems = []
+    for name in sorted(old):
+        if name not in new:
+            problems.append(f"Vault secret {name} is missing on new")
+        elif not new[name]:
+            problems.append(
+                f"Vault secret {name} does not decrypt on new (copied as ciphertext from old? "
+                "re-create it with vault.create_secret)"
+            )
+    problems += [f"Vault secret {name} on new names old's origin {o}" for name, o in naming_old]
+    return problems
+
+
+def webhooks(conn: psycopg.Connection) -> dict[str, Webhook]:
+    """The database webhooks (triggers calling supabase_functions.http_request), URL only."""
+    rows = conn.execute(
+        r"""
+        select format('%I on %I.%I', t.tgname, n.nspname, c.relname),
+               split_part(encode(t.tgargs, 'escape'), '\000', 1), t.tgenabled <> 'D'
+        from pg_trigger t
+        join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+        join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
+        where not t.tgisinternal and pn.nspname = 'supabase_functions'
+          and p.proname = 'http_request'
+        """
+    ).fetchall()
+    return {key: Webhook(key, url, bool(enabled)) for key, url, enabled in rows}
+
+
+def webhook_problems(
+    new: Mapping[str, Webhook],
+    old: Mapping[str, Webhook],
+    moves: Iterable[tuple[str, str]],
+    olds: Iterable[str],
+) -> list[str]:
+    """Each of old's webhooks on new, enabled, calling old's URL moved to new's origin; none
+    on new calling an old origin."""
+    moves, olds = list(moves), list(olds)
+    problems = []
+    for key in old:
+        mine = new.get(key)
+        if mine is None:
+            problems.append(f"webhook {key} is missing on new")
+            continue
+        if not mine.enabled:
+            problems.append(f"webhook {key} is disabled on new")
+    for key, hook in new.items():
+        stale = _names_old(hook.url, olds)
+        if stale:
+            problems.append(f"webhook {key} on new still calls old: {origin_of(hook.url)}")
+        elif key in old and hook.url != _moved(old[key].url, moves):
+            problems.append(
+                f"webhook {key} calls {hook.url} on new, expected {_moved(old[key].url, moves)}"
+            )
+    return problems
+
+
+def published_tables(
+    conn: psycopg.Connection, publication: str = REALTIME_PUBLICATION
+) -> set[str] | None:
+    """The tables `publication` carries; None when the publication does not exist."""
+    if not conn.execute(
+        "select 1 from pg_publication where pubname = %s", (publication,)
+    ).fetchone():
+        return None
+    rows = conn.execute(
+        "select format('%%I.%%I', schemaname, tablename) from pg_publication_tables"
+        " where pubname = %s",
+        (publication,),
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def publication_problems(
+    new: set[str] | None, old: set[str], publication: str = REALTIME_PUBLICATION
+) -> list[str]:
+    """Every table old publishes to Realtime, published on new."""
+    if new is None:
+        return [f"publication {publication} does not exist on new: realtime is off"]
+    return [
+        f"table {table} is not in publication {publication} on new: realtime changes to it "
+        "are not sent"
+        for table in sorted(old - new)
+    ]

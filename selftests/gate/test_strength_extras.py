@@ -1,0 +1,91 @@
+"""What a project carries besides rows, proved by damage on the shared clean playbook run.
+
+One gate run, five breaks on new, each tripping its own item with a reason in the user's words:
+
+- the nightly pg_cron job paused (`cron.alter_job(active := false)`): scheduled-jobs;
+- Vault's service_role_key holding old's ciphertext (copied row for row): vault says it does
+  not decrypt;
+- the goal_invites webhook's trigger disabled: webhooks;
+- notifications dropped from supabase_realtime: realtime;
+- Google turned off and the app's deep link dropped from the redirect allow-list in new's
+  auth settings: auth-settings names the provider, and says where the sign-in link landed.
+
+New is repaired afterwards (the next damage test relies on it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+
+from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
+
+FILES = (
+    "tests/parity/test_scheduled_jobs.py",
+    "tests/parity/test_vault.py",
+    "tests/parity/test_webhooks.py",
+    "tests/parity/test_realtime.py",
+    "tests/parity/test_auth_settings.py",
+)
+JOB = "nightly-goal-reminders"
+WEBHOOK = "goal_invites_webhook"
+DEEP_LINK = "lmsapp://auth/callback"
+
+
+def _ciphertext(db_url: str, name: str) -> str:
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("select secret from vault.secrets where name = %s", (name,)).fetchone()
+    assert row, f"no Vault secret {name} at {db_url.rpartition('@')[2]}"
+    return str(row[0])
+
+
+def test_each_carried_part_broken_on_new_fails_its_item(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """scheduled-jobs, vault, webhooks, realtime and auth-settings each fail naming the damage."""
+    new_db = str(breakable.target("new")["db_url"])
+    mine = _ciphertext(new_db, "service_role_key")
+    olds = _ciphertext(str(breakable.target("old")["db_url"]), "service_role_key")
+    settings_file = breakable.state_dir / "new" / "auth_settings.json"
+    saved_settings = settings_file.read_text()
+    damaged_settings = json.loads(saved_settings)
+    damaged_settings["external"]["google"] = False
+    damaged_settings["uri_allow_list"].remove(DEEP_LINK)
+    breaks = [
+        f"select cron.alter_job(jobid, active := false) from cron.job where jobname = '{JOB}'",
+        f"update vault.secrets set secret = '{olds}' where name = 'service_role_key'",
+        f"alter table public.goal_invites disable trigger {WEBHOOK}",
+        "alter publication supabase_realtime drop table public.notifications",
+    ]
+    repairs = [
+        f"select cron.alter_job(jobid, active := true) from cron.job where jobname = '{JOB}'",
+        f"update vault.secrets set secret = '{mine}' where name = 'service_role_key'",
+        f"alter table public.goal_invites enable trigger {WEBHOOK}",
+        "alter publication supabase_realtime add table public.notifications",
+    ]
+    try:
+        settings_file.write_text(json.dumps(damaged_settings))
+        with damaged(breakable, "new", breaks, repairs):
+            run = gate_on(breakable, tmp_path / "reports", *FILES)
+    finally:
+        settings_file.write_text(saved_settings)
+    expected = {
+        "scheduled-jobs": [f'cron job "{JOB}" is inactive on new (active on old)'],
+        "vault": ["Vault secret service_role_key does not decrypt on new"],
+        "webhooks": [f"webhook {WEBHOOK} on public.goal_invites is disabled on new"],
+        "realtime": ["table public.notifications is not in publication supabase_realtime"],
+        "auth-settings": [
+            "auth provider google is disabled on new (enabled on old)",
+            f"a sign-in link asking for {DEEP_LINK} lands at",
+            "add it to the redirect URL allow-list",
+        ],
+    }
+    for item_id, words in expected.items():
+        item = run.item(item_id)
+        assert item["status"] == "failed", run.digest()
+        messages = " ".join(str(test["message"]) for test in item["tests"])
+        for word in words:
+            assert word in messages, f"{item_id} lacks {word!r}: {messages}"
+    assert mine not in run.report_texts() and olds not in run.report_texts()

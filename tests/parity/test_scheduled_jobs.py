@@ -1,0 +1,52 @@
+"""Scheduled jobs: old's pg_cron jobs run on new, the same way, calling new."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from postmigration.comparison import require_comparison
+from postmigration.config import Target
+from postmigration.db import carried
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.origins import old_origins
+from postmigration.parity import origin_moves
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("scheduled-jobs")]
+
+
+def test_every_old_cron_job_runs_on_new(
+    target: Target,
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+    evidence: Evidence,
+) -> None:
+    """Each of old's jobs is scheduled on new with the same schedule and command (old's origin
+    moved to new's), active if it was on old, its last run on new (if it has run) succeeded;
+    no job on new calls an old origin, in its command or through a Vault secret it reads."""
+    old_target = require_comparison(comparison_target, "scheduled jobs")
+    assert comparison_db is not None
+    old = carried.cron_jobs(comparison_db)
+    new = carried.cron_jobs(target_db)
+    if not old and not new:
+        evidence.text("scheduled jobs", "not used by this project (no pg_cron job on old or new)")
+        return
+    olds = old_origins(target, old_target)
+    via_vault = (
+        carried.vault_naming_old(target_db, olds) if carried.vault_secrets(target_db) else []
+    )
+    evidence.text(
+        "cron jobs (name: schedule, active, last run on new)",
+        "\n".join(
+            f"{j.name}: {j.schedule}, {'active' if j.active else 'inactive'}, "
+            f"{j.last_status or 'not run yet'}"
+            for j in (new or {}).values()
+        )
+        or "none on new",
+    )
+    fail_on(
+        carried.cron_problems(new, old or {}, origin_moves(target, old_target), olds, via_vault),
+        "scheduled jobs are not as on old",
+    )
