@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -108,6 +109,17 @@ def _pg_restore(dump: Path, option: str, timeout_s: int) -> str:
     return done.stdout
 
 
+# Extensions a server holds in one database only (pg_cron lives in cron.database_name), with the
+# schema their data is in: a scratch database beside that one cannot take them, so a scratch
+# restore leaves them and their data out and says so (scheduled-jobs checks the jobs).
+ONE_DATABASE_EXTENSIONS = {"pg_cron": "cron"}
+# pg_net's request queue and response log: old keeps writing them while the gate runs (webhooks,
+# cron calls), and pg_net prunes them itself, so their rows are restored but never compared.
+LIVE_LOG_SCHEMAS = ("net",)
+_ONE_DATABASE_ENTRY = re.compile(r"^\d+; \d+ \d+ (?:COMMENT - )?EXTENSION (?:- )?(\S+)")
+_DATA_ENTRY = re.compile(r"^\d+; \d+ \d+ (?:TABLE DATA|SEQUENCE SET) (\S+) ")
+
+
 @dataclass(frozen=True)
 class Listing:
     """What ``pg_restore --list`` says of an archive: when it was made, which tables hold data."""
@@ -116,6 +128,37 @@ class Listing:
     zone: str
     tables_with_data: frozenset[str]  # "schema.table"
     entries: int
+    lines: tuple[str, ...] = ()  # the archive's entries, as --list prints them
+
+    @property
+    def one_database_extensions(self) -> tuple[str, ...]:
+        """The archive's extensions that a server holds in one database only (pg_cron)."""
+        found = {m.group(1) for line in self.lines if (m := _ONE_DATABASE_ENTRY.match(line))}
+        return tuple(sorted(found & ONE_DATABASE_EXTENSIONS.keys()))
+
+    @property
+    def scratch_tables(self) -> frozenset[str]:
+        """The tables with data a scratch restore is compared by: all but the one-database
+        extensions' (not restored) and pg_net's logs (restored, but live on old)."""
+        left_out = {ONE_DATABASE_EXTENSIONS[e] for e in self.one_database_extensions}
+        left_out.update(LIVE_LOG_SCHEMAS)
+        return frozenset(t for t in self.tables_with_data if t.partition(".")[0] not in left_out)
+
+    def scratch_use_list(self) -> str:
+        """The entries a scratch restore takes (for ``pg_restore --use-list``): every one but
+        the one-database extensions and their schema's data."""
+        extensions = set(self.one_database_extensions)
+        schemas = {ONE_DATABASE_EXTENSIONS[e] for e in extensions}
+        kept = []
+        for line in self.lines:
+            extension = _ONE_DATABASE_ENTRY.match(line)
+            data = _DATA_ENTRY.match(line)
+            if extension and extension.group(1) in extensions:
+                continue
+            if data and data.group(1) in schemas:
+                continue
+            kept.append(line)
+        return "\n".join(kept) + "\n"
 
     def age_hours(self, now: datetime | None = None) -> float | None:
         """Hours since the archive was created (None when the header has no date)."""
@@ -128,11 +171,11 @@ def parse_listing(text: str) -> Listing:
     """Parse the output of ``pg_restore --list``."""
     created = _CREATED.search(text)
     found: set[str] = set()
-    entries = 0
+    lines: list[str] = []
     for line in text.splitlines():
         if not line.strip() or line.startswith(";"):
             continue
-        entries += 1
+        lines.append(line)
         if " TABLE DATA " not in line:
             continue
         # "<id>; <oid> <oid> TABLE DATA <schema> <table> <owner>"
@@ -143,7 +186,8 @@ def parse_listing(text: str) -> Listing:
         created_at=datetime.strptime(created.group(1), "%Y-%m-%d %H:%M:%S") if created else None,
         zone=(created.group(2) or "") if created else "",
         tables_with_data=frozenset(found),
-        entries=entries,
+        entries=len(lines),
+        lines=tuple(lines),
     )
 
 
@@ -214,11 +258,14 @@ def _one_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def restore(dump: Path, db_url: str, *, timeout_s: int = RESTORE_TIMEOUT_S) -> None:
-    """``pg_restore --no-owner --no-privileges`` of the whole archive into the database at
-    `db_url`, continuing past errors so that every one is counted; RestoreFailed names the first
-    error (and how many there were), or the time limit. The password travels in PGPASSWORD,
-    never on the command line."""
+def restore(
+    dump: Path, db_url: str, listing: Listing, *, timeout_s: int = RESTORE_TIMEOUT_S
+) -> None:
+    """``pg_restore --no-owner --no-privileges`` of the archive (every entry but the one-database
+    extensions', see ``Listing.scratch_use_list``) into the scratch database at `db_url`,
+    continuing past errors so that every one is counted; RestoreFailed names the first error
+    (and how many there were), or the time limit. The password travels in PGPASSWORD, never on
+    the command line."""
     parts = urlsplit(db_url)
     netloc = quote(unquote(parts.username or ""), safe="") + "@" if parts.username else ""
     netloc += parts.netloc.rsplit("@", 1)[-1]
@@ -231,12 +278,15 @@ def restore(dump: Path, db_url: str, *, timeout_s: int = RESTORE_TIMEOUT_S) -> N
         "--no-owner",
         "--no-privileges",
         f"--dbname={urlunsplit(parts._replace(netloc=netloc))}",
-        str(dump),
     ]
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd="/"
-        )
+        with tempfile.NamedTemporaryFile("w", suffix=".list") as use_list:
+            use_list.write(listing.scratch_use_list())
+            use_list.flush()
+            command += [f"--use-list={use_list.name}", str(dump)]
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd="/"
+            )
     except subprocess.TimeoutExpired:
         raise RestoreFailed(
             f"pg_restore did not finish restoring {dump.name} within {timeout_s}s"
@@ -289,7 +339,7 @@ def compare_restored(
     # search_path, so that definitions print the same way on both sides.
     path = reference.execute("select current_setting('search_path')").fetchone()
     restored.execute("select set_config('search_path', %s, false)", (path[0] if path else "",))
-    tables = sorted(listing.tables_with_data | set(db.compared_tables(reference)))
+    tables = sorted(listing.scratch_tables | set(db.compared_tables(reference)))
     schemas = tuple(sorted({t.partition(".")[0] for t in tables}))
     mine = db.fingerprints(restored, tables)
     theirs = db.fingerprints(reference, tables) if compare_data else {}

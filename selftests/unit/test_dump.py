@@ -114,3 +114,23 @@ def test_restore_url_option_wins_is_checked_and_redacted(tmp_path: Path) -> None
     assert chosen.redactor.scrub(f"pw s3cret-Restore in {RESTORE_URL}").count("s3cret") == 0
     with pytest.raises(InvalidUrlError, match="--dump-restore-url: .* not a PostgreSQL URL"):
         run("http://not-postgres")
+
+
+def test_a_scratch_restore_leaves_out_pg_cron_and_its_data() -> None:
+    """pg_cron lives in one database per server: its extension, comment and the cron schema's
+    data are not in the scratch use-list, nor among the tables the restore is compared by."""
+    listing = parse_listing(
+        "; Archive created at 2026-11-30 04:03:00 UTC\n"
+        "4; 3079 16948 EXTENSION - pg_cron \n"
+        "3895; 0 0 COMMENT - EXTENSION pg_cron \n"
+        "3; 3079 16429 EXTENSION - uuid-ossp \n"
+        "3410; 0 16951 TABLE DATA cron job postgres\n"
+        "3904; 0 0 SEQUENCE SET cron jobid_seq postgres\n"
+        "3411; 0 16960 TABLE DATA public goals postgres\n"
+        "3412; 0 16980 TABLE DATA net _http_response postgres\n"
+    )
+    assert listing.one_database_extensions == ("pg_cron",)
+    assert listing.scratch_tables == {"public.goals"}  # pg_net's live log is not compared
+    kept = listing.scratch_use_list()
+    assert "pg_cron" not in kept and " cron " not in kept
+    assert "uuid-ossp" in kept and "public goals" in kept and "net _http_response" in kept
