@@ -13,6 +13,7 @@ from postmigration.app_profile import AppProfile
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.keys import api_headers
 from postmigration.origins import old_origins, origin_of, pointing_at_old
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("app-deploy")]
@@ -90,10 +91,7 @@ def test_auth_emails_link_to_site_url(
 ) -> None:
     """The sign-in link GoTrue mails out returns the user to SITE_URL, not to the old site."""
     site = target.require("site_url")
-    headers = {
-        "apikey": target.service_role_key,
-        "authorization": f"Bearer {target.service_role_key}",
-    }
+    headers = api_headers(target.server_key)
     answer = http.post(
         f"{target.supabase_url}/auth/v1/admin/generate_link",
         json={"type": "magiclink", "email": accounts["user"].email},

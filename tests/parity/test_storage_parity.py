@@ -11,6 +11,7 @@ from postmigration.comparison import require_comparison
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.keys import api_headers
 from postmigration.parity import StorageListing, storage_listing
 from postmigration.storage import downloads_problems, listing_differences
 
@@ -55,10 +56,7 @@ def test_every_object_downloads_with_its_content_type(
         pytest.fail(
             "no object in any bucket: nothing was synced, or the listing is broken", pytrace=False
         )
-    headers = {
-        "apikey": target.service_role_key,
-        "authorization": f"Bearer {target.service_role_key}",
-    }
+    headers = api_headers(target.server_key)
     with httpx.Client(
         base_url=f"{target.supabase_url}/storage/v1", headers=headers, timeout=30
     ) as http:

@@ -14,6 +14,7 @@ from postmigration.cleanup import Created
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.keys import api_headers
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("upload")]
 
@@ -71,9 +72,9 @@ def test_private_bucket_objects_are_not_readable_without_a_token(
     attempts = {
         "its public URL": (f"{base}/public/{bucket}/{path}", {}),
         "the authenticated route without a token": (f"{base}/authenticated/{bucket}/{path}", {}),
-        "the authenticated route with only the anon key": (
+        "the authenticated route with only the public key": (
             f"{base}/authenticated/{bucket}/{path}",
-            {"apikey": target.anon_key, "Authorization": f"Bearer {target.anon_key}"},
+            api_headers(target.public_key),
         ),
     }
     problems = []
