@@ -56,11 +56,9 @@ class Invocation:
         code = self.body.get("code") if isinstance(self.body, dict) else None
         if code == INVALID_JWT_FORMAT:
             return (
-                f"function {self.name} refuses the new API keys ({self.status} {INVALID_JWT_FORMAT}):"
-                " it verifies JWTs, and sb_publishable_/sb_secret_ keys are not JWTs; deploy it"
-                f" without JWT verification (verify_jwt = false under [functions.{self.name}] in"
-                f" supabase/config.toml, or supabase functions deploy {self.name} --no-verify-jwt)"
-                " and check the caller inside it"
+                f"function {self.name} refuses the new API keys ({INVALID_JWT_FORMAT}): it verifies"
+                " JWTs and sb_ keys are not JWTs; turn off its JWT verification (verify_jwt ="
+                " false, or deploy --no-verify-jwt) and check the caller inside it"
             )
         missing = self.body.get("missing_secrets") if isinstance(self.body, dict) else None
         if missing:

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, Request, Response
 from supabase import Client
 
 from postmigration.app_profile import AppProfile
-from postmigration.config import Accounts, Target
+from postmigration.config import KEY_SETTINGS, Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.keys import api_headers
@@ -28,9 +28,15 @@ def _home(page: Page, target: Target) -> tuple[list[str], list[str]]:
     requested: list[str] = []
     failures: list[str] = []
 
+    known_keys = {getattr(target, k) for k in KEY_SETTINGS} - {None}
+
     def on_response(response: Response) -> None:
         if response.status >= 400:
             failures.append(f"{response.request.method} {response.url} answered {response.status}")
+        sent = response.request.headers.get("apikey")
+        foreign = f"the app sends an API key that is not one of {target.name}'s (built with old's?)"
+        if response.status == 401 and sent and sent not in known_keys and foreign not in failures:
+            failures.insert(0, foreign)
 
     def on_failed(request: Request) -> None:
         failures.append(f"{request.method} {request.url} failed: {request.failure}")
