@@ -93,6 +93,38 @@ def test_revoked_secret_key_is_no_go_on_api_keys(
     assert "NEW_SUPABASE_SECRET_KEY" in reason and revoked not in run.report_texts()
 
 
+def test_disabled_legacy_keys_warn_unless_the_app_ships_them(
+    new_to_new: ServingPlaybook, tmp_path: Path
+) -> None:
+    """New's legacy keys (disabled there) configured beside its current ones: api-keys passes
+    with the warning in the report; with `app_ships_legacy_keys = true` it fails."""
+    minted = json.loads((new_to_new.state_dir / "new" / "secrets.json").read_text())
+    head, _, new_table = new_to_new.config_path.read_text().partition("[targets.new]")
+    legacy = (
+        f'anon_key = "{minted["anon_key"]}"\nservice_role_key = "{minted["service_role_key"]}"\n'
+    )
+    reasons = {}
+    for ships in (False, True):
+        path = tmp_path / f"both-{ships}.toml"
+        flag = "app_ships_legacy_keys = true\n" if ships else ""
+        path.write_text(f"{head}[targets.new]\n{legacy}{flag}{new_table.lstrip()}")
+        report_dir = tmp_path / f"reports-{ships}"
+        run = run_suite(
+            report_dir,
+            "tests/smoke/test_api_keys.py",
+            "--target=new",
+            "--compare-to=old",
+            f"--pm-config={path}",
+        )
+        assert run.summary["target"]["api_keys"] == "both"
+        reasons[ships] = run.item("api-keys")
+        if not ships:
+            assert reasons[ships]["status"] == "passed", run.digest()
+            assert "legacy API keys disabled" in (report_dir / "go-no-go.html").read_text()
+    assert reasons[True]["status"] == "failed"
+    assert "the config says the app still ships them" in reasons[True]["reason"]
+
+
 def test_app_built_with_old_publishable_key_is_no_go_on_app_deploy(
     new_to_new: ServingPlaybook, tmp_path: Path
 ) -> None:
