@@ -110,12 +110,18 @@ def old_sessions_survive(
     Refused means old and new sign with different keys or secrets: every session issued before
     cutover ends, and users have to sign in again (expected when a project moves; not a failure).
     """
-    signed = http.post(
-        f"{old.supabase_url}/auth/v1/token",
-        params={"grant_type": "password"},
-        headers=api_headers(old.public_key),
-        json={"email": account.email, "password": account.password},
-    )
+    try:
+        signed = http.post(
+            f"{old.supabase_url}/auth/v1/token",
+            params={"grant_type": "password"},
+            headers=api_headers(old.public_key),
+            json={"email": account.email, "password": account.password},
+        )
+    except httpx.HTTPError as exc:
+        # Informational only: an unreachable old is the comparison items' to report.
+        return SessionCarry(
+            f"{old.name} at {old.supabase_url} cannot be reached ({exc}): not compared"
+        )
     if signed.status_code != 200:
         return SessionCarry(f"could not sign in on {old.name} ({signed.status_code}): not compared")
     token = str(signed.json()["access_token"])
