@@ -28,7 +28,7 @@ def fetch_settings(target: Target) -> dict[str, Any]:
     """`GET /auth/v1/settings` of `target` (with its anon key)."""
     answer = httpx.get(
         f"{target.supabase_url.rstrip('/')}/auth/v1/settings",
-        headers={"apikey": target.anon_key},
+        headers={"apikey": target.public_key},
         timeout=TIMEOUT_S,
     )
     answer.raise_for_status()
@@ -69,7 +69,7 @@ def redirect_landing(target: Target, callback: str) -> str | None:
     )
     answer = httpx.get(
         f"{target.supabase_url.rstrip('/')}/auth/v1/verify?{query}",
-        headers={"apikey": target.anon_key},
+        headers={"apikey": target.public_key},
         timeout=TIMEOUT_S,
         follow_redirects=False,
     )

@@ -75,7 +75,7 @@ def capture(
         except db.DatabaseUnreachable:
             tables = scopes = None  # the data-parity test reconnects and reports why
     try:
-        client = supabase_client(target, target.service_role_key)
+        client = supabase_client(target, target.server_key)
         storage = storage_listing(client, profile.buckets)
     except Exception:  # any API failure: the storage-parity test lists again and reports why
         storage = None

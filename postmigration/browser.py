@@ -24,6 +24,7 @@ import pytest
 
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
+from postmigration.keys import api_headers
 from postmigration.redact import learn_secret
 
 __all__ = [
@@ -76,7 +77,7 @@ def _api_session(target: Target, email: str, password: str) -> dict[str, Any]:
     response = httpx.post(
         f"{target.supabase_url}/auth/v1/token",
         params={"grant_type": "password"},
-        headers={"apikey": target.anon_key, "Authorization": f"Bearer {target.anon_key}"},
+        headers=api_headers(target.public_key),
         json={"email": email, "password": password},
         timeout=20,
     )

@@ -188,6 +188,13 @@ CHECKLIST: tuple[Item, ...] = (
         "blocker",
         ("reachable",),
     ),
+    Item(
+        "api-keys",
+        "API keys accepted and user tokens verify against the project's signing keys (JWKS)",
+        DEPLOY,
+        "blocker",
+        _API,
+    ),
     # The site is its own origin: checking it needs nothing from the Supabase side.
     Item("app-deploy", "App deployed and served from the new origin", DEPLOY, "blocker", ()),
     Item(

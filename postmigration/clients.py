@@ -33,7 +33,7 @@ def supabase_client(target: Target, key: str) -> Client:
 
 def sign_in(target: Target, email: str, password: str) -> Client:
     """A client signed in with email and password; fails with the server's own words."""
-    client = supabase_client(target, target.anon_key)
+    client = supabase_client(target, target.public_key)
     try:
         answer = client.auth.sign_in_with_password({"email": email, "password": password})
     except Exception as exc:  # supabase-py raises AuthApiError and friends
@@ -45,14 +45,15 @@ def sign_in(target: Target, email: str, password: str) -> Client:
 
 @pytest.fixture(scope="session")
 def anon_client(target: Target) -> Client:
-    """A client with the anon key: what a visitor who is not signed in can do."""
-    return supabase_client(target, target.anon_key)
+    """A client with the public key (publishable, else anon): what a visitor can do."""
+    return supabase_client(target, target.public_key)
 
 
 @pytest.fixture(scope="session")
 def service_client(target: Target) -> Client:
-    """A client with the service role key: bypasses RLS, for setup, checks and cleanup."""
-    return supabase_client(target, target.service_role_key)
+    """A client with the server key (secret, else service_role): bypasses RLS, for setup,
+    checks and cleanup."""
+    return supabase_client(target, target.server_key)
 
 
 @pytest.fixture(scope="session")

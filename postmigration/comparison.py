@@ -16,7 +16,7 @@ def comparison_client(comparison_target: Target | None) -> Client | None:
     """A service-role client on the old target, or None without --compare-to."""
     if comparison_target is None:
         return None
-    return supabase_client(comparison_target, comparison_target.service_role_key)
+    return supabase_client(comparison_target, comparison_target.server_key)
 
 
 def old_buckets(

@@ -28,6 +28,7 @@ from postmigration.errors import (
     MissingSettingError,
     UnknownTargetError,
 )
+from postmigration.keys import KeyKind, check_key
 from postmigration.redact import Redactor
 
 __all__ = [
@@ -48,6 +49,9 @@ TARGET_ENV_NAMES = {
     "supabase_url": "SUPABASE_URL",
     "anon_key": "SUPABASE_ANON_KEY",
     "service_role_key": "SUPABASE_SERVICE_ROLE_KEY",
+    "publishable_key": "SUPABASE_PUBLISHABLE_KEY",
+    "secret_key": "SUPABASE_SECRET_KEY",
+    "app_ships_legacy_keys": "APP_SHIPS_LEGACY_KEYS",
     "db_url": "SUPABASE_DB_URL",
     "site_url": "SITE_URL",
     "read_only": "READ_ONLY",
@@ -60,8 +64,11 @@ TARGET_ENV_NAMES = {
     "cert_min_days": "CERT_MIN_DAYS",
     "phase": "PHASE",
 }
-REQUIRED_SETTINGS = ("supabase_url", "anon_key", "service_role_key")
-SECRET_SETTINGS = ("anon_key", "service_role_key", "db_url", "dump_restore_url")
+REQUIRED_SETTINGS = ("supabase_url",)
+# Each pair: the current key, or its legacy counterpart (one of the two is required).
+KEY_PAIRS = (("publishable_key", "anon_key"), ("secret_key", "service_role_key"))
+KEY_SETTINGS = ("anon_key", "service_role_key", "publishable_key", "secret_key")
+SECRET_SETTINGS = (*KEY_SETTINGS, "db_url", "dump_restore_url")
 INBOX_SETTINGS = (
     "email",
     "resend_api_url",
@@ -131,8 +138,11 @@ class Target:
 
     name: str
     supabase_url: str
-    anon_key: str = field(repr=False)
-    service_role_key: str = field(repr=False)
+    anon_key: str | None = field(default=None, repr=False)
+    service_role_key: str | None = field(default=None, repr=False)
+    publishable_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    app_ships_legacy_keys: bool = False
     db_url: str | None = field(default=None, repr=False)
     site_url: str | None = None
     read_only: bool = False
@@ -146,6 +156,30 @@ class Target:
     phase: str | None = None
     inbox: Inbox = Inbox()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    @property
+    def key_kind(self) -> KeyKind:
+        """Which API keys the run uses: ``new`` (publishable/secret), ``legacy`` (anon/
+        service_role JWTs), or ``both`` (the current keys first, the legacy ones checked too)."""
+        has_new = bool(self.publishable_key and self.secret_key)
+        has_legacy = bool(self.anon_key and self.service_role_key)
+        if has_new and has_legacy:
+            return "both"
+        return "new" if has_new else "legacy"
+
+    @property
+    def public_key(self) -> str:
+        """The key a visitor's client uses: the publishable key, else the legacy anon key."""
+        key = self.publishable_key if self.key_kind != "legacy" else self.anon_key
+        assert key, "load_target guarantees a public key"
+        return key
+
+    @property
+    def server_key(self) -> str:
+        """The key a trusted server uses (bypasses RLS): the secret key, else service_role."""
+        key = self.secret_key if self.key_kind != "legacy" else self.service_role_key
+        assert key, "load_target guarantees a server key"
+        return key
 
     def env_name(self, setting: str) -> str:
         """The environment variable that overrides ``setting`` for this target."""
@@ -174,7 +208,7 @@ class Target:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret of this target: keys, the DB URL and its password, inbox tokens."""
-        values = [self.anon_key, self.service_role_key, self.db_url, self.dump_restore_url]
+        values = [*(getattr(self, key) for key in KEY_SETTINGS), self.db_url, self.dump_restore_url]
         for url in (self.db_url, self.dump_restore_url):
             values.append(db_url_password(url))
         values += [getattr(self.inbox, name) for name in INBOX_SECRETS]
@@ -318,7 +352,7 @@ def check_db_url(where: str, setting: str, value: str) -> str:
 
 
 def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
-    if setting in ("read_only", "local"):
+    if setting in ("read_only", "local", "app_ships_legacy_keys"):
         if isinstance(value, bool):
             return value
         if from_env and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
@@ -350,6 +384,8 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
         return _check_url(name, setting, value)
     if setting in ("db_url", "dump_restore_url"):
         return check_db_url(f"target {name!r}", setting, value)
+    if setting in KEY_SETTINGS:
+        return check_key(name, setting, value, env_prefix(name) + TARGET_ENV_NAMES[setting])
     return value
 
 
@@ -407,12 +443,23 @@ def load_target(name: str, config: ConfigFile, env: Environment) -> Target:
     values, sources = _resolve(
         name, table, tuple(TARGET_ENV_NAMES), TARGET_ENV_NAMES, env, where, config.label
     )
+    file_name = config.path.name if config.path else DEFAULT_CONFIG_NAME
     for setting in REQUIRED_SETTINGS:
         if not values.get(setting):
             raise MissingSettingError(
                 f"target {name!r} has no {setting} (set {prefix}{TARGET_ENV_NAMES[setting]}, "
-                f"or {setting} in [targets.{name}] of {config.path.name if config.path else DEFAULT_CONFIG_NAME})"
+                f"or {setting} in [targets.{name}] of {file_name})"
             )
+    uses_new = bool(values.get("publishable_key") or values.get("secret_key"))
+    for current, legacy in KEY_PAIRS:
+        if values.get(current) or values.get(legacy):
+            continue
+        # Name the key of the kind the target already uses, so the fix is one setting.
+        setting = current if uses_new else legacy
+        raise MissingSettingError(
+            f"target {name!r} has no {setting} (set {prefix}{TARGET_ENV_NAMES[setting]}, "
+            f"or {setting} in [targets.{name}] of {file_name})"
+        )
     inbox_table = table.get("inbox", {})
     if not isinstance(inbox_table, dict):
         raise MalformedConfigError(f"{where}.inbox must be a table")

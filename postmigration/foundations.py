@@ -15,6 +15,7 @@ import httpx
 import psycopg
 
 from postmigration.config import Target
+from postmigration.keys import api_headers
 from postmigration.redact import Redactor
 
 __all__ = ["FOUNDATION_TITLES", "Foundation", "probe_all"]
@@ -62,7 +63,7 @@ def _http_probe(name: str, client: httpx.Client, url: str, headers: dict[str, st
 
 
 def _api_probes(target: Target, client: httpx.Client, prefix: str = "") -> list[Foundation]:
-    headers = {"apikey": target.anon_key, "Authorization": f"Bearer {target.anon_key}"}
+    headers = api_headers(target.public_key)
     base = target.supabase_url
     reachable = _http_probe(prefix or "reachable", client, f"{base}/rest/v1/", headers)
     if prefix:

@@ -13,6 +13,7 @@ import pytest
 from supabase import Client
 
 from postmigration.config import Target
+from postmigration.keys import api_headers
 
 # The platform's own refusal of a call that carries no valid project JWT (verify_jwt): the CLI
 # says {"msg": "Invalid JWT"}, the hosted gateway {"code": "UNAUTHORIZED_…", "message": "Invalid JWT"}.
@@ -43,6 +44,8 @@ _CODES = {
     "WORKER_LIMIT": "hit a resource limit ({status} WORKER_LIMIT{detail}): it ran out of "
     "memory or CPU time",
 }
+# Supabase's answer when a function verifying JWTs is called with a current (sb_) API key.
+INVALID_JWT_FORMAT = "UNAUTHORIZED_INVALID_JWT_FORMAT"
 
 
 def local_functions(functions_dir: Path) -> list[str]:
@@ -91,6 +94,13 @@ class Invocation:
         None when it answered 2xx."""
         if self.ok:
             return None
+        code = self.body.get("code") if isinstance(self.body, dict) else None
+        if code == INVALID_JWT_FORMAT:
+            return (
+                f"function {self.name} refuses the new API keys ({INVALID_JWT_FORMAT}): it verifies"
+                " JWTs and sb_ keys are not JWTs; turn off its JWT verification (verify_jwt ="
+                " false, or deploy --no-verify-jwt) and check the caller inside it"
+            )
         missing = self.body.get("missing_secrets") if isinstance(self.body, dict) else None
         if missing:
             return f"function {self.name} is missing secret(s) {', '.join(map(str, missing))} ({self.status})"
@@ -118,13 +128,23 @@ class Invocation:
 def invoke(
     http: httpx.Client, target: Target, name: str, body: object, *, token: str | None = None
 ) -> Invocation:
-    """POST `body` to /functions/v1/<name> as the service role (or `token`), as supabase-js does."""
-    bearer = token or target.service_role_key
+    """POST `body` to /functions/v1/<name> as a user (`token`) or the service role.
+
+    As the service role it sends the legacy service_role JWT when the target has one (what a
+    function verifying JWTs accepts), else the secret key in `apikey` and as its twin Bearer,
+    which only a function deployed without JWT verification accepts.
+    """
+    if token is not None:
+        headers = api_headers(target.public_key, token)
+    elif target.service_role_key:
+        headers = {
+            "apikey": target.anon_key or target.public_key,
+            "Authorization": f"Bearer {target.service_role_key}",
+        }
+    else:
+        headers = api_headers(target.server_key)
     response = http.post(
-        f"{target.supabase_url}/functions/v1/{name}",
-        json=body,
-        headers={"apikey": target.anon_key, "authorization": f"Bearer {bearer}"},
-        timeout=30,
+        f"{target.supabase_url}/functions/v1/{name}", json=body, headers=headers, timeout=30
     )
     try:
         parsed: object = response.json()

@@ -153,6 +153,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="--target=local: run the playbook with one step done wrong (python -m "
         "reference.playbook --help lists the faults); the gate must then say NO-GO.",
     )
+    for side in ("old", "new"):
+        group.addoption(
+            f"--local-{side}-keys",
+            choices=["legacy", "new", "both"],
+            default="both",
+            help=f"--target=local: {side}'s API keys, legacy (anon/service_role), new"
+            " (publishable/secret, ES256 tokens) or both (default); passed to the playbook.",
+        )
     group.addoption(
         "--phase",
         metavar="PHASE",
@@ -309,7 +317,10 @@ def _start_local(
 ) -> RunState:
     """Run the playbook old -> new locally; the run then checks new, compared with old."""
     standin = StandIn(
-        root, rows=config.getoption("local_rows"), fault=config.getoption("local_fault")
+        root,
+        rows=config.getoption("local_rows"),
+        fault=config.getoption("local_fault"),
+        keys=(config.getoption("local_old_keys"), config.getoption("local_new_keys")),
     )
     try:
         standin.start()

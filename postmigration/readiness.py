@@ -109,40 +109,49 @@ def _get(client: httpx.Client, url: str, key: str) -> httpx.Response | str:
 
 
 def _keys(target: Target, client: httpx.Client) -> Iterator[Finding]:
-    """The anon key opens the API; the service role key may list users; the anon key may not."""
+    """Each configured public key (anon_key, publishable_key) opens the API and may not list
+    users; each configured server key (service_role_key, secret_key) may list users."""
     where, base = f"target {target.name!r}", target.supabase_url
-    settings = _get(client, f"{base}/auth/v1/settings", target.anon_key)
-    if isinstance(settings, httpx.Response) and settings.status_code == 200:
-        yield Finding(True, "anon_key", f"{where}: anon_key accepted (GET /auth/v1/settings → 200)")
-    else:
-        answer = _answer(settings) if isinstance(settings, httpx.Response) else settings
-        yield Finding(
-            False, "anon_key", f"{where}: anon_key was refused (GET /auth/v1/settings → {answer})"
-        )
     users = f"{base}/auth/v1/admin/users?per_page=1"
-    admin = _get(client, users, target.service_role_key)
-    if isinstance(admin, httpx.Response) and admin.status_code == 200:
-        yield Finding(
-            True,
-            "service_role_key",
-            f"{where}: service_role_key accepted (GET /auth/v1/admin/users → 200)",
-        )
-    else:
-        answer = _answer(admin) if isinstance(admin, httpx.Response) else admin
-        yield Finding(
-            False,
-            "service_role_key",
-            f"{where}: service_role_key was refused (GET /auth/v1/admin/users → {answer})",
-        )
-    # A service role key given as anon_key would make every "a visitor sees nothing" check lie.
-    as_anon = _get(client, users, target.anon_key)
-    if isinstance(as_anon, httpx.Response) and as_anon.status_code == 200:
-        yield Finding(
-            False,
-            "anon_key",
-            f"{where}: anon_key may list users (GET /auth/v1/admin/users → 200): "
-            "it is a service role key; set the project's anon (public) key",
-        )
+    for setting in ("anon_key", "publishable_key"):
+        key = getattr(target, setting)
+        if not key:
+            continue
+        settings = _get(client, f"{base}/auth/v1/settings", key)
+        if isinstance(settings, httpx.Response) and settings.status_code == 200:
+            yield Finding(
+                True, setting, f"{where}: {setting} accepted (GET /auth/v1/settings → 200)"
+            )
+        else:
+            answer = _answer(settings) if isinstance(settings, httpx.Response) else settings
+            yield Finding(
+                False, setting, f"{where}: {setting} was refused (GET /auth/v1/settings → {answer})"
+            )
+        # A server key given as the public one would make every "a visitor sees nothing" check lie.
+        as_public = _get(client, users, key)
+        if isinstance(as_public, httpx.Response) and as_public.status_code == 200:
+            yield Finding(
+                False,
+                setting,
+                f"{where}: {setting} may list users (GET /auth/v1/admin/users → 200): "
+                "it is a server key; set the project's public key there",
+            )
+    for setting in ("service_role_key", "secret_key"):
+        key = getattr(target, setting)
+        if not key:
+            continue
+        admin = _get(client, users, key)
+        if isinstance(admin, httpx.Response) and admin.status_code == 200:
+            yield Finding(
+                True, setting, f"{where}: {setting} accepted (GET /auth/v1/admin/users → 200)"
+            )
+        else:
+            answer = _answer(admin) if isinstance(admin, httpx.Response) else admin
+            yield Finding(
+                False,
+                setting,
+                f"{where}: {setting} was refused (GET /auth/v1/admin/users → {answer})",
+            )
 
 
 def _database(target: Target) -> Finding:
@@ -182,7 +191,7 @@ def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
 
 def _sign_in(client: httpx.Client, target: Target, account: Account) -> Finding:
     where = f"account {account.role!r} ({account.email})"
-    headers = {"apikey": target.anon_key, "Authorization": f"Bearer {target.anon_key}"}
+    headers = {"apikey": target.public_key, "Authorization": f"Bearer {target.public_key}"}
     try:
         response = client.post(
             f"{target.supabase_url}/auth/v1/token?grant_type=password",
@@ -207,7 +216,7 @@ def _sign_in(client: httpx.Client, target: Target, account: Account) -> Finding:
     # End the session it opened: check leaves nothing behind on the target.
     client.post(
         f"{target.supabase_url}/auth/v1/logout?scope=local",
-        headers={"apikey": target.anon_key, "Authorization": f"Bearer {access}"},
+        headers={"apikey": target.public_key, "Authorization": f"Bearer {access}"},
     )
     return Finding(True, "accounts", f"{where}: signs in on {target.name!r}")
 

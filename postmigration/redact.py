@@ -14,6 +14,8 @@ REDACTED = "[redacted]"
 
 # A JWT: base64url header and payload (both JSON, so both start with "eyJ") and a signature.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+# A current secret API key (sb_secret_…), configured or not: seen in a response, it is scrubbed.
+_SECRET_KEY = re.compile(r"sb_secret_[A-Za-z0-9_-]{6,}")
 # The password part of postgres://user:password@host URLs, configured or not.
 _DB_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)")
 # Shorter values would scrub ordinary words; nobody uses a 5-character key.
@@ -33,7 +35,8 @@ def learn_secret(value: str | None) -> None:
 
 
 class Redactor:
-    """Replaces every known secret and anything that looks like a JWT with ``[redacted]``."""
+    """Replaces every known secret, and anything that looks like a JWT or a secret API key
+    (``sb_secret_…``), with ``[redacted]``."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         values: set[str] = set()
@@ -51,13 +54,14 @@ class Redactor:
         return tuple(self._secrets)
 
     def scrub(self, text: str) -> str:
-        """Return ``text`` without any configured secret, JWT or database password."""
+        """Return ``text`` without any configured secret, JWT, secret key or database password."""
         if not text:
             return text
         for secret in (*self._secrets, *sorted(_LEARNED, key=len, reverse=True)):
             if secret in text:
                 text = text.replace(secret, REDACTED)
         text = _JWT.sub(REDACTED, text)
+        text = _SECRET_KEY.sub(REDACTED, text)
         return _DB_PASSWORD.sub(rf"\1{REDACTED}\3", text)
 
     def scrub_bytes(self, data: bytes) -> bytes:

@@ -69,6 +69,7 @@ def summary_dict(verdict: Verdict, run: RunInfo) -> dict[str, Any]:
             "name": run.target.name,
             "supabase_url": run.target.supabase_url,
             "site_url": run.target.site_url,
+            "api_keys": run.target.key_kind,
         },
         "started_at": run.started_at,
         "duration_s": round(run.duration_s, 3),

@@ -54,6 +54,13 @@ class SignOff:
     at: str
 
 
+KEY_KIND_WORDS = {
+    "legacy": "legacy (anon and service_role JWTs)",
+    "new": "new (publishable and secret keys)",
+    "both": "new (publishable and secret keys), and the legacy anon and service_role keys checked too",
+}
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything a test may ask about this run (the ``pm_config`` fixture)."""
@@ -85,7 +92,10 @@ class RunConfig:
     def header_lines(self) -> list[str]:
         """The report header: the target, where it came from, and each setting's source."""
         target = self.target
-        lines = [f"target: {target.name} ({target.supabase_url}) from {self.target_source}"]
+        lines = [
+            f"target: {target.name} ({target.supabase_url}) from {self.target_source}",
+            f"api keys: {KEY_KIND_WORDS[target.key_kind]}",
+        ]
         by_source: dict[str, list[str]] = {}
         for setting, source in target.sources.items():
             by_source.setdefault(source, []).append(setting)

@@ -37,7 +37,14 @@ _STOP_TIMEOUT_S = 30.0
 class StandIn:
     """One stand-in process with its throwaway state directory."""
 
-    def __init__(self, root: Path, *, rows: int = 100_000, fault: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        rows: int = 100_000,
+        fault: str | None = None,
+        keys: tuple[str, str] = ("both", "both"),
+    ) -> None:
         if not (root / "reference" / "stack").is_dir():
             raise StandInError(
                 f"--target=local needs the stand-in in reference/stack under {root} "
@@ -50,6 +57,7 @@ class StandIn:
         self.url: str | None = None
         self.rows = rows
         self.fault = fault
+        self.keys = keys  # old's and new's API key modes
         self._process: subprocess.Popen[bytes] | None = None
         self._done = threading.Event()
 
@@ -59,6 +67,7 @@ class StandIn:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "reference.playbook", "--state", str(self.state)]
         command += ["--rows", str(self.rows)]
+        command += [f"--old-keys={self.keys[0]}", f"--new-keys={self.keys[1]}"]
         if self.fault:
             command += ["--fault", self.fault]
         # A session of its own, so a stop can reach the stand-in's children if it dies.

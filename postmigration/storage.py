@@ -219,6 +219,7 @@ def byte_differences(
 
 
 def storage_http(supabase_url: str, key: str) -> httpx.Client:
-    """An HTTP client on a target's Storage API with `key` (the service role's, for parity)."""
+    """An HTTP client on a target's Storage API with `key` (the service role's, for parity: its
+    legacy JWT or its secret key, sent as apikey and as the apikey's twin Bearer)."""
     headers = {"apikey": key, "authorization": f"Bearer {key}"}
     return httpx.Client(base_url=f"{supabase_url}/storage/v1", headers=headers, timeout=60)

@@ -1,4 +1,5 @@
-"""`python -m reference.playbook --state DIR [--fault NAME] [--rows N] [--users N]`."""
+"""`python -m reference.playbook --state DIR [--fault NAME] [--rows N] [--users N]
+[--old-keys=legacy|new|both] [--new-keys=legacy|new|both]`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import signal
 import sys
 import time
 from pathlib import Path
+
+from reference.stack.keys import KEY_MODES
 
 from .errors import PlaybookError, UnknownFault
 from .faults import fault_named
@@ -34,6 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault", default=None, help="do one step wrong (a named fault)")
     parser.add_argument("--rows", type=_positive, default=100_000, help="rows in the largest table")
     parser.add_argument("--users", type=_positive, default=1_000, help="bulk users added to old")
+    for side in ("old", "new"):
+        parser.add_argument(
+            f"--{side}-keys",
+            choices=KEY_MODES,
+            default="both",
+            help=f"{side}'s API keys: legacy (anon/service_role, HS256), new (publishable/"
+            "secret, ES256 with a JWKS) or both (default)",
+        )
     args = parser.parse_args(argv)
     try:
         fault = fault_named(args.fault)
@@ -41,7 +52,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"playbook: {exc}", file=sys.stderr)
         return 2
     playbook = Playbook(
-        Options(state_dir=args.state.resolve(), fault=fault, rows=args.rows, users=args.users)
+        Options(
+            state_dir=args.state.resolve(),
+            fault=fault,
+            rows=args.rows,
+            users=args.users,
+            old_keys=args.old_keys,
+            new_keys=args.new_keys,
+        )
     )
     signal.signal(signal.SIGTERM, _terminate)
     try:

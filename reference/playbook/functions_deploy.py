@@ -23,13 +23,22 @@ from .faults import Fault
 SMOKE_FUNCTION = "goal-notifications"
 
 
+# The platform's key variables, by the `[targets.*]` setting that holds each key.
+KEY_VARIABLES = {
+    "anon_key": "SUPABASE_ANON_KEY",
+    "service_role_key": "SUPABASE_SERVICE_ROLE_KEY",
+    "publishable_key": "SUPABASE_PUBLISHABLE_KEY",
+    "secret_key": "SUPABASE_SECRET_KEY",
+}
+
+
 def project_secrets(target: Mapping[str, Any]) -> dict[str, str]:
     """The secrets a project defines for itself, from its `[targets.*]` config table."""
     inbox = target["inbox"]
+    keys = {name: target[setting] for setting, name in KEY_VARIABLES.items() if setting in target}
     return {
         "SUPABASE_URL": target["supabase_url"],
-        "SUPABASE_ANON_KEY": target["anon_key"],
-        "SUPABASE_SERVICE_ROLE_KEY": target["service_role_key"],
+        **keys,
         "SUPABASE_DB_URL": target["db_url"],
         "SITE_URL": target["site_url"],
         "RESEND_API_KEY": inbox["resend_api_key"],
@@ -67,13 +76,32 @@ def deployed_functions(functions_dir: Path = FUNCTIONS_DIR) -> list[str]:
     )
 
 
-def smoke_test(url: str, anon_key: str, timeout_s: float = 60.0) -> str:
+def deploy_settings(new_dir: Path, new_keys: str, functions_dir: Path = FUNCTIONS_DIR) -> str:
+    """How the functions are deployed on new: with only the current keys, JWT verification is
+    off (`supabase functions deploy --no-verify-jwt`: verify_jwt refuses sb_ keys, so each
+    function checks its caller itself); else as supabase/config.toml says."""
+    deployed = new_dir / "functions.toml"
+    if new_keys != "new":
+        deployed.unlink(missing_ok=True)
+        return "(verify_jwt as in config.toml)"
+    names = deployed_functions(functions_dir)
+    deployed.write_text("".join(f"[functions.{n}]\nverify_jwt = false\n\n" for n in names))
+    return "--no-verify-jwt"
+
+
+def smoke_key(target: Mapping[str, Any]) -> str:
+    """The key the smoke call sends: the legacy anon key (a JWT any function accepts) when the
+    project still has it, else the publishable key (accepted without JWT verification)."""
+    return str(target.get("anon_key") or target["publishable_key"])
+
+
+def smoke_test(url: str, key: str, timeout_s: float = 60.0) -> str:
     """The playbook's smoke test: invoke goal-notifications with a dummy body; 2xx or fail."""
     try:
         response = httpx.post(
             f"{url}/functions/v1/{SMOKE_FUNCTION}",
             json={},
-            headers={"apikey": anon_key, "Authorization": f"Bearer {anon_key}"},
+            headers={"apikey": key, "Authorization": f"Bearer {key}"},
             timeout=timeout_s,
         )
     except httpx.HTTPError as exc:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 
+from reference.stack.keys import KeyMode
 from reference.stack.runner import StackProcess
 from reference.stack.settings import MIGRATIONS_DIR
 
@@ -18,7 +19,13 @@ from .config import write_config
 from .errors import PlaybookError
 from .extras import Rewrite, carry_extras
 from .faults import Fault
-from .functions_deploy import deployed_functions, set_secrets, smoke_test
+from .functions_deploy import (
+    deploy_settings,
+    deployed_functions,
+    set_secrets,
+    smoke_key,
+    smoke_test,
+)
 from .origins import rewrite_origins
 from .pgtools import Server, client_bindir
 from .privileges import carry_privileges
@@ -38,6 +45,8 @@ class Options:
     rows: int = 100_000
     users: int = 1_000
     migrations_dir: Path = MIGRATIONS_DIR
+    old_keys: KeyMode = "both"
+    new_keys: KeyMode = "both"
 
 
 @dataclass
@@ -141,8 +150,9 @@ class Playbook:
         return f"state in {self.state_dir}"
 
     def _start_old(self) -> str:
-        self.old = start_stack("start-old", self.state_dir / "old")
-        return f"old at {self.old.url} (migrated and seeded)"
+        keys = self.options.old_keys
+        self.old = start_stack("start-old", self.state_dir / "old", keys=keys)
+        return f"old at {self.old.url} (migrated and seeded; {keys} keys)"
 
     def _volume(self, old_db: Server) -> str:
         assert self.old is not None
@@ -154,8 +164,11 @@ class Playbook:
         return grown.summary()
 
     def _start_new(self) -> str:
-        self.new = start_stack("start-new", self.state_dir / "new", port=pick_port(), bare=True)
-        return f"new at {self.new.url} (fresh Supabase project: base shape only)"
+        keys = self.options.new_keys
+        self.new = start_stack(
+            "start-new", self.state_dir / "new", port=pick_port(), bare=True, keys=keys
+        )
+        return f"new at {self.new.url} (fresh Supabase project: base shape only; {keys} keys)"
 
     def _dump(self, bindir: Path, old_db: Server) -> str:
         self.dump_file = dump_step.dump(bindir, old_db, self.state_dir)
@@ -205,6 +218,7 @@ class Playbook:
     def _functions_deploy(self) -> str:
         assert self.old is not None and self.new is not None
         self.new.stop()
+        deployed = deploy_settings(self.new.state_dir, self.options.new_keys)
         db_url = pin_database_port(self.new.state_dir, str(self.new.target["db_url"]))
         secrets = set_secrets(
             self.old.state_dir,
@@ -217,12 +231,12 @@ class Playbook:
         if str(self.new.target["db_url"]) != secrets["SUPABASE_DB_URL"]:
             raise PlaybookError("functions-deploy", "new's database moved to another port")
         smoke = (
-            smoke_test(self.new.url, str(self.new.target["anon_key"]))
+            smoke_test(self.new.url, smoke_key(self.new.target))
             if self.options.fault.smoke_tested()
             else f"smoke test skipped (fault {self.options.fault.name})"
         )
         names = ", ".join(deployed_functions())
-        return f"secrets set (SITE_URL={secrets['SITE_URL']}); deployed {names}; {smoke}"
+        return f"secrets set (SITE_URL={secrets['SITE_URL']}); deployed {names} {deployed}; {smoke}"
 
     def _config(self) -> str:
         assert self.old is not None and self.new is not None

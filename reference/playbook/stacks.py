@@ -13,9 +13,13 @@ from reference.stack.runner import StackDidNotStart, StackProcess
 from .errors import PlaybookError
 
 
-def start_stack(step: str, state_dir: Path, port: int = 0, bare: bool = False) -> StackProcess:
-    """A running stand-in for `state_dir`; PlaybookError with its last words if it won't start."""
-    stack = StackProcess(state_dir, port=port, extra_args=("--bare",) if bare else ())
+def start_stack(
+    step: str, state_dir: Path, port: int = 0, bare: bool = False, keys: str | None = None
+) -> StackProcess:
+    """A running stand-in for `state_dir` (with `keys`: its API key mode, remembered across
+    restarts); PlaybookError with its last words if it won't start."""
+    extra = (("--bare",) if bare else ()) + ((f"--keys={keys}",) if keys else ())
+    stack = StackProcess(state_dir, port=port, extra_args=extra)
     try:
         return stack.start()
     except StackDidNotStart as exc:

@@ -1,4 +1,4 @@
-"""`python -m reference.stack up --state DIR [--port N] [--db-url URL]`: one stand-in project."""
+"""`python -m reference.stack up --state DIR [--port N] [--db-url URL] [--keys=legacy|new|both]`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import StackError
+from .keys import KEY_MODES
 from .up import UpOptions, up
 
 
@@ -22,6 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument(
         "--bare", action="store_true", help="Supabase's base shape only: no app migrations, no seed"
     )
+    start.add_argument(
+        "--keys",
+        choices=KEY_MODES,
+        default=None,
+        help="API keys and token signing: legacy (anon/service_role JWTs, HS256), new"
+        " (sb_publishable_/sb_secret_, ES256 with a JWKS) or both (default; remembered)",
+    )
     args = parser.parse_args(argv)
     try:
         up(
@@ -31,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                 db_url=args.db_url,
                 site_url=args.site_url,
                 bare=args.bare,
+                keys=args.keys,
             )
         )
     except StackError as exc:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+from .keys import KeyMode, TokenKeys
 
 REFERENCE = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REFERENCE / "supabase" / "functions"
@@ -51,6 +55,10 @@ class StackSettings:
     functions_dir: Path = FUNCTIONS_DIR
     web_dir: Path = WEB_DIR
     function_secrets: Mapping[str, str] = field(default_factory=dict)
+    key_mode: KeyMode = "legacy"
+    publishable_key: str | None = None
+    secret_key: str | None = None
+    signing_key: Mapping[str, str] | None = None
 
     @property
     def storage_root(self) -> Path:
@@ -67,7 +75,37 @@ class StackSettings:
         """What the provider sinks received."""
         return self.state_dir / "sinks"
 
+    def gateway_routes(self) -> dict[str, object]:
+        """The gateway's route switches, read from `gateway.json` on each call (absent: all on),
+        e.g. `{"serve_jwks": false}`: a proxy in front of Auth that does not route the JWKS."""
+        path = self.state_dir / "gateway.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
     @property
-    def api_keys(self) -> dict[str, str]:
-        """The project's API keys by role, as the gateway accepts them in `apikey`."""
-        return {"anon": self.anon_key, "service_role": self.service_role_key}
+    def legacy_keys_enabled(self) -> bool:
+        """Whether the legacy anon/service_role JWT keys are accepted (not `--keys=new`)."""
+        return self.key_mode != "new"
+
+    @property
+    def legacy_keys(self) -> dict[str, str]:
+        """The legacy API keys (JWTs) by value -> role."""
+        return {self.anon_key: "anon", self.service_role_key: "service_role"}
+
+    @property
+    def new_keys(self) -> dict[str, str]:
+        """The current opaque API keys by value -> role (none with `--keys=legacy`)."""
+        if self.key_mode == "legacy" or not self.publishable_key or not self.secret_key:
+            return {}
+        return {self.publishable_key: "anon", self.secret_key: "service_role"}
+
+    @property
+    def public_key(self) -> str:
+        """The key a browser app ships: the publishable key when there is one, else anon."""
+        return self.publishable_key if self.new_keys and self.publishable_key else self.anon_key
+
+    @cached_property
+    def tokens(self) -> TokenKeys:
+        """How user tokens are signed and verified (ES256 with a kid unless `--keys=legacy`)."""
+        if self.key_mode == "legacy" or not self.signing_key:
+            return TokenKeys(self.jwt_secret)
+        return TokenKeys(self.jwt_secret, self.signing_key["kid"], self.signing_key["pem"])

@@ -17,7 +17,15 @@ import uvicorn
 
 from . import bootstrap
 from .errors import StackError
-from .keys import api_key
+from .keys import (
+    KEY_MODES,
+    PUBLISHABLE_PREFIX,
+    SECRET_PREFIX,
+    KeyMode,
+    api_key,
+    new_signing_key,
+    opaque_key,
+)
 from .postgres import Cluster, find_bindir, free_port, port_is_free, require_contrib
 from .project_setup import (
     app_auth_settings,
@@ -40,6 +48,7 @@ class UpOptions:
     site_url: str | None = None
     bare: bool = False
     migrations_dir: Path = MIGRATIONS_DIR
+    keys: KeyMode | None = None
 
 
 def _with_db(url: str, dbname: str, user: str | None = None, password: str | None = None) -> str:
@@ -111,6 +120,36 @@ def _function_secrets(
     return {**custom, **reserved}
 
 
+def _keys_of(settings: StackSettings) -> dict[str, str]:
+    """The API keys a client of this project is given: legacy, current, or both."""
+    keys: dict[str, str] = {}
+    if settings.legacy_keys_enabled:
+        keys |= {"anon_key": settings.anon_key, "service_role_key": settings.service_role_key}
+    if settings.new_keys and settings.publishable_key and settings.secret_key:
+        keys |= {"publishable_key": settings.publishable_key, "secret_key": settings.secret_key}
+    return keys
+
+
+def _project_keys(state: StateDir, options: UpOptions) -> dict:
+    """Mint the project's keys once (legacy JWTs, current opaque keys, the ES256 signing key)
+    and remember the key mode, so a restart without `--keys` keeps it."""
+    secrets = state.secrets()
+    jwt_secret = secrets["jwt_secret"]
+    if "anon_key" not in secrets:
+        state.remember("anon_key", api_key(jwt_secret, "anon", secrets["ref"]))
+        state.remember("service_role_key", api_key(jwt_secret, "service_role", secrets["ref"]))
+    if "publishable_key" not in secrets:
+        state.remember("publishable_key", opaque_key(PUBLISHABLE_PREFIX))
+        state.remember("secret_key", opaque_key(SECRET_PREFIX))
+        state.remember("signing_key", new_signing_key())
+    if options.keys is not None:
+        state.remember("key_mode", options.keys)
+    secrets = state.secrets()
+    if secrets.get("key_mode", "both") not in KEY_MODES:
+        raise StackError(f"secrets.json: key_mode must be one of {', '.join(KEY_MODES)}")
+    return secrets
+
+
 def _config_toml(settings: StackSettings, admin_url: str, secrets: dict) -> str:
     url = settings.public_url
     return tomli_w.dumps(
@@ -119,8 +158,7 @@ def _config_toml(settings: StackSettings, admin_url: str, secrets: dict) -> str:
                 "local": {
                     "supabase_url": url,
                     "site_url": settings.site_url,
-                    "anon_key": settings.anon_key,
-                    "service_role_key": settings.service_role_key,
+                    **_keys_of(settings),
                     "db_url": admin_url,
                     "local": True,
                     "read_only": False,
@@ -174,25 +212,26 @@ def up(options: UpOptions) -> None:
 
                 with psycopg.connect(admin_url, autocommit=True) as conn:
                     seed(conn, state.storage, secrets["accounts"], public_url)
-        jwt_secret = secrets["jwt_secret"]
         # A project's API keys never change: minted on the first start, then reused.
-        if "anon_key" not in secrets:
-            state.remember("anon_key", api_key(jwt_secret, "anon", secrets["ref"]))
-            state.remember("service_role_key", api_key(jwt_secret, "service_role", secrets["ref"]))
-            secrets = state.secrets()
+        secrets = _project_keys(state, options)
+        jwt_secret = secrets["jwt_secret"]
+        key_mode: KeyMode = secrets.get("key_mode", "both")
         anon_key, service_key = secrets["anon_key"], secrets["service_role_key"]
         site_url = options.site_url or public_url
         if fresh and not options.bare:
             set_up_project(admin_url, public_url, service_key)
             write_auth_settings(state.root, app_auth_settings(site_url))
+        reserved = {"SUPABASE_URL": public_url, "SUPABASE_DB_URL": admin_url}
+        if key_mode != "new":
+            reserved |= {"SUPABASE_ANON_KEY": anon_key, "SUPABASE_SERVICE_ROLE_KEY": service_key}
+        if key_mode != "legacy":
+            reserved |= {
+                "SUPABASE_PUBLISHABLE_KEY": secrets["publishable_key"],
+                "SUPABASE_SECRET_KEY": secrets["secret_key"],
+            }
         function_secrets = _function_secrets(
             state,
-            {
-                "SUPABASE_URL": public_url,
-                "SUPABASE_ANON_KEY": anon_key,
-                "SUPABASE_SERVICE_ROLE_KEY": service_key,
-                "SUPABASE_DB_URL": admin_url,
-            },
+            reserved,
             {
                 "SITE_URL": site_url,
                 "RESEND_API_KEY": secrets["resend_api_key"],
@@ -217,6 +256,10 @@ def up(options: UpOptions) -> None:
             resend_api_key=secrets["resend_api_key"],
             whatsapp_token=secrets["whatsapp_token"],
             function_secrets=function_secrets,
+            key_mode=key_mode,
+            publishable_key=secrets["publishable_key"],
+            secret_key=secrets["secret_key"],
+            signing_key=secrets["signing_key"],
         )
         asyncio.run(_serve(settings, state, admin_url, secrets, started))
     except KeyboardInterrupt:

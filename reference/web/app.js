@@ -49,7 +49,8 @@ export function navigate(path, { replace = false, message = null } = {}) {
 
 async function signOut(button) {
   button.disabled = true;
-  const { error } = await supabase.auth.signOut();
+  // This device only: the account's sessions elsewhere (other tabs, phones) stay signed in.
+  const { error } = await supabase.auth.signOut({ scope: "local" });
   button.disabled = false;
   if (error) {
     flash = null;

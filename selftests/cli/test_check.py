@@ -124,11 +124,6 @@ BROKEN = {
         {"LOCAL_SUPABASE_SERVICE_ROLE_KEY": "wrong-service-key-0123456789"},
         "target 'local': service_role_key was refused (GET /auth/v1/admin/users → 401 Invalid API key)",
     ),
-    "service key given as anon key": (
-        {},
-        "target 'local': anon_key may list users (GET /auth/v1/admin/users → 200): "
-        "it is a service role key; set the project's anon (public) key",
-    ),
     "url": (
         {"LOCAL_SUPABASE_URL": "http://127.0.0.1:1"},
         "target 'local': supabase_url http://127.0.0.1:1 unreachable (connection refused)",
@@ -156,8 +151,6 @@ def test_a_broken_setting_is_one_line_naming_it(
     db_url = config["targets"]["local"]["db_url"]
     if broken == "account password":
         config["accounts"]["admin"]["password"] = wrong
-    if broken == "service key given as anon key":
-        env = {"LOCAL_SUPABASE_ANON_KEY": config["targets"]["local"]["service_role_key"]}
     if broken == "db password":
         env = {"LOCAL_SUPABASE_DB_URL": re.sub(r"(://[^:]+:)[^@]+@", rf"\1{wrong}@", db_url)}
     path = tmp_path / "postmigration.toml"
@@ -174,6 +167,21 @@ def test_a_broken_setting_is_one_line_naming_it(
     assert not any(secret in output for secret in (*_secrets(stack), wrong, *given))
     assert done.stdout.splitlines()[-1].startswith("not ready: 1 problem(s)")
     assert took < 30
+
+
+def test_a_service_key_given_as_anon_key_is_a_config_mistake(
+    stack: StackProcess, tmp_path: Path
+) -> None:
+    """The service role's JWT given as anon_key is refused before any request: exit 4, one line
+    naming the setting and what it expected, the key itself never shown."""
+    service_key = str(stack.target["service_role_key"])
+    path = stack.state_dir / "postmigration.toml"
+    env = {"LOCAL_SUPABASE_ANON_KEY": service_key}
+    done, _ = _check("--target=local", f"--pm-config={path}", cwd=tmp_path, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, output
+    assert "anon_key holds a legacy JWT key with role service_role" in output, output
+    assert service_key not in output and "Traceback" not in output
 
 
 def _check_here(

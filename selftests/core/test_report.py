@@ -118,7 +118,7 @@ def test_summary_keeps_its_schema(pytester: pytest.Pytester, leaky_run: pytest.R
         "duration_s",
         "items",
     }
-    assert set(data["target"]) == {"name", "supabase_url", "site_url"}
+    assert set(data["target"]) == {"name", "supabase_url", "site_url", "api_keys"}
     assert re.fullmatch(r"pm-[0-9a-f]{6}", data["run_id"])
     for entry in data["items"]:
         assert set(entry) == {"id", "title", "severity", "status", "duration_s", "reason", "tests"}

@@ -61,7 +61,8 @@ class ServingPlaybook:
         """Every secret in the config (keys, tokens, passwords), for the no-leak checks."""
         found: list[str] = []
         for target in self.config["targets"].values():
-            found += [str(target[k]) for k in ("anon_key", "service_role_key")]
+            keys = ("anon_key", "service_role_key", "publishable_key", "secret_key")
+            found += [str(target[k]) for k in keys if k in target]
             found.append(_password_of(str(target["db_url"])))
             inbox = target.get("inbox", {})
             found += [str(inbox[k]) for k in ("resend_api_key", "whatsapp_token") if k in inbox]
@@ -75,10 +76,13 @@ def _password_of(db_url: str) -> str:
 
 
 @contextlib.contextmanager
-def serving_playbook(state_dir: Path, fault: str | None = None) -> Iterator[ServingPlaybook]:
-    """Run the playbook (with `fault`, if given) and yield once it serves both stacks;
-    it is stopped with SIGTERM afterwards, whatever happened."""
-    args = (*VOLUME, "--fault", fault) if fault else VOLUME
+def serving_playbook(
+    state_dir: Path, fault: str | None = None, extra: tuple[str, ...] = ()
+) -> Iterator[ServingPlaybook]:
+    """Run the playbook (with `fault`, if given, and `extra` options such as --new-keys=new)
+    and yield once it serves both stacks; it is stopped with SIGTERM afterwards, whatever
+    happened."""
+    args = (*VOLUME, *extra, "--fault", fault) if fault else (*VOLUME, *extra)
     playbook = PlaybookProcess(state_dir, args, env=clean_env(), timeout_s=PLAYBOOK_TIMEOUT_S)
     try:
         try:

@@ -92,10 +92,10 @@ def _refresh(url: str, key: str, refresh_token: str) -> httpx.Response:
 
 
 def test_supabase_py_signs_in_and_gets_supabase_claims(
-    anon: Client, accounts: dict[str, dict[str, str]], supabase_url: str, jwt_secret: str,
-    db_url: str,
-) -> None:  # fmt: skip
-    """A seeded account signs in; the access token is HS256 with exactly Supabase's claims."""
+    anon: Client, accounts: dict[str, dict[str, str]], supabase_url: str, db_url: str
+) -> None:
+    """A seeded account signs in; the access token is ES256 (the stack's default `--keys=both`),
+    verifies with the JWKS key its `kid` names, and has exactly Supabase's claims."""
     user = accounts["user"]
     before = time.time()
     signed_in = anon.auth.sign_in_with_password(
@@ -104,9 +104,13 @@ def test_supabase_py_signs_in_and_gets_supabase_claims(
     assert signed_in.session is not None and signed_in.user is not None
     assert signed_in.session.token_type == "bearer"
     assert signed_in.user.email == user["email"]
-    claims = jwt.decode(
-        signed_in.session.access_token, jwt_secret, algorithms=["HS256"], audience="authenticated"
-    )
+    token = signed_in.session.access_token
+    jwks = httpx.get(f"{supabase_url}/auth/v1/.well-known/jwks.json").json()
+    header = jwt.get_unverified_header(token)
+    published = {key["kid"]: key for key in jwks["keys"]}
+    assert header["alg"] == "ES256" and header["kid"] in published
+    public = jwt.PyJWK(published[header["kid"]]).key
+    claims = jwt.decode(token, public, algorithms=["ES256"], audience="authenticated")
     assert set(claims) == ACCESS_TOKEN_CLAIMS
     assert claims["iss"] == f"{supabase_url}/auth/v1"
     assert claims["role"] == "authenticated" and claims["aal"] == "aal1"

@@ -30,7 +30,7 @@ from supabase_functions.errors import FunctionsHttpError
 from reference.stack.deno import DenoSupervisor, WorkerState
 from reference.stack.gateway import functions as functions_gateway
 from reference.stack.gateway.sinks import sink_routes
-from reference.stack.keys import mint
+from reference.stack.keys import TokenKeys, mint
 from reference.stack.runner import StackProcess
 from reference.stack.settings import FUNCTIONS_DIR, format_env_file, read_env_file
 
@@ -107,7 +107,9 @@ def mini_gateway(
     functions_dir: Path, secrets: dict[str, str], state_dir: Path, holder: dict[str, Any]
 ) -> Starlette:
     """`/functions/v1` and `/sinks` as the stack mounts them, with a supervisor in the lifespan."""
-    settings = SimpleNamespace(functions_dir=functions_dir, jwt_secret=JWT_SECRET)
+    settings = SimpleNamespace(
+        functions_dir=functions_dir, state_dir=state_dir, tokens=TokenKeys(JWT_SECRET)
+    )
     supervisor = DenoSupervisor(functions_dir, secrets, state_dir / "logs", boot_timeout=20)
     holder["supervisor"] = supervisor
 

@@ -10,9 +10,10 @@ from playwright.sync_api import Page, Request, Response
 from supabase import Client
 
 from postmigration.app_profile import AppProfile
-from postmigration.config import Accounts, Target
+from postmigration.config import KEY_SETTINGS, Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.keys import api_headers
 from postmigration.links import follow, shown
 from postmigration.origins import old_origins, origin_of, pointing_at_old
 from postmigration.stored_urls import scan_stored_urls
@@ -29,9 +30,15 @@ def _home(page: Page, target: Target) -> tuple[list[str], list[str]]:
     requested: list[str] = []
     failures: list[str] = []
 
+    known_keys = {getattr(target, k) for k in KEY_SETTINGS} - {None}
+
     def on_response(response: Response) -> None:
         if response.status >= 400:
             failures.append(f"{response.request.method} {response.url} answered {response.status}")
+        sent = response.request.headers.get("apikey")
+        foreign = f"the app sends an API key that is not one of {target.name}'s (built with old's?)"
+        if response.status == 401 and sent and sent not in known_keys and foreign not in failures:
+            failures.insert(0, foreign)
 
     def on_failed(request: Request) -> None:
         failures.append(f"{request.method} {request.url} failed: {request.failure}")
@@ -97,10 +104,7 @@ def test_auth_emails_link_to_site_url(
     it would; not on a read-only target), it ends in a 200 at SITE_URL's origin and never
     passes an old origin."""
     site = target.require("site_url")
-    headers = {
-        "apikey": target.service_role_key,
-        "authorization": f"Bearer {target.service_role_key}",
-    }
+    headers = api_headers(target.server_key)
     answer = http.post(
         f"{target.supabase_url}/auth/v1/admin/generate_link",
         json={"type": "magiclink", "email": accounts["user"].email},

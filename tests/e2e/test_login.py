@@ -13,8 +13,9 @@ from postmigration.pages import HomePage, LoginPage
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("login")]
 
-# Signing out ends every session of the account (supabase-js signs out globally), so this flow
-# uses the account no concurrent check needs a live session of (the others call functions).
+# An app may sign out globally (supabase-js's default), ending every session of the account, so
+# this flow uses the account no concurrent check needs a live session of (the others call
+# functions). The reference app signs out this device only.
 ACCOUNT = "admin"
 
 

@@ -83,10 +83,8 @@ def test_every_object_has_old_bytes_and_content_type(
             pytrace=False,
         )
     with (
-        storage_http(target.supabase_url, target.service_role_key) as new_http,
-        storage_http(
-            comparison_target.supabase_url, comparison_target.service_role_key
-        ) as old_http,
+        storage_http(target.supabase_url, target.server_key) as new_http,
+        storage_http(comparison_target.supabase_url, comparison_target.server_key) as old_http,
     ):
         problems = byte_differences(new_http, old_http, objects)
     evidence.text(

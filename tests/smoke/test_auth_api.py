@@ -11,6 +11,7 @@ from supabase_auth.errors import AuthApiError
 from postmigration.clients import supabase_client
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
+from postmigration.keys import api_headers
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("login")]
 
@@ -21,7 +22,7 @@ def test_password_sign_in_gives_a_token_the_api_accepts(
 ) -> None:
     """The account signs in with its password, and GET /auth/v1/user accepts the new token."""
     account = accounts[role]
-    client = supabase_client(target, target.anon_key)
+    client = supabase_client(target, target.public_key)
     try:
         answer = client.auth.sign_in_with_password(
             {"email": account.email, "password": account.password}
@@ -35,10 +36,7 @@ def test_password_sign_in_gives_a_token_the_api_accepts(
         pytest.fail(f"signing in as {account.email} gave no session", pytrace=False)
     response = http.get(
         f"{target.supabase_url}/auth/v1/user",
-        headers={
-            "apikey": target.anon_key,
-            "Authorization": f"Bearer {answer.session.access_token}",
-        },
+        headers=api_headers(target.public_key, answer.session.access_token),
     )
     evidence.response(response)
     if response.status_code != 200:
@@ -62,7 +60,7 @@ def test_wrong_password_is_refused_with_invalid_credentials(
 ) -> None:
     """A wrong password is refused, and with Supabase's own code ``invalid_credentials``."""
     account = accounts["user"]
-    client = supabase_client(target, target.anon_key)
+    client = supabase_client(target, target.public_key)
     wrong = f"pm-wrong-{secrets.token_hex(8)}"
     try:
         client.auth.sign_in_with_password({"email": account.email, "password": wrong})

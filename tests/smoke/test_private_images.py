@@ -14,6 +14,7 @@ from postmigration.cleanup import Created
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.keys import api_headers
 from postmigration.privacy import download, privacy_problem, read
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("upload")]
@@ -90,7 +91,7 @@ def test_private_bucket_objects_are_readable_by_their_owner_only(
         )
     where = f"{bucket}/{path}"
     base = f"{target.supabase_url}/storage/v1/object"
-    anon = {"apikey": target.anon_key, "Authorization": f"Bearer {target.anon_key}"}
+    anon = api_headers(target.public_key)
     answers = {
         "anyone through its public URL": read(http, f"{base}/public/{where}"),
         "anyone through the authenticated route without a token": read(
@@ -103,7 +104,7 @@ def test_private_bucket_objects_are_readable_by_their_owner_only(
     for role, client in others.items():
         session = client.auth.get_session()
         token = session.access_token if session else ""
-        headers = {"apikey": target.anon_key, "Authorization": f"Bearer {token}"}
+        headers = api_headers(target.public_key, token)
         answers[f'signed-in "{role}" through the authenticated route'] = read(
             http, f"{base}/authenticated/{where}", headers
         )

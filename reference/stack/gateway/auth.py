@@ -82,6 +82,14 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             }
         )
 
+    async def jwks(request: Request) -> Response:
+        # GoTrue publishes its signing keys' public halves; HS256-only projects publish none.
+        if settings.gateway_routes().get("serve_jwks") is False:
+            return JSONResponse({"code": 404, "error_code": "not_found", "msg": "Not Found"}, 404)
+        return JSONResponse(
+            settings.tokens.jwks(), headers={"cache-control": "public, max-age=600"}
+        )
+
     async def gotrue_settings(request: Request) -> Response:
         return JSONResponse(public_settings(settings))
 
@@ -335,6 +343,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
     endpoints = [
         Route("/health", health, methods=["GET"]),
         Route("/settings", gotrue_settings, methods=["GET"]),
+        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/token", token, methods=["POST"]),
         Route("/user", get_user, methods=["GET"]),
         Route("/user", put_user, methods=["PUT"]),

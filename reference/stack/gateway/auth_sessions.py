@@ -20,7 +20,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from starlette.requests import Request
 
-from ..keys import InvalidToken, decode, mint
+from ..keys import InvalidToken
 from ..settings import StackSettings
 from .auth_errors import AuthApiError, OAuthError, bad_request, forbidden
 from .auth_users import (
@@ -89,7 +89,7 @@ async def access_token(
         "session_id": str(session_id),
         "is_anonymous": bool(user.get("is_anonymous")),
     }
-    return mint(settings.jwt_secret, claims), expires
+    return settings.tokens.mint_session(claims), expires
 
 
 async def token_response(
@@ -246,7 +246,7 @@ def _bearer(request: Request) -> str:
 def _claims(request: Request, settings: StackSettings) -> dict[str, Any]:
     token = _bearer(request)
     try:
-        return decode(settings.jwt_secret, token)
+        return settings.tokens.decode(token)
     except InvalidToken as exc:
         reason = {
             "expired": "token has invalid claims: token is expired",

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ..keys import InvalidToken, decode
+from ..keys import InvalidToken
 from ..settings import StackSettings
 
 
@@ -32,7 +32,7 @@ def caller_claims(request: Request, settings: StackSettings) -> dict[str, Any]:
     token = request_token(request)
     if token is None:
         return {"role": "anon"}
-    return decode(settings.jwt_secret, token)
+    return settings.tokens.decode(token)
 
 
 __all__ = ["InvalidToken", "bearer_token", "caller_claims", "request_token"]

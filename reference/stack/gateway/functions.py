@@ -2,8 +2,10 @@
 
 It answers as `supabase functions serve` does (supabase/cli's main router): an unknown name is
 404 `Function not found`; with verify_jwt (the default, opt out per function with
-`[functions.NAME] verify_jwt = false` in `supabase/config.toml`) a request other than OPTIONS
-needs `Authorization: Bearer <JWT signed with the project's secret>`, else 401; a worker that
+`[functions.NAME] verify_jwt = false` in `supabase/config.toml`, or as deployed with
+`--no-verify-jwt`: the same table in the state dir's `functions.toml`) a request other than
+OPTIONS needs `Authorization: Bearer <a JWT the project signed>`, else 401; a current API key
+(`sb_…`, not a JWT) as the Bearer is 401 `UNAUTHORIZED_INVALID_JWT_FORMAT`; a worker that
 failed to boot is 503 BOOT_ERROR and one that crashed 500 WORKER_ERROR. Everything else is
 proxied to the function as is (method, path below the name, query, headers, body) and its
 response streamed back. CORS preflight reaches the function, which answers it itself.
@@ -25,7 +27,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import BaseRoute, Route
 
 from ..deno import DenoSupervisor, WorkerState
-from ..keys import InvalidToken, decode
+from ..keys import InvalidToken, TokenKeys
 from ..settings import StackSettings
 
 log = logging.getLogger("reference.stack.gateway.functions")
@@ -63,7 +65,7 @@ def verify_jwt_settings(config_toml: Path) -> dict[str, bool]:
     }
 
 
-def jwt_refusal(request: Request, jwt_secret: str) -> Response | None:
+def jwt_refusal(request: Request, tokens: TokenKeys) -> Response | None:
     """The CLI router's 401 for a request without a valid project JWT, or None when it has one."""
     header = request.headers.get("authorization")
     if not header:
@@ -71,8 +73,13 @@ def jwt_refusal(request: Request, jwt_secret: str) -> Response | None:
     scheme, _, token = header.partition(" ")
     if scheme != "Bearer":
         return JSONResponse({"msg": "Error: Auth header is not 'Bearer {token}'"}, 401)
+    if token.count(".") != 2:
+        # Supabase's answer to an opaque API key (sb_publishable_…, sb_secret_…) as the Bearer
+        return JSONResponse(
+            {"code": "UNAUTHORIZED_INVALID_JWT_FORMAT", "message": "Invalid JWT"}, 401
+        )
     try:
-        decode(jwt_secret, token)
+        tokens.decode(token)
     except InvalidToken:
         return JSONResponse({"msg": "Invalid JWT"}, 401)
     return None
@@ -80,7 +87,7 @@ def jwt_refusal(request: Request, jwt_secret: str) -> Response | None:
 
 def routes(settings: StackSettings) -> list[BaseRoute]:
     """The `/functions/v1` routes: `/{name}` and `/{name}/{path}`, any method."""
-    verify_jwt = verify_jwt_settings(Path(settings.functions_dir).parent / "config.toml")
+    project_config = verify_jwt_settings(Path(settings.functions_dir).parent / "config.toml")
 
     async def invoke(request: Request) -> Response:
         supervisor: DenoSupervisor | None = getattr(request.app.state, "functions", None)
@@ -88,8 +95,13 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
         worker = supervisor.worker(name) if supervisor is not None else None
         if worker is None:
             return PlainTextResponse("Function not found", 404)
+        # As deployed now: functions.toml is re-read so a redeploy takes effect at once.
+        verify_jwt = {
+            **project_config,
+            **verify_jwt_settings(settings.state_dir / "functions.toml"),
+        }
         if request.method != "OPTIONS" and verify_jwt.get(name, True):
-            refusal = jwt_refusal(request, settings.jwt_secret)
+            refusal = jwt_refusal(request, settings.tokens)
             if refusal is not None:
                 return refusal
         state = worker.refresh()

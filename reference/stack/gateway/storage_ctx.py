@@ -21,7 +21,7 @@ from psycopg.rows import dict_row
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..keys import InvalidToken, decode
+from ..keys import InvalidToken
 from ..settings import StackSettings
 from . import storage_errors as errors
 from .caller import request_token
@@ -147,7 +147,7 @@ async def context(request: Request, *, allow_invalid_jwt: bool = False) -> Ctx:
     authenticated = False
     if token:
         try:
-            claims = decode(settings.jwt_secret, token)
+            claims = settings.tokens.decode(token)
             authenticated = True
         except InvalidToken as exc:
             if not allow_invalid_jwt:

@@ -29,9 +29,13 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
     async def config_js(request: Request) -> Response:
         config = {
             "supabaseUrl": settings.public_url,
-            "anonKey": settings.anon_key,
+            "anonKey": settings.public_key,
             "siteUrl": settings.site_url,
         }
+        # What the app was built with when it was deployed (the build's env), if recorded.
+        deployed = settings.state_dir / "web-config.json"
+        if deployed.is_file():
+            config.update(json.loads(deployed.read_text()))
         return PlainTextResponse(
             f"window.APP_CONFIG = {json.dumps(config)};\n",
             media_type="text/javascript",

@@ -11,10 +11,15 @@ export const supabase = window.supabase.createClient(config.supabaseUrl, config.
   auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: false },
 });
 
-/** The current session's user, or null when signed out. */
+/** The current session's user, or null when signed out or when its token does not verify
+ * (getClaims checks it against the project's JWKS, or asks Auth for a legacy HS256 token). */
 export async function currentUser() {
   const { data } = await supabase.auth.getSession();
-  return data.session ? data.session.user : null;
+  if (!data.session) return null;
+  const { data: verified, error } = await supabase.auth.getClaims();
+  return !error && verified && verified.claims.sub === data.session.user.id
+    ? data.session.user
+    : null;
 }
 
 /** Whether the signed-in user's profile says admin (false when signed out). */

@@ -9,9 +9,21 @@ export function json(body: unknown, status = 200): Response {
   });
 }
 
-/** Names among `names` that are unset or empty in the environment. */
+/** Names among `names` that are unset or empty in the environment; `"A|B"` is satisfied by
+ * either (a current key or its legacy counterpart) and reported as "A or B". */
 export function missingSecrets(names: readonly string[]): string[] {
-  return names.filter((name) => !(Deno.env.get(name) ?? "").trim());
+  return names
+    .filter((name) => !firstSecret(...name.split("|")))
+    .map((name) => name.split("|").join(" or "));
+}
+
+/** The first of `names` that is set: e.g. SUPABASE_SECRET_KEY, else SUPABASE_SERVICE_ROLE_KEY. */
+export function firstSecret(...names: string[]): string {
+  for (const name of names) {
+    const value = (Deno.env.get(name) ?? "").trim();
+    if (value) return value;
+  }
+  return "";
 }
 
 /** 500 naming the missing secrets, so a forgotten `supabase secrets set` is obvious. */

@@ -10,6 +10,7 @@ import { createClient, type SupabaseClient } from "npm:@supabase/supabase-js@2";
 import { preflight } from "../_shared/cors.ts";
 import {
   bearerToken,
+  firstSecret,
   json,
   missingSecrets,
   missingSecretsResponse,
@@ -21,7 +22,7 @@ const FUNCTION_NAME = "goal-notifications";
 // Needed by every call: without them no invite could be sent, so the smoke test must fail.
 const REQUIRED = [
   "SUPABASE_URL",
-  "SUPABASE_SERVICE_ROLE_KEY",
+  "SUPABASE_SECRET_KEY|SUPABASE_SERVICE_ROLE_KEY",
   "RESEND_API_KEY",
   "SITE_URL",
   "EMAIL_FROM",
@@ -79,15 +80,20 @@ Deno.serve(async (req: Request) => {
     }
   }
 
-  const serviceKey = secret("SUPABASE_SERVICE_ROLE_KEY");
+  // The current secret key when the project has one, else the legacy service_role key.
+  const serviceKey = firstSecret("SUPABASE_SECRET_KEY", "SUPABASE_SERVICE_ROLE_KEY");
   const admin = createClient(secret("SUPABASE_URL"), serviceKey, {
     auth: { persistSession: false, autoRefreshToken: false },
   });
 
   // The caller is either the service role itself or a signed-in user who owns the goal.
+  // Deployed without JWT verification (as the current keys require), it checks here: the
+  // secret key in `apikey` (its Bearer, if any, the same key) is the service role.
   const token = bearerToken(req);
+  const apikey = (req.headers.get("apikey") ?? "").trim();
   let callerId: string | null = null;
-  if (!token || !(await isServiceRole(token, serviceKey))) {
+  const asService = apikey === serviceKey && (!token || token === serviceKey);
+  if (!asService && (!token || !(await isServiceRole(token, serviceKey)))) {
     const { data, error } = token ? await admin.auth.getUser(token) : { data: null, error: true };
     if (error || !data?.user) {
       return json({ error: "sign in first: the caller must be the goal's owner" }, 401);
@@ -136,7 +142,7 @@ Deno.serve(async (req: Request) => {
 /** Whether `token` is the service role: its key, or a JWT of that role that Auth's admin API
  * accepts (so a re-issued service key works, and a forged claim does not). */
 async function isServiceRole(token: string, serviceKey: string): Promise<boolean> {
-  if (token === serviceKey) return true;
+  if (token === serviceKey || token === secret("SUPABASE_SERVICE_ROLE_KEY")) return true;
   if (jwtRole(token) !== "service_role") return false;
   const url = `${secret("SUPABASE_URL").replace(/\/+$/, "")}/auth/v1/admin/users?page=1&per_page=1`;
   try {

@@ -1,16 +1,23 @@
 // weight-report: the caller's weight summary from weight_measurements.
 //
-// Reads under the CALLER's JWT (the anon key plus the caller's Authorization header), so the
-// table's RLS policies decide which rows count. Answers
+// Reads under the CALLER's JWT (the publishable or anon key plus the caller's Authorization
+// header), so the table's RLS policies decide which rows count. Answers
 // {count, first, latest, change_kg, min_kg, max_kg, avg_7d_kg, unit: "kg"}; with no
 // measurements count is 0 and the rest null. avg_7d_kg averages the measurements of the
 // 7 days that end at the latest one.
 import { createClient } from "npm:@supabase/supabase-js@2";
 import { preflight } from "../_shared/cors.ts";
-import { bearerToken, json, missingSecrets, missingSecretsResponse, secret } from "../_shared/http.ts";
+import {
+  bearerToken,
+  firstSecret,
+  json,
+  missingSecrets,
+  missingSecretsResponse,
+  secret,
+} from "../_shared/http.ts";
 
 const FUNCTION_NAME = "weight-report";
-const REQUIRED = ["SUPABASE_URL", "SUPABASE_ANON_KEY"];
+const REQUIRED = ["SUPABASE_URL", "SUPABASE_PUBLISHABLE_KEY|SUPABASE_ANON_KEY"];
 const PAGE = 1000; // PostgREST's usual max-rows: read in pages so a long history is complete
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
@@ -25,12 +32,15 @@ Deno.serve(async (req: Request) => {
 
   const token = bearerToken(req);
   if (!token) return json({ error: "sign in first" }, 401);
-  const client = createClient(secret("SUPABASE_URL"), secret("SUPABASE_ANON_KEY"), {
+  const publicKey = firstSecret("SUPABASE_PUBLISHABLE_KEY", "SUPABASE_ANON_KEY");
+  const client = createClient(secret("SUPABASE_URL"), publicKey, {
     global: { headers: { Authorization: `Bearer ${token}` } },
     auth: { persistSession: false, autoRefreshToken: false },
   });
-  const { data: userData, error: userError } = await client.auth.getUser(token);
-  if (userError || !userData.user) return json({ error: "sign in first" }, 401);
+  // getClaims verifies the token: through the project's JWKS when it is signed asymmetrically
+  // (ES256/RS256 with a kid), else by asking Auth (getUser), as supabase-js does.
+  const { data: verified, error: claimsError } = await client.auth.getClaims(token);
+  if (claimsError || !verified?.claims?.sub) return json({ error: "sign in first" }, 401);
 
   const rows: Measurement[] = [];
   for (let from = 0;; from += PAGE) {
