@@ -33,6 +33,7 @@ from reference.stack.gateway.sinks import sink_routes
 from reference.stack.keys import TokenKeys, mint
 from reference.stack.runner import StackProcess
 from reference.stack.settings import FUNCTIONS_DIR, format_env_file, read_env_file
+from reference.stack.trust import trust_environment
 
 JWT_SECRET = "test-secret-of-at-least-thirty-two-characters"
 RESEND_KEY = "re_test_key"
@@ -181,12 +182,14 @@ def test_request_reaches_the_function_unchanged(runner: tuple[str, DenoSuperviso
 
 
 def test_function_sees_only_its_secrets(runner: tuple[str, DenoSupervisor]) -> None:
-    """The worker's environment is the function secrets (plus Deno's own cache dir)."""
+    """The worker's environment is the function secrets, plus Deno's own cache dir and the
+    machine's CA bundle and proxy variables (how to reach registries), nothing else."""
     url, _ = runner
     seen = httpx.get(f"{url}/functions/v1/echo", headers=_auth()).json()
     assert seen["secret"] == "shh"
     deno_own = {"DENO_NODE_SHIM_ACTIVE", "PATH"}  # Deno sets these for its node shims
-    assert set(seen["env"]) - deno_own == {"A_SECRET", "DENO_DIR", "NO_COLOR"}
+    trust = set(trust_environment())
+    assert set(seen["env"]) - deno_own - trust == {"A_SECRET", "DENO_DIR", "NO_COLOR"}
 
 
 def test_unknown_function_is_404(runner: tuple[str, DenoSupervisor]) -> None:
