@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from postmigration.db.data import primary_key
 from postmigration.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -113,19 +114,6 @@ def _columns(conn: psycopg.Connection, table: str) -> dict[str, str]:
     return {str(n): str(k) for n, k in rows}
 
 
-def _primary_key(conn: psycopg.Connection, table: str) -> tuple[str, ...]:
-    rows = conn.execute(
-        """
-        select a.attname from pg_index i
-        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-        where i.indrelid = %s::regclass and i.indisprimary
-        order by array_position(i.indkey, a.attnum)
-        """,
-        (table,),
-    ).fetchall()
-    return tuple(str(r[0]) for r in rows)
-
-
 def _ident(qualified: str) -> sql.Composable:
     schema, _, name = qualified.partition(".")
     return sql.Identifier(schema, name)
@@ -136,7 +124,7 @@ def _mark_of(conn: psycopg.Connection, table: str, at: datetime.datetime | None)
     if conn.execute("select to_regclass(%s)", (table,)).fetchone() in (None, (None,)):
         return TableMark("whole")
     columns = _columns(conn, table)
-    key = _primary_key(conn, table)
+    key = tuple(primary_key(conn, table))
     changed = "updated_at" if columns.get("updated_at") in _TIME else None
     column, kind = None, "whole"
     if at is not None and columns.get("created_at") in _TIME:
