@@ -40,6 +40,7 @@ __all__ = [
     "Target",
     "load_target",
     "read_config_file",
+    "read_toml",
 ]
 
 DEFAULT_CONFIG_NAME = "postmigration.toml"
@@ -269,20 +270,25 @@ class ConfigFile:
         return self.path.name if self.path else "environment"
 
 
-def read_config_file(path: Path | None, chosen_by: str) -> ConfigFile:
-    """Parse a TOML config file; a syntax error becomes one line with the file and line."""
-    if path is None:
-        return ConfigFile(None, chosen_by, {})
-    if not path.is_file():
-        raise ConfigError(f"{chosen_by} names {path}, which does not exist (check the path)")
+def read_toml(path: Path) -> dict[str, Any]:
+    """The tables of a TOML file; a syntax error or an unreadable file becomes one line."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise MalformedConfigError(
             f"{path}: not valid TOML: {exc} (fix the syntax there)"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc})") from None
+
+
+def read_config_file(path: Path | None, chosen_by: str) -> ConfigFile:
+    """Parse a TOML config file; a syntax error becomes one line with the file and line."""
+    if path is None:
+        return ConfigFile(None, chosen_by, {})
+    if not path.is_file():
+        raise ConfigError(f"{chosen_by} names {path}, which does not exist (check the path)")
+    data = read_toml(path)
     unknown = sorted(set(data) - {"targets", "accounts", "app", "waivers", "sign_offs"})
     if unknown:
         raise MalformedConfigError(

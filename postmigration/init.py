@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from postmigration.app_profile import (
     DEFAULT_SMOKE_FUNCTIONS,
     DEFAULT_TABLES,
 )
+from postmigration.config import read_toml
 from postmigration.errors import MalformedConfigError
 from postmigration.storage import BucketSpec
 
@@ -141,21 +141,12 @@ def _functions(config: Mapping[str, Any], functions_dir: Path, where: str) -> tu
 
 
 def read_project(project: Path) -> SupabaseProject:
-    """Read ``project/supabase``; a malformed config.toml raises MalformedConfigError (one line)."""
+    """Read ``project/supabase``; a malformed config.toml raises ConfigError (one line)."""
     supabase = project / "supabase"
     if not supabase.is_dir():
         return SupabaseProject(None, {}, (), 0)
-    config: dict[str, Any] = {}
     config_file = supabase / "config.toml"
-    if config_file.is_file():
-        try:
-            config = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise MalformedConfigError(
-                f"{config_file}: not valid TOML: {exc} (fix the syntax there)"
-            ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MalformedConfigError(f"{config_file}: cannot be read ({exc})") from None
+    config = read_toml(config_file) if config_file.is_file() else {}
     where = "supabase/config.toml"
     migrations = supabase / "migrations"
     count = len(list(migrations.glob("*.sql"))) if migrations.is_dir() else 0
@@ -319,7 +310,7 @@ def render_env_example() -> str:
 def write_init(project: Path, output: Path, *, force: bool) -> tuple[int, str]:
     """Write the config and ``.env.example``; returns (exit code, the one line to print).
 
-    Raises MalformedConfigError when supabase/config.toml cannot be read.
+    Raises ConfigError (MalformedConfigError when malformed) when supabase/config.toml cannot be read.
     """
     env_example = output.parent / ".env.example"
     if not force:
