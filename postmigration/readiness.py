@@ -20,6 +20,7 @@ import httpx
 from postmigration.config import Account, Environment, Target, environment_from
 from postmigration.db import DatabaseUnreachable, connect, describe
 from postmigration.foundations import Foundation, probe_all
+from postmigration.keys import api_headers
 from postmigration.redact import Redactor, learn_secret
 from postmigration.session import build_run_config, choose_config_file, new_run_id
 
@@ -76,6 +77,18 @@ def _unreachable_reason(foundation: Foundation) -> str:
     return _ERRNO.sub("", reason).strip().lower() or "no answer"
 
 
+def _answered(foundation: Foundation) -> str | None:
+    """What the probed URL answered (``GET url → 404`` -> ``404``); None when it did not."""
+    if "→" not in foundation.detail:
+        return None
+    return foundation.detail.split("→", 1)[1].strip()
+
+
+def _no_answer(exc: httpx.HTTPError) -> str:
+    """``[Errno 111] Connection refused`` -> ``connection refused``."""
+    return _ERRNO.sub("", str(exc) or type(exc).__name__).lower()
+
+
 def _reachability(target: Target, redactor: Redactor) -> tuple[Finding, Finding | None]:
     """REST answers (the foundations probe), then GoTrue's health."""
     # db_url is left out here: the database gets its own check, with connect()'s clearer reason.
@@ -83,8 +96,8 @@ def _reachability(target: Target, redactor: Redactor) -> tuple[Finding, Finding 
     reachable, auth = probes["reachable"], probes["auth"]
     where = f"target {target.name!r}"
     if not reachable.ok:
-        if "→" in reachable.detail:
-            answer = reachable.detail.split("→", 1)[1].strip()
+        answer = _answered(reachable)
+        if answer is not None:
             text = f"{where}: supabase_url {target.supabase_url} does not answer like Supabase (GET /rest/v1/ → {answer})"
         else:
             text = f"{where}: supabase_url {target.supabase_url} unreachable ({_unreachable_reason(reachable)})"
@@ -92,66 +105,53 @@ def _reachability(target: Target, redactor: Redactor) -> tuple[Finding, Finding 
     first = Finding(True, "supabase_url", f"{where}: {target.supabase_url} answers (GET /rest/v1/)")
     if auth.ok:
         return first, Finding(True, "auth", f"{where}: auth is up (GET /auth/v1/health → 200)")
-    if "→" in auth.detail:
-        answer = "→ " + auth.detail.split("→", 1)[1].strip()
-    else:
-        answer = f"→ {_unreachable_reason(auth)}"
-    return first, Finding(False, "auth", f"{where}: auth is down (GET /auth/v1/health {answer})")
+    answer = _answered(auth) or _unreachable_reason(auth)
+    return first, Finding(False, "auth", f"{where}: auth is down (GET /auth/v1/health → {answer})")
 
 
-def _get(client: httpx.Client, url: str, key: str) -> httpx.Response | str:
+def _get(
+    client: httpx.Client, url: str, key: str, params: dict[str, int] | None = None
+) -> httpx.Response | str:
+    """GET ``url`` with ``key``: the response, or why there was none."""
     try:
-        return client.get(url, headers={"apikey": key, "Authorization": f"Bearer {key}"})
+        return client.get(url, params=params, headers=api_headers(key))
     except httpx.TimeoutException:
         return f"no answer within {_TIMEOUT.read:.0f}s"
     except httpx.HTTPError as exc:
-        return _ERRNO.sub("", str(exc) or type(exc).__name__).lower()
+        return _no_answer(exc)
+
+
+def _accepted(where: str, setting: str, path: str, answer: httpx.Response | str) -> Finding:
+    """``setting accepted (GET path → 200)``, else ``was refused`` with the answer it got."""
+    if isinstance(answer, httpx.Response) and answer.status_code == 200:
+        return Finding(True, setting, f"{where}: {setting} accepted (GET {path} → 200)")
+    said = _answer(answer) if isinstance(answer, httpx.Response) else answer
+    return Finding(False, setting, f"{where}: {setting} was refused (GET {path} → {said})")
 
 
 def _keys(target: Target, client: httpx.Client) -> Iterator[Finding]:
     """Each configured public key (anon_key, publishable_key) opens the API and may not list
     users; each configured server key (service_role_key, secret_key) may list users."""
     where, base = f"target {target.name!r}", target.supabase_url
-    users = f"{base}/auth/v1/admin/users?per_page=1"
+    settings, users, one = "/auth/v1/settings", "/auth/v1/admin/users", {"per_page": 1}
     for setting in ("anon_key", "publishable_key"):
         key = getattr(target, setting)
         if not key:
             continue
-        settings = _get(client, f"{base}/auth/v1/settings", key)
-        if isinstance(settings, httpx.Response) and settings.status_code == 200:
-            yield Finding(
-                True, setting, f"{where}: {setting} accepted (GET /auth/v1/settings → 200)"
-            )
-        else:
-            answer = _answer(settings) if isinstance(settings, httpx.Response) else settings
-            yield Finding(
-                False, setting, f"{where}: {setting} was refused (GET /auth/v1/settings → {answer})"
-            )
+        yield _accepted(where, setting, settings, _get(client, base + settings, key))
         # A server key given as the public one would make every "a visitor sees nothing" check lie.
-        as_public = _get(client, users, key)
+        as_public = _get(client, base + users, key, one)
         if isinstance(as_public, httpx.Response) and as_public.status_code == 200:
             yield Finding(
                 False,
                 setting,
-                f"{where}: {setting} may list users (GET /auth/v1/admin/users → 200): "
+                f"{where}: {setting} may list users (GET {users} → 200): "
                 "it is a server key; set the project's public key there",
             )
     for setting in ("service_role_key", "secret_key"):
         key = getattr(target, setting)
-        if not key:
-            continue
-        admin = _get(client, users, key)
-        if isinstance(admin, httpx.Response) and admin.status_code == 200:
-            yield Finding(
-                True, setting, f"{where}: {setting} accepted (GET /auth/v1/admin/users → 200)"
-            )
-        else:
-            answer = _answer(admin) if isinstance(admin, httpx.Response) else admin
-            yield Finding(
-                False,
-                setting,
-                f"{where}: {setting} was refused (GET /auth/v1/admin/users → {answer})",
-            )
+        if key:
+            yield _accepted(where, setting, users, _get(client, base + users, key, one))
 
 
 def _database(target: Target) -> Finding:
@@ -191,16 +191,14 @@ def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
 
 def _sign_in(client: httpx.Client, target: Target, account: Account) -> Finding:
     where = f"account {account.role!r} ({account.email})"
-    headers = {"apikey": target.public_key, "Authorization": f"Bearer {target.public_key}"}
     try:
         response = client.post(
             f"{target.supabase_url}/auth/v1/token?grant_type=password",
-            headers=headers,
+            headers=api_headers(target.public_key),
             json={"email": account.email, "password": account.password},
         )
     except httpx.HTTPError as exc:
-        reason = _ERRNO.sub("", str(exc) or type(exc).__name__).lower()
-        return Finding(False, "accounts", f"{where}: sign-in not answered ({reason})")
+        return Finding(False, "accounts", f"{where}: sign-in not answered ({_no_answer(exc)})")
     if response.status_code != 200:
         code, message = _words(response)
         return Finding(
@@ -216,7 +214,7 @@ def _sign_in(client: httpx.Client, target: Target, account: Account) -> Finding:
     # End the session it opened: check leaves nothing behind on the target.
     client.post(
         f"{target.supabase_url}/auth/v1/logout?scope=local",
-        headers={"apikey": target.public_key, "Authorization": f"Bearer {access}"},
+        headers=api_headers(target.public_key, access),
     )
     return Finding(True, "accounts", f"{where}: signs in on {target.name!r}")
 
