@@ -31,8 +31,6 @@ _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
 # Exit codes: the same meaning as the gate's (0 ready, 1 not ready, 4 a configuration mistake).
 READY, NOT_READY, USAGE, CONFIG_MISTAKE = 0, 1, 2, 4
-# A test account can only sign in where the URL answers, auth is up and the anon key is accepted.
-_ACCOUNTS_NEED = ("supabase_url", "auth", "anon_key")
 
 
 @dataclass(frozen=True)
@@ -175,7 +173,7 @@ def _database(target: Target) -> Finding:
 
 
 def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
-    """Reachable, auth up, both keys accepted, the database reached: one finding each.
+    """Reachable, auth up, each configured key accepted, the database reached: one finding each.
 
     What stands on a failed check (the keys on auth, everything HTTP on the URL) is not tried.
     """
@@ -277,10 +275,13 @@ def run_check(
         findings.append(finding)
         say(redactor.scrub(finding.line))
 
+    # A test account signs in only where the URL answers, auth is up and the public key the
+    # sign-in sends (the publishable key, else the legacy anon key) is accepted.
+    public = "anon_key" if run.target.key_kind == "legacy" else "publishable_key"
     blocking: list[str] = []
     for finding in target_findings(run.target, redactor):
         report(finding)
-        if not finding.ok and finding.setting in _ACCOUNTS_NEED:
+        if not finding.ok and finding.setting in ("supabase_url", "auth", public):
             blocking.append(finding.setting)
     if run.comparison_target is not None:
         for finding in target_findings(run.comparison_target, redactor):
