@@ -398,7 +398,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     run = state.run
     try:
-        service = supabase_client(run.target, run.target.service_role_key)
+        service = supabase_client(run.target, run.target.server_key)
         _warn(_sweep_own_run(service, run.run_id, run.app_profile, tagged=True))
     except Exception as exc:  # the target went away: say so, never fail the verdict
         _warn([f"the final sweep of run {run.run_id} failed: {_error_text(exc)}"])
