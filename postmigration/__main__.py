@@ -74,9 +74,9 @@ def _check(args: argparse.Namespace, cwd: Path) -> int:
             "check: name the target: --target=NAME (or set POSTMIGRATION_TARGET)", file=sys.stderr
         )
         return USAGE
-    name = chosen[0]
+    name, root = chosen[0], _root(cwd)
     if name == "local" and not os.environ.get("LOCAL_SUPABASE_URL"):
-        config_file = choose_config_file(args.pm_config, cwd, _root(cwd))
+        config_file = choose_config_file(args.pm_config, cwd, root)
         if "local" not in config_file.data.get("targets", {}):
             print(
                 "check: --target=local is the stand-in the gate starts itself; "
@@ -89,7 +89,7 @@ def _check(args: argparse.Namespace, cwd: Path) -> int:
         pm_config=args.pm_config,
         compare_to=args.compare_to,
         cwd=cwd,
-        root=_root(cwd),
+        root=root,
         say=lambda line: print(line, flush=True),
     )
 
