@@ -184,6 +184,8 @@ _TARGETS = """\
 
 [targets.new]                               # the server you moved to
 supabase_url = "${NEW_SUPABASE_URL}"
+# The legacy keys (JWTs); with the new keys write publishable_key = "${NEW_SUPABASE_PUBLISHABLE_KEY}"
+# (sb_publishable_…) and secret_key = "${NEW_SUPABASE_SECRET_KEY}" (sb_secret_…) instead, or too.
 anon_key = "${NEW_SUPABASE_ANON_KEY}"
 service_role_key = "${NEW_SUPABASE_SERVICE_ROLE_KEY}"
 db_url = "${NEW_SUPABASE_DB_URL}"           # schema, policy, migration and parity checks need it
