@@ -449,19 +449,15 @@ def load_target(name: str, config: ConfigFile, env: Environment) -> Target:
     values, sources = _resolve(
         name, table, tuple(TARGET_ENV_NAMES), TARGET_ENV_NAMES, env, where, config.label
     )
-    file_name = config.path.name if config.path else DEFAULT_CONFIG_NAME
-    for setting in REQUIRED_SETTINGS:
-        if not values.get(setting):
-            raise MissingSettingError(
-                f"target {name!r} has no {setting} (set {prefix}{TARGET_ENV_NAMES[setting]}, "
-                f"or {setting} in [targets.{name}] of {file_name})"
-            )
+    missing = [setting for setting in REQUIRED_SETTINGS if not values.get(setting)]
     uses_new = bool(values.get("publishable_key") or values.get("secret_key"))
     for current, legacy in KEY_PAIRS:
-        if values.get(current) or values.get(legacy):
-            continue
-        # Name the key of the kind the target already uses, so the fix is one setting.
-        setting = current if uses_new else legacy
+        if not (values.get(current) or values.get(legacy)):
+            # Name the key of the kind the target already uses, so the fix is one setting.
+            missing.append(current if uses_new else legacy)
+    if missing:
+        setting = missing[0]
+        file_name = config.path.name if config.path else DEFAULT_CONFIG_NAME
         raise MissingSettingError(
             f"target {name!r} has no {setting} (set {prefix}{TARGET_ENV_NAMES[setting]}, "
             f"or {setting} in [targets.{name}] of {file_name})"
