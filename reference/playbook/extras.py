@@ -2,7 +2,7 @@
 
 - Vault: each of old's secrets is read decrypted on old and created on new with
   `vault.create_secret` (copied ciphertext would not decrypt under new's key); a value naming
-  old's origin or old's service key gets new's.
+  old's origin or old's server key gets new's.
 - Scheduled jobs: each of old's pg_cron jobs is scheduled again on new (`cron.schedule`), its
   command's old origin rewritten to new's.
 - Webhooks: the triggers calling `supabase_functions.http_request` came with the dump still
@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -35,9 +37,15 @@ WEBHOOKS_SQL = """
 PUBLICATION = "supabase_realtime"
 
 
+def server_key(target: Mapping[str, Any]) -> str:
+    """The key a project's jobs and webhooks call with (as the stand-in's project setup stores
+    it): the legacy service_role key while the project has it, else the secret key."""
+    return str(target.get("service_role_key") or target["secret_key"])
+
+
 @dataclass(frozen=True)
 class Rewrite:
-    """Old's origin and service key, and what they become on new."""
+    """Old's origin and server key, and what they become on new."""
 
     old_origin: str
     new_origin: str

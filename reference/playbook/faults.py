@@ -2,7 +2,7 @@
 
 Every step consults the run's fault object at the point where a real operator could slip.
 `Fault` itself does every step right (the clean run); each subclass overrides the one hook
-of the step it spoils. The full catalogue is a later issue; these are the first real ones.
+of the step it spoils. `REGISTRY` below is the catalogue; `known_faults()` spells out each name.
 """
 
 from __future__ import annotations

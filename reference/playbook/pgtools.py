@@ -84,3 +84,11 @@ def run_tool(
         errors = [line for line in lines if "error" in line.lower()] or lines
         raise PlaybookError(step, errors[0] if errors else f"{tool} exited {done.returncode}")
     return done
+
+
+def psql(step: str, bindir: Path, server: Server, *args: str) -> str:
+    """`psql` against `server` without ~/.psqlrc, stopping at the first error; its stdout."""
+    done = run_tool(
+        step, bindir, "psql", ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", *args], server
+    )
+    return done.stdout

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .dump import custom_dump
 from .faults import Fault
-from .pgtools import Server, run_tool
+from .pgtools import Server, psql, run_tool
 from .restore import archive_entries
 from .toc import TocEntry
 
@@ -39,14 +40,8 @@ def app_acl_entries(entries: list[TocEntry]) -> list[TocEntry]:
 
 def carry_privileges(bindir: Path, old: Server, new: Server, state_dir: Path, fault: Fault) -> str:
     """Dump old's privileges, reset the API roles' grants on the app schemas, restore old's."""
-    grants_dump = state_dir / "privileges.dump"
-    grants_dump.unlink(missing_ok=True)
-    run_tool(
-        "privileges",
-        bindir,
-        "pg_dump",
-        ["--schema-only", "--no-owner", "--format=custom", f"--file={grants_dump}"],
-        old,
+    grants_dump = custom_dump(
+        "privileges", bindir, old, state_dir / "privileges.dump", "--schema-only"
     )
     entries = app_acl_entries(archive_entries(bindir, grants_dump))
     kept = [entry for entry in entries if fault.privilege_entry(entry)]
@@ -59,13 +54,12 @@ def carry_privileges(bindir: Path, old: Server, new: Server, state_dir: Path, fa
             f"revoke all on all {kind} in schema {targets} from {roles}"
             for kind in ("tables", "sequences", "functions")
         ]
-        run_tool(
+        psql(
             "privileges",
             bindir,
-            "psql",
-            ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
-            + [arg for statement in statements for arg in ("-c", statement)],
             new,
+            "--single-transaction",
+            *(arg for statement in statements for arg in ("-c", statement)),
         )
     list_file = state_dir / "privileges.list"
     list_file.write_text("".join(entry.line + "\n" for entry in kept))

@@ -17,7 +17,7 @@ from reference.stack.settings import MIGRATIONS_DIR
 from . import dump as dump_step
 from .config import write_config
 from .errors import PlaybookError
-from .extras import Rewrite, carry_extras
+from .extras import Rewrite, carry_extras, server_key
 from .faults import Fault
 from .functions_deploy import (
     deploy_settings,
@@ -203,9 +203,7 @@ class Playbook:
     def _extras(self, old_db: Server, new_db: Server) -> str:
         assert self.old is not None and self.new is not None
         old, new = self.old.target, self.new.target
-        rewrite = Rewrite(
-            self.old_url, self.new_url, str(old["service_role_key"]), str(new["service_role_key"])
-        )
+        rewrite = Rewrite(self.old_url, self.new_url, server_key(old), server_key(new))
         return carry_extras(
             old_db.url,
             new_db.url,

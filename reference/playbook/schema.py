@@ -10,23 +10,16 @@ from reference.stack.migrations import applied_versions, apply_pending, migratio
 
 from .errors import PlaybookError
 from .faults import Fault
-from .pgtools import Server, run_tool
+from .pgtools import Server, psql
 
 REQUIRED_EXTENSIONS = ("pgcrypto", "uuid-ossp")
 REAPPLY_FILE = "20250730090000_configure_course_thumbnails_and_admin_logs.sql"
 
 
-def _psql(step: str, bindir: Path, server: Server, *args: str) -> str:
-    done = run_tool(
-        step, bindir, "psql", ["--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", *args], server
-    )
-    return done.stdout
-
-
 def ensure_extensions(bindir: Path, new: Server, fault: Fault) -> str:
     """`create extension if not exists` for what the migrations need, in schema extensions."""
     for name in REQUIRED_EXTENSIONS:
-        _psql(
+        psql(
             "extensions",
             bindir,
             new,
@@ -35,11 +28,11 @@ def ensure_extensions(bindir: Path, new: Server, fault: Fault) -> str:
         )
     for name in fault.extensions_in_public():
         # created where the server puts it by default rather than in Supabase's schema
-        _psql("extensions", bindir, new, "-c", f'alter extension "{name}" set schema public')
+        psql("extensions", bindir, new, "-c", f'alter extension "{name}" set schema public')
     for name in fault.extensions_lost():
         # the target never had it: the extension and every column default calling it are gone
-        _psql("extensions", bindir, new, "-c", f'drop extension if exists "{name}" cascade')
-    installed = _psql(
+        psql("extensions", bindir, new, "-c", f'drop extension if exists "{name}" cascade')
+    installed = psql(
         "extensions",
         bindir,
         new,
@@ -68,7 +61,7 @@ def reapply_policies(bindir: Path, new: Server, migrations_dir: Path) -> str:
     path = migrations_dir / REAPPLY_FILE
     if path not in [m.path for m in migration_files(migrations_dir)]:
         raise PlaybookError("reapply-policies", f"{path} does not exist")
-    _psql("reapply-policies", bindir, new, "--single-transaction", "-f", str(path))
+    psql("reapply-policies", bindir, new, "--single-transaction", "-f", str(path))
     with psycopg.connect(new.url) as conn:
         row = conn.execute(
             "select (select count(*) from storage.buckets),"

@@ -3,8 +3,8 @@
 Each directory of the functions dir whose name does not start with `_` is a function; its
 `index.ts` runs unmodified under `deno_host.ts`, which makes its `Deno.serve(...)` listen on a
 free 127.0.0.1 port and reports that port in a ready file. The environment of a worker is
-exactly the function secrets (plus DENO_DIR and the machine's trust and proxy variables), so a secret missing from `functions.env` is
-missing in the function too.
+exactly the function secrets (plus DENO_DIR and the machine's trust and proxy variables), so a
+secret missing from `functions.env` is missing in the function too.
 
 `DenoSupervisor` is what the gateway's lifespan starts and stops; `cache_functions()`
 pre-fetches the functions' npm dependencies into the shared Deno cache.

@@ -86,8 +86,8 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def _server_user() -> pwd.struct_passwd | None:
-    """The OS user to run the server as (None when we are not root)."""
+def server_user() -> pwd.struct_passwd | None:
+    """The OS user to run the server as (None when we are not root: it runs as us)."""
     if os.geteuid() != 0:
         return None
     for name in (UNPRIVILEGED_USER, FALLBACK_USER):
@@ -99,11 +99,6 @@ def _server_user() -> pwd.struct_passwd | None:
         capture_output=True,
     )
     return pwd.getpwnam(FALLBACK_USER)
-
-
-def server_user() -> pwd.struct_passwd | None:
-    """The OS user the server runs as (None when we are not root and it runs as us)."""
-    return _server_user()
 
 
 @dataclass
@@ -120,7 +115,7 @@ class Cluster:
         return self.data_dir.parent / "logs" / "postgres.log"
 
     def _run(self, args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-        user = _server_user()
+        user = server_user()
         extra: dict[str, object] = {}
         if user is not None:
             extra = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
@@ -134,7 +129,7 @@ class Cluster:
         )
 
     def _give_to_server_user(self, path: Path) -> None:
-        user = _server_user()
+        user = server_user()
         if user is None:
             return
         os.chown(path, user.pw_uid, user.pw_gid)

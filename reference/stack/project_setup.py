@@ -28,13 +28,16 @@ FUNCTION_PATH = "/functions/v1/goal-notifications"
 # The app's native callback (the mobile app opens sign-in links there).
 APP_DEEP_LINK = "lmsapp://auth/callback"
 
-# The nightly job reads the project URL and the service key from Vault (Supabase's guide for
-# calling an edge function from pg_cron), so its command names neither.
+# The nightly job reads the project URL and the server key from Vault (Supabase's guide for
+# calling an edge function from pg_cron), so its command names neither. The key goes in
+# `apikey` and as its twin Bearer, which a current secret key needs and a legacy key allows.
 NIGHTLY_COMMAND = """select net.http_post(
   url := (select decrypted_secret from vault.decrypted_secrets where name = 'project_url')
          || '/functions/v1/goal-notifications',
   headers := jsonb_build_object(
     'Content-Type', 'application/json',
+    'apikey', (select decrypted_secret from vault.decrypted_secrets
+               where name = 'service_role_key'),
     'Authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets
                                    where name = 'service_role_key')),
   body := '{"reminders": "nightly"}'::jsonb
@@ -89,10 +92,14 @@ def write_auth_settings(state_dir: Path, settings: dict[str, Any]) -> None:
     (state_dir / AUTH_SETTINGS_FILE).write_text(json.dumps(settings, indent=2))
 
 
-def webhook_sql(table: str, name: str, url: str, service_key: str) -> sql.Composed:
+def webhook_sql(table: str, name: str, url: str, server_key: str) -> sql.Composed:
     """The trigger the dashboard writes for a webhook calling an edge function."""
     headers = json.dumps(
-        {"Content-Type": "application/json", "Authorization": f"Bearer {service_key}"}
+        {
+            "Content-Type": "application/json",
+            "apikey": server_key,
+            "Authorization": f"Bearer {server_key}",
+        }
     )
     return sql.SQL(
         "create trigger {name} after insert on {table} for each row execute function "
@@ -105,8 +112,9 @@ def webhook_sql(table: str, name: str, url: str, service_key: str) -> sql.Compos
     )
 
 
-def set_up_project(db_url: str, public_url: str, service_key: str) -> None:
-    """The dashboard steps of the reference app: Vault secrets, nightly job, webhook."""
+def set_up_project(db_url: str, public_url: str, server_key: str) -> None:
+    """The dashboard steps of the reference app: Vault secrets, nightly job, webhook, all
+    calling with `server_key` (kept in Vault under the name `service_role_key`)."""
     with psycopg.connect(db_url, autocommit=True) as conn:
         has_key = conn.execute("select vault._root_key() is not null").fetchone()
         if has_key and has_key[0]:  # a server the stand-in does not run has no Vault key
@@ -116,12 +124,12 @@ def set_up_project(db_url: str, public_url: str, service_key: str) -> None:
             )
             conn.execute(
                 "select vault.create_secret(%s, 'service_role_key', 'the key jobs call with')",
-                (service_key,),
+                (server_key,),
             )
         if conn.execute("select 1 from pg_extension where extname = 'pg_cron'").fetchone():
             conn.execute(
                 "select cron.schedule(%s, %s, %s)", (NIGHTLY_JOB, NIGHTLY_SCHEDULE, NIGHTLY_COMMAND)
             )
         conn.execute(
-            webhook_sql(WEBHOOK_TABLE, WEBHOOK_NAME, public_url + FUNCTION_PATH, service_key)
+            webhook_sql(WEBHOOK_TABLE, WEBHOOK_NAME, public_url + FUNCTION_PATH, server_key)
         )

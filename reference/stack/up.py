@@ -219,7 +219,10 @@ def up(options: UpOptions) -> None:
         anon_key, service_key = secrets["anon_key"], secrets["service_role_key"]
         site_url = options.site_url or public_url
         if fresh and not options.bare:
-            set_up_project(admin_url, public_url, service_key)
+            # Jobs and webhooks call with the legacy service_role key while the project
+            # accepts it, else with the secret key.
+            server_key = secrets["secret_key"] if key_mode == "new" else service_key
+            set_up_project(admin_url, public_url, server_key)
             write_auth_settings(state.root, app_auth_settings(site_url))
         reserved = {"SUPABASE_URL": public_url, "SUPABASE_DB_URL": admin_url}
         if key_mode != "new":

@@ -203,6 +203,21 @@ def run_sql(playbook: ServingPlaybook, side: str, *statements: str) -> None:
             conn.execute(statement)  # type: ignore[arg-type]
 
 
+def query_one(playbook: ServingPlaybook, side: str, query: str, *params: object) -> tuple:
+    """The one row `query` (with `params`) returns on `side`'s database; fails when none."""
+    import psycopg
+
+    with psycopg.connect(str(playbook.target(side)["db_url"]), autocommit=True) as conn:
+        row = conn.execute(query, params or None).fetchone()  # type: ignore[arg-type]
+    assert row is not None, query
+    return tuple(row)
+
+
+def sql_literal(value: object) -> str:
+    """`value` as an SQL literal for a damage or repair statement (None is null)."""
+    return "null" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
 @contextlib.contextmanager
 def damaged(
     playbook: ServingPlaybook, side: str, breaks: list[str], repairs: list[str]
@@ -221,9 +236,11 @@ def gate_on(
     report_dir: Path,
     *paths: str,
     env: Mapping[str, str] | None = None,
+    config: Path | None = None,
 ) -> SuiteRun:
-    """The documented gate (new, compared with old, the playbook's config) on the test files
-    `paths` only (e.g. "tests/parity/test_data_parity.py"); items of other files are then
-    reported as not verified, which the damage tests ignore."""
-    options = ("--target=new", "--compare-to=old", f"--pm-config={playbook.config_path}")
+    """The documented gate (new, compared with old, the playbook's config or `config`) on the
+    test files `paths` only (e.g. "tests/parity/test_data_parity.py"; none: the whole suite;
+    options such as `--phase=...` may be among them); items of other files are then reported
+    as not verified, which the damage tests ignore."""
+    options = ("--target=new", "--compare-to=old", f"--pm-config={config or playbook.config_path}")
     return run_suite(report_dir, *paths, *options, env=env)

@@ -19,7 +19,6 @@ from selftests.gate.conftest import (
     ServingPlaybook,
     SuiteRun,
     gate_on,
-    run_suite,
     serving_playbook,
 )
 
@@ -29,9 +28,7 @@ SESSIONS_END = "every existing session ends at cutover"
 def _clean_gate(playbook: ServingPlaybook, report_dir: Path, new_keys: str) -> None:
     """The whole gate on new, compared with old: GO, every item passed, the summary naming the
     keys used, and the report warning that old's sessions end (old and new never share a key)."""
-    run = run_suite(
-        report_dir, "--target=new", "--compare-to=old", f"--pm-config={playbook.config_path}"
-    )
+    run = gate_on(playbook, report_dir)
     assert run.verdict == "GO", run.digest()
     assert set(run.statuses().values()) == {"passed"}, run.digest()
     assert run.summary["target"]["api_keys"] == new_keys
@@ -81,13 +78,7 @@ def test_revoked_secret_key_is_no_go_on_api_keys(
     new_table = re.sub(r'secret_key = "sb_secret_[^"]+"', f'secret_key = "{revoked}"', new_table)
     path = tmp_path / "revoked.toml"
     path.write_text(f"{head}[targets.new]{new_table}")
-    run = run_suite(
-        tmp_path / "reports",
-        "tests/smoke/test_api_keys.py",
-        "--target=new",
-        "--compare-to=old",
-        f"--pm-config={path}",
-    )
+    run = gate_on(new_to_new, tmp_path / "reports", "tests/smoke/test_api_keys.py", config=path)
     reason = _failed_item(run, "api-keys")
     assert "new refuses the configured secret_key (401: Invalid API key)" in reason, reason
     assert "NEW_SUPABASE_SECRET_KEY" in reason and revoked not in run.report_texts()
@@ -109,13 +100,7 @@ def test_disabled_legacy_keys_warn_unless_the_app_ships_them(
         flag = "app_ships_legacy_keys = true\n" if ships else ""
         path.write_text(f"{head}[targets.new]\n{legacy}{flag}{new_table.lstrip()}")
         report_dir = tmp_path / f"reports-{ships}"
-        run = run_suite(
-            report_dir,
-            "tests/smoke/test_api_keys.py",
-            "--target=new",
-            "--compare-to=old",
-            f"--pm-config={path}",
-        )
+        run = gate_on(new_to_new, report_dir, "tests/smoke/test_api_keys.py", config=path)
         assert run.summary["target"]["api_keys"] == "both"
         reasons[ships] = run.item("api-keys")
         if not ships:

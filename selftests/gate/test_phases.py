@@ -11,29 +11,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import psycopg
-
-from selftests.gate.conftest import ServingPlaybook, SuiteRun, run_sql, run_suite
+from selftests.gate.conftest import (
+    ServingPlaybook,
+    SuiteRun,
+    gate_on,
+    query_one,
+    run_sql,
+    run_suite,
+    sql_literal,
+)
 
 DATA_PARITY = "tests/parity/test_data_parity.py"
 LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
-
-
-def _gate(playbook: ServingPlaybook, report_dir: Path, phase: str, *args: str) -> SuiteRun:
-    options = ("--target=new", "--compare-to=old", f"--pm-config={playbook.config_path}")
-    return run_suite(report_dir, *args, *options, f"--phase={phase}")
-
-
-def _one(playbook: ServingPlaybook, query: str) -> tuple:
-    with psycopg.connect(str(playbook.target("new")["db_url"]), autocommit=True) as conn:
-        row = conn.execute(query).fetchone()  # type: ignore[arg-type]
-    assert row is not None, query
-    return tuple(row)
-
-
-def _literal(value: object) -> str:
-    return "null" if value is None else "'" + str(value).replace("'", "''") + "'"
 
 
 def _html(run: SuiteRun) -> str:
@@ -44,18 +34,20 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     reports = tmp_path / "reports"
-    before = _gate(breakable, reports, "pre-cutover", DATA_PARITY)
+    before = gate_on(breakable, reports, DATA_PARITY, "--phase=pre-cutover")
     assert before.summary["phase"] == "pre-cutover"
     assert before.item("data-parity")["status"] == "passed", before.digest()
     watermark = json.loads((reports / "cutover.json").read_text())
     assert watermark["tables"]["public.weight_measurements"]["kind"] == "id"
 
-    (profile, name, stamp) = _one(
+    (profile, name, stamp) = query_one(
         breakable,
+        "new",
         "select id::text, full_name, updated_at::text from public.profiles order by id limit 1",
     )
-    (lost,) = _one(
+    (lost,) = query_one(
         breakable,
+        "new",
         "select row_to_json(w)::text from public.weight_measurements w order by id limit 1",
     )
     lost_id = json.loads(lost)["id"]
@@ -69,7 +61,7 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
     ]
     try:
         run_sql(breakable, "new", *live)
-        after = _gate(breakable, reports, "post-cutover", DATA_PARITY)
+        after = gate_on(breakable, reports, DATA_PARITY, "--phase=post-cutover")
         assert after.summary["phase"] == "post-cutover"
         assert after.item("data-parity")["status"] == "passed", after.digest()
         html = _html(after)
@@ -81,11 +73,11 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
         assert "auth.users: 1003 → 1003 (+1 created" in html
 
         # The moment given by hand, in a report dir without cutover.json: same outcome.
-        by_hand = _gate(
+        by_hand = gate_on(
             breakable,
             tmp_path / "by-hand",
-            "post-cutover",
             DATA_PARITY,
+            "--phase=post-cutover",
             f"--cutover-at={watermark['cutover_at']}",
         )
         assert by_hand.item("data-parity")["status"] == "passed", by_hand.digest()
@@ -94,7 +86,7 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
         assert "public.weight_measurements: 3000 → 3000 (+1 created, 0 changed" in html
 
         run_sql(breakable, "new", f"delete from public.weight_measurements where id = {lost_id}")
-        broken = _gate(breakable, reports, "post-cutover", DATA_PARITY)
+        broken = gate_on(breakable, reports, DATA_PARITY, "--phase=post-cutover")
         item = broken.item("data-parity")
         assert item["status"] == "failed", broken.digest()
         assert "public.weight_measurements has 2999 rows on new but 3000 on old" in item["reason"]
@@ -107,11 +99,11 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
             "insert into public.weight_measurements select * from json_populate_record("
             f"null::public.weight_measurements, '{escaped}') on conflict (id) do nothing",
             f"delete from auth.users where id = '{LIVE_USER}'",
-            f"update public.profiles set full_name = {_literal(name)}, "
+            f"update public.profiles set full_name = {sql_literal(name)}, "
             f"updated_at = '{stamp}' where id = '{profile}'",
         )
-    assert _one(breakable, "select count(*) from public.weight_measurements") == (3000,)
-    assert _one(breakable, "select count(*) from auth.users") == (1003,)
+    assert query_one(breakable, "new", "select count(*) from public.weight_measurements") == (3000,)
+    assert query_one(breakable, "new", "select count(*) from auth.users") == (1003,)
 
 
 def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
-
-from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, gate_on
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, gate_on, query_one
 
 DATA_PARITY = "tests/parity/test_data_parity.py"
 TRIGGER = "on_auth_user_created"
@@ -21,13 +19,6 @@ SEQUENCE = "public.weight_measurements_id_seq"
 # banned_until sits 25th among auth.users' compared columns: the old checksum shifted its hash
 # 24 bits left and kept 8 of its bits; this value matched a null in those 8 bits, and went unseen.
 BANNED_UNTIL = "2030-01-17 18:00:00+00"
-
-
-def _one(playbook: ServingPlaybook, side: str, query: str) -> tuple:
-    with psycopg.connect(str(playbook.target(side)["db_url"]), autocommit=True) as conn:
-        row = conn.execute(query).fetchone()  # type: ignore[arg-type]
-    assert row is not None, query
-    return tuple(row)
 
 
 def _messages(run: SuiteRun) -> dict[str, str]:
@@ -43,21 +34,21 @@ def test_clean_run_passes_data_parity(breakable: ServingPlaybook, tmp_path: Path
 def test_changed_late_column_replica_trigger_replication_mode_and_sequence_fail(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    (user, banned) = _one(
+    (user, banned) = query_one(
         breakable, "new", "select id::text, banned_until from auth.users order by id limit 1"
     )
     assert banned is None
-    (users,) = _one(breakable, "new", "select count(*) from auth.users")
-    (database,) = _one(breakable, "new", "select current_database()")
-    (firing,) = _one(
+    (users,) = query_one(breakable, "new", "select count(*) from auth.users")
+    (database,) = query_one(breakable, "new", "select current_database()")
+    (firing,) = query_one(
         breakable,
         "new",
         f"select tgenabled::text from pg_trigger where tgname = '{TRIGGER}'"
         " and tgrelid = 'auth.users'::regclass",
     )
     assert firing == "O"
-    (last, called) = _one(breakable, "old", f"select last_value, is_called from {SEQUENCE}")
-    (new_last,) = _one(breakable, "new", f"select last_value from {SEQUENCE}")
+    (last, called) = query_one(breakable, "old", f"select last_value, is_called from {SEQUENCE}")
+    (new_last,) = query_one(breakable, "new", f"select last_value from {SEQUENCE}")
     new_breaks = [
         f"update auth.users set banned_until = '{BANNED_UNTIL}' where id = '{user}'",
         f"alter table auth.users enable replica trigger {TRIGGER}",
@@ -99,22 +90,22 @@ def test_changed_late_column_replica_trigger_replication_mode_and_sequence_fail(
         f"role {ROLE} has session_replication_role = replica set (ALTER ROLE … SET)" in run.output
     )
     # Put back exactly as found.
-    assert _one(breakable, "new", f"select banned_until from auth.users where id = '{user}'") == (
-        None,
-    )
-    assert _one(
+    assert query_one(
+        breakable, "new", f"select banned_until from auth.users where id = '{user}'"
+    ) == (None,)
+    assert query_one(
         breakable,
         "new",
         f"select tgenabled::text from pg_trigger where tgname = '{TRIGGER}'"
         " and tgrelid = 'auth.users'::regclass",
     ) == ("O",)
-    assert _one(
+    assert query_one(
         breakable,
         "new",
         "select count(*) from pg_db_role_setting"
         " where setconfig::text like '%session_replication_role%'",
     ) == (0,)
-    assert _one(breakable, "old", f"select last_value, is_called from {SEQUENCE}") == (
+    assert query_one(breakable, "old", f"select last_value, is_called from {SEQUENCE}") == (
         last,
         called,
     )

@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import psycopg
-
-from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
+from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one
 
 FILES = (
     "tests/parity/test_scheduled_jobs.py",
@@ -34,20 +32,17 @@ WEBHOOK = "goal_invites_webhook"
 DEEP_LINK = "lmsapp://auth/callback"
 
 
-def _ciphertext(db_url: str, name: str) -> str:
-    with psycopg.connect(db_url) as conn:
-        row = conn.execute("select secret from vault.secrets where name = %s", (name,)).fetchone()
-    assert row, f"no Vault secret {name} at {db_url.rpartition('@')[2]}"
-    return str(row[0])
+def _ciphertext(playbook: ServingPlaybook, side: str, name: str) -> str:
+    (secret,) = query_one(playbook, side, "select secret from vault.secrets where name = %s", name)
+    return str(secret)
 
 
 def test_each_carried_part_broken_on_new_fails_its_item(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """scheduled-jobs, vault, webhooks, realtime and auth-settings each fail naming the damage."""
-    new_db = str(breakable.target("new")["db_url"])
-    mine = _ciphertext(new_db, "service_role_key")
-    olds = _ciphertext(str(breakable.target("old")["db_url"]), "service_role_key")
+    mine = _ciphertext(breakable, "new", "service_role_key")
+    olds = _ciphertext(breakable, "old", "service_role_key")
     settings_file = breakable.state_dir / "new" / "auth_settings.json"
     saved_settings = settings_file.read_text()
     damaged_settings = json.loads(saved_settings)

@@ -18,9 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
-
-from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
+from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one
 
 INVITEE_POLICY = '"Invitees read invites addressed to them"'
 
@@ -36,10 +34,11 @@ def test_a_link_bouncing_through_old_and_an_invite_screen_without_the_goal_fail(
     """hero-video fails naming the old origin and the hop; goal-invite fails naming the goal
     the invite screen did not show."""
     new, old = breakable.target("new")["supabase_url"], breakable.target("old")["supabase_url"]
-    with psycopg.connect(str(breakable.target("new")["db_url"])) as conn:
-        item_id, media_url = conn.execute(
-            "select id, media_url from public.playlist_items order by position limit 1"
-        ).fetchone()  # type: ignore[misc]
+    item_id, media_url = query_one(
+        breakable,
+        "new",
+        "select id, media_url from public.playlist_items order by position limit 1",
+    )
     bounced = _bounce(new, _bounce(old, media_url))
     breaks = [
         f"update public.playlist_items set media_url = '{bounced}' where id = '{item_id}'",

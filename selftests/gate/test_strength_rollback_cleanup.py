@@ -27,7 +27,6 @@ from selftests.gate.conftest import (
     damaged,
     gate_on,
     run_sql,
-    run_suite,
 )
 
 ROLLBACK = "tests/smoke/test_rollback_dump.py"
@@ -127,8 +126,7 @@ def test_dump_older_than_allowed_fails_naming_its_age(
             "[targets.new]\n", "[targets.new]\ndump_max_age_hours = 0.0001\n", 1
         )
     )
-    options = ("--target=new", "--compare-to=old", f"--pm-config={config}")
-    run = run_suite(tmp_path / "report", ROLLBACK, *options)
+    run = gate_on(breakable, tmp_path / "report", ROLLBACK, config=config)
     item = run.item("rollback-dump")
     assert item["status"] == "failed", run.digest()
     reason = str(item["reason"])

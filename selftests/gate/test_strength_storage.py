@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 import tomli_w
 
@@ -33,7 +32,8 @@ from selftests.gate.conftest import (
     SuiteRun,
     damaged,
     gate_on,
-    run_suite,
+    query_one,
+    sql_literal,
 )
 
 STORAGE_PARITY = "tests/parity/test_storage_parity.py"
@@ -41,17 +41,6 @@ PRIVATE_IMAGES = "tests/smoke/test_private_images.py"
 APP_DEPLOY = "tests/e2e/test_app_deploy.py"
 LEAKY_POLICY = "pm damage: any signed-in user reads chat images"
 BROKEN_POLICY = "pm damage: reading chat images breaks for the invitee"
-
-
-def _one(playbook: ServingPlaybook, query: str, *args: object) -> tuple[object, ...]:
-    with psycopg.connect(str(playbook.target("new")["db_url"]), autocommit=True) as conn:
-        row = conn.execute(query, args).fetchone()  # type: ignore[arg-type]
-    assert row is not None, query
-    return tuple(row)
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -69,8 +58,9 @@ def stale_avatar(playbook: ServingPlaybook) -> Iterator[StaleAvatar]:
     block (triggers off, so nothing else changes), then the exact value back."""
     new_origin = str(playbook.target("new")["supabase_url"])
     old_origin = str(playbook.target("old")["supabase_url"])
-    row_id, url = _one(
+    row_id, url = query_one(
         playbook,
+        "new",
         "select id::text, avatar_url from public.profiles where starts_with(avatar_url, %s) "
         "order by ctid desc limit 1",
         new_origin + "/",
@@ -80,12 +70,13 @@ def stale_avatar(playbook: ServingPlaybook) -> Iterator[StaleAvatar]:
     def setting(value: str) -> list[str]:
         return [
             "set session_replication_role = replica",
-            f"update public.profiles set avatar_url = {_literal(value)} where id = {_literal(avatar.id)}",
+            f"update public.profiles set avatar_url = {sql_literal(value)} where id = {sql_literal(avatar.id)}",
         ]
 
     with damaged(playbook, "new", setting(avatar.stale_url), setting(avatar.url)):
-        (before,) = _one(
+        (before,) = query_one(
             playbook,
+            "new",
             "select count(*) from public.profiles "
             "where ctid < (select ctid from public.profiles where id = %s::uuid)",
             avatar.id,
@@ -107,22 +98,24 @@ class BrokenObjects:
 def broken_objects(playbook: ServingPlaybook) -> Iterator[BrokenObjects]:
     """A chat image served as application/octet-stream and an avatar's bytes changed on disk
     (same size), both put back exactly afterwards."""
-    name, metadata = _one(
+    name, metadata = query_one(
         playbook,
+        "new",
         "select name, metadata::text from storage.objects where bucket_id = 'chat-images' "
         "and metadata->>'mimetype' = 'image/png' order by name limit 1",
     )
-    (avatar,) = _one(
+    (avatar,) = query_one(
         playbook,
+        "new",
         "select name from storage.objects where bucket_id = 'avatars' order by name limit 1",
     )
-    where = f"bucket_id = 'chat-images' and name = {_literal(str(name))}"
+    where = f"bucket_id = 'chat-images' and name = {sql_literal(str(name))}"
     retype = (
         "update storage.objects set metadata = "
         "jsonb_set(metadata, '{mimetype}', '\"application/octet-stream\"') where " + where
     )
     restore = (
-        f"update storage.objects set metadata = {_literal(str(metadata))}::jsonb where {where}"
+        f"update storage.objects set metadata = {sql_literal(str(metadata))}::jsonb where {where}"
     )
     on_disk = StateDir(playbook.state_dir / "new").storage / "avatars" / str(avatar)
     original = on_disk.read_bytes()
@@ -221,7 +214,7 @@ def second_run(
 ) -> tuple[SuiteRun, StaleAvatar]:
     """Chat images break with a 500 for the invitee, and the stale avatar URL again, with the
     gate reading new through its APIs only; new repaired."""
-    invitee = _literal(str(breakable.config["accounts"]["invitee"]["email"]))
+    invitee = sql_literal(str(breakable.config["accounts"]["invitee"]["email"]))
     # Division by zero inside the policy, for the invitee only: Storage answers HTTP 500.
     breaks = (
         f'create policy "{BROKEN_POLICY}" on storage.objects for select to authenticated '
@@ -232,8 +225,7 @@ def second_run(
     report = tmp_path_factory.mktemp("strength-storage-2")
     config = _without_new_db_url(breakable, report.parent / "no-db-url.toml")
     with stale_avatar(breakable) as avatar, damaged(breakable, "new", [breaks], [repair]):
-        options = ("--target=new", "--compare-to=old", f"--pm-config={config}")
-        run = run_suite(report, PRIVATE_IMAGES, APP_DEPLOY, *options)
+        run = gate_on(breakable, report, PRIVATE_IMAGES, APP_DEPLOY, config=config)
     return run, avatar
 
 
@@ -259,20 +251,23 @@ def test_new_is_repaired(
     breakable: ServingPlaybook, first_run: FirstRun, second_run: tuple[SuiteRun, StaleAvatar]
 ) -> None:
     """After both runs: no damage policy left, the content-type, bytes and URL as migrated."""
-    (policies,) = _one(
+    (policies,) = query_one(
         breakable,
+        "new",
         "select count(*) from pg_policies where schemaname = 'storage' and policyname = any(%s)",
         [LEAKY_POLICY, BROKEN_POLICY],
     )
     assert policies == 0
-    (url,) = _one(
+    (url,) = query_one(
         breakable,
+        "new",
         "select avatar_url from public.profiles where id = %s::uuid",
         first_run.avatar.id,
     )
     assert url == first_run.avatar.url
-    (mimetype,) = _one(
+    (mimetype,) = query_one(
         breakable,
+        "new",
         "select metadata->>'mimetype' from storage.objects where bucket_id = 'chat-images' "
         "and name = %s",
         first_run.objects.retyped.split("/", 1)[1],
