@@ -171,14 +171,14 @@ class Target:
     @property
     def public_key(self) -> str:
         """The key a visitor's client uses: the publishable key, else the legacy anon key."""
-        key = self.publishable_key if self.key_kind != "legacy" else self.anon_key
+        key = self.publishable_key or self.anon_key
         assert key, "load_target guarantees a public key"
         return key
 
     @property
     def server_key(self) -> str:
         """The key a trusted server uses (bypasses RLS): the secret key, else service_role."""
-        key = self.secret_key if self.key_kind != "legacy" else self.service_role_key
+        key = self.secret_key or self.service_role_key
         assert key, "load_target guarantees a server key"
         return key
 

@@ -36,6 +36,11 @@ def test_kinds_and_the_keys_each_kind_uses() -> None:
     )
     assert (both.key_kind, both.public_key, both.server_key) == ("both", PUBLISHABLE, SECRET)
     assert set(both.secrets) >= {ANON_JWT, SERVICE_JWT, PUBLISHABLE, SECRET}
+    # a project half-way through: each use takes its current key when there is one
+    mixed = _target(publishable_key=PUBLISHABLE, service_role_key=SERVICE_JWT)
+    assert (mixed.public_key, mixed.server_key) == (PUBLISHABLE, SERVICE_JWT)
+    mixed = _target(anon_key=ANON_JWT, secret_key=SECRET)
+    assert (mixed.public_key, mixed.server_key) == (ANON_JWT, SECRET)
 
 
 @pytest.mark.parametrize(
