@@ -238,15 +238,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(WorkerCounts(), "postmigration-worker-counts")
     for module in SUITE_FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
-    for pattern in (r".*KEY.*", r".*PASSWORD.*", r".*TOKEN.*", r".*SECRET.*", r".*DB_URL.*"):
-        config.addinivalue_line("environment_table_redact_list", pattern)
+    # pytest-html and junitxml may be switched off (-p no:html, -p no:junitxml): then their
+    # options and ini values do not exist, and summary.json is the only report.
+    has_html = config.pluginmanager.hasplugin("html")
+    if has_html:
+        for pattern in (r".*KEY.*", r".*PASSWORD.*", r".*TOKEN.*", r".*SECRET.*", r".*DB_URL.*"):
+            config.addinivalue_line("environment_table_redact_list", pattern)
     if _is_controller(config):
         report_dir = state.run.report_dir
         report_dir.mkdir(parents=True, exist_ok=True)
-        if not config.option.htmlpath:
+        if has_html and not config.option.htmlpath:
             config.option.htmlpath = str(report_dir / "go-no-go.html")
             config.option.self_contained_html = True
-        if not config.option.xmlpath:
+        if config.pluginmanager.hasplugin("junitxml") and not config.option.xmlpath:
             config.option.xmlpath = str(report_dir / "junit.xml")
 
 
