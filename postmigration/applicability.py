@@ -29,7 +29,8 @@ def not_applicable(reason: str) -> NoReturn:
 
 
 def is_loopback(url: str) -> bool:
-    """True when ``url``'s host is this machine: ``localhost``, 127.0.0.0/8 or ::1."""
+    """True when ``url``'s host (http or postgresql alike) is this machine: ``localhost``,
+    127.0.0.0/8 or ::1."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if host == "localhost":
         return True

@@ -7,7 +7,7 @@ tests cannot say anything; when one of them is down the item is reported ``block
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,10 +16,12 @@ __all__ = [
     "DEFAULT_PHASE",
     "ITEMS",
     "PHASES",
+    "PROPERTY",
     "Item",
     "Phase",
     "Severity",
     "item_by_id",
+    "item_in",
     "phase_waivers",
     "severity_of",
 ]
@@ -52,6 +54,12 @@ class Item:
     phases: tuple[Phase, ...] = PHASES
     # (phase, reason): phases in which the item is reported but waived, with the reason shown.
     waived_in: tuple[tuple[Phase, str], ...] = ()
+
+    def out_of_phase(self, phase: str) -> str | None:
+        """Why the item is not applicable in ``phase``; None when it applies there."""
+        if phase in self.phases:
+            return None
+        return f"not applicable in this phase ({phase}); applies in {', '.join(self.phases)}"
 
 
 _API = ("reachable", "auth")
@@ -230,6 +238,16 @@ CHECKLIST: tuple[Item, ...] = (
 )
 
 ITEMS: dict[str, Item] = {item.id: item for item in CHECKLIST}
+# The user property that carries a test's item into its reports (and junit.xml).
+PROPERTY = "checklist_item"
+
+
+def item_in(user_properties: Iterable[tuple[str, object]]) -> str | None:
+    """The checklist item a test report's ``user_properties`` name, if any."""
+    for entry in user_properties:
+        if entry[0] == PROPERTY:
+            return str(entry[1])
+    return None
 
 
 def item_by_id(item_id: str) -> Item:

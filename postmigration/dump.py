@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import ipaddress
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ import psycopg
 from psycopg import sql
 
 from postmigration import db
+from postmigration.applicability import is_loopback
 from postmigration.db.connection import DatabaseUnreachable, connect, describe
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
     "RestoreFailed",
     "ToolMissing",
     "compare_restored",
-    "is_loopback",
     "parse_listing",
     "pg_tool",
     "read_listing",
@@ -53,7 +52,6 @@ RESTORE_TIMEOUT_S = 900
 CONNECT_TIMEOUT_S = 10
 
 _CREATED = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?: (\S+))?", re.M)
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 class ToolMissing(Exception):
@@ -208,17 +206,6 @@ def read_through(dump: Path, *, timeout_s: int = READ_TIMEOUT_S) -> None:
     dump that was cut short while it was written or copied.
     """
     _pg_restore(dump, "--file=/dev/null", timeout_s)
-
-
-def is_loopback(db_url: str) -> bool:
-    """True when the database URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
-    host = urlsplit(db_url).hostname or ""
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def scratch_name(run_id: str) -> str:

@@ -25,7 +25,7 @@ import pytest
 
 from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
-from postmigration.checklist import CHECKLIST, ITEMS, severity_of
+from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
 from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
@@ -50,7 +50,7 @@ from postmigration.session import (
     new_run_id,
 )
 from postmigration.standin import NEW, OLD, StandIn
-from postmigration.suite import suite_tests
+from postmigration.suite import suite_tests, written_suite
 from postmigration.verdict import (
     CLEARS_THE_GATE,
     TestResult,
@@ -233,20 +233,26 @@ def pytest_configure(config: pytest.Config) -> None:
     gate = Gate(state)
     config.pluginmanager.register(gate, "postmigration-gate")
     if _is_controller(config):
-        config.pluginmanager.register(Progress(state, gate._decide), "postmigration-progress")
+        config.pluginmanager.register(
+            Progress(state, gate.verdict_so_far), "postmigration-progress"
+        )
     else:
         config.pluginmanager.register(WorkerCounts(), "postmigration-worker-counts")
     for module in SUITE_FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
-    for pattern in (r".*KEY.*", r".*PASSWORD.*", r".*TOKEN.*", r".*SECRET.*", r".*DB_URL.*"):
-        config.addinivalue_line("environment_table_redact_list", pattern)
+    # pytest-html and junitxml may be switched off (-p no:html, -p no:junitxml): then their
+    # options and ini values do not exist, and summary.json is the only report.
+    has_html = config.pluginmanager.hasplugin("html")
+    if has_html:
+        for pattern in (r".*KEY.*", r".*PASSWORD.*", r".*TOKEN.*", r".*SECRET.*", r".*DB_URL.*"):
+            config.addinivalue_line("environment_table_redact_list", pattern)
     if _is_controller(config):
         report_dir = state.run.report_dir
         report_dir.mkdir(parents=True, exist_ok=True)
-        if not config.option.htmlpath:
+        if has_html and not config.option.htmlpath:
             config.option.htmlpath = str(report_dir / "go-no-go.html")
             config.option.self_contained_html = True
-        if not config.option.xmlpath:
+        if config.pluginmanager.hasplugin("junitxml") and not config.option.xmlpath:
             config.option.xmlpath = str(report_dir / "junit.xml")
 
 
@@ -401,7 +407,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         checklist_tests[node.nodeid] = item_id
         node.add_marker(pytest.mark.postmigration)
-        node.user_properties.append(("checklist_item", item_id))
+        node.user_properties.append((PROPERTY, item_id))
     # Read-only checks of the target as migrated run first, before other tests write to it.
     items.sort(key=lambda node: 0 if item_id_of(node) in RUN_FIRST else 1)
     state = state_of(config)
@@ -510,19 +516,13 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-def _item_of(report: pytest.TestReport) -> str | None:
-    for entry in report.user_properties:
-        name, value = entry[0], entry[1]
-        if name == "checklist_item":
-            return str(value)
-    return None
-
-
 class Gate:
     """The hooks of an active run (registered only when a target is given)."""
 
     def __init__(self, state: RunState) -> None:
         self.state = state
+        # The suite's test functions as written, read at the first verdict (see suite.py).
+        self._written: dict[str, tuple[str, int]] | None = None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -580,10 +580,9 @@ class Gate:
         item_id = item_id_of(item)
         if item_id is None:
             return
-        phase = self.state.run.phase
-        if phase not in ITEMS[item_id].phases:
-            applies = ", ".join(ITEMS[item_id].phases)
-            not_applicable(f"not applicable in this phase ({phase}); applies in {applies}")
+        out_of_phase = ITEMS[item_id].out_of_phase(self.state.run.phase)
+        if out_of_phase:
+            not_applicable(out_of_phase)
         for name in ITEMS[item_id].depends_on:
             foundation = self.state.foundations.get(name)
             if foundation is not None and not foundation.ok:
@@ -603,26 +602,25 @@ class Gate:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Scrub each report before any writer sees it, and keep it for the verdict."""
         _scrub_report(report, self.state.run.redactor)
-        item_id = _item_of(report)
+        item_id = item_in(report.user_properties)
         if item_id is not None:
             self.state.item_of[report.nodeid] = item_id
             self.state.phases[report.nodeid][report.when] = report
 
-    def _decide(self, session: pytest.Session) -> Verdict:
+    def verdict_so_far(self, session: pytest.Session) -> Verdict:
+        """The verdict over the reports so far (progress lines ask it as items settle)."""
         state, run = self.state, self.state.run
+        if self._written is None:
+            self._written = written_suite(session.config)
         results: list[TestResult] = [
             test_result_from_reports(nodeid, state.item_of[nodeid], phases)
             for nodeid, phases in state.phases.items()
         ]
         waivers = run.all_waivers
         severities = {i.id: severity_of(i, waivers) for i in CHECKLIST}
-        suite = suite_tests(session.config, state.collected)
+        suite = suite_tests(self._written, state.collected)
         # A fact of the run (the phase the operator declared), whatever the item's tests did.
-        out_of_phase = {
-            i.id: f"not applicable in this phase ({run.phase}); applies in {', '.join(i.phases)}"
-            for i in CHECKLIST
-            if run.phase not in i.phases
-        }
+        out_of_phase = {i.id: why for i in CHECKLIST if (why := i.out_of_phase(run.phase))}
         verdict = decide(results, severities, suite, state.collect_errors, out_of_phase)
         for result in verdict.items:
             if result.item.id in waivers and result.status not in CLEARS_THE_GATE:
@@ -634,7 +632,7 @@ class Gate:
         if not _is_controller(session.config) or session.config.option.collectonly:
             return
         state, run = self.state, self.state.run
-        verdict = self._decide(session)
+        verdict = self.verdict_so_far(session)
         args = session.config.invocation_params.args
         state.info = RunInfo(
             run_id=run.run_id,

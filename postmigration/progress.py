@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from postmigration.checklist import item_in
 from postmigration.foundations import Foundation
 from postmigration.report import status_label
 from postmigration.verdict import Verdict
@@ -26,16 +27,9 @@ _MARKUP = {"passed": "green", "failed": "red"}  # any other status is yellow
 _REASON_WIDTH = 120
 
 
-def _item_of(properties: Iterable[Any]) -> str | None:
-    for entry in properties:
-        if entry[0] == "checklist_item":
-            return str(entry[1])
-    return None
-
-
 def tests_per_item(nodes: Iterable[pytest.Item]) -> dict[str, int]:
     """How many selected tests prove each checklist item."""
-    counts = Counter(_item_of(node.user_properties) for node in nodes)
+    counts = Counter(item_in(node.user_properties) for node in nodes)
     counts.pop(None, None)
     return {str(item_id): n for item_id, n in counts.items()}
 
@@ -110,7 +104,7 @@ class Progress:
         """Count finished tests; when an item's last one is done, print the item's line."""
         if self.counts is None:
             self.counts = getattr(report, _COUNTS, None)
-        item_id = _item_of(report.user_properties)
+        item_id = item_in(report.user_properties)
         if report.when != "teardown" or item_id is None or self.session is None:
             return
         self.finished[item_id] += 1

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["suite_files", "suite_tests", "written_tests"]
+__all__ = ["suite_files", "suite_tests", "written_suite", "written_tests"]
 
 
 def suite_files(config: pytest.Config) -> list[Path]:
@@ -133,24 +133,33 @@ def written_tests(
     return found
 
 
-def suite_tests(config: pytest.Config, collected: Mapping[str, str]) -> dict[str, str]:
-    """Test id -> item for the whole suite: the tests this run collected (``collected``, taken
-    before any deselection) plus, from the suite's files, each test function it did not
-    collect at all."""
-    tests = dict(collected)
+def written_suite(config: pytest.Config) -> dict[str, tuple[str, int]]:
+    """``written_tests`` over every file of the suite (read once per run: the files do not
+    change while it runs)."""
     functions = [str(p) for p in config.getini("python_functions")]
     classes = [str(p) for p in config.getini("python_classes")]
+    written: dict[str, tuple[str, int]] = {}
     for path in suite_files(config):
         try:
             nodeid_path = path.relative_to(config.rootpath).as_posix()
         except ValueError:
             continue
-        written = written_tests(path, nodeid_path, functions=functions, classes=classes)
-        for function_id, (item_id, variants) in written.items():
-            if any(n == function_id or n.startswith(function_id + "[") for n in collected):
-                continue
-            if variants == 1:
-                tests[function_id] = item_id
-            else:
-                tests.update({f"{function_id}[{i}]": item_id for i in range(variants)})
+        written.update(written_tests(path, nodeid_path, functions=functions, classes=classes))
+    return written
+
+
+def suite_tests(
+    written: Mapping[str, tuple[str, int]], collected: Mapping[str, str]
+) -> dict[str, str]:
+    """Test id -> item for the whole suite: the tests this run collected (``collected``, taken
+    before any deselection) plus, from the suite's files (``written_suite``), each test
+    function it did not collect at all."""
+    tests = dict(collected)
+    for function_id, (item_id, variants) in written.items():
+        if any(n == function_id or n.startswith(function_id + "[") for n in collected):
+            continue
+        if variants == 1:
+            tests[function_id] = item_id
+        else:
+            tests.update({f"{function_id}[{i}]": item_id for i in range(variants)})
     return tests

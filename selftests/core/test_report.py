@@ -208,3 +208,18 @@ def test_junit_names_each_tests_item(
     assert '<property name="checklist_item" value="login"' in junit
     # one per item but login and buckets, and the two tests of the leaky module
     assert junit.count("<testcase ") == len(ITEMS) - 2 + 2
+
+
+@pytest.mark.parametrize("plugin", ["html", "junitxml"])
+def test_the_gate_runs_with_a_report_plugin_switched_off(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase, plugin: str
+) -> None:
+    """``-p no:html`` or ``-p no:junitxml``: that file is not written, the verdict still is."""
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(test_suite=passing_suite())
+    result = run(pytester, "--target=new", "-p", f"no:{plugin}")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert summary(pytester)["verdict"] == "GO"
+    written = {p.name for p in (pytester.path / "reports").iterdir()}
+    assert ("go-no-go.html" in written) is (plugin != "html"), written
+    assert ("junit.xml" in written) is (plugin != "junitxml"), written

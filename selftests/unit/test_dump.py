@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from postmigration.applicability import is_loopback
 from postmigration.config import ConfigFile, Environment, load_target, secrets_of
-from postmigration.dump import is_loopback, parse_listing, restore_server, scratch_name
+from postmigration.dump import parse_listing, restore_server, scratch_name
 from postmigration.errors import InvalidUrlError, MalformedConfigError
 from postmigration.session import RunConfig, build_run_config
 
