@@ -137,10 +137,7 @@ def invoke(
     if token is not None:
         headers = api_headers(target.public_key, token)
     elif target.service_role_key:
-        headers = {
-            "apikey": target.anon_key or target.public_key,
-            "Authorization": f"Bearer {target.service_role_key}",
-        }
+        headers = api_headers(target.anon_key or target.public_key, target.service_role_key)
     else:
         headers = api_headers(target.server_key)
     response = http.post(

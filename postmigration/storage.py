@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from postmigration.keys import api_headers
+
 PAGE = 100  # what supabase-js and storage3 use; the listing must page past it
 
 
@@ -221,5 +223,4 @@ def byte_differences(
 def storage_http(supabase_url: str, key: str) -> httpx.Client:
     """An HTTP client on a target's Storage API with `key` (the service role's, for parity: its
     legacy JWT or its secret key, sent as apikey and as the apikey's twin Bearer)."""
-    headers = {"apikey": key, "authorization": f"Bearer {key}"}
-    return httpx.Client(base_url=f"{supabase_url}/storage/v1", headers=headers, timeout=60)
+    return httpx.Client(base_url=f"{supabase_url}/storage/v1", headers=api_headers(key), timeout=60)
