@@ -104,7 +104,6 @@ class Invocation:
         missing = self.body.get("missing_secrets") if isinstance(self.body, dict) else None
         if missing:
             return f"function {self.name} is missing secret(s) {', '.join(map(str, missing))} ({self.status})"
-        code = self.body.get("code") if isinstance(self.body, dict) else None
         meaning = (
             _JWT_REFUSED
             if self.refused_by_jwt_check
