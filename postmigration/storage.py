@@ -159,7 +159,7 @@ def download(http: httpx.Client, bucket: str, name: str) -> Download:
         with http.stream("GET", f"/object/authenticated/{bucket}/{name}") as response:
             if response.status_code != 200:
                 response.read()
-                return Download(response.status_code, _reason(response))
+                return Download(response.status_code, error_reason(response))
             digest = hashlib.sha256()
             size = 0
             for chunk in response.iter_bytes():
@@ -171,14 +171,16 @@ def download(http: httpx.Client, bucket: str, name: str) -> Download:
         return Download(0, f"{type(exc).__name__}: {exc}")
 
 
-def _reason(response: httpx.Response) -> str:
-    """Storage's message for an error answer, else the start of its body."""
+def error_reason(response: httpx.Response) -> str:
+    """Storage's own words for an error (its JSON ``message``), else the start of the body."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:120].strip()
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
+    if isinstance(body, dict):
+        for key in ("message", "error", "msg"):
+            if body.get(key):
+                return str(body[key])
     return str(body)[:120]
 
 
