@@ -25,7 +25,7 @@ TIMEOUT_S = 15.0
 
 
 def fetch_settings(target: Target) -> dict[str, Any]:
-    """`GET /auth/v1/settings` of `target` (with its anon key)."""
+    """`GET /auth/v1/settings` of `target` (with its public key)."""
     answer = httpx.get(
         f"{target.supabase_url.rstrip('/')}/auth/v1/settings",
         headers={"apikey": target.public_key},

@@ -104,7 +104,6 @@ class Invocation:
         missing = self.body.get("missing_secrets") if isinstance(self.body, dict) else None
         if missing:
             return f"function {self.name} is missing secret(s) {', '.join(map(str, missing))} ({self.status})"
-        code = self.body.get("code") if isinstance(self.body, dict) else None
         meaning = (
             _JWT_REFUSED
             if self.refused_by_jwt_check
@@ -137,10 +136,7 @@ def invoke(
     if token is not None:
         headers = api_headers(target.public_key, token)
     elif target.service_role_key:
-        headers = {
-            "apikey": target.anon_key or target.public_key,
-            "Authorization": f"Bearer {target.service_role_key}",
-        }
+        headers = api_headers(target.anon_key or target.public_key, target.service_role_key)
     else:
         headers = api_headers(target.server_key)
     response = http.post(

@@ -14,6 +14,7 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.links import follow, shown
 from postmigration.origins import origin_of
+from postmigration.storage import error_reason
 
 __all__ = [
     "bucket_explainer",
@@ -35,19 +36,6 @@ def object_of(url: str) -> tuple[str, str] | None:
 def _label(url: str) -> str:
     found = object_of(url)
     return f"{found[0]}/{found[1]}" if found else shown(url)
-
-
-def _reason(response: httpx.Response) -> str:
-    """Storage's own words for an error (its JSON ``message``), else the start of the body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:120].strip()
-    if isinstance(body, dict):
-        for key in ("message", "error", "msg"):
-            if body.get(key):
-                return str(body[key])
-    return str(body)[:120]
 
 
 def bucket_explainer(service: Any) -> Callable[[str], str | None]:
@@ -92,7 +80,7 @@ def public_url_problems(
     if response.status_code != 200:
         stored = object_of(url)
         cause = explain(stored[0]) if explain and stored else None
-        return [f"{what} returned {response.status_code}: {cause or _reason(response)}"]
+        return [f"{what} returned {response.status_code}: {cause or error_reason(response)}"]
     problems = []
     served = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if served != content_type.lower():
@@ -130,7 +118,7 @@ def range_problem(
     if followed.problem or response is None:
         return followed.problem or f"{what} could not be fetched"
     if response.status_code != 206:
-        detail = "" if response.status_code == 200 else f": {_reason(response)}"
+        detail = "" if response.status_code == 200 else f": {error_reason(response)}"
         return (
             f"{what} answered a Range request with {response.status_code}{detail}, expected 206 "
             "(browsers cannot seek or stream it)"

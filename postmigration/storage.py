@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from postmigration.keys import api_headers
+
 PAGE = 100  # what supabase-js and storage3 use; the listing must page past it
 
 
@@ -157,7 +159,7 @@ def download(http: httpx.Client, bucket: str, name: str) -> Download:
         with http.stream("GET", f"/object/authenticated/{bucket}/{name}") as response:
             if response.status_code != 200:
                 response.read()
-                return Download(response.status_code, _reason(response))
+                return Download(response.status_code, error_reason(response))
             digest = hashlib.sha256()
             size = 0
             for chunk in response.iter_bytes():
@@ -169,14 +171,16 @@ def download(http: httpx.Client, bucket: str, name: str) -> Download:
         return Download(0, f"{type(exc).__name__}: {exc}")
 
 
-def _reason(response: httpx.Response) -> str:
-    """Storage's message for an error answer, else the start of its body."""
+def error_reason(response: httpx.Response) -> str:
+    """Storage's own words for an error (its JSON ``message``), else the start of the body."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:120].strip()
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
+    if isinstance(body, dict):
+        for key in ("message", "error", "msg"):
+            if body.get(key):
+                return str(body[key])
     return str(body)[:120]
 
 
@@ -221,5 +225,4 @@ def byte_differences(
 def storage_http(supabase_url: str, key: str) -> httpx.Client:
     """An HTTP client on a target's Storage API with `key` (the service role's, for parity: its
     legacy JWT or its secret key, sent as apikey and as the apikey's twin Bearer)."""
-    headers = {"apikey": key, "authorization": f"Bearer {key}"}
-    return httpx.Client(base_url=f"{supabase_url}/storage/v1", headers=headers, timeout=60)
+    return httpx.Client(base_url=f"{supabase_url}/storage/v1", headers=api_headers(key), timeout=60)

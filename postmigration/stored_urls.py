@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 
 from postmigration import db
+from postmigration.db.data import primary_key
 from postmigration.origins import origin_of
 
 __all__ = ["Scan", "StaleColumn", "scan_api", "scan_database", "scan_stored_urls"]
@@ -55,15 +56,10 @@ class Scan:
 
 def _row_key(conn: psycopg.Connection, table: str) -> sql.Composable:
     """The table's primary key as text (columns joined by ','), or its ctid without one."""
-    rows = conn.execute(
-        "select a.attname from pg_index i join pg_attribute a "
-        "on a.attrelid = i.indrelid and a.attnum = any(i.indkey) "
-        "where i.indrelid = %s::regclass and i.indisprimary order by a.attnum",
-        (f"public.{table}",),
-    ).fetchall()
-    if not rows:
+    columns = primary_key(conn, f"public.{table}")
+    if not columns:
         return sql.SQL("ctid::text")
-    parts = [sql.SQL("{}::text").format(sql.Identifier(r[0])) for r in rows]
+    parts = [sql.SQL("{}::text").format(sql.Identifier(column)) for column in columns]
     return sql.SQL("concat_ws(',', {})").format(sql.SQL(", ").join(parts))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import httpx
 
 from postmigration.evidence import Evidence
-from postmigration.links import follow
+from postmigration.links import follow, shown
 from postmigration.origins import origin_of
 
 __all__ = ["invite_link_problems", "link_problems", "links_in", "origin_of", "site_links"]
@@ -30,18 +30,19 @@ def links_in(text: str) -> list[str]:
 def link_problems(
     links: Iterable[str], site_url: str, old_origins: Iterable[str], *, what: str
 ) -> list[str]:
-    """Links at an old origin; and no link at all to the site. Other origins (a CDN logo) pass."""
+    """Links at an old origin; and no link at all to the site. Other origins (a CDN logo) pass.
+    Links are named without their query values (they carry tokens)."""
     site = origin_of(site_url)
     old = {origin_of(o) for o in old_origins if o} - {site}
     listed = list(links)
     problems = [
-        f"{what} links to the OLD server: {url} (SITE_URL or stored URLs still point there)"
+        f"{what} links to the OLD server: {shown(url)} (SITE_URL or stored URLs still point there)"
         for url in listed
         if origin_of(url) in old
     ]
     if not any(origin_of(url) == site for url in listed):
-        shown = ", ".join(listed[:3]) or "no links at all"
-        problems.append(f"{what} has no link to the site {site_url} (it has {shown})")
+        found = ", ".join(map(shown, listed[:3])) or "no links at all"
+        problems.append(f"{what} has no link to the site {site_url} (it has {found})")
     return problems
 
 
@@ -75,5 +76,5 @@ def invite_link_problems(
         if followed.problem:
             problems.append(followed.problem)
         elif followed.status != 200:
-            problems.append(f"{what}'s link {url} does not open ({followed.status})")
+            problems.append(f"{what}'s link {shown(url)} does not open ({followed.status})")
     return problems

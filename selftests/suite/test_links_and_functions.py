@@ -122,7 +122,7 @@ def test_shown_hides_query_values_and_fragments() -> None:
         (
             401,
             {"code": "UNAUTHORIZED_INVALID_JWT_FORMAT", "message": "Invalid JWT"},
-            "was refused by JWT verification (401: Invalid JWT)",
+            "refuses the new API keys (UNAUTHORIZED_INVALID_JWT_FORMAT)",
             False,
         ),
         (401, {"error": "sign in first"}, "refused the caller (401: sign in first)", True),

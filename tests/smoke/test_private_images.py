@@ -61,7 +61,7 @@ def test_private_bucket_objects_are_readable_by_their_owner_only(
 ) -> None:
     """An object of the private bucket (chat-images), in its owner's folder as the bucket's
     policies require, loads for its owner; anonymously (public URL, authenticated route without
-    a token or with the anon key) and for each other signed-in account (authenticated route with
+    a token or with the public key) and for each other signed-in account (authenticated route with
     its token, and a supabase-py download) Storage refuses it with its own not-found or
     unauthorized answer. Anything else (a 200, a 500) fails, naming who and what came back."""
     bucket = _private_bucket(app_profile)
@@ -97,7 +97,7 @@ def test_private_bucket_objects_are_readable_by_their_owner_only(
         "anyone through the authenticated route without a token": read(
             http, f"{base}/authenticated/{where}"
         ),
-        "anyone through the authenticated route with the anon key": read(
+        "anyone through the authenticated route with the public key": read(
             http, f"{base}/authenticated/{where}", anon
         ),
     }
