@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import psycopg
 
+from .scope import APP_FUNCTION
+
 # Each category: a query returning (key, definition) rows; keys name the object in plain words.
 # `%(schemas)s` is the app's schemas (see scope.py).
 OBJECT_CATALOG = {
@@ -23,9 +25,9 @@ OBJECT_CATALOG = {
         select format('%%I', nspname), 'owned by ' || pg_get_userbyid(nspowner)
         from pg_namespace where nspname = any(%(schemas)s)
     """,
-    # What a restore may change without touching the body; extensions' own functions are the
-    # extension's (its schema and version are compared above).
-    "function": """
+    # What a restore may change without touching the body (an extension's own functions are
+    # the extension's: see APP_FUNCTION).
+    "function": f"""
         select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
                format('owned by %%s, security %%s, settings %%s',
                       pg_get_userbyid(p.proowner),
@@ -33,8 +35,7 @@ OBJECT_CATALOG = {
                       coalesce(array_to_string(p.proconfig, ' '), 'none'))
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')
-          and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
-                          and d.objid = p.oid and d.deptype = 'e')
+          and {APP_FUNCTION}
     """,
     "enum": """
         select format('%%I.%%I', n.nspname, t.typname),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
+from .scope import APP_FUNCTION
+
 # Each category: a query returning (key, definition) rows; keys name the object in plain words.
 CATALOG = {
     "column": """
@@ -38,11 +40,13 @@ CATALOG = {
         select format('%%I.%%I', schemaname, viewname), md5(definition)
         from pg_views where schemaname = any(%(schemas)s)
     """,
-    "function": """
+    # The app's functions (an extension's own are the extension's: see APP_FUNCTION).
+    "function": f"""
         select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
                md5(pg_get_functiondef(p.oid))
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')
+          and {APP_FUNCTION}
     """,
     "trigger": r"""
         select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname),
