@@ -16,6 +16,9 @@ import psycopg
 
 from postmigration.origins import origin_of
 
+from .extensions import installed_extensions
+from .tables import relation_exists
+
 REALTIME_PUBLICATION = "supabase_realtime"
 
 
@@ -40,16 +43,9 @@ class Webhook:
     enabled: bool
 
 
-def _has_extension(conn: psycopg.Connection, name: str) -> bool:
-    return (
-        conn.execute("select 1 from pg_extension where extname = %s", (name,)).fetchone()
-        is not None
-    )
-
-
 def cron_jobs(conn: psycopg.Connection) -> dict[str, CronJob] | None:
     """The project's pg_cron jobs by name (jobid when unnamed); None when pg_cron is not installed."""
-    if not _has_extension(conn, "pg_cron"):
+    if "pg_cron" not in installed_extensions(conn):
         return None
     rows = conn.execute(
         """
@@ -122,7 +118,7 @@ def cron_problems(
 
 def vault_secrets(conn: psycopg.Connection) -> dict[str, bool] | None:
     """Each named Vault secret and whether it decrypts here; None when there is no Vault."""
-    if conn.execute("select to_regclass('vault.decrypted_secrets')").fetchone() in (None, (None,)):
+    if not relation_exists(conn, "vault.decrypted_secrets"):
         return None
     rows = conn.execute(
         "select name, decrypted_secret is not null from vault.decrypted_secrets"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import psycopg
 
+from .tables import relation_exists
+
 
 @dataclass(frozen=True, order=True)
 class Policy:
@@ -105,8 +107,7 @@ def grant_problems(
     problems: list[str] = []
     for table in tables:
         qualified = f"{schema}.{table}"
-        found = conn.execute("select to_regclass(%s)", (qualified,)).fetchone()
-        if not found or found[0] is None:
+        if not relation_exists(conn, qualified):
             problems.append(f"table {qualified} does not exist")
             continue
         for role in roles:
