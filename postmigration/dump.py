@@ -329,11 +329,11 @@ def compare_restored(
 ) -> Comparison:
     """Tables and schema of the restored dump against `reference`'s.
 
-    Every table the archive holds data for, and every table parity compares on the reference
-    (public's and auth.users), must be in the restore. With `compare_data`, each one's row count
-    and content checksum (activity stamps left out, as data-parity does) must equal the
-    reference's, and the schema (tables, columns, constraints, indexes, views, functions,
-    triggers) of every schema holding dumped data must equal it too.
+    Every table the archive holds data for, and every table data-parity compares on the
+    reference (the app's schemas' and the auth tables), must be in the restore. With
+    `compare_data`, each one's row count and content checksum (activity stamps left out, as
+    data-parity does) must equal the reference's, and the schema (tables, columns, constraints,
+    indexes, views, functions, triggers) of every schema holding those tables must equal it too.
     """
     # A dump carries no database-level settings: read the restore with the reference's
     # search_path, so that definitions print the same way on both sides.
@@ -383,8 +383,8 @@ def compare_restored(
         )
     else:
         verdict = (
-            f"every public table of {reference_name} is there; row counts not compared "
-            "(no --compare-to: nothing the dump must equal)"
+            f"every table data-parity compares on {reference_name} is there; row counts not "
+            "compared (no --compare-to: nothing the dump must equal)"
         )
     rows = "\n".join(
         f"{t}: {mine[t].rows if mine[t] else '-'}"
