@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -369,10 +370,7 @@ def compare_restored(
             new_name="the restored dump",
             old_name=reference_name,
         )
-    restored_tables = [t for t in tables if mine[t] is not None]
-    by_schema: dict[str, int] = {}
-    for table in restored_tables:
-        by_schema[table.partition(".")[0]] = by_schema.get(table.partition(".")[0], 0) + 1
+    by_schema = Counter(t.partition(".")[0] for t in tables if mine[t] is not None)
     what = ", ".join(f"{n} {schema} tables" for schema, n in sorted(by_schema.items()))
     if compare_data:
         verdict = (
