@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from postmigration import db
 from postmigration.db.data import column_types, primary_key, table_identifier
 from postmigration.db.tables import relation_exists
 from postmigration.errors import ConfigError
@@ -221,8 +222,6 @@ def cutover_watermark(run: RunConfig) -> Watermark | None:
     """The watermark of this run. Pre-cutover: taken on old now and written to cutover.json.
     Post-cutover: ``--cutover-at`` (marks taken on old at that moment), else cutover.json
     from the pre-cutover run, else none (every row compared). Nightly: none."""
-    from postmigration import db
-
     old = run.comparison_target
     path = run.report_dir / CUTOVER_FILE
     if run.phase == "nightly":

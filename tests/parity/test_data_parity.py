@@ -7,6 +7,7 @@ import pytest
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
+from postmigration.baseline import scopes_on_new
 from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.evidence import Evidence
@@ -55,8 +56,6 @@ def test_every_table_has_old_rows(
     ignore = app_profile.parity_ignore_columns
     watermark, scopes = cutover_scopes
     if watermark is not None and (scopes is None or data_baseline is None):
-        from postmigration.baseline import scopes_on_new
-
         scopes = scopes_on_new(target_db, tables, watermark)
         data_baseline = None
     where = None if scopes is None else {t: compared_rows(s) for t, s in scopes.items()}
