@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import psycopg
 
+from .schema import definition_differences
 from .scope import APP_FUNCTION
 
 # Each category: a query returning (key, definition) rows; keys name the object in plain words.
@@ -94,16 +95,10 @@ def object_differences(new: dict[str, dict[str, str]], old: dict[str, dict[str, 
     """Objects missing from, added to, or different on new, in plain words."""
     problems: list[str] = []
     for category in OBJECT_CATALOG:
-        have, want = new.get(category, {}), old.get(category, {})
-        problems += [f"{category} {k} is missing on new" for k in sorted(want.keys() - have.keys())]
-        if category not in NEW_MAY_ADD:
-            problems += [
-                f"{category} {k} exists on new but not on old"
-                for k in sorted(have.keys() - want.keys())
-            ]
-        problems += [
-            f"{category} {k} differs: new has {have[k]!r}, old has {want[k]!r}"
-            for k in sorted(have.keys() & want.keys())
-            if have[k] != want[k]
-        ]
+        problems += definition_differences(
+            category,
+            new.get(category, {}),
+            old.get(category, {}),
+            new_may_add=category in NEW_MAY_ADD,
+        )
     return problems

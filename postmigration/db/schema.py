@@ -124,19 +124,36 @@ def schema_differences(
                 category.removesuffix(" firing"), have, want, new_name, old_name
             )
             continue
-        problems += [
-            f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
-        ]
+        problems += definition_differences(
+            category, have, want, new_name=new_name, old_name=old_name
+        )
+    return problems
+
+
+def definition_differences(
+    category: str,
+    have: dict[str, str],
+    want: dict[str, str],
+    *,
+    new_name: str = "new",
+    old_name: str = "old",
+    new_may_add: bool = False,
+) -> list[str]:
+    """`category`'s objects missing from new, only on new (unless `new_may_add`), or defined
+    differently there, in plain words; `have` is new's key -> definition, `want` old's."""
+    problems = [
+        f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
+    ]
+    if not new_may_add:
         problems += [
             f"{category} {k} exists on {new_name} but not on {old_name}"
             for k in sorted(have.keys() - want.keys())
         ]
-        for key in sorted(have.keys() & want.keys()):
-            if have[key] != want[key]:
-                problems.append(
-                    f"{category} {key} differs: {new_name} has {have[key]!r}, "
-                    f"{old_name} has {want[key]!r}"
-                )
+    problems += [
+        f"{category} {k} differs: {new_name} has {have[k]!r}, {old_name} has {want[k]!r}"
+        for k in sorted(have.keys() & want.keys())
+        if have[k] != want[k]
+    ]
     return problems
 
 
