@@ -33,9 +33,7 @@ def test_every_old_cron_job_runs_on_new(
         evidence.text("scheduled jobs", "not used by this project (no pg_cron job on old or new)")
         return
     olds = old_origins(target, old_target)
-    via_vault = (
-        carried.vault_naming_old(target_db, olds) if carried.vault_secrets(target_db) else []
-    )
+    via_vault = carried.vault_naming_old(target_db, olds)
     evidence.text(
         "cron jobs (name: schedule, active, last run on new)",
         "\n".join(

@@ -30,7 +30,7 @@ def test_every_old_secret_decrypts_on_new(
     if not old and not new:
         evidence.text("Vault", "not used by this project (no named secret on old or new)")
         return
-    naming_old = carried.vault_naming_old(target_db, old_origins(target, old_target)) if new else []
+    naming_old = carried.vault_naming_old(target_db, old_origins(target, old_target))
     evidence.text(
         "Vault secrets on new (name: decrypts?)",
         "\n".join(f"{name}: {'yes' if ok else 'no'}" for name, ok in sorted((new or {}).items())),
