@@ -1,9 +1,11 @@
-"""Fixtures for the comparison (old) target: its API client, for parity and bucket checks."""
+"""Fixtures and guards for the comparison (old) target: its API client, its buckets, and the
+skip when a check has nothing to compare with."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import pytest
 from supabase import Client
 
@@ -43,3 +45,12 @@ def require_comparison(comparison_target: Target | None, what: str) -> Target:
             f"not verified: {what} needs the old server to compare with (pass --compare-to=old)"
         )
     return comparison_target
+
+
+def require_old_db(
+    comparison_target: Target | None, comparison_db: psycopg.Connection | None, what: str
+) -> tuple[Target, psycopg.Connection]:
+    """The old target and its database, or skip as not verified (see require_comparison)."""
+    old = require_comparison(comparison_target, what)
+    assert comparison_db is not None  # opened whenever there is an old target
+    return old, comparison_db

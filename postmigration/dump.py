@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -316,11 +317,11 @@ def compare_restored(
 ) -> Comparison:
     """Tables and schema of the restored dump against `reference`'s.
 
-    Every table the archive holds data for, and every table parity compares on the reference
-    (public's and auth.users), must be in the restore. With `compare_data`, each one's row count
-    and content checksum (activity stamps left out, as data-parity does) must equal the
-    reference's, and the schema (tables, columns, constraints, indexes, views, functions,
-    triggers) of every schema holding dumped data must equal it too.
+    Every table the archive holds data for, and every table data-parity compares on the
+    reference (the app's schemas' and the auth tables), must be in the restore. With
+    `compare_data`, each one's row count and content checksum (activity stamps left out, as
+    data-parity does) must equal the reference's, and the schema (tables, columns, constraints,
+    indexes, views, functions, triggers) of every schema holding those tables must equal it too.
     """
     # A dump carries no database-level settings: read the restore with the reference's
     # search_path, so that definitions print the same way on both sides.
@@ -356,10 +357,7 @@ def compare_restored(
             new_name="the restored dump",
             old_name=reference_name,
         )
-    restored_tables = [t for t in tables if mine[t] is not None]
-    by_schema: dict[str, int] = {}
-    for table in restored_tables:
-        by_schema[table.partition(".")[0]] = by_schema.get(table.partition(".")[0], 0) + 1
+    by_schema = Counter(t.partition(".")[0] for t in tables if mine[t] is not None)
     what = ", ".join(f"{n} {schema} tables" for schema, n in sorted(by_schema.items()))
     if compare_data:
         verdict = (
@@ -370,8 +368,8 @@ def compare_restored(
         )
     else:
         verdict = (
-            f"every public table of {reference_name} is there; row counts not compared "
-            "(no --compare-to: nothing the dump must equal)"
+            f"every table data-parity compares on {reference_name} is there; row counts not "
+            "compared (no --compare-to: nothing the dump must equal)"
         )
     rows = "\n".join(
         f"{t}: {mine[t].rows if mine[t] else '-'}"

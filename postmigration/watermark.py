@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from postmigration.db.data import primary_key
+from postmigration import db
+from postmigration.db.data import column_types, primary_key, table_identifier
+from postmigration.db.tables import relation_exists
 from postmigration.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -102,28 +104,11 @@ class TableScope:
     changed_keys: tuple[str, ...] = ()
 
 
-def _columns(conn: psycopg.Connection, table: str) -> dict[str, str]:
-    rows = conn.execute(
-        """
-        select a.attname, coalesce(nullif(ty.typbasetype, 0), a.atttypid)::regtype::text
-        from pg_attribute a join pg_type ty on ty.oid = a.atttypid
-        where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
-        """,
-        (table,),
-    ).fetchall()
-    return {str(n): str(k) for n, k in rows}
-
-
-def _ident(qualified: str) -> sql.Composable:
-    schema, _, name = qualified.partition(".")
-    return sql.Identifier(schema, name)
-
-
 def _mark_of(conn: psycopg.Connection, table: str, at: datetime.datetime | None) -> TableMark:
     """The table's mark on old: its integer key's max, else created_at's max (or ``at``)."""
-    if conn.execute("select to_regclass(%s)", (table,)).fetchone() in (None, (None,)):
+    if not relation_exists(conn, table):
         return TableMark("whole")
-    columns = _columns(conn, table)
+    columns = dict(column_types(conn, table))
     key = tuple(primary_key(conn, table))
     changed = "updated_at" if columns.get("updated_at") in _TIME else None
     column, kind = None, "whole"
@@ -135,7 +120,9 @@ def _mark_of(conn: psycopg.Connection, table: str, at: datetime.datetime | None)
         column, kind = "created_at", "time"
     if column is None:
         return TableMark("whole", changed=changed, key=key)
-    query = sql.SQL("select max({c}) from {t}").format(c=sql.Identifier(column), t=_ident(table))
+    query = sql.SQL("select max({c}) from {t}").format(
+        c=sql.Identifier(column), t=table_identifier(table)
+    )
     found = conn.execute(query).fetchone()
     value = None if found is None or found[0] is None else found[0]
     text = value.isoformat() if isinstance(value, datetime.datetime) else value
@@ -208,12 +195,12 @@ def scope_on_new(
 ) -> TableScope:
     """Count the rows created on new after the mark; list the keys of rows up to it that
     changed on new since the cutover (they are left out of the comparison on both sides)."""
-    if new.execute("select to_regclass(%s)", (table,)).fetchone() in (None, (None,)):
+    if not relation_exists(new, table):
         return TableScope(mark)
     up_to = _up_to_mark(mark)
     created = new.execute(
         sql.SQL("select count(*) from {t} t where not coalesce({c}, false)").format(
-            t=_ident(table), c=up_to
+            t=table_identifier(table), c=up_to
         )
     ).fetchone()
     changed: tuple[str, ...] = ()
@@ -221,7 +208,7 @@ def scope_on_new(
         rows = new.execute(
             sql.SQL("select {k} from {t} t where {c} and t.{u} > cast({at} as timestamptz)").format(
                 k=_key_text(mark),
-                t=_ident(table),
+                t=table_identifier(table),
                 c=up_to,
                 u=sql.Identifier(mark.changed),
                 at=sql.Literal(cutover_at),
@@ -235,8 +222,6 @@ def cutover_watermark(run: RunConfig) -> Watermark | None:
     """The watermark of this run. Pre-cutover: taken on old now and written to cutover.json.
     Post-cutover: ``--cutover-at`` (marks taken on old at that moment), else cutover.json
     from the pre-cutover run, else none (every row compared). Nightly: none."""
-    from postmigration import db
-
     old = run.comparison_target
     path = run.report_dir / CUTOVER_FILE
     if run.phase == "nightly":

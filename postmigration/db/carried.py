@@ -1,8 +1,9 @@
 """What a project carries besides rows, read from its database: pg_cron jobs, Vault secrets,
 database webhooks and the realtime publication.
 
-Each reader returns None when the project does not use the feature at all (no pg_cron, no
-Vault schema), so "not used by this project" is told apart from "lost on the way". Nothing
+The readers of pg_cron jobs, Vault secrets and a publication return None when the project does
+not have the feature at all (no pg_cron, no Vault, no such publication), so "not used by this
+project" is told apart from "lost on the way". Nothing
 here returns a secret's value or a webhook's headers (they carry keys): only names, URLs and
 yes/no answers computed inside the database.
 """
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 import psycopg
 
 from postmigration.origins import origin_of
+
+from .extensions import installed_extensions
+from .tables import relation_exists
 
 REALTIME_PUBLICATION = "supabase_realtime"
 
@@ -40,16 +44,9 @@ class Webhook:
     enabled: bool
 
 
-def _has_extension(conn: psycopg.Connection, name: str) -> bool:
-    return (
-        conn.execute("select 1 from pg_extension where extname = %s", (name,)).fetchone()
-        is not None
-    )
-
-
 def cron_jobs(conn: psycopg.Connection) -> dict[str, CronJob] | None:
     """The project's pg_cron jobs by name (jobid when unnamed); None when pg_cron is not installed."""
-    if not _has_extension(conn, "pg_cron"):
+    if "pg_cron" not in installed_extensions(conn):
         return None
     rows = conn.execute(
         """
@@ -82,12 +79,13 @@ def cron_problems(
     old: Mapping[str, CronJob],
     moves: Iterable[tuple[str, str]],
     olds: Iterable[str],
-    vault_naming_old: Iterable[tuple[str, str]] = (),
+    via_vault: Iterable[tuple[str, str]] = (),
 ) -> list[str]:
     """Each of old's jobs must be on new, same schedule, same command (old's origin moved to
     new's), active when it was active on old, its last run (if any) succeeded; no command on
-    new may name an old origin, itself or through a Vault secret it reads."""
-    moves, olds, via_vault = list(moves), list(olds), list(vault_naming_old)
+    new may name an old origin, itself or through a Vault secret it reads (`via_vault`: the
+    (secret, old origin) pairs of vault_naming_old)."""
+    moves, olds, via_vault = list(moves), list(olds), list(via_vault)
     if new is None:
         return [f"pg_cron is not installed on new: old's {len(old)} job(s) do not run"]
     problems = []
@@ -122,7 +120,7 @@ def cron_problems(
 
 def vault_secrets(conn: psycopg.Connection) -> dict[str, bool] | None:
     """Each named Vault secret and whether it decrypts here; None when there is no Vault."""
-    if conn.execute("select to_regclass('vault.decrypted_secrets')").fetchone() in (None, (None,)):
+    if not relation_exists(conn, "vault.decrypted_secrets"):
         return None
     rows = conn.execute(
         "select name, decrypted_secret is not null from vault.decrypted_secrets"
@@ -133,9 +131,9 @@ def vault_secrets(conn: psycopg.Connection) -> dict[str, bool] | None:
 
 def vault_naming_old(conn: psycopg.Connection, olds: Iterable[str]) -> list[tuple[str, str]]:
     """(secret name, old origin) for each decrypted Vault value that names an old origin
-    (matched inside the database: the values never leave it)."""
+    (matched inside the database: the values never leave it); none without a Vault."""
     patterns = [o for o in olds if o]
-    if not patterns:
+    if not patterns or not relation_exists(conn, "vault.decrypted_secrets"):
         return []
     rows = conn.execute(
         "select s.name, o from vault.decrypted_secrets s, unnest(%s::text[]) o"

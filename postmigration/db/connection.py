@@ -32,6 +32,7 @@ def connect(db_url: str, *, timeout_s: int = 10) -> psycopg.Connection:
             f"cannot connect to the database at {describe(db_url)}: {cause}"
         ) from None
     conn.execute("set statement_timeout = '120s'")
-    # Checksums hash timestamptz as UTC instants: both servers must read them the same way.
+    # Rows checksummed as text (URL tables, types without a hash function) render timestamptz in
+    # the session's zone: both servers must render them the same way.
     conn.execute("set timezone = 'UTC'")
     return conn

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from .tables import relation_exists
+
 
 @dataclass(frozen=True)
 class TableFingerprint:
@@ -20,7 +22,8 @@ class TableFingerprint:
     checksum: int
 
 
-def _ident(qualified: str) -> sql.Composable:
+def table_identifier(qualified: str) -> sql.Composable:
+    """`schema.table` as a quoted SQL identifier."""
     schema, _, table = qualified.partition(".")
     return sql.Identifier(schema, table)
 
@@ -42,7 +45,9 @@ ACTIVITY_COLUMNS = frozenset(
 )
 
 
-def _columns(conn: psycopg.Connection, table: str, ignore: frozenset[str]) -> list[tuple[str, str]]:
+def column_types(
+    conn: psycopg.Connection, table: str, ignore: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     """(name, base type) of the table's columns in order, without the ignored ones."""
     rows = conn.execute(
         """
@@ -114,7 +119,7 @@ def _row_hash(
     With `rewrites` (even empty) the row's text is hashed instead, after replacing each old
     origin with the new one: tables holding full URLs compare equal once moved.
     """
-    columns = _columns(conn, table, ignore)
+    columns = column_types(conn, table, ignore)
     if rewrites is not None:
         row = sql.SQL("row({})").format(
             sql.SQL(", ").join(sql.Identifier("t", c) for c, _ in columns)
@@ -140,7 +145,9 @@ def fingerprint(
     """Count and checksum of `table` (its rows matching `where`, on alias t) in one scan; no
     row leaves the database."""
     query = sql.SQL("select count(*), coalesce(sum({h}), 0) from {t} t where {w}").format(
-        h=_row_hash(conn, table, rewrites, ignore), t=_ident(table), w=where or sql.SQL("true")
+        h=_row_hash(conn, table, rewrites, ignore),
+        t=table_identifier(table),
+        w=where or sql.SQL("true"),
     )
     count, checksum = conn.execute(query).fetchone() or (0, 0)
     return TableFingerprint(table, int(count), int(checksum))
@@ -162,11 +169,9 @@ def fingerprints(
     """
     result: dict[str, TableFingerprint | None] = {}
     for table in tables:
-        exists = conn.execute("select to_regclass(%s)", (table,)).fetchone()
-        found = exists is not None and exists[0] is not None
         result[table] = (
             fingerprint(conn, table, (rewrites or {}).get(table), ignore, (where or {}).get(table))
-            if found
+            if relation_exists(conn, table)
             else None
         )
     return result
@@ -198,7 +203,7 @@ def _bucket_sums(
 ) -> dict[int, int]:
     query = sql.SQL(
         "select abs(hashtext(({key})::text)) % {n}, sum({h}) from {table} t where {w} group by 1"
-    ).format(key=key, n=sql.Literal(BUCKETS), h=hashed, table=_ident(table), w=where)
+    ).format(key=key, n=sql.Literal(BUCKETS), h=hashed, table=table_identifier(table), w=where)
     return {int(b): int(s) for b, s in conn.execute(query).fetchall()}
 
 
@@ -219,7 +224,7 @@ def _bucket_rows(
         n=sql.Literal(BUCKETS),
         b=sql.Literal(bucket),
         h=hashed,
-        table=_ident(table),
+        table=table_identifier(table),
     )
     return {str(k): int(h) for k, h in conn.execute(query).fetchall()}
 

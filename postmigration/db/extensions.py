@@ -14,10 +14,14 @@ FUNCTION_PROBES = {
 }
 
 
+def installed_extensions(conn: psycopg.Connection) -> set[str]:
+    """The names of the extensions installed in this database."""
+    return {r[0] for r in conn.execute("select extname from pg_extension").fetchall()}
+
+
 def missing_extensions(conn: psycopg.Connection, required: tuple[str, ...]) -> list[str]:
     """Required extensions that are not installed, each as a plain sentence."""
-    rows = conn.execute("select extname from pg_extension").fetchall()
-    installed = {r[0] for r in rows}
+    installed = installed_extensions(conn)
     return [f"extension {name} is not installed" for name in required if name not in installed]
 
 

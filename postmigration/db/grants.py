@@ -3,12 +3,15 @@ and functions, and the default privileges that decide what later objects get.
 
 Each query reads the catalogue inside the database and returns one line per (object, grantee):
 the object in plain words and the privileges held, sorted. The owner's own privileges are left
-out (a restore with --no-owner may change who owns things; `schema-parity` compares owners).
+out (a restore with --no-owner may change who owns things; `data-parity` compares the owners of
+schemas and functions).
 """
 
 from __future__ import annotations
 
 import psycopg
+
+from .scope import APP_FUNCTION
 
 # `%(schemas)s` is the app's schemas (see scope.py); a grantee of 0 is PUBLIC.
 _GRANTEE = "case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee) end"
@@ -49,8 +52,7 @@ PRIVILEGE_CATALOG = {
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace,
              aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
         where n.nspname = any(%(schemas)s) and a.grantee <> p.proowner
-          and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
-                          and d.objid = p.oid and d.deptype = 'e')
+          and {APP_FUNCTION}
         group by 1
     """,
     "default": f"""

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import psycopg
 
+from .tables import relation_exists
+
 FILE_NAME = re.compile(r"^(?P<version>\d+)_(?P<name>.+)\.sql$")
 
 
@@ -38,8 +40,7 @@ def migration_files(directory: Path) -> list[Migration]:
 
 def recorded_migrations(conn: psycopg.Connection) -> list[Migration]:
     """What supabase_migrations.schema_migrations says was applied, by version."""
-    exists = conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone()
-    if not exists or exists[0] is None:
+    if not relation_exists(conn, "supabase_migrations.schema_migrations"):
         return []
     rows = conn.execute(
         "select version, coalesce(name, '') from supabase_migrations.schema_migrations order by version"

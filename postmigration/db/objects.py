@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import psycopg
 
+from .schema import definition_differences
+from .scope import APP_FUNCTION
+
 # Each category: a query returning (key, definition) rows; keys name the object in plain words.
 # `%(schemas)s` is the app's schemas (see scope.py).
 OBJECT_CATALOG = {
@@ -23,9 +26,9 @@ OBJECT_CATALOG = {
         select format('%%I', nspname), 'owned by ' || pg_get_userbyid(nspowner)
         from pg_namespace where nspname = any(%(schemas)s)
     """,
-    # What a restore may change without touching the body; extensions' own functions are the
-    # extension's (its schema and version are compared above).
-    "function": """
+    # What a restore may change without touching the body (an extension's own functions are
+    # the extension's: see APP_FUNCTION).
+    "function": f"""
         select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
                format('owned by %%s, security %%s, settings %%s',
                       pg_get_userbyid(p.proowner),
@@ -33,8 +36,7 @@ OBJECT_CATALOG = {
                       coalesce(array_to_string(p.proconfig, ' '), 'none'))
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')
-          and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
-                          and d.objid = p.oid and d.deptype = 'e')
+          and {APP_FUNCTION}
     """,
     "enum": """
         select format('%%I.%%I', n.nspname, t.typname),
@@ -93,16 +95,10 @@ def object_differences(new: dict[str, dict[str, str]], old: dict[str, dict[str, 
     """Objects missing from, added to, or different on new, in plain words."""
     problems: list[str] = []
     for category in OBJECT_CATALOG:
-        have, want = new.get(category, {}), old.get(category, {})
-        problems += [f"{category} {k} is missing on new" for k in sorted(want.keys() - have.keys())]
-        if category not in NEW_MAY_ADD:
-            problems += [
-                f"{category} {k} exists on new but not on old"
-                for k in sorted(have.keys() - want.keys())
-            ]
-        problems += [
-            f"{category} {k} differs: new has {have[k]!r}, old has {want[k]!r}"
-            for k in sorted(have.keys() & want.keys())
-            if have[k] != want[k]
-        ]
+        problems += definition_differences(
+            category,
+            new.get(category, {}),
+            old.get(category, {}),
+            new_may_add=category in NEW_MAY_ADD,
+        )
     return problems

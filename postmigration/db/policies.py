@@ -8,6 +8,8 @@ from pathlib import Path
 
 import psycopg
 
+from .tables import relation_exists
+
 
 @dataclass(frozen=True, order=True)
 class Policy:
@@ -94,7 +96,6 @@ def grant_problems(
     conn: psycopg.Connection,
     tables: tuple[str, ...],
     schema: str = "public",
-    roles: tuple[str, ...] = ("service_role",),
 ) -> list[str]:
     """The privileges Supabase itself guarantees on the app's tables: the service role may
     SELECT, INSERT, UPDATE and DELETE every one (the API's server-side paths rely on it).
@@ -105,15 +106,13 @@ def grant_problems(
     problems: list[str] = []
     for table in tables:
         qualified = f"{schema}.{table}"
-        found = conn.execute("select to_regclass(%s)", (qualified,)).fetchone()
-        if not found or found[0] is None:
+        if not relation_exists(conn, qualified):
             problems.append(f"table {qualified} does not exist")
             continue
-        for role in roles:
-            for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
-                ok = conn.execute(
-                    "select has_table_privilege(%s, %s, %s)", (role, qualified, privilege)
-                ).fetchone()
-                if not (ok and ok[0]):
-                    problems.append(f"role {role} lacks {privilege} on {qualified}")
+        for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            ok = conn.execute(
+                "select has_table_privilege('service_role', %s, %s)", (qualified, privilege)
+            ).fetchone()
+            if not (ok and ok[0]):
+                problems.append(f"role service_role lacks {privilege} on {qualified}")
     return problems

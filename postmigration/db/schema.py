@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
+from .scope import APP_FUNCTION
+
 # Each category: a query returning (key, definition) rows; keys name the object in plain words.
 CATALOG = {
     "column": """
@@ -38,11 +40,13 @@ CATALOG = {
         select format('%%I.%%I', schemaname, viewname), md5(definition)
         from pg_views where schemaname = any(%(schemas)s)
     """,
-    "function": """
+    # The app's functions (an extension's own are the extension's: see APP_FUNCTION).
+    "function": f"""
         select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
                md5(pg_get_functiondef(p.oid))
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')
+          and {APP_FUNCTION}
     """,
     "trigger": r"""
         select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname),
@@ -120,19 +124,36 @@ def schema_differences(
                 category.removesuffix(" firing"), have, want, new_name, old_name
             )
             continue
-        problems += [
-            f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
-        ]
+        problems += definition_differences(
+            category, have, want, new_name=new_name, old_name=old_name
+        )
+    return problems
+
+
+def definition_differences(
+    category: str,
+    have: dict[str, str],
+    want: dict[str, str],
+    *,
+    new_name: str = "new",
+    old_name: str = "old",
+    new_may_add: bool = False,
+) -> list[str]:
+    """`category`'s objects missing from new, only on new (unless `new_may_add`), or defined
+    differently there, in plain words; `have` is new's key -> definition, `want` old's."""
+    problems = [
+        f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
+    ]
+    if not new_may_add:
         problems += [
             f"{category} {k} exists on {new_name} but not on {old_name}"
             for k in sorted(have.keys() - want.keys())
         ]
-        for key in sorted(have.keys() & want.keys()):
-            if have[key] != want[key]:
-                problems.append(
-                    f"{category} {key} differs: {new_name} has {have[key]!r}, "
-                    f"{old_name} has {want[key]!r}"
-                )
+    problems += [
+        f"{category} {k} differs: {new_name} has {have[k]!r}, {old_name} has {want[k]!r}"
+        for k in sorted(have.keys() & want.keys())
+        if have[k] != want[k]
+    ]
     return problems
 
 

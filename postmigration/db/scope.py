@@ -30,6 +30,13 @@ PLATFORM_SCHEMAS = frozenset(
 )
 
 
+# The condition (on pg_proc `p`) that a function is the app's: one an extension brought
+# (pg_depend 'e') is the extension's, compared by the extension's line (schema and version), so
+# an extension moved to another schema is one finding, not one per function.
+APP_FUNCTION = """not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
+                                 and d.objid = p.oid and d.deptype = 'e')"""
+
+
 def app_schemas(*conns: psycopg.Connection) -> tuple[str, ...]:
     """The schemas the app owns on any of `conns` (public and every custom schema), sorted."""
     found: set[str] = set()

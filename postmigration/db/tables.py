@@ -12,6 +12,12 @@ AUTH_TABLES = ("auth.users", "auth.identities")
 OPTIONAL_AUTH_TABLES = ("auth.mfa_factors",)
 
 
+def relation_exists(conn: psycopg.Connection, name: str) -> bool:
+    """Whether the table or view `name` ("schema.name") exists in this database."""
+    found = conn.execute("select to_regclass(%s)", (name,)).fetchone()
+    return found is not None and found[0] is not None
+
+
 def compared_tables(conn: psycopg.Connection, schemas: tuple[str, ...] | None = None) -> list[str]:
     """The tables data-parity compares: every table of the app's schemas (all of them unless
     `schemas` narrows it), auth.users, auth.identities, and auth.mfa_factors where it exists."""
@@ -23,11 +29,7 @@ def compared_tables(conn: psycopg.Connection, schemas: tuple[str, ...] | None = 
         """,
         (list(schemas if schemas is not None else app_schemas(conn)),),
     ).fetchall()
-    optional = [
-        table
-        for table in OPTIONAL_AUTH_TABLES
-        if (conn.execute("select to_regclass(%s)", (table,)).fetchone() or (None,))[0] is not None
-    ]
+    optional = [table for table in OPTIONAL_AUTH_TABLES if relation_exists(conn, table)]
     return [r[0] for r in rows] + list(AUTH_TABLES) + optional
 
 

@@ -58,6 +58,7 @@ def test_object_changes_are_named(conn: psycopg.Connection) -> None:
     )
     with broken(conn, *setup):
         before = db.object_facts(conn, schemas)
+        public_before = db.schema_facts(conn)
         assert db.object_differences(db.object_facts(conn, schemas), before) == []
         damage = (
             'alter extension "uuid-ossp" set schema public',
@@ -71,6 +72,9 @@ def test_object_changes_are_named(conn: psycopg.Connection) -> None:
         for statement in damage:
             conn.execute(statement)  # type: ignore[arg-type]
         problems = db.object_differences(db.object_facts(conn, schemas), before)
+        # the moved extension's functions are its own: public's schema comparison names none
+        schema_problems = db.schema_differences(db.schema_facts(conn), public_before)
+        moved = [p for p in schema_problems if p.startswith("function public.uuid_")]
     expected_starts = (
         "extension uuid-ossp differs: new has 'in schema public, version",
         "function public.is_admin() differs: new has 'owned by postgres, security invoker,"
@@ -83,6 +87,7 @@ def test_object_changes_are_named(conn: psycopg.Connection) -> None:
     for start in expected_starts:
         assert any(p.startswith(start) for p in problems), (start, problems)
     assert len(problems) == len(expected_starts), problems
+    assert moved == [], moved
 
 
 def test_stale_references_name_each_object(conn: psycopg.Connection) -> None:

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from postmigration import db
-from postmigration.comparison import require_comparison
+from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -30,17 +30,16 @@ def test_everything_the_app_owns_equals_old(
     sequences' options; the auth and storage tables' columns; the publications and their
     tables; and in each custom schema (not public) its tables, columns, constraints, indexes,
     views, functions and triggers."""
-    require_comparison(comparison_target, "schema parity")
-    assert comparison_db is not None
-    schemas = db.app_schemas(comparison_db, target_db)
+    _, old_db = require_old_db(comparison_target, comparison_db, "schema parity")
+    schemas = db.app_schemas(old_db, target_db)
     evidence.text("the app's schemas", ", ".join(schemas))
     custom = tuple(s for s in schemas if s != "public")
     problems = db.object_differences(
-        db.object_facts(target_db, schemas), db.object_facts(comparison_db, schemas)
+        db.object_facts(target_db, schemas), db.object_facts(old_db, schemas)
     )
     if custom:
         problems += db.schema_differences(
-            db.schema_facts(target_db, custom), db.schema_facts(comparison_db, custom)
+            db.schema_facts(target_db, custom), db.schema_facts(old_db, custom)
         )
     fail_on(problems, "the schema on new differs from old")
 
@@ -52,9 +51,8 @@ def test_every_user_has_an_identity(
 ) -> None:
     """No more users lack an auth.identities row on new than on old (a user without an
     identity cannot sign in with it)."""
-    require_comparison(comparison_target, "auth data parity")
-    assert comparison_db is not None
-    new, old = db.users_without_identity(target_db), db.users_without_identity(comparison_db)
+    _, old_db = require_old_db(comparison_target, comparison_db, "auth data parity")
+    new, old = db.users_without_identity(target_db), db.users_without_identity(old_db)
     if new > old:
         pytest.fail(
             f"{new} users have no identity in auth.identities on new (old: {old})", pytrace=False

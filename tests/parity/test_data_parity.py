@@ -7,7 +7,8 @@ import pytest
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
-from postmigration.comparison import require_comparison
+from postmigration.baseline import scopes_on_new
+from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -24,12 +25,12 @@ def test_schema_equals_old(
     comparison_db: psycopg.Connection | None,
     comparison_target: Target | None,
 ) -> None:
-    """Tables, columns and types, constraints, indexes, views, functions and triggers (auth.users'
-    too), and each trigger and foreign key fires as on old (not disabled, not replica-only)."""
-    require_comparison(comparison_target, "schema parity")
-    assert comparison_db is not None
+    """Public's tables, columns and types, constraints, indexes, views, functions and triggers
+    (auth.users' triggers too), and each of those triggers and foreign keys fires as on old (not
+    disabled, not replica-only)."""
+    _, old_db = require_old_db(comparison_target, comparison_db, "schema parity")
     fail_on(
-        db.schema_differences(db.schema_facts(target_db), db.schema_facts(comparison_db)),
+        db.schema_differences(db.schema_facts(target_db), db.schema_facts(old_db)),
         "the schema on new differs from old",
     )
 
@@ -49,19 +50,16 @@ def test_every_table_has_old_rows(
     of the app's own origin compare equal once moved from old's origin to new's. After the
     cutover (with a watermark) only the rows that existed at it are compared: rows created or
     changed on new since then are counted and shown, never counted as drift."""
-    old_target = require_comparison(comparison_target, "data parity")
-    assert comparison_db is not None
+    old_target, old_db = require_old_db(comparison_target, comparison_db, "data parity")
     plan = rewrite_plan(app_profile, target, old_target)
-    tables = db.compared_tables(comparison_db)
+    tables = db.compared_tables(old_db)
     ignore = app_profile.parity_ignore_columns
     watermark, scopes = cutover_scopes
     if watermark is not None and (scopes is None or data_baseline is None):
-        from postmigration.baseline import scopes_on_new
-
         scopes = scopes_on_new(target_db, tables, watermark)
         data_baseline = None
     where = None if scopes is None else {t: compared_rows(s) for t, s in scopes.items()}
-    old = db.fingerprints(comparison_db, tables, plan.old_side, ignore, where)
+    old = db.fingerprints(old_db, tables, plan.old_side, ignore, where)
     new = (
         data_baseline
         if data_baseline is not None
@@ -82,7 +80,7 @@ def test_every_table_has_old_rows(
             continue
         sample = db.differing_keys(
             target_db,
-            comparison_db,
+            old_db,
             table,
             rewrites=plan.old_side.get(table),
             ignore=ignore,
@@ -152,11 +150,10 @@ def test_no_sequence_hands_out_old_ids_again(
 ) -> None:
     """Each sequence of public on new is at least where old's is: no id old handed out is handed
     out again."""
-    require_comparison(comparison_target, "sequence parity")
-    assert comparison_db is not None
+    _, old_db = require_old_db(comparison_target, comparison_db, "sequence parity")
     fail_on(
         db.sequences_reusing_old_ids(
-            db.sequence_positions(target_db), db.sequence_positions(comparison_db)
+            db.sequence_positions(target_db), db.sequence_positions(old_db)
         ),
         "sequences on new would hand out ids old already handed out",
     )

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from postmigration import db
-from postmigration.comparison import require_comparison
+from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -23,10 +23,9 @@ def test_grants_equal_old(
     """Every role's privileges on the app's schemas and on their tables, views, columns,
     sequences and functions, and the default privileges there, are old's: none lost, none
     regained that old had revoked."""
-    require_comparison(comparison_target, "grants")
-    assert comparison_db is not None
-    schemas = db.app_schemas(comparison_db, target_db)
-    old = db.privileges(comparison_db, schemas)
+    _, old_db = require_old_db(comparison_target, comparison_db, "grants")
+    schemas = db.app_schemas(old_db, target_db)
+    old = db.privileges(old_db, schemas)
     evidence.text("compared", f"{len(old)} grants of old in schemas {', '.join(schemas)}")
     fail_on(
         db.privilege_differences(db.privileges(target_db, schemas), old),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from postmigration.comparison import require_comparison
+from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.db import carried
 from postmigration.evidence import Evidence
@@ -21,9 +21,8 @@ def test_realtime_publishes_old_tables(
     evidence: Evidence,
 ) -> None:
     """Every table old's supabase_realtime publishes is published on new."""
-    require_comparison(comparison_target, "realtime")
-    assert comparison_db is not None
-    old = carried.published_tables(comparison_db) or set()
+    _, old_db = require_old_db(comparison_target, comparison_db, "realtime")
+    old = carried.published_tables(old_db) or set()
     if not old:
         evidence.text("realtime", "not used by this project (old publishes no table)")
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from postmigration.comparison import require_comparison
+from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.db import carried
 from postmigration.evidence import Evidence
@@ -26,17 +26,14 @@ def test_every_old_cron_job_runs_on_new(
     """Each of old's jobs is scheduled on new with the same schedule and command (old's origin
     moved to new's), active if it was on old, its last run on new (if it has run) succeeded;
     no job on new calls an old origin, in its command or through a Vault secret it reads."""
-    old_target = require_comparison(comparison_target, "scheduled jobs")
-    assert comparison_db is not None
-    old = carried.cron_jobs(comparison_db)
+    old_target, old_db = require_old_db(comparison_target, comparison_db, "scheduled jobs")
+    old = carried.cron_jobs(old_db)
     new = carried.cron_jobs(target_db)
     if not old and not new:
         evidence.text("scheduled jobs", "not used by this project (no pg_cron job on old or new)")
         return
     olds = old_origins(target, old_target)
-    via_vault = (
-        carried.vault_naming_old(target_db, olds) if carried.vault_secrets(target_db) else []
-    )
+    via_vault = carried.vault_naming_old(target_db, olds)
     evidence.text(
         "cron jobs (name: schedule, active, last run on new)",
         "\n".join(

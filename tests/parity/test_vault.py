@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from postmigration.comparison import require_comparison
+from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.db import carried
 from postmigration.evidence import Evidence
@@ -24,14 +24,13 @@ def test_every_old_secret_decrypts_on_new(
 ) -> None:
     """Every secret name old has is on new and decrypts with new's key; no decrypted value on
     new names an old origin (matched inside the database)."""
-    old_target = require_comparison(comparison_target, "Vault")
-    assert comparison_db is not None
-    old = carried.vault_secrets(comparison_db) or {}
+    old_target, old_db = require_old_db(comparison_target, comparison_db, "Vault")
+    old = carried.vault_secrets(old_db) or {}
     new = carried.vault_secrets(target_db)
     if not old and not new:
         evidence.text("Vault", "not used by this project (no named secret on old or new)")
         return
-    naming_old = carried.vault_naming_old(target_db, old_origins(target, old_target)) if new else []
+    naming_old = carried.vault_naming_old(target_db, old_origins(target, old_target))
     evidence.text(
         "Vault secrets on new (name: decrypts?)",
         "\n".join(f"{name}: {'yes' if ok else 'no'}" for name, ok in sorted((new or {}).items())),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from postmigration.comparison import require_comparison
+from postmigration.comparison import require_old_db
 from postmigration.config import Target
 from postmigration.db import carried
 from postmigration.evidence import Evidence
@@ -26,9 +26,8 @@ def test_every_old_webhook_calls_new(
     """Each webhook (trigger calling supabase_functions.http_request) old has is on new and
     enabled, its URL is old's with old's origin moved to new's, and no webhook on new calls an
     old origin. Checked from the trigger definitions: no row is inserted to fire them."""
-    old_target = require_comparison(comparison_target, "webhooks")
-    assert comparison_db is not None
-    old, new = carried.webhooks(comparison_db), carried.webhooks(target_db)
+    old_target, old_db = require_old_db(comparison_target, comparison_db, "webhooks")
+    old, new = carried.webhooks(old_db), carried.webhooks(target_db)
     if not old and not new:
         evidence.text("webhooks", "not used by this project (no webhook on old or new)")
         return

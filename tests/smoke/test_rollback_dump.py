@@ -95,8 +95,9 @@ def test_dump_restores_into_a_scratch_database(
 ) -> None:
     """`pg_restore --no-owner --no-privileges` of the whole dump into an empty scratch database
     (`pm_rollback_<run id>`, dropped afterwards) finishes without one error; with --compare-to,
-    every table's row count and content and the schema equal old's; without, every public table
-    of new is there (row counts are not compared)."""
+    every table's row count and content and the schema equal old's; without, every table the dump
+    holds data for and every table data-parity compares on new is there (row counts are not
+    compared)."""
     dump = _existing(rollback_dump)
     server = restore_server(pm_config.dump_restore_url, target.db_url)
     if server is None:
