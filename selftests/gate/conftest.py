@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from postmigration.checklist import ITEMS
 from reference.playbook.runner import PlaybookDidNotFinish, PlaybookProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,6 +230,41 @@ def damaged(
         yield
     finally:
         run_sql(playbook, side, *repairs)
+
+
+# A clean local run in the default phase (post-cutover) passes every item but these, each not
+# applicable: tls-dns (the stand-in serves plain http on 127.0.0.1) and sign-offs (taken before
+# the DNS switch only).
+NOT_APPLICABLE_LOCALLY = ("tls-dns", "sign-offs")
+
+
+def assert_tls_not_applicable_on_loopback(run: SuiteRun) -> None:
+    """The stand-in serves plain http on 127.0.0.1: tls-dns is not applicable, saying so."""
+    tls = run.item("tls-dns")
+    assert tls["status"] == "not_applicable", run.digest()
+    assert "(loopback) on plain http" in tls["reason"], tls["reason"]
+
+
+def assert_clean_go(run: SuiteRun) -> None:
+    """GO with exit 0, every checklist item in summary.json, and every one passed but those not
+    applicable on a local post-cutover run, which the verdict line names."""
+    assert run.verdict == "GO", run.digest()
+    assert run.exit_code == 0, run.digest()
+    assert set(run.statuses()) == set(ITEMS), f"items in summary.json: {sorted(run.statuses())}"
+    not_passed = {k: v for k, v in run.statuses().items() if v != "passed"}
+    assert not_passed == dict.fromkeys(NOT_APPLICABLE_LOCALLY, "not_applicable"), run.digest()
+    assert_tls_not_applicable_on_loopback(run)
+    named = ", ".join(NOT_APPLICABLE_LOCALLY)
+    assert f"except 2 not applicable ({named})" in run.output, run.output[-2000:]
+
+
+def item_files(item_id: str) -> tuple[str, ...]:
+    """The suite's test files that carry `item_id` (found by their `pytest.mark.item`), as paths
+    for `gate_on`: a test moved to another file of the item still runs."""
+    mark = f'pytest.mark.item("{item_id}")'
+    found = [p for p in sorted((ROOT / "tests").rglob("test_*.py")) if mark in p.read_text()]
+    assert found, f"no test file of the suite carries item {item_id!r}"
+    return tuple(str(p.relative_to(ROOT)) for p in found)
 
 
 def gate_on(

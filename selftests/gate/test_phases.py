@@ -16,13 +16,14 @@ from selftests.gate.conftest import (
     ServingPlaybook,
     SuiteRun,
     gate_on,
+    item_files,
     query_one,
     run_sql,
     run_suite,
     sql_literal,
 )
 
-DATA_PARITY = "tests/parity/test_data_parity.py"
+DATA_PARITY = item_files("data-parity")
 LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
 
@@ -35,7 +36,7 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     reports = tmp_path / "reports"
-    before = gate_on(breakable, reports, DATA_PARITY, "--phase=pre-cutover")
+    before = gate_on(breakable, reports, *DATA_PARITY, "--phase=pre-cutover")
     assert before.summary["phase"] == "pre-cutover"
     assert before.item("data-parity")["status"] == "passed", before.digest()
     watermark = json.loads((reports / "cutover.json").read_text())
@@ -56,13 +57,16 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
         # A new signup (the trigger gives it a profile), its first weigh-in, and an edit.
         f"insert into auth.users (id, email, created_at, updated_at) "
         f"values ('{LIVE_USER}', '{LIVE_EMAIL}', now(), now())",
+        # ...with its email identity, as GoTrue writes it at signup.
+        "insert into auth.identities (provider_id, user_id, identity_data, provider) values "
+        f"('{LIVE_USER}', '{LIVE_USER}', '{{\"email\": \"{LIVE_EMAIL}\"}}', 'email')",
         f"insert into public.weight_measurements (user_id, weight_kg) values ('{LIVE_USER}', 71.5)",
         f"update public.profiles set full_name = 'Renamed after cutover', updated_at = now() "
         f"where id = '{profile}'",
     ]
     try:
         run_sql(breakable, "new", *live)
-        after = gate_on(breakable, reports, DATA_PARITY, "--phase=post-cutover")
+        after = gate_on(breakable, reports, *DATA_PARITY, "--phase=post-cutover")
         assert after.summary["phase"] == "post-cutover"
         assert after.item("data-parity")["status"] == "passed", after.digest()
         html = _html(after)
@@ -77,7 +81,7 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
         by_hand = gate_on(
             breakable,
             tmp_path / "by-hand",
-            DATA_PARITY,
+            *DATA_PARITY,
             "--phase=post-cutover",
             f"--cutover-at={watermark['cutover_at']}",
         )
@@ -87,7 +91,7 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
         assert "public.weight_measurements: 3000 → 3000 (+1 created, 0 changed" in html
 
         run_sql(breakable, "new", f"delete from public.weight_measurements where id = {lost_id}")
-        broken = gate_on(breakable, reports, DATA_PARITY, "--phase=post-cutover")
+        broken = gate_on(breakable, reports, *DATA_PARITY, "--phase=post-cutover")
         item = broken.item("data-parity")
         assert item["status"] == "failed", broken.digest()
         assert "public.weight_measurements has 2999 rows on new but 3000 on old" in item["reason"]

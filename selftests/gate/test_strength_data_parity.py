@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, gate_on, query_one
+from selftests.gate.conftest import (
+    ServingPlaybook,
+    SuiteRun,
+    damaged,
+    gate_on,
+    item_files,
+    query_one,
+)
 
-DATA_PARITY = "tests/parity/test_data_parity.py"
+DATA_PARITY = item_files("data-parity")
 TRIGGER = "on_auth_user_created"
 ROLE = "authenticator"
 SEQUENCE = "public.weight_measurements_id_seq"
@@ -27,7 +34,7 @@ def _messages(run: SuiteRun) -> dict[str, str]:
 
 
 def test_clean_run_passes_data_parity(breakable: ServingPlaybook, tmp_path: Path) -> None:
-    run = gate_on(breakable, tmp_path / "report", DATA_PARITY)
+    run = gate_on(breakable, tmp_path / "report", *DATA_PARITY)
     assert run.item("data-parity")["status"] == "passed", run.digest()
 
 
@@ -67,7 +74,7 @@ def test_changed_late_column_replica_trigger_replication_mode_and_sequence_fail(
         damaged(breakable, "new", new_breaks, new_repairs),
         damaged(breakable, "old", old_breaks, old_repairs),
     ):
-        run = gate_on(breakable, tmp_path / "report", DATA_PARITY)
+        run = gate_on(breakable, tmp_path / "report", *DATA_PARITY)
     assert run.item("data-parity")["status"] == "failed", run.digest()
     said = _messages(run)
     assert said["test_every_table_has_old_rows"] == (
