@@ -92,7 +92,9 @@ class Environment:
     """Environment variables, with a ``.env`` file beneath them (real variables win)."""
 
     def __init__(self, environ: Mapping[str, str], dotenv_path: Path | None = None) -> None:
-        self._environ = dict(environ)
+        # An empty variable is a setting not given: CI secret stores hand over an unset secret
+        # as "" (GitHub Actions does), and it must not blank what the config file holds.
+        self._environ = {k: v for k, v in environ.items() if v}
         self._dotenv: dict[str, str] = {}
         if dotenv_path is not None and dotenv_path.is_file():
             values = dotenv_values(dotenv_path)

@@ -140,3 +140,17 @@ def test_header_says_which_keys_the_run_used(
     result = run(pytester, "--target=new")
     result.stdout.fnmatch_lines(["api keys: new (publishable and secret keys)"])
     assert summary(pytester)["target"]["name"] == "new"
+
+
+def test_an_empty_variable_is_a_setting_not_given() -> None:
+    """A CI secret store hands an unset secret over as "" (GitHub Actions does): it must not
+    blank the key the config file holds, nor count as a key given."""
+    config = ConfigFile(
+        None,
+        "test",
+        {"targets": {"new": {"supabase_url": "https://x.co", "publishable_key": PUBLISHABLE}}},
+    )
+    environ = {"NEW_SUPABASE_PUBLISHABLE_KEY": "", "NEW_SUPABASE_SECRET_KEY": ""}
+    environ["NEW_SUPABASE_SERVICE_ROLE_KEY"] = SERVICE_JWT
+    target = load_target("new", config, Environment(environ))
+    assert (target.public_key, target.server_key) == (PUBLISHABLE, SERVICE_JWT)
