@@ -163,12 +163,15 @@ class Target:
     @property
     def key_kind(self) -> KeyKind:
         """Which API keys the run uses: ``new`` (publishable/secret), ``legacy`` (anon/
-        service_role JWTs), or ``both`` (the current keys first, the legacy ones checked too)."""
+        service_role JWTs), ``both`` (the current keys first, the legacy ones checked too), or
+        ``mixed`` (a pair half-moved: one current key and the other's legacy counterpart)."""
         has_new = bool(self.publishable_key and self.secret_key)
         has_legacy = bool(self.anon_key and self.service_role_key)
         if has_new and has_legacy:
             return "both"
-        return "new" if has_new else "legacy"
+        if has_new or has_legacy:
+            return "new" if has_new else "legacy"
+        return "mixed"
 
     @property
     def public_key(self) -> str:

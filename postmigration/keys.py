@@ -27,7 +27,7 @@ __all__ = [
     "jwt_role",
 ]
 
-KeyKind = Literal["legacy", "new", "both"]
+KeyKind = Literal["legacy", "new", "both", "mixed"]
 PUBLISHABLE = re.compile(r"sb_publishable_[A-Za-z0-9_-]{10,}")
 SECRET = re.compile(r"sb_secret_[A-Za-z0-9_-]{10,}")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")

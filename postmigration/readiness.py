@@ -277,7 +277,7 @@ def run_check(
 
     # A test account signs in only where the URL answers, auth is up and the public key the
     # sign-in sends (the publishable key, else the legacy anon key) is accepted.
-    public = "anon_key" if run.target.key_kind == "legacy" else "publishable_key"
+    public = "publishable_key" if run.target.publishable_key else "anon_key"
     blocking: list[str] = []
     for finding in target_findings(run.target, redactor):
         report(finding)

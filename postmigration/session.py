@@ -58,6 +58,7 @@ KEY_KIND_WORDS = {
     "legacy": "legacy (anon and service_role JWTs)",
     "new": "new (publishable and secret keys)",
     "both": "new (publishable and secret keys), and the legacy anon and service_role keys checked too",
+    "mixed": "mixed (one current key and one legacy key; each use takes the current one where set)",
 }
 
 

@@ -38,9 +38,13 @@ def test_kinds_and_the_keys_each_kind_uses() -> None:
     assert set(both.secrets) >= {ANON_JWT, SERVICE_JWT, PUBLISHABLE, SECRET}
     # a project half-way through: each use takes its current key when there is one
     mixed = _target(publishable_key=PUBLISHABLE, service_role_key=SERVICE_JWT)
-    assert (mixed.public_key, mixed.server_key) == (PUBLISHABLE, SERVICE_JWT)
+    assert (mixed.key_kind, mixed.public_key, mixed.server_key) == (
+        "mixed",
+        PUBLISHABLE,
+        SERVICE_JWT,
+    )
     mixed = _target(anon_key=ANON_JWT, secret_key=SECRET)
-    assert (mixed.public_key, mixed.server_key) == (ANON_JWT, SECRET)
+    assert (mixed.key_kind, mixed.public_key, mixed.server_key) == ("mixed", ANON_JWT, SECRET)
 
 
 @pytest.mark.parametrize(
