@@ -155,18 +155,24 @@ def is_slug(value: str) -> bool:
 
 @dataclass(frozen=True)
 class CheckRuns:
-    """HEAD's check runs on GitHub: each as ``name: status/conclusion``, and the ones not green."""
+    """HEAD's check runs on GitHub: each as ``name: status/conclusion``, the ones not green, and
+    the gate's own (left out)."""
 
     runs: tuple[str, ...]
     not_green: tuple[str, ...]
+    own: tuple[str, ...] = ()
 
 
 class ChecksUnknown(Exception):
     """GitHub could not tell HEAD's checks (unreachable, token refused, no such commit)."""
 
 
-def head_check_runs(client: httpx.Client, slug: str, sha: str, token: str) -> CheckRuns:
-    """Every check run GitHub has for ``sha`` (all pages); ChecksUnknown when it cannot say."""
+def head_check_runs(
+    client: httpx.Client, slug: str, sha: str, token: str, own_run_id: str | None = None
+) -> CheckRuns:
+    """Every check run GitHub has for ``sha`` (all pages), but those of the workflow run
+    ``own_run_id`` (the gate's own job, running while it asks); ChecksUnknown when GitHub
+    cannot say."""
     headers = {
         "Authorization": f"Bearer {token}",
         "Accept": "application/vnd.github+json",
@@ -175,6 +181,7 @@ def head_check_runs(client: httpx.Client, slug: str, sha: str, token: str) -> Ch
     url: str | None = f"{GITHUB_API}/repos/{slug}/commits/{sha}/check-runs?per_page=100"
     runs: list[str] = []
     not_green: list[str] = []
+    own: list[str] = []
     while url:
         try:
             answer = client.get(url, headers=headers)
@@ -188,6 +195,9 @@ def head_check_runs(client: httpx.Client, slug: str, sha: str, token: str) -> Ch
             )
         for run in answer.json().get("check_runs", []):
             name, status, conclusion = run.get("name"), run.get("status"), run.get("conclusion")
+            if own_run_id and f"/actions/runs/{own_run_id}/" in str(run.get("details_url", "")):
+                own.append(str(name))
+                continue
             if status != "completed":
                 state = f"still running ({status})"
             else:
@@ -196,7 +206,7 @@ def head_check_runs(client: httpx.Client, slug: str, sha: str, token: str) -> Ch
             if status != "completed" or conclusion not in GREEN_CONCLUSIONS:
                 not_green.append(f'check "{name}" {state}')
         url = answer.links.get("next", {}).get("url")
-    return CheckRuns(tuple(runs), tuple(not_green))
+    return CheckRuns(tuple(runs), tuple(not_green), tuple(own))
 
 
 def _message_of(answer: httpx.Response) -> str:

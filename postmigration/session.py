@@ -55,8 +55,10 @@ class SignOff:
     at: str
 
 
-# The environment variable (or .env line) holding the token for GitHub's checks API.
+# The environment variable (or .env line) holding the token for GitHub's checks API, and the
+# one GitHub Actions sets to the running workflow's id (the gate's own checks are left out).
 CI_TOKEN = "GITHUB_TOKEN"
+CI_RUN_ID = "GITHUB_RUN_ID"
 
 KEY_KIND_WORDS = {
     "legacy": "legacy (anon and service_role JWTs)",
@@ -89,6 +91,7 @@ class RunConfig:
     # The app's repository (repo-ready, app-build) and the CI token (GITHUB_TOKEN, a secret).
     app_repo: Path | None = None
     ci_token: str | None = field(default=None, repr=False)
+    ci_run_id: str | None = None
 
     @property
     def all_waivers(self) -> dict[str, str]:
@@ -265,4 +268,5 @@ def build_run_config(
         cutover_at=parse_cutover_at(cutover_at),
         app_repo=app_repo,
         ci_token=ci_token,
+        ci_run_id=(env.get(CI_RUN_ID) or ("", ""))[0] or None,
     )

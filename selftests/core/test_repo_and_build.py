@@ -129,6 +129,16 @@ def test_check_runs_all_pages_and_every_not_green_one_named() -> None:
         TOKEN,
     )
     assert green.not_green == () and green.runs == ("ci: concluded success",)
+    # The gate's own job, running while it asks, is left out (GitHub Actions' GITHUB_RUN_ID).
+    own = "https://github.com/acme/lms-web/actions/runs/77/job/1"
+    itself = head_check_runs(
+        _github([[{"name": "gate", "status": "in_progress", "details_url": own}]], []),
+        "acme/lms-web",
+        SHA,
+        TOKEN,
+        own_run_id="77",
+    )
+    assert (itself.runs, itself.not_green, itself.own) == ((), (), ("gate",))
 
 
 def test_github_refusing_or_unreachable_is_unknown_never_green() -> None:

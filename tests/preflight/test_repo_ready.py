@@ -54,7 +54,7 @@ def test_ci_checks_green_on_head(
     pm_config: RunConfig, target: Target, http: httpx.Client, evidence: Evidence
 ) -> None:
     """Every check run GitHub's checks API has for HEAD completed as success, neutral or
-    skipped. Without a token (GITHUB_TOKEN) or a GitHub repository (github_repo, or a
+    skipped (the gate's own workflow run, GITHUB_RUN_ID, left out). Without a token (GITHUB_TOKEN) or a GitHub repository (github_repo, or a
     github.com remote), or when GitHub cannot say, not verified with the reason."""
     repo = _app_repo(pm_config, target)
     if not pm_config.ci_token:
@@ -67,10 +67,13 @@ def test_ci_checks_green_on_head(
         )
     head = upstream_of(repo).head
     try:
-        checks = head_check_runs(http, slug, head, pm_config.ci_token)
+        checks = head_check_runs(http, slug, head, pm_config.ci_token, pm_config.ci_run_id)
     except ChecksUnknown as exc:
         pytest.skip(f"CI not verified: {exc}")
-    evidence.text(f"check runs of {slug}@{head[:12]}", "\n".join(checks.runs) or "none")
+    left_out = f"\n(this gate's own run, left out: {', '.join(checks.own)})" if checks.own else ""
+    evidence.text(
+        f"check runs of {slug}@{head[:12]}", ("\n".join(checks.runs) or "none") + left_out
+    )
     if not checks.runs:
         pytest.skip(f"CI not verified: no check ran on HEAD {head[:12]} of {slug}")
     fail_on(checks.not_green, f"CI is not green on HEAD {head[:12]} of {slug}")
