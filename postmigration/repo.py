@@ -101,6 +101,8 @@ class Upstream:
     def problem(self) -> str | None:
         """Why HEAD is not known to be what its upstream holds, in words; None when it is."""
         short = self.head[:12]
+        if not self.head:
+            return "the repository has no commit: nothing to release"
         if self.branch is None:
             return f"HEAD {short} is detached (no branch): it has no upstream to be on"
         if self.upstream is None:
