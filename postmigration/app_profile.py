@@ -113,6 +113,8 @@ DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
 DEFAULT_AUTH_REDIRECT_URLS = ("/auth/callback", "lmsapp://auth/callback")
 DEFAULT_MIGRATIONS_DIR = "reference/supabase/migrations"
 DEFAULT_FUNCTIONS_DIR = "reference/supabase/functions"
+# The app's build writes this manifest in its repository (``{"build": ...}``): the expected build.
+DEFAULT_BUILD_MANIFEST = "dist/build.json"
 
 _KNOWN_KEYS = {
     "tables",
@@ -132,6 +134,7 @@ _KNOWN_KEYS = {
     "parity_ignore_columns",
     "function_names",
     "auth_redirect_urls",
+    "build_manifest",
 }
 
 
@@ -172,6 +175,7 @@ class AppProfile:
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
     )
     auth_redirect_urls: tuple[str, ...] = DEFAULT_AUTH_REDIRECT_URLS
+    build_manifest: str = DEFAULT_BUILD_MANIFEST
 
     def function(self, role: str) -> str:
         """The app's edge function that plays ``role`` (``function("goal_notifications")``)."""
@@ -204,6 +208,13 @@ def _str_list(value: Any, key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise MalformedConfigError(f"{where}: [app] {key} must be a list of strings")
     return tuple(value)
+
+
+def _str(data: Mapping[str, Any], key: str, default: str, where: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise MalformedConfigError(f'{where}: [app] {key} must be a non-empty string ("...")')
+    return value
 
 
 def _str_table(value: Any, key: str, where: str) -> dict[str, str]:
@@ -272,6 +283,7 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             "auth_redirect_urls",
             where,
         ),
+        build_manifest=_str(data, "build_manifest", DEFAULT_BUILD_MANIFEST, where),
         parity_ignore_columns=frozenset(
             _str_list(
                 data.get("parity_ignore_columns", sorted(ACTIVITY_COLUMNS)),

@@ -233,6 +233,27 @@ CHECKLIST: tuple[Item, ...] = (
         "applies before the DNS switch only",
         phases=("pre-cutover",),
     ),
+    # "Repo clean, CI green": what is released is what was reviewed and tested.
+    Item(
+        "repo-ready",
+        "Repo clean, CI green (work tree clean, HEAD pushed, HEAD's checks green)",
+        PRE_FLIGHT,
+        "blocker",
+        (),
+        why="needs the app's repository (app_repo); the CI part needs GITHUB_TOKEN, without "
+        "it that part is not verified; applies before the DNS switch only",
+        phases=("pre-cutover",),
+    ),
+    # A deploy that silently kept the previous build serves yesterday's app against today's
+    # project; the site is its own origin, so nothing from the Supabase side is needed.
+    Item(
+        "app-build",
+        "The site serves the expected build (no stale deploy)",
+        DEPLOY,
+        "blocker",
+        (),
+        why="needs the expected build: app_build, or app_repo with its built manifest",
+    ),
 )
 
 ITEMS: dict[str, Item] = {item.id: item for item in CHECKLIST}

@@ -30,6 +30,7 @@ from postmigration.errors import (
 )
 from postmigration.keys import KeyKind, check_key
 from postmigration.redact import Redactor
+from postmigration.repo import is_slug
 
 __all__ = [
     "DEFAULT_CONFIG_NAME",
@@ -64,6 +65,9 @@ TARGET_ENV_NAMES = {
     "expected_address": "EXPECTED_ADDRESS",
     "cert_min_days": "CERT_MIN_DAYS",
     "phase": "PHASE",
+    "app_repo": "APP_REPO",
+    "app_build": "APP_BUILD",
+    "github_repo": "GITHUB_REPO",
 }
 REQUIRED_SETTINGS = ("supabase_url",)
 # Each pair: the current key, or its legacy counterpart (one of the two is required).
@@ -157,6 +161,9 @@ class Target:
     expected_address: str | None = None
     cert_min_days: int = 14
     phase: str | None = None
+    app_repo: str | None = None
+    app_build: str | None = None
+    github_repo: str | None = None
     inbox: Inbox = Inbox()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -395,6 +402,10 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
         return _check_url(name, setting, value)
     if setting in ("db_url", "dump_restore_url"):
         return check_db_url(f"target {name!r}", setting, value)
+    if setting == "github_repo" and not is_slug(value):
+        raise MalformedConfigError(
+            f'target {name!r}: github_repo {value!r} is not owner/name (e.g. "acme/lms-web")'
+        )
     if setting in KEY_SETTINGS:
         return check_key(name, setting, value, env_prefix(name) + TARGET_ENV_NAMES[setting])
     return value

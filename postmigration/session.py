@@ -31,6 +31,7 @@ from postmigration.config import (
 )
 from postmigration.errors import ConfigError
 from postmigration.redact import Redactor
+from postmigration.repo import app_repo_at
 
 __all__ = [
     "RunConfig",
@@ -53,6 +54,11 @@ class SignOff:
     name: str
     at: str
 
+
+# The environment variable (or .env line) holding the token for GitHub's checks API, and the
+# one GitHub Actions sets to the running workflow's id (the gate's own checks are left out).
+CI_TOKEN = "GITHUB_TOKEN"
+CI_RUN_ID = "GITHUB_RUN_ID"
 
 KEY_KIND_WORDS = {
     "legacy": "legacy (anon and service_role JWTs)",
@@ -83,6 +89,10 @@ class RunConfig:
     sign_offs_declared: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     sign_offs: Mapping[str, SignOff] = field(default_factory=lambda: MappingProxyType({}))
     cutover_at: datetime.datetime | None = None
+    # The app's repository (repo-ready, app-build) and the CI token (GITHUB_TOKEN, a secret).
+    app_repo: Path | None = None
+    ci_token: str | None = field(default=None, repr=False)
+    ci_run_id: str | None = None
 
     @property
     def all_waivers(self) -> dict[str, str]:
@@ -231,6 +241,9 @@ def build_run_config(
     source = source_label or target.sources.get("supabase_url", config_file.label)
     chosen_phase, phase_source = choose_phase(phase, target)
     declared = load_sign_offs(config_file)
+    where = f"target {target.name!r}"
+    app_repo = app_repo_at(target.app_repo, where, cwd) if target.app_repo else None
+    ci_token = (env.get(CI_TOKEN) or ("", ""))[0] or None
     return RunConfig(
         target=target,
         comparison_target=comparison,
@@ -242,7 +255,10 @@ def build_run_config(
         config_path=config_file.path,
         target_source=source,
         redactor=secrets_of(
-            target, comparison, accounts=accounts, extra=(restore_url, db_url_password(restore_url))
+            target,
+            comparison,
+            accounts=accounts,
+            extra=(restore_url, db_url_password(restore_url), ci_token),
         ),
         waivers=MappingProxyType(load_waivers(config_file, ITEMS)),
         dump_restore_url=restore_url,
@@ -251,4 +267,7 @@ def build_run_config(
         sign_offs_declared=MappingProxyType(declared),
         sign_offs=MappingProxyType(parse_sign_offs(sign_offs or [], declared, config_file.label)),
         cutover_at=parse_cutover_at(cutover_at),
+        app_repo=app_repo,
+        ci_token=ci_token,
+        ci_run_id=(env.get(CI_RUN_ID) or ("", ""))[0] or None,
     )

@@ -26,6 +26,8 @@ DEFAULT_ROUTES = MappingProxyType(
         "invites": "/invites",
         "daily_mission": "/missions/today",
         "weight": "/weight",
+        # not a screen: the manifest of the build the site serves ({"build": ...})
+        "build": "/build.json",
     }
 )
 

@@ -117,6 +117,14 @@ class Fault:
         """extras: the auth settings saved on new (old's, origin rewritten)."""
         return settings
 
+    def deploys_release_build(self) -> bool:
+        """app-deploy: is the release's build the one deployed on new? (yes)"""
+        return True
+
+    def left_in_work_tree(self) -> dict[str, str]:
+        """app-deploy: edits (file -> text appended) left uncommitted in the app's repo (none)."""
+        return {}
+
 
 @dataclass(frozen=True)
 class SkipBucketSync(Fault):
@@ -356,6 +364,22 @@ class RedirectUrlMissing(Fault):
 
 
 @dataclass(frozen=True)
+class StaleBuild(Fault):
+    """The deploy re-used the previous release's artifact: new serves the build old serves."""
+
+    def deploys_release_build(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class DirtyRepo(Fault):
+    """The build machine's .env.production was edited by hand and never committed."""
+
+    def left_in_work_tree(self) -> dict[str, str]:
+        return {".env.production": "DEBUG=true\n"}
+
+
+@dataclass(frozen=True)
 class _Spec:
     """How to make one fault: its name pattern, the values its parameter may take, a maker."""
 
@@ -527,6 +551,20 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: RedirectUrlMissing(
             name, "extras", f"{APP_DEEP_LINK} is not on new's redirect URL allow-list"
+        ),
+    ),
+    "stale-build": _Spec(
+        "stale-build",
+        (),
+        lambda name, _: StaleBuild(
+            name, "app-deploy", "new's site serves the previous release's build"
+        ),
+    ),
+    "dirty-repo": _Spec(
+        "dirty-repo",
+        (),
+        lambda name, _: DirtyRepo(
+            name, "app-deploy", "the app's repository has .env.production modified, uncommitted"
         ),
     ),
 }

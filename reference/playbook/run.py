@@ -15,6 +15,7 @@ from reference.stack.runner import StackProcess
 from reference.stack.settings import MIGRATIONS_DIR
 
 from . import dump as dump_step
+from .app_deploy import ORIGIN_DIR, REPO_DIR, deploy_app
 from .config import write_config
 from .errors import PlaybookError
 from .extras import Rewrite, carry_extras, server_key
@@ -58,6 +59,7 @@ class Playbook:
     new: StackProcess | None = None
     timings: list[tuple[str, float]] = field(default_factory=list)
     dump_file: Path | None = None
+    app_repo: Path | None = None
     config_file: Path | None = None
     started: float = field(default_factory=time.monotonic)
 
@@ -116,6 +118,7 @@ class Playbook:
         if fault.by_hand_sql():
             self.step("by-hand", lambda: self._by_hand(new_db))
         self.step("functions-deploy", self._functions_deploy)
+        self.step("app-deploy", self._app_deploy)
         self.step("config", self._config)
 
     @property
@@ -139,6 +142,8 @@ class Playbook:
                     "prepare", f"{path} is in use by a running stack: stop that playbook first"
                 )
             shutil.rmtree(path, ignore_errors=True)
+        for name in (REPO_DIR, ORIGIN_DIR):
+            shutil.rmtree(self.state_dir / name, ignore_errors=True)
         for leftover in (
             "postmigration.toml",
             "restore.list",
@@ -236,10 +241,21 @@ class Playbook:
         names = ", ".join(deployed_functions())
         return f"secrets set (SITE_URL={secrets['SITE_URL']}); deployed {names} {deployed}; {smoke}"
 
+    def _app_deploy(self) -> str:
+        assert self.old is not None and self.new is not None
+        deployed = deploy_app(
+            self.state_dir,
+            (self.old.state_dir, self.old_url),
+            (self.new.state_dir, self.new_url),
+            self.options.fault,
+        )
+        self.app_repo = deployed.repo
+        return deployed.summary()
+
     def _config(self) -> str:
         assert self.old is not None and self.new is not None
         self.config_file = write_config(
-            self.state_dir, self.old.config, self.new.config, self.dump_file
+            self.state_dir, self.old.config, self.new.config, self.dump_file, self.app_repo
         )
         return f"{self.config_file.name}: targets old, new"
 

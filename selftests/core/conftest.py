@@ -17,7 +17,7 @@ from typing import Any
 import httpcore  # noqa: F401  (imported once here: in-process runs must share its classes)
 import pytest
 
-from postmigration.checklist import CHECKLIST
+from postmigration.checklist import CHECKLIST, DEFAULT_PHASE
 
 # Values the redaction tests look for in every report file. The JWT is shaped like a real one.
 ANON_KEY = "anon-key-0123456789abcdef"
@@ -28,6 +28,9 @@ SERVICE_KEY = (
 DB_PASSWORD = "db-pass-9f8e7d6c5b"
 ADMIN_PASSWORD = "admin-pass-5a4b3c2d1e"
 SECRETS = (ANON_KEY, SERVICE_KEY, DB_PASSWORD, ADMIN_PASSWORD)
+# Items that mean something only in other phases (sign-offs, repo-ready: before the DNS
+# switch): not applicable in a run of the default phase, post-cutover, in checklist order.
+OUT_OF_DEFAULT_PHASE = tuple(i.id for i in CHECKLIST if DEFAULT_PHASE not in i.phases)
 
 
 @dataclass

@@ -9,6 +9,7 @@ import pytest
 
 from postmigration.checklist import CHECKLIST
 from selftests.core.conftest import (
+    OUT_OF_DEFAULT_PHASE,
     FakeSupabase,
     failing_suite,
     item,
@@ -28,9 +29,10 @@ def test_every_blocker_passing_is_go(
     assert result.ret == 0
     data = summary(pytester)
     assert data["verdict"] == "GO"
-    # sign-offs means something before the DNS switch only; the default phase is post-cutover.
-    assert {i["status"] for i in data["items"] if i["id"] != "sign-offs"} == {"passed"}
-    assert item(data, "sign-offs")["status"] == "not_applicable"
+    # sign-offs and repo-ready mean something before the DNS switch only; the default phase is
+    # post-cutover.
+    assert {i["status"] for i in data["items"] if i["id"] not in OUT_OF_DEFAULT_PHASE} == {"passed"}
+    assert {item(data, i)["status"] for i in OUT_OF_DEFAULT_PHASE} == {"not_applicable"}
     result.stdout.fnmatch_lines(["*GO: every blocker item passed*"])
 
 
@@ -239,6 +241,7 @@ def test_same_verdict_under_xdist(
     assert data["verdict"] == "NO-GO"
     assert item(data, "upload")["reason"] == "public URL answered 404"
     not_passed = [i["id"] for i in data["items"] if i["status"] != "passed"]
-    assert not_passed == ["upload", "sign-offs"]  # sign-offs: not applicable post-cutover
+    # sign-offs and repo-ready: not applicable post-cutover
+    assert not_passed == ["upload", *OUT_OF_DEFAULT_PHASE]
     # Foundations were probed once, by the controller.
     assert fake_supabase.requests.count("/auth/v1/health") == 1

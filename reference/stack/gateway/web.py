@@ -1,4 +1,5 @@
-"""The reference web app at `/`: its static files, supabase-js, and a generated /config.js."""
+"""The reference web app at `/`: its static files, supabase-js, a generated /config.js, and
+/build.json (the manifest of the build deployed on this stack, when one was)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,14 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
 
     async def page(request: Request) -> Response:
         rel = request.path_params.get("path", "") or "index.html"
+        # The manifest of the build deployed here (its id), as a real build writes it.
+        deployed_build = settings.state_dir / "web-build.json"
+        if rel == "build.json" and deployed_build.is_file():
+            return FileResponse(
+                deployed_build,
+                media_type=CONTENT_TYPES[".json"],
+                headers={"cache-control": "no-store"},
+            )
         candidate = (web / rel).resolve()
         if web.resolve() in candidate.parents and candidate.is_file() and "node_modules" not in rel:
             return FileResponse(candidate, media_type=CONTENT_TYPES.get(candidate.suffix))

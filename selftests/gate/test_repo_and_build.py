@@ -1,0 +1,76 @@
+"""repo-ready and app-build on the shared playbook run, before the DNS switch: the app's
+repository left dirty and ahead of its upstream, and new serving the previous release's build,
+are NO-GO naming the files, the commit and both builds; put back, the repository part passes
+(the CI part is not verified: no GitHub here) and app-build passes. The playbook's own faults
+(dirty-repo, stale-build) do the same damage; selftests/playbook/test_app_deploy.py shows it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from selftests.gate.conftest import ServingPlaybook, gate_on, item_files
+
+FILES = (*item_files("repo-ready"), *item_files("app-build"))
+# A token of the right shape; with the playbook's repo (its origin a local path, not GitHub)
+# no request leaves this machine, and the token must appear in no report.
+FAKE_TOKEN = "ghp_" + "x1Y2z3" * 6
+
+
+def _git(repo: Path, *args: str) -> None:
+    author = ("-c", "user.name=Operator", "-c", "user.email=op@lms.test")
+    subprocess.run(["git", *author, "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def test_dirty_repo_and_stale_build_are_no_go_and_clean_passes(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    repo = Path(str(breakable.target("new")["app_repo"]))
+    served = breakable.state_dir / "new" / "web-build.json"
+    release = served.read_text()
+    previous = (breakable.state_dir / "old" / "web-build.json").read_text()
+    try:
+        (repo / "hotfix.js").write_text("// committed on the build machine, never pushed\n")
+        _git(repo, "add", "hotfix.js")
+        _git(repo, "commit", "--quiet", "-m", "hotfix")
+        with (repo / ".env.production").open("a") as env_file:
+            env_file.write("DEBUG=true\n")
+        (repo / "notes.txt").write_text("todo\n")
+        served.write_text(previous)
+        broken = gate_on(breakable, tmp_path / "broken", *FILES, "--phase=pre-cutover")
+    finally:
+        _git(repo, "reset", "--quiet", "--hard", "@{upstream}")
+        (repo / "notes.txt").unlink(missing_ok=True)
+        served.write_text(release)
+    assert broken.verdict == "NO-GO", broken.digest()
+    ready = broken.item("repo-ready")
+    assert ready["status"] == "failed", broken.digest()
+    assert (
+        f"the work tree of {repo} is not clean: .env.production modified, notes.txt untracked"
+        in ready["reason"]
+    ), ready["reason"]
+    # The list under the first line (in the terminal output) names the unpushed commit too.
+    assert "1 commit(s) ahead of origin/main: not pushed" in broken.output, broken.output[-3000:]
+    build = broken.item("app-build")
+    assert build["status"] == "failed", broken.digest()
+    old_id, new_id = previous.split('"')[3], release.split('"')[3]
+    assert f"the site serves build {old_id}, not the expected build {new_id}" in build["reason"]
+    assert "a stale deploy" in build["reason"]
+
+    clean = gate_on(
+        breakable,
+        tmp_path / "clean",
+        *FILES,
+        "--phase=pre-cutover",
+        env={"GITHUB_TOKEN": FAKE_TOKEN},
+    )
+    assert clean.item("app-build")["status"] == "passed", clean.digest()
+    ready = clean.item("repo-ready")
+    outcomes = {t["nodeid"].rsplit("::", 1)[1]: t["outcome"] for t in ready["tests"]}
+    assert outcomes == {
+        "test_work_tree_clean_and_head_on_its_upstream": "passed",
+        "test_ci_checks_green_on_head": "skipped",
+    }, clean.digest()
+    assert ready["status"] == "not_verified"
+    assert "CI not verified" in ready["reason"] and "is not on github.com" in ready["reason"]
+    assert FAKE_TOKEN not in clean.report_texts()
