@@ -216,7 +216,7 @@ CHECKLIST: tuple[Item, ...] = (
     # for the switch (and a rollback) to reach users quickly; after it, it must reach new.
     Item(
         "dns-cutover",
-        "DNS cutover: low TTL set before, public name switched to new origin and healthy after",
+        "DNS cutover: low TTL before the switch; public name on the new origin and healthy after",
         DEPLOY,
         "blocker",
         (),
