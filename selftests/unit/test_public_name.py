@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from postmigration.config import ConfigFile, Environment, load_target
+from postmigration.errors import MalformedConfigError
 from postmigration.public_name import (
     DnsProblem,
     Lookup,
@@ -75,3 +77,23 @@ def test_a_side_is_told_by_an_address_only_it_has_never_by_a_shared_one() -> Non
     assert side is None and how.startswith("cannot tell old from new by address")
     side, how = side_reached(lookup, {"new": "192.0.2.1", "old": None}, lambda h: set())
     assert (side, how) == (None, "it points at 203.0.113.7")
+
+
+def test_the_dns_settings_come_from_file_and_environment_and_a_bad_server_is_one_line() -> None:
+    table = {
+        "supabase_url": "https://abcdefghijklmnop.supabase.co",
+        "publishable_key": "sb_publishable_" + "a" * 22,
+        "secret_key": "sb_secret_" + "b" * 22,
+        "public_name": "app.example.com",
+        "dns_server": "[2001:db8::53]:5353",
+    }
+    config = ConfigFile(None, "test", {"targets": {"new": table}})
+    target = load_target("new", config, Environment({"NEW_DNS_MAX_TTL_S": "600"}))
+    assert (target.public_name, target.dns_server, target.dns_max_ttl_s) == (
+        "app.example.com",
+        "[2001:db8::53]:5353",
+        600,
+    )
+    bad = ConfigFile(None, "test", {"targets": {"new": {**table, "dns_server": "ns1 :x"}}})
+    with pytest.raises(MalformedConfigError, match=r"dns_server 'ns1 :x' is not HOST or HOST:PORT"):
+        load_target("new", bad, Environment({}))
