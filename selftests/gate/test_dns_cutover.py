@@ -38,6 +38,7 @@ def _dns_cutover(run: SuiteRun) -> dict[str, object]:
 def test_dns_faults_are_no_go_naming_the_cause_and_the_zone_before_the_switch_passes(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
+    """Four gate runs on dns-cutover's files, each after one write of the zone file."""
     state = breakable.state_dir
     left = read_zone(state)
     assert left == Zone("new", LOW_TTL_S), "the clean playbook leaves the name on new, TTL 300 s"
