@@ -212,6 +212,18 @@ CHECKLIST: tuple[Item, ...] = (
         why="a bad certificate locks every user out; not applicable only when the target's "
         "host is this machine (the plain-http local stand-in)",
     ),
+    # The switch itself: before it the public name must still reach old with a TTL short enough
+    # for the switch (and a rollback) to reach users quickly; after it, it must reach new.
+    Item(
+        "dns-cutover",
+        "DNS cutover: low TTL before the switch; public name on the new origin and healthy after",
+        DEPLOY,
+        "blocker",
+        (),
+        why="needs the target's public_name (and dns_server, the name server to ask); applies "
+        "before and after the DNS switch",
+        phases=("pre-cutover", "post-cutover"),
+    ),
     # Switching DNS without a restorable dump makes a bad cutover unrecoverable: it holds the
     # gate like any blocker, and a team that accepts the risk waives it with a reason.
     Item(

@@ -68,6 +68,10 @@ TARGET_ENV_NAMES = {
     "app_repo": "APP_REPO",
     "app_build": "APP_BUILD",
     "github_repo": "GITHUB_REPO",
+    "public_name": "PUBLIC_NAME",
+    "dns_server": "DNS_SERVER",
+    "dns_max_ttl_s": "DNS_MAX_TTL_S",
+    "origin_host": "ORIGIN_HOST",
 }
 REQUIRED_SETTINGS = ("supabase_url",)
 # Each pair: the current key, or its legacy counterpart (one of the two is required).
@@ -87,6 +91,8 @@ INBOX_SETTINGS = (
 INBOX_SECRETS = ("resend_api_key", "whatsapp_token", "imap_url")
 ACCOUNT_SETTINGS = ("email", "password", "phone")
 
+# HOST, HOST:PORT or [IPv6]:PORT
+_DNS_SERVER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(:\d{1,5})?")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -164,6 +170,12 @@ class Target:
     app_repo: str | None = None
     app_build: str | None = None
     github_repo: str | None = None
+    # The DNS switch: the name users type, the name server to ask about it, the highest TTL
+    # allowed before the switch, and what the public name points at to reach this target.
+    public_name: str | None = None
+    dns_server: str | None = None
+    dns_max_ttl_s: int = 300
+    origin_host: str | None = None
     inbox: Inbox = Inbox()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -376,12 +388,13 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
         if from_env and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
         raise MalformedConfigError(f"target {name!r}: {setting} must be true or false")
-    if setting == "cert_min_days":
+    if setting in ("cert_min_days", "dns_max_ttl_s"):
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
         if from_env and isinstance(value, str) and value.strip().isdigit():
             return int(value)
-        raise MalformedConfigError(f"target {name!r}: cert_min_days must be a whole number of days")
+        unit = "days" if setting == "cert_min_days" else "seconds"
+        raise MalformedConfigError(f"target {name!r}: {setting} must be a whole number of {unit}")
     if setting == "dump_max_age_hours":
         if from_env and isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", value):
             value = float(value)
@@ -405,6 +418,11 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
     if setting == "github_repo" and not is_slug(value):
         raise MalformedConfigError(
             f'target {name!r}: github_repo {value!r} is not owner/name (e.g. "acme/lms-web")'
+        )
+    if setting == "dns_server" and not _DNS_SERVER.fullmatch(value.strip()):
+        raise MalformedConfigError(
+            f"target {name!r}: dns_server {value!r} is not HOST or HOST:PORT "
+            '(e.g. "ns1.example.com" or "127.0.0.1:5353")'
         )
     if setting in KEY_SETTINGS:
         return check_key(name, setting, value, env_prefix(name) + TARGET_ENV_NAMES[setting])

@@ -327,6 +327,7 @@ def _start_local(
         rows=config.getoption("local_rows"),
         fault=config.getoption("local_fault"),
         keys=(config.getoption("local_old_keys"), config.getoption("local_new_keys")),
+        before_switch=config.getoption("phase") == "pre-cutover",
     )
     try:
         standin.start()

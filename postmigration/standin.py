@@ -44,6 +44,7 @@ class StandIn:
         rows: int = 100_000,
         fault: str | None = None,
         keys: tuple[str, str] = ("both", "both"),
+        before_switch: bool = False,
     ) -> None:
         if not (root / "reference" / "stack").is_dir():
             raise StandInError(
@@ -58,6 +59,8 @@ class StandIn:
         self.rows = rows
         self.fault = fault
         self.keys = keys  # old's and new's API key modes
+        # The playbook stops short of the DNS switch (a pre-cutover run): its name stays on old.
+        self.before_switch = before_switch
         self._process: subprocess.Popen[bytes] | None = None
         self._done = threading.Event()
 
@@ -70,6 +73,8 @@ class StandIn:
         command += [f"--old-keys={self.keys[0]}", f"--new-keys={self.keys[1]}"]
         if self.fault:
             command += ["--fault", self.fault]
+        if self.before_switch:
+            command.append("--before-switch")
         # A session of its own, so a stop can reach the stand-in's children if it dies.
         self._process = subprocess.Popen(
             command,

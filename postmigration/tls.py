@@ -36,15 +36,16 @@ def dns_problems(url: str, expected_address: str | None) -> list[str]:
 
 
 def certificate_problems(
-    url: str, *, min_days: int, timeout_s: float = 10
+    url: str, *, min_days: int, timeout_s: float = 10, address: str | None = None
 ) -> tuple[list[str], str]:
-    """Verify the certificate for the host (chain and name) and its remaining validity."""
+    """Verify the certificate for the host (chain and name) and its remaining validity;
+    connecting to `address` when given (a name resolved elsewhere than the machine's DNS)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443
     context = ssl.create_default_context()
     try:
         with (
-            socket.create_connection((host, port), timeout=timeout_s) as raw,
+            socket.create_connection((address or host, port), timeout=timeout_s) as raw,
             context.wrap_socket(raw, server_hostname=host) as tls,
         ):
             cert = tls.getpeercert() or {}

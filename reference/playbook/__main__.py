@@ -1,5 +1,5 @@
 """`python -m reference.playbook --state DIR [--fault NAME] [--rows N] [--users N]
-[--old-keys=legacy|new|both] [--new-keys=legacy|new|both]`."""
+[--old-keys=legacy|new|both] [--new-keys=legacy|new|both] [--before-switch]`."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
             help=f"{side}'s API keys: legacy (anon/service_role, HS256), new (publishable/"
             "secret, ES256 with a JWKS) or both (default)",
         )
+    parser.add_argument(
+        "--before-switch",
+        action="store_true",
+        help="stop short of the DNS switch: the public name stays on old (for the pre-cutover "
+        "gate; switch later with python -m reference.playbook.nameserver --point-at new)",
+    )
     args = parser.parse_args(argv)
     try:
         fault = fault_named(args.fault)
@@ -59,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             users=args.users,
             old_keys=args.old_keys,
             new_keys=args.new_keys,
+            before_switch=args.before_switch,
         )
     )
     signal.signal(signal.SIGTERM, _terminate)

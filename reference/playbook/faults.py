@@ -125,6 +125,15 @@ class Fault:
         """app-deploy: edits (file -> text appended) left uncommitted in the app's repo (none)."""
         return {}
 
+    def public_name_ttl_s(self, low_ttl_s: int, everyday_ttl_s: int) -> int:
+        """dns-low-ttl: the public name's TTL from 24h before the switch on (the low one)."""
+        return low_ttl_s
+
+    def public_name_on_new(self, before_switch: bool) -> bool:
+        """dns-switch: does the public name point at new once the playbook is done? (yes,
+        unless it stops before the switch)"""
+        return not before_switch
+
 
 @dataclass(frozen=True)
 class SkipBucketSync(Fault):
@@ -380,6 +389,33 @@ class DirtyRepo(Fault):
 
 
 @dataclass(frozen=True)
+class DnsTtlHigh(Fault):
+    """The low-TTL step was skipped: resolvers may keep the old answer for an hour after the
+    switch (seen by the gate before the switch)."""
+
+    def public_name_ttl_s(self, low_ttl_s: int, everyday_ttl_s: int) -> int:
+        return everyday_ttl_s
+
+
+@dataclass(frozen=True)
+class DnsNotSwitched(Fault):
+    """The switch was done on the wrong record: the public name still points at old (seen by
+    the gate after the switch)."""
+
+    def public_name_on_new(self, before_switch: bool) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class DnsSwitchedEarly(Fault):
+    """The public name was switched to new before the gate ran (seen by the gate before the
+    switch: run the playbook with --before-switch)."""
+
+    def public_name_on_new(self, before_switch: bool) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
 class _Spec:
     """How to make one fault: its name pattern, the values its parameter may take, a maker."""
 
@@ -565,6 +601,27 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: DirtyRepo(
             name, "app-deploy", "the app's repository has .env.production modified, uncommitted"
+        ),
+    ),
+    "dns-ttl-high": _Spec(
+        "dns-ttl-high",
+        (),
+        lambda name, _: DnsTtlHigh(
+            name, "dns-low-ttl", "the public name's TTL was left at 3600 s before the switch"
+        ),
+    ),
+    "dns-not-switched": _Spec(
+        "dns-not-switched",
+        (),
+        lambda name, _: DnsNotSwitched(
+            name, "dns-switch", "the public name still points at old after the switch"
+        ),
+    ),
+    "dns-switched-early": _Spec(
+        "dns-switched-early",
+        (),
+        lambda name, _: DnsSwitchedEarly(
+            name, "dns-switch", "the public name was switched to new before the gate ran"
         ),
     ),
 }

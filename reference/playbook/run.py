@@ -27,6 +27,15 @@ from .functions_deploy import (
     smoke_key,
     smoke_test,
 )
+from .nameserver import (
+    EVERYDAY_TTL_S,
+    LOW_TTL_S,
+    ORIGINS,
+    PUBLIC_NAME,
+    NameServer,
+    Zone,
+    point_public_name,
+)
 from .origins import rewrite_origins
 from .pgtools import Server, client_bindir
 from .privileges import carry_privileges
@@ -48,6 +57,8 @@ class Options:
     migrations_dir: Path = MIGRATIONS_DIR
     old_keys: KeyMode = "both"
     new_keys: KeyMode = "both"
+    # Stop short of the DNS switch: the public name stays on old (the pre-cutover moment).
+    before_switch: bool = False
 
 
 @dataclass
@@ -57,6 +68,7 @@ class Playbook:
     options: Options
     old: StackProcess | None = None
     new: StackProcess | None = None
+    nameserver: NameServer | None = None
     timings: list[tuple[str, float]] = field(default_factory=list)
     dump_file: Path | None = None
     app_repo: Path | None = None
@@ -91,6 +103,7 @@ class Playbook:
         self.step("prepare", self._prepare)
         self.step("start-old", self._start_old)
         assert self.old is not None
+        self.step("dns-low-ttl", self._dns_low_ttl)
         old_db = Server(str(self.old.target["db_url"]))
         self.step("volume", lambda: self._volume(old_db))
         self.step("start-new", self._start_new)
@@ -119,6 +132,7 @@ class Playbook:
             self.step("by-hand", lambda: self._by_hand(new_db))
         self.step("functions-deploy", self._functions_deploy)
         self.step("app-deploy", self._app_deploy)
+        self.step("dns-switch", self._dns_switch)
         self.step("config", self._config)
 
     @property
@@ -150,6 +164,7 @@ class Playbook:
             "restore_skipped.txt",
             "privileges.dump",
             "privileges.list",
+            "dns.json",
         ):
             (self.state_dir / leftover).unlink(missing_ok=True)
         return f"state in {self.state_dir}"
@@ -158,6 +173,24 @@ class Playbook:
         keys = self.options.old_keys
         self.old = start_stack("start-old", self.state_dir / "old", keys=keys)
         return f"old at {self.old.url} (migrated and seeded; {keys} keys)"
+
+    def _dns_low_ttl(self) -> str:
+        ttl = self.options.fault.public_name_ttl_s(LOW_TTL_S, EVERYDAY_TTL_S)
+        Zone("old", ttl).write(self.state_dir)
+        self.nameserver = NameServer(self.state_dir).start()
+        return (
+            f"name server on {self.nameserver.address}: {PUBLIC_NAME} -> {ORIGINS['old']}, "
+            f"TTL {ttl} s"
+        )
+
+    def _dns_switch(self) -> str:
+        if not self.options.fault.public_name_on_new(self.options.before_switch):
+            if self.options.before_switch:
+                return f"not yet (--before-switch): {PUBLIC_NAME} -> {ORIGINS['old']}"
+            return f"skipped (fault {self.options.fault.name}): {PUBLIC_NAME} -> {ORIGINS['old']}"
+        zone = point_public_name(self.state_dir, "new")
+        early = " (before the gate ran)" if self.options.before_switch else ""
+        return f"{PUBLIC_NAME} -> {ORIGINS['new']}{early}, TTL {zone.ttl_s} s"
 
     def _volume(self, old_db: Server) -> str:
         assert self.old is not None
@@ -254,20 +287,30 @@ class Playbook:
 
     def _config(self) -> str:
         assert self.old is not None and self.new is not None
+        assert self.nameserver is not None
         self.config_file = write_config(
-            self.state_dir, self.old.config, self.new.config, self.dump_file, self.app_repo
+            self.state_dir,
+            self.old.config,
+            self.new.config,
+            self.dump_file,
+            self.app_repo,
+            self.nameserver.address,
         )
         return f"{self.config_file.name}: targets old, new"
 
     def stop(self) -> None:
-        """Stop both stacks (new first), whatever state the run is in."""
+        """Stop both stacks (new first) and the name server, whatever state the run is in."""
         for stack in (self.new, self.old):
             if stack is not None:
                 stack.stop()
+        if self.nameserver is not None:
+            self.nameserver.stop()
 
     def dead_stack(self) -> str | None:
-        """The name of a stack whose process has exited, if any."""
+        """The name of a stack whose process has exited (or "name server"), if any."""
         for name, stack in (("old", self.old), ("new", self.new)):
             if stack is not None and stack.process is not None and stack.process.poll() is not None:
                 return name
+        if self.nameserver is not None and not self.nameserver.alive():
+            return "name server"
         return None

@@ -1,0 +1,236 @@
+"""Where the public name points, read with dnspython from the configured name server.
+
+The name users type (``public_name``) is a CNAME to an origin or an address record. This module
+asks one name server (``dns_server``, else the machine's own resolvers, never edited), keeps
+the whole answer (each record with its TTL), and tells which side it reaches: old or new, by the
+CNAME chain first (the only way to tell two origins apart that share an address), else by
+address. The page served under the name is fetched from that address with the name as Host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rdatatype
+import dns.resolver
+
+from postmigration.config import Target
+
+__all__ = [
+    "DnsProblem",
+    "Lookup",
+    "Side",
+    "addresses_via",
+    "look_up",
+    "origin_host",
+    "page_title",
+    "public_url",
+    "resolver_for",
+    "side_reached",
+]
+
+_TIMEOUT_S = 5.0
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+class DnsProblem(Exception):
+    """The name could not be looked up; ``str()`` says why in one line."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of an answer: owner, type, TTL and data."""
+
+    owner: str
+    rdtype: str
+    ttl_s: int
+    data: str
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.ttl_s} {self.rdtype} {self.data}"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The answer for the public name: its records, the names its CNAME chain passes through,
+    the addresses it ends at, its own record's TTL, and whether the server is authoritative."""
+
+    name: str
+    server: str
+    records: tuple[Record, ...]
+    cnames: tuple[str, ...]
+    addresses: tuple[str, ...]
+    ttl_s: int | None
+    authoritative: bool
+
+    def describe(self) -> str:
+        """The answer as a zone file shows it, and who gave it."""
+        who = "authoritative" if self.authoritative else "not authoritative (a caching resolver)"
+        lines = [str(r) for r in self.records] or ["no record"]
+        return "\n".join([*lines, f"answered by {self.server}, {who}"])
+
+    def points(self) -> str:
+        """Where the name points, in a few words: its chain and addresses."""
+        hops = [*self.cnames, *self.addresses]
+        return " -> ".join(hops) if hops else "nothing"
+
+
+def _normal(name: str) -> str:
+    return name.rstrip(".").lower()
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def resolver_for(dns_server: str | None) -> tuple[dns.resolver.Resolver, str]:
+    """A resolver asking ``dns_server`` (``HOST``, ``HOST:PORT`` or ``[IPv6]:PORT``) only,
+    else the machine's own resolvers; and how to name it in messages."""
+    if dns_server is None:
+        resolver = dns.resolver.Resolver()
+        label = f"the machine's resolver ({', '.join(map(str, resolver.nameservers))})"
+    else:
+        host, _, port = dns_server.strip().rpartition(":")
+        if not host or (dns_server.count(":") > 1 and not dns_server.startswith("[")):
+            host, port = dns_server.strip(), "53"  # a bare IPv6 address, or a host alone
+        host = host.strip("[]")
+        try:
+            address = host if _is_address(host) else socket.getaddrinfo(host, None)[0][4][0]
+        except socket.gaierror as exc:
+            raise DnsProblem(f"the dns_server {host} does not resolve: {exc.strerror}") from None
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [str(address)]
+        resolver.port = int(port)
+        label = f"dns_server {dns_server}"
+    resolver.lifetime = _TIMEOUT_S
+    resolver.cache = None
+    return resolver, label
+
+
+def look_up(name: str, resolver: dns.resolver.Resolver, server: str) -> Lookup:
+    """The A answer for ``name`` (AAAA when it has no A record), records and TTLs kept."""
+    response: dns.message.Message | None = None
+    for rdtype in ("A", "AAAA"):
+        try:
+            answer = resolver.resolve(name, rdtype, raise_on_no_answer=False, search=False)
+        except dns.resolver.NXDOMAIN:
+            raise DnsProblem(f"{name} does not exist (NXDOMAIN from {server})") from None
+        except dns.resolver.NoNameservers:
+            raise DnsProblem(f"{server} refused or failed to answer for {name}") from None
+        except dns.exception.Timeout:
+            raise DnsProblem(
+                f"no answer for {name} from {server} within {resolver.lifetime:.0f} s"
+            ) from None
+        response = answer.response
+        if answer.rrset is not None:
+            break
+    assert response is not None
+    records = tuple(
+        Record(_normal(rrset.name.to_text()), dns.rdatatype.to_text(rrset.rdtype), rrset.ttl,
+               _normal(rdata.to_text()))
+        for rrset in response.answer
+        for rdata in rrset
+    )  # fmt: skip
+    cnames: list[str] = []
+    current = _normal(name)
+    for _ in records:  # follow the chain in order; a loop cannot outlast the records
+        step = next((r for r in records if r.owner == current and r.rdtype == "CNAME"), None)
+        if step is None:
+            break
+        cnames.append(step.data)
+        current = step.data
+    addresses = tuple(r.data for r in records if r.owner == current and r.rdtype in ("A", "AAAA"))
+    own = [r.ttl_s for r in records if r.owner == _normal(name)]
+    return Lookup(
+        name=_normal(name),
+        server=server,
+        records=records,
+        cnames=tuple(cnames),
+        addresses=addresses,
+        ttl_s=min(own) if own else None,
+        authoritative=bool(response.flags & dns.flags.AA),
+    )
+
+
+def origin_host(target: Target) -> str | None:
+    """What the public name points at to reach ``target``: its ``origin_host``, else the host
+    of its site (else of its API)."""
+    if target.origin_host:
+        return _normal(target.origin_host)
+    return _normal(urlsplit(target.site_url or target.supabase_url).hostname or "") or None
+
+
+Side = str  # "old" or "new"
+
+
+def side_reached(
+    lookup: Lookup,
+    origins: Mapping[Side, str | None],
+    addresses_of: Callable[[str], set[str]],
+) -> tuple[Side | None, str]:
+    """Which side the public name reaches, and how that was told: a CNAME on its chain naming a
+    side's origin, else an address only one side's origin has. (None, why) when neither, or
+    when the addresses are shared and no name tells the sides apart."""
+    for cname in lookup.cnames:
+        for side, host in origins.items():
+            if host and cname == host:
+                return side, f"CNAME to {host}"
+    matched: dict[Side, str] = {}
+    for side, host in origins.items():
+        if not host:
+            continue
+        known = {host} if _is_address(host) else addresses_of(host)
+        shared = sorted(known & set(lookup.addresses))
+        if shared:
+            matched[side] = f"address {', '.join(shared)} of {host}"
+    if len(matched) == 1:
+        side, how = next(iter(matched.items()))
+        return side, how
+    if matched:
+        shared = "; ".join(f"{side}: {how}" for side, how in matched.items())
+        return None, f"cannot tell old from new by address ({shared})"
+    return None, f"it points at {lookup.points()}"
+
+
+def addresses_via(resolver: dns.resolver.Resolver) -> Callable[[str], set[str]]:
+    """The addresses a host name has according to ``resolver`` (none when it has none)."""
+
+    def addresses_of(host: str) -> set[str]:
+        found: set[str] = set()
+        for rdtype in ("A", "AAAA"):
+            try:
+                answer = resolver.resolve(host, rdtype, raise_on_no_answer=False, search=False)
+            except dns.exception.DNSException:
+                continue
+            if answer.rrset is not None:
+                found |= {r.to_text() for r in answer.rrset}
+        return found
+
+    return addresses_of
+
+
+def public_url(site_url: str, name: str) -> str:
+    """The site as users reach it: ``site_url`` with its host replaced by the public name
+    (scheme, port and path kept)."""
+    parts = urlsplit(site_url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{name}{port}{parts.path or '/'}"
+
+
+def page_title(html: str) -> str | None:
+    """The page's <title>, whitespace collapsed; None when it has none."""
+    found = _TITLE.search(html)
+    return " ".join(found.group(1).split()) if found else None

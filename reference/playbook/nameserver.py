@@ -1,0 +1,188 @@
+"""The public name's DNS, for real on this machine: a small authoritative name server.
+
+It listens on a UDP socket on 127.0.0.1 (a free port) and answers with dnspython's message
+classes from a zone file in the state dir (`dns.json`), read again on every query, so a switch
+is one file write: the public name (`app.lms.test`) is a CNAME, with its TTL, to old's or new's
+origin name (`old.lms.test`, `new.lms.test`), each an A record for 127.0.0.1. Old and new share
+that address (they differ by port), so the CNAME is what tells them apart.
+
+`python -m reference.playbook.nameserver --state DIR --point-at new` switches the public name
+of a running playbook (what the team does at "Switch to new origin").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+Side = Literal["old", "new"]
+ZONE = "lms.test"
+PUBLIC_NAME = f"app.{ZONE}"
+ORIGINS: dict[Side, str] = {"old": f"old.{ZONE}", "new": f"new.{ZONE}"}
+ADDRESS = "127.0.0.1"
+# The playbook's "Set low TTL 24h before", and the TTL a team's record has every other day.
+LOW_TTL_S = 300
+EVERYDAY_TTL_S = 3600
+ORIGIN_TTL_S = 60
+
+
+@dataclass(frozen=True)
+class Zone:
+    """What the public name points at, and for how long resolvers may cache that."""
+
+    points_at: Side
+    ttl_s: int
+
+    def write(self, state_dir: Path) -> Path:
+        """Replace the state dir's zone file (atomically: the server reads it on every query)."""
+        path = zone_file(state_dir)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self)))
+        os.replace(tmp, path)
+        return path
+
+
+def zone_file(state_dir: Path) -> Path:
+    """The zone file of a playbook's state dir."""
+    return state_dir / "dns.json"
+
+
+def read_zone(state_dir: Path) -> Zone:
+    """The zone as the server answers it now."""
+    data = json.loads(zone_file(state_dir).read_text())
+    return Zone(points_at=data["points_at"], ttl_s=int(data["ttl_s"]))
+
+
+def point_public_name(state_dir: Path, at: Side, ttl_s: int | None = None) -> Zone:
+    """Point the public name at `at` (keeping its TTL unless `ttl_s` is given); the new zone."""
+    zone = Zone(at, read_zone(state_dir).ttl_s if ttl_s is None else ttl_s)
+    zone.write(state_dir)
+    return zone
+
+
+def answer(query: dns.message.Message, zone: Zone) -> dns.message.Message:
+    """The authoritative answer to `query`: the public name's CNAME (and the origin's A record
+    for an A query), an origin's A record, NXDOMAIN for another name of the zone, REFUSED
+    outside it."""
+    response = dns.message.make_response(query)
+    response.flags |= dns.flags.AA
+    if len(query.question) != 1:
+        response.set_rcode(dns.rcode.FORMERR)
+        return response
+    question = query.question[0]
+    name, rdtype = question.name, question.rdtype
+    origin_names = {dns.name.from_text(o): o for o in ORIGINS.values()}
+    public = dns.name.from_text(PUBLIC_NAME)
+    if not name.is_subdomain(dns.name.from_text(ZONE)):
+        response.set_rcode(dns.rcode.REFUSED)
+        return response
+    if name == public:
+        target = ORIGINS[zone.points_at]
+        response.answer.append(
+            dns.rrset.from_text(PUBLIC_NAME + ".", zone.ttl_s, "IN", "CNAME", target + ".")
+        )
+        if rdtype in (dns.rdatatype.A, dns.rdatatype.ANY):
+            response.answer.append(_origin_a(target))
+    elif name in origin_names:
+        if rdtype in (dns.rdatatype.A, dns.rdatatype.ANY):
+            response.answer.append(_origin_a(origin_names[name]))
+    elif name != dns.name.from_text(ZONE):
+        response.set_rcode(dns.rcode.NXDOMAIN)
+    return response
+
+
+def _origin_a(origin: str) -> dns.rrset.RRset:
+    return dns.rrset.from_text(origin + ".", ORIGIN_TTL_S, "IN", "A", ADDRESS)
+
+
+class NameServer:
+    """The server thread: `start()` binds 127.0.0.1 on a free port, `stop()` ends it."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.settimeout(0.5)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="nameserver", daemon=True)
+
+    @property
+    def address(self) -> str:
+        """`127.0.0.1:PORT`, as the suite's `dns_server` setting takes it."""
+        host, port = self._socket.getsockname()[:2]
+        return f"{host}:{port}"
+
+    def start(self) -> NameServer:
+        """Bind and serve in a thread of this process."""
+        self._socket.bind((ADDRESS, 0))
+        self._thread.start()
+        return self
+
+    def alive(self) -> bool:
+        """True while the server thread answers."""
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """End the thread and close the socket."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+        self._socket.close()
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                wire, peer = self._socket.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                query = dns.message.from_wire(wire)
+            except dns.exception.DNSException:
+                continue  # not a DNS query: nothing to answer
+            try:
+                response = answer(query, read_zone(self.state_dir))
+            except (OSError, ValueError, KeyError):
+                response = dns.message.make_response(query)
+                response.set_rcode(dns.rcode.SERVFAIL)
+            self._socket.sendto(response.to_wire(), peer)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Switch a running playbook's public name to old or new; exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m reference.playbook.nameserver",
+        description="Point the playbook's public name at old or new (the DNS switch).",
+    )
+    parser.add_argument("--state", required=True, type=Path, help="the playbook's state dir")
+    parser.add_argument("--point-at", required=True, choices=("old", "new"))
+    parser.add_argument("--ttl", type=int, default=None, help="a new TTL in seconds (optional)")
+    args = parser.parse_args(argv)
+    if not zone_file(args.state).is_file():
+        print(
+            f"nameserver: no zone in {args.state} (is a playbook running there?)", file=sys.stderr
+        )
+        return 2
+    zone = point_public_name(args.state, args.point_at, args.ttl)
+    print(f"{PUBLIC_NAME} -> {ORIGINS[zone.points_at]} (TTL {zone.ttl_s} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""dns-cutover on the shared playbook run, its public name answered by the playbook's own name
+server: before the switch (name on old, low TTL) the item passes, and each DNS fault of the
+playbook, as it leaves the zone, is NO-GO naming the cause: the TTL left high and the name
+switched before the gate ran (pre-cutover), the name still on old after the switch
+(post-cutover). The zone is put back (the name on new, as the playbook leaves it) afterwards;
+the clean post-cutover pass is the one every clean GO of test_verdicts asserts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reference.playbook.faults import fault_named
+from reference.playbook.nameserver import (
+    EVERYDAY_TTL_S,
+    LOW_TTL_S,
+    Zone,
+    read_zone,
+)
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, gate_on, item_files
+
+DNS_CUTOVER = item_files("dns-cutover")
+
+
+def _zone_left_by(fault: str, before_switch: bool) -> Zone:
+    """The zone the playbook leaves with `fault`, stopped before the switch or not."""
+    spoiled = fault_named(fault)
+    ttl = spoiled.public_name_ttl_s(LOW_TTL_S, EVERYDAY_TTL_S)
+    return Zone("new" if spoiled.public_name_on_new(before_switch) else "old", ttl)
+
+
+def _dns_cutover(run: SuiteRun) -> dict[str, object]:
+    item = run.item("dns-cutover")
+    assert item["severity"] == "blocker", run.digest()
+    return item
+
+
+def test_dns_faults_are_no_go_naming_the_cause_and_the_zone_before_the_switch_passes(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Four gate runs on dns-cutover's files, each after one write of the zone file."""
+    state = breakable.state_dir
+    left = read_zone(state)
+    assert left == Zone("new", LOW_TTL_S), "the clean playbook leaves the name on new, TTL 300 s"
+    try:
+        Zone("old", LOW_TTL_S).write(state)  # as with --before-switch
+        before = gate_on(breakable, tmp_path / "pre", *DNS_CUTOVER, "--phase=pre-cutover")
+        assert _dns_cutover(before)["status"] == "passed", before.digest()
+
+        _zone_left_by("dns-ttl-high", before_switch=True).write(state)
+        high = _dns_cutover(
+            gate_on(breakable, tmp_path / "ttl", *DNS_CUTOVER, "--phase=pre-cutover")
+        )
+        assert high["status"] == "failed", high
+        assert "app.lms.test has a TTL of 3600 s, above the 300 s allowed" in str(high["reason"])
+
+        _zone_left_by("dns-switched-early", before_switch=True).write(state)
+        early = _dns_cutover(
+            gate_on(breakable, tmp_path / "early", *DNS_CUTOVER, "--phase=pre-cutover")
+        )
+        assert early["status"] == "failed", early
+        assert "app.lms.test already resolves to new (CNAME to new.lms.test): switched before" in (
+            str(early["reason"])
+        )
+
+        _zone_left_by("dns-not-switched", before_switch=False).write(state)
+        after = _dns_cutover(gate_on(breakable, tmp_path / "post", *DNS_CUTOVER))
+        assert after["status"] == "failed", after
+        assert str(after["reason"]).startswith(
+            "app.lms.test still resolves to old (CNAME to old.lms.test)"
+        )
+    finally:
+        left.write(state)

@@ -1,0 +1,99 @@
+"""The playbook's name server, asked through the suite's public_name module (real UDP on the
+loopback): what the public name points at, its TTL, and how a side is told apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from postmigration.config import ConfigFile, Environment, load_target
+from postmigration.errors import MalformedConfigError
+from postmigration.public_name import (
+    DnsProblem,
+    Lookup,
+    addresses_via,
+    look_up,
+    resolver_for,
+    side_reached,
+)
+from reference.playbook.nameserver import NameServer, Zone, main, read_zone
+
+ORIGINS = {"old": "old.lms.test", "new": "new.lms.test"}
+
+
+@pytest.fixture
+def nameserver(tmp_path: Path) -> Iterator[NameServer]:
+    """The name server of a playbook state dir whose public name points at old, TTL 300 s."""
+    Zone("old", 300).write(tmp_path)
+    server = NameServer(tmp_path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_the_public_name_is_a_cname_with_its_ttl_and_a_switch_is_one_write(
+    nameserver: NameServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resolver, label = resolver_for(nameserver.address)
+    lookup = look_up("app.lms.test", resolver, label)
+    assert (lookup.cnames, lookup.addresses, lookup.ttl_s) == (
+        ("old.lms.test",),
+        ("127.0.0.1",),
+        300,
+    )
+    assert lookup.authoritative
+    assert side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
+        "old",
+        "CNAME to old.lms.test",
+    )
+
+    argv = ["--state", str(nameserver.state_dir), "--point-at", "new", "--ttl", "3600"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip() == "app.lms.test -> new.lms.test (TTL 3600 s)"
+    assert read_zone(nameserver.state_dir) == Zone("new", 3600)
+    lookup = look_up("app.lms.test", resolver, label)
+    assert (lookup.cnames, lookup.ttl_s) == (("new.lms.test",), 3600)
+    assert side_reached(lookup, ORIGINS, addresses_via(resolver))[0] == "new"
+
+    with pytest.raises(
+        DnsProblem, match=r"nope.lms.test does not exist \(NXDOMAIN from dns_server"
+    ):
+        look_up("nope.lms.test", resolver, label)
+    with pytest.raises(DnsProblem, match="refused or failed to answer for example.com"):
+        look_up("example.com", resolver, label)
+
+
+def test_a_side_is_told_by_an_address_only_it_has_never_by_a_shared_one() -> None:
+    lookup = Lookup("app.example.com", "test", (), (), ("203.0.113.7",), 300, True)
+    addresses = {"new.example.net": {"203.0.113.7"}, "old.example.net": {"198.51.100.2"}}
+    assert side_reached(
+        lookup, {"new": "new.example.net", "old": "old.example.net"}, lambda h: addresses[h]
+    ) == ("new", "address 203.0.113.7 of new.example.net")
+    assert side_reached(lookup, {"new": "203.0.113.7", "old": None}, lambda h: set())[0] == "new"
+    side, how = side_reached(lookup, {"new": "203.0.113.7", "old": "203.0.113.7"}, lambda h: set())
+    assert side is None and how.startswith("cannot tell old from new by address")
+    side, how = side_reached(lookup, {"new": "192.0.2.1", "old": None}, lambda h: set())
+    assert (side, how) == (None, "it points at 203.0.113.7")
+
+
+def test_the_dns_settings_come_from_file_and_environment_and_a_bad_server_is_one_line() -> None:
+    table = {
+        "supabase_url": "https://abcdefghijklmnop.supabase.co",
+        "publishable_key": "sb_publishable_" + "a" * 22,
+        "secret_key": "sb_secret_" + "b" * 22,
+        "public_name": "app.example.com",
+        "dns_server": "[2001:db8::53]:5353",
+    }
+    config = ConfigFile(None, "test", {"targets": {"new": table}})
+    target = load_target("new", config, Environment({"NEW_DNS_MAX_TTL_S": "600"}))
+    assert (target.public_name, target.dns_server, target.dns_max_ttl_s) == (
+        "app.example.com",
+        "[2001:db8::53]:5353",
+        600,
+    )
+    bad = ConfigFile(None, "test", {"targets": {"new": {**table, "dns_server": "ns1 :x"}}})
+    with pytest.raises(MalformedConfigError, match=r"dns_server 'ns1 :x' is not HOST or HOST:PORT"):
+        load_target("new", bad, Environment({}))
