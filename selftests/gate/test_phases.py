@@ -133,5 +133,5 @@ def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
     assert signed["status"] == "not_applicable", run.digest()
     assert signed["reason"] == "not applicable in this phase (nightly); applies in pre-cutover"
     others = {k: v for k, v in run.statuses().items() if v != "passed"}
-    assert set(others) == {*waived, "sign-offs", "tls-dns"}, run.digest()
+    assert set(others) == {*waived, "sign-offs", "rollback-ready", "tls-dns"}, run.digest()
     assert list((tmp_path / "reports" / "history").glob("*.json")), "no history entry"
