@@ -27,7 +27,7 @@ API_ROLES = (
     "supabase_storage_admin",
 )
 _ON = ("on", "true", "yes", "1")
-_SHOWN = 3
+_SHOWN = 1
 
 
 def api_problems(old: Target, http: httpx.Client) -> list[str]:
@@ -57,11 +57,11 @@ def _is_on(value: str | None) -> bool:
     return (value or "").strip().lower() in _ON
 
 
-def write_blockers(conn: psycopg.Connection) -> list[str]:
+def write_blockers(conn: psycopg.Connection, *, probe: bool = True) -> list[str]:
     """Why old's database would refuse a rollback's writes: it is a standby in recovery, new
-    sessions start read-only (server or database default), an API role is set read-only, or a
-    write in a transaction that is rolled back (a temporary table) is refused. Leaves nothing
-    behind."""
+    sessions start read-only (server or database default), an API role is set read-only, or
+    (with `probe`) a write in a transaction that is rolled back (a temporary table) is refused.
+    Leaves nothing behind."""
     problems: list[str] = []
     database = str(conn.execute("select current_database()").fetchone()[0])  # type: ignore[index]
     if conn.execute("select pg_is_in_recovery()").fetchone()[0]:  # type: ignore[index]
@@ -83,7 +83,7 @@ def write_blockers(conn: psycopg.Connection) -> list[str]:
             name, _, value = str(entry).partition("=")
             if name.strip().lower() == "default_transaction_read_only" and _is_on(value):
                 problems.append(f"the role {role} is set read-only (default_transaction_read_only)")
-    if not problems:
+    if probe and not problems:
         problems += _write_probe(conn, database)
     return problems
 
@@ -93,7 +93,7 @@ def _write_probe(conn: psycopg.Connection, database: str) -> list[str]:
     database takes no writes, and leaves nothing behind."""
     try:
         with conn.transaction(force_rollback=True):
-            conn.execute("create temporary table pm_rollback_probe (id int) on commit drop")
+            conn.execute("create temporary table pm_rollback_probe (id int)")
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         return [f"a write on {database} is refused: {first}"]

@@ -38,18 +38,20 @@ def test_old_api_answers(comparison_target: Target | None, evidence: Evidence) -
 def test_old_database_takes_writes(comparison_target: Target | None, evidence: Evidence) -> None:
     """Old's database accepts a connection, is no standby in recovery, starts no session
     read-only (server, database, or one of the API's roles), and a write in a transaction that is
-    rolled back (a temporary table) goes through: a rollback can write to it again at once."""
+    rolled back (a temporary table; not when old is declared read_only) goes through: a rollback
+    can write to it again at once."""
     old = require_comparison(comparison_target, "rollback-ready")
     url = old.require("db_url")
     try:
         with db.connect(url) as conn:
-            problems = write_blockers(conn)
+            problems = write_blockers(conn, probe=not old.read_only)
     except db.DatabaseUnreachable as exc:
         pytest.fail(f"old's database does not accept connections: {exc}", pytrace=False)
     fail_on(problems, "old's database would refuse a rollback's writes")
-    evidence.text(
-        "old's database", f"{db.describe(url)}: primary, read-write, a write probe passed"
+    probed = (
+        "settings only (old is declared read_only)" if old.read_only else "a write probe passed"
     )
+    evidence.text("old's database", f"{db.describe(url)}: primary, read-write; {probed}")
 
 
 def _after_cutover(
