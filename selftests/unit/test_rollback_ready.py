@@ -9,14 +9,19 @@ from postmigration.rollback import missing_objects
 from postmigration.storage import StoredObject
 
 
-def _verdict(dump_outcome: str, dump_message: str = "") -> dict[str, tuple[str, str]]:
+def _verdict(
+    dump_outcome: str, dump_message: str = "", waived: bool = False
+) -> dict[str, tuple[str, str]]:
     tests = [
         verdict.TestResult(f"t::{item.id}", item.id, "passed", 0.0, "")
         for item in CHECKLIST
         if item.id != "rollback-dump"
     ]
     tests.append(verdict.TestResult("t::dump", "rollback-dump", dump_outcome, 0.0, dump_message))  # type: ignore[arg-type]
-    decided = verdict.decide(tests, {item.id: item.severity for item in CHECKLIST})
+    severities = {item.id: item.severity for item in CHECKLIST}
+    if waived:
+        severities["rollback-dump"] = "warning"
+    decided = verdict.decide(tests, severities)
     return {r.item.id: (r.status, r.reason) for r in decided.items}
 
 
@@ -37,6 +42,12 @@ def test_rollback_ready_passes_only_with_the_dump_restored() -> None:
     assert skipped["rollback-ready"][0] == "not_verified"
     assert skipped["rollback-ready"][1].startswith(
         "not proved that the last dump restores: rollback-dump not verified: skipped: "
+    )
+    waived = _verdict("failed", "no dump newer than 24h", waived=True)["rollback-ready"]
+    assert waived == (
+        "passed",
+        "1 test passed; not proved that the last dump restores "
+        "(rollback-dump waived: no dump newer than 24h)",
     )
     blocked = _verdict("blocked", "blocked by: database unreachable (refused)")["rollback-ready"]
     assert blocked[0] == "blocked", blocked
