@@ -54,6 +54,10 @@ class Item:
     # The phases in which the item means something; in another it is "not applicable in this
     # phase" (never passed, never holding the gate).
     phases: tuple[Phase, ...] = PHASES
+    # Other items whose outcome in the same run is part of this one's, with what it proves
+    # (e.g. rollback-ready stands on rollback-dump's restore): the verdict folds it in, so
+    # nothing is checked twice.
+    needs: tuple[tuple[str, str], ...] = ()
 
     def out_of_phase(self, phase: str) -> str | None:
         """Why the item is not applicable in ``phase``; None when it applies there."""
@@ -233,6 +237,19 @@ CHECKLIST: tuple[Item, ...] = (
         "blocker",
         ("database",),
         why="a blocker unless waived in [waivers] with a reason",
+    ),
+    # Old must be able to take the users back while a rollback is still an option.
+    Item(
+        "rollback-ready",
+        "Rollback ready: old answers and takes writes, its storage still lists its objects, "
+        "and the last dump restores",
+        DEPLOY,
+        "blocker",
+        (),
+        why="needs --compare-to=old; the dump's restore is rollback-dump's outcome in the same "
+        "run (restored once); applies before and right after the DNS switch",
+        phases=("pre-cutover", "post-cutover"),
+        needs=(("rollback-dump", "the last dump restores"),),
     ),
     # Approvals a team needs before it switches DNS; after the switch they are history.
     Item(

@@ -1,6 +1,7 @@
 """Progress while the gate runs: the foundations as soon as they are probed, then each
-checklist item the moment it settles (its last selected test has finished), with its status
-and the seconds its tests took. Printed through the terminal reporter, so ``-q`` shows it too.
+checklist item the moment it settles (its last selected test has finished, and those of the
+items it needs), with its status and the seconds its tests took. Printed through the terminal
+reporter, so ``-q`` shows it too.
 
 Under xdist the controller collects nothing itself: each worker hands over its per-item test
 counts with its reports (``WorkerCounts``), and the controller's ``Progress`` counts the
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from postmigration.checklist import item_in
+from postmigration.checklist import CHECKLIST, ITEMS, item_in
 from postmigration.foundations import Foundation
 from postmigration.report import status_label
 from postmigration.verdict import Verdict
@@ -108,9 +109,22 @@ class Progress:
         if report.when != "teardown" or item_id is None or self.session is None:
             return
         self.finished[item_id] += 1
-        if self.counts is None or self.finished[item_id] != self.counts.get(item_id):
+        if self.counts is None:
             return
-        result = next(r for r in self.decide(self.session).items if r.item.id == item_id)
+        # The item itself, and any item that needs its outcome (rollback-ready needs
+        # rollback-dump's): each settles when its own tests and those of what it needs are done.
+        waiting = [item_id, *(i.id for i in CHECKLIST if item_id in dict(i.needs))]
+        for settled in [i for i in waiting if self._settled(i)]:
+            self._print(self.session, settled)
+
+    def _settled(self, item_id: str) -> bool:
+        assert self.counts is not None
+        if self.finished[item_id] != self.counts.get(item_id):
+            return False
+        return all(self.finished[n] >= self.counts.get(n, 0) for n, _ in ITEMS[item_id].needs)
+
+    def _print(self, session: pytest.Session, item_id: str) -> None:
+        result = next(r for r in self.decide(session).items if r.item.id == item_id)
         reason = "" if result.status == "passed" else result.reason
         if len(reason) > _REASON_WIDTH:
             reason = reason[: _REASON_WIDTH - 1] + "…"

@@ -10,6 +10,10 @@ Rules (issue 3, section 5, and issue 9):
 - An item whose foundation is down is ``blocked``, naming the foundation.
 - An item whose tests all found it not applicable (``postmigration.applicability``) is
   ``not_applicable``: it neither passes nor holds the gate.
+- An item that needs another item's outcome (``Item.needs``: rollback-ready needs
+  rollback-dump's restore) passes only when that one passed too, or was waived (its reason
+  then says what was not proved); else it takes its status (failed, blocked, or not
+  verified), naming it.
 - Warnings are reported but never hold the gate.
 """
 
@@ -164,6 +168,33 @@ def _status(tests: list[TestResult], total: int | None) -> tuple[Status, str]:
     return "passed", f"{_plural(passed, 'test')} passed{also}"
 
 
+def _with_needs(
+    item: Item,
+    status: Status,
+    reason: str,
+    own: Mapping[str, tuple[Status, str, Any]],
+    severities: Mapping[str, Severity],
+) -> tuple[Status, str]:
+    """The item's status with the outcome of the items it needs folded in: it passes only when
+    its own tests passed and each needed item passed too (a needed item not applicable proves
+    nothing), or the team waived the needed item (a warning, named in the reason: the risk was
+    accepted there); its own failure, if any, is named first."""
+    if status != "passed":
+        return status, reason
+    for needed_id, what in item.needs:
+        needed, why, _ = own[needed_id]
+        if needed == "passed":
+            reason += f"; {what} ({needed_id} passed)"
+            continue
+        if severities.get(needed_id) == "warning":
+            reason += f"; not proved that {what} ({needed_id} waived: {why})"
+            continue
+        folded: Status = needed if needed in ("failed", "blocked") else "not_verified"
+        word = needed.replace("_", " ")
+        return folded, f"not proved that {what}: {needed_id} {word}: {why}"
+    return status, reason
+
+
 @dataclass
 class Verdict:
     """GO or NO-GO, with one line saying why, and every item's result."""
@@ -195,14 +226,18 @@ def decide(
     by_item: dict[str, list[TestResult]] = {item.id: [] for item in CHECKLIST}
     for test in tests:
         by_item.setdefault(test.item_id, []).append(test)
-    results: list[ItemResult] = []
+    own: dict[str, tuple[Status, str, list[TestResult]]] = {}
     for item in CHECKLIST:
         item_tests = sorted(by_item[item.id], key=lambda t: (t.location, t.nodeid))
         total = None
         if suite is not None:
             known = {nodeid for nodeid, item_id in suite.items() if item_id == item.id}
             total = len(known | {t.nodeid for t in item_tests})
-        status, reason = _status(item_tests, total)
+        own[item.id] = (*_status(item_tests, total), item_tests)
+    results: list[ItemResult] = []
+    for item in CHECKLIST:
+        status, reason, item_tests = own[item.id]
+        status, reason = _with_needs(item, status, reason, own, severities)
         if out_of_phase and item.id in out_of_phase:
             status, reason = "not_applicable", out_of_phase[item.id]
         results.append(ItemResult(item, severities[item.id], status, reason, item_tests))

@@ -1,0 +1,108 @@
+"""Rollback ready: old could take the users back. Its API answers, its database takes writes, its
+storage still lists the objects of the move. That the last dump restores is rollback-dump's
+outcome in the same run (the verdict folds it into this item; the dump is restored once)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from supabase import Client
+
+from postmigration import db
+from postmigration.app_profile import AppProfile
+from postmigration.comparison import old_buckets, require_comparison
+from postmigration.config import Target
+from postmigration.evidence import Evidence
+from postmigration.findings import fail_on
+from postmigration.parity import StorageListing, storage_listing
+from postmigration.rollback import api_problems, missing_objects, write_blockers
+from postmigration.session import RunConfig
+from postmigration.storage import list_all
+from postmigration.watermark import Watermark
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("rollback-ready")]
+
+
+def test_old_api_answers(comparison_target: Target | None, evidence: Evidence) -> None:
+    """Old's GoTrue health answers 200 to old's public key and its PostgREST root answers 200 to
+    old's server key (reachability only: no user signs in there)."""
+    old = require_comparison(comparison_target, "rollback-ready")
+    with httpx.Client() as http:
+        problems = api_problems(old, http)
+    fail_on(
+        problems, f"old's API ({old.supabase_url}) does not answer, a rollback has nowhere to go"
+    )
+    evidence.text("old's API", f"{old.supabase_url}: /auth/v1/health and /rest/v1/ answer 200")
+
+
+def test_old_database_takes_writes(comparison_target: Target | None, evidence: Evidence) -> None:
+    """Old's database accepts a connection, is no standby in recovery, starts no session
+    read-only (server, database, or one of the API's roles), and a write in a transaction that is
+    rolled back (a temporary table; not when old is declared read_only) goes through: a rollback
+    can write to it again at once."""
+    old = require_comparison(comparison_target, "rollback-ready")
+    url = old.require("db_url")
+    try:
+        with db.connect(url) as conn:
+            problems = write_blockers(conn, probe=not old.read_only)
+    except db.DatabaseUnreachable as exc:
+        pytest.fail(f"old's database does not accept connections: {exc}", pytrace=False)
+    fail_on(problems, "old's database would refuse a rollback's writes")
+    probed = (
+        "settings only (old is declared read_only)" if old.read_only else "a write probe passed"
+    )
+    evidence.text("old's database", f"{db.describe(url)}: primary, read-write; {probed}")
+
+
+def _after_cutover(
+    target: Target, watermark: Watermark | None, phase: str, bucket: str, names: set[str]
+) -> set[str]:
+    """Of `names` (objects of new missing on old), those new got after the cutover (users'
+    uploads post-cutover, read from new's storage.objects): not on old by design."""
+    if phase != "post-cutover" or watermark is None or not names or not target.db_url:
+        return set()
+    with db.connect(target.db_url) as conn:
+        rows = conn.execute(
+            "select name from storage.objects where bucket_id = %s and name = any(%s) "
+            "and created_at > %s::timestamptz",
+            (bucket, sorted(names), watermark.cutover_at),
+        ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def test_old_storage_still_lists_its_objects(
+    comparison_client: Client | None,
+    comparison_target: Target | None,
+    service_client: Client,
+    storage_baseline: StorageListing | None,
+    cutover_scopes: tuple[Watermark | None, object],
+    target: Target,
+    pm_config: RunConfig,
+    app_profile: AppProfile,
+    evidence: Evidence,
+) -> None:
+    """Every bucket of the app is still on old, and old's Storage API still lists every object
+    new held at the start of this run (by name, recursively, paged past 100), but those new got
+    after the cutover watermark (post-cutover). Listing only: bytes are not downloaded."""
+    old = require_comparison(comparison_target, "rollback-ready")
+    assert comparison_client is not None  # there is an old target
+    buckets = old_buckets(comparison_client, old) or {}
+    new = storage_baseline or storage_listing(service_client, app_profile.buckets)
+    watermark = cutover_scopes[0]
+    problems: list[str] = []
+    lines: list[str] = []
+    for bucket in app_profile.buckets:
+        theirs = list_all(comparison_client.storage.from_(bucket)) if bucket in buckets else None
+        ours = new.get(bucket, {})
+        excused = _after_cutover(
+            target, watermark, pm_config.phase, bucket, set(ours) - set(theirs or {})
+        )
+        lines.append(
+            f"{bucket}: old lists {'no bucket' if theirs is None else len(theirs)}, "
+            f"new held {len(ours)}" + (f" ({len(excused)} after the cutover)" if excused else "")
+        )
+        problem = missing_objects(bucket, ours, theirs, excused)
+        if problem:
+            problems.append(problem)
+    evidence.text("objects per bucket (old, new)", "\n".join(lines))
+    fail_on(problems, "old's storage no longer lists what a rollback needs")
