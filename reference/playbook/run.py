@@ -47,6 +47,8 @@ class Options:
     migrations_dir: Path = MIGRATIONS_DIR
     old_keys: KeyMode = "both"
     new_keys: KeyMode = "both"
+    # Every answer of both stacks waits this long (a far target; `--latency-ms`).
+    latency_ms: int = 0
 
 
 @dataclass
@@ -151,7 +153,9 @@ class Playbook:
 
     def _start_old(self) -> str:
         keys = self.options.old_keys
-        self.old = start_stack("start-old", self.state_dir / "old", keys=keys)
+        self.old = start_stack(
+            "start-old", self.state_dir / "old", keys=keys, latency_ms=self.options.latency_ms
+        )
         return f"old at {self.old.url} (migrated and seeded; {keys} keys)"
 
     def _volume(self, old_db: Server) -> str:
@@ -166,7 +170,12 @@ class Playbook:
     def _start_new(self) -> str:
         keys = self.options.new_keys
         self.new = start_stack(
-            "start-new", self.state_dir / "new", port=pick_port(), bare=True, keys=keys
+            "start-new",
+            self.state_dir / "new",
+            port=pick_port(),
+            bare=True,
+            keys=keys,
+            latency_ms=self.options.latency_ms,
         )
         return f"new at {self.new.url} (fresh Supabase project: base shape only; {keys} keys)"
 
