@@ -100,7 +100,11 @@ CHECKLIST: tuple[Item, ...] = (
         ("database",),
     ),
     Item(
-        "rls-policies", "Confirm RLS policies exist in target", PRE_FLIGHT, "blocker", ("database",)
+        "rls-policies",
+        "Confirm RLS policies exist in target",
+        PRE_FLIGHT,
+        "blocker",
+        ("database", "auth"),
     ),
     Item("buckets", "Confirm buckets exist in target", PRE_FLIGHT, "blocker", ("reachable",)),
     Item(
@@ -184,7 +188,7 @@ CHECKLIST: tuple[Item, ...] = (
         "Auth settings copied (providers, sign-up, redirect URLs)",
         BACKUP_STORAGE,
         "blocker",
-        ("reachable", "comparison"),
+        ("reachable", "auth", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
     ),
     Item(
@@ -201,8 +205,8 @@ CHECKLIST: tuple[Item, ...] = (
         "blocker",
         _API,
     ),
-    # The site is its own origin: checking it needs nothing from the Supabase side.
-    Item("app-deploy", "App deployed and served from the new origin", DEPLOY, "blocker", ()),
+    # The site is its own origin: it stands on the site answering, not on Supabase's API.
+    Item("app-deploy", "App deployed and served from the new origin", DEPLOY, "blocker", ("site",)),
     Item(
         "tls-dns",
         "DNS/SSL cutover: new origin answers over valid TLS",
