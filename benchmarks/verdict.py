@@ -8,7 +8,8 @@ against those same stacks, the median of `--repeat` runs of:
   - time to NO-GO when new refuses connections, accepts them but never answers, or only its
     auth is down (the gateway's `serve_auth` switch);
   - the peak memory of each run: the summed RSS of the gate's process tree (pytest, its xdist
-    workers, Chromium), sampled every 0.1 s.
+    workers, Chromium), sampled every 0.1 s; and its CPU time (user + system of the tree), less
+    sensitive than wall time to other work on the machine.
 Prints one table per latency and the ratios of issue 13: at 40 ms `-n 2` / serial (target
 <= 0.6), full run / slowest item (target <= 2), each down case / the connect timeout (10 s,
 target <= 2). Exits 0 whatever the ratios: absolute times on a loaded machine are noisy.
@@ -22,6 +23,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -46,9 +48,10 @@ _FOREIGN_ENV = ("POSTMIGRATION_", "PYTEST_ADDOPTS", "PYTEST_XDIST")
 
 @dataclass
 class Run:
-    """One gate run: wall time, verdict, peak RSS of its process tree, summary.json."""
+    """One gate run: wall time, CPU time of its process tree, verdict, peak RSS, summary.json."""
 
     seconds: float
+    cpu_s: float
     verdict: str
     peak_mb: float
     summary: dict = field(repr=False)
@@ -65,6 +68,11 @@ class Row:
     def seconds(self) -> float:
         """Median wall time."""
         return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def cpu_s(self) -> float:
+        """Median CPU time (user + system) of the gate and everything it started."""
+        return statistics.median(r.cpu_s for r in self.runs)
 
     @property
     def peak_mb(self) -> float:
@@ -108,8 +116,11 @@ def _tree_rss_mb(root: int) -> float:
 def gate(report_dir: Path, options: tuple[str, ...], env: dict[str, str] | None = None) -> Run:
     """Run `pytest <options>` once, timing it and sampling its process tree's memory."""
     command = [sys.executable, "-m", "pytest", *options, f"--report-dir={report_dir}"]
+    # A basetemp of its own: other pytest sessions on the machine prune the shared one.
+    command.append(f"--basetemp={report_dir.with_name(report_dir.name + '-tmp')}")
     command += ["-q", "-p", "no:warnings", "-p", "no:randomly", "-p", "no:cacheprovider"]
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -125,10 +136,12 @@ def gate(report_dir: Path, options: tuple[str, ...], env: dict[str, str] | None 
             process.kill()
         time.sleep(0.1)
     took = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     path = report_dir / "summary.json"
     summary = json.loads(path.read_text()) if path.is_file() else {}
     verdict = str(summary.get("verdict", f"no summary (exit {process.returncode})"))
-    return Run(took, verdict, peak, summary)
+    return Run(took, cpu, verdict, peak, summary)
 
 
 @contextlib.contextmanager
@@ -242,9 +255,12 @@ def table(latency_ms: int, rows: list[Row], repeat: int) -> str:
     """The rows and the ratios of issue 13 as plain text."""
     lines = [
         f"latency {latency_ms} ms (median of {repeat}; 2 cores shared with other work: noisy)",
-        f"  {'case':<44} {'seconds':>8} {'peak MB':>8}  verdict",
+        f"  {'case':<44} {'seconds':>8} {'CPU s':>7} {'peak MB':>8}  verdict",
     ]
-    lines += [f"  {r.name:<44} {r.seconds:>8.1f} {r.peak_mb:>8.0f}  {r.verdicts}" for r in rows]
+    lines += [
+        f"  {r.name:<44} {r.seconds:>8.1f} {r.cpu_s:>7.1f} {r.peak_mb:>8.0f}  {r.verdicts}"
+        for r in rows
+    ]
     serial, parallel, _api, slowest, *down = rows
     lines.append(f"  ratio -n 2 / serial: {parallel.seconds / serial.seconds:.2f} (target <= 0.6)")
     full_ratio = serial.seconds / slowest.seconds
