@@ -255,6 +255,7 @@ def table(latency_ms: int, rows: list[Row], repeat: int) -> str:
     """The rows and the ratios of issue 13 as plain text."""
     lines = [
         f"latency {latency_ms} ms (median of {repeat}; 2 cores shared with other work: noisy)",
+        "  (a subset run is NO-GO by design: the items it leaves out are not verified)",
         f"  {'case':<44} {'seconds':>8} {'CPU s':>7} {'peak MB':>8}  verdict",
     ]
     lines += [

@@ -180,6 +180,7 @@ def test_login_form(target):
         "blocked by: "
     )
     assert fake_supabase.requests.count("/auth/v1/health") == 1
+    result.stdout.fnmatch_lines(["*stopping early: auth down, every other item is not run*"])
 
 
 def test_an_unreachable_target_is_no_go_with_every_api_item_blocked(
