@@ -1,12 +1,11 @@
 """Foundations: what every checklist item stands on, probed once per session.
 
 ``reachable`` (the REST API answers), ``auth`` (GoTrue's health is 200), ``database`` (a
-connection with ``db_url`` runs ``select 1``; probed only when db_url is set), ``site`` (the
-site answers below 500; probed only when site_url is set) and ``comparison`` (the --compare-to
-target answers; probed only when there is one). The probes run side by side, each bounded by
+connection with ``db_url`` runs ``select 1``; probed only when db_url is set) and
+``comparison`` (the --compare-to target answers; probed only when there is one). The probes run side by side, each bounded by
 5 s. When a foundation is down, the tests of the items standing on it are skipped at once as
-blocked; when the target's API, auth or site is down, the gate stops early: every other test
-is skipped, saying so (the verdict is NO-GO already).
+blocked; when the target's API or auth is down, the gate stops early: every other test is
+skipped, saying so (the verdict is NO-GO already), but tls-dns, which may say why.
 """
 
 from __future__ import annotations
@@ -23,19 +22,28 @@ from postmigration.config import Target
 from postmigration.keys import api_headers
 from postmigration.redact import Redactor
 
-__all__ = ["FOUNDATION_TITLES", "TARGET_FOUNDATIONS", "Foundation", "probe_all", "stopped_by"]
+__all__ = [
+    "FOUNDATION_TITLES",
+    "RUN_WHEN_STOPPED",
+    "TARGET_FOUNDATIONS",
+    "Foundation",
+    "probe_all",
+    "stopped_by",
+]
 
 FOUNDATION_TITLES = {
     "reachable": "target unreachable",
     "auth": "auth down",
     "database": "database unreachable",
-    "site": "site unreachable",
     "comparison": "comparison target unreachable",
 }
-# The target's public faces: with one of them down the verdict is NO-GO and every other test
-# would only wait on it, so the run stops early. A database that is out of reach (db_url is
+# The target's API and auth: with one of them down the verdict is NO-GO and every other test
+# would only wait on them, so the run stops early. A database that is out of reach (db_url is
 # often a direct port closed to this machine) blocks its own items and the rest still runs.
-TARGET_FOUNDATIONS = ("reachable", "auth", "site")
+TARGET_FOUNDATIONS = ("reachable", "auth")
+# Still run when the gate stops early: what it finds (DNS pointing elsewhere, a broken
+# certificate) is often why the target is down. It waits at most its own connect timeout.
+RUN_WHEN_STOPPED = ("tls-dns",)
 _TIMEOUT = httpx.Timeout(5.0, connect=5.0)
 
 
@@ -71,14 +79,8 @@ def _http_probe(name: str, client: httpx.Client, url: str, headers: dict[str, st
         reason = str(exc) or type(exc).__name__
         return Foundation(name, False, f"GET {url}: {reason}")
     # /rest/v1/ answers 200 (its OpenAPI) or 401/403 when the key may not read the schema;
-    # a 404 means nothing Supabase-like lives at that URL. The site is up when it answers at
-    # all below 500 (what it serves is app-deploy's to judge).
-    if name == "site":
-        good = response.status_code < 500
-    else:
-        good = response.status_code == 200 or (
-            name != "auth" and response.status_code in (401, 403)
-        )
+    # a 404 means nothing Supabase-like lives at that URL.
+    good = response.status_code == 200 or (name != "auth" and response.status_code in (401, 403))
     detail = f"GET {url} → {response.status_code}"
     return Foundation(name, good, detail)
 
@@ -111,8 +113,6 @@ def probe_all(
         }
         if target.db_url:
             probes["database"] = lambda: _database_probe("database", str(target.db_url))
-        if target.site_url:
-            probes["site"] = lambda: _http_probe("site", client, str(target.site_url), {})
         if comparison is not None:
             probes["comparison"] = lambda: _comparison_probe(client, comparison)
         with ThreadPoolExecutor(max_workers=len(probes)) as pool:
@@ -131,7 +131,7 @@ def _comparison_probe(client: httpx.Client, comparison: Target) -> Foundation:
 
 
 def stopped_by(foundations: Mapping[str, Foundation]) -> Foundation | None:
-    """The first of the target's API, auth and site that is down, if any: the run stops there."""
+    """The target's API or auth foundation when it is down (the API first): the run stops."""
     for name in TARGET_FOUNDATIONS:
         foundation = foundations.get(name)
         if foundation is not None and not foundation.ok:

@@ -96,7 +96,8 @@ class Progress:
             stopped = stopped_by(self.state.foundations)
             if stopped is not None:
                 self._write(
-                    f"stopping early: {FOUNDATION_TITLES[stopped.name]}, every other item is not run",
+                    f"stopping early: {FOUNDATION_TITLES[stopped.name]}, every other item is not run"
+                    " (but tls-dns)",
                     "blocked",
                 )
         return result

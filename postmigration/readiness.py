@@ -89,8 +89,8 @@ def _no_answer(exc: httpx.HTTPError) -> str:
 
 def _reachability(target: Target, redactor: Redactor) -> tuple[Finding, Finding | None]:
     """REST answers (the foundations probe), then GoTrue's health."""
-    # db_url and site_url are left out here: each gets its own check, with a clearer reason.
-    probes = probe_all(replace(target, db_url=None, site_url=None), None, redactor)
+    # db_url is left out here: the database gets its own check, with connect()'s clearer reason.
+    probes = probe_all(replace(target, db_url=None), None, redactor)
     reachable, auth = probes["reachable"], probes["auth"]
     where = f"target {target.name!r}"
     if not reachable.ok:

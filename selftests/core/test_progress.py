@@ -49,16 +49,15 @@ def _suite(pytester: pytest.Pytester, fake_supabase: FakeSupabase) -> None:
 
 def _check_progress(result: pytest.RunResult, pytester: pytest.Pytester) -> None:
     lines = _gate_lines(result)
-    foundations = [FOUNDATION_LINE.match(line) for line in lines[:4]]
+    foundations = [FOUNDATION_LINE.match(line) for line in lines[:3]]
     assert [(m["name"], m["state"]) for m in foundations if m] == [
         ("reachable", "ok"),
         ("auth", "ok"),
         ("database", "DOWN"),
-        ("site", "ok"),
-    ], lines[:4]
+    ], lines[:3]
     assert "Connection refused" in lines[2]
-    items = [ITEM_LINE.match(line) for line in lines[4:]]
-    assert all(items), lines[4:]
+    items = [ITEM_LINE.match(line) for line in lines[3:]]
+    assert all(items), lines[3:]
     data = summary(pytester)
     seen = {m["id"]: m["status"] for m in items if m}
     assert len(items) == len(seen) == len(CHECKLIST)  # one line per item
