@@ -7,6 +7,7 @@ buckets at session start, before any test runs, and hands the result to every xd
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -55,14 +56,18 @@ def capture(
     comparison: Target | None,
     profile: AppProfile,
     watermark: Watermark | None = None,
+    down: Collection[str] = (),
 ) -> Baseline:
     """Fingerprint every table parity compares (up to the cutover watermark, if any) and list
-    every bucket, when parity can run."""
+    every bucket, when parity can run: nothing is tried on a foundation in `down` (a target
+    that never answers would make each attempt wait its timeout)."""
     if comparison is None:
         return Baseline(None, None)
     tables: Tables | None = None
     scopes: Scopes | None = None
-    if target.db_url and comparison.db_url:
+    storage: StorageListing | None = None
+    databases_up = not {"database", "comparison"} & set(down)
+    if target.db_url and comparison.db_url and databases_up:
         try:
             with db.connect(comparison.db_url) as old, db.connect(target.db_url) as new:
                 names = sorted(set(db.compared_tables(old)) | set(db.compared_tables(new)))
@@ -74,11 +79,12 @@ def capture(
                 )
         except db.DatabaseUnreachable:
             tables = scopes = None  # the data-parity test reconnects and reports why
-    try:
-        client = supabase_client(target, target.server_key)
-        storage = storage_listing(client, profile.buckets)
-    except Exception:  # any API failure: the storage-parity test lists again and reports why
-        storage = None
+    if "reachable" not in down:
+        try:
+            client = supabase_client(target, target.server_key)
+            storage = storage_listing(client, profile.buckets)
+        except Exception:  # any API failure: the storage-parity test lists again, says why
+            storage = None
     return Baseline(tables, storage, scopes)
 
 

@@ -104,7 +104,11 @@ CHECKLIST: tuple[Item, ...] = (
         ("database",),
     ),
     Item(
-        "rls-policies", "Confirm RLS policies exist in target", PRE_FLIGHT, "blocker", ("database",)
+        "rls-policies",
+        "Confirm RLS policies exist in target",
+        PRE_FLIGHT,
+        "blocker",
+        ("database", "auth"),
     ),
     Item("buckets", "Confirm buckets exist in target", PRE_FLIGHT, "blocker", ("reachable",)),
     Item(
@@ -188,7 +192,7 @@ CHECKLIST: tuple[Item, ...] = (
         "Auth settings copied (providers, sign-up, redirect URLs)",
         BACKUP_STORAGE,
         "blocker",
-        ("reachable", "comparison"),
+        ("reachable", "auth", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
     ),
     Item(

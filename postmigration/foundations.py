@@ -2,12 +2,16 @@
 
 ``reachable`` (the REST API answers), ``auth`` (GoTrue's health is 200), ``database`` (a
 connection with ``db_url`` runs ``select 1``; probed only when db_url is set) and
-``comparison`` (the --compare-to target answers; probed only when there is one). When a
-foundation is down, the tests of the items standing on it are skipped at once as blocked.
+``comparison`` (the --compare-to target answers; probed only when there is one). The probes run side by side, each bounded by
+5 s. When a foundation is down, the tests of the items standing on it are skipped at once as
+blocked; when the target's API or auth is down, the gate stops early: every other test is
+skipped, saying so (the verdict is NO-GO already), but tls-dns, which may say why.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,7 +22,14 @@ from postmigration.config import Target
 from postmigration.keys import api_headers
 from postmigration.redact import Redactor
 
-__all__ = ["FOUNDATION_TITLES", "Foundation", "probe_all"]
+__all__ = [
+    "FOUNDATION_TITLES",
+    "RUN_WHEN_STOPPED",
+    "TARGET_FOUNDATIONS",
+    "Foundation",
+    "probe_all",
+    "stopped_by",
+]
 
 FOUNDATION_TITLES = {
     "reachable": "target unreachable",
@@ -26,6 +37,13 @@ FOUNDATION_TITLES = {
     "database": "database unreachable",
     "comparison": "comparison target unreachable",
 }
+# The target's API and auth: with one of them down the verdict is NO-GO and every other test
+# would only wait on them, so the run stops early. A database that is out of reach (db_url is
+# often a direct port closed to this machine) blocks its own items and the rest still runs.
+TARGET_FOUNDATIONS = ("reachable", "auth")
+# Still run when the gate stops early: what it finds (DNS pointing elsewhere, a broken
+# certificate) is often why the target is down. It waits at most its own connect timeout.
+RUN_WHEN_STOPPED = ("tls-dns",)
 _TIMEOUT = httpx.Timeout(5.0, connect=5.0)
 
 
@@ -41,6 +59,11 @@ class Foundation:
     def blocked_reason(self) -> str:
         """The one line a dependent item reports, e.g. ``blocked by: auth down (… → 503)``."""
         return f"blocked by: {FOUNDATION_TITLES[self.name]} ({self.detail})"
+
+    @property
+    def stopped_reason(self) -> str:
+        """The one line every other item reports when this target foundation is down."""
+        return f"the gate stopped early, {FOUNDATION_TITLES[self.name]} ({self.detail})"
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict, to hand the result to xdist workers."""
@@ -62,16 +85,6 @@ def _http_probe(name: str, client: httpx.Client, url: str, headers: dict[str, st
     return Foundation(name, good, detail)
 
 
-def _api_probes(target: Target, client: httpx.Client, prefix: str = "") -> list[Foundation]:
-    headers = api_headers(target.public_key)
-    base = target.supabase_url
-    reachable = _http_probe(prefix or "reachable", client, f"{base}/rest/v1/", headers)
-    if prefix:
-        return [reachable]
-    auth = _http_probe("auth", client, f"{base}/auth/v1/health", headers)
-    return [reachable, auth]
-
-
 def _database_probe(name: str, db_url: str) -> Foundation:
     try:
         with psycopg.connect(db_url, connect_timeout=5) as conn:
@@ -85,15 +98,42 @@ def _database_probe(name: str, db_url: str) -> Foundation:
 def probe_all(
     target: Target, comparison: Target | None, redactor: Redactor
 ) -> dict[str, Foundation]:
-    """Probe every foundation of this run; details are scrubbed of secrets."""
-    results: list[Foundation] = []
+    """Probe every foundation of this run side by side (a target that never answers costs one
+    timeout, not one per probe); details are scrubbed of secrets."""
     with httpx.Client(timeout=_TIMEOUT) as client:
-        results += _api_probes(target, client)
+
+        def api(name: str, of: Target, path: str) -> Callable[[], Foundation]:
+            return lambda: _http_probe(
+                name, client, f"{of.supabase_url}{path}", api_headers(of.public_key)
+            )
+
+        probes: dict[str, Callable[[], Foundation]] = {
+            "reachable": api("reachable", target, "/rest/v1/"),
+            "auth": api("auth", target, "/auth/v1/health"),
+        }
         if target.db_url:
-            results.append(_database_probe("database", target.db_url))
+            probes["database"] = lambda: _database_probe("database", str(target.db_url))
         if comparison is not None:
-            compared = _api_probes(comparison, client, prefix="comparison")[0]
-            if compared.ok and comparison.db_url:
-                compared = _database_probe("comparison", comparison.db_url)
-            results.append(compared)
+            probes["comparison"] = lambda: _comparison_probe(client, comparison)
+        with ThreadPoolExecutor(max_workers=len(probes)) as pool:
+            futures = {name: pool.submit(probe) for name, probe in probes.items()}
+            results = [future.result() for future in futures.values()]
     return {f.name: Foundation(f.name, f.ok, redactor.scrub(f.detail)) for f in results}
+
+
+def _comparison_probe(client: httpx.Client, comparison: Target) -> Foundation:
+    """The old server's REST API answers, then (with a db_url) its database."""
+    headers = api_headers(comparison.public_key)
+    answered = _http_probe("comparison", client, f"{comparison.supabase_url}/rest/v1/", headers)
+    if answered.ok and comparison.db_url:
+        return _database_probe("comparison", comparison.db_url)
+    return answered
+
+
+def stopped_by(foundations: Mapping[str, Foundation]) -> Foundation | None:
+    """The target's API or auth foundation when it is down (the API first): the run stops."""
+    for name in TARGET_FOUNDATIONS:
+        foundation = foundations.get(name)
+        if foundation is not None and not foundation.ok:
+            return foundation
+    return None

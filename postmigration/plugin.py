@@ -30,7 +30,7 @@ from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
-from postmigration.foundations import Foundation, probe_all
+from postmigration.foundations import RUN_WHEN_STOPPED, Foundation, probe_all, stopped_by
 from postmigration.history import append_run, recent_outcomes
 from postmigration.progress import Progress, WorkerCounts
 from postmigration.redact import Redactor
@@ -561,9 +561,11 @@ class Gate:
                 state.watermark = cutover_watermark(run)
             except PostmigrationError as exc:
                 raise pytest.UsageError(str(exc)) from None
-            state.data_baseline = capture(
-                run.target, run.comparison_target, run.app_profile, state.watermark
-            )
+            down = {name for name, f in state.foundations.items() if not f.ok}
+            if stopped_by(state.foundations) is None:
+                state.data_baseline = capture(
+                    run.target, run.comparison_target, run.app_profile, state.watermark, down
+                )
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say which target is checked and where its settings came from (the foundations
@@ -577,7 +579,8 @@ class Gate:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Skip at once, as blocked, a test whose item stands on a foundation that is down."""
+        """Skip at once, as blocked, a test whose item stands on a foundation that is down; with
+        the target's API or auth down, skip every other test too (but tls-dns's), saying so."""
         item_id = item_id_of(item)
         if item_id is None:
             return
@@ -589,6 +592,9 @@ class Gate:
             if foundation is not None and not foundation.ok:
                 item.stash[BLOCKED] = foundation.blocked_reason
                 pytest.skip(foundation.blocked_reason)
+        stopped = stopped_by(self.state.foundations)
+        if stopped is not None and item_id not in RUN_WHEN_STOPPED:
+            pytest.skip(stopped.stopped_reason)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import pytest
 
 from postmigration.checklist import CHECKLIST, ITEMS, item_in
-from postmigration.foundations import Foundation
+from postmigration.foundations import FOUNDATION_TITLES, Foundation, stopped_by
 from postmigration.report import status_label
 from postmigration.verdict import Verdict
 
@@ -93,6 +93,13 @@ class Progress:
                 self._write(
                     f"foundation {foundation.name:<11} {status}{detail}",
                     "passed" if foundation.ok else "blocked",
+                )
+            stopped = stopped_by(self.state.foundations)
+            if stopped is not None:
+                self._write(
+                    f"stopping early: {FOUNDATION_TITLES[stopped.name]}, every other item is not run"
+                    " (but tls-dns)",
+                    "blocked",
                 )
         return result
 

@@ -1,5 +1,5 @@
 """`python -m reference.playbook --state DIR [--fault NAME] [--rows N] [--users N]
-[--old-keys=legacy|new|both] [--new-keys=legacy|new|both] [--before-switch]`."""
+[--old-keys=legacy|new|both] [--new-keys=legacy|new|both] [--before-switch] [--latency-ms N]`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
 
 
@@ -51,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         help="stop short of the DNS switch: the public name stays on old (for the pre-cutover "
         "gate; switch later with python -m reference.playbook.nameserver --point-at new)",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=_not_negative,
+        default=0,
+        help="delay every answer of both stacks (API and site) by N ms: a far target",
+    )
     args = parser.parse_args(argv)
     try:
         fault = fault_named(args.fault)
@@ -66,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             old_keys=args.old_keys,
             new_keys=args.new_keys,
             before_switch=args.before_switch,
+            latency_ms=args.latency_ms,
         )
     )
     signal.signal(signal.SIGTERM, _terminate)

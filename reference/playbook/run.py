@@ -59,6 +59,8 @@ class Options:
     new_keys: KeyMode = "both"
     # Stop short of the DNS switch: the public name stays on old (the pre-cutover moment).
     before_switch: bool = False
+    # Every answer of both stacks waits this long (a far target; `--latency-ms`).
+    latency_ms: int = 0
 
 
 @dataclass
@@ -171,7 +173,9 @@ class Playbook:
 
     def _start_old(self) -> str:
         keys = self.options.old_keys
-        self.old = start_stack("start-old", self.state_dir / "old", keys=keys)
+        self.old = start_stack(
+            "start-old", self.state_dir / "old", keys=keys, latency_ms=self.options.latency_ms
+        )
         return f"old at {self.old.url} (migrated and seeded; {keys} keys)"
 
     def _dns_low_ttl(self) -> str:
@@ -204,7 +208,12 @@ class Playbook:
     def _start_new(self) -> str:
         keys = self.options.new_keys
         self.new = start_stack(
-            "start-new", self.state_dir / "new", port=pick_port(), bare=True, keys=keys
+            "start-new",
+            self.state_dir / "new",
+            port=pick_port(),
+            bare=True,
+            keys=keys,
+            latency_ms=self.options.latency_ms,
         )
         return f"new at {self.new.url} (fresh Supabase project: base shape only; {keys} keys)"
 

@@ -14,12 +14,18 @@ from .errors import PlaybookError
 
 
 def start_stack(
-    step: str, state_dir: Path, port: int = 0, bare: bool = False, keys: str | None = None
+    step: str,
+    state_dir: Path,
+    port: int = 0,
+    bare: bool = False,
+    keys: str | None = None,
+    latency_ms: int = 0,
 ) -> StackProcess:
     """A running stand-in for `state_dir` (with `keys`: its API key mode, remembered across
-    restarts); PlaybookError with its last words if it won't start."""
+    restarts; `latency_ms`: the delay of its every answer); PlaybookError with its last words
+    if it won't start."""
     extra = (("--bare",) if bare else ()) + ((f"--keys={keys}",) if keys else ())
-    stack = StackProcess(state_dir, port=port, extra_args=extra)
+    stack = StackProcess(state_dir, port=port, extra_args=extra, latency_ms=latency_ms)
     try:
         return stack.start()
     except StackDidNotStart as exc:
@@ -51,13 +57,14 @@ def pin_database_port(state_dir: Path, db_url: str) -> str:
 
 
 def restart_stack(step: str, stack: StackProcess, patience_s: float = 20.0) -> StackProcess:
-    """Stop `stack` and start it again on the same port (waiting out a port still in use)."""
+    """Stop `stack` and start it again on the same port and latency (waiting out a port still
+    in use)."""
     stack.stop()
     deadline = time.monotonic() + patience_s
     delay = 0.2
     while True:
         try:
-            return start_stack(step, stack.state_dir, port=stack.port)
+            return start_stack(step, stack.state_dir, port=stack.port, latency_ms=stack.latency_ms)
         except PlaybookError as exc:
             if "is taken" not in exc.cause or time.monotonic() > deadline:
                 raise

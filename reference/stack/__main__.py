@@ -1,4 +1,5 @@
-"""`python -m reference.stack up --state DIR [--port N] [--db-url URL] [--keys=legacy|new|both]`."""
+"""`python -m reference.stack up --state DIR [--port N] [--db-url URL] [--keys=legacy|new|both]
+[--latency-ms N]`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ from pathlib import Path
 from .errors import StackError
 from .keys import KEY_MODES
 from .up import UpOptions, up
+
+
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         help="API keys and token signing: legacy (anon/service_role JWTs, HS256), new"
         " (sb_publishable_/sb_secret_, ES256 with a JWKS) or both (default; remembered)",
     )
+    start.add_argument(
+        "--latency-ms",
+        type=_not_negative,
+        default=0,
+        help="delay every answer of the gateway and the site by N ms (a far target; default 0)",
+    )
     args = parser.parse_args(argv)
     try:
         up(
@@ -40,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 site_url=args.site_url,
                 bare=args.bare,
                 keys=args.keys,
+                latency_ms=args.latency_ms,
             )
         )
     except StackError as exc:

@@ -31,6 +31,7 @@ class StackProcess:
     port: int = 0
     extra_args: tuple[str, ...] = ()
     timeout_s: float = 90.0
+    latency_ms: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     config: dict[str, Any] = field(default_factory=dict, init=False)
 
@@ -66,6 +67,7 @@ class StackProcess:
                 "--port",
                 str(self.port),
                 *self.extra_args,
+                *((f"--latency-ms={self.latency_ms}",) if self.latency_ms else ()),
             ],
             cwd=ROOT,
             stdout=log,

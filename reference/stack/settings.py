@@ -59,6 +59,8 @@ class StackSettings:
     publishable_key: str | None = None
     secret_key: str | None = None
     signing_key: Mapping[str, str] | None = None
+    # Every HTTP answer waits this long: the round trip to a far target (`--latency-ms`).
+    latency_ms: int = 0
 
     @property
     def storage_root(self) -> Path:

@@ -49,6 +49,7 @@ class UpOptions:
     bare: bool = False
     migrations_dir: Path = MIGRATIONS_DIR
     keys: KeyMode | None = None
+    latency_ms: int = 0
 
 
 def _with_db(url: str, dbname: str, user: str | None = None, password: str | None = None) -> str:
@@ -263,6 +264,7 @@ def up(options: UpOptions) -> None:
             publishable_key=secrets["publishable_key"],
             secret_key=secrets["secret_key"],
             signing_key=secrets["signing_key"],
+            latency_ms=options.latency_ms,
         )
         asyncio.run(_serve(settings, state, admin_url, secrets, started))
     except KeyboardInterrupt:

@@ -175,9 +175,16 @@ def test_login_form(target):
     assert login["status"] == "blocked"
     assert login["reason"].startswith("blocked by: auth down (GET ")
     assert login["reason"].endswith("/auth/v1/health → 503)")
-    # Items that do not stand on auth still ran.
-    assert item(data, "buckets")["status"] == "passed"
+    # Items that do not stand on auth are not run: with the target down the verdict is known.
+    buckets = item(data, "buckets")
+    assert buckets["status"] == "not_verified"
+    assert buckets["reason"] == "skipped: the gate stopped early, " + login["reason"].removeprefix(
+        "blocked by: "
+    )
     assert fake_supabase.requests.count("/auth/v1/health") == 1
+    result.stdout.fnmatch_lines(
+        ["*stopping early: auth down, every other item is not run (but tls-dns)*"]
+    )
 
 
 def test_an_unreachable_target_is_no_go_with_every_api_item_blocked(
@@ -190,8 +197,12 @@ def test_an_unreachable_target_is_no_go_with_every_api_item_blocked(
     data = summary(pytester)
     assert data["verdict"] == "NO-GO"
     blocked = [i["id"] for i in data["items"] if i["status"] == "blocked"]
-    expected = [i.id for i in CHECKLIST if "reachable" in i.depends_on]
+    # Nothing listens: the API and auth are both down.
+    expected = [i.id for i in CHECKLIST if {"reachable", "auth"} & set(i.depends_on)]
     assert blocked == expected
+    stopped = {i["id"] for i in data["items"] if "the gate stopped early" in i["reason"]}
+    assert stopped == {i["id"] for i in data["items"] if i["status"] == "not_verified"}
+    assert "migrations" in stopped
     assert item(data, "login")["reason"].startswith("blocked by: target unreachable (GET ")
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 

@@ -17,7 +17,9 @@ from . import auth, functions, rest, sinks, storage, web
 from .apikey import ApiKeyGate
 from .cors import GatewayCors
 from .db import Database
+from .latency import Latency
 from .net_sender import run_sender
+from .switches import AuthSwitch
 
 
 def _surface_routes(settings: StackSettings) -> list[BaseRoute]:
@@ -55,5 +57,11 @@ def create_app(settings: StackSettings) -> Starlette:
             await app.state.db.close()
 
     routes = [*_surface_routes(settings), Mount("/", routes=web.routes(settings))]
-    middleware = [Middleware(GatewayCors), Middleware(ApiKeyGate, settings=settings)]
+    middleware = [
+        Middleware(GatewayCors),
+        Middleware(AuthSwitch, settings=settings),
+        Middleware(ApiKeyGate, settings=settings),
+    ]
+    if settings.latency_ms:
+        middleware.insert(0, Middleware(Latency, latency_ms=settings.latency_ms))
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

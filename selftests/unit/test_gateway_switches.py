@@ -1,0 +1,53 @@
+"""The stand-in's distance (`--latency-ms`) and its auth switch, on a tiny ASGI app."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, cast
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from reference.stack.gateway.latency import Latency
+from reference.stack.gateway.switches import AuthSwitch
+from reference.stack.settings import StackSettings
+
+
+async def _ok(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+APP = Starlette(routes=[Route("/{path:path}", _ok)])
+
+
+def test_every_answer_waits_the_latency() -> None:
+    """With 60 ms, each request (API path or site page) takes at least 60 ms and still answers."""
+    client = TestClient(Latency(APP, latency_ms=60))
+    for path in ("/rest/v1/courses", "/", "/auth/v1/health"):
+        started = time.perf_counter()
+        response = client.get(path)
+        assert time.perf_counter() - started >= 0.06, path
+        assert response.text == "ok"
+
+
+class _Switches:
+    def __init__(self, routes: dict[str, Any]) -> None:
+        self.routes = routes
+
+    def gateway_routes(self) -> dict[str, Any]:
+        return self.routes
+
+
+def test_auth_switch_takes_only_auth_down(tmp_path: Path) -> None:
+    """`serve_auth: false` answers 503 on /auth/v1 only; without it, auth answers again."""
+    switches = _Switches({"serve_auth": False})
+    client = TestClient(AuthSwitch(APP, settings=cast(StackSettings, switches)))
+    assert client.get("/auth/v1/health").status_code == 503
+    assert client.get("/rest/v1/").status_code == 200
+    assert client.get("/").status_code == 200
+    switches.routes = {}
+    assert client.get("/auth/v1/health").status_code == 200
