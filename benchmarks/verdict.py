@@ -24,12 +24,10 @@ import contextlib
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from reference.playbook.runner import PlaybookProcess  # noqa: E402
+from reference.stack.dead_ports import refusing_port, silent_port  # noqa: E402
 
 VOLUME = ("--rows", "3000", "--users", "1000")
 CONNECT_TIMEOUT_S = 10.0
@@ -142,41 +141,6 @@ def gate(report_dir: Path, options: tuple[str, ...], env: dict[str, str] | None 
     summary = json.loads(path.read_text()) if path.is_file() else {}
     verdict = str(summary.get("verdict", f"no summary (exit {process.returncode})"))
     return Run(took, cpu, verdict, peak, summary)
-
-
-@contextlib.contextmanager
-def refusing_port() -> Iterator[int]:
-    """A port bound but never listening: every connection is refused."""
-    with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
-        yield int(held.getsockname()[1])
-
-
-@contextlib.contextmanager
-def silent_port() -> Iterator[int]:
-    """A port that accepts every connection and never sends a byte."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(128)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError, OSError):
-                held.append(server.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield int(server.getsockname()[1])
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        server.close()
 
 
 @contextlib.contextmanager

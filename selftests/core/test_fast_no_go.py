@@ -3,15 +3,12 @@ probe timeout, the items on them are blocked, and the gate stops early (no other
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from postmigration.checklist import CHECKLIST
+from reference.stack.dead_ports import silent_port
 from selftests.core.conftest import (
     OUT_OF_DEFAULT_PHASE,
     item,
@@ -22,38 +19,11 @@ from selftests.core.conftest import (
 )
 
 
-@contextlib.contextmanager
-def _silent_port() -> Iterator[int]:
-    """A port that accepts every connection and never sends a byte."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError, OSError):
-                held.append(server.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield int(server.getsockname()[1])
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        server.close()
-
-
 def test_a_target_that_never_answers_stops_the_gate_early(pytester: pytest.Pytester) -> None:
     """API, auth and database items are blocked with 'no answer' in one line; every other item
     is not verified, saying the gate stopped early; tests of those items never start."""
     ran = pytester.path / "ran.txt"
-    with _silent_port() as port:
+    with silent_port() as port:
         config = write_config(pytester, f"http://127.0.0.1:{port}")
         dead_db = f'db_url = "postgresql://postgres:pw@127.0.0.1:{port}/postgres"\n\n'
         config.write_text(
