@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from postmigration.db.tables import relation_exists
 from postmigration.errors import ConfigError
 
 if TYPE_CHECKING:
+    from postmigration.config import Target
     from postmigration.session import RunConfig
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Watermark",
     "compared_rows",
     "cutover_watermark",
+    "objects_written_after",
     "read_watermark",
     "scope_on_new",
     "take_watermark",
@@ -245,3 +247,25 @@ def cutover_watermark(run: RunConfig) -> Watermark | None:
         write_watermark(path, mark)
         return mark
     return read_watermark(path)
+
+
+def objects_written_after(
+    target: Target, watermark: Watermark | None, phase: str, buckets: Iterable[str]
+) -> dict[str, set[str]]:
+    """Post-cutover with a watermark: per bucket, the objects new's ``storage.objects`` says
+    were created or replaced after the cutover moment (users' uploads since the switch, on new
+    only or not as on old, by design). Empty in any other phase, without a watermark, or
+    without new's db_url (then every object is compared)."""
+    wanted = sorted(set(buckets))
+    if phase != "post-cutover" or watermark is None or not target.db_url or not wanted:
+        return {}
+    with db.connect(target.db_url) as conn:
+        rows = conn.execute(
+            "select bucket_id, name from storage.objects where bucket_id = any(%s)"
+            " and greatest(created_at, updated_at) > %s::timestamptz",
+            (wanted, watermark.cutover_at),
+        ).fetchall()
+    later: dict[str, set[str]] = {}
+    for bucket, name in rows:
+        later.setdefault(str(bucket), set()).add(str(name))
+    return later

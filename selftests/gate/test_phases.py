@@ -25,6 +25,8 @@ from selftests.gate.conftest import (
 )
 
 DATA_PARITY = item_files("data-parity")
+STORAGE_PARITY = item_files("storage-parity")
+LIVE_UPLOAD = "live-after-cutover/avatar.png"
 LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
 
@@ -64,13 +66,18 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
         f"insert into public.weight_measurements (user_id, weight_kg) values ('{LIVE_USER}', 71.5)",
         f"update public.profiles set full_name = 'Renamed after cutover', updated_at = now() "
         f"where id = '{profile}'",
+        # ...and a user's upload (on new only, by design).
+        "insert into storage.objects (bucket_id, name, metadata) values ('avatars', "
+        f'\'{LIVE_UPLOAD}\', \'{{"size": 10, "mimetype": "image/png"}}\')',
     ]
     try:
         run_sql(breakable, "new", *live)
-        after = gate_on(breakable, reports, *DATA_PARITY, "--phase=post-cutover")
+        after = gate_on(breakable, reports, *DATA_PARITY, *STORAGE_PARITY, "--phase=post-cutover")
         assert after.summary["phase"] == "post-cutover"
         assert after.item("data-parity")["status"] == "passed", after.digest()
+        assert after.item("storage-parity")["status"] == "passed", after.digest()
         html = _html(after)
+        assert f"avatars: 1 ({LIVE_UPLOAD})" in html, "the upload after the cutover is not shown"
         assert "public.weight_measurements: 3000 → 3000 (+1 created, 0 changed" in html, html[
             -3000:
         ]
@@ -105,6 +112,7 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
             "insert into public.weight_measurements select * from json_populate_record("
             f"null::public.weight_measurements, '{escaped}') on conflict (id) do nothing",
             f"delete from auth.users where id = '{LIVE_USER}'",
+            f"delete from storage.objects where bucket_id = 'avatars' and name = '{LIVE_UPLOAD}'",
             f"update public.profiles set full_name = {sql_literal(name)}, "
             f"updated_at = '{stamp}' where id = '{profile}'",
         )
