@@ -323,7 +323,15 @@ FAULTS = {
         "auth-settings",
         ("lmsapp://auth/callback", "redirect URL allow-list"),
     ),
+    "stale-build": ("app-build", ("a stale deploy",)),
+    "dirty-repo": ("repo-ready", (".env.production modified",)),
+    "dns-not-switched": ("dns-cutover", ("still resolves to old",)),
+    "dns-ttl-high": ("dns-cutover", ("TTL of 3600 s",)),
+    "dns-switched-early": ("dns-cutover", ("switched before the gate ran",)),
 }
+# Faults seen by the gate before the DNS switch: the playbook stops short of the switch, and the
+# gate runs as the pre-cutover gate (the others are seen right after the switch, the default).
+BEFORE_THE_SWITCH = {"dirty-repo", "dns-ttl-high", "dns-switched-early"}
 
 
 def check_fault(fault: str, base: Path) -> None:
@@ -331,8 +339,11 @@ def check_fault(fault: str, base: Path) -> None:
     failed with a reason naming the damage. The playbook is stopped once the gate answered.
     Run from test_faults_*.py, which share the catalogue between CI's two workers."""
     item_id, words = FAULTS[fault]
-    with serving_playbook(base / "state", fault) as playbook:
-        run = run_suite(base / "report", *_explicit(playbook))
+    before = fault in BEFORE_THE_SWITCH
+    extra = ("--before-switch",) if before else ()
+    with serving_playbook(base / "state", fault, extra) as playbook:
+        phase = ("--phase=pre-cutover",) if before else ()
+        run = run_suite(base / "report", *_explicit(playbook), *phase)
     _assert_no_go(run)
     item = run.item(item_id)
     assert item["status"] == "failed", f"{fault} should fail {item_id}:\n{run.digest()}"
