@@ -44,7 +44,9 @@ class FakeSupabase:
 
 @pytest.fixture
 def fake_supabase() -> Iterator[FakeSupabase]:
-    """A fake target on a free port; set ``.statuses["auth"] = 503`` to take auth down."""
+    """A fake target on a free port; set ``.statuses["auth"] = 503`` to take auth down;
+    "settings" and "admin" (GoTrue's settings and admin users) answer 404 unless set. It answers
+    by path alone, whatever key a request carries."""
     fake: FakeSupabase
 
     class Handler(BaseHTTPRequestHandler):
@@ -54,6 +56,10 @@ def fake_supabase() -> Iterator[FakeSupabase]:
                 status = fake.statuses["rest"]
             elif self.path.startswith("/auth/v1/health"):
                 status = fake.statuses["auth"]
+            elif self.path.startswith("/auth/v1/settings"):
+                status = fake.statuses.get("settings", 404)
+            elif self.path.startswith("/auth/v1/admin/users"):
+                status = fake.statuses.get("admin", 404)
             else:
                 status = 404
             body = json.dumps({"status": status}).encode()

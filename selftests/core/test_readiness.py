@@ -81,3 +81,21 @@ def test_an_empty_line_in_dotenv_is_not_a_value(tmp_path: Path) -> None:
     env = Environment({}, tmp_path / ".env")
     assert env.get("NEW_SUPABASE_DB_URL") is None
     assert env.get("NEW_SITE_URL") == ("https://app.example.com", ".env (NEW_SITE_URL)")
+
+
+def test_a_public_key_that_lists_users_is_a_problem(
+    fake_supabase: FakeSupabase, tmp_path: Path
+) -> None:
+    """A target that lets the configured public key list users (a server key in anon_key's
+    place, or a gateway that ignores the key): one problem line naming the setting."""
+    fake_supabase.statuses.update(settings=200, admin=200)
+    code, lines = _run(fake_supabase, tmp_path)
+    assert code == NOT_READY
+    problems = [line for line in lines if line.startswith("PROBLEM")]
+    assert (
+        "PROBLEM target 'new': anon_key may list users (GET /auth/v1/admin/users → 200): it is a "
+        "server key; set the project's public key there"
+    ) in problems, lines
+    assert "ok      target 'new': service_role_key accepted (GET /auth/v1/admin/users → 200)" in (
+        lines
+    ), lines
