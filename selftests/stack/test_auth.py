@@ -23,6 +23,7 @@ import pytest
 from supabase import Client, create_client
 from supabase_auth.errors import AuthApiError, AuthWeakPasswordError
 
+from reference.stack.project_setup import read_auth_settings, write_auth_settings
 from reference.stack.runner import StackProcess
 
 API_VERSION = {"X-Supabase-Api-Version": "2024-01-01"}
@@ -534,6 +535,33 @@ def test_health_and_settings(supabase_url: str, anon_key: str) -> None:
     assert health.status_code == 200 and health.json()["name"] == "GoTrue"
     settings = httpx.get(f"{supabase_url}/auth/v1/settings", headers={"apikey": anon_key}).json()
     assert settings["external"]["email"] is True and settings["mailer_autoconfirm"] is True
+    assert settings["disable_signup"] is False
+
+
+def test_signups_turned_off_refuse_a_signup(
+    stack: StackProcess, supabase_url: str, anon_key: str
+) -> None:
+    """With "allow new users to sign up" off (disable_signup saved in the project's auth
+    settings), /settings says so at once and a signup is 422 signup_disabled; turned back on,
+    it is as before."""
+    site_url = str(stack.target["site_url"])
+    saved = read_auth_settings(stack.state_dir, site_url)
+    headers = {"apikey": anon_key}
+    email = f"closed-{uuid.uuid4().hex[:10]}@lms.test"
+    write_auth_settings(stack.state_dir, {**saved, "disable_signup": True})
+    try:
+        settings = httpx.get(f"{supabase_url}/auth/v1/settings", headers=headers).json()
+        assert settings["disable_signup"] is True
+        refused = httpx.post(
+            f"{supabase_url}/auth/v1/signup",
+            json={"email": email, "password": "signup-secret"},
+            headers=headers,
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error_code"] == "signup_disabled", refused.text
+    finally:
+        write_auth_settings(stack.state_dir, saved)
+    settings = httpx.get(f"{supabase_url}/auth/v1/settings", headers=headers).json()
     assert settings["disable_signup"] is False
 
 
