@@ -2,10 +2,11 @@
 
 ``reachable`` (the REST API answers), ``auth`` (GoTrue's health is 200), ``database`` (a
 connection with ``db_url`` runs ``select 1``; probed only when db_url is set) and
-``comparison`` (the --compare-to target answers; probed only when there is one). The probes run side by side, each bounded by
-5 s. When a foundation is down, the tests of the items standing on it are skipped at once as
-blocked; when the target's API or auth is down, the gate stops early: every other test is
-skipped, saying so (the verdict is NO-GO already), but tls-dns, which may say why.
+``comparison`` (the --compare-to target answers; probed only when there is one). The probes
+run side by side, each bounded by 5 s. When a foundation is down, the tests of the items
+standing on it are skipped at once as blocked; when the target's API or auth is down, the gate
+stops early: every other test is skipped, saying so (the verdict is NO-GO already), but
+tls-dns, which may say why.
 """
 
 from __future__ import annotations

@@ -125,10 +125,15 @@ class Upstream:
         return None
 
 
+def _branch(repo: Path) -> str | None:
+    """HEAD's branch; None when HEAD is detached."""
+    return _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD").stdout.strip() or None
+
+
 def upstream_of(repo: Path) -> Upstream:
     """HEAD, its branch, the branch's upstream and how far apart they are."""
     head = _git(repo, "rev-parse", "HEAD").stdout.strip()
-    branch = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD").stdout.strip() or None
+    branch = _branch(repo)
     found = _git(repo, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
     upstream = found.stdout.strip() if found.returncode == 0 and branch else None
     if upstream is None:
@@ -143,8 +148,9 @@ def github_slug(repo: Path, configured: str | None) -> str | None:
     remote (or ``origin``) when it is on github.com; None when neither says."""
     if configured:
         return configured
-    branch = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD").stdout.strip()
-    remote = _git(repo, "config", "--get", f"branch.{branch}.remote").stdout.strip() or "origin"
+    branch = _branch(repo)
+    remote = branch and _git(repo, "config", "--get", f"branch.{branch}.remote").stdout.strip()
+    remote = remote or "origin"
     url = _git(repo, "remote", "get-url", remote).stdout.strip()
     match = _GITHUB_REMOTE.search(url)
     return f"{match.group(1)}/{match.group(2)}" if match else None
