@@ -28,6 +28,7 @@ __all__ = [
     "RUN_WHEN_STOPPED",
     "TARGET_FOUNDATIONS",
     "Foundation",
+    "answer_to_get",
     "probe_all",
     "stopped_by",
 ]
@@ -71,18 +72,29 @@ class Foundation:
         return asdict(self)
 
 
-def _http_probe(name: str, client: httpx.Client, url: str, headers: dict[str, str]) -> Foundation:
+def answer_to_get(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    timeout: httpx.Timeout | None = None,
+) -> tuple[int | None, str]:
+    """``GET url``: its status and ``GET url → status``, or None and ``GET url: why`` when
+    nothing answered (within the timeout, the client's by default)."""
+    limit = timeout or client.timeout
     try:
-        response = client.get(url, headers=headers)
+        response = client.get(url, headers=headers, timeout=limit)
     except httpx.TimeoutException:
-        return Foundation(name, False, f"GET {url}: no answer within 5s")
+        return None, f"GET {url}: no answer within {limit.read:.0f}s"
     except httpx.HTTPError as exc:
-        reason = str(exc) or type(exc).__name__
-        return Foundation(name, False, f"GET {url}: {reason}")
+        return None, f"GET {url}: {str(exc) or type(exc).__name__}"
+    return response.status_code, f"GET {url} → {response.status_code}"
+
+
+def _http_probe(name: str, client: httpx.Client, url: str, headers: dict[str, str]) -> Foundation:
+    status, detail = answer_to_get(client, url, headers)
     # /rest/v1/ answers 200 (its OpenAPI) or 401/403 when the key may not read the schema;
     # a 404 means nothing Supabase-like lives at that URL.
-    good = response.status_code == 200 or (name != "auth" and response.status_code in (401, 403))
-    detail = f"GET {url} → {response.status_code}"
+    good = status == 200 or (name != "auth" and status in (401, 403))
     return Foundation(name, good, detail)
 
 

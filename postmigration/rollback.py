@@ -10,6 +10,7 @@ import httpx
 import psycopg
 
 from postmigration.config import Target
+from postmigration.foundations import answer_to_get
 from postmigration.keys import api_headers
 from postmigration.storage import StoredObject
 
@@ -40,16 +41,9 @@ def api_problems(old: Target, http: httpx.Client) -> list[str]:
     problems = []
     for path, key in probes:
         url = f"{old.supabase_url}{path}"
-        try:
-            status = http.get(url, headers=api_headers(key), timeout=_TIMEOUT).status_code
-        except httpx.TimeoutException:
-            problems.append(f"GET {url}: no answer within {_TIMEOUT.read:.0f}s")
-            continue
-        except httpx.HTTPError as exc:
-            problems.append(f"GET {url}: {str(exc) or type(exc).__name__}")
-            continue
+        status, said = answer_to_get(http, url, api_headers(key), _TIMEOUT)
         if status != 200:
-            problems.append(f"GET {url} → {status}")
+            problems.append(said)
     return problems
 
 
