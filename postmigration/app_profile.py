@@ -100,6 +100,7 @@ DEFAULT_PRIVATE_TABLES = private_tables_of(DEFAULT_TABLE_NAMES)
 DEFAULT_OWNED_TABLES = owned_tables_of(DEFAULT_TABLE_NAMES)
 DEFAULT_URL_COLUMNS = url_columns_of(DEFAULT_TABLE_NAMES)
 DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
+DEFAULT_SCHEMA_SNAPSHOT = "reference/supabase/schema.snapshot.json"
 # The app's edge functions by the role the checks know them by.
 DEFAULT_FUNCTION_NAMES = {
     "goal_notifications": "goal-notifications",
@@ -128,6 +129,7 @@ _KNOWN_KEYS = {
     "private_tables",
     "owned_tables",
     "policies_snapshot",
+    "schema_snapshot",
     "url_columns",
     "smoke_functions",
     "table_names",
@@ -170,6 +172,7 @@ class AppProfile:
         default_factory=lambda: MappingProxyType(DEFAULT_OWNED_TABLES)
     )
     policies_snapshot: Path = Path(DEFAULT_POLICIES_SNAPSHOT)
+    schema_snapshot: Path = Path(DEFAULT_SCHEMA_SNAPSHOT)
     parity_ignore_columns: frozenset[str] = ACTIVITY_COLUMNS
     url_columns: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
@@ -277,6 +280,7 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             _str_table(data.get("owned_tables", owned_tables_of(names)), "owned_tables", where)
         ),
         policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
+        schema_snapshot=directory("schema_snapshot", DEFAULT_SCHEMA_SNAPSHOT),
         url_columns=MappingProxyType(_url_columns(data.get("url_columns"), names, where)),
         auth_redirect_urls=_str_list(
             data.get("auth_redirect_urls", list(DEFAULT_AUTH_REDIRECT_URLS)),

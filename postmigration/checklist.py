@@ -58,6 +58,9 @@ class Item:
     # (e.g. rollback-ready stands on rollback-dump's restore): the verdict folds it in, so
     # nothing is checked twice.
     needs: tuple[tuple[str, str], ...] = ()
+    # Without old, compared with the committed schema snapshot instead: at night such an item
+    # is checked, not waived, when the snapshot exists.
+    snapshot: bool = False
 
     def out_of_phase(self, phase: str) -> str | None:
         """Why the item is not applicable in ``phase``; None when it applies there."""
@@ -136,7 +139,9 @@ CHECKLIST: tuple[Item, ...] = (
         BACKUP_STORAGE,
         "blocker",
         ("database", "comparison"),
-        why="without --compare-to it cannot be verified, which holds the gate unless waived",
+        why="without --compare-to it is compared with the committed schema snapshot; without "
+        "either it cannot be verified, which holds the gate unless waived",
+        snapshot=True,
     ),
     Item(
         "old-references",
@@ -185,7 +190,9 @@ CHECKLIST: tuple[Item, ...] = (
         BACKUP_STORAGE,
         "blocker",
         ("database", "comparison"),
-        why="without --compare-to it cannot be verified, which holds the gate unless waived",
+        why="without --compare-to it is compared with the committed schema snapshot; without "
+        "either it cannot be verified, which holds the gate unless waived",
+        snapshot=True,
     ),
     Item(
         "auth-settings",
@@ -310,12 +317,17 @@ def item_by_id(item_id: str) -> Item:
         raise KeyError(f"unknown checklist item {item_id!r} (known: {', '.join(ITEMS)})") from None
 
 
-def phase_waivers(phase: Phase) -> dict[str, str]:
+def phase_waivers(phase: Phase, schema_snapshot: bool = False) -> dict[str, str]:
     """item id -> reason, for the items the phase itself waives: at night, every item that
-    stands on the comparison with old (there is no old server)."""
+    stands on the comparison with old (there is no old server), but those the committed schema
+    snapshot stands in for when `schema_snapshot` (it exists)."""
     if phase != "nightly":
         return {}
-    return {item.id: NIGHTLY_WAIVER for item in CHECKLIST if "comparison" in item.depends_on}
+    return {
+        item.id: NIGHTLY_WAIVER
+        for item in CHECKLIST
+        if "comparison" in item.depends_on and not (item.snapshot and schema_snapshot)
+    }
 
 
 def severity_of(item: Item, waivers: Mapping[str, str]) -> Severity:

@@ -1,16 +1,28 @@
-"""Fixtures and guards for the comparison (old) target: its API client, its buckets, and the
-skip when a check has nothing to compare with."""
+"""Fixtures and guards for the comparison (old) target: its API client, its buckets, the
+schema reference (old's catalogue, or without old the committed snapshot), and the skip when a
+check has nothing to compare with."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import pytest
 from supabase import Client
 
+from postmigration import db
+from postmigration.app_profile import AppProfile
 from postmigration.clients import supabase_client
 from postmigration.config import Target
+from postmigration.db import carried
+from postmigration.db.schema_snapshot import (
+    SNAPSHOT_COMMAND,
+    SchemaSnapshot,
+    SnapshotUnreadable,
+    load_schema_snapshot,
+    stale_because,
+)
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +66,84 @@ def require_old_db(
     old = require_comparison(comparison_target, what)
     assert comparison_db is not None  # opened whenever there is an old target
     return old, comparison_db
+
+
+@dataclass(frozen=True)
+class SchemaReference:
+    """What new's schema and grants are compared with: old's catalogue (read inside old's
+    database) or, without old, the committed snapshot's copy of the same definitions."""
+
+    name: str  # how each finding names it: "old", or "the snapshot"
+    title: str  # how a failure's headline names it: "old", "the committed snapshot <file>"
+    described: str  # for the evidence: "compared with old", "compared with the committed ..."
+    old_db: psycopg.Connection | None = None
+    snapshot: SchemaSnapshot | None = None
+
+    def schemas(self, target_db: psycopg.Connection) -> tuple[str, ...]:
+        """The app's schemas on either side."""
+        if self.snapshot is not None:
+            return tuple(sorted({*self.snapshot.schemas, *db.app_schemas(target_db)}))
+        assert self.old_db is not None
+        return db.app_schemas(self.old_db, target_db)
+
+    def object_facts(self, schemas: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """Extensions, schemas, functions' settings, enums, sequences, auth and storage
+        tables, publications (objects.py)."""
+        if self.snapshot is not None:
+            return self.snapshot.objects
+        assert self.old_db is not None
+        return db.object_facts(self.old_db, schemas)
+
+    def custom_schema_facts(self, custom: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """The custom schemas' tables, columns, constraints, indexes, views, functions and
+        triggers (schema.py)."""
+        if self.snapshot is not None:
+            return self.snapshot.custom_schemas
+        assert self.old_db is not None
+        return db.schema_facts(self.old_db, custom) if custom else {}
+
+    def privileges(self, schemas: tuple[str, ...]) -> dict[str, str]:
+        """Every grant and default privilege on the app's schemas (grants.py)."""
+        if self.snapshot is not None:
+            return self.snapshot.privileges
+        assert self.old_db is not None
+        return db.privileges(self.old_db, schemas)
+
+    def realtime_tables(self) -> set[str] | None:
+        """The tables the realtime publication carries (None: no such publication)."""
+        if self.snapshot is not None:
+            tables = self.snapshot.realtime_tables
+            return None if tables is None else set(tables)
+        assert self.old_db is not None
+        return carried.published_tables(self.old_db)
+
+
+def schema_reference(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+    app_profile: AppProfile,
+    what: str,
+) -> SchemaReference:
+    """Old when there is one; else the committed snapshot (the app profile's
+    `schema_snapshot`), when it covers every migration recorded on the target. Without either,
+    or with a snapshot older than the target's migrations, skip as not verified saying how to
+    write or refresh it."""
+    if comparison_target is not None:
+        assert comparison_db is not None  # opened whenever there is an old target
+        return SchemaReference("old", "old", "compared with old", old_db=comparison_db)
+    path = app_profile.schema_snapshot
+    if not path.is_file():
+        pytest.skip(
+            f"not verified: {what} needs the old server (pass --compare-to=old) or the committed "
+            f"schema snapshot {path}, which does not exist: write it from a database whose schema "
+            f"is right with `{SNAPSHOT_COMMAND.format(path=path)}` and commit it"
+        )
+    try:
+        snapshot = load_schema_snapshot(path)
+    except SnapshotUnreadable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    stale = stale_because(snapshot, target_db)
+    if stale:
+        pytest.skip(f"not verified: {what}: {stale}")
+    return SchemaReference("the snapshot", snapshot.where, snapshot.described, snapshot=snapshot)

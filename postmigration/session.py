@@ -97,7 +97,8 @@ class RunConfig:
     @property
     def all_waivers(self) -> dict[str, str]:
         """The phase's own waivers (parity at night), overridden by the team's [waivers]."""
-        return {**phase_waivers(self.phase), **self.waivers}
+        snapshot = self.app_profile.schema_snapshot.is_file()
+        return {**phase_waivers(self.phase, snapshot), **self.waivers}
 
     @property
     def header_lines(self) -> list[str]:

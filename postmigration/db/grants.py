@@ -90,8 +90,11 @@ def _reading_order(key: str) -> tuple[int, str]:
     return (_ORDER.index(kind) if kind in _ORDER else len(_ORDER), key)
 
 
-def privilege_differences(new: dict[str, str], old: dict[str, str]) -> list[str]:
-    """Grants old had that new lacks, and grants new has that old had revoked, in plain words."""
+def privilege_differences(
+    new: dict[str, str], old: dict[str, str], *, old_name: str = "old"
+) -> list[str]:
+    """Grants old had that new lacks, and grants new has that old had revoked, in plain words
+    (``old_name`` says what old is, e.g. the committed snapshot)."""
     problems: list[str] = []
     for key in sorted(old.keys() | new.keys(), key=_reading_order):
         what, _, grantee = key.rpartition(" to ")
@@ -99,10 +102,10 @@ def privilege_differences(new: dict[str, str], old: dict[str, str]) -> list[str]
         want = set(filter(None, old.get(key, "").split(", ")))
         if want - have:
             problems.append(
-                f"{grantee} lacks {', '.join(sorted(want - have))} on {what} (old grants it)"
+                f"{grantee} lacks {', '.join(sorted(want - have))} on {what} ({old_name} grants it)"
             )
         if have - want:
             problems.append(
-                f"{grantee} holds {', '.join(sorted(have - want))} on {what}, which old does not grant"
+                f"{grantee} holds {', '.join(sorted(have - want))} on {what}, which {old_name} does not grant"
             )
     return problems

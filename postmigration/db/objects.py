@@ -91,14 +91,18 @@ def object_facts(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str
     }
 
 
-def object_differences(new: dict[str, dict[str, str]], old: dict[str, dict[str, str]]) -> list[str]:
-    """Objects missing from, added to, or different on new, in plain words."""
+def object_differences(
+    new: dict[str, dict[str, str]], old: dict[str, dict[str, str]], *, old_name: str = "old"
+) -> list[str]:
+    """Objects missing from, added to, or different on new, in plain words (``old_name`` says
+    what old is, e.g. the committed snapshot)."""
     problems: list[str] = []
     for category in OBJECT_CATALOG:
         problems += definition_differences(
             category,
             new.get(category, {}),
             old.get(category, {}),
+            old_name=old_name,
             new_may_add=category in NEW_MAY_ADD,
         )
     return problems

@@ -1,7 +1,10 @@
-"""`python -m postmigration.db.snapshot --db-url URL --out FILE`: write a policies snapshot.
+"""`python -m postmigration.db.snapshot --db-url URL [--out FILE] [--schema-out FILE]`: write
+the committed snapshots the gate compares with when there is no old server.
 
-For targets with no old server to compare to, the rls-policies item compares the target's
-policies with this committed file (the app profile's `policies_snapshot`).
+`--out` writes the policies (the app profile's `policies_snapshot`, read by rls-policies);
+`--schema-out` the schema: grants, extensions, schemas, functions' owners and settings, enums,
+sequences, auth and storage tables, publications and the custom schemas' objects (the app
+profile's `schema_snapshot`, read by grants, data-parity's schema test and realtime).
 """
 
 from __future__ import annotations
@@ -12,22 +15,34 @@ from pathlib import Path
 
 from .connection import DatabaseUnreachable, connect
 from .policies import policies, save_snapshot
+from .schema_snapshot import save_schema_snapshot, take_schema_snapshot
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Read every policy of public and storage from the database and write them to --out."""
+    """Read the policies and/or the schema from the database and write the snapshots asked for."""
     parser = argparse.ArgumentParser(prog="python -m postmigration.db.snapshot")
-    parser.add_argument("--db-url", required=True, help="the database whose policies are right")
-    parser.add_argument("--out", required=True, type=Path, help="where to write the snapshot")
+    parser.add_argument("--db-url", required=True, help="the database whose schema is right")
+    parser.add_argument("--out", type=Path, help="where to write the policies snapshot")
+    parser.add_argument("--schema-out", type=Path, help="where to write the schema snapshot")
     args = parser.parse_args(argv)
+    if args.out is None and args.schema_out is None:
+        parser.error("say what to write: --out FILE (policies) and/or --schema-out FILE (schema)")
     try:
         with connect(args.db_url) as conn:
-            items = policies(conn)
+            items = policies(conn) if args.out else []
+            schema = take_schema_snapshot(conn) if args.schema_out else None
     except DatabaseUnreachable as exc:
         print(f"snapshot: {exc}", file=sys.stderr)
         return 2
-    save_snapshot(items, args.out)
-    print(f"wrote {len(items)} policies to {args.out}")
+    if args.out:
+        save_snapshot(items, args.out)
+        print(f"wrote {len(items)} policies to {args.out}")
+    if schema is not None:
+        save_schema_snapshot(schema, args.schema_out)
+        print(
+            f"wrote the schema of {', '.join(schema.schemas)} ({len(schema.privileges)} grants, "
+            f"{len(schema.migrations)} migrations) to {args.schema_out}"
+        )
     return 0
 
 

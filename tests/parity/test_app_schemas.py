@@ -11,7 +11,8 @@ import psycopg
 import pytest
 
 from postmigration import db
-from postmigration.comparison import require_old_db
+from postmigration.app_profile import AppProfile
+from postmigration.comparison import require_old_db, schema_reference
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -19,29 +20,36 @@ from postmigration.findings import fail_on
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("data-parity")]
 
 
-def test_everything_the_app_owns_equals_old(
+def test_everything_the_app_owns_equals_old_or_snapshot(
     target_db: psycopg.Connection,
     comparison_db: psycopg.Connection | None,
     comparison_target: Target | None,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """Extensions with their schema and version; the app's schemas and their owners; each app
     function's owner, security definer and settings (search_path); enums and their labels;
     sequences' options; the auth and storage tables' columns; the publications and their
     tables; and in each custom schema (not public) its tables, columns, constraints, indexes,
-    views, functions and triggers."""
-    _, old_db = require_old_db(comparison_target, comparison_db, "schema parity")
-    schemas = db.app_schemas(old_db, target_db)
-    evidence.text("the app's schemas", ", ".join(schemas))
+    views, functions and triggers: as on old, or without old as in the committed snapshot."""
+    reference = schema_reference(
+        target_db, comparison_db, comparison_target, app_profile, "schema parity"
+    )
+    schemas = reference.schemas(target_db)
+    evidence.text("the app's schemas", f"{', '.join(schemas)} ({reference.described})")
     custom = tuple(s for s in schemas if s != "public")
     problems = db.object_differences(
-        db.object_facts(target_db, schemas), db.object_facts(old_db, schemas)
+        db.object_facts(target_db, schemas),
+        reference.object_facts(schemas),
+        old_name=reference.name,
     )
     if custom:
         problems += db.schema_differences(
-            db.schema_facts(target_db, custom), db.schema_facts(old_db, custom)
+            db.schema_facts(target_db, custom),
+            reference.custom_schema_facts(custom),
+            old_name=reference.name,
         )
-    fail_on(problems, "the schema on new differs from old")
+    fail_on(problems, f"the schema on new differs from {reference.title}")
 
 
 def test_every_user_has_an_identity(

@@ -1,4 +1,5 @@
-"""Backup/restore: the grants old gives are the grants new gives (the dump carries none)."""
+"""Backup/restore: the grants old gives are the grants new gives (the dump carries none);
+without old, the grants of the committed schema snapshot."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import psycopg
 import pytest
 
 from postmigration import db
-from postmigration.comparison import require_old_db
+from postmigration.app_profile import AppProfile
+from postmigration.comparison import schema_reference
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -14,20 +16,26 @@ from postmigration.findings import fail_on
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("grants")]
 
 
-def test_grants_equal_old(
+def test_grants_equal_old_or_snapshot(
     target_db: psycopg.Connection,
     comparison_db: psycopg.Connection | None,
     comparison_target: Target | None,
+    app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
     """Every role's privileges on the app's schemas and on their tables, views, columns,
-    sequences and functions, and the default privileges there, are old's: none lost, none
-    regained that old had revoked."""
-    _, old_db = require_old_db(comparison_target, comparison_db, "grants")
-    schemas = db.app_schemas(old_db, target_db)
-    old = db.privileges(old_db, schemas)
-    evidence.text("compared", f"{len(old)} grants of old in schemas {', '.join(schemas)}")
+    sequences and functions, and the default privileges there, are old's (without old, the
+    committed snapshot's): none lost, none regained that old had revoked."""
+    reference = schema_reference(target_db, comparison_db, comparison_target, app_profile, "grants")
+    schemas = reference.schemas(target_db)
+    expected = reference.privileges(schemas)
+    evidence.text(
+        "compared",
+        f"{reference.described}: {len(expected)} grants in schemas {', '.join(schemas)}",
+    )
     fail_on(
-        db.privilege_differences(db.privileges(target_db, schemas), old),
-        "grants on new differ from old",
+        db.privilege_differences(
+            db.privileges(target_db, schemas), expected, old_name=reference.name
+        ),
+        f"grants on new differ from {reference.title}",
     )

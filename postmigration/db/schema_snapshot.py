@@ -1,0 +1,125 @@
+"""The committed schema snapshot: what the grants and schema parity compare when there is no old.
+
+Taken from a database whose schema is right (a clean staging, or the reference stack) by
+`python -m postmigration.db.snapshot --db-url URL --schema-out FILE`, committed next to the
+migrations (the app profile's `schema_snapshot`), and read back instead of old's catalogue.
+It holds the same definitions the comparisons with old read (objects.py, schema.py's for the
+custom schemas, grants.py, the realtime publication's tables), the migrations recorded when it
+was taken (to tell a stale snapshot from a broken target) and when it was taken.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from .carried import published_tables
+from .grants import privileges
+from .migrations import recorded_migrations
+from .objects import object_facts
+from .schema import schema_facts
+from .scope import app_schemas
+
+Facts = dict[str, dict[str, str]]
+SNAPSHOT_COMMAND = "python -m postmigration.db.snapshot --db-url URL --schema-out {path}"
+
+
+@dataclass(frozen=True)
+class SchemaSnapshot:
+    """The app's schema as one database had it, at `taken` (UTC, ISO 8601)."""
+
+    taken: str
+    migrations: tuple[str, ...]
+    schemas: tuple[str, ...]
+    objects: Facts
+    custom_schemas: Facts
+    privileges: dict[str, str]
+    realtime_tables: tuple[str, ...] | None
+    path: Path | None = field(default=None, compare=False)
+
+    def content(self) -> dict[str, object]:
+        """Everything but when it was taken: two snapshots of one schema have equal contents."""
+        return {
+            "migrations": list(self.migrations),
+            "schemas": list(self.schemas),
+            "objects": self.objects,
+            "custom_schemas": self.custom_schemas,
+            "privileges": self.privileges,
+            "realtime_tables": None if self.realtime_tables is None else list(self.realtime_tables),
+        }
+
+    @property
+    def where(self) -> str:
+        """How findings name it: `the committed snapshot schema.snapshot.json`."""
+        return f"the committed snapshot {self.path.name if self.path else ''}".rstrip()
+
+    @property
+    def described(self) -> str:
+        """For the evidence: `compared with the committed snapshot <file>, taken <date>`."""
+        return f"compared with {self.where}, taken {self.taken}"
+
+
+def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
+    """Read, inside `conn`'s database, every definition the comparisons with old read."""
+    schemas = app_schemas(conn)
+    custom = tuple(s for s in schemas if s != "public")
+    realtime = published_tables(conn)
+    return SchemaSnapshot(
+        taken=datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
+        migrations=tuple(m.version for m in recorded_migrations(conn)),
+        schemas=schemas,
+        objects=object_facts(conn, schemas),
+        custom_schemas=schema_facts(conn, custom) if custom else {},
+        privileges=privileges(conn, schemas),
+        realtime_tables=None if realtime is None else tuple(sorted(realtime)),
+    )
+
+
+def save_schema_snapshot(snapshot: SchemaSnapshot, path: Path) -> None:
+    """Write `snapshot` as stable, reviewable JSON (sorted keys, one fact per line)."""
+    data = {"taken": snapshot.taken, **snapshot.content()}
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+class SnapshotUnreadable(Exception):
+    """The snapshot file is not one save_schema_snapshot wrote."""
+
+
+def load_schema_snapshot(path: Path) -> SchemaSnapshot:
+    """Read a snapshot written by save_schema_snapshot; SnapshotUnreadable names what is wrong."""
+    try:
+        data = json.loads(path.read_text())
+        realtime = data["realtime_tables"]
+        return SchemaSnapshot(
+            taken=str(data["taken"]),
+            migrations=tuple(data["migrations"]),
+            schemas=tuple(data["schemas"]),
+            objects=data["objects"],
+            custom_schemas=data["custom_schemas"],
+            privileges=data["privileges"],
+            realtime_tables=None if realtime is None else tuple(realtime),
+            path=path,
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SnapshotUnreadable(
+            f"the schema snapshot {path} cannot be read ({type(exc).__name__}: {exc}); "
+            f"write it again with `{SNAPSHOT_COMMAND.format(path=path)}`"
+        ) from None
+
+
+def stale_because(snapshot: SchemaSnapshot, conn: psycopg.Connection) -> str | None:
+    """Why `snapshot` cannot stand for the target's schema: migrations recorded on the target
+    after it was taken (then refresh it); None when it covers every recorded migration."""
+    newer = [m for m in recorded_migrations(conn) if m.version not in snapshot.migrations]
+    if not newer:
+        return None
+    names = ", ".join(str(m) for m in newer[:3]) + (" ..." if len(newer) > 3 else "")
+    return (
+        f"{snapshot.where} (taken {snapshot.taken}) predates {len(newer)} migration(s) "
+        f"recorded on the target ({names}): refresh it from a database with every migration "
+        f"applied, `{SNAPSHOT_COMMAND.format(path=snapshot.path)}`, and commit it"
+    )
