@@ -266,6 +266,9 @@ def _project_app(project: SupabaseProject, supabase: Path, base: Path) -> list[s
         f"policies_snapshot = {json.dumps(_relative(supabase / 'policies.snapshot.json', base))}"
         "   # used without --compare-to; write it with"
         " `python -m postmigration.db.snapshot --db-url ... --out ...`",
+        f"schema_snapshot = {json.dumps(_relative(supabase / 'schema.snapshot.json', base))}"
+        "   # grants and schema compared without --compare-to; write it with"
+        " `python -m postmigration.db.snapshot --db-url ... --schema-out ...`",
     ]
     if project.functions:
         lines.append(f"functions = {_list([f.name for f in project.functions])}")

@@ -140,6 +140,7 @@ def test_init_maps_the_cli_config_onto_the_app_profile(tmp_path: Path, capsys) -
     assert profile.migrations_dir == project / "supabase" / "migrations"
     assert profile.functions_dir == project / "supabase" / "functions"
     assert profile.policies_snapshot == project / "supabase" / "policies.snapshot.json"
+    assert profile.schema_snapshot == project / "supabase" / "schema.snapshot.json"
     assert run.target.supabase_url == "https://new.example.supabase.co"
     assert run.target.service_role_key == FILLED["NEW_SUPABASE_SERVICE_ROLE_KEY"]
     assert run.target.inbox.resend_api_key == FILLED["RESEND_API_KEY"]
@@ -216,6 +217,7 @@ def test_no_supabase_folder_writes_the_skeleton_and_says_so(tmp_path: Path) -> N
         migrations_dir=ROOT / "reference/supabase/migrations",
         functions_dir=ROOT / "reference/supabase/functions",
         policies_snapshot=ROOT / "reference/supabase/policies.snapshot.json",
+        schema_snapshot=ROOT / "reference/supabase/schema.snapshot.json",
     )
 
 

@@ -1,0 +1,89 @@
+"""The committed schema snapshot: current with the reference app's migrations, read back as
+written, and telling a stale snapshot (a migration recorded after it was taken) apart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
+from postmigration.db import snapshot as snapshot_command
+from postmigration.db.schema_snapshot import (
+    SNAPSHOT_COMMAND,
+    SnapshotUnreadable,
+    load_schema_snapshot,
+    save_schema_snapshot,
+    stale_because,
+    take_schema_snapshot,
+)
+from reference.stack.runner import StackProcess
+
+from .conftest import broken
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / DEFAULT_SCHEMA_SNAPSHOT
+
+
+def test_committed_snapshot_equals_a_fresh_stand_in(conn: psycopg.Connection) -> None:
+    """The reference app's committed snapshot is what a fresh stand-in (every migration
+    applied) produces, so it cannot silently rot when a migration changes the schema."""
+    fresh = json.dumps(take_schema_snapshot(conn).content(), indent=1, sort_keys=True)
+    committed = json.dumps(load_schema_snapshot(COMMITTED).content(), indent=1, sort_keys=True)
+    assert fresh == committed, (
+        f"{COMMITTED.relative_to(ROOT)} is stale: refresh it from a fresh stand-in with "
+        f"`{SNAPSHOT_COMMAND.format(path=COMMITTED.relative_to(ROOT))}`"
+    )
+
+
+def test_snapshot_round_trips_and_names_itself(conn: psycopg.Connection, tmp_path: Path) -> None:
+    """What save writes, load reads back; the evidence names the file and when it was taken."""
+    taken = take_schema_snapshot(conn)
+    save_schema_snapshot(taken, tmp_path / "schema.snapshot.json")
+    read = load_schema_snapshot(tmp_path / "schema.snapshot.json")
+    assert read == taken
+    assert read.described == (
+        f"compared with the committed snapshot schema.snapshot.json, taken {taken.taken}"
+    )
+    assert stale_because(read, conn) is None
+
+
+def test_a_migration_after_the_snapshot_asks_for_a_refresh(conn: psycopg.Connection) -> None:
+    """A migration recorded on the target but not in the snapshot makes it stale, by name."""
+    snapshot = load_schema_snapshot(COMMITTED)
+    with broken(
+        conn,
+        "insert into supabase_migrations.schema_migrations (version, name)"
+        " values ('20991231000000', 'added_after_the_snapshot')",
+    ):
+        reason = stale_because(snapshot, conn)
+    assert reason is not None
+    assert "predates 1 migration(s) recorded on the target" in reason
+    assert "20991231000000_added_after_the_snapshot" in reason
+    assert "refresh it" in reason and "--schema-out" in reason
+
+
+def test_an_unreadable_snapshot_is_one_clear_line(tmp_path: Path) -> None:
+    """A file that is not a schema snapshot says so and how to write it again."""
+    bad = tmp_path / "schema.snapshot.json"
+    bad.write_text("[]\n")
+    with pytest.raises(SnapshotUnreadable, match="cannot be read .* write it again with"):
+        load_schema_snapshot(bad)
+
+
+def test_the_command_writes_policies_and_schema(
+    stack: StackProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out` still writes the policies, `--schema-out` the schema; asking for neither is a
+    usage error saying what to pass."""
+    url = str(stack.target["db_url"])
+    policies, schema = tmp_path / "policies.json", tmp_path / "schema.json"
+    args = ["--db-url", url, "--out", str(policies), "--schema-out", str(schema)]
+    assert snapshot_command.main(args) == 0
+    assert json.loads(policies.read_text()) and load_schema_snapshot(schema).privileges
+    with pytest.raises(SystemExit) as exited:
+        snapshot_command.main(["--db-url", url])
+    assert exited.value.code == 2
+    assert "--schema-out FILE" in capsys.readouterr().err
