@@ -135,9 +135,9 @@ def schema_reference(
     path = app_profile.schema_snapshot
     if not path.is_file():
         pytest.skip(
-            f"not verified: {what} needs the old server (pass --compare-to=old) or the committed "
-            f"schema snapshot {path}, which does not exist: write it from a database whose schema "
-            f"is right with `{SNAPSHOT_COMMAND.format(path=path)}` and commit it"
+            f"not verified: {what} needs old (--compare-to=old) or the committed schema snapshot, "
+            f"missing at {path}: write it with `{SNAPSHOT_COMMAND}` from a database whose schema "
+            "is right"
         )
     try:
         snapshot = load_schema_snapshot(path)

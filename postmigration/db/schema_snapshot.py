@@ -25,7 +25,7 @@ from .schema import schema_facts
 from .scope import app_schemas
 
 Facts = dict[str, dict[str, str]]
-SNAPSHOT_COMMAND = "python -m postmigration.db.snapshot --db-url URL --schema-out {path}"
+SNAPSHOT_COMMAND = "python -m postmigration.db.snapshot --db-url URL --schema-out FILE"
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SnapshotUnreadable(
             f"the schema snapshot {path} cannot be read ({type(exc).__name__}: {exc}); "
-            f"write it again with `{SNAPSHOT_COMMAND.format(path=path)}`"
+            f"write it again with `{SNAPSHOT_COMMAND}`"
         ) from None
 
 
@@ -117,9 +117,10 @@ def stale_because(snapshot: SchemaSnapshot, conn: psycopg.Connection) -> str | N
     newer = [m for m in recorded_migrations(conn) if m.version not in snapshot.migrations]
     if not newer:
         return None
-    names = ", ".join(str(m) for m in newer[:3]) + (" ..." if len(newer) > 3 else "")
+    names = ", ".join(str(m) for m in newer[:2]) + (
+        f" and {len(newer) - 2} more" if len(newer) > 2 else ""
+    )
     return (
-        f"{snapshot.where} (taken {snapshot.taken}) predates {len(newer)} migration(s) "
-        f"recorded on the target ({names}): refresh it from a database with every migration "
-        f"applied, `{SNAPSHOT_COMMAND.format(path=snapshot.path)}`, and commit it"
+        f"{snapshot.where} (taken {snapshot.taken[:10]}) predates migration {names} recorded "
+        f"on the target: refresh it with `{SNAPSHOT_COMMAND}`"
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
+from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT, AppProfile
+from postmigration.comparison import schema_reference
 from postmigration.db import snapshot as snapshot_command
 from postmigration.db.schema_snapshot import (
     SNAPSHOT_COMMAND,
@@ -34,7 +35,7 @@ def test_committed_snapshot_equals_a_fresh_stand_in(conn: psycopg.Connection) ->
     committed = json.dumps(load_schema_snapshot(COMMITTED).content(), indent=1, sort_keys=True)
     assert fresh == committed, (
         f"{COMMITTED.relative_to(ROOT)} is stale: refresh it from a fresh stand-in with "
-        f"`{SNAPSHOT_COMMAND.format(path=COMMITTED.relative_to(ROOT))}`"
+        f"`{SNAPSHOT_COMMAND.replace('FILE', str(COMMITTED.relative_to(ROOT)))}`"
     )
 
 
@@ -60,9 +61,23 @@ def test_a_migration_after_the_snapshot_asks_for_a_refresh(conn: psycopg.Connect
     ):
         reason = stale_because(snapshot, conn)
     assert reason is not None
-    assert "predates 1 migration(s) recorded on the target" in reason
-    assert "20991231000000_added_after_the_snapshot" in reason
-    assert "refresh it" in reason and "--schema-out" in reason
+    assert "predates migration 20991231000000_added_after_the_snapshot recorded on the" in reason
+    assert "refresh it with `python -m postmigration.db.snapshot" in reason
+    assert "--schema-out FILE" in reason
+
+
+def test_without_old_or_snapshot_it_is_not_verified_saying_how_to_write_one(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """No --compare-to and no snapshot file: skipped as not verified, naming both ways out."""
+    missing = tmp_path / "schema.snapshot.json"
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        schema_reference(conn, None, None, AppProfile(schema_snapshot=missing), "grants")
+    assert str(skipped.value) == (
+        "not verified: grants needs old (--compare-to=old) or the committed schema snapshot, "
+        f"missing at {missing}: write it with `{SNAPSHOT_COMMAND}` from a database whose "
+        "schema is right"
+    )
 
 
 def test_an_unreadable_snapshot_is_one_clear_line(tmp_path: Path) -> None:

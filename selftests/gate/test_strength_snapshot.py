@@ -1,0 +1,110 @@
+"""Without old (the nightly run on staging, or no --compare-to), grants, schema parity and
+realtime compare new with the committed schema snapshot (reference/supabase/schema.snapshot.json).
+
+Before it, a lost revoke, lost default privileges, uuid-ossp moved into public and a table
+dropped from the realtime publication were "not verified" (or waived at night): nothing said
+what was wrong. New is put back exactly afterwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, run_suite
+
+FILES = (
+    "tests/parity/test_grants.py",
+    "tests/parity/test_app_schemas.py",
+    "tests/parity/test_realtime.py",
+)
+SNAPSHOT = "the committed snapshot schema.snapshot.json"
+
+
+def _gate_without_old(playbook: ServingPlaybook, report_dir: Path, phase: str) -> SuiteRun:
+    """The gate on new alone (no --compare-to) in `phase`, on the snapshot's three files."""
+    return run_suite(
+        report_dir,
+        *FILES,
+        "--target=new",
+        f"--pm-config={playbook.config_path}",
+        f"--phase={phase}",
+    )
+
+
+def test_without_old_the_snapshot_names_what_new_lost(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """At night: grants fails naming the regained anon grant and the lost default privilege,
+    realtime names the unpublished table (both blockers), and data-parity's schema half names
+    uuid-ossp in public (reported, waived at night with the rows it cannot compare)."""
+    breaks = [
+        "grant select, insert on public.weight_measurements to anon",
+        "alter default privileges for role postgres in schema reporting"
+        " revoke select on tables from authenticated, service_role",
+        'alter extension "uuid-ossp" set schema public',
+        "alter publication supabase_realtime drop table public.notifications",
+    ]
+    repairs = [
+        "revoke all on public.weight_measurements from anon",
+        "alter default privileges for role postgres in schema reporting"
+        " grant select on tables to authenticated, service_role",
+        'alter extension "uuid-ossp" set schema extensions',
+        "alter publication supabase_realtime add table public.notifications",
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        run = _gate_without_old(breakable, tmp_path, "nightly")
+    assert run.verdict == "NO-GO", run.digest()
+    grants = run.item("grants")
+    assert (grants["severity"], grants["status"]) == ("blocker", "failed"), run.digest()
+    assert grants["reason"].startswith(f"grants on new differ from {SNAPSHOT}"), grants["reason"]
+    for finding in (
+        "anon holds INSERT, SELECT on table public.weight_measurements, which the snapshot"
+        " does not grant",
+        "authenticated lacks SELECT on default privileges of postgres in schema reporting for"
+        " future tables (the snapshot grants it)",
+    ):
+        assert f"- {finding}" in run.output, run.digest()
+    realtime = run.item("realtime")
+    assert (realtime["severity"], realtime["status"]) == ("blocker", "failed"), run.digest()
+    assert (
+        "table public.notifications is not in publication supabase_realtime" in (realtime["reason"])
+    )
+    parity = run.item("data-parity")
+    assert (parity["severity"], parity["status"]) == ("warning", "failed"), run.digest()
+    assert "extension uuid-ossp differs: new has 'in schema public" in parity["reason"]
+
+
+def test_without_old_the_clean_migration_matches_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Right after the cutover with no --compare-to: grants and realtime pass against the
+    snapshot, saying so in the evidence; data-parity's schema half passes (its rows stay not
+    verified: they need old)."""
+    run = _gate_without_old(breakable, tmp_path, "post-cutover")
+    for item_id in ("grants", "realtime"):
+        assert run.item(item_id)["status"] == "passed", run.digest()
+    schema = [t for t in run.item("data-parity")["tests"] if "the_app_owns" in t["nodeid"]]
+    assert [t["outcome"] for t in schema] == ["passed"], run.digest()
+    html = (tmp_path / "go-no-go.html").read_text()
+    assert f"compared with {SNAPSHOT}, taken 20" in html
+
+
+def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A migration recorded on new after the snapshot was taken: grants and realtime are not
+    verified, naming the migration and the command that refreshes the snapshot, and at night
+    that holds the gate (the snapshot exists, so the phase does not waive them)."""
+    migration = (
+        "insert into supabase_migrations.schema_migrations (version, name)"
+        " values ('20991231000000', 'added_after_the_snapshot')"
+    )
+    undo = "delete from supabase_migrations.schema_migrations where version = '20991231000000'"
+    with damaged(breakable, "new", [migration], [undo]):
+        run = _gate_without_old(breakable, tmp_path, "nightly")
+    assert run.verdict == "NO-GO", run.digest()
+    for item_id in ("grants", "realtime"):
+        item = run.item(item_id)
+        assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
+        assert "20991231000000_added_after_the_snapshot" in item["reason"], item["reason"]
+        assert "refresh it with `python -m postmigration.db.snapshot" in item["reason"]
