@@ -1,5 +1,5 @@
-"""The committed schema snapshot: current with the reference app's migrations, read back as
-written, and telling a stale snapshot (a migration recorded after it was taken) apart."""
+"""The committed snapshots: current with the reference app's migrations (schema and policies),
+read back as written, and telling a stale snapshot (a migration recorded after it) apart."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT, AppProfile
+from postmigration import db
+from postmigration.app_profile import DEFAULT_POLICIES_SNAPSHOT, DEFAULT_SCHEMA_SNAPSHOT, AppProfile
 from postmigration.comparison import schema_reference
 from postmigration.db import snapshot as snapshot_command
 from postmigration.db.schema_snapshot import (
@@ -36,6 +37,15 @@ def test_committed_snapshot_equals_a_fresh_stand_in(conn: psycopg.Connection) ->
     assert fresh == committed, (
         f"{COMMITTED.relative_to(ROOT)} is stale: refresh it from a fresh stand-in with "
         f"`{SNAPSHOT_COMMAND.replace('FILE', str(COMMITTED.relative_to(ROOT)))}`"
+    )
+
+
+def test_committed_policies_snapshot_equals_a_fresh_stand_in(conn: psycopg.Connection) -> None:
+    """The same for the policies snapshot rls-policies reads without old."""
+    path = ROOT / DEFAULT_POLICIES_SNAPSHOT
+    assert db.load_snapshot(path) == db.policies(conn), (
+        f"{path.relative_to(ROOT)} is stale: refresh it with "
+        f"`python -m postmigration.db.snapshot --db-url URL --out {path.relative_to(ROOT)}`"
     )
 
 
