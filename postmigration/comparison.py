@@ -94,6 +94,13 @@ class SchemaReference:
         assert self.old_db is not None
         return db.object_facts(self.old_db, schemas)
 
+    def extension_lines(self) -> dict[str, str]:
+        """Each extension -> `in schema <schema>, version <version>`."""
+        if self.snapshot is not None:
+            return self.snapshot.objects.get("extension", {})
+        assert self.old_db is not None
+        return db.extension_lines(self.old_db)
+
     def custom_schema_facts(self, custom: tuple[str, ...]) -> dict[str, dict[str, str]]:
         """The custom schemas' tables, columns, constraints, indexes, views, functions and
         triggers (schema.py)."""

@@ -23,7 +23,7 @@ from .migrations import (
     migration_problems,
     recorded_migrations,
 )
-from .objects import object_differences, object_facts
+from .objects import extension_lines, object_differences, object_facts
 from .policies import (
     Policy,
     grant_problems,
@@ -41,6 +41,7 @@ from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identit
 __all__ = [
     "OPTIONAL_AUTH_TABLES",
     "app_schemas",
+    "extension_lines",
     "object_differences",
     "object_facts",
     "old_project_needles",

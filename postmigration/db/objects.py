@@ -91,6 +91,11 @@ def object_facts(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str
     }
 
 
+def extension_lines(conn: psycopg.Connection) -> dict[str, str]:
+    """Each installed extension -> `in schema <schema>, version <version>`."""
+    return dict(conn.execute(OBJECT_CATALOG["extension"], {"schemas": []}).fetchall())
+
+
 def object_differences(
     new: dict[str, dict[str, str]], old: dict[str, dict[str, str]], *, old_name: str = "old"
 ) -> list[str]:

@@ -1,5 +1,6 @@
-"""Without old (the nightly run on staging, or no --compare-to), grants, schema parity and
-realtime compare new with the committed schema snapshot (reference/supabase/schema.snapshot.json).
+"""Without old (the nightly run on staging, or no --compare-to), grants, schema parity,
+realtime and the extensions' schemas compare new with the committed schema snapshot
+(reference/supabase/schema.snapshot.json).
 
 Before it, a lost revoke, lost default privileges, uuid-ossp moved into public and a table
 dropped from the realtime publication were "not verified" (or waived at night): nothing said
@@ -13,6 +14,7 @@ from pathlib import Path
 from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, run_suite
 
 FILES = (
+    "tests/preflight/test_extensions.py",
     "tests/parity/test_grants.py",
     "tests/parity/test_app_schemas.py",
     "tests/parity/test_realtime.py",
@@ -21,7 +23,7 @@ SNAPSHOT = "the committed snapshot schema.snapshot.json"
 
 
 def _gate_without_old(playbook: ServingPlaybook, report_dir: Path, phase: str) -> SuiteRun:
-    """The gate on new alone (no --compare-to) in `phase`, on the snapshot's three files."""
+    """The gate on new alone (no --compare-to) in `phase`, on the files the snapshot serves."""
     return run_suite(
         report_dir,
         *FILES,
@@ -35,8 +37,9 @@ def test_without_old_the_snapshot_names_what_new_lost(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """At night: grants fails naming the regained anon grant and the lost default privilege,
-    realtime names the unpublished table (both blockers), and data-parity's schema half names
-    uuid-ossp in public (reported, waived at night with the rows it cannot compare)."""
+    realtime names the unpublished table, extensions names uuid-ossp in public (blockers all),
+    and data-parity's schema half names it too (reported, waived at night with the rows it
+    cannot compare)."""
     breaks = [
         "grant select, insert on public.weight_measurements to anon",
         "alter default privileges for role postgres in schema reporting"
@@ -69,6 +72,13 @@ def test_without_old_the_snapshot_names_what_new_lost(
     assert (
         "table public.notifications is not in publication supabase_realtime" in (realtime["reason"])
     )
+    extensions = run.item("extensions")
+    assert (extensions["severity"], extensions["status"]) == ("blocker", "failed"), run.digest()
+    assert extensions["reason"] == (
+        f"extensions are not where {SNAPSHOT} has them: extension uuid-ossp is"
+        " 'in schema public, version 1.1' on new, 'in schema extensions, version 1.1' on the"
+        " snapshot"
+    ), extensions["reason"]
     parity = run.item("data-parity")
     assert (parity["severity"], parity["status"]) == ("warning", "failed"), run.digest()
     assert "extension uuid-ossp differs: new has 'in schema public" in parity["reason"]
@@ -77,11 +87,11 @@ def test_without_old_the_snapshot_names_what_new_lost(
 def test_without_old_the_clean_migration_matches_the_snapshot(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """Right after the cutover with no --compare-to: grants and realtime pass against the
-    snapshot, saying so in the evidence; data-parity's schema half passes (its rows stay not
-    verified: they need old)."""
+    """Right after the cutover with no --compare-to: extensions, grants and realtime pass
+    against the snapshot, saying so in the evidence; data-parity's schema half passes (its
+    rows stay not verified: they need old)."""
     run = _gate_without_old(breakable, tmp_path, "post-cutover")
-    for item_id in ("grants", "realtime"):
+    for item_id in ("extensions", "grants", "realtime"):
         assert run.item(item_id)["status"] == "passed", run.digest()
     schema = [t for t in run.item("data-parity")["tests"] if "the_app_owns" in t["nodeid"]]
     assert [t["outcome"] for t in schema] == ["passed"], run.digest()
@@ -92,9 +102,9 @@ def test_without_old_the_clean_migration_matches_the_snapshot(
 def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """A migration recorded on new after the snapshot was taken: grants and realtime are not
-    verified, naming the migration and the command that refreshes the snapshot, and at night
-    that holds the gate (the snapshot exists, so the phase does not waive them)."""
+    """A migration recorded on new after the snapshot was taken: extensions, grants and
+    realtime are not verified, naming the migration and the command that refreshes the
+    snapshot; at night that holds the gate (the snapshot exists: the phase waives none)."""
     migration = (
         "insert into supabase_migrations.schema_migrations (version, name)"
         " values ('20991231000000', 'added_after_the_snapshot')"
@@ -103,7 +113,7 @@ def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     with damaged(breakable, "new", [migration], [undo]):
         run = _gate_without_old(breakable, tmp_path, "nightly")
     assert run.verdict == "NO-GO", run.digest()
-    for item_id in ("grants", "realtime"):
+    for item_id in ("extensions", "grants", "realtime"):
         item = run.item(item_id)
         assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
         assert "20991231000000_added_after_the_snapshot" in item["reason"], item["reason"]
