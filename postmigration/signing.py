@@ -104,8 +104,8 @@ def check_user_token(http: httpx.Client, target: Target, token: str) -> SigningC
 
 def check_signing(http: httpx.Client, target: Target, account: Account) -> SigningCheck:
     """Sign ``account`` in on ``target`` and verify its fresh token as clients do (see
-    ``check_user_token``), then end that session. A sign-in that fails is said in the summary,
-    not a problem here: the items that sign in report it."""
+    ``check_user_token``), then end that session. A sign-in that fails is a problem too: no
+    token, nothing verified."""
     try:
         signed = http.post(
             f"{target.supabase_url}/auth/v1/token",
@@ -114,11 +114,12 @@ def check_signing(http: httpx.Client, target: Target, account: Account) -> Signi
             json={"email": account.email, "password": account.password},
         )
     except httpx.HTTPError as exc:
-        return SigningCheck(f"the {account.role} account could not sign in ({exc}): not checked")
-    if signed.status_code != 200:
-        return SigningCheck(
-            f"the {account.role} account could not sign in ({signed.status_code}): not checked"
-        )
+        answer = str(exc) or type(exc).__name__
+    else:
+        answer = "" if signed.status_code == 200 else str(signed.status_code)
+    if answer:
+        summary = f"the {account.role} account could not sign in ({answer})"
+        return SigningCheck(summary, [f"{summary}: no token of {target.name} could be checked"])
     token = str(signed.json()["access_token"])
     try:
         return check_user_token(http, target, token)

@@ -74,6 +74,18 @@ def test_a_jwks_that_cannot_verify_new_tokens_is_a_problem(
     assert len(checked.problems) == 1 and words in checked.problems[0], checked.problems
 
 
+def test_a_sign_in_that_fails_is_a_problem_not_a_pass() -> None:
+    """No token to check (the account cannot sign in): a problem, never a silent pass."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"error_code": "invalid_credentials"})
+
+    checked = check_signing(httpx.Client(transport=httpx.MockTransport(refuse)), NEW, USER)
+    assert checked.problems == [
+        "the user account could not sign in (400): no token of new could be checked"
+    ]
+
+
 def test_a_token_verifying_against_the_published_key_is_no_problem() -> None:
     """The kid published, the key's algorithm the token's, the signature good: verified."""
     checked = check_user_token(_serving(_jwks(_jwk(SIGNER))), NEW, _token())
