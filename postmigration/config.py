@@ -268,6 +268,10 @@ class Accounts(Mapping[str, Account]):
             pytest.skip(f"not configured: no [accounts.{role}] in {self._where}")
         return self._accounts[role]
 
+    def __contains__(self, role: object) -> bool:
+        # Mapping's would ask __getitem__, which skips the test for a missing role.
+        return role in self._accounts
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._accounts)
 

@@ -1,7 +1,7 @@
 """Fixtures every test of the suite builds on (registered by the plugin).
 
 Session scope: ``pm_config``, ``target``, ``comparison_target``, ``accounts``, ``app_profile``,
-``run_id``, ``rollback_dump``. Function scope: ``evidence``. Clients live in ``clients.py``.
+``run_id``, ``rollback_dump``, ``auth_foundation``. Function scope: ``evidence``. Clients live in ``clients.py``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import pytest
 from postmigration.app_profile import AppProfile
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
+from postmigration.foundations import Foundation
 from postmigration.redact import Redactor
 from postmigration.session import RunConfig
 
 __all__ = [
     "accounts",
     "app_profile",
+    "auth_foundation",
     "comparison_target",
     "evidence",
     "pm_config",
@@ -39,6 +41,19 @@ def pm_config(pytestconfig: pytest.Config) -> RunConfig:
             "no target: run with --target=NAME (or set POSTMIGRATION_TARGET)", pytrace=False
         )
     return state.run
+
+
+@pytest.fixture(scope="session")
+def auth_foundation(pytestconfig: pytest.Config) -> Foundation:
+    """The auth foundation as probed at session start (health, and the `user` account's token
+    verified against the target's signing keys), shared with xdist workers."""
+    from postmigration.plugin import state_of
+
+    state = state_of(pytestconfig)
+    foundation = state.foundations.get("auth") if state is not None else None
+    if foundation is None:
+        pytest.fail("the auth foundation was not probed in this run", pytrace=False)
+    return foundation
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,9 @@
 """Foundations: what every checklist item stands on, probed once per session.
 
-``reachable`` (the REST API answers), ``auth`` (GoTrue's health is 200), ``database`` (a
+``reachable`` (the REST API answers), ``auth`` (GoTrue's health is 200; then, with an
+``[accounts.user]``, a token Auth issues to it verifies as clients verify it, against the JWKS
+for ES256/RS256: a problem there is held on the foundation, which stays up, and reported by
+the ``api-keys`` item), ``database`` (a
 connection with ``db_url`` runs ``select 1``; probed only when db_url is set) and
 ``comparison`` (the --compare-to target answers; probed only when there is one). The probes
 run side by side, each bounded by 5 s. When a foundation is down, the tests of the items
@@ -19,9 +22,10 @@ from typing import Any
 import httpx
 import psycopg
 
-from postmigration.config import Target
+from postmigration.config import Account, Target
 from postmigration.keys import api_headers
 from postmigration.redact import Redactor
+from postmigration.signing import check_signing
 
 __all__ = [
     "FOUNDATION_TITLES",
@@ -51,11 +55,13 @@ _TIMEOUT = httpx.Timeout(5.0, connect=5.0)
 
 @dataclass(frozen=True)
 class Foundation:
-    """The outcome of one probe: ``ok`` False means dependent items are blocked."""
+    """The outcome of one probe: ``ok`` False means dependent items are blocked; ``problem``
+    is what is wrong on a foundation that stands (the gate goes on, an item reports it)."""
 
     name: str
     ok: bool
     detail: str
+    problem: str = ""
 
     @property
     def blocked_reason(self) -> str:
@@ -108,11 +114,27 @@ def _database_probe(name: str, db_url: str) -> Foundation:
     return Foundation(name, True, "select 1 answered")
 
 
+def _auth_probe(client: httpx.Client, target: Target, account: Account | None) -> Foundation:
+    """Auth's health, then (with an account) how the token it issues verifies."""
+    health = _http_probe(
+        "auth", client, f"{target.supabase_url}/auth/v1/health", api_headers(target.public_key)
+    )
+    if not health.ok:
+        return health
+    if account is None:
+        return Foundation("auth", True, f"{health.detail}; no [accounts.user]: tokens not checked")
+    signing = check_signing(client, target, account)
+    return Foundation(
+        "auth", True, f"{health.detail}; user token {signing.summary}", "; ".join(signing.problems)
+    )
+
+
 def probe_all(
-    target: Target, comparison: Target | None, redactor: Redactor
+    target: Target, comparison: Target | None, redactor: Redactor, account: Account | None = None
 ) -> dict[str, Foundation]:
     """Probe every foundation of this run side by side (a target that never answers costs one
-    timeout, not one per probe); details are scrubbed of secrets."""
+    timeout, not one per probe), the auth one signing `account` in (the `user` account) to
+    verify its token; details are scrubbed of secrets."""
     with httpx.Client(timeout=_TIMEOUT) as client:
 
         def api(name: str, of: Target, path: str) -> Callable[[], Foundation]:
@@ -122,7 +144,7 @@ def probe_all(
 
         probes: dict[str, Callable[[], Foundation]] = {
             "reachable": api("reachable", target, "/rest/v1/"),
-            "auth": api("auth", target, "/auth/v1/health"),
+            "auth": lambda: _auth_probe(client, target, account),
         }
         if target.db_url:
             probes["database"] = lambda: _database_probe("database", str(target.db_url))
@@ -131,7 +153,10 @@ def probe_all(
         with ThreadPoolExecutor(max_workers=len(probes)) as pool:
             futures = {name: pool.submit(probe) for name, probe in probes.items()}
             results = [future.result() for future in futures.values()]
-    return {f.name: Foundation(f.name, f.ok, redactor.scrub(f.detail)) for f in results}
+    return {
+        f.name: Foundation(f.name, f.ok, redactor.scrub(f.detail), redactor.scrub(f.problem))
+        for f in results
+    }
 
 
 def _comparison_probe(client: httpx.Client, comparison: Target) -> Foundation:

@@ -90,9 +90,11 @@ class Progress:
             for foundation in self.state.foundations.values():
                 status = "ok" if foundation.ok else "DOWN"
                 detail = "" if foundation.ok else f"  {foundation.detail}"
+                if foundation.problem:
+                    detail = f"  but {foundation.problem}"
                 self._write(
                     f"foundation {foundation.name:<11} {status}{detail}",
-                    "passed" if foundation.ok else "blocked",
+                    "blocked" if not foundation.ok else "failed" if detail else "passed",
                 )
             stopped = stopped_by(self.state.foundations)
             if stopped is not None:

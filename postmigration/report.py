@@ -144,6 +144,7 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         ", ".join(
             f"{escape(f.name)} {'ok' if f.ok else 'DOWN'}"
             + ("" if f.ok else f" ({escape(f.detail)})")
+            + (f" (but {escape(f.problem)})" if f.problem else "")
             for f in run.foundations.values()
         )
         or "not probed"

@@ -8,6 +8,7 @@ it. Two projects never share a signing key: a session of the old one means nothi
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,14 @@ import jwt
 from postmigration.config import Account, Target
 from postmigration.keys import api_headers
 
-__all__ = ["SessionCarry", "SigningCheck", "check_user_token", "jwks_url", "old_sessions_survive"]
+__all__ = [
+    "SessionCarry",
+    "SigningCheck",
+    "check_signing",
+    "check_user_token",
+    "jwks_url",
+    "old_sessions_survive",
+]
 
 ASYMMETRIC = ("ES256", "RS256")
 
@@ -92,6 +100,39 @@ def check_user_token(http: httpx.Client, target: Target, token: str) -> SigningC
     except jwt.PyJWTError as exc:
         return SigningCheck(summary, [f"the token does not verify with kid={kid}: {exc}"])
     return SigningCheck(summary + "; verified")
+
+
+def check_signing(http: httpx.Client, target: Target, account: Account) -> SigningCheck:
+    """Sign ``account`` in on ``target`` and verify its fresh token as clients do (see
+    ``check_user_token``), then end that session. A sign-in that fails is a problem too: no
+    token, nothing verified."""
+    try:
+        signed = http.post(
+            f"{target.supabase_url}/auth/v1/token",
+            params={"grant_type": "password"},
+            headers=api_headers(target.public_key),
+            json={"email": account.email, "password": account.password},
+        )
+    except httpx.HTTPError as exc:
+        answer = str(exc) or type(exc).__name__
+    else:
+        answer = "" if signed.status_code == 200 else str(signed.status_code)
+    if answer:
+        summary = f"the {account.role} account could not sign in ({answer})"
+        return SigningCheck(summary, [f"{summary}: no token of {target.name} could be checked"])
+    token = str(signed.json()["access_token"])
+    try:
+        return check_user_token(http, target, token)
+    except httpx.HTTPError as exc:
+        return SigningCheck(f"{jwks_url(target)}: {exc}", [f"{jwks_url(target)} cannot be read"])
+    finally:
+        # The session expires by itself if this fails; nothing the gate says depends on it.
+        with contextlib.suppress(httpx.HTTPError):
+            http.post(
+                f"{target.supabase_url}/auth/v1/logout",
+                params={"scope": "local"},
+                headers=api_headers(target.public_key, token),
+            )
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reference.stack.settings import WEB_DIR
 
@@ -28,6 +30,8 @@ ORIGIN_DIR = "app-origin.git"
 MANIFEST = Path("dist") / "build.json"
 # Where a stack serves the manifest of the build deployed on it (read by its gateway).
 DEPLOYED_MANIFEST = "web-build.json"
+# What a stack's /config.js serves over its own settings: the build's environment (its key).
+DEPLOYED_CONFIG = "web-config.json"
 ENV_FILE = ".env.production"
 # The operator running the build; a repo of its own, so the machine's git identity is not needed.
 _AUTHOR = ("-c", "user.name=Release Manager", "-c", "user.email=release@lms.test")
@@ -98,3 +102,19 @@ def deploy_app(
             edited.write(text)
     on_new = json.loads((new[0] / DEPLOYED_MANIFEST).read_text())["build"]
     return Deployed(repo, built, on_old, on_new)
+
+
+def public_key(target: Mapping[str, Any]) -> str:
+    """The key a project's web app ships: its publishable key, else its legacy anon key."""
+    return str(target.get("publishable_key") or target["anon_key"])
+
+
+def deploy_public_key(new_dir: Path, new_key: str, old_key: str, fault: Fault) -> str:
+    """The build deployed on new carries new's public key (the stack serves it by default);
+    the fault may deploy it with old's, recorded as the build's environment. Summary suffix."""
+    carried = fault.app_public_key(new_key, old_key)
+    (new_dir / DEPLOYED_CONFIG).unlink(missing_ok=True)
+    if carried == new_key:
+        return ""
+    (new_dir / DEPLOYED_CONFIG).write_text(json.dumps({"anonKey": carried}))
+    return f"; the build carries old's public key (fault {fault.name})"

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reference.stack.keys import KeyMode
+
 from .errors import UnknownFault
 from .toc import TocEntry
 
@@ -30,6 +32,8 @@ APP_CRON_JOBS = ("nightly-goal-reminders",)
 APP_VAULT_SECRETS = ("project_url", "service_role_key")
 APP_PROVIDERS = ("google", "github")
 APP_DEEP_LINK = "lmsapp://auth/callback"
+# The function the app and the webhook call (deployed with JWT verification by the fault).
+APP_NOTIFY_FUNCTION = "goal-notifications"
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,24 @@ class Fault:
     def auth_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
         """extras: the auth settings saved on new (old's, origin rewritten)."""
         return settings
+
+    def new_key_mode(self, asked: KeyMode) -> KeyMode:
+        """start-new: the API keys new is made with (`--new-keys`)."""
+        return asked
+
+    def jwt_verified_functions(self) -> tuple[str, ...]:
+        """functions-deploy: functions deployed with JWT verification on a project with only the
+        current keys (none: `--no-verify-jwt`, as Supabase requires for sb_ keys)."""
+        return ()
+
+    def app_public_key(self, new_key: str, old_key: str) -> str:
+        """app-deploy: the public API key the deployed build carries (new's)."""
+        return new_key
+
+    def gateway_switches(self, new_target: Mapping[str, Any]) -> dict[str, object]:
+        """after the deploys: route switches of new's API gateway (gateway.json) left by hand or
+        by a proxy in front of it (none)."""
+        return {}
 
     def deploys_release_build(self) -> bool:
         """app-deploy: is the release's build the one deployed on new? (yes)"""
@@ -376,6 +398,24 @@ class RedirectUrlMissing(Fault):
 class StaleBuild(Fault):
     """The deploy re-used the previous release's artifact: new serves the build old serves."""
 
+    def new_key_mode(self, asked: KeyMode) -> KeyMode:
+        """start-new: the API keys new is made with (`--new-keys`)."""
+        return asked
+
+    def jwt_verified_functions(self) -> tuple[str, ...]:
+        """functions-deploy: functions deployed with JWT verification on a project with only the
+        current keys (none: `--no-verify-jwt`, as Supabase requires for sb_ keys)."""
+        return ()
+
+    def app_public_key(self, new_key: str, old_key: str) -> str:
+        """app-deploy: the public API key the deployed build carries (new's)."""
+        return new_key
+
+    def gateway_switches(self, new_target: Mapping[str, Any]) -> dict[str, object]:
+        """after the deploys: route switches of new's API gateway (gateway.json) left by hand or
+        by a proxy in front of it (none)."""
+        return {}
+
     def deploys_release_build(self) -> bool:
         return False
 
@@ -413,6 +453,53 @@ class DnsSwitchedEarly(Fault):
 
     def public_name_on_new(self, before_switch: bool) -> bool:
         return True
+
+
+@dataclass(frozen=True)
+class SecretKeyRevoked(Fault):
+    """New's secret key was revoked in the dashboard at the move (a new one made to replace it),
+    while the config and CI still hold the revoked one."""
+
+    def new_key_mode(self, asked: KeyMode) -> KeyMode:
+        return "both" if asked == "legacy" else asked
+
+    def gateway_switches(self, new_target: Mapping[str, Any]) -> dict[str, object]:
+        return {"revoked_keys": [new_target["secret_key"]]}
+
+
+@dataclass(frozen=True)
+class OldPublishableKey(Fault):
+    """The web app was built with old's environment: it ships old's publishable key."""
+
+    def app_public_key(self, new_key: str, old_key: str) -> str:
+        return old_key
+
+
+@dataclass(frozen=True)
+class FunctionVerifiesJwt(Fault):
+    """New has only the current keys, and one function was deployed without `--no-verify-jwt`:
+    its JWT verification refuses every sb_ key (UNAUTHORIZED_INVALID_JWT_FORMAT), and no smoke
+    test ran to show it."""
+
+    function: str = APP_NOTIFY_FUNCTION
+
+    def new_key_mode(self, asked: KeyMode) -> KeyMode:
+        return "new"
+
+    def jwt_verified_functions(self) -> tuple[str, ...]:
+        return (self.function,)
+
+    def smoke_tested(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class JwksNotServed(Fault):
+    """A proxy in front of new's Auth does not route /auth/v1/.well-known/jwks.json: nothing
+    can check new's ES256 user tokens."""
+
+    def gateway_switches(self, new_target: Mapping[str, Any]) -> dict[str, object]:
+        return {"serve_jwks": False}
 
 
 @dataclass(frozen=True)
@@ -601,6 +688,37 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: DirtyRepo(
             name, "app-deploy", "the app's repository has .env.production modified, uncommitted"
+        ),
+    ),
+    "secret-key-revoked": _Spec(
+        "secret-key-revoked",
+        (),
+        lambda name, _: SecretKeyRevoked(
+            name, "by-hand", "new's secret key was revoked; the config still holds it"
+        ),
+    ),
+    "old-publishable-key": _Spec(
+        "old-publishable-key",
+        (),
+        lambda name, _: OldPublishableKey(
+            name, "app-deploy", "the app deployed on new ships old's publishable key"
+        ),
+    ),
+    "function-verifies-jwt": _Spec(
+        "function-verifies-jwt",
+        (),
+        lambda name, _: FunctionVerifiesJwt(
+            name,
+            "functions-deploy",
+            f"{APP_NOTIFY_FUNCTION} deployed with JWT verification on a project with only the"
+            " new keys",
+        ),
+    ),
+    "jwks-not-served": _Spec(
+        "jwks-not-served",
+        (),
+        lambda name, _: JwksNotServed(
+            name, "by-hand", "new's gateway does not serve /auth/v1/.well-known/jwks.json"
         ),
     ),
     "dns-ttl-high": _Spec(

@@ -76,17 +76,26 @@ def deployed_functions(functions_dir: Path = FUNCTIONS_DIR) -> list[str]:
     )
 
 
-def deploy_settings(new_dir: Path, new_keys: str, functions_dir: Path = FUNCTIONS_DIR) -> str:
+def deploy_settings(
+    new_dir: Path,
+    new_keys: str,
+    verified: tuple[str, ...] = (),
+    functions_dir: Path = FUNCTIONS_DIR,
+) -> str:
     """How the functions are deployed on new: with only the current keys, JWT verification is
     off (`supabase functions deploy --no-verify-jwt`: verify_jwt refuses sb_ keys, so each
-    function checks its caller itself); else as supabase/config.toml says."""
+    function checks its caller itself) but for the `verified` ones (a fault); else as
+    supabase/config.toml says."""
     deployed = new_dir / "functions.toml"
     if new_keys != "new":
         deployed.unlink(missing_ok=True)
         return "(verify_jwt as in config.toml)"
     names = deployed_functions(functions_dir)
-    deployed.write_text("".join(f"[functions.{n}]\nverify_jwt = false\n\n" for n in names))
-    return "--no-verify-jwt"
+    deployed.write_text(
+        "".join(f"[functions.{n}]\nverify_jwt = {str(n in verified).lower()}\n\n" for n in names)
+    )
+    kept = f" but {', '.join(verified)} (JWT verification on)" if verified else ""
+    return f"--no-verify-jwt{kept}"
 
 
 def smoke_key(target: Mapping[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -13,9 +14,10 @@ import psycopg
 from reference.stack.keys import KeyMode
 from reference.stack.runner import StackProcess
 from reference.stack.settings import MIGRATIONS_DIR
+from reference.stack.state import StateDir
 
 from . import dump as dump_step
-from .app_deploy import ORIGIN_DIR, REPO_DIR, deploy_app
+from .app_deploy import ORIGIN_DIR, REPO_DIR, deploy_app, deploy_public_key, public_key
 from .config import write_config
 from .errors import PlaybookError
 from .extras import Rewrite, carry_extras, server_key
@@ -134,6 +136,8 @@ class Playbook:
             self.step("by-hand", lambda: self._by_hand(new_db))
         self.step("functions-deploy", self._functions_deploy)
         self.step("app-deploy", self._app_deploy)
+        if fault.gateway_switches(self._new_target):
+            self.step("by-hand", self._gateway_switches)
         self.step("dns-switch", self._dns_switch)
         self.step("config", self._config)
 
@@ -205,8 +209,13 @@ class Playbook:
             )  # fmt: skip
         return grown.summary()
 
+    @property
+    def new_keys(self) -> KeyMode:
+        """New's API keys: `--new-keys`, unless the fault makes new otherwise."""
+        return self.options.fault.new_key_mode(self.options.new_keys)
+
     def _start_new(self) -> str:
-        keys = self.options.new_keys
+        keys = self.new_keys
         self.new = start_stack(
             "start-new",
             self.state_dir / "new",
@@ -263,7 +272,9 @@ class Playbook:
     def _functions_deploy(self) -> str:
         assert self.old is not None and self.new is not None
         self.new.stop()
-        deployed = deploy_settings(self.new.state_dir, self.options.new_keys)
+        deployed = deploy_settings(
+            self.new.state_dir, self.new_keys, self.options.fault.jwt_verified_functions()
+        )
         db_url = pin_database_port(self.new.state_dir, str(self.new.target["db_url"]))
         secrets = set_secrets(
             self.old.state_dir,
@@ -283,6 +294,11 @@ class Playbook:
         names = ", ".join(deployed_functions())
         return f"secrets set (SITE_URL={secrets['SITE_URL']}); deployed {names} {deployed}; {smoke}"
 
+    @property
+    def _new_target(self) -> dict[str, object]:
+        assert self.new is not None
+        return dict(self.new.target)
+
     def _app_deploy(self) -> str:
         assert self.old is not None and self.new is not None
         deployed = deploy_app(
@@ -292,7 +308,19 @@ class Playbook:
             self.options.fault,
         )
         self.app_repo = deployed.repo
-        return deployed.summary()
+        carried = deploy_public_key(
+            self.new.state_dir, public_key(self.new.target), public_key(self.old.target),
+            self.options.fault,
+        )  # fmt: skip
+        return deployed.summary() + carried
+
+    def _gateway_switches(self) -> str:
+        assert self.new is not None
+        switches = self.options.fault.gateway_switches(self._new_target)
+        StateDir(self.new.state_dir).write_private(
+            self.new.state_dir / "gateway.json", json.dumps(switches)
+        )
+        return f"new's gateway.json: {', '.join(switches)} (fault {self.options.fault.name})"
 
     def _config(self) -> str:
         assert self.old is not None and self.new is not None

@@ -79,7 +79,8 @@ class StackSettings:
 
     def gateway_routes(self) -> dict[str, object]:
         """The gateway's route switches, read from `gateway.json` on each call (absent: all on),
-        e.g. `{"serve_jwks": false}`: a proxy in front of Auth that does not route the JWKS."""
+        e.g. `{"serve_jwks": false}`: a proxy in front of Auth that does not route the JWKS, or
+        `{"revoked_keys": [...]}`: API keys revoked in the dashboard."""
         path = self.state_dir / "gateway.json"
         return json.loads(path.read_text()) if path.is_file() else {}
 

@@ -328,6 +328,19 @@ FAULTS = {
     "dns-not-switched": ("dns-cutover", ("still resolves to old",)),
     "dns-ttl-high": ("dns-cutover", ("TTL of 3600 s",)),
     "dns-switched-early": ("dns-cutover", ("switched before the gate ran",)),
+    "secret-key-revoked": (
+        "api-keys",
+        ("new refuses the configured secret_key (401: Invalid API key)", "NEW_SUPABASE_SECRET_KEY"),
+    ),
+    "old-publishable-key": ("app-deploy", ("the app sends an API key that is not one of new's",)),
+    "function-verifies-jwt": (
+        "edge-functions",
+        (
+            "refuses the new API keys (UNAUTHORIZED_INVALID_JWT_FORMAT)",
+            "turn off its JWT verification",
+        ),
+    ),
+    "jwks-not-served": ("api-keys", ("jwks.json answered 404: the JWKS is not served",)),
 }
 # Faults seen by the gate before the DNS switch: the playbook stops short of the switch, and the
 # gate runs as the pre-cutover gate (the others are seen right after the switch, the default).

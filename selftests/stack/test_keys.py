@@ -10,6 +10,8 @@ secret key from a browser; functions verifying JWTs refuse them as Supabase does
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,20 @@ from reference.stack.runner import StackProcess
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126"
 INVALID_JWT_FORMAT = {"code": "UNAUTHORIZED_INVALID_JWT_FORMAT", "message": "Invalid JWT"}
+# supabase-js under Deno: sign in with the given key, then getClaims() (through the JWKS for an
+# ES256 token, through Auth for HS256); prints the token's alg and the verified role.
+SUPABASE_JS_CLAIMS = """
+import { createClient } from "npm:@supabase/supabase-js@2";
+const [url, key, email, password] = Deno.args;
+const sb = createClient(url, key, { auth: { persistSession: false, autoRefreshToken: false } });
+const signed = await sb.auth.signInWithPassword({ email, password });
+const token = signed.data.session?.access_token ?? "";
+const claims = await sb.auth.getClaims();
+console.log(JSON.stringify({
+  alg: token ? JSON.parse(atob(token.split(".")[0])).alg : String(signed.error),
+  role: claims.data?.claims?.role ?? String(claims.error),
+}));
+"""
 
 
 def _keys(stack: StackProcess) -> tuple[str, str]:
@@ -37,6 +53,17 @@ def _signed_in(url: str, key: str, account: dict[str, str]) -> tuple[Client, str
     )
     assert answer.session is not None
     return client, answer.session.access_token
+
+
+def _js_claims(tmp_path: Path, url: str, key: str, account: dict[str, str]) -> dict[str, str]:
+    """What supabase-js (npm, under a real Deno) says after signing in and calling getClaims()."""
+    script = tmp_path / "claims.ts"
+    script.write_text(SUPABASE_JS_CLAIMS)
+    deno = Path(sys.executable).parent / "deno"
+    args = [str(deno), "run", "-A", str(script), url, key, account["email"], account["password"]]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +123,15 @@ def test_both_user_tokens_verify_through_the_jwks(
         client.auth.get_claims(forged)
 
 
+def test_both_supabase_js_get_claims_with_the_publishable_key(
+    stack: StackProcess, accounts: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """With `both`, supabase-js in Deno signs in with the publishable key and getClaims()
+    verifies the ES256 token through the JWKS."""
+    found = _js_claims(tmp_path, stack.url, _keys(stack)[0], accounts["user"])
+    assert found == {"alg": "ES256", "role": "authenticated"}
+
+
 def test_current_key_as_bearer_only_when_equal_to_apikey(stack: StackProcess) -> None:
     """`apikey: sb_publishable_…` with the same key as Bearer is anon; a different `sb_` key as
     the Bearer is refused, so a secret key cannot ride along as a token."""
@@ -150,21 +186,34 @@ def test_new_refuses_the_legacy_keys_as_disabled(new_stack: StackProcess) -> Non
 
 
 def test_new_clients_and_functions_work_with_current_keys(new_stack: StackProcess) -> None:
-    """With `--keys=new`: supabase-py signs in with the publishable key and reads as the user;
+    """With `--keys=new`: supabase-py signs in with the publishable key, verifies its token with
+    get_claims (JWKS) and reads as the user;
     the function deployed without JWT verification takes the secret key in `apikey` (it gets
     SUPABASE_SECRET_KEY); weight-report takes the user's token."""
     publishable, secret = _keys(new_stack)
-    client, _ = _signed_in(new_stack.url, publishable, new_stack.accounts["user"])
+    client, token = _signed_in(new_stack.url, publishable, new_stack.accounts["user"])
     assert client.table("profiles").select("id").execute().data
+    claims = client.auth.get_claims(token)
+    assert claims is not None and claims["claims"]["role"] == "authenticated"
     service = create_client(new_stack.url, secret)
     answer = service.functions.invoke("goal-notifications", {"body": {}})
     assert b'"dry_run":true' in answer
     assert b'"unit":"kg"' in client.functions.invoke("weight-report", {"body": {}})
 
 
-def test_legacy_signs_hs256_and_knows_no_current_keys(legacy_stack: StackProcess) -> None:
-    """With `--keys=legacy`: an empty JWKS, HS256 user tokens that get_claims accepts through
-    Auth, and an `sb_` key is just an invalid API key."""
+def test_new_supabase_js_get_claims(new_stack: StackProcess, tmp_path: Path) -> None:
+    """With `--keys=new`, supabase-js in Deno signs in with the publishable key and getClaims()
+    verifies the ES256 token through the JWKS."""
+    found = _js_claims(tmp_path, new_stack.url, _keys(new_stack)[0], new_stack.accounts["user"])
+    assert found == {"alg": "ES256", "role": "authenticated"}
+
+
+def test_legacy_signs_hs256_and_knows_no_current_keys(
+    legacy_stack: StackProcess, tmp_path: Path
+) -> None:
+    """With `--keys=legacy`: an empty JWKS, HS256 user tokens that supabase-py's get_claims and
+    supabase-js's getClaims (in Deno) accept through Auth, and an `sb_` key is just an invalid
+    API key."""
     target: dict[str, Any] = legacy_stack.target
     assert "publishable_key" not in target and "secret_key" not in target
     assert httpx.get(f"{legacy_stack.url}/auth/v1/.well-known/jwks.json").json() == {"keys": []}
@@ -176,6 +225,9 @@ def test_legacy_signs_hs256_and_knows_no_current_keys(legacy_stack: StackProcess
     )
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     assert client.auth.get_claims(token) is not None
+    account = {"email": email, "password": password}
+    found = _js_claims(tmp_path, legacy_stack.url, str(target["anon_key"]), account)
+    assert found == {"alg": "HS256", "role": "authenticated"}
     stray = httpx.get(
         f"{legacy_stack.url}/rest/v1/", headers={"apikey": "sb_publishable_" + "x" * 31}
     )

@@ -9,18 +9,17 @@ disabled under an app that still ships them, or a JWKS nobody serves, each break
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from supabase import Client
 
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.foundations import Foundation
 from postmigration.keys import api_headers
-from postmigration.signing import SigningCheck, check_user_token, old_sessions_survive
+from postmigration.signing import old_sessions_survive
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("api-keys")]
 
@@ -89,28 +88,24 @@ def test_user_tokens_verify_against_the_signing_keys(
     target: Target,
     comparison_target: Target | None,
     accounts: Accounts,
-    signed_in: Callable[[str], Client],
+    auth_foundation: Foundation,
     evidence: Evidence,
 ) -> None:
-    """A token the target issues to the `user` account verifies: ES256/RS256 against the key
-    its kid names in the target's JWKS (the algorithm the key says), HS256 by Auth accepting
-    it. With --compare-to, a token issued by the old project is shown to the new one: refused
-    means every existing session ends at cutover (a warning, users sign in again)."""
-    token = _session_token(signed_in("user"))
-    checked: SigningCheck = check_user_token(http, target, token)
-    evidence.text("signing", checked.summary)
-    fail_on(checked.problems, f"user tokens issued by {target.name} do not verify")
+    """The auth foundation signed the `user` account in at session start and verified its fresh
+    token: ES256/RS256 against the key its kid names in the target's JWKS (the algorithm the
+    key says), HS256 by Auth accepting it; what it found wrong fails here. With --compare-to, a
+    token issued by the old project is shown to the new one: refused means every existing
+    session ends at cutover (a warning, users sign in again)."""
+    account = accounts["user"]
+    evidence.text("signing (auth foundation)", auth_foundation.detail)
+    fail_on(
+        [auth_foundation.problem] if auth_foundation.problem else [],
+        f"user tokens issued by {target.name} do not verify",
+    )
     if comparison_target is None:
         return
-    survives = old_sessions_survive(http, comparison_target, target, accounts["user"])
+    survives = old_sessions_survive(http, comparison_target, target, account)
     evidence.text("old sessions on the new project", survives.summary)
     if survives.warning:
         evidence.text("warning", survives.warning)
         warnings.warn(survives.warning, UserWarning, stacklevel=1)
-
-
-def _session_token(client: Client) -> str:
-    session = client.auth.get_session()
-    if session is None:
-        pytest.fail("the user account is signed in but has no session", pytrace=False)
-    return session.access_token

@@ -5,7 +5,8 @@ Legacy keys are JWTs and pass through as they are. A current key (`sb_publishabl
 `service_role`) in `Authorization`, so PostgREST, Storage and GoTrue downstream see a role
 token, as Supabase's API gateway does. As a Bearer token a current key is accepted only when
 it equals the `apikey` header; a secret key sent from a browser is refused; with the legacy
-keys disabled (`--keys=new`) a legacy key is refused with Supabase's own words.
+keys disabled (`--keys=new`) a legacy key is refused with Supabase's own words; a key revoked
+in the dashboard (`gateway.json`'s `revoked_keys`) is refused as an invalid one.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ class ApiKeyGate:
                 )
                 return
             await self.app(scope, receive, send)
+            return
+        if key in self.settings.gateway_routes().get("revoked_keys", ()):  # type: ignore[operator]
+            await _reject(send, INVALID_KEY)
             return
         if key in self.current:
             refusal = self._current_key_refusal(scope, key)
