@@ -34,6 +34,7 @@ from postmigration.foundations import RUN_WHEN_STOPPED, Foundation, probe_all, s
 from postmigration.history import append_run, recent_outcomes
 from postmigration.progress import Progress, WorkerCounts
 from postmigration.redact import Redactor
+from postmigration.refusals import refusal
 from postmigration.report import (
     RunInfo,
     html_banner,
@@ -464,6 +465,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "setup" and BLOCKED in item.stash:
         report.pm_blocked = item.stash[BLOCKED]
     report.pm_message = _one_line(report, state.run.redactor)
+    refused = refusal(call.excinfo.value) if call.excinfo is not None else None
+    if refused is not None:
+        report.pm_message = state.run.redactor.scrub(refused).splitlines()[0][:300]
     if call.excinfo is not None and call.excinfo.errisinstance(NotApplicable):
         reason = state.run.redactor.scrub(str(call.excinfo.value.msg or "not applicable"))
         report.pm_not_applicable = reason

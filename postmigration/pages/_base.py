@@ -104,27 +104,37 @@ class ScreenPage:
             failed = self.selectors.get("app_state_error", "error")
             settled = re.compile(f"^(?:{re.escape(ready)}|{re.escape(failed)})$")
             body = self.page.locator("body")
-            expect(body).to_have_attribute(attribute, settled, timeout=timeout)
+            expect(body, f"the {self.route_name} screen never finished loading").to_have_attribute(
+                attribute, settled, timeout=timeout
+            )
             if body.get_attribute(attribute) == failed:
                 self._raise_app_error(f"the {self.route_name} screen did not load")
-        expect(self.heading(self.heading_key)).to_be_visible(timeout=timeout)
+        expect(
+            self.heading(self.heading_key),
+            f'the {self.route_name} screen does not show its heading "{self.text(self.heading_key)}"',
+        ).to_be_visible(timeout=timeout)
 
     def expect_outcome(self, message_key: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """The action's success message appears; an error message from the app fails at once."""
         success = self.status_message(message_key)
-        expect(success.or_(self.error_message).first).to_be_visible(timeout=timeout)
+        expect(
+            success.or_(self.error_message).first,
+            f'the app showed neither "{self.text(message_key)}" nor an error message',
+        ).to_be_visible(timeout=timeout)
         if self.error_message.count() and not success.count():
             self._raise_app_error(f'expected "{self.text(message_key)}"')
 
     def expect_no_error(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """No error message is shown on the screen."""
-        expect(self.error_message).to_have_count(0, timeout=timeout)
+        expect(self.error_message, "the app shows an error message").to_have_count(
+            0, timeout=timeout
+        )
 
     def expect_image_rendered(
         self, image: Locator, what: str, *, timeout: float = DEFAULT_TIMEOUT_MS
     ) -> str:
         """The image is shown and its pixels decoded (naturalWidth > 0); returns its URL."""
-        expect(image).to_be_visible(timeout=timeout)
+        expect(image, f"{what} is not shown").to_be_visible(timeout=timeout)
         handle = image.element_handle(timeout=timeout)
         self.page.wait_for_function("img => img.complete", arg=handle, timeout=timeout)
         width, src = image.evaluate("img => [img.naturalWidth, img.currentSrc || img.src]")

@@ -73,11 +73,19 @@ class AdminCoursesPage(ScreenPage):
     ) -> None:
         """The catalogue shows the course, and under it the module and the lesson if given."""
         entry = self.catalogue_entry(course_title)
-        expect(entry).to_be_visible(timeout=timeout)
+        expect(entry, f'the catalogue does not show the course "{course_title}"').to_be_visible(
+            timeout=timeout
+        )
         if module_title is not None:
-            expect(entry.get_by_text(module_title, exact=True).first).to_be_visible(timeout=timeout)
+            expect(
+                entry.get_by_text(module_title, exact=True).first,
+                f'the catalogue does not show the module "{module_title}" under its course',
+            ).to_be_visible(timeout=timeout)
         if lesson_title is not None:
-            expect(entry.get_by_text(lesson_title, exact=True).first).to_be_visible(timeout=timeout)
+            expect(
+                entry.get_by_text(lesson_title, exact=True).first,
+                f'the catalogue does not show the lesson "{lesson_title}" under its course',
+            ).to_be_visible(timeout=timeout)
 
     def expect_thumbnail_rendered(
         self, course_title: str, *, timeout: float = DEFAULT_TIMEOUT_MS

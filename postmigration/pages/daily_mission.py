@@ -26,4 +26,7 @@ class DailyMissionPage(ScreenPage):
 
     def expect_answer_shown(self, text: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """The answer box holds this answer (e.g. after a reload)."""
-        expect(self.field("mission_answer_label")).to_have_value(text, timeout=timeout)
+        expect(
+            self.field("mission_answer_label"),
+            "the mission's answer field does not hold the answer",
+        ).to_have_value(text, timeout=timeout)

@@ -43,7 +43,7 @@ class HomePage(ScreenPage):
         The video is muted first, as browsers only let a page start muted media by itself.
         Returns the evidence: URL, readyState, start and later currentTime.
         """
-        expect(self.hero_video).to_be_attached(timeout=timeout)
+        expect(self.hero_video, "the home page has no hero video").to_be_attached(timeout=timeout)
         handle = self.hero_video.element_handle(timeout=timeout)
         self.page.wait_for_function(
             "v => v.readyState >= 2 || v.error !== null", arg=handle, timeout=timeout
@@ -74,9 +74,11 @@ class HomePage(ScreenPage):
 
     def playlist_items(self) -> list[dict[str, str]]:
         """The playlist as shown: each item's title and media URL, top to bottom."""
-        expect(self.playlist).to_be_visible()
+        expect(self.playlist, "the playlist is not shown").to_be_visible()
         return list(self.playlist.evaluate(_PLAYLIST_ROWS))
 
     def expect_playlist(self, titles: list[str], *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """The playlist shows exactly these titles, in this order."""
-        expect(self.playlist.locator(":scope > li")).to_have_text(titles, timeout=timeout)
+        expect(
+            self.playlist.locator(":scope > li"), "the playlist does not list the expected titles"
+        ).to_have_text(titles, timeout=timeout)

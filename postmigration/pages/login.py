@@ -28,21 +28,32 @@ class LoginPage(ScreenPage):
     def expect_signed_in(self, email: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """The app shows the user as signed in (their email and a sign-out button)."""
         sign_out = self.button("sign_out_button")
-        expect(sign_out.or_(self.error_message).first).to_be_visible(timeout=timeout)
+        expect(
+            sign_out.or_(self.error_message).first,
+            f"after signing in as {email} the app showed neither a sign-out button nor an error",
+        ).to_be_visible(timeout=timeout)
         if not sign_out.count():
             self._raise_app_error(f"signing in as {email} failed")
-        expect(self.page.get_by_text(email).first).to_be_visible(timeout=timeout)
+        expect(
+            self.page.get_by_text(email).first, f"the app does not show {email} as signed in"
+        ).to_be_visible(timeout=timeout)
 
     def expect_signed_out(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """The sign-in form is back and no sign-out button is offered."""
-        expect(self.button("sign_in_button")).to_be_visible(timeout=timeout)
-        expect(self.button("sign_out_button")).to_have_count(0, timeout=timeout)
+        expect(
+            self.button("sign_in_button"), "the sign-in form did not come back after signing out"
+        ).to_be_visible(timeout=timeout)
+        expect(
+            self.button("sign_out_button"), "the app still offers to sign out after signing out"
+        ).to_have_count(0, timeout=timeout)
 
     def expect_sign_in_refused(
         self, message: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_MS
     ) -> str:
         """The app refused the credentials with an error message (containing `message`)."""
-        expect(self.error_message.first).to_be_visible(timeout=timeout)
+        expect(
+            self.error_message.first, "the app showed no error message for the refused sign-in"
+        ).to_be_visible(timeout=timeout)
         text = self.error_message.first.inner_text().strip()
         if message is not None and message.lower() not in text.lower():
             raise AppShowedError(f'sign-in was refused with "{text}", expected "{message}"')

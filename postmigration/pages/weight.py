@@ -74,7 +74,7 @@ class WeightPage(ScreenPage):
     def expect_report(self, *, timeout: float = 30_000.0) -> WeightReport:
         """The report is shown; returns its count, latest (kg) and change (kg)."""
         self.expect_outcome("report_ready_message", timeout=timeout)
-        expect(self.report_panel).to_be_visible(timeout=timeout)
+        expect(self.report_panel, "the weight report is not shown").to_be_visible(timeout=timeout)
         terms: dict[str, str] = self.report_panel.evaluate(_READ_TERMS)
         report = WeightReport()
         for name, key in (
