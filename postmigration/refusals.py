@@ -3,6 +3,8 @@ message (the clients' own texts are a Python dict or a multi-line repr)."""
 
 from __future__ import annotations
 
+import json
+
 from postgrest.exceptions import APIError
 from storage3.exceptions import StorageApiError
 
@@ -11,6 +13,9 @@ def refusal(exc: BaseException) -> str | None:
     """`exc` in one line of a release manager's words when it is a Data API (PostgREST) or a
     Storage refusal raised by supabase-py; None for any other exception."""
     if isinstance(exc, StorageApiError):
+        gateway = _gateway_message(exc.message)
+        if gateway is not None:  # the API gateway answered before Storage did (a key refused)
+            return f"the API gateway refused the Storage request ({exc.status}): {gateway}"
         code = f" {exc.code}" if exc.code and str(exc.code) != str(exc.status) else ""
         return f"Storage refused the request ({exc.status}{code}): {exc.message}"
     if isinstance(exc, APIError):
@@ -19,3 +24,18 @@ def refusal(exc: BaseException) -> str | None:
         hint = f"; hint: {exc.hint}" if exc.hint else ""
         return f"the Data API refused the request{code}: {message}{hint}"
     return None
+
+
+# storage3's text when the body is not Storage's error shape (the gateway's {"message", "hint"}).
+_UNPARSED = "Unable to parse error message: "
+
+
+def _gateway_message(message: str) -> str | None:
+    """The gateway's own message inside storage3's "Unable to parse" text, if that is what it is."""
+    if not message.startswith(_UNPARSED):
+        return None
+    try:
+        body = json.loads(message.removeprefix(_UNPARSED))
+    except ValueError:
+        return None
+    return str(body.get("message")) if isinstance(body, dict) and body.get("message") else None

@@ -95,6 +95,11 @@ class ScreenPage:
         """The app's visible error messages (role="alert")."""
         return self.page.get_by_role("alert").filter(has_text=re.compile(r"\S"))
 
+    @property
+    def screen_name(self) -> str:
+        """The screen's name as a user says it ("admin courses", not "admin_courses")."""
+        return self.route_name.replace("_", " ")
+
     # -- waits ---------------------------------------------------------------------------------
     def expect_ready(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """The app settled on this screen (state attribute, if any) and its heading is shown."""
@@ -104,14 +109,14 @@ class ScreenPage:
             failed = self.selectors.get("app_state_error", "error")
             settled = re.compile(f"^(?:{re.escape(ready)}|{re.escape(failed)})$")
             body = self.page.locator("body")
-            expect(body, f"the {self.route_name} screen never finished loading").to_have_attribute(
+            expect(body, f"the {self.screen_name} screen never finished loading").to_have_attribute(
                 attribute, settled, timeout=timeout
             )
             if body.get_attribute(attribute) == failed:
-                self._raise_app_error(f"the {self.route_name} screen did not load")
+                self._raise_app_error(f"the {self.screen_name} screen did not load")
         expect(
             self.heading(self.heading_key),
-            f'the {self.route_name} screen does not show its heading "{self.text(self.heading_key)}"',
+            f'the {self.screen_name} screen does not show its heading "{self.text(self.heading_key)}"',
         ).to_be_visible(timeout=timeout)
 
     def expect_outcome(self, message_key: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:

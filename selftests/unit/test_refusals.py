@@ -15,6 +15,14 @@ def test_a_storage_refusal_names_storage_its_status_and_message() -> None:
     assert said == "Storage refused the request (401 Unauthorized): Invalid API key"
 
 
+def test_a_key_refused_at_the_gateway_is_said_as_the_gateway_s_refusal() -> None:
+    """A Storage call refused by the API gateway (storage3 cannot parse its body) names the
+    gateway's message, not storage3's "Unable to parse"."""
+    body = '{"message": "Invalid API key", "hint": "Double check your key."}'
+    said = refusal(StorageApiError(f"Unable to parse error message: {body}", "InternalError", 401))
+    assert said == "the API gateway refused the Storage request (401): Invalid API key"
+
+
 def test_a_data_api_refusal_names_its_code_message_and_hint() -> None:
     """postgrest's APIError reads as the Data API's refusal, with the code and the hint."""
     error = APIError(
