@@ -564,7 +564,12 @@ class Gate:
             down = {name for name, f in state.foundations.items() if not f.ok}
             if stopped_by(state.foundations) is None:
                 state.data_baseline = capture(
-                    run.target, run.comparison_target, run.app_profile, state.watermark, down
+                    run.target,
+                    run.comparison_target,
+                    run.app_profile,
+                    state.watermark,
+                    down,
+                    run.phase,
                 )
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
