@@ -148,6 +148,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="--target=local: rows in old's largest table before the migration (default 100000).",
     )
     group.addoption(
+        "--local-objects",
+        metavar="N",
+        type=int,
+        default=0,
+        help="--target=local: small storage objects added to old's media bucket before the "
+        "migration (default 0: the usual few hundred); refused up front when they would not "
+        "fit on the disk.",
+    )
+    group.addoption(
         "--local-fault",
         metavar="NAME",
         help="--target=local: run the playbook with one step done wrong (python -m "
@@ -325,6 +334,7 @@ def _start_local(
     standin = StandIn(
         root,
         rows=config.getoption("local_rows"),
+        objects=config.getoption("local_objects"),
         fault=config.getoption("local_fault"),
         keys=(config.getoption("local_old_keys"), config.getoption("local_new_keys")),
         before_switch=config.getoption("phase") == "pre-cutover",
