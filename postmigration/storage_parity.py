@@ -15,6 +15,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+
 from postmigration import db
 from postmigration.db.storage_metadata import (
     ObjectMetadata,
@@ -95,26 +97,36 @@ def compare_in_databases(
 ) -> MetadataComparison:
     """Compare every object of each bucket in the two databases, but those in `later` (written
     on new after the cutover, left out on both sides); raises db.DatabaseUnreachable."""
+    with db.connect(new_url) as new, db.connect(old_url) as old:
+        return compare_databases(new, old, buckets, later)
+
+
+def compare_databases(
+    new: psycopg.Connection,
+    old: psycopg.Connection,
+    buckets: Iterable[str],
+    later: Mapping[str, Collection[str]],
+) -> MetadataComparison:
+    """compare_in_databases on open connections."""
     counts: dict[str, tuple[int, int]] = {}
     problems: list[str] = []
     flagged: list[tuple[str, str]] = []
     unexamined: list[str] = []
-    with db.connect(new_url) as new, db.connect(old_url) as old:
-        for bucket in buckets:
-            leave_out = later.get(bucket, ())
-            ours, theirs = bucket_sums(new, bucket, leave_out), bucket_sums(old, bucket, leave_out)
-            counts[bucket] = (theirs.objects, ours.objects)
-            if ours == theirs:
-                continue
-            found = differing_objects(new, old, bucket, leave_out)
-            a, b = _objects(found.new), _objects(found.old)
-            problems += listing_differences(bucket, a, b)
-            flagged += [(bucket, n) for n in flagged_names(a, b)]
-            if found.unexamined_partitions:
-                unexamined.append(
-                    f"{bucket}: objects differ in {found.unexamined_partitions} more hash "
-                    "partitions than were examined (only the first are listed)"
-                )
+    for bucket in buckets:
+        leave_out = later.get(bucket, ())
+        ours, theirs = bucket_sums(new, bucket, leave_out), bucket_sums(old, bucket, leave_out)
+        counts[bucket] = (theirs.objects, ours.objects)
+        if ours == theirs:
+            continue
+        found = differing_objects(new, old, bucket, leave_out)
+        a, b = _objects(found.new), _objects(found.old)
+        problems += listing_differences(bucket, a, b)
+        flagged += [(bucket, n) for n in flagged_names(a, b)]
+        if found.unexamined_partitions:
+            unexamined.append(
+                f"{bucket}: more objects differ than are listed ({found.unexamined_partitions}"
+                " differing hash partitions of the names were not examined)"
+            )
     return MetadataComparison(IN_DATABASES, counts, problems, flagged, unexamined)
 
 
