@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import psycopg
 import pytest
 
 from postmigration import db
@@ -91,8 +92,8 @@ def capture(
             metadata = compare_in_databases(
                 target.db_url, comparison.db_url, profile.buckets, later
             )
-        except db.DatabaseUnreachable:
-            metadata = None  # the storage-parity test reconnects and reports why
+        except (db.DatabaseUnreachable, psycopg.Error):
+            metadata = None  # the storage-parity test compares again and reports why
     if "reachable" not in down:
         try:
             client = supabase_client(target, target.server_key)

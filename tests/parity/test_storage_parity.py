@@ -4,6 +4,7 @@ metadata flags, has old's bytes."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from supabase import Client
 
@@ -42,6 +43,10 @@ def _differ(problems: list[str], complete: bool = True) -> str:
 
 
 Listings = tuple[StorageListing, StorageListing]
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _in_databases(target: Target, old: Target | None) -> bool:
@@ -117,8 +122,8 @@ def metadata(
     assert target.db_url and old.db_url
     try:
         return compare_in_databases(target.db_url, old.db_url, app_profile.buckets, written_later)
-    except db.DatabaseUnreachable as exc:
-        pytest.fail(f"cannot compare storage metadata: {exc}", pytrace=False)
+    except (db.DatabaseUnreachable, psycopg.Error) as exc:
+        pytest.fail(f"cannot compare storage metadata: {_first_line(exc)}", pytrace=False)
 
 
 def test_every_object_has_old_name_size_and_content_type(
@@ -173,8 +178,8 @@ def sample(
         return sample_in_databases(
             target.db_url, old.db_url, app_profile.buckets, per_bucket, written_later
         )
-    except db.DatabaseUnreachable as exc:
-        pytest.fail(f"cannot choose the objects to download: {exc}", pytrace=False)
+    except (db.DatabaseUnreachable, psycopg.Error) as exc:
+        pytest.fail(f"cannot choose the objects to download: {_first_line(exc)}", pytrace=False)
 
 
 def test_a_sample_and_every_flagged_object_have_old_bytes_and_content_type(
