@@ -28,7 +28,7 @@ __all__ = ["StandIn"]
 
 _READY_TIMEOUT_S = 300.0
 # Each bulk object adds to the playbook's time (written, copied by the sync, checked).
-_READY_S_PER_OBJECT = 0.002
+_READY_S_PER_OBJECT = 0.005
 # The playbook's config names the two projects it migrated between.
 OLD, NEW = "old", "new"
 # What reference.playbook prints once both projects serve and the config is written.
