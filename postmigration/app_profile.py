@@ -116,6 +116,8 @@ DEFAULT_MIGRATIONS_DIR = "reference/supabase/migrations"
 DEFAULT_FUNCTIONS_DIR = "reference/supabase/functions"
 # The app's build writes this manifest in its repository (``{"build": ...}``): the expected build.
 DEFAULT_BUILD_MANIFEST = "dist/build.json"
+# storage-parity downloads this many objects of each bucket from both sides, chosen at random.
+DEFAULT_STORAGE_SAMPLE = 20
 
 _KNOWN_KEYS = {
     "tables",
@@ -137,6 +139,7 @@ _KNOWN_KEYS = {
     "function_names",
     "auth_redirect_urls",
     "build_manifest",
+    "storage_sample",
 }
 
 
@@ -179,6 +182,7 @@ class AppProfile:
     )
     auth_redirect_urls: tuple[str, ...] = DEFAULT_AUTH_REDIRECT_URLS
     build_manifest: str = DEFAULT_BUILD_MANIFEST
+    storage_sample: int = DEFAULT_STORAGE_SAMPLE
 
     def function(self, role: str) -> str:
         """The app's edge function that plays ``role`` (``function("goal_notifications")``)."""
@@ -288,6 +292,7 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             where,
         ),
         build_manifest=_str(data, "build_manifest", DEFAULT_BUILD_MANIFEST, where),
+        storage_sample=_storage_sample(data.get("storage_sample", DEFAULT_STORAGE_SAMPLE), where),
         parity_ignore_columns=frozenset(
             _str_list(
                 data.get("parity_ignore_columns", sorted(ACTIVITY_COLUMNS)),
@@ -296,6 +301,16 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             )
         ),
     )
+
+
+def _storage_sample(value: Any, where: str) -> int:
+    """``[app] storage_sample``: objects per bucket storage-parity downloads (at least 1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise MalformedConfigError(
+            f"{where}: [app] storage_sample must be a whole number of at least 1 (objects "
+            f"downloaded per bucket), got {value!r}"
+        )
+    return value
 
 
 def _function_names(raw: Any, where: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import psycopg
 import pytest
 
 from postmigration import db
@@ -19,11 +20,13 @@ from postmigration.clients import supabase_client
 from postmigration.config import Target
 from postmigration.parity import StorageListing, rewrite_plan, storage_listing
 from postmigration.storage import StoredObject
+from postmigration.storage_parity import MetadataComparison, compare_in_databases
 from postmigration.watermark import (
     TableMark,
     TableScope,
     Watermark,
     compared_rows,
+    objects_written_after,
     scope_on_new,
 )
 
@@ -39,6 +42,8 @@ class Baseline:
     storage: StorageListing | None
     # Post-cutover with a watermark: per table, the rows compared (None: every row).
     scopes: Scopes | None = None
+    # With both db_urls: every object's metadata compared old against new in the databases.
+    storage_metadata: MetadataComparison | None = None
 
 
 def scopes_on_new(new: Any, names: list[str], watermark: Watermark | None) -> Scopes | None:
@@ -57,15 +62,18 @@ def capture(
     profile: AppProfile,
     watermark: Watermark | None = None,
     down: Collection[str] = (),
+    phase: str = "",
 ) -> Baseline:
-    """Fingerprint every table parity compares (up to the cutover watermark, if any) and list
-    every bucket, when parity can run: nothing is tried on a foundation in `down` (a target
-    that never answers would make each attempt wait its timeout)."""
+    """Fingerprint every table parity compares (up to the cutover watermark, if any), compare
+    every object's metadata in the databases (with both db_urls) and list every bucket, when
+    parity can run: nothing is tried on a foundation in `down` (a target that never answers
+    would make each attempt wait its timeout)."""
     if comparison is None:
         return Baseline(None, None)
     tables: Tables | None = None
     scopes: Scopes | None = None
     storage: StorageListing | None = None
+    metadata: MetadataComparison | None = None
     databases_up = not {"database", "comparison"} & set(down)
     if target.db_url and comparison.db_url and databases_up:
         try:
@@ -79,13 +87,20 @@ def capture(
                 )
         except db.DatabaseUnreachable:
             tables = scopes = None  # the data-parity test reconnects and reports why
+        try:
+            later = objects_written_after(target, watermark, phase, profile.buckets)
+            metadata = compare_in_databases(
+                target.db_url, comparison.db_url, profile.buckets, later
+            )
+        except (db.DatabaseUnreachable, psycopg.Error):
+            metadata = None  # the storage-parity test compares again and reports why
     if "reachable" not in down:
         try:
             client = supabase_client(target, target.server_key)
             storage = storage_listing(client, profile.buckets)
         except Exception:  # any API failure: the storage-parity test lists again, says why
             storage = None
-    return Baseline(tables, storage, scopes)
+    return Baseline(tables, storage, scopes, metadata)
 
 
 def to_wire(baseline: Baseline | None) -> dict[str, Any] | None:
@@ -109,7 +124,8 @@ def to_wire(baseline: Baseline | None) -> dict[str, Any] | None:
             t: {"mark": asdict(s.mark), "created_after": s.created_after, "changed": s.changed_keys}
             for t, s in baseline.scopes.items()
         }
-    return {"tables": tables, "storage": storage, "scopes": scopes}
+    metadata = None if baseline.storage_metadata is None else baseline.storage_metadata.to_wire()
+    return {"tables": tables, "storage": storage, "scopes": scopes, "storage_metadata": metadata}
 
 
 def from_wire(data: dict[str, Any] | None) -> Baseline | None:
@@ -119,6 +135,7 @@ def from_wire(data: dict[str, Any] | None) -> Baseline | None:
     tables = data.get("tables")
     storage = data.get("storage")
     scopes = data.get("scopes")
+    metadata = data.get("storage_metadata")
     return Baseline(
         None
         if tables is None
@@ -139,6 +156,7 @@ def from_wire(data: dict[str, Any] | None) -> Baseline | None:
             )
             for t, s in scopes.items()
         },
+        None if metadata is None else MetadataComparison.from_wire(metadata),
     )
 
 
@@ -162,6 +180,18 @@ def cutover_scopes(pytestconfig: pytest.Config) -> tuple[Watermark | None, Scope
         return None, None
     scopes = None if state.data_baseline is None else state.data_baseline.scopes
     return state.watermark, scopes
+
+
+@pytest.fixture(scope="session")
+def storage_metadata_baseline(pytestconfig: pytest.Config) -> MetadataComparison | None:
+    """Every object's metadata compared old against new in the databases at session start,
+    before this run uploaded anything (None: not taken, e.g. without both db_urls)."""
+    from postmigration.plugin import state_of
+
+    state = state_of(pytestconfig)
+    if state is None or state.data_baseline is None:
+        return None
+    return state.data_baseline.storage_metadata
 
 
 @pytest.fixture(scope="session")

@@ -149,6 +149,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="--target=local: rows in old's largest table before the migration (default 100000).",
     )
     group.addoption(
+        "--local-objects",
+        metavar="N",
+        type=int,
+        default=0,
+        help="--target=local: small storage objects added to old's media bucket before the "
+        "migration (default 0: the usual few hundred); refused up front when they would not "
+        "fit on the disk.",
+    )
+    group.addoption(
         "--local-fault",
         metavar="NAME",
         help="--target=local: run the playbook with one step done wrong (python -m "
@@ -326,6 +335,7 @@ def _start_local(
     standin = StandIn(
         root,
         rows=config.getoption("local_rows"),
+        objects=config.getoption("local_objects"),
         fault=config.getoption("local_fault"),
         keys=(config.getoption("local_old_keys"), config.getoption("local_new_keys")),
         before_switch=config.getoption("phase") == "pre-cutover",
@@ -570,7 +580,12 @@ class Gate:
             down = {name for name, f in state.foundations.items() if not f.ok}
             if stopped_by(state.foundations) is None:
                 state.data_baseline = capture(
-                    run.target, run.comparison_target, run.app_profile, state.watermark, down
+                    run.target,
+                    run.comparison_target,
+                    run.app_profile,
+                    state.watermark,
+                    down,
+                    run.phase,
                 )
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:

@@ -27,6 +27,8 @@ from postmigration.errors import StandInError
 __all__ = ["StandIn"]
 
 _READY_TIMEOUT_S = 300.0
+# Each bulk object adds to the playbook's time (written, copied by the sync, checked).
+_READY_S_PER_OBJECT = 0.005
 # The playbook's config names the two projects it migrated between.
 OLD, NEW = "old", "new"
 # What reference.playbook prints once both projects serve and the config is written.
@@ -42,6 +44,7 @@ class StandIn:
         root: Path,
         *,
         rows: int = 100_000,
+        objects: int = 0,
         fault: str | None = None,
         keys: tuple[str, str] = ("both", "both"),
         before_switch: bool = False,
@@ -57,6 +60,7 @@ class StandIn:
         self.log_path = self.state / "stand-in.log"
         self.url: str | None = None
         self.rows = rows
+        self.objects = objects
         self.fault = fault
         self.keys = keys  # old's and new's API key modes
         # The playbook stops short of the DNS switch (a pre-cutover run): its name stays on old.
@@ -69,7 +73,7 @@ class StandIn:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "reference.playbook", "--state", str(self.state)]
-        command += ["--rows", str(self.rows)]
+        command += ["--rows", str(self.rows), "--objects", str(self.objects)]
         command += [f"--old-keys={self.keys[0]}", f"--new-keys={self.keys[1]}"]
         if self.fault:
             command += ["--fault", self.fault]
@@ -109,10 +113,11 @@ class StandIn:
 
     def _wait_ready(self) -> None:
         assert self._process is not None
-        if not self._done.wait(_READY_TIMEOUT_S):
+        timeout_s = _READY_TIMEOUT_S + self.objects * _READY_S_PER_OBJECT
+        if not self._done.wait(timeout_s):
             self.stop(keep_state=True)
             raise StandInError(
-                f"the local stand-in was not ready after {_READY_TIMEOUT_S:.0f}s: "
+                f"the local stand-in was not ready after {timeout_s:.0f}s: "
                 f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
             )
         with httpx.Client(timeout=10.0) as client:

@@ -75,11 +75,13 @@ def bucket_problems(
 
 @dataclass(frozen=True)
 class StoredObject:
-    """One object as the Storage API lists it: its name, size and content-type (mimetype)."""
+    """One object as Storage records it: its name, size, content-type (mimetype) and
+    recorded hash (its eTag; None when not recorded)."""
 
     name: str
     size: int | None
     mimetype: str | None
+    etag: str | None = None
 
 
 class _Files(Protocol):
@@ -100,7 +102,9 @@ def list_all(files: _Files, prefix: str = "") -> dict[str, StoredObject]:
                 found.update(list_all(files, path))
             else:
                 meta = entry.get("metadata") or {}
-                found[path] = StoredObject(path, meta.get("size"), meta.get("mimetype"))
+                found[path] = StoredObject(
+                    path, meta.get("size"), meta.get("mimetype"), meta.get("eTag")
+                )
         if len(page) < PAGE:
             return found
         offset += PAGE
@@ -125,19 +129,6 @@ def listing_differences(
         if found:
             problems.append(f"{bucket}/{name}: " + "; ".join(found))
     return problems
-
-
-Listing = Mapping[str, Mapping[str, StoredObject]]
-
-
-def objects_to_download(new: Listing, old: Listing) -> list[tuple[str, str]]:
-    """The (bucket, name) pairs whose bytes parity downloads from both sides: every object
-    both list. The one place that decides what is downloaded (a sample, some day)."""
-    return [
-        (bucket, name)
-        for bucket in sorted(old.keys() & new.keys())
-        for name in sorted(old[bucket].keys() & new[bucket].keys())
-    ]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`python -m reference.playbook --state DIR [--fault NAME] [--rows N] [--users N]
+"""`python -m reference.playbook --state DIR [--fault NAME] [--rows N] [--users N] [--objects N]
 [--old-keys=legacy|new|both] [--new-keys=legacy|new|both] [--before-switch] [--latency-ms N]`."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from reference.stack.keys import KEY_MODES
 from .errors import PlaybookError, UnknownFault
 from .faults import fault_named
 from .run import Options, Playbook
+from .volume import disk_problem
 
 
 def _positive(text: str) -> int:
@@ -44,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault", default=None, help="do one step wrong (a named fault)")
     parser.add_argument("--rows", type=_positive, default=100_000, help="rows in the largest table")
     parser.add_argument("--users", type=_positive, default=1_000, help="bulk users added to old")
+    parser.add_argument(
+        "--objects",
+        type=_not_negative,
+        default=0,
+        help="small storage objects added to old's media bucket (files and their rows); "
+        "refused up front when old's and new's copies would not fit on the disk",
+    )
     for side in ("old", "new"):
         parser.add_argument(
             f"--{side}-keys",
@@ -70,12 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownFault as exc:
         print(f"playbook: {exc}", file=sys.stderr)
         return 2
+    too_many = disk_problem(args.state.resolve(), args.objects)
+    if too_many:
+        print(f"playbook: {too_many}", file=sys.stderr)
+        return 2
     playbook = Playbook(
         Options(
             state_dir=args.state.resolve(),
             fault=fault,
             rows=args.rows,
             users=args.users,
+            objects=args.objects,
             old_keys=args.old_keys,
             new_keys=args.new_keys,
             before_switch=args.before_switch,

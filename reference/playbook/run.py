@@ -56,6 +56,8 @@ class Options:
     fault: Fault = field(default_factory=Fault)
     rows: int = 100_000
     users: int = 1_000
+    # Storage objects added to old's media bucket (`--objects`), beyond the usual volume.
+    objects: int = 0
     migrations_dir: Path = MIGRATIONS_DIR
     old_keys: KeyMode = "both"
     new_keys: KeyMode = "both"
@@ -205,7 +207,7 @@ class Playbook:
         with psycopg.connect(old_db.url, autocommit=True) as conn:
             grown = grow(
                 conn, self.old.state_dir / "storage", self.old.url, self.options.users,
-                self.options.rows,
+                self.options.rows, self.options.objects,
             )  # fmt: skip
         return grown.summary()
 

@@ -3,13 +3,15 @@
 Everything is set-based SQL on old's database (generate_series), so 100,000 rows take
 seconds: the seed's `seed_volume()` for accounts and weigh-ins (one shared cheap bcrypt
 hash for the bulk accounts), then goals with invites. Object bytes are small distinct PNGs
-written under old's storage root, with their `storage.objects` rows, as Storage keeps them.
+written under old's storage root, with their `storage.objects` rows, as Storage keeps them;
+`--objects N` adds N more to the media bucket the same way (rows by COPY, a folder per 1,000).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import struct
 import zlib
@@ -24,6 +26,11 @@ from reference.stack.seed import VOLUME_EMAIL, seed_volume
 CHAT_USERS = 150  # one image each: the bucket's root lists more than 100 folders
 CHAT_IMAGES_OF_ONE_USER = 105  # and one folder holds more than 100 objects
 AVATAR_USERS = 150
+BULK_BUCKET = "media"  # where --objects puts its objects (public: any client may read them)
+BULK_PER_FOLDER = 1000
+# What one bulk object costs on disk, old and new together: two files of one block each (the
+# sync copies it), two storage.objects rows with their index entries, dump and WAL.
+BULK_BYTES_EACH = 2 * 4096 + 4 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,13 +73,39 @@ def tiny_png(seed: int, label: str) -> bytes:
     )
 
 
+def disk_problem(state_dir: Path, objects: int) -> str | None:
+    """Why `objects` bulk objects would not fit on the state dir's disk (space or inodes), in
+    one line; None when they fit."""
+    if objects <= 0:
+        return None
+    where = state_dir if state_dir.exists() else state_dir.parent
+    while not where.exists():
+        where = where.parent
+    stat = os.statvfs(where)
+    free, inodes = stat.f_bavail * stat.f_frsize, stat.f_favail
+    needed, files = objects * BULK_BYTES_EACH, 2 * objects + 2 * (objects // BULK_PER_FOLDER + 1)
+    if needed > free:
+        return (
+            f"--objects {objects:,} needs about {needed / 2**30:.1f} GiB on {where} "
+            f"(old and new), but {free / 2**30:.1f} GiB is free"
+        )
+    if stat.f_files and files > inodes:
+        return f"--objects {objects:,} needs {files:,} files on {where}, but {inodes:,} are free"
+    return None
+
+
 def grow(
-    conn: psycopg.Connection, storage_root: Path, public_url: str, users: int, rows: int
+    conn: psycopg.Connection,
+    storage_root: Path,
+    public_url: str,
+    users: int,
+    rows: int,
+    objects: int = 0,
 ) -> Volume:
     """Bring old to volume: `users` more accounts and weight_measurements at `rows` rows
     (the seed's `seed_volume`: profiles by the trigger, identities, a notification and an
-    answer each), then goals with invites between them and storage objects in two buckets.
-    `conn` is a superuser connection to old (autocommit)."""
+    answer each), then goals with invites between them, storage objects in two buckets and
+    `objects` more in the media bucket. `conn` is a superuser connection to old (autocommit)."""
     existing = _scalar(conn, "select count(*) from public.weight_measurements")
     if not seed_volume(conn, users=users, rows=max(rows - existing, 0)):
         raise ValueError("old already holds the volume accounts: start from a fresh state dir")
@@ -110,14 +143,15 @@ def grow(
             """,
             (users,),
         )
-        objects = _objects(conn, storage_root, public_url)
+        added = _objects(conn, storage_root, public_url)
+        added += _bulk_objects(conn, storage_root, objects)
     counts = conn.execute(
         "select (select count(*) from auth.users), (select count(*) from"
         " public.weight_measurements), (select count(*) from public.notifications),"
         " (select count(*) from public.mission_answers)"
     ).fetchone()
     assert counts is not None
-    return Volume(counts[0], counts[1], goals, invites, counts[2], counts[3], objects)
+    return Volume(counts[0], counts[1], goals, invites, counts[2], counts[3], added)
 
 
 def _scalar(conn: psycopg.Connection, sql: str) -> int:
@@ -127,6 +161,40 @@ def _scalar(conn: psycopg.Connection, sql: str) -> int:
 
 def _count(conn: psycopg.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
     return conn.execute(sql, params).rowcount
+
+
+def bulk_bytes(n: int) -> bytes:
+    """The bytes of bulk object `n`: a small distinct text file."""
+    return f"bulk object {n}\n".encode()
+
+
+def _bulk_objects(conn: psycopg.Connection, storage_root: Path, count: int) -> int:
+    """`count` small objects in the media bucket, bulk/<folder>/<n>.txt: files written, rows
+    copied in one COPY (their eTag the md5 of their bytes, as Storage records it)."""
+    if count <= 0:
+        return 0
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with conn.cursor().copy(
+        "copy storage.objects (bucket_id, name, metadata, version) from stdin"
+    ) as copy:
+        for n in range(count):
+            name = f"bulk/{n // BULK_PER_FOLDER:05d}/{n:07d}.txt"
+            data = bulk_bytes(n)
+            target = storage_root / BULK_BUCKET / name
+            if n % BULK_PER_FOLDER == 0:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            metadata = {
+                "eTag": f'"{hashlib.md5(data).hexdigest()}"',
+                "size": len(data),
+                "mimetype": "text/plain",
+                "cacheControl": "max-age=3600",
+                "lastModified": stamp,
+                "contentLength": len(data),
+                "httpStatusCode": 200,
+            }
+            copy.write_row((BULK_BUCKET, name, json.dumps(metadata), secrets.token_hex(16)))
+    return count
 
 
 def _objects(conn: psycopg.Connection, storage_root: Path, public_url: str) -> int:

@@ -135,3 +135,15 @@ def test_an_unknown_role_in_the_file_is_exit_4_with_one_line(
         "ERROR: postmigration.toml: [app.table_names] has an unknown role 'course' (known: "
     )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_storage_sample_defaults_to_20_and_a_bad_one_is_one_line() -> None:
+    assert _load({}).storage_sample == 20
+    assert _load({"storage_sample": 500}).storage_sample == 500
+    for bad in (0, -1, "20", True, 2.5):
+        with pytest.raises(MalformedConfigError) as raised:
+            _load({"storage_sample": bad})
+        assert str(raised.value) == (
+            "postmigration.toml: [app] storage_sample must be a whole number of at least 1 "
+            f"(objects downloaded per bucket), got {bad!r}"
+        )

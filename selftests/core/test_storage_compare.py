@@ -3,8 +3,9 @@
 Proves: the bytes are compared by their own sha256, whatever ETag each side sends (equal
 ETags over different bytes still differ; a side without an ETag is still compared); the
 served content-type is compared; a failed download on either side is named; listings differ
-by name, size and content-type, one line per object; every object both sides list is
-downloaded.
+by name, size and content-type, one line per object; a differing or missing recorded hash
+(eTag) flags an object for download, never fails it alone; what is downloaded is a random
+sample of each bucket (different between runs) plus every flagged object, each once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from postmigration.storage import (
     StoredObject,
     byte_differences,
     listing_differences,
-    objects_to_download,
+)
+from postmigration.storage_parity import (
+    MAX_FLAGGED,
+    MetadataComparison,
+    compare_listings,
+    flagged_names,
+    sample_of_listings,
+    to_download,
 )
 
 
@@ -82,8 +90,35 @@ def test_listings_differ_by_name_size_and_content_type() -> None:
     ]
 
 
-def test_every_object_both_sides_list_is_downloaded() -> None:
+def test_a_differing_or_missing_recorded_hash_flags_without_failing() -> None:
+    def one(size: int, mimetype: str, etag: str | None) -> StoredObject:
+        return StoredObject("x", size, mimetype, etag)
+
+    old = {"same": one(1, "a/b", '"e"'), "etag": one(1, "a/b", '"e"'), "none": one(1, "a/b", '"e"')}
+    old |= {"type": one(1, "a/b", '"e"'), "only-old": one(1, "a/b", '"e"')}
+    new = {"same": one(1, "a/b", '"e"'), "etag": one(1, "a/b", '"f"'), "none": one(1, "a/b", None)}
+    new |= {"type": one(1, "c/d", '"e"')}
+    assert flagged_names(new, old) == ["etag", "none", "type"]
+    compared = compare_listings({"b": new}, {"b": old}, ["b"])
+    assert compared.counts == {"b": (5, 4)}
+    assert compared.flagged == [("b", "etag"), ("b", "none"), ("b", "type")]
+    assert compared.problems == [
+        "b/only-old is missing on new",
+        "b/type: content-type is c/d on new but a/b on old",
+    ]
+    assert MetadataComparison.from_wire(compared.to_wire()) == compared
+
+
+def test_a_random_sample_of_each_bucket_and_every_flagged_object_are_downloaded() -> None:
     one = StoredObject("a", 1, None)
-    old = {"b1": {"a": one, "b": one}, "b2": {"c": one}}
-    new = {"b1": {"a": one, "b": one, "z": one}, "b3": {"c": one}}
-    assert objects_to_download(new, old) == [("b1", "a"), ("b1", "b")]
+    old = {"b1": {f"o{n}": one for n in range(200)}, "b2": {"c": one, "d": one}}
+    new = {"b1": {f"o{n}": one for n in range(1, 201)}, "b2": {"c": one}}
+    samples = [sample_of_listings(new, old, ["b1", "b2", "b3"], 5) for _ in range(3)]
+    for sample in samples:
+        assert len(sample) == 6 and ("b2", "c") in sample
+        assert all(b == "b2" or (n in old[b] and n in new[b]) for b, n in sample)
+    assert len({tuple(s) for s in samples}) > 1, "the same sample three times"
+    chosen = to_download(samples[0], [("b2", "c"), ("b1", "flagged")])
+    assert ("b1", "flagged") in chosen and len(chosen) == len(set(chosen)) == 7
+    many = [("b", f"{n:05d}") for n in range(MAX_FLAGGED + 5)]
+    assert to_download([], many) == many[:MAX_FLAGGED]

@@ -6,8 +6,9 @@ Two gate runs on the shared `breakable` playbook, each on the relevant test file
   (metadata->>'mimetype', which Storage serves, set to application/octet-stream); one avatar's
   bytes overwritten on disk (same size, so only its hash tells); a SELECT policy letting any
   signed-in user read chat-images; one profile's avatar_url, past row 1,000 in the table's
-  scan order, put back on old's origin. storage-parity must name both objects, upload the
-  other signed-in account, app-deploy the table, column and count (scanned in the database).
+  scan order, put back on old's origin. storage-parity (its sample set to every object, so the
+  overwritten avatar is downloaded) must name both objects, upload the other signed-in
+  account, app-deploy the table, column and count (scanned in the database).
 - Second run: reading chat images as "invitee" breaks inside Postgres (HTTP 500), and the
   stale avatar_url again, with new's db_url left out so the URLs are paged through the API.
   upload must fail naming the 500, app-deploy the table, column and count.
@@ -35,12 +36,14 @@ from selftests.gate.conftest import (
     query_one,
     sql_literal,
 )
+from selftests.gate.test_strength_storage_sample import with_storage_sample
 
 STORAGE_PARITY = "tests/parity/test_storage_parity.py"
 PRIVATE_IMAGES = "tests/smoke/test_private_images.py"
 APP_DEPLOY = "tests/e2e/test_app_deploy.py"
 LEAKY_POLICY = "pm damage: any signed-in user reads chat images"
 BROKEN_POLICY = "pm damage: reading chat images breaks for the invitee"
+EVERY_OBJECT = 100_000  # a storage_sample larger than any bucket of the playbook
 
 
 @dataclass(frozen=True)
@@ -155,12 +158,13 @@ def first_run(breakable: ServingPlaybook, tmp_path_factory: pytest.TempPathFacto
     )
     unleak = f'drop policy if exists "{LEAKY_POLICY}" on storage.objects'
     report = tmp_path_factory.mktemp("strength-storage-1")
+    config = with_storage_sample(breakable, report.parent / "sample-all.toml", EVERY_OBJECT)
     with (
         broken_objects(breakable) as objects,
         stale_avatar(breakable) as avatar,
         damaged(breakable, "new", [leak], [unleak]),
     ):
-        run = gate_on(breakable, report, STORAGE_PARITY, PRIVATE_IMAGES, APP_DEPLOY)
+        run = gate_on(breakable, report, STORAGE_PARITY, PRIVATE_IMAGES, APP_DEPLOY, config=config)
     return FirstRun(run, objects, avatar)
 
 

@@ -1,7 +1,10 @@
-"""Storage sync: every bucket's objects made it to new with old's name, size, content-type and bytes."""
+"""Storage sync: every object of every bucket made it to new with old's name, size and
+content-type (compared by their metadata); a random sample of each bucket, and every object the
+metadata flags, has old's bytes."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from supabase import Client
 
@@ -13,11 +16,15 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import StorageListing, storage_listing
 from postmigration.session import RunConfig
-from postmigration.storage import (
-    byte_differences,
-    listing_differences,
-    objects_to_download,
-    storage_http,
+from postmigration.storage import byte_differences, storage_http
+from postmigration.storage_parity import (
+    MAX_FLAGGED,
+    MetadataComparison,
+    compare_in_databases,
+    compare_listings,
+    sample_in_databases,
+    sample_of_listings,
+    to_download,
 )
 from postmigration.watermark import Watermark, objects_written_after
 
@@ -25,17 +32,25 @@ pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("s
 
 
 def _objects(count: int) -> str:
-    return f"{count} object{'' if count == 1 else 's'}"
+    return f"{count:,} object{'' if count == 1 else 's'}"
 
 
-def _differ(problems: list[str]) -> str:
+def _differ(problems: list[str], complete: bool = True) -> str:
     """The headline: how many objects differ (one problem line per object), then the first."""
-    if len(problems) == 1:
+    if len(problems) == 1 and complete:
         return "1 object on new differs from old"
-    return f"{len(problems)} objects on new differ from old; first"
+    return f"{'' if complete else 'at least '}{len(problems)} objects on new differ from old; first"
 
 
 Listings = tuple[StorageListing, StorageListing]
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _in_databases(target: Target, old: Target | None) -> bool:
+    return bool(target.db_url and old is not None and old.db_url)
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +77,13 @@ def written_later(
 def listings(
     service_client: Client,
     comparison_client: Client | None,
-    comparison_target: Target | None,
     app_profile: AppProfile,
     storage_baseline: StorageListing | None,
     written_later: dict[str, set[str]],
 ) -> Listings:
-    """(new as the migration left it, old now): full recursive listings of every bucket, once,
-    without the objects written on new after the cutover."""
-    require_comparison(comparison_target, "storage parity")
+    """Without both db_urls: (new as the migration left it, old now), full recursive listings
+    of every bucket through the Storage API, once, without the objects written on new after
+    the cutover."""
     assert comparison_client is not None
     new = (
         storage_baseline
@@ -87,16 +101,42 @@ def _without(listing: StorageListing, later: dict[str, set[str]]) -> StorageList
     }
 
 
-def test_every_bucket_lists_the_same_objects(
-    listings: Listings,
+@pytest.fixture(scope="module")
+def metadata(
+    request: pytest.FixtureRequest,
+    target: Target,
+    comparison_target: Target | None,
+    app_profile: AppProfile,
+    storage_metadata_baseline: MetadataComparison | None,
+    written_later: dict[str, set[str]],
+) -> MetadataComparison:
+    """Every object's name, size, content-type and recorded hash, old against new: in the
+    databases with both db_urls (taken at session start, before this run uploaded anything),
+    else through the Storage API's full listings."""
+    old = require_comparison(comparison_target, "storage parity")
+    if not _in_databases(target, old):
+        new_listing, old_listing = request.getfixturevalue("listings")
+        return compare_listings(new_listing, old_listing, app_profile.buckets)
+    if storage_metadata_baseline is not None:
+        return storage_metadata_baseline
+    assert target.db_url and old.db_url
+    try:
+        return compare_in_databases(target.db_url, old.db_url, app_profile.buckets, written_later)
+    except (db.DatabaseUnreachable, psycopg.Error) as exc:
+        pytest.fail(f"cannot compare storage metadata: {_first_line(exc)}", pytrace=False)
+
+
+def test_every_object_has_old_name_size_and_content_type(
+    metadata: MetadataComparison,
     written_later: dict[str, set[str]],
     app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
-    """Per bucket, the full recursive listing (paged past 100) of new, as it was before this run
-    uploaded anything, equals old's by name, size and content-type (post-cutover: but for the
-    objects written on new after the cutover, shown apart)."""
-    new, old = listings
+    """Per bucket, every object of old is on new and nothing else is (post-cutover: but for the
+    objects written on new after the cutover, shown apart), each with old's size and
+    content-type, compared by the metadata Storage keeps (in the databases with both db_urls,
+    else through full listings paged past 100). An object whose recorded hash (eTag) differs
+    or is missing is flagged: the next test downloads it."""
     if any(written_later.values()):
         evidence.text(
             "written on new after the cutover (not compared)",
@@ -107,21 +147,56 @@ def test_every_bucket_lists_the_same_objects(
         )
     evidence.text(
         "objects per bucket (old → new)",
-        "\n".join(f"{b}: {len(old[b])} → {len(new.get(b, {}))}" for b in app_profile.buckets),
+        "\n".join(f"{b}: {old:,} → {new:,}" for b, (old, new) in metadata.counts.items()),
     )
-    problems: list[str] = []
-    for bucket in app_profile.buckets:
-        problems += listing_differences(bucket, new.get(bucket, {}), old[bucket])
-    fail_on(problems, _differ(problems))
+    evidence.text(
+        "compared by metadata",
+        f"{_objects(metadata.compared)} compared by name, size, content-type and recorded hash"
+        f" (eTag) {metadata.how}; {_objects(len(metadata.flagged))} flagged for download",
+    )
+    problems = metadata.problems + metadata.unexamined
+    fail_on(problems, _differ(metadata.problems, complete=not metadata.unexamined))
 
 
-def test_every_object_has_old_bytes_and_content_type(
-    listings: Listings, target: Target, comparison_target: Target | None, evidence: Evidence
+@pytest.fixture(scope="module")
+def sample(
+    request: pytest.FixtureRequest,
+    target: Target,
+    comparison_target: Target | None,
+    app_profile: AppProfile,
+    written_later: dict[str, set[str]],
+) -> list[tuple[str, str]]:
+    """Up to [app] storage_sample objects of each bucket held by both sides, chosen at random
+    in this run (from old's storage.objects with both db_urls, else from the listings)."""
+    old = require_comparison(comparison_target, "storage parity")
+    per_bucket = app_profile.storage_sample
+    if not _in_databases(target, old):
+        new_listing, old_listing = request.getfixturevalue("listings")
+        return sample_of_listings(new_listing, old_listing, app_profile.buckets, per_bucket)
+    assert target.db_url and old.db_url
+    try:
+        return sample_in_databases(
+            target.db_url, old.db_url, app_profile.buckets, per_bucket, written_later
+        )
+    except (db.DatabaseUnreachable, psycopg.Error) as exc:
+        pytest.fail(f"cannot choose the objects to download: {_first_line(exc)}", pytrace=False)
+
+
+def test_a_sample_and_every_flagged_object_have_old_bytes_and_content_type(
+    metadata: MetadataComparison,
+    sample: list[tuple[str, str]],
+    app_profile: AppProfile,
+    target: Target,
+    comparison_target: Target | None,
+    evidence: Evidence,
 ) -> None:
-    """Every object listed on both sides is downloaded from new and from old (service role, a
-    few at a time): the sha256 of the bytes and the served content-type are equal."""
-    assert comparison_target is not None  # the listings fixture skipped without one
-    objects = objects_to_download(*listings)
+    """Up to [app] storage_sample objects of each bucket, chosen at random per run, and every
+    object the metadata flagged are downloaded from new and from old (service role, a few at a
+    time): the sha256 of the bytes (computed, never an ETag) and the served content-type are
+    equal. More than 1,000 flagged objects fail: the rest are not downloaded. Objects outside the sample whose metadata is equal are not
+    downloaded: a byte change that leaves the metadata as it was is seen only when sampled."""
+    assert comparison_target is not None  # the metadata fixture skipped without one
+    objects = to_download(sample, metadata.flagged)
     if not objects:
         pytest.fail(
             "no object in any bucket on both old and new: nothing was synced, or the listing is broken",
@@ -132,8 +207,17 @@ def test_every_object_has_old_bytes_and_content_type(
         storage_http(comparison_target.supabase_url, comparison_target.server_key) as old_http,
     ):
         problems = byte_differences(new_http, old_http, objects)
+    flagged = len(metadata.flagged)
+    if flagged > MAX_FLAGGED:
+        problems.append(
+            f"{flagged - MAX_FLAGGED:,} more objects flagged by the metadata were not downloaded"
+            f" (at most {MAX_FLAGGED:,} are): their bytes are not verified"
+        )
     evidence.text(
         "downloads",
-        f"{_objects(len(objects))} downloaded from new and from old, sha256 and content-type compared",
+        f"{_objects(len(objects))} downloaded from new and from old, sha256 and content-type "
+        f"compared: {_objects(len(sample))} chosen at random (up to {app_profile.storage_sample}"
+        f" per bucket) and {min(flagged, MAX_FLAGGED):,} of {_objects(flagged)} flagged by the"
+        f" metadata, of the {_objects(metadata.compared)} compared by metadata",
     )
     fail_on(problems, _differ(problems))

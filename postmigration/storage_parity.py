@@ -1,0 +1,183 @@
+"""What storage-parity compares: every object's metadata old against new, and which objects it
+downloads (a random sample of each bucket plus every object the metadata flags).
+
+With both db_urls the metadata is compared inside the databases (``db.storage_metadata``: no
+object is listed through HTTP); without them, through the Storage API's full listings. Either
+way the name, size and content-type of every object are compared, and an object whose recorded
+hash (Storage's ``eTag``) differs, or is missing on a side, is flagged: the downloads of the
+bytes decide (a multipart upload's eTag is not the bytes' md5, so the eTag alone never fails).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from postmigration import db
+from postmigration.db.storage_metadata import (
+    ObjectMetadata,
+    bucket_sums,
+    differing_objects,
+    existing_names,
+    random_names,
+)
+from postmigration.storage import StoredObject, listing_differences
+
+# The flagged objects downloaded at most (the first ones, by bucket and name).
+MAX_FLAGGED = 1000
+
+IN_DATABASES = "in the databases (storage.objects)"
+THROUGH_LISTINGS = "through the Storage API's listings"
+
+
+@dataclass(frozen=True)
+class MetadataComparison:
+    """Every object's name, size, content-type and recorded hash, old against new.
+
+    ``counts``: per bucket, (old, new) objects compared; ``problems``: one line per object
+    missing, extra or listed with another size or content-type; ``flagged``: the objects on both
+    sides whose metadata differs in any way (downloaded); ``unexamined``: one line per bucket
+    where more objects differ than were examined."""
+
+    how: str
+    counts: dict[str, tuple[int, int]]
+    problems: list[str] = field(default_factory=list)
+    flagged: list[tuple[str, str]] = field(default_factory=list)
+    unexamined: list[str] = field(default_factory=list)
+
+    @property
+    def compared(self) -> int:
+        """Objects compared by their metadata (old's, every bucket)."""
+        return sum(old for old, _ in self.counts.values())
+
+    def to_wire(self) -> dict[str, Any]:
+        """A JSON-safe copy (xdist's workerinput)."""
+        return {
+            "how": self.how,
+            "counts": {b: list(c) for b, c in self.counts.items()},
+            "problems": self.problems,
+            "flagged": [list(f) for f in self.flagged],
+            "unexamined": self.unexamined,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> MetadataComparison:
+        """The inverse of to_wire."""
+        return cls(
+            str(data["how"]),
+            {str(b): (int(c[0]), int(c[1])) for b, c in data["counts"].items()},
+            [str(p) for p in data["problems"]],
+            [(str(b), str(n)) for b, n in data["flagged"]],
+            [str(u) for u in data["unexamined"]],
+        )
+
+
+def flagged_names(new: Mapping[str, StoredObject], old: Mapping[str, StoredObject]) -> list[str]:
+    """Objects on both sides whose size, content-type or recorded hash differs, or whose
+    recorded hash is missing on a side (never taken as equal)."""
+    return sorted(
+        name
+        for name in new.keys() & old.keys()
+        if (new[name].size, new[name].mimetype) != (old[name].size, old[name].mimetype)
+        or new[name].etag is None
+        or new[name].etag != old[name].etag
+    )
+
+
+def _objects(found: Mapping[str, ObjectMetadata]) -> dict[str, StoredObject]:
+    return {n: StoredObject(n, m.size, m.mimetype, m.etag) for n, m in found.items()}
+
+
+def compare_in_databases(
+    new_url: str, old_url: str, buckets: Iterable[str], later: Mapping[str, Collection[str]]
+) -> MetadataComparison:
+    """Compare every object of each bucket in the two databases, but those in `later` (written
+    on new after the cutover, left out on both sides); raises db.DatabaseUnreachable."""
+    with db.connect(new_url) as new, db.connect(old_url) as old:
+        return compare_databases(new, old, buckets, later)
+
+
+def compare_databases(
+    new: psycopg.Connection,
+    old: psycopg.Connection,
+    buckets: Iterable[str],
+    later: Mapping[str, Collection[str]],
+) -> MetadataComparison:
+    """compare_in_databases on open connections."""
+    counts: dict[str, tuple[int, int]] = {}
+    problems: list[str] = []
+    flagged: list[tuple[str, str]] = []
+    unexamined: list[str] = []
+    for bucket in buckets:
+        leave_out = later.get(bucket, ())
+        ours, theirs = bucket_sums(new, bucket, leave_out), bucket_sums(old, bucket, leave_out)
+        counts[bucket] = (theirs.objects, ours.objects)
+        if ours == theirs:
+            continue
+        found = differing_objects(new, old, bucket, leave_out)
+        a, b = _objects(found.new), _objects(found.old)
+        problems += listing_differences(bucket, a, b)
+        flagged += [(bucket, n) for n in flagged_names(a, b)]
+        if found.unexamined_partitions:
+            unexamined.append(
+                f"{bucket}: more objects differ than are listed ({found.unexamined_partitions}"
+                " differing hash partitions of the names were not examined)"
+            )
+    return MetadataComparison(IN_DATABASES, counts, problems, flagged, unexamined)
+
+
+Listing = Mapping[str, Mapping[str, StoredObject]]
+
+
+def compare_listings(new: Listing, old: Listing, buckets: Iterable[str]) -> MetadataComparison:
+    """Compare the Storage API's full listings of each bucket."""
+    counts: dict[str, tuple[int, int]] = {}
+    problems: list[str] = []
+    flagged: list[tuple[str, str]] = []
+    for bucket in buckets:
+        ours, theirs = new.get(bucket, {}), old.get(bucket, {})
+        counts[bucket] = (len(theirs), len(ours))
+        problems += listing_differences(bucket, ours, theirs)
+        flagged += [(bucket, n) for n in flagged_names(ours, theirs)]
+    return MetadataComparison(THROUGH_LISTINGS, counts, problems, flagged)
+
+
+def sample_in_databases(
+    new_url: str,
+    old_url: str,
+    buckets: Iterable[str],
+    per_bucket: int,
+    later: Mapping[str, Collection[str]],
+) -> list[tuple[str, str]]:
+    """Up to `per_bucket` of old's objects per bucket, chosen at random now, that new holds
+    too (but those written on new after the cutover)."""
+    chosen: list[tuple[str, str]] = []
+    with db.connect(new_url) as new, db.connect(old_url) as old:
+        for bucket in buckets:
+            names = random_names(old, bucket, per_bucket, later.get(bucket, ()))
+            on_new = existing_names(new, bucket, names) if names else set()
+            chosen += [(bucket, n) for n in names if n in on_new]
+    return chosen
+
+
+def sample_of_listings(
+    new: Listing, old: Listing, buckets: Iterable[str], per_bucket: int
+) -> list[tuple[str, str]]:
+    """Up to `per_bucket` objects per bucket that both listings hold, chosen at random now."""
+    chosen: list[tuple[str, str]] = []
+    for bucket in buckets:
+        both = sorted(new.get(bucket, {}).keys() & old.get(bucket, {}).keys())
+        chosen += [(bucket, n) for n in random.sample(both, min(per_bucket, len(both)))]
+    return chosen
+
+
+def to_download(
+    sample: Iterable[tuple[str, str]], flagged: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The objects downloaded from both sides: the sample and the first MAX_FLAGGED flagged
+    objects, each once, by bucket and name."""
+    return sorted(set(sample) | set(sorted(flagged)[:MAX_FLAGGED]))

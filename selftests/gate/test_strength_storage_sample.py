@@ -1,0 +1,180 @@
+"""What storage-parity sees of damage its metadata comparison cannot: bytes changed on new under
+an unchanged storage.objects row, and a recorded hash (eTag) changed over unchanged bytes.
+
+One gate run of storage-parity on the shared `breakable` playbook, with ``[app] storage_sample
+= 3`` and new damaged three ways at once:
+
+- one course thumbnail's bytes overwritten on disk, its row (size, content-type, eTag) left as
+  migrated: the metadata agree, so only a download sees it. The bucket holds 3 objects, all
+  within the sample of 3: the sample names it. (In a bucket larger than the sample the same
+  damage is seen only when the random sample draws it; the README says so.)
+- one chat image's eTag changed in its row, its bytes left as migrated: flagged by the
+  metadata and downloaded, and its bytes agree, so it is no failure (a multipart upload's eTag
+  is not the bytes' md5).
+- one avatar's size in its row changed: the metadata comparison, done in the databases, names
+  it; flagged, it is downloaded too.
+
+The evidence says how many objects were compared by metadata and how many downloaded. New is
+repaired exactly afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from reference.stack.state import StateDir
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, gate_on, query_one
+from selftests.gate.conftest import sql_literal as literal
+
+STORAGE_PARITY = "tests/parity/test_storage_parity.py"
+SAMPLE = 3
+
+
+def with_storage_sample(playbook: ServingPlaybook, path: Path, sample: int) -> Path:
+    """The playbook's config with ``[app] storage_sample = sample``."""
+    config = tomllib.loads(playbook.config_path.read_text())
+    config.setdefault("app", {})["storage_sample"] = sample
+    path.write_text(tomli_w.dumps(config))
+    path.chmod(0o600)
+    return path
+
+
+@dataclass(frozen=True)
+class Damage:
+    """The three objects damaged on new, as bucket/name."""
+
+    overwritten: str
+    retagged: str
+    resized: str
+
+
+def _first(playbook: ServingPlaybook, bucket: str) -> tuple[str, str]:
+    name, metadata = query_one(
+        playbook,
+        "new",
+        "select name, metadata::text from storage.objects where bucket_id = %s "
+        "order by name limit 1",
+        bucket,
+    )
+    return str(name), str(metadata)
+
+
+@contextlib.contextmanager
+def damage(playbook: ServingPlaybook) -> Iterator[Damage]:
+    """Bytes overwritten under an unchanged row, an eTag changed over unchanged bytes, a size
+    changed in a row; all put back exactly afterwards."""
+    (thumbnails,) = query_one(
+        playbook,
+        "new",
+        "select count(*) from storage.objects where bucket_id = 'course-thumbnails'",
+    )
+    assert 0 < int(str(thumbnails)) <= SAMPLE, f"{thumbnails} course thumbnails: not all sampled"
+    thumbnail, _ = _first(playbook, "course-thumbnails")
+    image, image_meta = _first(playbook, "chat-images")
+    avatar, avatar_meta = _first(playbook, "avatars")
+
+    def row(bucket: str, name: str) -> str:
+        return f"bucket_id = {literal(bucket)} and name = {literal(name)}"
+
+    breaks = [
+        "update storage.objects set metadata = jsonb_set(metadata, '{eTag}', "
+        f"'\"00000000000000000000000000000000\"') where {row('chat-images', image)}",
+        "update storage.objects set metadata = jsonb_set(metadata, '{size}', "
+        f"to_jsonb((metadata->>'size')::bigint + 1)) where {row('avatars', avatar)}",
+    ]
+    repairs = [
+        f"update storage.objects set metadata = {literal(image_meta)}::jsonb "
+        f"where {row('chat-images', image)}",
+        f"update storage.objects set metadata = {literal(avatar_meta)}::jsonb "
+        f"where {row('avatars', avatar)}",
+    ]
+    on_disk = StateDir(playbook.state_dir / "new").storage / "course-thumbnails" / thumbnail
+    original = on_disk.read_bytes()
+    changed = bytearray(original)
+    changed[len(changed) // 2] ^= 0xFF
+    with damaged(playbook, "new", breaks, repairs):
+        try:
+            on_disk.write_bytes(bytes(changed))
+            yield Damage(
+                f"course-thumbnails/{thumbnail}", f"chat-images/{image}", f"avatars/{avatar}"
+            )
+        finally:
+            on_disk.write_bytes(original)
+
+
+@pytest.fixture(scope="module")
+def sampled_run(
+    breakable: ServingPlaybook, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[SuiteRun, Damage]:
+    """storage-parity with a sample of 3 per bucket on new damaged three ways; new repaired."""
+    report = tmp_path_factory.mktemp("strength-storage-sample")
+    config = with_storage_sample(breakable, report.parent / "sample-3.toml", SAMPLE)
+    with damage(breakable) as damages:
+        run = gate_on(breakable, report, STORAGE_PARITY, config=config)
+    return run, damages
+
+
+def _messages(run: SuiteRun) -> dict[str, str]:
+    found = run.item("storage-parity")
+    assert found["status"] == "failed", run.digest()
+    return {str(t["nodeid"]).rsplit("::", 1)[-1]: str(t["message"]) for t in found["tests"]}
+
+
+def test_bytes_changed_under_unchanged_metadata_are_named_when_sampled(
+    sampled_run: tuple[SuiteRun, Damage],
+) -> None:
+    run, damages = sampled_run
+    downloads = _messages(run)[
+        "test_a_sample_and_every_flagged_object_have_old_bytes_and_content_type"
+    ]
+    assert f"{damages.overwritten}: bytes differ from old (sha256 " in downloads, run.digest()
+
+
+def test_an_etag_alone_flags_a_download_and_the_bytes_decide(
+    sampled_run: tuple[SuiteRun, Damage],
+) -> None:
+    run, damages = sampled_run
+    messages = "\n".join(_messages(run).values())
+    assert damages.retagged not in messages, run.digest()
+    texts = run.report_texts()
+    assert "2 objects flagged for download" in texts, run.digest()
+    assert "and 2 of 2 objects flagged by the metadata" in texts, run.digest()
+
+
+def test_a_size_changed_in_the_metadata_is_named_from_the_databases(
+    sampled_run: tuple[SuiteRun, Damage],
+) -> None:
+    run, damages = sampled_run
+    metadata = _messages(run)["test_every_object_has_old_name_size_and_content_type"]
+    assert f"{damages.resized}: " in metadata and " bytes on new but " in metadata, run.digest()
+
+
+def test_the_evidence_says_how_many_were_compared_and_downloaded(
+    sampled_run: tuple[SuiteRun, Damage],
+) -> None:
+    run, _ = sampled_run
+    texts = run.report_texts()
+    assert "compared by name, size, content-type and recorded hash (eTag) in the databases" in (
+        texts
+    ), run.digest()
+    assert f"chosen at random (up to {SAMPLE} per bucket)" in texts, run.digest()
+
+
+def test_new_is_repaired(breakable: ServingPlaybook, sampled_run: tuple[SuiteRun, Damage]) -> None:
+    """The metadata and bytes as migrated: new's rows and bytes equal old's."""
+    _, damages = sampled_run
+    for where in (damages.retagged, damages.resized):
+        bucket, name = where.split("/", 1)
+        query = "select metadata - 'lastModified' from storage.objects where bucket_id = %s and name = %s"
+        assert query_one(breakable, "new", query, bucket, name) == query_one(
+            breakable, "old", query, bucket, name
+        )
+    new, old = (StateDir(breakable.state_dir / side).storage for side in ("new", "old"))
+    assert (new / damages.overwritten).read_bytes() == (old / damages.overwritten).read_bytes()
