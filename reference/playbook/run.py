@@ -105,12 +105,13 @@ class Playbook:
         """The steps on old alone (none of them a fault's): prepare the state dir, start old,
         grow it to volume, dump it. `migrate` may then run any number of times, each time in a
         state dir of its own, against this old and this dump."""
+        bindir = client_bindir()
         self.step("prepare", self._prepare)
         self.step("start-old", self._start_old)
         assert self.old is not None
         old_db = Server(str(self.old.target["db_url"]))
         self.step("volume", lambda: self._volume(old_db))
-        self.step("dump", lambda: self._dump(client_bindir(), old_db))
+        self.step("dump", lambda: self._dump(bindir, old_db))
 
     def migrate(self) -> None:
         """The steps from old's dump to new, the fault's among them; on return both stacks
