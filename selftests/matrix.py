@@ -15,7 +15,7 @@ changed, as a team would dump the old it migrates. A fault's playbook must not c
 `python -m selftests.matrix --flake-check [--runs 10]` migrates one clean new and runs the
 gate on it `--runs` times in a row, the first half serially, the rest under `-n 2`: every run
 must be GO with every item passed, and a test whose outcome changed between runs (it needed
-another run to pass) or was ever a rerun is named.
+another run to pass; the suite never retries within a run) is named.
 
 Exit 0 when every check held, 1 when one did not (each named), 2 for bad input (one line).
 """
@@ -365,7 +365,7 @@ class FlakeRun:
 
 def run_flake_check(runs: int, base: Path, say: Say) -> tuple[list[FlakeRun], list[str]]:
     """The gate `runs` times on one clean migration (first half serial, the rest `-n 2`); each
-    run, and every test whose outcome changed between runs or was a rerun (named)."""
+    run, and every test whose outcome changed between runs (named)."""
     state = base / "flake"
     state.mkdir(parents=True)
     playbook = Playbook(Options(state, rows=ROWS, users=USERS))
@@ -402,13 +402,13 @@ def run_flake_check(runs: int, base: Path, say: Say) -> tuple[list[FlakeRun], li
 
 
 def flaky_tests(runs: list[FlakeRun]) -> list[str]:
-    """Each test that was a rerun in some run, or whose outcome was not the same in every run
-    (a test that needed another try to pass), with its outcomes run by run."""
+    """Each test whose outcome was not the same in every run (one that needed another try to
+    pass: the suite never retries a test within a run), with its outcomes run by run."""
     names = sorted({n for r in runs for n in r.outcomes})
     found = []
     for name in names:
         seen = [r.outcomes.get(name, "absent") for r in runs]
-        if "rerun" in seen or len(set(seen)) > 1:
+        if len(set(seen)) > 1:
             found.append(f"{name}: {', '.join(seen)}")
     return found
 
