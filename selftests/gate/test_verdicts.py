@@ -334,27 +334,6 @@ FAULTS = {
 BEFORE_THE_SWITCH = {"dirty-repo", "dns-ttl-high", "dns-switched-early"}
 
 
-def check_fault(fault: str, base: Path) -> None:
-    """The playbook with `fault` (one step done wrong): NO-GO, and the item that step breaks is
-    failed with a reason naming the damage. The playbook is stopped once the gate answered.
-    Run from test_faults_*.py, which share the catalogue between CI's two workers."""
-    item_id, words = FAULTS[fault]
-    before = fault in BEFORE_THE_SWITCH
-    extra = ("--before-switch",) if before else ()
-    with serving_playbook(base / "state", fault, extra) as playbook:
-        phase = ("--phase=pre-cutover",) if before else ()
-        run = run_suite(base / "report", *_explicit(playbook), *phase)
-    _assert_no_go(run)
-    item = run.item(item_id)
-    assert item["status"] == "failed", f"{fault} should fail {item_id}:\n{run.digest()}"
-    reason = _one_clear_reason(item)
-    old_url = str(playbook.target("old")["supabase_url"])
-    for word in words:
-        expected = old_url if word == "OLD_ORIGIN" else word
-        assert expected in reason, f"{item_id}'s reason lacks {expected!r}: {reason}"
-    _assert_clean_output(run, playbook.secrets())
-
-
 def test_local_demo_is_go(tmp_path: Path) -> None:
     """`--target=local` runs the playbook itself, checks new against old: GO, and it leaves
     no stand-in state behind."""
