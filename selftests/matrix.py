@@ -291,6 +291,11 @@ def run_matrix(
                 return [Outcome(CLEAN, injection_failed=f"old did not start: {exc}")]
             say(f"old started, grown and dumped once, in {old.took_s:.1f}s")
         for name in runs:
+            if old is not None and old.playbook.dead_stack():
+                outcome = Outcome(name, injection_failed="old stopped: no run after it can start")
+                outcomes.append(outcome)
+                say(_progress(outcome))
+                continue
             outcome = run_one(name, base, old)
             if old is not None and (changed := old.redump_if_changed()):
                 outcome.notes.append(f"its gate run changed old ({', '.join(changed)}): re-dumped")
