@@ -409,10 +409,11 @@ def run_flake_check(runs: int, base: Path, say: Say) -> tuple[list[FlakeRun], li
 def flaky_tests(runs: list[FlakeRun]) -> list[str]:
     """Each test whose outcome was not the same in every run (one that needed another try to
     pass: the suite never retries a test within a run), with its outcomes run by run."""
-    names = sorted({n for r in runs for n in r.outcomes})
+    answered = [r for r in runs if r.outcomes]  # a run with no verdict is named on its own
+    names = sorted({n for r in answered for n in r.outcomes})
     found = []
     for name in names:
-        seen = [r.outcomes.get(name, "absent") for r in runs]
+        seen = [r.outcomes.get(name, "absent") for r in answered]
         if len(set(seen)) > 1:
             found.append(f"{name}: {', '.join(seen)}")
     return found

@@ -65,3 +65,5 @@ def test_a_test_whose_outcome_changed_between_runs_is_named() -> None:
         FlakeRun(2, "-n 2", 1.0, "", {"t::a": "passed", "t::b": "passed"}),
     ]
     assert flaky_tests(runs) == ["t::b: failed, passed"]
+    no_verdict = FlakeRun(3, "-n 2", 0.0, "the gate hung", {})
+    assert flaky_tests([*runs, no_verdict]) == ["t::b: failed, passed"]
