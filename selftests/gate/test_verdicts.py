@@ -151,13 +151,6 @@ class TestCleanRunAndBadInput:
         assert_clean_go(first_run)
         _assert_clean_output(first_run, clean.secrets())
 
-    def test_a_second_run_on_the_same_migration_is_still_go(
-        self, clean: ServingPlaybook, first_run: SuiteRun, tmp_path: Path
-    ) -> None:
-        """Re-running the gate (as after fixing something else) does not trip over its own
-        previous run: still GO."""
-        assert_clean_go(run_suite(tmp_path, *_explicit(clean)))
-
     def test_read_only_target_is_left_untouched(
         self, clean: ServingPlaybook, first_run: SuiteRun, tmp_path: Path
     ) -> None:
