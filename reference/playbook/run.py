@@ -102,21 +102,34 @@ class Playbook:
 
     def run(self) -> None:
         """Perform every step; on return both stacks serve and the config is written."""
-        fault = self.options.fault
-        if fault.name != "none":
-            print(f"fault {fault.name}: {fault.step} done wrong ({fault.damage})", flush=True)
+        self.run_old()
+        self.migrate()
+
+    def run_old(self) -> None:
+        """The steps on old alone (none of them a fault's): prepare the state dir, start old,
+        grow it to volume, dump it. `migrate` may then run any number of times, each time in a
+        state dir of its own, against this old and this dump."""
         bindir = client_bindir()
         self.step("prepare", self._prepare)
         self.step("start-old", self._start_old)
         assert self.old is not None
-        self.step("dns-low-ttl", self._dns_low_ttl)
         old_db = Server(str(self.old.target["db_url"]))
         self.step("volume", lambda: self._volume(old_db))
+        self.step("dump", lambda: self._dump(bindir, old_db))
+
+    def migrate(self) -> None:
+        """The steps from old's dump to new, the fault's among them; on return both stacks
+        serve and the config is written. Needs `old` and `dump_file` (from `run_old`)."""
+        fault = self.options.fault
+        if fault.name != "none":
+            print(f"fault {fault.name}: {fault.step} done wrong ({fault.damage})", flush=True)
+        assert self.old is not None and self.dump_file is not None
+        bindir = client_bindir()
+        old_db = Server(str(self.old.target["db_url"]))
+        self.step("dns-low-ttl", self._dns_low_ttl)
         self.step("start-new", self._start_new)
         assert self.new is not None
         new_db = Server(str(self.new.target["db_url"]))
-        self.step("dump", lambda: self._dump(bindir, old_db))
-        assert self.dump_file is not None
         dump_file = self.dump_file
         self.step(
             "restore", lambda: restore(bindir, new_db, dump_file, fault, self.state_dir).summary()
@@ -339,9 +352,14 @@ class Playbook:
 
     def stop(self) -> None:
         """Stop both stacks (new first) and the name server, whatever state the run is in."""
-        for stack in (self.new, self.old):
-            if stack is not None:
-                stack.stop()
+        self.stop_new()
+        if self.old is not None:
+            self.old.stop()
+
+    def stop_new(self) -> None:
+        """Stop new and the name server (what `migrate` started), leaving old serving."""
+        if self.new is not None:
+            self.new.stop()
         if self.nameserver is not None:
             self.nameserver.stop()
 

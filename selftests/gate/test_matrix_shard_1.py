@@ -1,0 +1,21 @@
+"""The detection matrix, first shard (every other fault of the catalogue): the command CI runs,
+`python -m selftests.matrix --shard 1/2`. Two files, so that CI's two workers share it."""
+
+from __future__ import annotations
+
+from reference.playbook.faults import known_faults
+from selftests.gate.test_verdicts import FAULTS
+from selftests.matrix import run_command
+
+
+def test_every_fault_of_the_first_shard_is_detected() -> None:
+    """A clean run GO, each fault of the shard NO-GO with its item failed and named in its
+    reason, a second clean run on the same old GO (the faults stayed independent)."""
+    run_command("--shard", "1/2")
+
+
+def test_the_catalogue_holds_every_fault_of_the_playbook() -> None:
+    """Every fault the playbook knows (`--fault`) is in FAULTS, with the item it must fail."""
+    known = {name.partition(":")[0] for name in known_faults()}
+    caught = {name.partition(":")[0] for name in FAULTS}
+    assert known == caught, f"faults no self-test runs: {sorted(known - caught)}"
