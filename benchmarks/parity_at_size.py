@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import timed  # noqa: E402
 from postmigration.db import connect, fingerprints  # noqa: E402
 from postmigration.storage import byte_differences, storage_http  # noqa: E402
 from postmigration.storage_parity import (  # noqa: E402
@@ -49,17 +49,6 @@ from reference.stack.state import StateDir  # noqa: E402
 TABLE = "public.bench_weights"
 BUCKET = "media"
 PER_FOLDER = 1000
-
-
-def timed(fn: Callable[[], Any], repeats: int) -> float:
-    """Median wall time of `fn` over `repeats` runs, after one warm-up."""
-    fn()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def object_name(n: int) -> str:

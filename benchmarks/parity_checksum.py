@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import timed  # noqa: E402
 from postmigration.db import connect, fingerprints  # noqa: E402
 from reference.stack.runner import StackProcess  # noqa: E402
-
-
-def timed(fn, repeats: int) -> float:
-    """Median wall time of `fn` over `repeats` runs, after one warm-up."""
-    fn()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def main() -> int:

@@ -398,24 +398,6 @@ class RedirectUrlMissing(Fault):
 class StaleBuild(Fault):
     """The deploy re-used the previous release's artifact: new serves the build old serves."""
 
-    def new_key_mode(self, asked: KeyMode) -> KeyMode:
-        """start-new: the API keys new is made with (`--new-keys`)."""
-        return asked
-
-    def jwt_verified_functions(self) -> tuple[str, ...]:
-        """functions-deploy: functions deployed with JWT verification on a project with only the
-        current keys (none: `--no-verify-jwt`, as Supabase requires for sb_ keys)."""
-        return ()
-
-    def app_public_key(self, new_key: str, old_key: str) -> str:
-        """app-deploy: the public API key the deployed build carries (new's)."""
-        return new_key
-
-    def gateway_switches(self, new_target: Mapping[str, Any]) -> dict[str, object]:
-        """after the deploys: route switches of new's API gateway (gateway.json) left by hand or
-        by a proxy in front of it (none)."""
-        return {}
-
     def deploys_release_build(self) -> bool:
         return False
 
