@@ -7,8 +7,8 @@ its own (its own state dir, name server zone and app repository) from that dump 
 gate on it in a subprocess. Each fault must be NO-GO with its declared item failed, the words in
 its reason; each clean run GO with every item passed but those not applicable locally. The
 second clean run, on the old every fault's gate ran against, proves the faults stayed
-independent. The gate's own runs may write to old (rollback-ready's rolled-back write probe
-advances a sequence): old is fingerprinted after each gate run and dumped again when it
+independent. The gate's own runs may write to old (its sign-ins there advance
+auth.refresh_tokens_id_seq): old is fingerprinted after each gate run and dumped again when it
 changed, as a team would dump the old it migrates. A fault's playbook must not change old.
 `--no-reuse` gives each run an old of its own (the cost reuse saves, for comparison).
 
