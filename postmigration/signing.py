@@ -102,17 +102,22 @@ def check_user_token(http: httpx.Client, target: Target, token: str) -> SigningC
     return SigningCheck(summary + "; verified")
 
 
+def _password_sign_in(http: httpx.Client, target: Target, account: Account) -> httpx.Response:
+    """Auth's answer to ``account``'s email and password on ``target`` (its public key sent)."""
+    return http.post(
+        f"{target.supabase_url}/auth/v1/token",
+        params={"grant_type": "password"},
+        headers=api_headers(target.public_key),
+        json={"email": account.email, "password": account.password},
+    )
+
+
 def check_signing(http: httpx.Client, target: Target, account: Account) -> SigningCheck:
     """Sign ``account`` in on ``target`` and verify its fresh token as clients do (see
     ``check_user_token``), then end that session. A sign-in that fails is a problem too: no
     token, nothing verified."""
     try:
-        signed = http.post(
-            f"{target.supabase_url}/auth/v1/token",
-            params={"grant_type": "password"},
-            headers=api_headers(target.public_key),
-            json={"email": account.email, "password": account.password},
-        )
+        signed = _password_sign_in(http, target, account)
     except httpx.HTTPError as exc:
         answer = str(exc) or type(exc).__name__
     else:
@@ -152,12 +157,7 @@ def old_sessions_survive(
     cutover ends, and users have to sign in again (expected when a project moves; not a failure).
     """
     try:
-        signed = http.post(
-            f"{old.supabase_url}/auth/v1/token",
-            params={"grant_type": "password"},
-            headers=api_headers(old.public_key),
-            json={"email": account.email, "password": account.password},
-        )
+        signed = _password_sign_in(http, old, account)
     except httpx.HTTPError as exc:
         # Informational only: an unreachable old is the comparison items' to report.
         return SessionCarry(
