@@ -272,6 +272,12 @@ class Accounts(Mapping[str, Account]):
         # Mapping's would ask __getitem__, which skips the test for a missing role.
         return role in self._accounts
 
+    def get(  # type: ignore[override]
+        self, role: str, default: Account | None = None
+    ) -> Account | None:
+        """The account for `role`, or `default` when none is configured (never skips)."""
+        return self._accounts.get(role, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._accounts)
 

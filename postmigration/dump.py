@@ -29,6 +29,7 @@ from psycopg import sql
 from postmigration import db
 from postmigration.applicability import is_loopback
 from postmigration.db.connection import DatabaseUnreachable, connect, describe
+from postmigration.errors import first_line
 
 __all__ = [
     "DatabaseUnreachable",
@@ -234,16 +235,12 @@ def scratch_database(server_url: str, dbname: str) -> Iterator[str]:
         except psycopg.Error as exc:
             raise RestoreFailed(
                 f"cannot create the scratch database {dbname} on {describe(server_url)}: "
-                f"{_one_line(exc)}"
+                f"{first_line(exc)}"
             ) from None
         try:
             yield with_database(server_url, dbname)
         finally:
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
-
-
-def _one_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def restore(

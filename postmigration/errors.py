@@ -19,7 +19,14 @@ __all__ = [
     "PostmigrationError",
     "StandInError",
     "UnknownTargetError",
+    "first_line",
 ]
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of `exc`'s message, or its class name when it has none: what a one-line
+    reason quotes of a library's error."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class PostmigrationError(Exception):

@@ -1,7 +1,8 @@
 """Fixtures every test of the suite builds on (registered by the plugin).
 
 Session scope: ``pm_config``, ``target``, ``comparison_target``, ``accounts``, ``app_profile``,
-``run_id``, ``rollback_dump``, ``auth_foundation``. Function scope: ``evidence``. Clients live in ``clients.py``.
+``run_id``, ``rollback_dump``, ``auth_foundation``. Function scope: ``evidence``. Clients live
+in ``clients.py``.
 """
 
 from __future__ import annotations

@@ -570,8 +570,7 @@ class Gate:
                 handler.addFilter(_RedactingFilter(state.run.redactor))
         if _is_controller(session.config) and not session.config.option.collectonly:
             run = state.run
-            # Not .get: a role missing from Accounts skips the test that asks for it.
-            user = run.accounts["user"] if "user" in run.accounts else None  # noqa: SIM401
+            user = run.accounts.get("user")
             state.foundations = probe_all(run.target, run.comparison_target, run.redactor, user)
             try:
                 state.watermark = cutover_watermark(run)

@@ -88,14 +88,13 @@ class Progress:
         self.session = session
         if not session.config.option.collectonly:
             for foundation in self.state.foundations.values():
-                status = "ok" if foundation.ok else "DOWN"
-                detail = "" if foundation.ok else f"  {foundation.detail}"
-                if foundation.problem:
-                    detail = f"  but {foundation.problem}"
-                self._write(
-                    f"foundation {foundation.name:<11} {status}{detail}",
-                    "blocked" if not foundation.ok else "failed" if detail else "passed",
-                )
+                if not foundation.ok:
+                    line, outcome = f"DOWN  {foundation.detail}", "blocked"
+                elif foundation.problem:
+                    line, outcome = f"ok  but {foundation.problem}", "failed"
+                else:
+                    line, outcome = "ok", "passed"
+                self._write(f"foundation {foundation.name:<11} {line}", outcome)
             stopped = stopped_by(self.state.foundations)
             if stopped is not None:
                 self._write(

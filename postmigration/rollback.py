@@ -10,6 +10,7 @@ import httpx
 import psycopg
 
 from postmigration.config import Target
+from postmigration.errors import first_line
 from postmigration.foundations import answer_to_get
 from postmigration.keys import api_headers
 from postmigration.storage import StoredObject
@@ -89,8 +90,7 @@ def _write_probe(conn: psycopg.Connection, database: str) -> list[str]:
         with conn.transaction(force_rollback=True):
             conn.execute("create temporary table pm_rollback_probe (id int)")
     except psycopg.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return [f"a write on {database} is refused: {first}"]
+        return [f"a write on {database} is refused: {first_line(exc)}"]
     return []
 
 

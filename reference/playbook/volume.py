@@ -168,6 +168,22 @@ def bulk_bytes(n: int) -> bytes:
     return f"bulk object {n}\n".encode()
 
 
+def _metadata(data: bytes, mimetype: str, stamp: str) -> str:
+    """storage.objects' metadata for `data` as Storage records an upload (its eTag the md5 of
+    the bytes), as JSON."""
+    return json.dumps(
+        {
+            "eTag": f'"{hashlib.md5(data).hexdigest()}"',
+            "size": len(data),
+            "mimetype": mimetype,
+            "cacheControl": "max-age=3600",
+            "lastModified": stamp,
+            "contentLength": len(data),
+            "httpStatusCode": 200,
+        }
+    )
+
+
 def _bulk_objects(conn: psycopg.Connection, storage_root: Path, count: int) -> int:
     """`count` small objects in the media bucket, bulk/<folder>/<n>.txt: files written, rows
     copied in one COPY (their eTag the md5 of their bytes, as Storage records it)."""
@@ -184,16 +200,8 @@ def _bulk_objects(conn: psycopg.Connection, storage_root: Path, count: int) -> i
             if n % BULK_PER_FOLDER == 0:
                 target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-            metadata = {
-                "eTag": f'"{hashlib.md5(data).hexdigest()}"',
-                "size": len(data),
-                "mimetype": "text/plain",
-                "cacheControl": "max-age=3600",
-                "lastModified": stamp,
-                "contentLength": len(data),
-                "httpStatusCode": 200,
-            }
-            copy.write_row((BULK_BUCKET, name, json.dumps(metadata), secrets.token_hex(16)))
+            metadata = _metadata(data, "text/plain", stamp)
+            copy.write_row((BULK_BUCKET, name, metadata, secrets.token_hex(16)))
     return count
 
 
@@ -227,18 +235,8 @@ def _objects(conn: psycopg.Connection, storage_root: Path, public_url: str) -> i
             target = storage_root / bucket / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-            metadata = {
-                "eTag": f'"{hashlib.md5(data).hexdigest()}"',
-                "size": len(data),
-                "mimetype": "image/png",
-                "cacheControl": "max-age=3600",
-                "lastModified": stamp,
-                "contentLength": len(data),
-                "httpStatusCode": 200,
-            }
-            copy.write_row(
-                (bucket, name, owner, owner, json.dumps(metadata), secrets.token_hex(16))
-            )
+            metadata = _metadata(data, "image/png", stamp)
+            copy.write_row((bucket, name, owner, owner, metadata, secrets.token_hex(16)))
     conn.execute(
         "update public.profiles set avatar_url = %s || '/storage/v1/object/public/avatars/'"
         " || id::text || '/avatar.png' where id = any(%s::uuid[])",

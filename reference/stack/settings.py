@@ -38,6 +38,10 @@ def format_env_file(values: Mapping[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in values.items())
 
 
+# gateway.json as last read, per path: (its mtime and size then, its switches).
+_ROUTES_READ: dict[Path, tuple[tuple[int, int], dict[str, object]]] = {}
+
+
 @dataclass(frozen=True)
 class StackSettings:
     """One stand-in project: its URLs, keys, database URLs and directories."""
@@ -78,11 +82,28 @@ class StackSettings:
         return self.state_dir / "sinks"
 
     def gateway_routes(self) -> dict[str, object]:
-        """The gateway's route switches, read from `gateway.json` on each call (absent: all on),
-        e.g. `{"serve_jwks": false}`: a proxy in front of Auth that does not route the JWKS, or
-        `{"revoked_keys": [...]}`: API keys revoked in the dashboard."""
+        """The gateway's route switches as `gateway.json` says now (absent: all on), e.g.
+        `{"serve_jwks": false}`: a proxy in front of Auth that does not route the JWKS, or
+        `{"revoked_keys": [...]}`: API keys revoked in the dashboard. Asked on every request:
+        the file is re-read only when it changed (its mtime and size)."""
         path = self.state_dir / "gateway.json"
-        return json.loads(path.read_text()) if path.is_file() else {}
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return {}
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = _ROUTES_READ.get(path)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, json.loads(path.read_text()))
+            _ROUTES_READ[path] = cached
+        return cached[1]
+
+    def revoked_keys(self) -> frozenset[str]:
+        """The API keys `gateway.json` says were revoked in the dashboard."""
+        revoked = self.gateway_routes().get("revoked_keys", ())
+        return (
+            frozenset(str(k) for k in revoked) if isinstance(revoked, list | tuple) else frozenset()
+        )
 
     @property
     def legacy_keys_enabled(self) -> bool:

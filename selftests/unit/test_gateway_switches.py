@@ -51,3 +51,18 @@ def test_auth_switch_takes_only_auth_down(tmp_path: Path) -> None:
     assert client.get("/").status_code == 200
     switches.routes = {}
     assert client.get("/auth/v1/health").status_code == 200
+
+
+def test_the_switches_follow_gateway_json_as_it_changes(tmp_path: Path) -> None:
+    """gateway.json is read again whenever it changed (asked on every request, so it is cached
+    between changes): absent is all on, a write takes effect, a removal turns it all on again."""
+    settings = StackSettings(tmp_path, *("unused",) * 9)
+    assert settings.gateway_routes() == {} and settings.revoked_keys() == frozenset()
+    switches = tmp_path / "gateway.json"
+    switches.write_text('{"revoked_keys": ["sb_secret_a"]}')
+    assert settings.revoked_keys() == {"sb_secret_a"}
+    switches.write_text('{"revoked_keys": ["sb_secret_a", "sb_secret_b"], "serve_auth": false}')
+    assert settings.revoked_keys() == {"sb_secret_a", "sb_secret_b"}
+    assert settings.gateway_routes()["serve_auth"] is False
+    switches.unlink()
+    assert settings.gateway_routes() == {}

@@ -12,6 +12,7 @@ from postmigration import db
 from postmigration.app_profile import AppProfile
 from postmigration.comparison import require_comparison
 from postmigration.config import Target
+from postmigration.errors import first_line
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import StorageListing, storage_listing
@@ -43,10 +44,6 @@ def _differ(problems: list[str], complete: bool = True) -> str:
 
 
 Listings = tuple[StorageListing, StorageListing]
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _in_databases(target: Target, old: Target | None) -> bool:
@@ -123,7 +120,7 @@ def metadata(
     try:
         return compare_in_databases(target.db_url, old.db_url, app_profile.buckets, written_later)
     except (db.DatabaseUnreachable, psycopg.Error) as exc:
-        pytest.fail(f"cannot compare storage metadata: {_first_line(exc)}", pytrace=False)
+        pytest.fail(f"cannot compare storage metadata: {first_line(exc)}", pytrace=False)
 
 
 def test_every_object_has_old_name_size_and_content_type(
@@ -179,7 +176,7 @@ def sample(
             target.db_url, old.db_url, app_profile.buckets, per_bucket, written_later
         )
     except (db.DatabaseUnreachable, psycopg.Error) as exc:
-        pytest.fail(f"cannot choose the objects to download: {_first_line(exc)}", pytrace=False)
+        pytest.fail(f"cannot choose the objects to download: {first_line(exc)}", pytrace=False)
 
 
 def test_a_sample_and_every_flagged_object_have_old_bytes_and_content_type(
@@ -193,8 +190,9 @@ def test_a_sample_and_every_flagged_object_have_old_bytes_and_content_type(
     """Up to [app] storage_sample objects of each bucket, chosen at random per run, and every
     object the metadata flagged are downloaded from new and from old (service role, a few at a
     time): the sha256 of the bytes (computed, never an ETag) and the served content-type are
-    equal. More than 1,000 flagged objects fail: the rest are not downloaded. Objects outside the sample whose metadata is equal are not
-    downloaded: a byte change that leaves the metadata as it was is seen only when sampled."""
+    equal. More than 1,000 flagged objects fail: the rest are not downloaded. Objects outside
+    the sample whose metadata is equal are not downloaded: a byte change that leaves the
+    metadata as it was is seen only when sampled."""
     assert comparison_target is not None  # the metadata fixture skipped without one
     objects = to_download(sample, metadata.flagged)
     if not objects:

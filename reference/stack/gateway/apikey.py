@@ -85,7 +85,7 @@ class ApiKeyGate:
                 return
             await self.app(scope, receive, send)
             return
-        if key in self.settings.gateway_routes().get("revoked_keys", ()):  # type: ignore[operator]
+        if key in self.settings.revoked_keys():
             await _reject(send, INVALID_KEY)
             return
         if key in self.current:
