@@ -42,7 +42,14 @@ from reference.playbook.errors import PlaybookError
 from reference.playbook.faults import fault_named
 from reference.playbook.pgtools import Server, client_bindir
 from reference.playbook.run import Options, Playbook
-from selftests.gate.conftest import NOT_APPLICABLE_LOCALLY, ROOT, SuiteRun, run_suite
+from selftests.gate.conftest import (
+    NOT_APPLICABLE_LOCALLY,
+    ROOT,
+    SuiteRun,
+    config_secrets,
+    footprint,
+    run_suite,
+)
 from selftests.gate.test_verdicts import BEFORE_THE_SWITCH, FAULTS
 
 CLEAN = "clean"
@@ -90,18 +97,6 @@ def _one_line(text: str, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _secrets(config: dict) -> list[str]:
-    """Every secret of a playbook's config (keys, passwords), for the no-leak check."""
-    found: list[str] = []
-    for target in config["targets"].values():
-        for key in ("anon_key", "service_role_key", "publishable_key", "secret_key"):
-            if key in target:
-                found.append(str(target[key]))
-        found.append(str(target["db_url"]).split("://", 1)[1].rsplit("@", 1)[0].partition(":")[2])
-    found += [str(a["password"]) for a in config["accounts"].values()]
-    return [s for s in found if len(s) >= 8]
-
-
 def judge_fault(name: str, run: SuiteRun, old_url: str, secrets: list[str]) -> str:
     """Why the gate's run on fault `name` is not a detection ("" when it is): NO-GO (exit 1),
     the declared item failed, its reason one line holding the declared words (OLD_ORIGIN is old's
@@ -142,22 +137,6 @@ def _leaks(run: SuiteRun, secrets: list[str]) -> str:
     return f"secrets starting {leaked} appear in the output or reports" if leaked else ""
 
 
-def old_footprint(db_url: str) -> dict[str, object]:
-    """What a parity item compares on old: each compared table's and storage.objects' fingerprint
-    (activity stamps left out) and every sequence's position (nextval is never rolled back)."""
-    from postmigration import db
-
-    with db.connect(db_url) as conn:
-        found: dict[str, object] = dict(
-            db.fingerprints(conn, [*db.compared_tables(conn), "storage.objects"])
-        )
-        rows = conn.execute(
-            "select schemaname || '.' || sequencename, last_value from pg_sequences"
-        ).fetchall()
-    found.update({f"sequence {name}": last for name, last in rows})
-    return found
-
-
 def _changes(before: dict[str, object], after: dict[str, object]) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
@@ -183,7 +162,7 @@ class Old:
         self.playbook.state_dir.mkdir(parents=True, exist_ok=True)
         with _logged(self.playbook.state_dir.with_suffix(".log")):
             self.playbook.run_old()
-        self.footprint = old_footprint(self.db_url)
+        self.footprint = footprint(self.db_url)
         self.took_s = time.monotonic() - begun
         return self
 
@@ -195,7 +174,7 @@ class Old:
 
     def redump_if_changed(self) -> list[str]:
         """Dump old again when it changed since its last dump; what changed (empty: nothing)."""
-        changed = _changes(self.footprint, now := old_footprint(self.db_url))
+        changed = _changes(self.footprint, now := footprint(self.db_url))
         if changed:
             self.playbook.dump_file = dump_old(
                 client_bindir(), Server(self.db_url), self.playbook.state_dir
@@ -235,7 +214,7 @@ def run_one(name: str, base: Path, old: Old | None) -> Outcome:
         if not clean and fault.step not in ran:
             outcome.injection_failed = f"its step {fault.step} did not run (ran: {ran})"
             return outcome
-        if old is not None and (changed := _changes(old.footprint, old_footprint(old.db_url))):
+        if old is not None and (changed := _changes(old.footprint, footprint(old.db_url))):
             outcome.injection_failed = (
                 f"its playbook changed old ({changed[:3]}): needs its own old"
             )
@@ -268,7 +247,7 @@ def _gate(outcome: Outcome, playbook: Playbook, state: Path, before: bool) -> st
     outcome.gate_s = run.took_s
     outcome.verdict = run.verdict
     outcome.not_passed = {k: v for k, v in run.statuses().items() if v not in PASSED}
-    secrets = _secrets(config)
+    secrets = config_secrets(config)
     if outcome.name.startswith(CLEAN):
         return judge_clean(run, secrets)
     outcome.reason = str(run.item(FAULTS[outcome.name][0])["reason"])
@@ -384,7 +363,7 @@ def run_flake_check(runs: int, base: Path, say: Say) -> tuple[list[FlakeRun], li
         assert playbook.config_file is not None
         import tomllib
 
-        secrets = _secrets(tomllib.loads(playbook.config_file.read_text()))
+        secrets = config_secrets(tomllib.loads(playbook.config_file.read_text()))
         options = ("--target=new", "--compare-to=old", f"--pm-config={playbook.config_file}")
         for number in range(1, runs + 1):
             workers = "serial" if number <= runs // 2 else "-n 2"

@@ -60,15 +60,41 @@ class ServingPlaybook:
 
     def secrets(self) -> list[str]:
         """Every secret in the config (keys, tokens, passwords), for the no-leak checks."""
-        found: list[str] = []
-        for target in self.config["targets"].values():
-            keys = ("anon_key", "service_role_key", "publishable_key", "secret_key")
-            found += [str(target[k]) for k in keys if k in target]
-            found.append(_password_of(str(target["db_url"])))
-            inbox = target.get("inbox", {})
-            found += [str(inbox[k]) for k in ("resend_api_key", "whatsapp_token") if k in inbox]
-        found += [str(a["password"]) for a in self.config["accounts"].values()]
-        return [s for s in found if len(s) >= 8]
+        return config_secrets(self.config)
+
+
+def config_secrets(config: Mapping[str, Any]) -> list[str]:
+    """Every secret of a playbook's config (keys, inbox tokens, database and account
+    passwords), for the no-leak checks."""
+    found: list[str] = []
+    for target in config["targets"].values():
+        keys = ("anon_key", "service_role_key", "publishable_key", "secret_key")
+        found += [str(target[k]) for k in keys if k in target]
+        found.append(_password_of(str(target["db_url"])))
+        inbox = target.get("inbox", {})
+        found += [str(inbox[k]) for k in ("resend_api_key", "whatsapp_token") if k in inbox]
+    found += [str(a["password"]) for a in config["accounts"].values()]
+    return [s for s in found if len(s) >= 8]
+
+
+def footprint(db_url: str, sequences_in: str | None = None) -> dict[str, object]:
+    """Fingerprints of every compared table and storage.objects (activity stamps such as
+    last_sign_in_at left out, as parity does), and the position of each sequence in schema
+    `sequences_in` (None: every schema): an insert advances its sequence even when its row is
+    deleted or rolled back afterwards."""
+    from postmigration import db
+
+    with db.connect(db_url) as conn:
+        found: dict[str, object] = dict(
+            db.fingerprints(conn, [*db.compared_tables(conn), "storage.objects"])
+        )
+        rows = conn.execute(
+            "select schemaname || '.' || sequencename, last_value from pg_sequences"
+            " where %(schema)s::text is null or schemaname = %(schema)s",
+            {"schema": sequences_in},
+        ).fetchall()
+    found.update({f"sequence {name}": last for name, last in rows})
+    return found
 
 
 def _password_of(db_url: str) -> str:

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from postmigration import db
 from selftests.gate.conftest import (
     ServingPlaybook,
     SuiteRun,
     assert_clean_go,
     assert_tls_not_applicable_on_loopback,
+    footprint,
     run_suite,
     serving_playbook,
 )
@@ -78,21 +78,6 @@ READ_ONLY_ITEMS = (
     "realtime",
     "auth-settings",
 )
-
-
-def _footprint(db_url: str) -> dict[str, object]:
-    """Fingerprints of every public table, auth.users and storage.objects (activity stamps
-    such as last_sign_in_at left out, as parity does), and public's sequences: an insert
-    advances its sequence even when cleanup deletes the row afterwards."""
-    with db.connect(db_url) as conn:
-        found: dict[str, object] = dict(
-            db.fingerprints(conn, [*db.compared_tables(conn), "storage.objects"])
-        )
-        for name, last in conn.execute(
-            "select sequencename, last_value from pg_sequences where schemaname = 'public'"
-        ).fetchall():
-            found[f"sequence {name}"] = last
-        return found
 
 
 def _one_clear_reason(item: dict[str, object]) -> str:
@@ -158,9 +143,11 @@ class TestCleanRunAndBadInput:
         before the run; the checks that only read still pass; the items that can only be proved
         by writing are not verified, each saying why, so the verdict is NO-GO."""
         db_url = str(clean.target("new")["db_url"])
-        before = _footprint(db_url)
+        before = footprint(db_url, "public")
         run = run_suite(tmp_path, *_explicit(clean), env={"NEW_READ_ONLY": "true"})
-        changed = {t: (before[t], f) for t, f in _footprint(db_url).items() if before.get(t) != f}
+        changed = {
+            t: (before[t], f) for t, f in footprint(db_url, "public").items() if before.get(t) != f
+        }
         assert not changed, f"a read-only run changed new: {changed}\n{run.digest()}"
         _assert_no_go(run)
         for item_id in READ_ONLY_ITEMS:
