@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import timed  # noqa: E402
+from benchmarks.timing import timed_side_by_side  # noqa: E402
 from postmigration.db import connect, fingerprints  # noqa: E402
 from reference.stack.runner import StackProcess  # noqa: E402
 
@@ -24,7 +24,7 @@ from reference.stack.runner import StackProcess  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as state,
@@ -50,18 +50,23 @@ def main() -> int:
         )
         conn.execute("vacuum analyze public.bench_weights")
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        count_s = timed(
-            lambda: conn.execute("select count(*) from public.bench_weights").fetchone(),
+        medians = timed_side_by_side(
+            {
+                "count": lambda: conn.execute(
+                    "select count(*) from public.bench_weights"
+                ).fetchone(),
+                "checksum": lambda: fingerprints(conn, ["public.bench_weights"]),
+            },
             args.repeats,
         )
-        checksum_s = timed(lambda: fingerprints(conn, ["public.bench_weights"]), args.repeats)
+        count_s, checksum_s = medians["count"], medians["checksum"]
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         conn.close()
     ratio = checksum_s / count_s
     grown_mib = (rss_after - rss_before) / 1024
     print(f"rows: {args.rows:,}")
-    print(f"count(*):        {count_s * 1000:8.1f} ms (median of {args.repeats})")
-    print(f"checksum:        {checksum_s * 1000:8.1f} ms (median of {args.repeats})")
+    print(f"count(*):        {count_s * 1000:8.1f} ms (median of {args.repeats}, interleaved)")
+    print(f"checksum:        {checksum_s * 1000:8.1f} ms (median of {args.repeats}, interleaved)")
     print(f"ratio checksum/count(*): {ratio:.2f}x (target <= 3.00x)")
     print(
         f"suite process peak RSS growth during both: {grown_mib:.1f} MiB (target: flat, < 16 MiB)"

@@ -98,12 +98,30 @@ def _seed(*words: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _column_hash(name: str, kind: str) -> sql.Composable:
-    """The column's 64-bit term of a row hash; a null hashes to the column's own constant."""
+def not_null_columns(conn: psycopg.Connection, table: str) -> frozenset[str]:
+    """Names of the table's columns declared NOT NULL."""
+    rows = conn.execute(
+        """
+        select attname from pg_attribute
+        where attrelid = %s::regclass and attnum > 0 and not attisdropped and attnotnull
+        """,
+        (table,),
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def _column_hash(name: str, kind: str, nullable: bool = True) -> sql.Composable:
+    """The column's 64-bit term of a row hash; a null hashes to the column's own constant.
+
+    A NOT NULL column skips that null test (about a tenth of the row hash's time): its
+    non-null values hash the same either way, so the checksum still matches a side where the
+    column is nullable."""
     template = _TYPE_HASH.get(kind, "hashtextextended(({v})::text, {s})")
     hashed = sql.SQL(template).format(
         v=sql.Identifier("t", name), s=sql.Literal(_seed("column", name))
     )
+    if not nullable:
+        return hashed
     return sql.SQL("coalesce({}, {})").format(hashed, sql.Literal(_seed("null", name)))
 
 
@@ -128,7 +146,8 @@ def _row_hash(
         for old, new in rewrites:
             text = sql.SQL("replace({}, {}, {})").format(text, sql.Literal(old), sql.Literal(new))
         return sql.SQL("hashtextextended({}, 0)").format(text)
-    parts = [_column_hash(name, kind) for name, kind in columns]
+    required = not_null_columns(conn, table)
+    parts = [_column_hash(name, kind, name not in required) for name, kind in columns]
     return sql.SQL(" # ").join(parts) if parts else sql.SQL("0")
 
 

@@ -108,6 +108,28 @@ def test_every_single_change_and_swap_in_a_40_column_table_is_seen(
     assert unseen == [], f"{len(unseen)} of {len(changes)} changes went unseen: {unseen}"
 
 
+def test_not_null_columns_hash_as_when_nullable_and_still_see_a_change(
+    conn: psycopg.Connection,
+) -> None:
+    """A NOT NULL column skips the null test in the row hash; the checksum must not depend on
+    the constraint (old may have it and new not), and a change in such a column still shows."""
+    _wide_table(conn)
+    conn.execute(f"update {WIDE} set c3 = md5(id::text)::uuid, c4 = now() where c3 is null")  # type: ignore[arg-type]
+    conn.execute(f"update {WIDE} set c4 = now() where c4 is null")  # type: ignore[arg-type]
+    nullable = _checksum(conn, WIDE)
+    conn.execute(f"alter table {WIDE} alter c3 set not null, alter c4 set not null")  # type: ignore[arg-type]
+    assert _checksum(conn, WIDE) == nullable, "a NOT NULL constraint changed the checksum"
+    unseen = _unseen(
+        conn,
+        WIDE,
+        {
+            "c3 of row 2": f"update {WIDE} set c3 = gen_random_uuid() where id = 2",
+            "c4 of row 2": f"update {WIDE} set c4 = c4 + interval '1 microsecond' where id = 2",
+        },
+    )
+    assert unseen == [], f"changes in NOT NULL columns went unseen: {unseen}"
+
+
 # A different value of each type auth.users uses, from the current one (`{c}`, maybe null).
 _ANOTHER = {
     "uuid": "gen_random_uuid()",
