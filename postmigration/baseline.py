@@ -65,8 +65,8 @@ def capture(
     phase: str = "",
 ) -> Baseline:
     """Fingerprint every table parity compares (up to the cutover watermark, if any), compare
-    every object's metadata in the databases (with both db_urls) and list every bucket, when
-    parity can run: nothing is tried on a foundation in `down` (a target that never answers
+    every object's metadata in the databases (with both db_urls; else list every bucket through
+    the Storage API), when parity can run: nothing is tried on a foundation in `down` (a target that never answers
     would make each attempt wait its timeout)."""
     if comparison is None:
         return Baseline(None, None)
@@ -94,7 +94,9 @@ def capture(
             )
         except (db.DatabaseUnreachable, psycopg.Error):
             metadata = None  # the storage-parity test compares again and reports why
-    if "reachable" not in down:
+    # The full listings serve storage-parity and rollback-ready only when the metadata could
+    # not be compared in the databases (a million objects are not listed page by page).
+    if "reachable" not in down and metadata is None:
         try:
             client = supabase_client(target, target.server_key)
             storage = storage_listing(client, profile.buckets)

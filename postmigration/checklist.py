@@ -252,7 +252,7 @@ CHECKLIST: tuple[Item, ...] = (
     # Old must be able to take the users back while a rollback is still an option.
     Item(
         "rollback-ready",
-        "Rollback ready: old answers and takes writes, its storage still lists its objects, "
+        "Rollback ready: old answers and takes writes, its storage still holds its objects, "
         "and the last dump restores",
         DEPLOY,
         "blocker",

@@ -41,13 +41,20 @@ class MetadataComparison:
     ``counts``: per bucket, (old, new) objects compared; ``problems``: one line per object
     missing, extra or listed with another size or content-type; ``flagged``: the objects on both
     sides whose metadata differs in any way (downloaded); ``unexamined``: one line per bucket
-    where more objects differ than were examined."""
+    where more objects differ than were examined; ``new_only``: the objects new holds and old
+    does not (those examined); ``partial``: the buckets where more differ than were examined."""
 
     how: str
     counts: dict[str, tuple[int, int]]
     problems: list[str] = field(default_factory=list)
     flagged: list[tuple[str, str]] = field(default_factory=list)
     unexamined: list[str] = field(default_factory=list)
+    new_only: list[tuple[str, str]] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
+
+    def not_on_old(self, bucket: str) -> list[str]:
+        """The names of the bucket's objects new holds and old does not (those examined)."""
+        return sorted(name for b, name in self.new_only if b == bucket)
 
     @property
     def compared(self) -> int:
@@ -62,6 +69,8 @@ class MetadataComparison:
             "problems": self.problems,
             "flagged": [list(f) for f in self.flagged],
             "unexamined": self.unexamined,
+            "new_only": [list(o) for o in self.new_only],
+            "partial": self.partial,
         }
 
     @classmethod
@@ -73,6 +82,8 @@ class MetadataComparison:
             [str(p) for p in data["problems"]],
             [(str(b), str(n)) for b, n in data["flagged"]],
             [str(u) for u in data["unexamined"]],
+            [(str(b), str(n)) for b, n in data["new_only"]],
+            [str(b) for b in data["partial"]],
         )
 
 
@@ -112,6 +123,8 @@ def compare_databases(
     problems: list[str] = []
     flagged: list[tuple[str, str]] = []
     unexamined: list[str] = []
+    new_only: list[tuple[str, str]] = []
+    partial: list[str] = []
     for bucket in buckets:
         leave_out = later.get(bucket, ())
         ours, theirs = bucket_sums(new, bucket, leave_out), bucket_sums(old, bucket, leave_out)
@@ -122,12 +135,16 @@ def compare_databases(
         a, b = _objects(found.new), _objects(found.old)
         problems += listing_differences(bucket, a, b)
         flagged += [(bucket, n) for n in flagged_names(a, b)]
+        new_only += [(bucket, n) for n in sorted(a.keys() - b.keys())]
         if found.unexamined_partitions:
+            partial.append(bucket)
             unexamined.append(
                 f"{bucket}: more objects differ than are listed ({found.unexamined_partitions}"
                 " differing hash partitions of the names were not examined)"
             )
-    return MetadataComparison(IN_DATABASES, counts, problems, flagged, unexamined)
+    return MetadataComparison(
+        IN_DATABASES, counts, problems, flagged, unexamined, new_only, partial
+    )
 
 
 Listing = Mapping[str, Mapping[str, StoredObject]]
@@ -138,12 +155,14 @@ def compare_listings(new: Listing, old: Listing, buckets: Iterable[str]) -> Meta
     counts: dict[str, tuple[int, int]] = {}
     problems: list[str] = []
     flagged: list[tuple[str, str]] = []
+    new_only: list[tuple[str, str]] = []
     for bucket in buckets:
         ours, theirs = new.get(bucket, {}), old.get(bucket, {})
         counts[bucket] = (len(theirs), len(ours))
         problems += listing_differences(bucket, ours, theirs)
         flagged += [(bucket, n) for n in flagged_names(ours, theirs)]
-    return MetadataComparison(THROUGH_LISTINGS, counts, problems, flagged)
+        new_only += [(bucket, n) for n in sorted(ours.keys() - theirs.keys())]
+    return MetadataComparison(THROUGH_LISTINGS, counts, problems, flagged, new_only=new_only)
 
 
 def sample_in_databases(

@@ -6,6 +6,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +81,8 @@ class Playbook:
     app_repo: Path | None = None
     config_file: Path | None = None
     started: float = field(default_factory=time.monotonic)
+    # New's stack starting in the background while old's steps run (a whole `run` only).
+    new_ahead: Future[StackProcess] | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -101,16 +104,23 @@ class Playbook:
         print(f"{name:<17}{took:7.1f}s  {summary}", flush=True)
 
     def run(self) -> None:
-        """Perform every step; on return both stacks serve and the config is written."""
-        self.run_old()
+        """Perform every step; on return both stacks serve and the config is written. New's
+        fresh project starts alongside old's steps (it needs nothing of old), and `start-new`
+        waits for it."""
+        self.run_old(new_alongside=True)
         self.migrate()
 
-    def run_old(self) -> None:
+    def run_old(self, new_alongside: bool = False) -> None:
         """The steps on old alone (none of them a fault's): prepare the state dir, start old,
         grow it to volume, dump it. `migrate` may then run any number of times, each time in a
-        state dir of its own, against this old and this dump."""
+        state dir of its own, against this old and this dump. With `new_alongside`, new's
+        stack starts in the background once the state dir is prepared."""
         bindir = client_bindir()
         self.step("prepare", self._prepare)
+        if new_alongside:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="start-new")
+            self.new_ahead = pool.submit(self._new_stack)
+            pool.shutdown(wait=False)  # the start goes on; `start-new` or `stop` awaits it
         self.step("start-old", self._start_old)
         assert self.old is not None
         old_db = Server(str(self.old.target["db_url"]))
@@ -229,17 +239,24 @@ class Playbook:
         """New's API keys: `--new-keys`, unless the fault makes new otherwise."""
         return self.options.fault.new_key_mode(self.options.new_keys)
 
-    def _start_new(self) -> str:
-        keys = self.new_keys
-        self.new = start_stack(
+    def _new_stack(self) -> StackProcess:
+        return start_stack(
             "start-new",
             self.state_dir / "new",
             port=pick_port(),
             bare=True,
-            keys=keys,
+            keys=self.new_keys,
             latency_ms=self.options.latency_ms,
         )
-        return f"new at {self.new.url} (fresh Supabase project: base shape only; {keys} keys)"
+
+    def _start_new(self) -> str:
+        ahead, self.new_ahead = self.new_ahead, None
+        self.new = ahead.result() if ahead is not None else self._new_stack()
+        when = " (started alongside old's steps)" if ahead is not None else ""
+        return (
+            f"new at {self.new.url}{when} (fresh Supabase project: base shape only; "
+            f"{self.new_keys} keys)"
+        )
 
     def _dump(self, bindir: Path, old_db: Server) -> str:
         self.dump_file = dump_step.dump(bindir, old_db, self.state_dir)
@@ -358,6 +375,9 @@ class Playbook:
 
     def stop_new(self) -> None:
         """Stop new and the name server (what `migrate` started), leaving old serving."""
+        ahead, self.new_ahead = self.new_ahead, None
+        if ahead is not None and ahead.exception() is None:
+            self.new = ahead.result()  # started, but the run ended before it was awaited
         if self.new is not None:
             self.new.stop()
         if self.nameserver is not None:

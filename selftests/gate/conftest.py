@@ -15,12 +15,14 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from postmigration.checklist import ITEMS
 from reference.playbook.runner import PlaybookDidNotFinish, PlaybookProcess
@@ -306,3 +308,12 @@ def gate_on(
     as not verified, which the damage tests ignore."""
     options = ("--target=new", "--compare-to=old", f"--pm-config={config or playbook.config_path}")
     return run_suite(report_dir, *paths, *options, env=env)
+
+
+def without_new_db_url(playbook: ServingPlaybook, path: Path) -> Path:
+    """The playbook's config with new's db_url left out: checks then go through the API."""
+    config = tomllib.loads(playbook.config_path.read_text())
+    del config["targets"]["new"]["db_url"]
+    path.write_text(tomli_w.dumps(config))
+    path.chmod(0o600)
+    return path

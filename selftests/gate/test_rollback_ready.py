@@ -3,7 +3,8 @@
 On the shared `breakable` playbook run (old is left exactly as found):
 - old's "avatars" bucket emptied, its "course-thumbnails" bucket deleted, and its database made
   read-only (`alter database ... set default_transaction_read_only = on`), after the move: each
-  cause named by its own test of the item;
+  cause named by its own test of the item, with the objects compared in the databases and,
+  with new's db_url left out, listed through old's Storage API;
 - old's API down (the gate pointed at a closed port for old's URL, old itself untouched): failed
   in one line naming old's URL, not blocked;
 - the last dump missing: rollback-ready's own checks pass, yet the item fails with
@@ -24,6 +25,7 @@ from selftests.gate.conftest import (
     gate_on,
     item_files,
     query_one,
+    without_new_db_url,
 )
 
 READY = item_files("rollback-ready")
@@ -88,8 +90,11 @@ def test_old_emptied_deleted_and_read_only_each_named(
         "set default_transaction_read_only = off",
         f'alter database "{database}" reset default_transaction_read_only',
     ]
+    # The second run leaves new's db_url out: old's objects are then listed through its API.
+    through_api = without_new_db_url(breakable, tmp_path / "no-db-url.toml")
     with damaged(breakable, "old", breaks, repairs), damaged(breakable, "old", read_only, writable):
         run = gate_on(breakable, tmp_path / "report", *READY)
+        listed = gate_on(breakable, tmp_path / "listed", *READY, config=through_api)
     assert _old_storage_counts(breakable) == before, "old's storage was not restored as found"
     item = run.item("rollback-ready")
     assert item["status"] == "failed", run.digest()
@@ -99,9 +104,9 @@ def test_old_emptied_deleted_and_read_only_each_named(
         "old's database would refuse a rollback's writes: new sessions on "
         f"{database} start read-only (default_transaction_read_only = on)"
     ), database_reason
-    storage = messages["test_old_storage_still_lists_its_objects"]
-    assert storage.startswith("old's storage no longer lists what a rollback needs: "), storage
-    assert 'bucket "avatars" on old lists 0 of the ' in storage, storage
+    storage = messages["test_old_storage_still_holds_its_objects"]
+    assert storage.startswith("old's storage no longer holds what a rollback needs: "), storage
+    assert 'bucket "avatars" on old holds 0 of the ' in storage, storage
     # The item's reason holds the first problem; the failure (output, junit.xml) lists each.
     assert "(and 1 more)" in storage, storage
     gone = '- bucket "course-thumbnails" is gone from old (new holds 3 objects from the move)'
@@ -109,6 +114,10 @@ def test_old_emptied_deleted_and_read_only_each_named(
     assert messages["test_old_api_answers"] == "", messages
     assert str(item["reason"]).startswith(database_reason), item["reason"]
     _no_leak(run, breakable)
+    listed_storage = _messages(listed)["test_old_storage_still_holds_its_objects"]
+    assert 'bucket "avatars" on old lists 0 of the ' in listed_storage, listed.digest()
+    assert gone in listed.report_texts(), listed.output[-3000:]
+    _no_leak(listed, breakable)
 
 
 def _closed_port() -> int:

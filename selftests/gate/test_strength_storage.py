@@ -19,13 +19,10 @@ Each run repairs new exactly (the original metadata, bytes and URL; the policy d
 from __future__ import annotations
 
 import contextlib
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import tomli_w
 
 from reference.stack.state import StateDir
 from selftests.gate.conftest import (
@@ -35,6 +32,7 @@ from selftests.gate.conftest import (
     gate_on,
     query_one,
     sql_literal,
+    without_new_db_url,
 )
 from selftests.gate.test_strength_storage_sample import with_storage_sample
 
@@ -203,15 +201,6 @@ def test_a_stale_url_past_row_1000_fails_app_deploy_from_the_database(
     assert expected in messages, first_run.run.digest()
 
 
-def _without_new_db_url(playbook: ServingPlaybook, path: Path) -> Path:
-    """The playbook's config with new's db_url left out: checks then go through the API."""
-    config = tomllib.loads(playbook.config_path.read_text())
-    del config["targets"]["new"]["db_url"]
-    path.write_text(tomli_w.dumps(config))
-    path.chmod(0o600)
-    return path
-
-
 @pytest.fixture(scope="module")
 def second_run(
     breakable: ServingPlaybook, tmp_path_factory: pytest.TempPathFactory
@@ -227,7 +216,7 @@ def second_run(
     )
     repair = f'drop policy if exists "{BROKEN_POLICY}" on storage.objects'
     report = tmp_path_factory.mktemp("strength-storage-2")
-    config = _without_new_db_url(breakable, report.parent / "no-db-url.toml")
+    config = without_new_db_url(breakable, report.parent / "no-db-url.toml")
     with stale_avatar(breakable) as avatar, damaged(breakable, "new", [breaks], [repair]):
         run = gate_on(breakable, report, PRIVATE_IMAGES, APP_DEPLOY, config=config)
     return run, avatar

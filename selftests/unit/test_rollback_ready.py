@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from postmigration import verdict
 from postmigration.checklist import CHECKLIST, ITEMS
-from postmigration.rollback import missing_objects
+from postmigration.rollback import missing_objects, objects_not_on_old
 from postmigration.storage import StoredObject
 
 
@@ -62,4 +62,31 @@ def test_missing_objects_in_the_users_words() -> None:
     )
     assert missing_objects("media", new, None) == (
         'bucket "media" is gone from old (new holds 5 objects from the move)'
+    )
+
+
+def test_objects_not_on_old_from_the_databases_names_what_it_examined_and_its_bounds() -> None:
+    """In the databases only the differing partitions' objects are named: when not all were
+    examined, the count is a bound (exact when old holds none); old's own total bounds it."""
+    assert objects_not_on_old("avatars", 10, []) is None
+    assert objects_not_on_old("avatars", 10, [], at_least=True, old_total=12) is None
+    assert objects_not_on_old("avatars", 10, ["u1/a.png"]) == (
+        'bucket "avatars" on old holds 9 of the 10 objects new holds from the move '
+        "(missing: avatars/u1/a.png)"
+    )
+    assert objects_not_on_old("avatars", 10, ["u1/a.png", "u2/b.png"], at_least=True) == (
+        'bucket "avatars" on old holds at most 8 of the 10 objects new holds from the move '
+        "(missing: avatars/u1/a.png and 1 more; not every differing object was examined, "
+        "more may be missing)"
+    )
+    assert objects_not_on_old("avatars", 10, [], at_least=True, old_total=7) == (
+        'bucket "avatars" on old holds at most 7 of the 10 objects new holds from the move '
+        "(missing: none of them among the objects examined; not every differing object was "
+        "examined, more may be missing)"
+    )
+    assert objects_not_on_old(
+        "avatars", 151, ["u1/a.png", "u2/b.png"], at_least=True, old_total=0
+    ) == (
+        'bucket "avatars" on old holds 0 of the 151 objects new holds from the move '
+        "(missing: avatars/u1/a.png and 150 more)"
     )

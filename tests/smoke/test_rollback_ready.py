@@ -1,5 +1,5 @@
 """Rollback ready: old could take the users back. Its API answers, its database takes writes, its
-storage still lists the objects of the move. That the last dump restores is rollback-dump's
+storage still holds the objects of the move. That the last dump restores is rollback-dump's
 outcome in the same run (the verdict folds it into this item; the dump is restored once)."""
 
 from __future__ import annotations
@@ -15,9 +15,14 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import StorageListing, storage_listing
-from postmigration.rollback import api_problems, missing_objects, write_blockers
+from postmigration.rollback import (
+    api_problems,
+    old_holds_in_databases,
+    old_lists_through_api,
+    write_blockers,
+)
 from postmigration.session import RunConfig
-from postmigration.storage import list_all
+from postmigration.storage_parity import MetadataComparison
 from postmigration.watermark import Watermark, objects_written_after
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("rollback-ready")]
@@ -54,10 +59,11 @@ def test_old_database_takes_writes(comparison_target: Target | None, evidence: E
     evidence.text("old's database", f"{db.describe(url)}: primary, read-write; {probed}")
 
 
-def test_old_storage_still_lists_its_objects(
+def test_old_storage_still_holds_its_objects(
     comparison_client: Client | None,
     comparison_target: Target | None,
     service_client: Client,
+    storage_metadata_baseline: MetadataComparison | None,
     storage_baseline: StorageListing | None,
     cutover_scopes: tuple[Watermark | None, object],
     target: Target,
@@ -65,26 +71,28 @@ def test_old_storage_still_lists_its_objects(
     app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
-    """Every bucket of the app is still on old, and old's Storage API still lists every object
-    new held at the start of this run (by name, recursively, paged past 100), but those new got
-    after the cutover watermark (post-cutover). Listing only: bytes are not downloaded."""
+    """Every bucket of the app is still on old, and old still holds every object new held at
+    the start of this run, but those new got after the cutover watermark (post-cutover). With
+    both db_urls: by name in the two databases' `storage.objects` (compared at session start),
+    and old's Storage API answers a listing of each bucket (its first object only). Without
+    them: old's Storage API lists each of them (by name, recursively, paged past 100). No
+    bytes are downloaded."""
     old = require_comparison(comparison_target, "rollback-ready")
     assert comparison_client is not None  # there is an old target
     buckets = old_buckets(comparison_client, old) or {}
-    new = storage_baseline or storage_listing(service_client, app_profile.buckets)
-    later = objects_written_after(target, cutover_scopes[0], pm_config.phase, app_profile.buckets)
-    problems: list[str] = []
-    lines: list[str] = []
-    for bucket in app_profile.buckets:
-        theirs = list_all(comparison_client.storage.from_(bucket)) if bucket in buckets else None
-        ours = new.get(bucket, {})
-        excused = later.get(bucket, set()) & set(ours)
-        lines.append(
-            f"{bucket}: old lists {'no bucket' if theirs is None else len(theirs)}, "
-            f"new held {len(ours)}" + (f" ({len(excused)} after the cutover)" if excused else "")
+    if storage_metadata_baseline is not None:
+        problems, lines = old_holds_in_databases(
+            comparison_client, storage_metadata_baseline, buckets, app_profile.buckets
         )
-        problem = missing_objects(bucket, ours, theirs, excused)
-        if problem:
-            problems.append(problem)
-    evidence.text("objects per bucket (old, new)", "\n".join(lines))
-    fail_on(problems, "old's storage no longer lists what a rollback needs")
+        how = "compared in the databases at session start; old's Storage API answers a listing"
+    else:
+        later = objects_written_after(
+            target, cutover_scopes[0], pm_config.phase, app_profile.buckets
+        )
+        new = storage_baseline or storage_listing(service_client, app_profile.buckets)
+        problems, lines = old_lists_through_api(
+            comparison_client, new, later, buckets, app_profile.buckets
+        )
+        how = "listed through both Storage APIs"
+    evidence.text(f"objects per bucket (old, new; {how})", "\n".join(lines))
+    fail_on(problems, "old's storage no longer holds what a rollback needs")
