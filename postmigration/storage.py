@@ -181,7 +181,9 @@ def download_difference(where: str, new: Download, old: Download) -> str | None:
     if old.status != 200:
         return f"{where}: cannot be downloaded from old to compare ({old.status} {old.reason})"
     if new.status != 200:
-        return f"{where} is listed on new but its download answered {new.status} {new.reason}"
+        return (
+            f"{where}: new holds it, but its download from new answered {new.status} {new.reason}"
+        )
     found = []
     if new.sha256 != old.sha256:
         sizes = "" if new.size == old.size else f", {new.size} bytes vs {old.size}"

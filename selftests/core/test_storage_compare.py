@@ -67,7 +67,7 @@ def test_served_content_type_and_failed_downloads_are_named() -> None:
     problems = byte_differences(new, old, [("c", "u1/a.png"), ("c", "gone.png")])
     assert problems == [
         "c/u1/a.png: served as application/octet-stream on new but image/png on old",
-        "c/gone.png is listed on new but its download answered 400 Object not found",
+        "c/gone.png: new holds it, but its download from new answered 400 Object not found",
     ]
 
 
