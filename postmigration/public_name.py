@@ -173,6 +173,17 @@ def origin_host(target: Target) -> str | None:
     return _normal(urlsplit(target.site_url or target.supabase_url).hostname or "") or None
 
 
+def origin_address(target: Target, addresses_of: Callable[[str], set[str]]) -> str | None:
+    """An address of ``target``'s origin host (the host itself when it is one), where the
+    public name will lead once switched to it; None when it has none."""
+    host = origin_host(target)
+    if not host:
+        return None
+    if _is_address(host):
+        return host
+    return next(iter(sorted(addresses_of(host))), None)
+
+
 Side = str  # "old" or "new"
 
 

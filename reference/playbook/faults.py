@@ -147,6 +147,10 @@ class Fault:
         """app-deploy: edits (file -> text appended) left uncommitted in the app's repo (none)."""
         return {}
 
+    def public_name_added_to_new(self) -> bool:
+        """app-deploy: is the public name added to new's site as one of its domains? (yes)"""
+        return True
+
     def public_name_ttl_s(self, low_ttl_s: int, everyday_ttl_s: int) -> int:
         """dns-low-ttl: the public name's TTL from 24h before the switch on (the low one)."""
         return low_ttl_s
@@ -425,6 +429,15 @@ class DnsNotSwitched(Fault):
     the gate after the switch)."""
 
     def public_name_on_new(self, before_switch: bool) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class DomainNotAdded(Fault):
+    """The app was deployed on new but the public name was never added to new's site as a
+    domain: after the switch the name reaches new, which has no site for it."""
+
+    def public_name_added_to_new(self) -> bool:
         return False
 
 
@@ -715,6 +728,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: DnsNotSwitched(
             name, "dns-switch", "the public name still points at old after the switch"
+        ),
+    ),
+    "domain-not-added": _Spec(
+        "domain-not-added",
+        (),
+        lambda name, _: DomainNotAdded(
+            name, "app-deploy", "the public name was not added to new's site as a domain"
         ),
     ),
     "dns-switched-early": _Spec(

@@ -44,7 +44,7 @@ from .pgtools import Server, client_bindir
 from .privileges import carry_privileges
 from .restore import restore
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
-from .stacks import pick_port, pin_database_port, restart_stack, start_stack
+from .stacks import add_site_name, pick_port, pin_database_port, restart_stack, start_stack
 from .storage_sync import check_agreement, sync_buckets
 from .volume import grow
 
@@ -205,7 +205,8 @@ class Playbook:
         self.old = start_stack(
             "start-old", self.state_dir / "old", keys=keys, latency_ms=self.options.latency_ms
         )
-        return f"old at {self.old.url} (migrated and seeded; {keys} keys)"
+        add_site_name(self.old.state_dir, PUBLIC_NAME)  # the app's domain, on old until now
+        return f"old at {self.old.url} (migrated and seeded; {keys} keys; serves {PUBLIC_NAME})"
 
     def _dns_low_ttl(self) -> str:
         ttl = self.options.fault.public_name_ttl_s(LOW_TTL_S, EVERYDAY_TTL_S)
@@ -344,7 +345,12 @@ class Playbook:
             self.new.state_dir, public_key(self.new.target), public_key(self.old.target),
             self.options.fault,
         )  # fmt: skip
-        return deployed.summary() + carried
+        if self.options.fault.public_name_added_to_new():
+            add_site_name(self.new.state_dir, PUBLIC_NAME)
+            domain = f"; {PUBLIC_NAME} added to new's site"
+        else:
+            domain = f"; {PUBLIC_NAME} not added to new's site (fault {self.options.fault.name})"
+        return deployed.summary() + carried + domain
 
     def _gateway_switches(self) -> str:
         assert self.new is not None

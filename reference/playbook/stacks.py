@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from reference.stack.postgres import free_port
 from reference.stack.runner import StackDidNotStart, StackProcess
+from reference.stack.settings import SITE_NAMES_FILE
 
 from .errors import PlaybookError
 
@@ -70,3 +71,12 @@ def restart_stack(step: str, stack: StackProcess, patience_s: float = 20.0) -> S
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
+
+
+def add_site_name(state_dir: Path, name: str) -> None:
+    """Add `name` to the domains the stack's site is served under (its site-names.json), as
+    a team adds its custom domain to a hosting provider's deployment."""
+    path = state_dir / SITE_NAMES_FILE
+    names = json.loads(path.read_text()) if path.exists() else []
+    if name not in names:
+        path.write_text(json.dumps([*names, name]))

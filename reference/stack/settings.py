@@ -38,8 +38,26 @@ def format_env_file(values: Mapping[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in values.items())
 
 
-# gateway.json as last read, per path: (its mtime and size then, its switches).
-_ROUTES_READ: dict[Path, tuple[tuple[int, int], dict[str, object]]] = {}
+# The domain names a stack's site is served under (a JSON list in its state dir).
+SITE_NAMES_FILE = "site-names.json"
+
+# JSON files asked on every request, as last read, per path: (their mtime and size then, value).
+_JSON_READ: dict[Path, tuple[tuple[int, int], object]] = {}
+
+
+def _json_as_now(path: Path, absent: object) -> object:
+    """The JSON in `path` (`absent` when there is no file), re-read only when it changed (its
+    mtime and size)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return absent
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _JSON_READ.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, json.loads(path.read_text()))
+        _JSON_READ[path] = cached
+    return cached[1]
 
 
 @dataclass(frozen=True)
@@ -86,17 +104,20 @@ class StackSettings:
         `{"serve_jwks": false}`: a proxy in front of Auth that does not route the JWKS, or
         `{"revoked_keys": [...]}`: API keys revoked in the dashboard. Asked on every request:
         the file is re-read only when it changed (its mtime and size)."""
-        path = self.state_dir / "gateway.json"
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return {}
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = _ROUTES_READ.get(path)
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, json.loads(path.read_text()))
-            _ROUTES_READ[path] = cached
-        return cached[1]
+        routes = _json_as_now(self.state_dir / "gateway.json", {})
+        return routes if isinstance(routes, dict) else {}
+
+    @property
+    def site_names_file(self) -> Path:
+        """The domain names the site is served under, besides this machine's addresses."""
+        return self.state_dir / SITE_NAMES_FILE
+
+    def site_names(self) -> frozenset[str]:
+        """The names added to this site as its domains (`site-names.json`, a list), as a
+        hosting provider keeps them: a request for another name finds no site. Asked on every
+        request; re-read only when the file changed."""
+        names = _json_as_now(self.site_names_file, [])
+        return frozenset(str(n).lower() for n in names) if isinstance(names, list) else frozenset()
 
     def revoked_keys(self) -> frozenset[str]:
         """The API keys `gateway.json` says were revoked in the dashboard."""

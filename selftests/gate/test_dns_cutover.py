@@ -4,6 +4,10 @@ playbook, as it leaves the zone, is NO-GO naming the cause: the TTL left high an
 switched before the gate ran (pre-cutover), the name still on old after the switch
 (post-cutover). The zone is put back (the name on new, as the playbook leaves it) afterwards;
 the clean post-cutover pass is the one every clean GO of test_verdicts asserts.
+
+The public name not added to new's site (the `domain-not-added` fault, as new's site-names.json
+would be left) is NO-GO both before the switch (the switch would land on no site) and after it
+(the name reaches new, which answers 404); new's domains are put back afterwards.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from reference.playbook.nameserver import (
     Zone,
     read_zone,
 )
+from reference.stack.settings import SITE_NAMES_FILE
 from selftests.gate.conftest import ServingPlaybook, SuiteRun, gate_on, item_files
 
 DNS_CUTOVER = item_files("dns-cutover")
@@ -70,4 +75,37 @@ def test_dns_faults_are_no_go_naming_the_cause_and_the_zone_before_the_switch_pa
             "app.lms.test still resolves to old (CNAME to old.lms.test)"
         )
     finally:
+        left.write(state)
+
+
+def test_public_name_not_added_to_new_is_no_go_before_and_after_the_switch(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Two gate runs on dns-cutover's files with new's domains emptied: pre-cutover (the name
+    still on old) and post-cutover (the name on new); each names the missing domain."""
+    state = breakable.state_dir
+    left = read_zone(state)
+    names = state / "new" / SITE_NAMES_FILE
+    kept = names.read_text()
+    hint = "is app.lms.test added to new's site as a domain?"
+    try:
+        names.write_text("[]")
+        Zone("old", LOW_TTL_S).write(state)
+        before = _dns_cutover(
+            gate_on(breakable, tmp_path / "pre", *DNS_CUTOVER, "--phase=pre-cutover")
+        )
+        assert before["status"] == "failed", before
+        reason = str(before["reason"])
+        assert reason.startswith("the public name is not ready for the switch: "), reason
+        assert "sent to new (127.0.0.1) answered 404 (Site not found" in reason, reason
+        assert hint in reason, reason
+
+        left.write(state)
+        after = _dns_cutover(gate_on(breakable, tmp_path / "post", *DNS_CUTOVER))
+        assert after["status"] == "failed", after
+        reason = str(after["reason"])
+        assert reason.startswith("app.lms.test reaches new but the app does not answer"), reason
+        assert hint in reason, reason
+    finally:
+        names.write_text(kept)
         left.write(state)

@@ -308,6 +308,10 @@ FAULTS = {
     "dns-not-switched": ("dns-cutover", ("still resolves to old",)),
     "dns-ttl-high": ("dns-cutover", ("TTL of 3600 s",)),
     "dns-switched-early": ("dns-cutover", ("switched before the gate ran",)),
+    "domain-not-added": (
+        "dns-cutover",
+        ("answered 404 (Site not found", "is app.lms.test added to new's site as a domain?"),
+    ),
     "secret-key-revoked": (
         "api-keys",
         ("new refuses the configured secret_key (401: Invalid API key)", "NEW_SUPABASE_SECRET_KEY"),

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from reference.stack.gateway.latency import Latency
-from reference.stack.gateway.switches import AuthSwitch
+from reference.stack.gateway.switches import AuthSwitch, SiteNames
 from reference.stack.settings import StackSettings
 
 
@@ -66,3 +66,25 @@ def test_the_switches_follow_gateway_json_as_it_changes(tmp_path: Path) -> None:
     assert settings.gateway_routes()["serve_auth"] is False
     switches.unlink()
     assert settings.gateway_routes() == {}
+
+
+class _Names:
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def site_names(self) -> frozenset[str]:
+        return frozenset(self.names)
+
+
+def test_a_name_not_added_to_the_site_finds_no_site() -> None:
+    """A Host that is not one of the site's domains answers 404 naming it; this machine's
+    addresses and the added names (any case, any port) are served."""
+    names = _Names({"app.lms.test"})
+    client = TestClient(SiteNames(APP, settings=cast(StackSettings, names)))
+    for host in ("127.0.0.1:8000", "localhost", "[::1]:8000", "APP.lms.test:8000"):
+        assert client.get("/", headers={"Host": host}).text == "ok", host
+    refused = client.get("/", headers={"Host": "other.lms.test:8000"})
+    assert refused.status_code == 404
+    assert refused.text == "Site not found: other.lms.test is not a domain of this deployment"
+    names.names = set()
+    assert client.get("/", headers={"Host": "app.lms.test"}).status_code == 404

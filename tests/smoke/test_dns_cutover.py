@@ -7,6 +7,8 @@ it. The name is looked up at the configured name server (``dns_server``) with dn
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -19,6 +21,7 @@ from postmigration.public_name import (
     Lookup,
     addresses_via,
     look_up,
+    origin_address,
     origin_host,
     page_title,
     public_url,
@@ -38,10 +41,11 @@ def _only_in(phase: str, pm_config: RunConfig) -> None:
 
 def _where_it_points(
     target: Target, comparison_target: Target | None, evidence: Evidence
-) -> tuple[Lookup, str | None, str]:
-    """The public name's answer, the side it reaches ("old", "new" or None) and how that was
-    told. Without a public name: not applicable on this machine's plain-http loopback (the
-    local stand-in with nothing configured), else not verified."""
+) -> tuple[Lookup, str | None, str, Callable[[str], set[str]]]:
+    """The public name's answer, the side it reaches ("old", "new" or None), how that was
+    told, and the name server's addresses of a host. Without a public name: not applicable on
+    this machine's plain-http loopback (the local stand-in with nothing configured), else not
+    verified."""
     name = target.public_name
     if not name:
         urls = endpoints(target)
@@ -64,25 +68,29 @@ def _where_it_points(
         "new": origin_host(target),
         "old": origin_host(comparison_target) if comparison_target else None,
     }
-    side, how = side_reached(lookup, origins, addresses_via(resolver))
+    addresses_of = addresses_via(resolver)
+    side, how = side_reached(lookup, origins, addresses_of)
     evidence.text(
         "origins", "\n".join(f"{side}: {host or 'unknown'}" for side, host in origins.items())
     )
-    return lookup, side, how
+    return lookup, side, how, addresses_of
 
 
 def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
     target: Target,
     comparison_target: Target | None,
     pm_config: RunConfig,
+    http: httpx.Client,
     evidence: Evidence,
 ) -> None:
     """Pre-cutover: the public name's own record has a TTL of at most ``dns_max_ttl_s`` (300 s
-    by default; read from an authoritative answer, since a caching resolver shows a countdown)
-    and the name still reaches old (a CNAME to old's origin_host, or an address only old's
-    origin has), not new."""
+    by default; read from an authoritative answer, since a caching resolver shows a countdown),
+    the name still reaches old (a CNAME to old's origin_host, or an address only old's origin
+    has), not new; and new already serves the app under the name (``GET /`` with the name as
+    Host, sent to new's origin address, answers 200 with the app's page title; its certificate
+    is not checked yet), so the switch lands on a site that answers."""
     _only_in("pre-cutover", pm_config)
-    lookup, side, how = _where_it_points(target, comparison_target, evidence)
+    lookup, side, how, addresses_of = _where_it_points(target, comparison_target, evidence)
     name, limit = lookup.name, target.dns_max_ttl_s
     problems = []
     if side == "new":
@@ -92,6 +100,17 @@ def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
             f"{name} has a TTL of {lookup.ttl_s} s, above the {limit} s allowed before the "
             f"switch: lower it at least {lookup.ttl_s} s before switching"
         )
+    new_address = origin_address(target, addresses_of)
+    if new_address is None:
+        problems.append(f"new's origin {origin_host(target) or 'unknown'} has no address, so "
+                        f"{name} cannot be switched to it")  # fmt: skip
+    else:
+        # The certificate for the name may only be issued once the name leads to new: this
+        # probe asks whether new serves the name at all, its certificate is checked after.
+        with httpx.Client(verify=False, timeout=http.timeout) as unverified:
+            problems += _app_under_name(
+                unverified, target.require("site_url"), name, new_address, evidence
+            )
     fail_on(problems, "the public name is not ready for the switch")
     if comparison_target is None:
         pytest.skip(
@@ -122,7 +141,7 @@ def test_after_the_switch_the_public_name_serves_new(
     200 with the same page title as new's own site_url."""
     _only_in("post-cutover", pm_config)
     site = target.require("site_url")
-    lookup, side, how = _where_it_points(target, comparison_target, evidence)
+    lookup, side, how, _ = _where_it_points(target, comparison_target, evidence)
     name = lookup.name
     if side == "old":
         pytest.fail(f"{name} still resolves to old ({how}): the switch to new is not made",
@@ -141,23 +160,42 @@ def test_after_the_switch_the_public_name_serves_new(
         evidence.text("TLS", f"not checked: {url} is plain http on this machine's loopback")
     else:
         problems.append(f"{url} is served over plain http, not https")
-    direct = http.get(site)
+    problems += _app_under_name(http, site, name, address, evidence)
+    fail_on(problems, f"{name} reaches new but the app does not answer under it")
+
+
+def _app_under_name(
+    http: httpx.Client, site: str, name: str, address: str, evidence: Evidence
+) -> list[str]:
+    """`GET /` of the site under the public name, sent to `address` (as a browser would once
+    the name leads there): one line unless it answers 200 with the same page title as new's
+    own site_url."""
+    url = public_url(site, name)
     public = httpx.URL(url)
-    # Sent to the address the name resolved to, as a browser would after the switch.
-    answer = http.get(
-        public.copy_with(host=address),
-        headers={"Host": public.netloc.decode()},
-        extensions={"sni_hostname": name},
-    )
+    try:
+        direct = http.get(site)
+        answer = http.get(
+            public.copy_with(host=address),
+            headers={"Host": public.netloc.decode()},
+            extensions={"sni_hostname": name},
+        )
+    except httpx.HTTPError as exc:
+        return [f"{url} sent to new ({address}) got no answer: {type(exc).__name__}: {exc}"]
     title, app_title = page_title(answer.text), page_title(direct.text)
     evidence.text(
         f"GET {url} (sent to {address})",
         f"{answer.status_code}, title {title!r}; {site}: {direct.status_code}, title {app_title!r}",
     )
     if answer.status_code != 200:
-        problems.append(f"{url} answered {answer.status_code}, not 200")
-    elif title != app_title:
-        problems.append(
-            f"{url} serves a page titled {title!r}, not the app's ({app_title!r} at {site})"
+        said = answer.text.strip().splitlines()[0][:120] if answer.text.strip() else "no body"
+        hint = (
+            f": is {name} added to new's site as a domain?"
+            if answer.status_code in (404, 421)
+            else ""
         )
-    fail_on(problems, f"{name} reaches new but the app does not answer under it")
+        return [
+            f"{url} sent to new ({address}) answered {answer.status_code} ({said}), not 200{hint}"
+        ]
+    if title != app_title:
+        return [f"{url} serves a page titled {title!r}, not the app's ({app_title!r} at {site})"]
+    return []

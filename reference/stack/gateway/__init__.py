@@ -19,7 +19,7 @@ from .cors import GatewayCors
 from .db import Database
 from .latency import Latency
 from .net_sender import run_sender
-from .switches import AuthSwitch
+from .switches import AuthSwitch, SiteNames
 
 
 def _surface_routes(settings: StackSettings) -> list[BaseRoute]:
@@ -58,6 +58,7 @@ def create_app(settings: StackSettings) -> Starlette:
 
     routes = [*_surface_routes(settings), Mount("/", routes=web.routes(settings))]
     middleware = [
+        Middleware(SiteNames, settings=settings),
         Middleware(GatewayCors),
         Middleware(AuthSwitch, settings=settings),
         Middleware(ApiKeyGate, settings=settings),
