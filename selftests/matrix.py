@@ -43,9 +43,9 @@ from reference.playbook.faults import fault_named
 from reference.playbook.pgtools import Server, client_bindir
 from reference.playbook.run import Options, Playbook
 from selftests.gate.conftest import (
-    NOT_APPLICABLE_LOCALLY,
     ROOT,
     SuiteRun,
+    clean_go_problems,
     config_secrets,
     footprint,
     run_suite,
@@ -117,16 +117,10 @@ def judge_fault(name: str, run: SuiteRun, old_url: str, secrets: list[str]) -> s
 
 
 def judge_clean(run: SuiteRun, secrets: list[str]) -> str:
-    """Why the gate's run on a clean migration is not a clean GO ("" when it is): the rules of
-    selftests/gate/conftest.py's assert_clean_go (GO, exit 0, every item passed but those not
-    applicable locally)."""
-    if run.verdict != "GO" or run.exit_code != 0:
-        return f"{run.verdict} (exit {run.exit_code}), not GO"
-    allowed = dict.fromkeys(NOT_APPLICABLE_LOCALLY, "not_applicable")
-    not_passed = {k: v for k, v in run.statuses().items() if v not in PASSED}
-    if not_passed != allowed:
-        return f"items not passed: {not_passed} (only {allowed} may be)"
-    return _leaks(run, secrets)
+    """Why the gate's run on a clean migration is not a clean GO ("" when it is):
+    selftests/gate/conftest.py's clean_go_problems, and no traceback or secret in its output."""
+    problems = clean_go_problems(run)
+    return "; ".join(problems) if problems else _leaks(run, secrets)
 
 
 def _leaks(run: SuiteRun, secrets: list[str]) -> str:

@@ -270,20 +270,39 @@ def assert_tls_not_applicable_on_loopback(run: SuiteRun) -> None:
     """The stand-in serves plain http on 127.0.0.1: tls-dns is not applicable, saying so."""
     tls = run.item("tls-dns")
     assert tls["status"] == "not_applicable", run.digest()
-    assert "(loopback) on plain http" in tls["reason"], tls["reason"]
+    assert _TLS_LOOPBACK in tls["reason"], tls["reason"]
+
+
+_TLS_LOOPBACK = "(loopback) on plain http"
+
+
+def clean_go_problems(run: SuiteRun) -> list[str]:
+    """Why a gate run on a clean migration is not a clean GO (none when it is): GO with exit 0,
+    every checklist item in summary.json, every one passed but those not applicable on a local
+    post-cutover run (tls-dns saying its loopback host is plain http), which the verdict line
+    names."""
+    if run.verdict != "GO" or run.exit_code != 0:
+        return [f"{run.verdict} (exit {run.exit_code}), not GO"]
+    problems = []
+    if set(run.statuses()) != set(ITEMS):
+        problems.append(f"items in summary.json: {sorted(run.statuses())}")
+    allowed = dict.fromkeys(NOT_APPLICABLE_LOCALLY, "not_applicable")
+    not_passed = {k: v for k, v in run.statuses().items() if v != "passed"}
+    if not_passed != allowed:
+        problems.append(f"items not passed: {not_passed} (only {allowed} may be)")
+    tls = run.item("tls-dns") if "tls-dns" in run.statuses() else {"reason": ""}
+    if _TLS_LOOPBACK not in str(tls["reason"]):
+        problems.append(f"tls-dns does not say its loopback host is plain http: {tls['reason']}")
+    count, named = len(NOT_APPLICABLE_LOCALLY), ", ".join(NOT_APPLICABLE_LOCALLY)
+    if f"except {count} not applicable ({named})" not in run.output:
+        problems.append(f"the verdict line does not name the {count} not applicable items")
+    return problems
 
 
 def assert_clean_go(run: SuiteRun) -> None:
-    """GO with exit 0, every checklist item in summary.json, and every one passed but those not
-    applicable on a local post-cutover run, which the verdict line names."""
-    assert run.verdict == "GO", run.digest()
-    assert run.exit_code == 0, run.digest()
-    assert set(run.statuses()) == set(ITEMS), f"items in summary.json: {sorted(run.statuses())}"
-    not_passed = {k: v for k, v in run.statuses().items() if v != "passed"}
-    assert not_passed == dict.fromkeys(NOT_APPLICABLE_LOCALLY, "not_applicable"), run.digest()
-    assert_tls_not_applicable_on_loopback(run)
-    count, named = len(NOT_APPLICABLE_LOCALLY), ", ".join(NOT_APPLICABLE_LOCALLY)
-    assert f"except {count} not applicable ({named})" in run.output, run.output[-2000:]
+    """The run is a clean GO (clean_go_problems names none)."""
+    problems = clean_go_problems(run)
+    assert not problems, "; ".join(problems) + "\n" + run.digest()
 
 
 def item_files(item_id: str) -> tuple[str, ...]:

@@ -15,13 +15,15 @@ from selftests.matrix import FlakeRun, chosen_faults, flaky_tests, judge_clean, 
 OLD = "http://127.0.0.1:5001"
 
 
-def _run(statuses: dict[str, str], verdict: str, code: int, reasons: dict[str, str]) -> SuiteRun:
+def _run(
+    statuses: dict[str, str], verdict: str, code: int, reasons: dict[str, str], output: str = ""
+) -> SuiteRun:
     items = [
         {"id": i, "status": statuses.get(i, "passed"), "reason": reasons.get(i, "ok"), "tests": []}
         for i in ITEMS
     ]
     summary = {"verdict": verdict, "items": items}
-    return SuiteRun(code, "", summary, Path("/nonexistent"), 1.0)
+    return SuiteRun(code, output, summary, Path("/nonexistent"), 1.0)
 
 
 def test_the_shards_split_the_catalogue_without_overlap() -> None:
@@ -54,8 +56,14 @@ def test_a_fault_is_detected_only_by_its_item_with_its_words() -> None:
 def test_a_clean_go_allows_only_the_items_not_applicable_locally() -> None:
     """GO with only the local not-applicable items is clean; one more item not passed is not."""
     allowed = dict.fromkeys(NOT_APPLICABLE_LOCALLY, "not_applicable")
-    assert judge_clean(_run(allowed, "GO", 0, {}), []) == ""
-    assert "items not passed" in judge_clean(_run({**allowed, "vault": "skipped"}, "GO", 0, {}), [])
+    tls = {"tls-dns": "http://127.0.0.1:1 is this machine (loopback) on plain http"}
+    named = ", ".join(NOT_APPLICABLE_LOCALLY)
+    line = f"= GO: every blocker item passed, except {len(allowed)} not applicable ({named}) ="
+    assert judge_clean(_run(allowed, "GO", 0, tls, line), []) == ""
+    more = _run({**allowed, "vault": "skipped"}, "GO", 0, tls, line)
+    assert "items not passed" in judge_clean(more, [])
+    assert "tls-dns does not say" in judge_clean(_run(allowed, "GO", 0, {}, line), [])
+    assert "verdict line" in judge_clean(_run(allowed, "GO", 0, tls, "= GO ="), [])
 
 
 def test_a_test_whose_outcome_changed_between_runs_is_named() -> None:
