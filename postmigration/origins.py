@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from postmigration.config import Target
+from postmigration.config import KEY_SETTINGS, Target
 
 
 def origin_of(url: str) -> str:
@@ -23,6 +23,19 @@ def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:
         configured = [origin_of(comparison.supabase_url), origin_of(comparison.site_url or "")]
     mine = {origin_of(target.supabase_url), origin_of(target.site_url or "")}
     return tuple(sorted({o for o in configured if o and o not in mine}))
+
+
+def old_keys(target: Target, comparison: Target | None) -> dict[str, str]:
+    """Old's API keys by setting name (e.g. ``service_role_key``), those new does not share:
+    a copy of one left on new (in Vault, a job) is a key new refuses."""
+    if comparison is None:
+        return {}
+    mine = {getattr(target, name) for name in KEY_SETTINGS}
+    return {
+        name: value
+        for name in KEY_SETTINGS
+        if (value := getattr(comparison, name)) and value not in mine
+    }
 
 
 def pointing_at_old(urls: Iterable[str], olds: Iterable[str]) -> list[str]:

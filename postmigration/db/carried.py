@@ -80,12 +80,15 @@ def cron_problems(
     moves: Iterable[tuple[str, str]],
     olds: Iterable[str],
     via_vault: Iterable[tuple[str, str]] = (),
+    old_keys_in_vault: Iterable[tuple[str, str]] = (),
 ) -> list[str]:
     """Each of old's jobs must be on new, same schedule, same command (old's origin moved to
     new's), active when it was active on old, its last run (if any) succeeded; no command on
     new may name an old origin, itself or through a Vault secret it reads (`via_vault`: the
-    (secret, old origin) pairs of vault_naming_old)."""
+    (secret, old origin) pairs of vault_naming_old), nor send one of old's API keys through a
+    Vault secret it reads (`old_keys_in_vault`: vault_holding's pairs for old's keys)."""
     moves, olds, via_vault = list(moves), list(olds), list(via_vault)
+    old_keys_in_vault = list(old_keys_in_vault)
     if new is None:
         return [f"pg_cron is not installed on new: old's {len(old)} job(s) do not run"]
     problems = []
@@ -114,6 +117,12 @@ def cron_problems(
                 problems.append(
                     f'cron job "{name}" on new calls old\'s origin {origin} '
                     f"through Vault secret {secret}"
+                )
+        for secret, key in old_keys_in_vault:
+            if f"'{secret}'" in job.command:
+                problems.append(
+                    f'cron job "{name}" on new sends old\'s {key} (Vault secret {secret}): '
+                    "new refuses it, so the job's calls fail"
                 )
     return problems
 
@@ -144,10 +153,30 @@ def vault_naming_old(conn: psycopg.Connection, olds: Iterable[str]) -> list[tupl
     return [(name, origin) for name, origin in rows]
 
 
+def vault_holding(conn: psycopg.Connection, keys: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(secret name, key's setting name) for each decrypted Vault value that holds one of
+    `keys` (matched inside the database: the values never leave it, and the keys are only
+    named); none without a Vault."""
+    given = [(name, value) for name, value in keys.items() if value]
+    if not given or not relation_exists(conn, "vault.decrypted_secrets"):
+        return []
+    rows = conn.execute(
+        "select s.name, k.name from vault.decrypted_secrets s,"
+        " unnest(%s::text[], %s::text[]) k(name, value)"
+        " where s.name is not null and strpos(s.decrypted_secret, k.value) > 0 order by 1, 2",
+        ([n for n, _ in given], [v for _, v in given]),
+    ).fetchall()
+    return [(secret, key) for secret, key in rows]
+
+
 def vault_problems(
-    new: Mapping[str, bool] | None, old: Mapping[str, bool], naming_old: Iterable[tuple[str, str]]
+    new: Mapping[str, bool] | None,
+    old: Mapping[str, bool],
+    naming_old: Iterable[tuple[str, str]],
+    holding_old_keys: Iterable[tuple[str, str]] = (),
 ) -> list[str]:
-    """Each of old's secret names on new and decrypting there; no value naming old."""
+    """Each of old's secret names on new and decrypting there; no value naming old's origin
+    or holding one of old's API keys (`holding_old_keys`: vault_holding's pairs)."""
     if new is None:
         return [f"Vault is not set up on new: old's {len(old)} secret(s) are missing"]
     problems = []
@@ -160,6 +189,11 @@ def vault_problems(
                 "re-create it with vault.create_secret)"
             )
     problems += [f"Vault secret {name} on new names old's origin {o}" for name, o in naming_old]
+    problems += [
+        f"Vault secret {name} on new holds old's {key}: what reads it (a cron job, a webhook) "
+        "calls new with a key new refuses"
+        for name, key in holding_old_keys
+    ]
     return problems
 
 

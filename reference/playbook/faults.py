@@ -351,6 +351,15 @@ class StaleCronUrl(Fault):
 
 
 @dataclass(frozen=True)
+class StaleCronKey(Fault):
+    """Vault's service_role_key was copied as it was on old: the nightly job calls new with
+    old's key, which new refuses."""
+
+    def vault_value_rewritten(self, name: str) -> bool:
+        return name != "service_role_key"
+
+
+@dataclass(frozen=True)
 class VaultSecretMissing(Fault):
     """One Vault secret was not copied to new."""
 
@@ -634,6 +643,16 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: StaleCronUrl(
             name, "extras", "Vault's project_url on new is old's: the nightly job calls old"
+        ),
+    ),
+    "stale-cron-key": _Spec(
+        "stale-cron-key",
+        (),
+        lambda name, _: StaleCronKey(
+            name,
+            "extras",
+            "Vault's service_role_key on new is old's key: the nightly job calls with a key new "
+            "refuses",
         ),
     ),
     "vault-secret-missing": _Spec(

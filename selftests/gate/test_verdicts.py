@@ -291,6 +291,10 @@ FAULTS = {
         ('cron job "nightly-goal-reminders"', "is inactive on new"),
     ),
     "stale-cron-url": ("scheduled-jobs", ("OLD_ORIGIN", "through Vault secret project_url")),
+    "stale-cron-key": (
+        "scheduled-jobs",
+        ("sends old's service_role_key (Vault secret service_role_key)", "new refuses it"),
+    ),
     "stale-webhook-url": ("webhooks", ("goal_invites_webhook", "still calls old", "OLD_ORIGIN")),
     "vault-secret-missing:service_role_key": (
         "vault",

@@ -10,13 +10,13 @@ from postmigration.config import Target
 from postmigration.db import carried
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.origins import old_origins
+from postmigration.origins import old_keys, old_origins
 from postmigration.parity import origin_moves
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("scheduled-jobs")]
 
 
-def test_every_old_cron_job_runs_on_new(
+def test_every_old_cron_job_is_scheduled_on_new_as_on_old(
     target: Target,
     target_db: psycopg.Connection,
     comparison_db: psycopg.Connection | None,
@@ -24,8 +24,10 @@ def test_every_old_cron_job_runs_on_new(
     evidence: Evidence,
 ) -> None:
     """Each of old's jobs is scheduled on new with the same schedule and command (old's origin
-    moved to new's), active if it was on old, its last run on new (if it has run) succeeded;
-    no job on new calls an old origin, in its command or through a Vault secret it reads."""
+    moved to new's), active if it was on old, its last run on new (if it has run: a nightly
+    job has usually not run yet, and the gate does not run it) succeeded; no job on new calls
+    an old origin, in its command or through a Vault secret it reads, nor sends one of old's
+    API keys through a Vault secret it reads."""
     old_target, old_db = require_old_db(comparison_target, comparison_db, "scheduled jobs")
     old = carried.cron_jobs(old_db)
     new = carried.cron_jobs(target_db)
@@ -34,6 +36,7 @@ def test_every_old_cron_job_runs_on_new(
         return
     olds = old_origins(target, old_target)
     via_vault = carried.vault_naming_old(target_db, olds)
+    keys_in_vault = carried.vault_holding(target_db, old_keys(target, old_target))
     evidence.text(
         "cron jobs (name: schedule, active, last run on new)",
         "\n".join(
@@ -44,6 +47,8 @@ def test_every_old_cron_job_runs_on_new(
         or "none on new",
     )
     fail_on(
-        carried.cron_problems(new, old or {}, origin_moves(target, old_target), olds, via_vault),
+        carried.cron_problems(
+            new, old or {}, origin_moves(target, old_target), olds, via_vault, keys_in_vault
+        ),
         "scheduled jobs are not as on old",
     )

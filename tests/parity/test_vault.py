@@ -10,7 +10,7 @@ from postmigration.config import Target
 from postmigration.db import carried
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.origins import old_origins
+from postmigration.origins import old_keys, old_origins
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("vault")]
 
@@ -23,7 +23,7 @@ def test_every_old_secret_decrypts_on_new(
     evidence: Evidence,
 ) -> None:
     """Every secret name old has is on new and decrypts with new's key; no decrypted value on
-    new names an old origin (matched inside the database)."""
+    new names an old origin or holds one of old's API keys (matched inside the database)."""
     old_target, old_db = require_old_db(comparison_target, comparison_db, "Vault")
     old = carried.vault_secrets(old_db) or {}
     new = carried.vault_secrets(target_db)
@@ -31,8 +31,12 @@ def test_every_old_secret_decrypts_on_new(
         evidence.text("Vault", "not used by this project (no named secret on old or new)")
         return
     naming_old = carried.vault_naming_old(target_db, old_origins(target, old_target))
+    holding_old_keys = carried.vault_holding(target_db, old_keys(target, old_target))
     evidence.text(
         "Vault secrets on new (name: decrypts?)",
         "\n".join(f"{name}: {'yes' if ok else 'no'}" for name, ok in sorted((new or {}).items())),
     )
-    fail_on(carried.vault_problems(new, old, naming_old), "Vault secrets are not usable on new")
+    fail_on(
+        carried.vault_problems(new, old, naming_old, holding_old_keys),
+        "Vault secrets are not usable on new",
+    )
