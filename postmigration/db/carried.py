@@ -197,20 +197,41 @@ def vault_problems(
     return problems
 
 
+# The database webhooks: triggers calling supabase_functions.http_request, each with its key
+# ("name on schema.table"), its arguments as text (URL first, then method, headers...) and
+# whether it is enabled.
+_WEBHOOK_TRIGGERS = r"""
+    select format('%I on %I.%I', t.tgname, n.nspname, c.relname) as key,
+           encode(t.tgargs, 'escape') as args, t.tgenabled <> 'D' as enabled
+    from pg_trigger t
+    join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+    join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
+    where not t.tgisinternal and pn.nspname = 'supabase_functions'
+      and p.proname = 'http_request'
+"""
+
+
 def webhooks(conn: psycopg.Connection) -> dict[str, Webhook]:
     """The database webhooks (triggers calling supabase_functions.http_request), URL only."""
     rows = conn.execute(
-        r"""
-        select format('%I on %I.%I', t.tgname, n.nspname, c.relname),
-               split_part(encode(t.tgargs, 'escape'), '\000', 1), t.tgenabled <> 'D'
-        from pg_trigger t
-        join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
-        join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
-        where not t.tgisinternal and pn.nspname = 'supabase_functions'
-          and p.proname = 'http_request'
-        """
+        "select w.key, split_part(w.args, '\\000', 1), w.enabled from (" + _WEBHOOK_TRIGGERS + ") w"
     ).fetchall()
     return {key: Webhook(key, url, bool(enabled)) for key, url, enabled in rows}
+
+
+def webhooks_holding(conn: psycopg.Connection, keys: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(webhook, key's setting name) for each webhook whose trigger arguments (its headers
+    among them) hold one of `keys`, matched inside the database: the headers never leave it."""
+    given = [(name, value) for name, value in keys.items() if value]
+    if not given:
+        return []
+    rows = conn.execute(
+        "select w.key, k.name from (" + _WEBHOOK_TRIGGERS.replace("%", "%%") + ") w,"
+        " unnest(%s::text[], %s::text[]) k(name, value)"
+        " where strpos(w.args, k.value) > 0 order by 1, 2",
+        ([n for n, _ in given], [v for _, v in given]),
+    ).fetchall()
+    return [(hook, key) for hook, key in rows]
 
 
 def webhook_problems(
@@ -218,9 +239,11 @@ def webhook_problems(
     old: Mapping[str, Webhook],
     moves: Iterable[tuple[str, str]],
     olds: Iterable[str],
+    holding_old_keys: Iterable[tuple[str, str]] = (),
 ) -> list[str]:
     """Each of old's webhooks on new, enabled, calling old's URL moved to new's origin; none
-    on new calling an old origin."""
+    on new calling an old origin, nor sending one of old's API keys (`holding_old_keys`:
+    webhooks_holding's pairs for old's keys)."""
     moves, olds = list(moves), list(olds)
     problems = []
     for key in old:
@@ -238,6 +261,10 @@ def webhook_problems(
             problems.append(
                 f"webhook {key} calls {hook.url} on new, expected {_moved(old[key].url, moves)}"
             )
+    problems += [
+        f"webhook {hook} on new sends old's {key} in its headers: new refuses it, so its calls fail"
+        for hook, key in holding_old_keys
+    ]
     return problems
 
 

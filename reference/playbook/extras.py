@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,8 @@ def recreate_webhooks(new: psycopg.Connection, rewrite: Rewrite, fault: Fault) -
     hooks = new.execute(WEBHOOKS_SQL).fetchall()
     if not fault.webhooks_rewritten():
         return f"{len(hooks)} webhooks left as restored"
+    if not fault.webhook_key_rewritten():
+        rewrite = replace(rewrite, new_key=rewrite.old_key)  # the URL moved, old's key kept
     for name, table, definition in hooks:
         new.execute(sql.SQL("drop trigger {} on {}").format(sql.Identifier(name), sql.SQL(table)))
         new.execute(rewrite(definition).encode())

@@ -113,6 +113,10 @@ class Fault:
         """extras: are the restored webhooks re-created with new's URL and key? (yes)"""
         return True
 
+    def webhook_key_rewritten(self) -> bool:
+        """extras: does each re-created webhook send new's key instead of old's? (yes)"""
+        return True
+
     def publication_reenabled(self) -> bool:
         """extras: are old's realtime tables published on new? (yes)"""
         return True
@@ -308,6 +312,15 @@ class StaleWebhookUrl(Fault):
     """The webhooks came with the dump and were never re-created: they still call old."""
 
     def webhooks_rewritten(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class StaleWebhookKey(Fault):
+    """The webhook was re-created calling new's URL, but with the key old's dashboard wrote in
+    its headers: new refuses its calls."""
+
+    def webhook_key_rewritten(self) -> bool:
         return False
 
 
@@ -643,6 +656,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: StaleCronUrl(
             name, "extras", "Vault's project_url on new is old's: the nightly job calls old"
+        ),
+    ),
+    "stale-webhook-key": _Spec(
+        "stale-webhook-key",
+        (),
+        lambda name, _: StaleWebhookKey(
+            name, "extras", "the re-created webhook sends old's key in its headers"
         ),
     ),
     "stale-cron-key": _Spec(

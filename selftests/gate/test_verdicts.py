@@ -291,6 +291,10 @@ FAULTS = {
         ('cron job "nightly-goal-reminders"', "is inactive on new"),
     ),
     "stale-cron-url": ("scheduled-jobs", ("OLD_ORIGIN", "through Vault secret project_url")),
+    "stale-webhook-key": (
+        "webhooks",
+        ("sends old's service_role_key in its headers", "new refuses it"),
+    ),
     "stale-cron-key": (
         "scheduled-jobs",
         ("sends old's service_role_key (Vault secret service_role_key)", "new refuses it"),
