@@ -22,6 +22,7 @@ import dns.message
 import dns.name
 import dns.rdatatype
 import dns.resolver
+import httpx
 
 from postmigration.config import Target
 
@@ -245,3 +246,45 @@ def page_title(html: str) -> str | None:
     """The page's <title>, whitespace collapsed; None when it has none."""
     found = _TITLE.search(html)
     return " ".join(found.group(1).split()) if found else None
+
+
+def app_under_name(
+    http: httpx.Client, site: str, name: str, address: str
+) -> tuple[list[str], tuple[str, str]]:
+    """`GET /` of the site under the public name, sent to `address` with the name as Host (as
+    a browser would once the name leads there): one problem line unless it answers 200 with
+    the same page title as the site at `site` (new's site_url); and (title, text) of what was
+    seen, for the evidence."""
+    url = public_url(site, name)
+    public = httpx.URL(url)
+    seen_as = f"GET {url} (sent to {address})"
+    try:
+        direct = http.get(site)
+        answer = http.get(
+            public.copy_with(host=address),
+            headers={"Host": public.netloc.decode()},
+            extensions={"sni_hostname": name},
+        )
+    except httpx.HTTPError as exc:
+        said = f"no answer: {type(exc).__name__}: {exc}"
+        return [f"{url} sent to new ({address}) got {said}"], (seen_as, said)
+    title, app_title = page_title(answer.text), page_title(direct.text)
+    seen = (
+        seen_as,
+        f"{answer.status_code}, title {title!r}; {site}: {direct.status_code}, title {app_title!r}",
+    )
+    if answer.status_code != 200:
+        said = answer.text.strip().splitlines()[0][:120] if answer.text.strip() else "no body"
+        hint = (
+            f": is {name} added to new's site as a domain?"
+            if answer.status_code in (404, 421)
+            else ""
+        )
+        return [
+            f"{url} sent to new ({address}) answered {answer.status_code} ({said}), not 200{hint}"
+        ], seen
+    if title != app_title:
+        return [
+            f"{url} serves a page titled {title!r}, not the app's ({app_title!r} at {site})"
+        ], seen
+    return [], seen

@@ -20,10 +20,10 @@ from postmigration.public_name import (
     DnsProblem,
     Lookup,
     addresses_via,
+    app_under_name,
     look_up,
     origin_address,
     origin_host,
-    page_title,
     public_url,
     resolver_for,
     side_reached,
@@ -108,9 +108,9 @@ def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
         # The certificate for the name may only be issued once the name leads to new: this
         # probe asks whether new serves the name at all, its certificate is checked after.
         with httpx.Client(verify=False, timeout=http.timeout) as unverified:
-            problems += _app_under_name(
-                unverified, target.require("site_url"), name, new_address, evidence
-            )
+            found, seen = app_under_name(unverified, target.require("site_url"), name, new_address)
+            problems += found
+            evidence.text(*seen)
     fail_on(problems, "the public name is not ready for the switch")
     if comparison_target is None:
         pytest.skip(
@@ -160,42 +160,7 @@ def test_after_the_switch_the_public_name_serves_new(
         evidence.text("TLS", f"not checked: {url} is plain http on this machine's loopback")
     else:
         problems.append(f"{url} is served over plain http, not https")
-    problems += _app_under_name(http, site, name, address, evidence)
+    found, seen = app_under_name(http, site, name, address)
+    problems += found
+    evidence.text(*seen)
     fail_on(problems, f"{name} reaches new but the app does not answer under it")
-
-
-def _app_under_name(
-    http: httpx.Client, site: str, name: str, address: str, evidence: Evidence
-) -> list[str]:
-    """`GET /` of the site under the public name, sent to `address` (as a browser would once
-    the name leads there): one line unless it answers 200 with the same page title as new's
-    own site_url."""
-    url = public_url(site, name)
-    public = httpx.URL(url)
-    try:
-        direct = http.get(site)
-        answer = http.get(
-            public.copy_with(host=address),
-            headers={"Host": public.netloc.decode()},
-            extensions={"sni_hostname": name},
-        )
-    except httpx.HTTPError as exc:
-        return [f"{url} sent to new ({address}) got no answer: {type(exc).__name__}: {exc}"]
-    title, app_title = page_title(answer.text), page_title(direct.text)
-    evidence.text(
-        f"GET {url} (sent to {address})",
-        f"{answer.status_code}, title {title!r}; {site}: {direct.status_code}, title {app_title!r}",
-    )
-    if answer.status_code != 200:
-        said = answer.text.strip().splitlines()[0][:120] if answer.text.strip() else "no body"
-        hint = (
-            f": is {name} added to new's site as a domain?"
-            if answer.status_code in (404, 421)
-            else ""
-        )
-        return [
-            f"{url} sent to new ({address}) answered {answer.status_code} ({said}), not 200{hint}"
-        ]
-    if title != app_title:
-        return [f"{url} serves a page titled {title!r}, not the app's ({app_title!r} at {site})"]
-    return []
