@@ -1,11 +1,8 @@
-"""Starting, restarting and stopping the two stand-in stacks of the playbook."""
+"""Starting the two stand-in stacks of the playbook."""
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from reference.stack.postgres import free_port
 from reference.stack.runner import StackDidNotStart, StackProcess
@@ -36,37 +33,5 @@ def start_stack(
 
 
 def pick_port() -> int:
-    """A free port for a stack whose URL must survive a restart."""
+    """A free port for a stack whose URL must survive a restart (`up` reuses it)."""
     return free_port()
-
-
-def pin_database_port(state_dir: Path, db_url: str) -> str:
-    """Choose the free port new's database will listen on after its restart; return its URL.
-
-    `up` keeps the remembered port only when a plain bind() succeeds, and the old server's
-    TIME_WAIT sockets make that fail for a minute after a stop: the port, and so
-    SUPABASE_DB_URL, would move under the functions' secrets. Recording a port that is free
-    now in the state dir's stack.json makes the URL known before the restart."""
-    path = state_dir / "stack.json"
-    ports = json.loads(path.read_text())
-    ports["postgres"] = free_port()
-    path.write_text(json.dumps(ports))
-    parts = urlsplit(db_url)
-    netloc = f"{parts.netloc.rpartition(':')[0]}:{ports['postgres']}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def restart_stack(step: str, stack: StackProcess, patience_s: float = 20.0) -> StackProcess:
-    """Stop `stack` and start it again on the same port and latency (waiting out a port still
-    in use)."""
-    stack.stop()
-    deadline = time.monotonic() + patience_s
-    delay = 0.2
-    while True:
-        try:
-            return start_stack(step, stack.state_dir, port=stack.port, latency_ms=stack.latency_ms)
-        except PlaybookError as exc:
-            if "is taken" not in exc.cause or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)

@@ -40,6 +40,17 @@ def format_env_file(values: Mapping[str, str]) -> str:
 
 # gateway.json as last read, per path: (its mtime and size then, its switches).
 _ROUTES_READ: dict[Path, tuple[tuple[int, int], dict[str, object]]] = {}
+# functions.env as last read, per path: (its mtime and size then, its values).
+_SECRETS_READ: dict[Path, tuple[tuple[int, int], dict[str, str]]] = {}
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """A file's (mtime in ns, size), or None when it does not exist: what changes on a rewrite."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 @dataclass(frozen=True)
@@ -87,16 +98,31 @@ class StackSettings:
         `{"revoked_keys": [...]}`: API keys revoked in the dashboard. Asked on every request:
         the file is re-read only when it changed (its mtime and size)."""
         path = self.state_dir / "gateway.json"
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
+        stamp = file_stamp(path)
+        if stamp is None:
             return {}
-        stamp = (stat.st_mtime_ns, stat.st_size)
         cached = _ROUTES_READ.get(path)
         if cached is None or cached[0] != stamp:
             cached = (stamp, json.loads(path.read_text()))
             _ROUTES_READ[path] = cached
         return cached[1]
+
+    def current_function_secrets(self) -> dict[str, str]:
+        """The functions' environment as set now (`supabase secrets set` rewrites
+        `functions.env`): the project's own secrets from the file, then the platform's reserved
+        SUPABASE_* values, which a project cannot override. `function_secrets` is what it was
+        when the stack started. The file is re-read only when it changed (its mtime and size)."""
+        path = self.state_dir / "functions.env"
+        stamp = file_stamp(path)
+        if stamp is None:  # a project set up without the file: as started
+            return dict(self.function_secrets)
+        cached = _SECRETS_READ.get(path)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, read_env_file(path))
+            _SECRETS_READ[path] = cached
+        custom = {k: v for k, v in cached[1].items() if not k.startswith("SUPABASE_")}
+        reserved = {k: v for k, v in self.function_secrets.items() if k.startswith("SUPABASE_")}
+        return {**custom, **reserved}
 
     def revoked_keys(self) -> frozenset[str]:
         """The API keys `gateway.json` says were revoked in the dashboard."""
