@@ -44,7 +44,7 @@ from .pgtools import Server, client_bindir
 from .privileges import carry_privileges
 from .restore import restore
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
-from .stacks import pick_port, start_stack
+from .stacks import start_stack
 from .storage_sync import check_agreement, sync_buckets
 from .volume import grow
 
@@ -243,7 +243,6 @@ class Playbook:
         return start_stack(
             "start-new",
             self.state_dir / "new",
-            port=pick_port(),
             bare=True,
             keys=self.new_keys,
             latency_ms=self.options.latency_ms,

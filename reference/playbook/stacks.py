@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reference.stack.postgres import free_port
 from reference.stack.runner import StackDidNotStart, StackProcess
 
 from .errors import PlaybookError
@@ -13,7 +12,6 @@ from .errors import PlaybookError
 def start_stack(
     step: str,
     state_dir: Path,
-    port: int = 0,
     bare: bool = False,
     keys: str | None = None,
     latency_ms: int = 0,
@@ -22,7 +20,7 @@ def start_stack(
     restarts; `latency_ms`: the delay of its every answer); PlaybookError with its last words
     if it won't start."""
     extra = (("--bare",) if bare else ()) + ((f"--keys={keys}",) if keys else ())
-    stack = StackProcess(state_dir, port=port, extra_args=extra, latency_ms=latency_ms)
+    stack = StackProcess(state_dir, extra_args=extra, latency_ms=latency_ms)
     try:
         return stack.start()
     except StackDidNotStart as exc:
@@ -30,8 +28,3 @@ def start_stack(
         raise PlaybookError(
             step, f"the stand-in in {state_dir.name}/ did not start: {exc}"
         ) from exc
-
-
-def pick_port() -> int:
-    """A free port for a stack whose URL must survive a restart (`up` reuses it)."""
-    return free_port()
