@@ -1,7 +1,8 @@
 """Edge functions: secrets set on new (`supabase secrets set`), functions redeployed, smoke test.
 
 The stand-in serves `reference/supabase/functions/*` itself; deploying is setting new's
-secrets in `new/functions.env` and restarting new so its Deno workers start with them. The
+secrets in `new/functions.env` (and verify_jwt in `new/functions.toml`): as on Supabase, nothing
+restarts, the next invocation runs on workers started with them. The
 secrets are old's, with what belongs to the project replaced by new's: its URL and keys, its
 database, its provider endpoints (each stand-in has its own sinks), and SITE_URL.
 """

@@ -44,7 +44,7 @@ from .pgtools import Server, client_bindir
 from .privileges import carry_privileges
 from .restore import restore
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
-from .stacks import add_site_name, pick_port, pin_database_port, restart_stack, start_stack
+from .stacks import add_site_name, start_stack
 from .storage_sync import check_agreement, sync_buckets
 from .volume import grow
 
@@ -244,7 +244,6 @@ class Playbook:
         return start_stack(
             "start-new",
             self.state_dir / "new",
-            port=pick_port(),
             bare=True,
             keys=self.new_keys,
             latency_ms=self.options.latency_ms,
@@ -304,21 +303,16 @@ class Playbook:
 
     def _functions_deploy(self) -> str:
         assert self.old is not None and self.new is not None
-        self.new.stop()
         deployed = deploy_settings(
             self.new.state_dir, self.new_keys, self.options.fault.jwt_verified_functions()
         )
-        db_url = pin_database_port(self.new.state_dir, str(self.new.target["db_url"]))
         secrets = set_secrets(
             self.old.state_dir,
             self.new.state_dir,
-            {**self.new.target, "db_url": db_url},
+            self.new.target,
             str(self.old.target["site_url"]),
             self.options.fault,
         )
-        self.new = restart_stack("functions-deploy", self.new)
-        if str(self.new.target["db_url"]) != secrets["SUPABASE_DB_URL"]:
-            raise PlaybookError("functions-deploy", "new's database moved to another port")
         smoke = (
             smoke_test(self.new.url, smoke_key(self.new.target))
             if self.options.fault.smoke_tested()

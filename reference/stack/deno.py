@@ -7,7 +7,11 @@ exactly the function secrets (plus DENO_DIR and the machine's trust and proxy va
 secret missing from `functions.env` is missing in the function too.
 
 `DenoSupervisor` is what the gateway's lifespan starts and stops; `cache_functions()`
-pre-fetches the functions' npm dependencies into the shared Deno cache.
+pre-fetches the functions' npm dependencies into the shared Deno cache. Like Supabase after
+`supabase secrets set` or `supabase functions deploy`, a change of the secrets or of the
+functions' code reaches the next invocation without restarting anything else: the router asks
+`redeploy_if_changed()` first, which boots new workers (requests wait for them) and retires the
+old ones once the requests they are serving are answered.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +36,7 @@ from typing import IO, Any
 import httpx
 
 from .errors import StackError
+from .settings import file_stamp
 from .trust import trust_environment
 
 HOST_SCRIPT = Path(__file__).with_name("deno_host.ts")
@@ -135,6 +140,8 @@ class FunctionWorker:
     port: int | None = None
     state: WorkerState = WorkerState.BOOTING
     boot_seconds: float | None = None
+    # Requests proxied to this worker and not yet answered in full (a retired worker waits).
+    in_flight: int = 0
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -152,11 +159,20 @@ class FunctionWorker:
         return self.state
 
 
+@dataclass(frozen=True)
+class Deployment:
+    """What the workers run: the functions' code (each file's mtime and size) and secrets."""
+
+    code: tuple[tuple[str, tuple[int, int] | None], ...]
+    secrets: Mapping[str, str]
+
+
 class DenoSupervisor:
-    """Starts one Deno worker per edge function and stops them all.
+    """Starts one Deno worker per edge function, redeploys them, and stops them all.
 
     The gateway's lifespan calls `await supervisor.start()` then `await supervisor.stop()`;
-    the `/functions/v1` routes look workers up with `supervisor.worker(name)`.
+    the `/functions/v1` routes call `await supervisor.redeploy_if_changed()`, then look
+    workers up with `supervisor.worker(name)`.
     """
 
     def __init__(
@@ -177,6 +193,11 @@ class DenoSupervisor:
         self.executable = deno_executable()  # fail early, in one line, when Deno is missing
         self.http = self._new_client()
         self._run_dir: Path | None = None
+        self._deployed: Deployment | None = None
+        self._deploying = asyncio.Lock()
+        self._generation = 0
+        self._retired: list[FunctionWorker] = []
+        self._retiring: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def _new_client() -> httpx.AsyncClient:
@@ -189,6 +210,15 @@ class DenoSupervisor:
         """The worker serving function `name`, or None when there is no such function."""
         return self.workers.get(name)
 
+    def current_secrets(self) -> dict[str, str]:
+        """The secrets a worker starting now gets (fixed here; FunctionWorkers reads the file)."""
+        return dict(self.secrets)
+
+    def _deployment(self) -> Deployment:
+        files = sorted(path for path in self.functions_dir.rglob("*") if path.is_file())
+        code = tuple((str(path), file_stamp(path)) for path in files)
+        return Deployment(code, self.current_secrets())
+
     async def start(self) -> None:
         """Start every function's worker in parallel and wait until each listens or failed.
 
@@ -200,20 +230,58 @@ class DenoSupervisor:
         if self.http.is_closed:
             self.http = self._new_client()
         self._run_dir = Path(tempfile.mkdtemp(prefix="edge-functions-"))
+        self._deployed = self._deployment()
+        self.workers = await self._boot(self._deployed.secrets)
+
+    async def _boot(self, secrets: Mapping[str, str]) -> dict[str, FunctionWorker]:
+        assert self._run_dir is not None, "start() first"
+        self._generation += 1
+        workers: dict[str, FunctionWorker] = {}
         for name, entry in discover_functions(self.functions_dir).items():
             worker = FunctionWorker(
                 name=name,
                 entrypoint=entry,
                 log_path=self.logs_dir / f"functions-{name}.log",
-                ready_file=self._run_dir / f"{name}.json",
+                ready_file=self._run_dir / f"{name}-{self._generation}.json",
             )
-            self.workers[name] = worker
-            self._spawn(self.executable, worker)
-        await asyncio.gather(*(self._wait_ready(w) for w in self.workers.values()))
+            workers[name] = worker
+            self._spawn(self.executable, worker, secrets)
+        await asyncio.gather(*(self._wait_ready(w) for w in workers.values()))
+        return workers
 
-    def _spawn(self, executable: str, worker: FunctionWorker) -> None:
+    async def redeploy_if_changed(self) -> None:
+        """Redeploy when the secrets or the functions' code changed since the workers started.
+
+        New workers boot with the current secrets and code; a request arriving meanwhile
+        waits for them (this call holds it). The old workers stop once every request they are
+        serving has been answered (or after the request time limit).
+        """
+        if self._deployed is None or self._deployment() == self._deployed:
+            return
+        async with self._deploying:
+            deployment = self._deployment()
+            if deployment == self._deployed:
+                return  # another request redeployed while this one waited
+            fresh = await self._boot(deployment.secrets)
+            retired, self.workers = list(self.workers.values()), fresh
+            self.secrets, self._deployed = dict(deployment.secrets), deployment
+        self._retired.extend(retired)
+        task = asyncio.create_task(self._retire(retired))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _retire(self, workers: Iterable[FunctionWorker]) -> None:
+        deadline = time.monotonic() + REQUEST_TIMEOUT
+        for worker in workers:
+            while worker.in_flight > 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            _note(worker, "redeployed: stopped")
+            await asyncio.to_thread(_terminate, worker)
+            worker.state = WorkerState.STOPPED
+
+    def _spawn(self, executable: str, worker: FunctionWorker, secrets: Mapping[str, str]) -> None:
         env = {
-            **self.secrets,
+            **secrets,
             "DENO_DIR": str(self.deno_dir),
             "NO_COLOR": "1",
             "EDGE_HOST_ENTRYPOINT": str(worker.entrypoint),
@@ -272,11 +340,16 @@ class DenoSupervisor:
             delay = min(delay * 2, 0.2)
 
     async def stop(self) -> None:
-        """Stop every worker (SIGTERM, then SIGKILL after 5 s) and remove the ready files."""
+        """Stop every worker, retired ones too (SIGTERM, then SIGKILL after 5 s), and remove
+        the ready files."""
+        for task in list(self._retiring):
+            task.cancel()
         await self.http.aclose()
-        await asyncio.gather(*(asyncio.to_thread(_terminate, w) for w in self.workers.values()))
-        for worker in self.workers.values():
+        everyone = [*self.workers.values(), *self._retired]
+        await asyncio.gather(*(asyncio.to_thread(_terminate, w) for w in everyone))
+        for worker in everyone:
             worker.state = WorkerState.STOPPED
+        self._retired.clear()
         if self._run_dir is not None:
             shutil.rmtree(self._run_dir, ignore_errors=True)
             self._run_dir = None
@@ -286,7 +359,8 @@ class FunctionWorkers(DenoSupervisor):
     """The supervisor for the stack described by `StackSettings` (what the gateway starts).
 
     Workers log to `<state>/logs/functions-<name>.log`; their environment is
-    `settings.function_secrets` (the contents of `functions.env`).
+    `settings.current_function_secrets()` (the contents of `functions.env` as set now, with
+    the platform's SUPABASE_* values).
     """
 
     def __init__(self, settings: Any, *, boot_timeout: float = DEFAULT_BOOT_TIMEOUT) -> None:
@@ -296,6 +370,11 @@ class FunctionWorkers(DenoSupervisor):
             Path(settings.state_dir) / "logs",
             boot_timeout=boot_timeout,
         )
+        self.settings = settings
+
+    def current_secrets(self) -> dict[str, str]:
+        """The secrets as `functions.env` says now (re-read only when the file changed)."""
+        return self.settings.current_function_secrets()
 
 
 def _die_with_parent() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,23 +41,35 @@ def format_env_file(values: Mapping[str, str]) -> str:
 # The domain names a stack's site is served under (a JSON list in its state dir).
 SITE_NAMES_FILE = "site-names.json"
 
-# JSON files asked on every request, as last read, per path: (their mtime and size then, value).
-_JSON_READ: dict[Path, tuple[tuple[int, int], object]] = {}
+# Files asked on every request (gateway.json, site-names.json, functions.env), as last read,
+# per path: (their mtime and size then, their parsed value).
+_READ: dict[Path, tuple[tuple[int, int], object]] = {}
 
 
-def _json_as_now(path: Path, absent: object) -> object:
-    """The JSON in `path` (`absent` when there is no file), re-read only when it changed (its
-    mtime and size)."""
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """A file's (mtime in ns, size), or None when it does not exist: what changes on a rewrite."""
     try:
         stat = path.stat()
     except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _as_now(path: Path, parse: Callable[[Path], object], absent: object) -> object:
+    """`parse(path)` as the file is now (`absent` when there is none), parsed again only when
+    it changed (its mtime and size)."""
+    stamp = file_stamp(path)
+    if stamp is None:
         return absent
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    cached = _JSON_READ.get(path)
+    cached = _READ.get(path)
     if cached is None or cached[0] != stamp:
-        cached = (stamp, json.loads(path.read_text()))
-        _JSON_READ[path] = cached
+        cached = (stamp, parse(path))
+        _READ[path] = cached
     return cached[1]
+
+
+def _json_file(path: Path) -> object:
+    return json.loads(path.read_text())
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,7 @@ class StackSettings:
         `{"serve_jwks": false}`: a proxy in front of Auth that does not route the JWKS, or
         `{"revoked_keys": [...]}`: API keys revoked in the dashboard. Asked on every request:
         the file is re-read only when it changed (its mtime and size)."""
-        routes = _json_as_now(self.state_dir / "gateway.json", {})
+        routes = _as_now(self.state_dir / "gateway.json", _json_file, {})
         return routes if isinstance(routes, dict) else {}
 
     @property
@@ -116,8 +128,20 @@ class StackSettings:
         """The names added to this site as its domains (`site-names.json`, a list), as a
         hosting provider keeps them: a request for another name finds no site. Asked on every
         request; re-read only when the file changed."""
-        names = _json_as_now(self.site_names_file, [])
+        names = _as_now(self.site_names_file, _json_file, [])
         return frozenset(str(n).lower() for n in names) if isinstance(names, list) else frozenset()
+
+    def current_function_secrets(self) -> dict[str, str]:
+        """The functions' environment as set now (`supabase secrets set` rewrites
+        `functions.env`): the project's own secrets from the file, then the platform's reserved
+        SUPABASE_* values, which a project cannot override. `function_secrets` is what it was
+        when the stack started. The file is re-read only when it changed (its mtime and size)."""
+        values = _as_now(self.state_dir / "functions.env", read_env_file, None)
+        if not isinstance(values, dict):  # a project set up without the file: as started
+            return dict(self.function_secrets)
+        custom = {k: v for k, v in values.items() if not k.startswith("SUPABASE_")}
+        reserved = {k: v for k, v in self.function_secrets.items() if k.startswith("SUPABASE_")}
+        return {**custom, **reserved}
 
     def revoked_keys(self) -> frozenset[str]:
         """The API keys `gateway.json` says were revoked in the dashboard."""

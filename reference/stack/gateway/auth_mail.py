@@ -140,7 +140,7 @@ async def send(settings: StackSettings, email: AuthEmail) -> None:
         log.info("auth: no mail sink configured; %s email to a user not sent", email.kind)
         return
     subject, body_html, body_text = email.render(settings.site_url)
-    sender = settings.function_secrets.get("EMAIL_FROM") or DEFAULT_SENDER
+    sender = settings.current_function_secrets().get("EMAIL_FROM") or DEFAULT_SENDER
     payload = {
         "from": sender,
         "to": [email.to],

@@ -11,13 +11,16 @@ proxied to the function as is (method, path below the name, query, headers, body
 response streamed back. CORS preflight reaches the function, which answers it itself.
 
 The workers come from `request.app.state.functions` (a `reference.stack.deno.DenoSupervisor`).
+A request first lets it redeploy when `functions.env` or the functions' code changed (the
+request waits for the new workers), as the next invocation after `supabase secrets set` or
+`supabase functions deploy` runs the new secrets and code.
 """
 
 from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -26,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ..deno import DenoSupervisor, WorkerState
+from ..deno import DenoSupervisor, FunctionWorker, WorkerState
 from ..keys import InvalidToken, TokenKeys
 from ..settings import StackSettings
 
@@ -92,6 +95,8 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
     async def invoke(request: Request) -> Response:
         supervisor: DenoSupervisor | None = getattr(request.app.state, "functions", None)
         name = request.path_params["name"]
+        if supervisor is not None:
+            await supervisor.redeploy_if_changed()
         worker = supervisor.worker(name) if supervisor is not None else None
         if worker is None:
             return PlainTextResponse("Function not found", 404)
@@ -109,7 +114,7 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             return JSONResponse(_BOOT_ERROR, 503)
         if state is not WorkerState.READY:
             return JSONResponse(_WORKER_ERROR, 500)
-        return await _proxy(request, supervisor.http, f"{worker.base_url}/{name}", worker.name)
+        return await _proxy(request, supervisor.http, worker)
 
     return [
         Route("/{name}", invoke, methods=METHODS),
@@ -117,7 +122,9 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
     ]
 
 
-async def _proxy(request: Request, client: httpx.AsyncClient, base: str, name: str) -> Response:
+async def _proxy(request: Request, client: httpx.AsyncClient, worker: FunctionWorker) -> Response:
+    name = worker.name
+    base = f"{worker.base_url}/{name}"
     path = request.path_params.get("path")
     url = f"{base}/{path}" if path else base
     if request.url.query:
@@ -131,16 +138,24 @@ async def _proxy(request: Request, client: httpx.AsyncClient, base: str, name: s
     upstream = client.build_request(
         request.method, url, headers=headers, content=request.stream() if has_body else None
     )
+    answered = _answered(worker)
     try:
         answer = await client.send(upstream, stream=True)
     except httpx.TimeoutException:
+        answered()
         log.warning("function %s did not answer in time", name)
         return JSONResponse(_WORKER_LIMIT, 546)
     except httpx.TransportError as exc:
+        answered()
         log.warning("function %s failed: %s", name, exc)
         return JSONResponse(_WORKER_ERROR, 500)
+
+    async def close() -> None:
+        answered()
+        await answer.aclose()
+
     response = StreamingResponse(
-        _relay(answer), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
+        _relay(answer, answered), status_code=answer.status_code, background=BackgroundTask(close)
     )
     # raw pairs, so repeated headers (set-cookie) survive; the gateway's server adds its date
     response.raw_headers = [
@@ -151,10 +166,26 @@ async def _proxy(request: Request, client: httpx.AsyncClient, base: str, name: s
     return response
 
 
-async def _relay(answer: httpx.Response) -> AsyncIterator[bytes]:
+def _answered(worker: FunctionWorker) -> Callable[[], None]:
+    """Count a request in flight on `worker`; the returned call ends it (once, whoever calls)."""
+    worker.in_flight += 1
+    done = False
+
+    def answered() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            worker.in_flight -= 1
+
+    return answered
+
+
+async def _relay(answer: httpx.Response, answered: Callable[[], None]) -> AsyncIterator[bytes]:
     # A worker dying mid-body ends the stream; the status line has already gone out.
     try:
         async for chunk in answer.aiter_raw():
             yield chunk
     except httpx.TransportError as exc:
         log.warning("function response cut short: %s", exc)
+    finally:
+        answered()
