@@ -139,34 +139,30 @@ def vault_secrets(conn: psycopg.Connection) -> dict[str, bool] | None:
 
 
 def vault_naming_old(conn: psycopg.Connection, olds: Iterable[str]) -> list[tuple[str, str]]:
-    """(secret name, old origin) for each decrypted Vault value that names an old origin
-    (matched inside the database: the values never leave it); none without a Vault."""
-    patterns = [o for o in olds if o]
-    if not patterns or not relation_exists(conn, "vault.decrypted_secrets"):
-        return []
-    rows = conn.execute(
-        "select s.name, o from vault.decrypted_secrets s, unnest(%s::text[]) o"
-        " where s.name is not null and strpos(lower(s.decrypted_secret), lower(o)) > 0"
-        " order by 1",
-        (patterns,),
-    ).fetchall()
-    return [(name, origin) for name, origin in rows]
+    """(secret name, old origin) for each decrypted Vault value that names an old origin, in
+    any case (matched inside the database: the values never leave it); none without a Vault."""
+    return vault_holding(conn, {o: o for o in olds}, ignore_case=True)
 
 
-def vault_holding(conn: psycopg.Connection, keys: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(secret name, key's setting name) for each decrypted Vault value that holds one of
-    `keys` (matched inside the database: the values never leave it, and the keys are only
-    named); none without a Vault."""
-    given = [(name, value) for name, value in keys.items() if value]
+def vault_holding(
+    conn: psycopg.Connection, found: Mapping[str, str], ignore_case: bool = False
+) -> list[tuple[str, str]]:
+    """(secret name, label) for each decrypted Vault value that holds one of the values of
+    `found` (label -> value, e.g. a key's setting name -> old's key), matched inside the
+    database: the values never leave it, and what they hold is only named. None without a
+    Vault."""
+    given = [(label, value) for label, value in found.items() if value]
     if not given or not relation_exists(conn, "vault.decrypted_secrets"):
         return []
+    fold = "lower" if ignore_case else ""
     rows = conn.execute(
-        "select s.name, k.name from vault.decrypted_secrets s,"
-        " unnest(%s::text[], %s::text[]) k(name, value)"
-        " where s.name is not null and strpos(s.decrypted_secret, k.value) > 0 order by 1, 2",
-        ([n for n, _ in given], [v for _, v in given]),
+        "select s.name, k.label from vault.decrypted_secrets s,"
+        " unnest(%s::text[], %s::text[]) k(label, value)"
+        f" where s.name is not null and strpos({fold}(s.decrypted_secret), {fold}(k.value)) > 0"
+        " order by 1, 2",
+        ([label for label, _ in given], [value for _, value in given]),
     ).fetchall()
-    return [(secret, key) for secret, key in rows]
+    return [(secret, label) for secret, label in rows]
 
 
 def vault_problems(
