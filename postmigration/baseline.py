@@ -65,9 +65,9 @@ def capture(
     phase: str = "",
 ) -> Baseline:
     """Fingerprint every table parity compares (up to the cutover watermark, if any), compare
-    every object's metadata in the databases (with both db_urls; else list every bucket through
-    the Storage API), when parity can run: nothing is tried on a foundation in `down` (a target that never answers
-    would make each attempt wait its timeout)."""
+    every object's metadata in the databases (with both db_urls; else list every bucket
+    through the Storage API), when parity can run: nothing is tried on a foundation in `down`
+    (a target that never answers would make each attempt wait its timeout)."""
     if comparison is None:
         return Baseline(None, None)
     tables: Tables | None = None

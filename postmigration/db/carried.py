@@ -151,8 +151,8 @@ def vault_holding(
     `found` (label -> value, e.g. a key's setting name -> old's key), matched inside the
     database: the values never leave it, and what they hold is only named. None without a
     Vault."""
-    given = [(label, value) for label, value in found.items() if value]
-    if not given or not relation_exists(conn, "vault.decrypted_secrets"):
+    labels_values = _labels_and_values(found)
+    if not labels_values[0] or not relation_exists(conn, "vault.decrypted_secrets"):
         return []
     fold = "lower" if ignore_case else ""
     rows = conn.execute(
@@ -160,9 +160,15 @@ def vault_holding(
         " unnest(%s::text[], %s::text[]) k(label, value)"
         f" where s.name is not null and strpos({fold}(s.decrypted_secret), {fold}(k.value)) > 0"
         " order by 1, 2",
-        ([label for label, _ in given], [value for _, value in given]),
+        labels_values,
     ).fetchall()
     return [(secret, label) for secret, label in rows]
+
+
+def _labels_and_values(found: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The labels and their non-empty values, as two arrays for `unnest(labels, values)`."""
+    given = [(label, value) for label, value in found.items() if value]
+    return [label for label, _ in given], [value for _, value in given]
 
 
 def vault_problems(
@@ -218,14 +224,14 @@ def webhooks(conn: psycopg.Connection) -> dict[str, Webhook]:
 def webhooks_holding(conn: psycopg.Connection, keys: Mapping[str, str]) -> list[tuple[str, str]]:
     """(webhook, key's setting name) for each webhook whose trigger arguments (its headers
     among them) hold one of `keys`, matched inside the database: the headers never leave it."""
-    given = [(name, value) for name, value in keys.items() if value]
-    if not given:
+    labels_values = _labels_and_values(keys)
+    if not labels_values[0]:
         return []
     rows = conn.execute(
-        "select w.key, k.name from (" + _WEBHOOK_TRIGGERS.replace("%", "%%") + ") w,"
-        " unnest(%s::text[], %s::text[]) k(name, value)"
+        "select w.key, k.label from (" + _WEBHOOK_TRIGGERS.replace("%", "%%") + ") w,"
+        " unnest(%s::text[], %s::text[]) k(label, value)"
         " where strpos(w.args, k.value) > 0 order by 1, 2",
-        ([n for n, _ in given], [v for _, v in given]),
+        labels_values,
     ).fetchall()
     return [(hook, key) for hook, key in rows]
 

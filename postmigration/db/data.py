@@ -45,20 +45,29 @@ ACTIVITY_COLUMNS = frozenset(
 )
 
 
-def column_types(
+def _columns(
     conn: psycopg.Connection, table: str, ignore: frozenset[str] = frozenset()
-) -> list[tuple[str, str]]:
-    """(name, base type) of the table's columns in order, without the ignored ones."""
+) -> list[tuple[str, str, bool]]:
+    """(name, base type, declared NOT NULL) of the table's columns in order, without the
+    ignored ones."""
     rows = conn.execute(
         """
-        select a.attname, coalesce(nullif(ty.typbasetype, 0), a.atttypid)::regtype::text
+        select a.attname, coalesce(nullif(ty.typbasetype, 0), a.atttypid)::regtype::text,
+               a.attnotnull
         from pg_attribute a join pg_type ty on ty.oid = a.atttypid
         where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
         order by a.attnum
         """,
         (table,),
     ).fetchall()
-    return [(name, kind) for name, kind in rows if name not in ignore]
+    return [(name, kind, bool(required)) for name, kind, required in rows if name not in ignore]
+
+
+def column_types(
+    conn: psycopg.Connection, table: str, ignore: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """(name, base type) of the table's columns in order, without the ignored ones."""
+    return [(name, kind) for name, kind, _ in _columns(conn, table, ignore)]
 
 
 # Each value is hashed by its type's own 64-bit hash function, the one hash indexes and hash
@@ -98,18 +107,6 @@ def _seed(*words: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def not_null_columns(conn: psycopg.Connection, table: str) -> frozenset[str]:
-    """Names of the table's columns declared NOT NULL."""
-    rows = conn.execute(
-        """
-        select attname from pg_attribute
-        where attrelid = %s::regclass and attnum > 0 and not attisdropped and attnotnull
-        """,
-        (table,),
-    ).fetchall()
-    return frozenset(r[0] for r in rows)
-
-
 def _column_hash(name: str, kind: str, nullable: bool = True) -> sql.Composable:
     """The column's 64-bit term of a row hash; a null hashes to the column's own constant.
 
@@ -137,17 +134,16 @@ def _row_hash(
     With `rewrites` (even empty) the row's text is hashed instead, after replacing each old
     origin with the new one: tables holding full URLs compare equal once moved.
     """
-    columns = column_types(conn, table, ignore)
+    columns = _columns(conn, table, ignore)
     if rewrites is not None:
         row = sql.SQL("row({})").format(
-            sql.SQL(", ").join(sql.Identifier("t", c) for c, _ in columns)
+            sql.SQL(", ").join(sql.Identifier("t", c) for c, _, _ in columns)
         )
         text: sql.Composable = sql.SQL("({})::text").format(row)
         for old, new in rewrites:
             text = sql.SQL("replace({}, {}, {})").format(text, sql.Literal(old), sql.Literal(new))
         return sql.SQL("hashtextextended({}, 0)").format(text)
-    required = not_null_columns(conn, table)
-    parts = [_column_hash(name, kind, name not in required) for name, kind in columns]
+    parts = [_column_hash(name, kind, not required) for name, kind, required in columns]
     return sql.SQL(" # ").join(parts) if parts else sql.SQL("0")
 
 
