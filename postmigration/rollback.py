@@ -162,9 +162,13 @@ def storage_listing_problem(old: Client, bucket: str) -> str | None:
     try:
         old.storage.from_(bucket).list("", {"limit": 1})
     except Exception as exc:  # httpx and storage3 errors alike
-        cause = refusal(exc) or f"{type(exc).__name__}: {first_line(exc)}"
-        return f'old\'s Storage API does not list bucket "{bucket}": {cause}'
+        return _listing_refused(bucket, exc)
     return None
+
+
+def _listing_refused(bucket: str, exc: Exception) -> str:
+    cause = refusal(exc) or f"{type(exc).__name__}: {first_line(exc)}"
+    return f'old\'s Storage API does not list bucket "{bucket}": {cause}'
 
 
 def _objects(count: int) -> str:
@@ -213,7 +217,11 @@ def old_lists_through_api(
     problems: list[str] = []
     lines: list[str] = []
     for bucket in buckets:
-        theirs = list_all(old.storage.from_(bucket)) if bucket in old_buckets else None
+        try:
+            theirs = list_all(old.storage.from_(bucket)) if bucket in old_buckets else None
+        except Exception as exc:  # httpx and storage3 errors alike
+            problems.append(_listing_refused(bucket, exc))
+            continue
         ours = new.get(bucket, {})
         excused = later.get(bucket, set()) & set(ours)
         lines.append(

@@ -5,6 +5,8 @@ On the shared `breakable` playbook run (old is left exactly as found):
   read-only (`alter database ... set default_transaction_read_only = on`), after the move: each
   cause named by its own test of the item, with the objects compared in the databases and,
   with new's db_url left out, listed through old's Storage API;
+- old's Storage API refusing to list objects (old's service_role without SELECT on
+  storage.objects): named on the databases path and on the API-listing path;
 - old's API down (the gate pointed at a closed port for old's URL, old itself untouched): failed
   in one line naming old's URL, not blocked;
 - the last dump missing: rollback-ready's own checks pass, yet the item fails with
@@ -118,6 +120,29 @@ def test_old_emptied_deleted_and_read_only_each_named(
     assert 'bucket "avatars" on old lists 0 of the ' in listed_storage, listed.digest()
     assert gone in listed.report_texts(), listed.output[-3000:]
     _no_leak(listed, breakable)
+
+
+def test_old_storage_api_refusing_listings_is_named_on_both_paths(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Old's Storage API refusing to list objects (its service_role lost SELECT on
+    storage.objects; the buckets still list): named in one line, with the objects compared in
+    the databases and with them listed through the API (no traceback either way)."""
+    breaks = ["revoke select on storage.objects from service_role"]
+    repairs = ["grant select on storage.objects to service_role"]
+    through_api = without_new_db_url(breakable, tmp_path / "no-db-url.toml")
+    with damaged(breakable, "old", breaks, repairs):
+        runs = [
+            gate_on(breakable, tmp_path / "db", *READY),
+            gate_on(breakable, tmp_path / "api", *READY, config=through_api),
+        ]
+    for run in runs:
+        storage = _messages(run)["test_old_storage_still_holds_its_objects"]
+        assert storage.startswith(
+            "old's storage no longer holds what a rollback needs: old's Storage API does not "
+            'list bucket "avatars": Storage refused the request (403'
+        ), run.digest()
+        _no_leak(run, breakable)
 
 
 def _closed_port() -> int:
