@@ -130,6 +130,37 @@ def test_not_null_columns_hash_as_when_nullable_and_still_see_a_change(
     assert unseen == [], f"changes in NOT NULL columns went unseen: {unseen}"
 
 
+def test_dates_and_timestamps_see_one_microsecond_from_1728_to_2271_and_hash_infinity(
+    conn: psycopg.Connection,
+) -> None:
+    """Timestamps hash as seconds from 2000 (a double): one microsecond shows at both ends of
+    the exact range, in both timestamp types (2271's value is one that seconds from 1970, the
+    old hash, could not tell from the next microsecond), and infinite dates and timestamps hash
+    without an error."""
+    conn.execute(
+        "create table public.parity_times (id int primary key, tz timestamptz, ts timestamp,"
+        " d date)"
+    )
+    conn.execute(
+        "insert into public.parity_times values"
+        " (1, '1728-01-01 00:00:01+00', '1728-01-01 00:00:01', '1728-01-01'),"
+        " (2, '2271-12-31 23:59:59+00', '2271-12-31 23:59:59', '2271-12-31'),"
+        " (3, 'infinity', '-infinity', 'infinity')"
+    )
+    step = "+ interval '1 microsecond'"
+    unseen = _unseen(
+        conn,
+        "public.parity_times",
+        {
+            f"{column} of row {row}": f"update public.parity_times set {column} = {column}"
+            f" {step if column != 'd' else '+ 1'} where id = {row}"
+            for column in ("tz", "ts", "d")
+            for row in (1, 2)
+        },
+    )
+    assert unseen == [], f"one-microsecond (or one-day) changes went unseen: {unseen}"
+
+
 # A different value of each type auth.users uses, from the current one (`{c}`, maybe null).
 _ANOTHER = {
     "uuid": "gen_random_uuid()",
