@@ -1,7 +1,9 @@
 """The browser side of the suite: the system Chromium, and one signed-in state per account.
 
 ``browser_type_launch_args`` overrides pytest-playwright's: it uses ``/usr/bin/chromium`` when
-Playwright has no browser of its own, with flags that keep it quiet and off the network.
+Playwright has no browser of its own, with flags that keep it quiet and off the network, and
+without the omnibox pop-ups a headless window still builds (a hidden web page each, about a
+second of CPU per browser context).
 ``browser_state("user")`` signs the account in once per session through the API and gives the
 Playwright ``storage_state`` a supabase-js app reads its session from, so only the ``login``
 item goes through the form. ``app_page("user")`` opens a fresh context in that state, and keeps
@@ -11,6 +13,7 @@ a screenshot and the trace as evidence when the test fails.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -30,6 +33,7 @@ from postmigration.redact import learn_secret
 __all__ = [
     "CHROMIUM_ARGS",
     "SYSTEM_CHROMIUM",
+    "system_chromium_launch",
     "app_page",
     "browser_state",
     "browser_type_launch_args",
@@ -44,6 +48,21 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--disable-quic",
 )
+# Chromium keeps only the last --disable-features, and Playwright passes its own list first, so
+# this one is only given through the launcher that merges the two (system_chromium.sh).
+_NO_OMNIBOX_POPUPS = "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup"
+_MERGING_LAUNCHER = Path(__file__).with_name("system_chromium.sh")
+
+
+def system_chromium_launch() -> dict[str, Any]:
+    """Launch options for Debian's Chromium: its path (through the feature-merging launcher
+    when that is executable, with the omnibox pop-ups off) and the quiet flags."""
+    if os.access(_MERGING_LAUNCHER, os.X_OK):
+        return {
+            "executable_path": str(_MERGING_LAUNCHER),
+            "args": [*CHROMIUM_ARGS, _NO_OMNIBOX_POPUPS],
+        }
+    return {"executable_path": str(SYSTEM_CHROMIUM), "args": list(CHROMIUM_ARGS)}
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +80,10 @@ def browser_type_launch_args(
         and not own.exists()
         and SYSTEM_CHROMIUM.exists()
     ):
-        args["executable_path"] = str(SYSTEM_CHROMIUM)
-    if browser_type.name == "chromium":
+        system = system_chromium_launch()
+        args["executable_path"] = system["executable_path"]
+        args["args"] = [*args.get("args", []), *system["args"]]
+    elif browser_type.name == "chromium":
         args["args"] = [*args.get("args", []), *CHROMIUM_ARGS]
     return args
 
@@ -147,7 +168,9 @@ def app_page(
     def open_page(role: str | None = None) -> Any:
         state = browser_state(role) if role else None
         context = new_context(storage_state=state) if state else new_context()
-        context.tracing.start(screenshots=True, snapshots=True)
+        # DOM snapshots and network, no screencast (its frames cost about a fifth of the browser's
+        # CPU); the failure screenshot is taken on its own below.
+        context.tracing.start(screenshots=False, snapshots=True)
         page = context.new_page()
         opened.append((role or "visitor", context, page))
         return page

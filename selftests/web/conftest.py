@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from postmigration.browser import CHROMIUM_ARGS, SYSTEM_CHROMIUM
+from postmigration.browser import system_chromium_launch
 from postmigration.pages import LoginPage
 from reference.stack.runner import StackProcess
 
@@ -18,9 +18,7 @@ from reference.stack.runner import StackProcess
 def web_browser() -> Iterator[Browser]:
     """The system Chromium, headless, shared by the session, launched as the suite launches it."""
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(SYSTEM_CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
+        launched = playwright.chromium.launch(**system_chromium_launch())
         yield launched
         launched.close()
 
