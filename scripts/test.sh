@@ -8,9 +8,14 @@ bash scripts/setup.sh
 set +e
 # Two workers, one test file each at a time: a file's stacks and its damage-and-repair order
 # stay together, and the playbook-heavy gate files run beside the rest.
-.venv/bin/python -m pytest selftests -p no:randomly -q -n 2 --dist loadfile "$@"
+# A base temp dir of their own, outside /tmp/pytest-of-<user>: every other pytest session (the
+# gate runs the self-tests start, any run on the machine) takes that dir's group and other
+# bits away, and the stacks' PostgreSQL runs as another user who must reach its data dir.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pm-selftests.XXXXXX")
+.venv/bin/python -m pytest selftests -p no:randomly -q -n 2 --dist loadfile --basetemp="$tmp" "$@"
 code=$?
 set -e
+if [ "$code" -eq 0 ]; then rm -rf "$tmp"; else echo "test.sh: the self-tests' files are in $tmp" >&2; fi
 if [ "$code" -eq 5 ]; then
   echo "test.sh: pytest collected no tests" >&2
   exit 1

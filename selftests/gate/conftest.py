@@ -188,6 +188,9 @@ def run_suite(report_dir: Path, *options: str, env: Mapping[str, str] | None = N
     that does not finish is killed and fails the calling test as a hang."""
     command = [sys.executable, "-m", "pytest", "-m", "postmigration", *options]
     command += [f"--report-dir={report_dir}", "-q", "-p", "no:warnings"]
+    # Its own base temp: one under /tmp/pytest-of-<user> would take that dir's other bits away
+    # from the stacks' PostgreSQL user (pytest tightens it at every session's start).
+    command.append(f"--basetemp={report_dir.with_name(report_dir.name + '-tmp')}")
     started = time.monotonic()
     process = subprocess.Popen(
         command,

@@ -46,6 +46,7 @@ def run_suite(stack: StackProcess, report_dir: Path, *paths: str) -> dict[str, A
         "local",
         "--report-dir",
         str(report_dir),
+        f"--basetemp={report_dir.with_name(report_dir.name + '-tmp')}",  # see gate's run_suite
         "-q",
         "-p",
         "no:warnings",
