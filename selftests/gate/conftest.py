@@ -285,7 +285,14 @@ def clean_go_problems(run: SuiteRun) -> list[str]:
     post-cutover run (tls-dns saying its loopback host is plain http), which the verdict line
     names."""
     if run.verdict != "GO" or run.exit_code != 0:
-        return [f"{run.verdict} (exit {run.exit_code}), not GO"]
+        held = [
+            f"{item['id']} {item['status']}: {str(item['reason'])[:400]}"
+            for item in run.summary.get("items", [])
+            if item["status"] not in ("passed", "not_applicable")
+        ]
+        return [
+            f"{run.verdict} (exit {run.exit_code}), not GO: {'; '.join(held) or 'no item held'}"
+        ]
     problems = []
     if set(run.statuses()) != set(ITEMS):
         problems.append(f"items in summary.json: {sorted(run.statuses())}")

@@ -64,6 +64,8 @@ def test_a_clean_go_allows_only_the_items_not_applicable_locally() -> None:
     assert "items not passed" in judge_clean(more, [])
     assert "tls-dns does not say" in judge_clean(_run(allowed, "GO", 0, {}, line), [])
     assert "verdict line" in judge_clean(_run(allowed, "GO", 0, tls, "= GO ="), [])
+    held = _run({**allowed, "data-parity": "failed"}, "NO-GO", 1, {"data-parity": "rows differ"})
+    assert "data-parity failed: rows differ" in judge_clean(held, []), "a NO-GO names its items"
 
 
 def test_a_test_whose_outcome_changed_between_runs_is_named() -> None:
