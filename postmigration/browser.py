@@ -33,11 +33,11 @@ from postmigration.redact import learn_secret
 __all__ = [
     "CHROMIUM_ARGS",
     "SYSTEM_CHROMIUM",
-    "system_chromium_launch",
     "app_page",
     "browser_state",
     "browser_type_launch_args",
     "supabase_storage_key",
+    "system_chromium_launch",
 ]
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")

@@ -92,7 +92,7 @@ _TYPE_HASH = {
     "jsonb": "jsonb_hash_extended({v}, {s})",
     "inet": "hashinetextended({v}, {s})",
     # A date hashes its day number, exactly; a timestamp its seconds from 2000-01-01 as a double
-    # (the range types' own difference, no unit to parse: about a third of date_part's cost),
+    # (the range types' own difference, no unit to parse: under half of date_part's cost),
     # exact to the microsecond from 1728 to 2271, to a few microseconds outside (PostgreSQL's
     # timestamp hash folds 8 bytes to 4 first, so two instants could share it).
     "date": "hashfloat8extended(daterange_subdiff({v}, '2000-01-01'), {s})",

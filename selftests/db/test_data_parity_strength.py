@@ -130,7 +130,7 @@ def test_not_null_columns_hash_as_when_nullable_and_still_see_a_change(
     assert unseen == [], f"changes in NOT NULL columns went unseen: {unseen}"
 
 
-def test_dates_and_timestamps_see_one_microsecond_from_1728_to_2271_and_hash_infinity(
+def test_one_microsecond_shows_in_1728_and_2271_and_infinite_dates_and_times_hash(
     conn: psycopg.Connection,
 ) -> None:
     """Timestamps hash as seconds from 2000 (a double): one microsecond shows at both ends of

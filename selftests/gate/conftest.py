@@ -183,14 +183,19 @@ class SuiteRun:
         return "\n".join(texts)
 
 
+def own_basetemp(report_dir: Path) -> str:
+    """`--basetemp` beside `report_dir` for a gate run started from a self-test: one under
+    /tmp/pytest-of-<user> would take that dir's other bits away from the stacks' PostgreSQL user
+    (pytest tightens it at every session's start), and that server then fails at a checkpoint."""
+    return f"--basetemp={report_dir.with_name(report_dir.name + '-tmp')}"
+
+
 def run_suite(report_dir: Path, *options: str, env: Mapping[str, str] | None = None) -> SuiteRun:
     """Run `pytest -m postmigration <options>` from the checkout, bounded in time; a run
     that does not finish is killed and fails the calling test as a hang."""
     command = [sys.executable, "-m", "pytest", "-m", "postmigration", *options]
     command += [f"--report-dir={report_dir}", "-q", "-p", "no:warnings"]
-    # Its own base temp: one under /tmp/pytest-of-<user> would take that dir's other bits away
-    # from the stacks' PostgreSQL user (pytest tightens it at every session's start).
-    command.append(f"--basetemp={report_dir.with_name(report_dir.name + '-tmp')}")
+    command.append(own_basetemp(report_dir))
     started = time.monotonic()
     process = subprocess.Popen(
         command,

@@ -19,6 +19,7 @@ import pytest
 
 from reference.stack.runner import StackProcess
 from reference.stack.settings import format_env_file, read_env_file
+from selftests.gate.conftest import own_basetemp
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_TIMEOUT_S = 300
@@ -46,7 +47,7 @@ def run_suite(stack: StackProcess, report_dir: Path, *paths: str) -> dict[str, A
         "local",
         "--report-dir",
         str(report_dir),
-        f"--basetemp={report_dir.with_name(report_dir.name + '-tmp')}",  # see gate's run_suite
+        own_basetemp(report_dir),
         "-q",
         "-p",
         "no:warnings",
