@@ -74,6 +74,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def reserve_port(port: int = 0) -> socket.socket:
+    """Hold 127.0.0.1:port (any free port for 0) until the socket is closed. It is bound with
+    SO_REUSEADDR and not listening: no other program's bind or outgoing connection can take the
+    port, while a server that binds with SO_REUSEADDR too (PostgreSQL does) still can, and
+    uvicorn can serve on the socket itself. Raises OSError when the port is taken."""
+    held = socket.socket()
+    try:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", port))
+    except OSError:
+        held.close()
+        raise
+    return held
+
+
 def port_is_free(port: int) -> bool:
     """True when nothing can be listening on 127.0.0.1:port (TIME_WAIT does not count: servers
     bind with SO_REUSEADDR)."""

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import secrets as pysecrets
 import signal
+import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -26,7 +28,7 @@ from .keys import (
     new_signing_key,
     opaque_key,
 )
-from .postgres import Cluster, find_bindir, free_port, port_is_free, require_contrib
+from .postgres import Cluster, find_bindir, require_contrib, reserve_port
 from .project_setup import (
     app_auth_settings,
     new_vault_key,
@@ -61,18 +63,33 @@ def _with_db(url: str, dbname: str, user: str | None = None, password: str | Non
     return urlunsplit((parts.scheme, netloc, "/" + dbname, parts.query, parts.fragment))
 
 
-def _gateway_port(options: UpOptions, remembered: dict[str, int]) -> int:
+def _gateway_socket(options: UpOptions, remembered: dict[str, int]) -> socket.socket:
+    """The gateway's port, held from now on (a port chosen now and bound only after the
+    database is migrated and seeded can be taken in between)."""
     if options.port:
-        if not port_is_free(options.port):
+        try:
+            return reserve_port(options.port)
+        except OSError:
             raise StackError(
                 f"port {options.port} is taken: stop what listens there or pass --port 0"
-            )
-        return options.port
+            ) from None
     # Like a server, a restarted project keeps its URL when it can (stored links stay valid).
     last = remembered.get("gateway")
-    if last and port_is_free(last):
-        return last
-    return free_port()
+    if last:
+        with contextlib.suppress(OSError):
+            return reserve_port(last)
+    return reserve_port()
+
+
+@contextlib.contextmanager
+def _database_port(last: int | None) -> Iterator[int]:
+    """The database's port (last time's when it is free), held until the server has bound it."""
+    held = None
+    if last:
+        with contextlib.suppress(OSError):
+            held = reserve_port(last)
+    with held or reserve_port() as sock:
+        yield int(sock.getsockname()[1])
 
 
 def _database(
@@ -95,14 +112,12 @@ def _database(
     require_contrib(bindir)
     cluster = Cluster(state.pgdata, 0, bindir)
     cluster.stop_leftover()  # before choosing a port: it may hold the one we had
-    pg_port = ports.get("postgres")
-    if not pg_port or not port_is_free(pg_port):
-        pg_port = free_port()
-    ports["postgres"] = cluster.port = pg_port
-    fresh = not cluster.initialised
-    if fresh:
-        cluster.init(secrets["postgres_password"])
-    cluster.start()
+    with _database_port(ports.get("postgres")) as pg_port:
+        ports["postgres"] = cluster.port = pg_port
+        fresh = not cluster.initialised
+        if fresh:
+            cluster.init(secrets["postgres_password"])
+        cluster.start()
     url = f"postgresql://postgres:{quote(secrets['postgres_password'], safe='')}@127.0.0.1:{pg_port}/postgres"
     return url, fresh, cluster
 
@@ -190,7 +205,8 @@ def up(options: UpOptions) -> None:
     state.prepare()
     secrets = state.secrets()
     ports: dict = state.ports()
-    port = _gateway_port(options, ports)
+    gateway = _gateway_socket(options, ports)
+    port = int(gateway.getsockname()[1])
     public_url = f"http://127.0.0.1:{port}"
     signal.signal(signal.SIGTERM, _terminate)
     cluster: Cluster | None = None
@@ -266,17 +282,23 @@ def up(options: UpOptions) -> None:
             signing_key=secrets["signing_key"],
             latency_ms=options.latency_ms,
         )
-        asyncio.run(_serve(settings, state, admin_url, secrets, started))
+        asyncio.run(_serve(settings, gateway, state, admin_url, secrets, started))
     except KeyboardInterrupt:
         pass
     finally:
+        gateway.close()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if cluster is not None:
             cluster.stop()
 
 
 async def _serve(
-    settings: StackSettings, state: StateDir, admin_url: str, secrets: dict, started: float
+    settings: StackSettings,
+    gateway: socket.socket,
+    state: StateDir,
+    admin_url: str,
+    secrets: dict,
+    started: float,
 ) -> None:
     from .gateway import create_app
 
@@ -291,7 +313,7 @@ async def _serve(
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[gateway]))
     while not server.started:
         if task.done():
             await task

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
 
-from reference.stack.postgres import Cluster, find_bindir, free_port
+from reference.stack.postgres import Cluster, find_bindir, free_port, reserve_port
 from reference.stack.runner import ROOT, StackDidNotStart, StackProcess
 
 
@@ -102,3 +105,45 @@ def test_a_stand_in_that_cannot_start_says_why(tmp_path: Path) -> None:
     bad = "postgresql://postgres:wrong@127.0.0.1:1/postgres"
     with pytest.raises(StackDidNotStart, match="cannot create a database on --db-url"):
         StackProcess(tmp_path / "s", extra_args=("--db-url", bad), timeout_s=60).start()
+
+
+def test_the_gateway_port_is_held_from_the_moment_it_is_chosen(tmp_path: Path) -> None:
+    """While a fresh project migrates and seeds, no other program can take its gateway port
+    (CI once saw `up` fail with uvicorn's STARTUP_FAILURE: the port was chosen, then taken by
+    another process before the gateway bound it)."""
+    state = tmp_path / "project"
+    stack = StackProcess(state)
+    starting = threading.Thread(target=stack.start)
+    starting.start()
+    try:
+        ports = state / "stack.json"
+        deadline = time.monotonic() + 60
+        while not (ports.exists() and "gateway" in ports.read_text()):
+            assert time.monotonic() < deadline, "the stand-in never wrote its ports"
+            time.sleep(0.02)
+        gateway = json.loads(ports.read_text())["gateway"]
+        with socket.socket() as other:
+            try:
+                other.bind(("127.0.0.1", gateway))
+            except OSError:
+                taken = False
+            else:
+                taken = True
+        assert not taken, f"another program could bind the gateway's port {gateway} during startup"
+    finally:
+        starting.join()
+        stack.stop()
+    assert stack.process is not None and stack.process.returncode is not None
+
+
+def test_a_reserved_port_refuses_other_programs_but_not_its_server() -> None:
+    """reserve_port keeps a plain bind (another program, an outgoing connection) off the port,
+    while a server binding with SO_REUSEADDR, as PostgreSQL does, can still listen on it."""
+    with reserve_port() as held:
+        port = int(held.getsockname()[1])
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", port))
+        with socket.socket() as server:
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(("127.0.0.1", port))
+            server.listen()
