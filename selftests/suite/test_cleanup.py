@@ -26,6 +26,12 @@ def test_registry_deletes_rows_and_objects_and_restores_values(stack: StackProce
     profile = user_id.execute().data[0]
     goal = service.table("goals").insert({"title": title, "owner_id": profile["id"]}).execute()
     registry.row("goals", title, column="title")
+    # Rows of one table registered in a row go in one delete: quoting must hold for each title.
+    second = registry.label('goal, "quoted" (2)')
+    service.table("goals").insert({"title": second, "owner_id": profile["id"]}).execute()
+    registry.row("goals", second, column="title")
+    kept = service.table("goals").insert({"title": "pmx kept", "owner_id": profile["id"]})
+    kept_id = kept.execute().data[0]["id"]
     service.storage.from_("chat-images").upload(
         f"{profile['id']}/pm-aaaaaa-x.png", b"\x89PNG", {"content-type": "image/png"}
     )
@@ -34,10 +40,13 @@ def test_registry_deletes_rows_and_objects_and_restores_values(stack: StackProce
     service.table("profiles").update({"full_name": "pm-aaaaaa changed"}).eq(
         "id", profile["id"]
     ).execute()
-    assert len(registry) == 3
+    assert len(registry) == 4
 
     assert registry.clean(service) == []
     assert service.table("goals").select("id").eq("id", goal.data[0]["id"]).execute().data == []
+    assert service.table("goals").select("id").eq("title", second).execute().data == []
+    assert service.table("goals").select("id").eq("id", kept_id).execute().data != []
+    service.table("goals").delete().eq("id", kept_id).execute()
     names = [e["name"] for e in service.storage.from_("chat-images").list(profile["id"])]
     assert "pm-aaaaaa-x.png" not in names
     again = service.table("profiles").select("full_name").eq("id", profile["id"]).execute()
