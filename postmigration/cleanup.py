@@ -39,6 +39,7 @@ __all__ = [
     "SWEEP_COLUMNS",
     "Created",
     "created",
+    "left_behind",
     "sweep",
     "sweep_columns",
     "sweep_own",
@@ -56,6 +57,10 @@ SWEEP_COLUMNS: Mapping[str, str] = {
     "goals": "title",
 }
 SWEEP_MIN_AGE = timedelta(minutes=30)
+# What the cleanup could not remove, per process (an xdist worker sends its list to the
+# controller as workeroutput["pm_left_behind"]); the report names every entry.
+_LEFT_BEHIND = pytest.StashKey[list[str]]()
+WORKER_OUTPUT_KEY = "pm_left_behind"
 # The app's audit log (by role) and its columns naming the table and the row an entry is
 # about: the app's triggers write entries about the run's rows, which belong to the run
 # whatever else they say.
@@ -391,7 +396,7 @@ def created(
     # only the audit entries about its own rows; the controller sweeps the run's tag at the end.
     alone = not hasattr(request.config, "workerinput")
     problems += _sweep_own_run(service_client, run_id, app_profile, tagged=alone, related=related)
-    _warn(problems)
+    _report(request.config, problems)
 
 
 def _sweep_own_run(
@@ -413,19 +418,33 @@ def _sweep_own_run(
     return problems
 
 
-def _warn(problems: list[str]) -> None:
-    if problems:
-        import warnings
-
-        warnings.warn(
-            "cleanup left things behind on the target: " + "; ".join(problems), stacklevel=2
-        )
+def left_behind(config: pytest.Config) -> list[str]:
+    """What this run's cleanup could not remove from the target, one line each (this
+    process's, and, on an xdist controller, what its workers reported)."""
+    return config.stash.setdefault(_LEFT_BEHIND, [])
 
 
-@pytest.hookimpl(trylast=True)
+def _report(config: pytest.Config, problems: list[str]) -> None:
+    """Keep `problems` for the report (and hand them to the controller from a worker), and
+    warn, naming each: a leftover on new shows up as drift in the next run's data-parity."""
+    if not problems:
+        return
+    kept = left_behind(config)
+    kept.extend(problems)
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_OUTPUT_KEY] = list(kept)
+    import warnings
+
+    warnings.warn("cleanup left things behind on the target: " + "; ".join(problems), stacklevel=2)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Under xdist, once every worker is done: the controller removes what still carries the
-    run id, and the audit entries about it (each worker has removed only its own rows)."""
+    """Under xdist, once every worker is done (their test loop is over): the controller
+    removes what still carries the run id, and the audit entries about it (each worker has
+    removed only its own rows), before the verdict is written, so the report names what
+    could not be removed."""
     config = session.config
     if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
         return
@@ -437,9 +456,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run = state.run
     try:
         service = supabase_client(run.target, run.target.server_key)
-        _warn(_sweep_own_run(service, run.run_id, run.app_profile, tagged=True))
+        _report(config, _sweep_own_run(service, run.run_id, run.app_profile, tagged=True))
     except Exception as exc:  # the target went away: say so, never fail the verdict
-        _warn([f"the final sweep of run {run.run_id} failed: {_error_text(exc)}"])
+        _report(config, [f"the final sweep of run {run.run_id} failed: {_error_text(exc)}"])
 
 
 def _account_ids(service: Any, accounts: Any, profiles: str) -> list[str]:

@@ -26,6 +26,7 @@ import pytest
 from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
+from postmigration.cleanup import WORKER_OUTPUT_KEY, left_behind
 from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
@@ -36,6 +37,7 @@ from postmigration.progress import Progress, WorkerCounts
 from postmigration.redact import Redactor
 from postmigration.refusals import refusal
 from postmigration.report import (
+    LEFT_BEHIND_WORDS,
     RunInfo,
     html_banner,
     put_verdict_first_in_file,
@@ -595,7 +597,9 @@ class Gate:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """An xdist controller collects nothing itself: it takes its workers' collection."""
-        self.state.collected.update(getattr(node, "workeroutput", {}).get("pm_collected", {}))
+        output = getattr(node, "workeroutput", {})
+        self.state.collected.update(output.get("pm_collected", {}))
+        left_behind(node.config).extend(output.get(WORKER_OUTPUT_KEY, []))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -670,6 +674,7 @@ class Gate:
             rerun=run.redactor.scrub(shlex.join(["pytest", *args])),
             foundations=state.foundations,
             phase=run.phase,
+            left_behind=tuple(run.redactor.scrub(p) for p in left_behind(session.config)),
         )
         state.verdict = verdict
         write_summary(run.report_dir / "summary.json", verdict, state.info)
@@ -709,6 +714,9 @@ class Gate:
         for line in terminal_lines(verdict):
             write.write_line(line)
         report_dir = self.state.run.report_dir
+        info = self.state.info
+        for line in info.left_behind if info is not None else ():
+            write.write_line(f"cleanup: {LEFT_BEHIND_WORDS}: {line}")
         write.write_line(f"report: {report_dir / 'go-no-go.html'}")
         write.write_line(f"summary: {report_dir / 'summary.json'}")
         colour = {"green": True} if verdict.go else {"red": True}

@@ -15,6 +15,7 @@ from postmigration.history import is_flaky
 from postmigration.verdict import ItemResult, Verdict
 
 __all__ = [
+    "LEFT_BEHIND_WORDS",
     "STATUS_ORDER",
     "RunInfo",
     "html_banner",
@@ -57,6 +58,8 @@ class RunInfo:
     phase: str = "post-cutover"
     # item id -> its outcomes in earlier runs, oldest first (see history.py)
     history: dict[str, list[str]] | None = None
+    # what the run's cleanup could not remove from the target, one line each
+    left_behind: tuple[str, ...] = ()
 
 
 def summary_dict(verdict: Verdict, run: RunInfo) -> dict[str, Any]:
@@ -74,6 +77,7 @@ def summary_dict(verdict: Verdict, run: RunInfo) -> dict[str, Any]:
         "started_at": run.started_at,
         "duration_s": round(run.duration_s, 3),
         "items": [item.to_summary() for item in verdict.items],
+        "left_behind": list(run.left_behind),
     }
 
 
@@ -177,11 +181,26 @@ def html_banner(verdict: Verdict, run: RunInfo) -> str:
         f"started {escape(run.started_at)} · {run.duration_s:.1f}s<br>"
         f"foundations: {foundations}<br>"
         f"rerun: <code>{escape(run.rerun)}</code></p>"
+        f"{_left_behind_html(run.left_behind)}"
         '<table id="pm-items" style="border-collapse:collapse;width:100%" border="1" '
         'cellpadding="4"><thead><tr><th>Item</th><th>Severity</th><th>Status</th>'
         "<th>Duration</th><th>Reason</th><th>Evidence</th></tr></thead>"
         f'<tbody style="vertical-align:top">{"".join(rows)}</tbody></table>'
         f"{_BLOCK_END}"
+    )
+
+
+LEFT_BEHIND_WORDS = "the gate's cleanup could not remove this from the target"
+
+
+def _left_behind_html(lines: tuple[str, ...]) -> str:
+    """What the cleanup left on the target, in red: the next run's data-parity would see it."""
+    if not lines:
+        return ""
+    entries = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return (
+        f'<div id="pm-left-behind" style="color:#cf222e"><b>{LEFT_BEHIND_WORDS}</b> '
+        f"(until it is gone, the next run's parity checks see it as drift):<ul>{entries}</ul></div>"
     )
 
 

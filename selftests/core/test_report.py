@@ -117,7 +117,9 @@ def test_summary_keeps_its_schema(pytester: pytest.Pytester, leaky_run: pytest.R
         "started_at",
         "duration_s",
         "items",
+        "left_behind",
     }
+    assert isinstance(data["left_behind"], list)
     assert set(data["target"]) == {"name", "supabase_url", "site_url", "api_keys"}
     assert re.fullmatch(r"pm-[0-9a-f]{6}", data["run_id"])
     for entry in data["items"]:

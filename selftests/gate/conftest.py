@@ -156,6 +156,10 @@ class SuiteRun:
                 return dict(item)
         raise AssertionError(f"summary.json has no item {item_id!r}: {self.digest()}")
 
+    def left_behind(self) -> list[str]:
+        """What the run's cleanup could not remove from the target, as summary.json says."""
+        return [str(line) for line in self.summary.get("left_behind", [])]
+
     def statuses(self) -> dict[str, str]:
         """item id -> status."""
         return {item["id"]: item["status"] for item in self.summary["items"]}
@@ -289,6 +293,7 @@ def clean_go_problems(run: SuiteRun) -> list[str]:
     every checklist item in summary.json, every one passed but those not applicable on a local
     post-cutover run (tls-dns saying its loopback host is plain http), which the verdict line
     names."""
+    left = [f"the run's cleanup left on the target: {line}" for line in run.left_behind()]
     if run.verdict != "GO" or run.exit_code != 0:
         held = [
             f"{item['id']} {item['status']}: {str(item['reason'])[:400]}"
@@ -296,9 +301,10 @@ def clean_go_problems(run: SuiteRun) -> list[str]:
             if item["status"] not in ("passed", "not_applicable")
         ]
         return [
-            f"{run.verdict} (exit {run.exit_code}), not GO: {'; '.join(held) or 'no item held'}"
+            f"{run.verdict} (exit {run.exit_code}), not GO: {'; '.join(held) or 'no item held'}",
+            *left,
         ]
-    problems = []
+    problems = left
     if set(run.statuses()) != set(ITEMS):
         problems.append(f"items in summary.json: {sorted(run.statuses())}")
     allowed = dict.fromkeys(NOT_APPLICABLE_LOCALLY, "not_applicable")

@@ -14,11 +14,13 @@ On the shared `breakable` playbook run:
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from postmigration.dump import pg_tool, read_listing, restore
 from selftests.gate.conftest import (
@@ -32,6 +34,7 @@ from selftests.gate.conftest import (
 
 ROLLBACK = "tests/smoke/test_rollback_dump.py"
 COURSE_RLS = "tests/smoke/test_course_rls.py"
+GOAL_NOTIFICATIONS = "tests/edge_functions/test_goal_notifications.py"
 DATA_PARITY = item_files("data-parity")
 BAD_INPUT_BOUND_S = 150.0
 
@@ -204,3 +207,36 @@ def test_a_let_through_write_leaves_nothing_behind(
     # admin-course's browser test is not in this run: the RLS test that ran must pass.
     (rls,) = again.item("admin-course")["tests"]
     assert (rls["nodeid"].startswith(COURSE_RLS), rls["outcome"]) == (True, "passed"), rls
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_what_cleanup_cannot_remove_is_named_in_the_report(
+    breakable: ServingPlaybook, tmp_path: Path, workers: tuple[str, ...]
+) -> None:
+    """Fault: the service role may not delete goals on new, so the run's goal stays behind.
+    The run says so in summary.json, the HTML report and the terminal, naming the table and
+    the goal, serial and under xdist (a worker hands its list to the controller). Before, only
+    a pytest warning said it, and the next run's data-parity failed with no word of why."""
+    with damaged(
+        breakable,
+        "new",
+        ["revoke delete on public.goals from service_role"],
+        [
+            "grant delete on public.goals to service_role",
+            "delete from public.goals where title like 'pm-1eb1d0 %'",
+        ],
+    ):
+        run = gate_on(
+            breakable, tmp_path / "report", GOAL_NOTIFICATIONS, "--run-id=pm-1eb1d0", *workers
+        )
+    left = run.left_behind()
+    # The registry's delete (a worker's, under xdist) and the final sweep by the run's tag (the
+    # controller's, under xdist) each name what they could not remove.
+    registry = [line for line in left if line.startswith("could not delete goals title=pm-1eb1d0")]
+    swept = [line for line in left if re.match(r"could not delete \d+ goals row\(s\)", line)]
+    assert registry and swept, f"left behind: {left}; {run.digest()}"
+    assert all("permission denied for table goals" in line for line in left), left
+    html = (run.report_dir / "go-no-go.html").read_text()
+    assert 'id="pm-left-behind"' in html and "pm-1eb1d0 goal" in html, "the HTML names nothing"
+    assert "cleanup: the gate's cleanup could not remove this" in run.output, run.output[-2000:]
+    _clean(run, breakable)
