@@ -178,12 +178,8 @@ class Created:
                 )
         # Newest first, one round trip per run of rows of one table and column.
         for (table, column), run in itertools.groupby(rows, lambda r: (r.table, r.column)):
-            values = [row.value for row in run]
-            try:
-                service.table(table).delete().in_(column, values).execute()
-            except Exception as exc:
-                shown = ", ".join(str(v) for v in values)
-                problems.append(f"could not delete {table} {column}={shown}: {_error_text(exc)}")
+            for chunk in _chunks([row.value for row in run], 100):
+                problems += _delete_rows(service, table, column, chunk)
         by_bucket: dict[str, list[str]] = {}
         for obj in objects:
             by_bucket.setdefault(obj.bucket, []).append(obj.path)
@@ -195,6 +191,25 @@ class Created:
                     f"could not delete {len(paths)} object(s) in {bucket}: {_error_text(exc)}"
                 )
         return problems
+
+
+def _delete_rows(service: Any, table: str, column: str, values: list[Any]) -> list[str]:
+    """Delete the rows of `table` whose `column` is one of `values`, in one round trip; when
+    that fails, row by row, so a row that cannot go keeps no other row behind. Returns what
+    could not be deleted."""
+    try:
+        service.table(table).delete().in_(column, values).execute()
+        return []
+    except Exception as exc:
+        if len(values) == 1:
+            return [f"could not delete {table} {column}={values[0]}: {_error_text(exc)}"]
+    problems: list[str] = []
+    for value in values:
+        try:
+            service.table(table).delete().eq(column, value).execute()
+        except Exception as exc:
+            problems.append(f"could not delete {table} {column}={value}: {_error_text(exc)}")
+    return problems
 
 
 def _older_than(value: Any, cutoff: datetime) -> bool:
