@@ -76,9 +76,11 @@ def free_port() -> int:
 
 def reserve_port(port: int = 0) -> socket.socket:
     """Hold 127.0.0.1:port (any free port for 0) until the socket is closed. It is bound with
-    SO_REUSEADDR and not listening: no other program's bind or outgoing connection can take the
-    port, while a server that binds with SO_REUSEADDR too (PostgreSQL does) still can, and
-    uvicorn can serve on the socket itself. Raises OSError when the port is taken."""
+    SO_REUSEADDR and not listening: a plain bind (`free_port`, most clients) or an outgoing
+    connection cannot take the port, and uvicorn can serve on the socket itself. Any socket
+    bound with SO_REUSEADDR still can (so that PostgreSQL can), which includes another server
+    and another reserve_port of the same port: once one of those listens, this one cannot.
+    Raises OSError when the port is taken."""
     held = socket.socket()
     try:
         held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
