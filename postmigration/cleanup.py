@@ -456,10 +456,11 @@ def _report(config: pytest.Config, problems: list[str]) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Under xdist, once every worker is done (their test loop is over): the controller
-    removes what still carries the run id, and the audit entries about it (each worker has
-    removed only its own rows), before the verdict is written, so the report names what
-    could not be removed."""
+    """Under xdist, at the end of the session: the controller removes what still carries the
+    run id, and the audit entries about it (each worker has removed only its own rows), before
+    the verdict is written, so the report names what could not be removed. After a finished
+    test loop every worker is done and has reported; after an interrupted one (Ctrl-C) a
+    worker may still be tearing down, and what it could not remove may go unreported."""
     config = session.config
     if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
         return
