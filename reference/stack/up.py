@@ -74,7 +74,11 @@ def _gateway_socket(options: UpOptions, remembered: dict[str, int]) -> socket.so
                 f"port {options.port} is taken: stop what listens there or pass --port 0"
             ) from None
     # Like a server, a restarted project keeps its URL when it can (stored links stay valid).
-    last = remembered.get("gateway")
+    return _hold(remembered.get("gateway"))
+
+
+def _hold(last: int | None) -> socket.socket:
+    """Last time's port held when it is free, else any free port."""
     if last:
         with contextlib.suppress(OSError):
             return reserve_port(last)
@@ -84,11 +88,7 @@ def _gateway_socket(options: UpOptions, remembered: dict[str, int]) -> socket.so
 @contextlib.contextmanager
 def _database_port(last: int | None) -> Iterator[int]:
     """The database's port (last time's when it is free), held until the server has bound it."""
-    held = None
-    if last:
-        with contextlib.suppress(OSError):
-            held = reserve_port(last)
-    with held or reserve_port() as sock:
+    with _hold(last) as sock:
         yield int(sock.getsockname()[1])
 
 

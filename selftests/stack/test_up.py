@@ -108,8 +108,8 @@ def test_a_stand_in_that_cannot_start_says_why(tmp_path: Path) -> None:
 
 
 def test_the_gateway_port_is_held_from_the_moment_it_is_chosen(tmp_path: Path) -> None:
-    """While a fresh project migrates and seeds, no other program can take its gateway port
-    (CI once saw `up` fail with uvicorn's STARTUP_FAILURE: the port was chosen, then taken by
+    """While a fresh project migrates and seeds, another program's plain bind cannot take its
+    gateway port (CI once saw `up` fail with uvicorn's STARTUP_FAILURE: the port was chosen, then taken by
     another process before the gateway bound it)."""
     state = tmp_path / "project"
     stack = StackProcess(state)

@@ -39,6 +39,7 @@ class _Service:
 
 
 def test_rows_of_one_table_go_in_one_delete() -> None:
+    """Three rows of goals registered in a row: one delete, newest first."""
     registry = Created("pm-aaaaaa")
     for title in ("a", "b", "c"):
         registry.row("goals", title, column="title")
@@ -48,6 +49,7 @@ def test_rows_of_one_table_go_in_one_delete() -> None:
 
 
 def test_a_row_that_cannot_go_keeps_no_other_row_behind() -> None:
+    """The batch fails on one row: the others still go, and only that row is named."""
     registry = Created("pm-aaaaaa")
     for title in ("a", "b", "c"):
         registry.row("goals", title, column="title")
