@@ -1,7 +1,8 @@
 """The browser side of the suite: the system Chromium, and one signed-in state per account.
 
-``browser_type_launch_args`` overrides pytest-playwright's: it uses ``/usr/bin/chromium`` when
-Playwright has no browser of its own, with flags that keep it quiet and off the network, and
+``browser_type_launch_args`` overrides pytest-playwright's: it uses Debian's Chromium when
+Playwright has no browser of its own (headless, its ``chromium-headless-shell`` when installed,
+see ``system_chromium.sh``), with flags that keep it quiet and off the network, and
 without the omnibox pop-ups a headless window still builds (a hidden web page each, about a
 second of CPU per browser context).
 ``browser_state("user")`` signs the account in once per session through the API and gives the

@@ -72,6 +72,18 @@ if ! system_chromium >/dev/null; then
   fi
 fi
 
+# Headless, the suite runs Debian's chromium-headless-shell when it is there (the same engine
+# without the desktop browser around it: about half the browser process's CPU); see
+# postmigration/system_chromium.sh. Without it, headless runs use the full Chromium.
+if [ -x /usr/bin/chromium ] && [ ! -x /usr/lib/chromium/chromium-headless-shell ] &&
+  command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; }; then
+  say "installing system packages: chromium-headless-shell"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null 2>&1 ||
+    { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; } ||
+    say "could not install chromium-headless-shell: headless runs use the full Chromium"
+fi
+
 # The reference web app's npm packages (supabase-js), from the committed lockfile.
 if [ -f reference/web/package-lock.json ]; then
   lock=reference/web/node_modules/.installed-$(sha256sum reference/web/package-lock.json | cut -c1-16)

@@ -1,17 +1,25 @@
-"""The system Chromium as the suite launches it: both feature lists kept, no omnibox pop-ups."""
+"""The system Chromium as the suite launches it: the headless shell when installed, both feature
+lists kept, no omnibox pop-ups."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser
+
+HEADLESS_SHELL = Path("/usr/lib/chromium/chromium-headless-shell")
+
+
+def _browser_process(browser: Browser) -> int:
+    """The process id of the browser's main (browser) process."""
+    processes = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")
+    return next(p["id"] for p in processes["processInfo"] if p["type"] == "browser")
 
 
 def _feature_switches(browser: Browser, name: str) -> list[str]:
     """The values of every `--<name>-features=` switch the browser process was started with."""
-    processes = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")
-    pid = next(p["id"] for p in processes["processInfo"] if p["type"] == "browser")
-    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    arguments = Path(f"/proc/{_browser_process(browser)}/cmdline").read_bytes().decode().split("\0")
     return [a.split("=", 1)[1] for a in arguments if a.startswith(f"--{name}-features=")]
 
 
@@ -39,3 +47,11 @@ def test_a_new_context_builds_no_hidden_browser_pages(web_browser: Browser) -> N
         assert hidden == [], f"hidden browser pages were built: {hidden}"
     finally:
         context.close()
+
+
+@pytest.mark.skipif(not HEADLESS_SHELL.exists(), reason="chromium-headless-shell is not installed")
+def test_a_headless_run_uses_the_headless_shell(web_browser: Browser) -> None:
+    """Headless, the launcher starts Debian's chromium-headless-shell (the engine without the
+    desktop browser around it, about half the browser process's CPU), not the full browser."""
+    program = Path(f"/proc/{_browser_process(web_browser)}/exe").resolve()
+    assert program == HEADLESS_SHELL, f"a headless run started {program}, not {HEADLESS_SHELL}"
