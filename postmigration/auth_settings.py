@@ -18,6 +18,7 @@ import httpx
 
 from postmigration.config import Target
 from postmigration.links import shown
+from postmigration.trust import trust
 
 # The settings a release manager would call the project's auth configuration.
 COMPARED = ("disable_signup", "mailer_autoconfirm", "phone_autoconfirm", "sms_provider")
@@ -30,6 +31,7 @@ def fetch_settings(target: Target) -> dict[str, Any]:
         f"{target.supabase_url.rstrip('/')}/auth/v1/settings",
         headers={"apikey": target.public_key},
         timeout=TIMEOUT_S,
+        verify=trust(),
     )
     answer.raise_for_status()
     found = answer.json()
@@ -72,6 +74,7 @@ def redirect_landing(target: Target, callback: str) -> str | None:
         headers={"apikey": target.public_key},
         timeout=TIMEOUT_S,
         follow_redirects=False,
+        verify=trust(),
     )
     location = answer.headers.get("location")
     return location.partition("#")[0] if location else None

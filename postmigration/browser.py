@@ -30,6 +30,7 @@ from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.keys import api_headers
 from postmigration.redact import learn_secret
+from postmigration.trust import trust
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -102,6 +103,7 @@ def _api_session(target: Target, email: str, password: str) -> dict[str, Any]:
         headers=api_headers(target.public_key),
         json={"email": email, "password": password},
         timeout=20,
+        verify=trust(),
     )
     if response.status_code != 200:
         try:

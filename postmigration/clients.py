@@ -14,6 +14,7 @@ from supabase import Client, ClientOptions, create_client
 
 from postmigration.config import Accounts, Target
 from postmigration.redact import learn_secret
+from postmigration.trust import http_client
 
 __all__ = ["anon_client", "http", "service_client", "sign_in", "signed_in", "supabase_client"]
 
@@ -26,7 +27,7 @@ def supabase_client(target: Target, key: str) -> Client:
     options = ClientOptions(
         auto_refresh_token=False,
         persist_session=False,
-        httpx_client=httpx.Client(timeout=_TIMEOUT_S),
+        httpx_client=http_client(timeout=_TIMEOUT_S),
     )
     return create_client(target.supabase_url, key, options)
 
@@ -86,5 +87,5 @@ def http() -> Iterator[httpx.Client]:
     """A plain HTTP client for public URLs and the site: timeouts set, redirects NOT followed
     (a redirect through an old origin must be seen; :func:`postmigration.links.follow` walks
     a link hop by hop)."""
-    with httpx.Client(timeout=_TIMEOUT_S, follow_redirects=False) as client:
+    with http_client(timeout=_TIMEOUT_S, follow_redirects=False) as client:
         yield client

@@ -26,6 +26,7 @@ from postmigration.config import Account, Target
 from postmigration.keys import api_headers
 from postmigration.redact import Redactor
 from postmigration.signing import check_signing
+from postmigration.trust import http_client
 
 __all__ = [
     "FOUNDATION_TITLES",
@@ -135,7 +136,7 @@ def probe_all(
     """Probe every foundation of this run side by side (a target that never answers costs one
     timeout, not one per probe), the auth one signing `account` in (the `user` account) to
     verify its token; details are scrubbed of secrets."""
-    with httpx.Client(timeout=_TIMEOUT) as client:
+    with http_client(timeout=_TIMEOUT) as client:
 
         def api(name: str, of: Target, path: str) -> Callable[[], Foundation]:
             return lambda: _http_probe(

@@ -23,6 +23,7 @@ from postmigration.foundations import Foundation, probe_all
 from postmigration.keys import api_headers
 from postmigration.redact import Redactor, learn_secret
 from postmigration.session import build_run_config, choose_config_file, new_run_id
+from postmigration.trust import http_client
 
 __all__ = ["Finding", "account_findings", "run_check", "target_findings"]
 
@@ -182,7 +183,7 @@ def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
     if auth is not None:
         yield auth
     if auth is not None and auth.ok:  # the keys are asked of auth: down, it would only repeat that
-        with httpx.Client(timeout=_TIMEOUT) as client:
+        with http_client(timeout=_TIMEOUT) as client:
             yield from _keys(target, client)
     yield _database(target)
 
@@ -227,7 +228,7 @@ def account_findings(target: Target, accounts: dict[str, Account]) -> Iterator[F
             note=True,
         )
         return
-    with httpx.Client(timeout=_TIMEOUT) as client:
+    with http_client(timeout=_TIMEOUT) as client:
         for account in accounts.values():
             yield _sign_in(client, target, account)
 

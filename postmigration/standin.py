@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from postmigration.errors import StandInError
+from postmigration.trust import http_client
 
 __all__ = ["StandIn"]
 
@@ -120,7 +121,7 @@ class StandIn:
                 f"the local stand-in was not ready after {timeout_s:.0f}s: "
                 f"{self._last_log_line() or 'no output'} (log: {self.log_path})"
             )
-        with httpx.Client(timeout=10.0) as client:
+        with http_client(timeout=10.0) as client:
             url = self._ready_url(client)
         if url is None:
             code = self._process.poll()

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import httpx
 
 from postmigration.keys import api_headers
+from postmigration.trust import http_client
 
 PAGE = 100  # what supabase-js and storage3 use; the listing must page past it
 
@@ -218,4 +219,4 @@ def byte_differences(
 def storage_http(supabase_url: str, key: str) -> httpx.Client:
     """An HTTP client on a target's Storage API with `key` (the service role's, for parity: its
     legacy JWT or its secret key, sent as apikey and as the apikey's twin Bearer)."""
-    return httpx.Client(base_url=f"{supabase_url}/storage/v1", headers=api_headers(key), timeout=60)
+    return http_client(base_url=f"{supabase_url}/storage/v1", headers=api_headers(key), timeout=60)

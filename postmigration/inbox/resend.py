@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from postmigration.inbox.base import InboxError, Message
+from postmigration.trust import http_client
 
 __all__ = ["ResendInbox", "parse_time"]
 
@@ -48,7 +49,7 @@ class ResendInbox:
         self.base = (api_url or RESEND_API_URL).rstrip("/")
         self.name = f"Resend ({self.base})"
         self._key = api_key
-        self._http = http or httpx.Client(timeout=15)
+        self._http = http or http_client(timeout=15)
         self._full: dict[str, Message] = {}
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

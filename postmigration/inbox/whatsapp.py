@@ -16,6 +16,7 @@ import httpx
 
 from postmigration.inbox.base import InboxError, Message
 from postmigration.inbox.resend import parse_time
+from postmigration.trust import http_client
 
 __all__ = ["WhatsAppSinkInbox", "digits"]
 
@@ -35,7 +36,7 @@ class WhatsAppSinkInbox:
         self.phone_number_id = phone_number_id
         self.name = f"WhatsApp sink ({self.base})"
         self._token = token
-        self._http = http or httpx.Client(timeout=15)
+        self._http = http or http_client(timeout=15)
 
     def messages(self, recipient: str, since: datetime | None = None) -> Sequence[Message]:
         """Messages to the phone number `recipient`, newest first."""

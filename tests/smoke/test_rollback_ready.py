@@ -28,12 +28,13 @@ from postmigration.watermark import Watermark, objects_written_after
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("rollback-ready")]
 
 
-def test_old_api_answers(comparison_target: Target | None, evidence: Evidence) -> None:
+def test_old_api_answers(
+    comparison_target: Target | None, http: httpx.Client, evidence: Evidence
+) -> None:
     """Old's GoTrue health answers 200 to old's public key and its PostgREST root answers 200 to
     old's server key (reachability only: no user signs in there)."""
     old = require_comparison(comparison_target, "rollback-ready")
-    with httpx.Client() as http:
-        problems = api_problems(old, http)
+    problems = api_problems(old, http)
     fail_on(
         problems, f"old's API ({old.supabase_url}) does not answer, a rollback has nowhere to go"
     )
