@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -13,6 +13,8 @@ from postmigration.pages.defaults import DEFAULT_ROUTES, DEFAULT_SELECTORS
 __all__ = ["DEFAULT_TIMEOUT_MS", "AppShowedError", "ScreenPage"]
 
 DEFAULT_TIMEOUT_MS = 15_000.0
+# How long a settled app may take to show a screen's heading while it is on another page.
+_ELSEWHERE_GRACE_MS = 2_000.0
 # Values that are Playwright selectors rather than labels or names a user reads.
 _RAW_PREFIXES = ("css=", "xpath=", "role=", "text=", "id=", "internal:", "#", "[")
 
@@ -46,9 +48,13 @@ class ScreenPage:
         return urljoin(self.base_url, self.routes[self.route_name].lstrip("/"))
 
     def goto(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
-        """Open the screen and wait until the app says it is ready."""
+        """Open the screen and wait until the app says it is ready. When the app settles on
+        another page instead (its sign-in page, say: the session was not accepted), fail at
+        once, saying where it went, rather than waiting out the timeout for the heading."""
         self.page.goto(self.url, wait_until="domcontentloaded", timeout=timeout)
-        self.expect_ready(timeout=timeout)
+        if self._settled(timeout):
+            self._fail_when_elsewhere()
+        self._expect_heading(timeout)
 
     def reload(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """Reload the page (as a user pressing F5) and wait until the screen is ready again."""
@@ -103,17 +109,50 @@ class ScreenPage:
     # -- waits ---------------------------------------------------------------------------------
     def expect_ready(self, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         """The app settled on this screen (state attribute, if any) and its heading is shown."""
+        self._settled(timeout)
+        self._expect_heading(timeout)
+
+    def _settled(self, timeout: float) -> bool:
+        """Wait for the app's state attribute to say ready (an error state fails, with the
+        app's message); False when the app profile names no state attribute."""
         attribute = self.selectors.get("app_state_attribute", "")
-        if attribute:
-            ready = self.selectors.get("app_state_ready", "ready")
-            failed = self.selectors.get("app_state_error", "error")
-            settled = re.compile(f"^(?:{re.escape(ready)}|{re.escape(failed)})$")
-            body = self.page.locator("body")
-            expect(body, f"the {self.screen_name} screen never finished loading").to_have_attribute(
-                attribute, settled, timeout=timeout
-            )
-            if body.get_attribute(attribute) == failed:
-                self._raise_app_error(f"the {self.screen_name} screen did not load")
+        if not attribute:
+            return False
+        ready = self.selectors.get("app_state_ready", "ready")
+        failed = self.selectors.get("app_state_error", "error")
+        settled = re.compile(f"^(?:{re.escape(ready)}|{re.escape(failed)})$")
+        body = self.page.locator("body")
+        expect(body, f"the {self.screen_name} screen never finished loading").to_have_attribute(
+            attribute, settled, timeout=timeout
+        )
+        if body.get_attribute(attribute) == failed:
+            self._raise_app_error(f"the {self.screen_name} screen did not load")
+        return True
+
+    def _fail_when_elsewhere(self) -> None:
+        """After a settled load of this screen's URL: when the app is at another path and does
+        not show this screen's heading within a short grace, say where it went."""
+        here = urlsplit(self.page.url)
+        route = self.routes[self.route_name].rstrip("/") or "/"
+        if (here.path.rstrip("/") or "/") == route:
+            return
+        try:
+            expect(self.heading(self.heading_key)).to_be_visible(timeout=_ELSEWHERE_GRACE_MS)
+            return
+        except AssertionError:
+            pass
+        went = here.path + (f"?{here.query}" if here.query else "")
+        login = self.routes.get("login", "").rstrip("/")
+        why = (
+            " (it sent the user to sign in: it did not accept the signed-in session)"
+            if login and here.path.rstrip("/") == login and self.route_name != "login"
+            else ""
+        )
+        raise AssertionError(
+            f"the {self.screen_name} screen was not shown: the app went to {went} instead{why}"
+        )
+
+    def _expect_heading(self, timeout: float) -> None:
         expect(
             self.heading(self.heading_key),
             f'the {self.screen_name} screen does not show its heading "{self.text(self.heading_key)}"',

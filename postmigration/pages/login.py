@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from urllib.parse import urlsplit
+
 from playwright.sync_api import expect
 
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, AppShowedError, ScreenPage
 
 __all__ = ["LoginPage"]
+
+# How often a sign-in's outcome is looked at, and how long the app may sit on another page,
+# settled and signed out, before that is the outcome.
+_POLL_MS = 200
+_SIGNED_OUT_GRACE_S = 2.0
 
 
 class LoginPage(ScreenPage):
@@ -26,12 +34,31 @@ class LoginPage(ScreenPage):
         self.button("sign_out_button").click()
 
     def expect_signed_in(self, email: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
-        """The app shows the user as signed in (their email and a sign-out button)."""
+        """The app shows the user as signed in (their email and a sign-out button). When it
+        leaves the sign-in page and settles there signed out (it did not keep the session),
+        fail at once, saying where it went, rather than waiting out the timeout."""
         sign_out = self.button("sign_out_button")
-        expect(
-            sign_out.or_(self.error_message).first,
-            f"after signing in as {email} the app showed neither a sign-out button nor an error",
-        ).to_be_visible(timeout=timeout)
+        either = sign_out.or_(self.error_message).first
+        deadline = time.monotonic() + timeout / 1000
+        settled_elsewhere_at: float | None = None
+        while not either.is_visible():
+            now = time.monotonic()
+            if now > deadline:
+                raise AssertionError(
+                    f"after signing in as {email} the app showed neither a sign-out button "
+                    "nor an error"
+                )
+            elsewhere = self._settled_elsewhere()
+            if elsewhere is None:
+                settled_elsewhere_at = None
+            elif settled_elsewhere_at is None:
+                settled_elsewhere_at = now
+            elif now - settled_elsewhere_at > _SIGNED_OUT_GRACE_S:
+                raise AssertionError(
+                    f"after signing in as {email} the app went to {elsewhere} signed out (no "
+                    "sign-out button): it did not keep the session"
+                )
+            self.page.wait_for_timeout(_POLL_MS)
         if not sign_out.count():
             self._raise_app_error(f"signing in as {email} failed")
         expect(
@@ -60,3 +87,14 @@ class LoginPage(ScreenPage):
         if self.button("sign_out_button").count():
             raise AssertionError("the app shows a sign-out button after a refused sign-in")
         return text
+
+    def _settled_elsewhere(self) -> str | None:
+        """The path the app has settled on (state ready) when that is not the sign-in page."""
+        attribute = self.selectors.get("app_state_attribute", "")
+        if not attribute:
+            return None
+        here = urlsplit(self.page.url)
+        if (here.path.rstrip("/") or "/") == (self.routes["login"].rstrip("/") or "/"):
+            return None
+        state = self.page.locator("body").get_attribute(attribute)
+        return here.path if state == self.selectors.get("app_state_ready", "ready") else None

@@ -398,3 +398,37 @@ def test_unknown_path_says_page_not_found(
     page.goto(f"{stack.url}/no/such/screen")
     expect(page.locator("body")).to_have_attribute("data-app-state", "error")
     expect(page.get_by_role("alert")).to_contain_text("There is no page at /no/such/screen")
+
+
+def test_a_screen_the_app_does_not_show_says_where_the_app_went(
+    new_page: Callable[[], Page], stack: StackProcess
+) -> None:
+    """A signed-out visit to the profile lands on the sign-in page: goto says so at once (not
+    after the heading's timeout), naming the path the app went to and why that matters."""
+    profile = ProfilePage(new_page(), stack.url)
+    with pytest.raises(AssertionError) as raised:
+        profile.goto()
+    said = str(raised.value)
+    assert said.startswith(
+        "the profile screen was not shown: the app went to /login?next=%2Fprofile instead"
+    ), said
+    assert "did not accept the signed-in session" in said, said
+
+
+def test_a_sign_in_the_app_does_not_keep_says_so_at_once(
+    new_page: Callable[[], Page], stack: StackProcess
+) -> None:
+    """When the browser cannot verify the new session (its JWKS, or Auth's user endpoint for a
+    legacy token, refused), the app lands on its home page signed out: expect_signed_in says
+    where it went instead of waiting out its timeout for a sign-out button."""
+    page = new_page()
+    for path in ("**/auth/v1/.well-known/jwks.json", "**/auth/v1/user"):
+        page.route(path, lambda route: route.fulfill(status=404, body="{}"))
+    login = LoginPage(page, stack.url)
+    login.goto()
+    login.sign_in(stack.accounts["user"]["email"], stack.accounts["user"]["password"])
+    with pytest.raises(AssertionError) as raised:
+        login.expect_signed_in(stack.accounts["user"]["email"])
+    said = str(raised.value)
+    assert said.endswith("the app went to / signed out (no sign-out button): it did not keep "
+                         "the session"), said  # fmt: skip
