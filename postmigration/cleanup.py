@@ -260,11 +260,14 @@ def sweep_own(
     columns: Mapping[str, str],
     audit: tuple[str, str, str],
     related: Mapping[str, Iterable[Any]] | None = None,
+    storage: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Remove what still carries this run's own id, in every table of `columns` (children
     first, as listed), then the entries of the audit log (`audit`: its table, the columns
     naming the table and the row an entry is about) about any of those rows or of `related`
-    (table -> ids of rows the run made, perhaps already deleted).
+    (table -> ids of rows the run made, perhaps already deleted), then the storage objects
+    named after the run (`storage`: bucket -> folders to look in, "" for the root), such as
+    a thumbnail the app uploaded for a course whose row was then refused.
 
     Returns (one line per thing removed, one line per thing that could not be removed).
     """
@@ -302,6 +305,47 @@ def sweep_own(
     for gone, failed in _each(entries_about, chunks):
         removed += gone
         problems += failed
+    own = _remove_named_objects(service, storage or {}, lambda e: _is_own(e.get("name"), run_id))
+    gone, failed = own
+    return removed + gone, problems + failed
+
+
+def _is_own(name: Any, run_id: str) -> bool:
+    match = RUN_ID_PATTERN.match(str(name or ""))
+    return bool(match) and match.group() == run_id
+
+
+def _remove_named_objects(
+    service: Any, storage: Mapping[str, Iterable[str]], wanted: Callable[[Any], bool]
+) -> tuple[list[str], list[str]]:
+    """Remove the objects whose entry (name, created_at) `wanted` accepts, in each bucket's
+    folders of `storage` (lookups together, 8 at a time). Returns (removed, could not remove)."""
+
+    def matching(item: tuple[str, str]) -> tuple[str, list[str]]:
+        bucket, folder = item
+        try:
+            entries = service.storage.from_(bucket).list(folder, {"limit": 1000, "search": "pm-"})
+        except Exception:
+            return bucket, []  # a bucket this app does not have: nothing of ours can be in it
+        return bucket, [
+            f"{folder}/{e['name']}" if folder else e["name"]
+            for e in entries
+            if e.get("id") is not None and wanted(e)
+        ]
+
+    removed: list[str] = []
+    problems: list[str] = []
+    places = [(bucket, folder) for bucket, folders in storage.items() for folder in folders]
+    for bucket, paths in _each(matching, places):
+        if not paths:
+            continue
+        try:
+            service.storage.from_(bucket).remove(paths)
+            removed += [f"{bucket}/{p}" for p in paths]
+        except Exception as exc:
+            problems.append(
+                f"could not delete {len(paths)} object(s) in {bucket}: {_error_text(exc)}"
+            )
     return removed, problems
 
 
@@ -342,19 +386,10 @@ def sweep(
         key = "tag" if "->" in column else column
         return table, [r["id"] for r in rows if _is_leftover(r.get(key), run_id)]
 
-    def leftover_paths(item: tuple[str, str]) -> tuple[str, list[str]]:
-        bucket, folder = item
-        try:
-            entries = service.storage.from_(bucket).list(folder, {"limit": 1000, "search": "pm-"})
-        except Exception:
-            return bucket, []
-        return bucket, [
-            f"{folder}/{e['name']}" if folder else e["name"]
-            for e in entries
-            if e.get("id") is not None
-            and _is_leftover(e.get("name"), run_id)
-            and _older_than(e.get("created_at"), cutoff)
-        ]
+    def leftover(entry: Mapping[str, Any]) -> bool:
+        return _is_leftover(entry.get("name"), run_id) and _older_than(
+            entry.get("created_at"), cutoff
+        )
 
     removed: list[str] = []
     # The lookups go out together; the deletes follow in the tables' order (children first).
@@ -362,12 +397,8 @@ def sweep(
         for chunk in _chunks(ids, 100):
             service.table(table).delete().in_("id", chunk).execute()
         removed += [f"{table} {i}" for i in ids]
-    places = [(bucket, folder) for bucket, folders in (storage or {}).items() for folder in folders]
-    for bucket, paths in _each(leftover_paths, places):
-        if paths:
-            service.storage.from_(bucket).remove(paths)
-            removed += [f"{bucket}/{p}" for p in paths]
-    return removed
+    gone, _ = _remove_named_objects(service, storage or {}, leftover)
+    return removed + gone
 
 
 def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
@@ -397,21 +428,25 @@ def created(
     if target.read_only:
         yield registry
         return
-    folders = [""] + _account_ids(service_client, accounts, app_profile.table("profiles"))
-    sweep(
-        service_client,
-        run_id,
-        columns=sweep_columns(app_profile),
-        storage={bucket: folders for bucket in app_profile.buckets},
-    )
+    storage = _storage_places(service_client, accounts, app_profile)
+    sweep(service_client, run_id, columns=sweep_columns(app_profile), storage=storage)
     yield registry
     related = registry.row_ids(service_client)
     problems = registry.clean(service_client)
     # An xdist worker shares the run id with the other workers, still running: it removes
     # only the audit entries about its own rows; the controller sweeps the run's tag at the end.
     alone = not hasattr(request.config, "workerinput")
-    problems += _sweep_own_run(service_client, run_id, app_profile, tagged=alone, related=related)
+    problems += _sweep_own_run(
+        service_client, run_id, app_profile, storage=storage if alone else None, related=related
+    )
     _report(request.config, problems)
+
+
+def _storage_places(service: Any, accounts: Any, app_profile: AppProfile) -> dict[str, list[str]]:
+    """Where a run's objects can be: each bucket of the app's, at its root and in each
+    configured account's folder (named by the account's id)."""
+    folders = [""] + _account_ids(service, accounts, app_profile.table("profiles"))
+    return {bucket: folders for bucket in app_profile.buckets}
 
 
 def _sweep_own_run(
@@ -419,16 +454,20 @@ def _sweep_own_run(
     run_id: str,
     app_profile: AppProfile,
     *,
-    tagged: bool,
+    storage: Mapping[str, Iterable[str]] | None,
     related: Mapping[str, Iterable[Any]] | None = None,
 ) -> list[str]:
+    """The run's own tag sweep. With `storage` (bucket -> folders): every table and those
+    folders, as when no other process of the run is still at work; without: only the audit
+    entries about `related` (an xdist worker's own rows)."""
     log, entity, entity_id = AUDIT_LOG
     _, problems = sweep_own(
         service,
         run_id,
-        columns=sweep_columns(app_profile) if tagged else {},
+        columns=sweep_columns(app_profile) if storage is not None else {},
         audit=(app_profile.table(log), entity, entity_id),
         related=related,
+        storage=storage,
     )
     return problems
 
@@ -472,7 +511,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run = state.run
     try:
         service = supabase_client(run.target, run.target.server_key)
-        _report(config, _sweep_own_run(service, run.run_id, run.app_profile, tagged=True))
+        storage = _storage_places(service, run.accounts, run.app_profile)
+        _report(config, _sweep_own_run(service, run.run_id, run.app_profile, storage=storage))
     except Exception as exc:  # the target went away: say so, never fail the verdict
         _report(config, [f"the final sweep of run {run.run_id} failed: {_error_text(exc)}"])
 

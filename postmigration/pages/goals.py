@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Response, expect
 
 from postmigration.links import shown
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
@@ -12,6 +12,8 @@ __all__ = ["GoalsPage", "InvitesPage"]
 
 # Notifications arrive while the page is open; the cards screen is reloaded at these waits (ms).
 _RELOAD_STEPS_MS = (1_000.0, 2_000.0, 4_000.0, 8_000.0)
+# After the app confirms an invite, how long the event of its call's answer may still take.
+_LATE_EVENT_MS = 1_000.0
 
 
 class GoalsPage(ScreenPage):
@@ -27,6 +29,40 @@ class GoalsPage(ScreenPage):
         if invitee_phone:
             self.field("invitee_phone_label").fill(invitee_phone)
         self.button("create_goal_button").click()
+
+    def create_goal_and_send(
+        self,
+        title: str,
+        invitee_email: str,
+        invitee_phone: str | None,
+        function: str,
+        *,
+        timeout: float = 30_000.0,
+    ) -> tuple[Response | None, AssertionError | None]:
+        """Create the goal with its invite and wait for the app's outcome: the answer of the
+        app's call to `function` (None when the app never called it) and what went wrong on
+        screen (None when the app confirmed the invite). An error the app shows before it
+        calls the function (the goal was not saved, say) ends the wait at once."""
+        sends: list[Response] = []
+
+        def keep(response: Response) -> None:
+            if f"/functions/v1/{function}" in response.url and response.request.method == "POST":
+                sends.append(response)
+
+        self.page.on("response", keep)
+        try:
+            self.create_goal(title, invitee_email, invitee_phone)
+            try:
+                self.expect_invite_sent(timeout=timeout)
+                problem = None
+            except AssertionError as exc:
+                problem = exc
+            if not sends and problem is None:
+                # The confirmation follows the call's answer; its event may still be on its way.
+                self.page.wait_for_timeout(_LATE_EVENT_MS)
+        finally:
+            self.page.remove_listener("response", keep)
+        return (sends[0] if sends else None), problem
 
     def expect_invite_sent(self, *, timeout: float = 30_000.0) -> None:
         """The app confirms the invitation was sent (the notification function answered)."""

@@ -9,7 +9,9 @@ On the shared `breakable` playbook run:
   without its password;
 - a forbidden write that a fault lets through (the course insert of the non-admin account) and
   the admin_logs entry the app's trigger writes because of it are removed at the end of that
-  run, so the next run on the repaired target is GO on data-parity.
+  run, so the next run on the repaired target is GO on data-parity;
+- a thumbnail the app uploaded for a course whose insert was then refused (never registered by
+  the test) is removed by the run's own sweep, serial and under xdist.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from selftests.gate.conftest import (
     damaged,
     gate_on,
     item_files,
+    query_one,
     run_sql,
 )
 
 ROLLBACK = "tests/smoke/test_rollback_dump.py"
 COURSE_RLS = "tests/smoke/test_course_rls.py"
+UPLOAD = "tests/e2e/test_upload.py"
 GOAL_NOTIFICATIONS = "tests/edge_functions/test_goal_notifications.py"
 DATA_PARITY = item_files("data-parity")
 BAD_INPUT_BOUND_S = 150.0
@@ -239,4 +243,38 @@ def test_what_cleanup_cannot_remove_is_named_in_the_report(
     html = (run.report_dir / "go-no-go.html").read_text()
     assert 'id="pm-left-behind"' in html and "pm-1eb1d0 goal" in html, "the HTML names nothing"
     assert "cleanup: the gate's cleanup could not remove this" in run.output, run.output[-2000:]
+    _clean(run, breakable)
+
+
+@pytest.mark.parametrize(
+    ("workers", "run_id"), [((), "pm-7a1c0e"), (("-n", "2"), "pm-7a1c0f")], ids=["serial", "xdist"]
+)
+def test_an_upload_whose_row_was_refused_is_removed_by_the_run(
+    breakable: ServingPlaybook, tmp_path: Path, workers: tuple[str, ...], run_id: str
+) -> None:
+    """Fault: the course insert is refused on new, after the app has uploaded the course's
+    thumbnail (named after the run's course title). The test never learns the object's name,
+    so only the run's sweep by its tag can remove it: the run ends with no object of its own in
+    course-thumbnails (before: it stayed, and the next runs failed storage-parity and
+    rollback-ready on "is on new but not on old" until the 30-minute sweep of old runs)."""
+    with damaged(
+        breakable,
+        "new",
+        ["revoke insert on public.courses from authenticated"],
+        [
+            "grant insert on public.courses to authenticated",
+            f"delete from storage.objects where name like '{run_id}-%'",
+        ],
+    ):
+        run = gate_on(breakable, tmp_path / "report", UPLOAD, f"--run-id={run_id}", *workers)
+        assert run.item("upload")["status"] == "failed", run.digest()
+        left = query_one(
+            breakable,
+            "new",
+            "select count(*) from storage.objects where bucket_id = 'course-thumbnails' "
+            "and name like %s",
+            f"{run_id}-%",
+        )[0]
+    assert left == 0, f"{left} thumbnail(s) of run {run_id} stayed on new; {run.digest()}"
+    assert run.left_behind() == [], run.left_behind()
     _clean(run, breakable)
