@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -113,7 +114,27 @@ def judge_fault(name: str, run: SuiteRun, old_url: str, secrets: list[str]) -> s
     missing = [w for w in (old_url if w == "OLD_ORIGIN" else w for w in words) if w not in reason]
     if missing:
         return f"{item_id}'s reason lacks {missing}"
+    raw = raw_messages(run)
+    if raw:
+        more = f" (and {len(raw) - 1} more)" if len(raw) > 1 else ""
+        return f"not in the user's words: {raw[0]}{more}"
     return _leaks(run, secrets)
+
+
+# A message that is a library's exception as Python prints it ("playwright._impl._errors.
+# TimeoutError: …", "httpx.ReadTimeout: …") or pytest's bare assertion ("assert 0 == 1").
+_RAW = re.compile(r"^(?:(?:[A-Za-z_]\w*\.)+[A-Z]\w*\b|assert )")
+
+
+def raw_messages(run: SuiteRun) -> list[str]:
+    """Every item reason and test message of `run` that is a raw exception or a bare assert
+    instead of what is broken in the user's words, as "<item>: <first 120 characters>"."""
+    found = []
+    for item in run.summary["items"]:
+        texts = [str(item.get("reason") or "")]
+        texts += [str(t.get("message") or "") for t in item.get("tests", [])]
+        found += [f"{item['id']}: {t.strip()[:120]}" for t in texts if _RAW.match(t.strip())]
+    return list(dict.fromkeys(found))
 
 
 def judge_clean(run: SuiteRun, secrets: list[str]) -> str:

@@ -53,6 +53,27 @@ def test_a_fault_is_detected_only_by_its_item_with_its_words() -> None:
     assert "lacks" in judge_fault("stale-webhook-url", vague, OLD, [])
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "playwright._impl._errors.TimeoutError: Page.expect_response: Timeout 30000ms exceeded",
+        "httpx.ReadTimeout: timed out",
+        "assert 0 == 1",
+    ],
+)
+def test_a_detection_in_raw_library_words_is_not_a_detection(message: str) -> None:
+    """The declared item failed with its words, but another failed item's reason is a raw
+    exception (or a bare assert) instead of what is broken: the matrix names it."""
+    item, words = FAULTS["stale-webhook-url"]
+    reason = " ".join(OLD if w == "OLD_ORIGIN" else w for w in words)
+    other = "goal-invite" if item != "goal-invite" else "login"
+    run = _run({item: "failed", other: "failed"}, "NO-GO", 1, {item: reason, other: message})
+    said = judge_fault("stale-webhook-url", run, OLD, [])
+    assert said.startswith(f"not in the user's words: {other}: {message[:40]}"), said
+    worded = _run({item: "failed", other: "failed"}, "NO-GO", 1, {item: reason, other: "x"})
+    assert judge_fault("stale-webhook-url", worded, OLD, []) == ""
+
+
 def test_a_clean_go_allows_only_the_items_not_applicable_locally() -> None:
     """GO with only the local not-applicable items is clean; one more item not passed is not."""
     allowed = dict.fromkeys(NOT_APPLICABLE_LOCALLY, "not_applicable")
