@@ -1,6 +1,6 @@
 """The detection matrix and the flake check: the gate proved on the playbook's whole catalogue.
 
-`python -m selftests.matrix [--shard I/N] [--faults a,b] [--out reports/detection-matrix.md]`
+`python -m selftests.matrix [--shard I/N [--share DIR]] [--faults a,b] [--out …]`
 starts old once (stack, volume, dump), then for a clean run, every fault of the catalogue
 (`FAULTS` of selftests/gate/test_verdicts.py) and a second clean run, migrates a fresh new of
 its own (its own state dir, name server zone and app repository) from that dump and runs the
@@ -11,6 +11,8 @@ independent. The gate's own runs may write to old (its sign-ins there advance
 auth.refresh_tokens_id_seq): old is fingerprinted after each gate run and dumped again when it
 changed, as a team would dump the old it migrates. A fault's playbook must not change old.
 `--no-reuse` gives each run an old of its own (the cost reuse saves, for comparison).
+`--share DIR`, named by every shard of one run, lets a shard that is done with its own faults
+take the others' not yet started (each fault still runs once), so the shards end together.
 
 `python -m selftests.matrix --flake-check [--runs 10]` migrates one clean new and runs the
 gate on it `--runs` times in a row, the first half serially, the rest under `-n 2`: every run
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import re
 import shutil
@@ -32,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -270,10 +273,15 @@ def _gate(outcome: Outcome, playbook: Playbook, state: Path, before: bool) -> st
 
 
 def run_matrix(
-    runs: list[str], base: Path, reuse: bool, say: Say, written: Callable[[list[Outcome]], None]
+    runs: Iterable[str],
+    base: Path,
+    reuse: bool,
+    say: Say,
+    written: Callable[[list[Outcome]], None],
 ) -> list[Outcome]:
-    """Each of `runs` (clean runs and faults, in order); with `reuse`, all on one old. After
-    each run `written` gets the outcomes so far (the matrix is written as it grows)."""
+    """Each of `runs` (clean runs and faults, in order, taken one at a time); with `reuse`,
+    all on one old. After each run `written` gets the outcomes so far (the matrix is written
+    as it grows)."""
     outcomes: list[Outcome] = []
     old = Old(base / "old-side") if reuse else None
     try:
@@ -435,6 +443,41 @@ def chosen_faults(faults: str | None, shard: tuple[int, int]) -> list[str]:
     return names[index - 1 :: count]
 
 
+def shard_runs(names: list[str], shard: tuple[int, int], share: Path | None) -> Iterator[str]:
+    """The faults shard I of N runs, in order. Without `share`: its own (every N-th of
+    `names`, from the I-th). With `share`, a folder every shard of the catalogue names: each
+    fault is claimed there before it runs (a file created only if absent), the shard's own
+    first, then, once those are done, the other shards' not yet claimed, from their ends, so
+    that a shard that finishes early takes over work instead of waiting: every fault runs
+    exactly once across the shards."""
+    index, count = shard
+    own = names[index - 1 :: count]
+    if share is None:
+        yield from own
+        return
+    share.mkdir(parents=True, exist_ok=True)
+
+    def claimed(name: str) -> bool:
+        try:
+            os.close(os.open(share / name.replace("/", "_"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+    others = [n for n in reversed(names) if n not in own]
+    yield from (name for name in [*own, *others] if claimed(name))
+
+
+def share_options(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Under xdist, ``--share`` with a folder of this session's own (under its base temp, named
+    by the session's run uid, never one a former session left), so the shard files on the
+    workers end together; serially, none (each shard runs its own faults)."""
+    session = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not session:
+        return []
+    return ["--share", str(tmp_path_factory.getbasetemp().parent / f"matrix-share-{session}")]
+
+
 def run_command(*args: str) -> str:
     """Run `python -m selftests.matrix *args` as CI does, bounded in time (a hang gets SIGTERM,
     so that it stops its stacks, then SIGKILL); its output, or pytest.fail with the output's
@@ -478,6 +521,13 @@ def main(argv: list[str] | None = None) -> int:
         description="Every fault of the playbook's catalogue through the gate, or the flake check.",
     )
     parser.add_argument("--shard", type=_shard, default=(1, 1), help="I/N: every N-th fault")
+    parser.add_argument(
+        "--share",
+        type=Path,
+        default=None,
+        help="a folder the shards of one run all name: a shard done with its own faults takes "
+        "the others' not yet started",
+    )
     parser.add_argument("--faults", default=None, help="comma-separated faults (default: all)")
     parser.add_argument("--out", type=Path, default=None, help=f"default {DEFAULT_OUT}")
     parser.add_argument("--no-reuse", action="store_true", help="an old of its own for each run")
@@ -486,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=None, help="where stacks live (kept)")
     args = parser.parse_args(argv)
     try:
-        names = chosen_faults(args.faults, args.shard)
+        names = chosen_faults(args.faults, (1, 1))
     except ValueError as exc:
         print(f"matrix: {exc}", file=sys.stderr)
         return 2
@@ -515,8 +565,11 @@ def main(argv: list[str] | None = None) -> int:
     def written(outcomes: list[Outcome]) -> None:
         out.write_text(matrix_markdown(outcomes, time.monotonic() - begun, header))
 
+    if args.share is not None:
+        header += f" Faults shared with the other shards through {args.share}."
     # The first clean run once (on the first shard); every shard ends with one on its old.
-    runs = ([CLEAN] if index == 1 else []) + names + [f"{CLEAN}-again"]
+    faults = shard_runs(names, args.shard, args.share)
+    runs = itertools.chain([CLEAN] if index == 1 else [], faults, [f"{CLEAN}-again"])
     try:
         if args.flake_check:
             return _flake_main(args.runs, base, say)

@@ -3,6 +3,7 @@ line, what counts as a detection, a clean GO and a flaky test."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,15 @@ import pytest
 from postmigration.checklist import ITEMS
 from selftests.gate.conftest import NOT_APPLICABLE_LOCALLY, SuiteRun
 from selftests.gate.test_verdicts import FAULTS
-from selftests.matrix import FlakeRun, chosen_faults, flaky_tests, judge_clean, judge_fault, main
+from selftests.matrix import (
+    FlakeRun,
+    chosen_faults,
+    flaky_tests,
+    judge_clean,
+    judge_fault,
+    main,
+    shard_runs,
+)
 
 OLD = "http://127.0.0.1:5001"
 
@@ -30,6 +39,30 @@ def test_the_shards_split_the_catalogue_without_overlap() -> None:
     """Shard 1/2 and 2/2 together run every fault once."""
     first, second = chosen_faults(None, (1, 2)), chosen_faults(None, (2, 2))
     assert sorted(first + second) == sorted(FAULTS) and not set(first) & set(second)
+
+
+def test_shards_sharing_a_folder_run_every_fault_once_and_end_together(tmp_path: Path) -> None:
+    """Two shards taking turns run their own faults first; one that is done takes the other's
+    not yet started from the end; together they run each fault exactly once."""
+    names = [f"fault-{i}" for i in range(9)]
+    first = shard_runs(names, (1, 2), tmp_path / "share")
+    second = shard_runs(names, (2, 2), tmp_path / "share")
+    ran: dict[str, list[str]] = {"first": [], "second": []}
+    # The second shard is three times as slow: it runs one fault while the first runs three.
+    for step in range(30):
+        for shard, runs in (("first", first), ("second", second)):
+            if shard == "first" or step % 3 == 0:
+                ran[shard] += [name for name in itertools.islice(runs, 1)]
+    assert sorted(ran["first"] + ran["second"]) == names, ran
+    assert ran["first"][:5] == names[0::2], ran  # its own first, in order
+    assert len(ran["first"]) > len(ran["second"]), ran  # it took over the slower one's work
+    assert not set(ran["first"]) & set(ran["second"]), ran
+
+
+def test_a_shard_without_a_share_runs_its_own_faults_only(tmp_path: Path) -> None:
+    """No --share: shard 2/2 runs every second fault from the second, nothing else."""
+    names = [f"fault-{i}" for i in range(5)]
+    assert list(shard_runs(names, (2, 2), None)) == ["fault-1", "fault-3"]
 
 
 def test_an_unknown_fault_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
