@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Response, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from postmigration.links import shown
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
@@ -45,8 +48,11 @@ class GoalsPage(ScreenPage):
         calls the function (the goal was not saved, say) ends the wait at once."""
         sends: list[Response] = []
 
+        def is_call(response: Response) -> bool:
+            return f"/functions/v1/{function}" in response.url and response.request.method == "POST"
+
         def keep(response: Response) -> None:
-            if f"/functions/v1/{function}" in response.url and response.request.method == "POST":
+            if is_call(response):
                 sends.append(response)
 
         self.page.on("response", keep)
@@ -59,7 +65,10 @@ class GoalsPage(ScreenPage):
                 problem = exc
             if not sends and problem is None:
                 # The confirmation follows the call's answer; its event may still be on its way.
-                self.page.wait_for_timeout(_LATE_EVENT_MS)
+                with contextlib.suppress(PlaywrightTimeoutError):
+                    sends.append(
+                        self.page.wait_for_event("response", is_call, timeout=_LATE_EVENT_MS)
+                    )
         finally:
             self.page.remove_listener("response", keep)
         return (sends[0] if sends else None), problem

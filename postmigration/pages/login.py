@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from urllib.parse import urlsplit
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, AppShowedError, ScreenPage
 
 __all__ = ["LoginPage"]
 
-# How often a sign-in's outcome is looked at, and how long the app may sit on another page,
-# settled and signed out, before that is the outcome.
+# How long each wait for a sign-in's outcome lasts before the app's page is looked at again,
+# and how long the app may sit on another page, settled and signed out, before that is the
+# outcome.
 _POLL_MS = 200
 _SIGNED_OUT_GRACE_S = 2.0
 
@@ -58,7 +61,8 @@ class LoginPage(ScreenPage):
                     f"after signing in as {email} the app went to {elsewhere} signed out (no "
                     "sign-out button): it did not keep the session"
                 )
-            self.page.wait_for_timeout(_POLL_MS)
+            with contextlib.suppress(PlaywrightTimeoutError):  # the outcome, at most one poll
+                either.wait_for(state="visible", timeout=_POLL_MS)
         if not sign_out.count():
             self._raise_app_error(f"signing in as {email} failed")
         expect(
