@@ -305,8 +305,9 @@ def sweep_own(
     for gone, failed in _each(entries_about, chunks):
         removed += gone
         problems += failed
-    own = _remove_named_objects(service, storage or {}, lambda e: _is_own(e.get("name"), run_id))
-    gone, failed = own
+    gone, failed = _remove_named_objects(
+        service, storage or {}, lambda entry: _is_own(entry.get("name"), run_id)
+    )
     return removed + gone, problems + failed
 
 

@@ -132,25 +132,29 @@ class ScreenPage:
     def _fail_when_elsewhere(self) -> None:
         """After a settled load of this screen's URL: when the app is at another path and does
         not show this screen's heading within a short grace, say where it went."""
-        here = urlsplit(self.page.url)
-        route = self.routes[self.route_name].rstrip("/") or "/"
-        if (here.path.rstrip("/") or "/") == route:
+        if self.at_route(self.route_name):
             return
         try:
             expect(self.heading(self.heading_key)).to_be_visible(timeout=_ELSEWHERE_GRACE_MS)
             return
         except AssertionError:
             pass
+        here = urlsplit(self.page.url)
         went = here.path + (f"?{here.query}" if here.query else "")
-        login = self.routes.get("login", "").rstrip("/")
         why = (
             " (it sent the user to sign in: it did not accept the signed-in session)"
-            if login and here.path.rstrip("/") == login and self.route_name != "login"
+            if "login" in self.routes and self.at_route("login")
             else ""
         )
         raise AssertionError(
             f"the {self.screen_name} screen was not shown: the app went to {went} instead{why}"
         )
+
+    def at_route(self, route_name: str) -> bool:
+        """Whether the page is at the path of the profile's route `route_name` (a trailing
+        slash and the query aside)."""
+        here = urlsplit(self.page.url).path.rstrip("/") or "/"
+        return here == (self.routes[route_name].rstrip("/") or "/")
 
     def _expect_heading(self, timeout: float) -> None:
         expect(

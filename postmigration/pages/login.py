@@ -97,8 +97,8 @@ class LoginPage(ScreenPage):
         attribute = self.selectors.get("app_state_attribute", "")
         if not attribute:
             return None
-        here = urlsplit(self.page.url)
-        if (here.path.rstrip("/") or "/") == (self.routes["login"].rstrip("/") or "/"):
+        if self.at_route("login"):
             return None
         state = self.page.locator("body").get_attribute(attribute)
-        return here.path if state == self.selectors.get("app_state_ready", "ready") else None
+        ready = state == self.selectors.get("app_state_ready", "ready")
+        return urlsplit(self.page.url).path if ready else None
