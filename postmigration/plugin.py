@@ -32,6 +32,14 @@ from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
 from postmigration.foundations import RUN_WHEN_STOPPED, Foundation, probe_all, stopped_by
+from postmigration.handoff import (
+    ControllerGone,
+    Handoff,
+    new_handoff_path,
+    remove_handoff,
+    wait_for_handoff,
+    write_handoff,
+)
 from postmigration.history import append_run, recent_outcomes
 from postmigration.progress import Progress, WorkerCounts
 from postmigration.redact import Redactor
@@ -105,6 +113,9 @@ class RunState:
     info: RunInfo | None = None
     data_baseline: Baseline | None = None
     watermark: Watermark | None = None
+    # xdist: the file the controller writes its probes to, and (on a worker) its pid.
+    handoff: Path | None = None
+    controller_pid: int | None = None
 
 
 STATE = pytest.StashKey[RunState]()
@@ -307,16 +318,14 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
             source_label=workerinput["pm_target_source"],
             **options,
         )
-        foundations = {
-            name: Foundation(**data) for name, data in workerinput["pm_foundations"].items()
-        }
-        baseline = from_wire(workerinput.get("pm_data_baseline"))
         mark = workerinput.get("pm_watermark")
+        # The foundations and the data baseline follow through the handoff file, before the
+        # first test (see Gate.pytest_runtestloop).
         return RunState(
             run=run,
-            foundations=foundations,
-            data_baseline=baseline,
             watermark=None if mark is None else Watermark.from_dict(mark),
+            handoff=Path(workerinput["pm_handoff"]),
+            controller_pid=int(workerinput["pm_controller_pid"]),
         )
     run_id = config.getoption("run_id") or new_run_id()
     config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
@@ -543,8 +552,11 @@ class Gate:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """Hand xdist workers the controller's config file, run id and foundations."""
+        """Hand xdist workers the controller's config file, run id and watermark, and where
+        the foundations and the data baseline will be (they are probed while workers start)."""
         run = self.state.run
+        if self.state.handoff is None:
+            self.state.handoff = new_handoff_path()
         node.workerinput["pm_config_path"] = str(run.config_path) if run.config_path else ""
         node.workerinput["pm_run_id"] = run.run_id
         node.workerinput["pm_target_name"] = run.target.name
@@ -552,16 +564,16 @@ class Gate:
             run.comparison_target.name if run.comparison_target else None
         )
         node.workerinput["pm_target_source"] = run.target_source
-        node.workerinput["pm_foundations"] = {
-            name: f.to_dict() for name, f in self.state.foundations.items()
-        }
-        node.workerinput["pm_data_baseline"] = to_wire(self.state.data_baseline)
+        node.workerinput["pm_handoff"] = str(self.state.handoff)
+        node.workerinput["pm_controller_pid"] = os.getpid()
         mark = self.state.watermark
         node.workerinput["pm_watermark"] = None if mark is None else mark.to_dict()
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Probe the foundations once (on the controller) and scrub live log output."""
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> Any:
+        """Take the cutover watermark, then (after xdist has started its workers, so their
+        start-up overlaps this) probe the foundations once and capture the data baseline, on
+        the controller; scrub live log output."""
         state = self.state
         state.started = time.monotonic()
         state.started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
@@ -570,24 +582,65 @@ class Gate:
             handler = getattr(logging_plugin, name, None)
             if handler is not None:
                 handler.addFilter(_RedactingFilter(state.run.redactor))
-        if _is_controller(session.config) and not session.config.option.collectonly:
-            run = state.run
-            user = run.accounts.get("user")
-            state.foundations = probe_all(run.target, run.comparison_target, run.redactor, user)
+        probing = _is_controller(session.config) and not session.config.option.collectonly
+        if probing:
             try:
-                state.watermark = cutover_watermark(run)
+                state.watermark = cutover_watermark(state.run)
             except PostmigrationError as exc:
                 raise pytest.UsageError(str(exc)) from None
-            down = {name for name, f in state.foundations.items() if not f.ok}
-            if stopped_by(state.foundations) is None:
-                state.data_baseline = capture(
-                    run.target,
-                    run.comparison_target,
-                    run.app_profile,
-                    state.watermark,
-                    down,
-                    run.phase,
-                )
+        result = yield  # xdist's controller starts its workers here
+        if probing:
+            try:
+                self._probe()
+            except BaseException as exc:
+                self._hand_over(stopped=f"the controller failed while probing: {exc!r}")
+                raise
+            self._hand_over()
+        return result
+
+    def _probe(self) -> None:
+        state, run = self.state, self.state.run
+        user = run.accounts.get("user")
+        state.foundations = probe_all(run.target, run.comparison_target, run.redactor, user)
+        down = {name for name, f in state.foundations.items() if not f.ok}
+        if stopped_by(state.foundations) is None:
+            state.data_baseline = capture(
+                run.target,
+                run.comparison_target,
+                run.app_profile,
+                state.watermark,
+                down,
+                run.phase,
+            )
+
+    def _hand_over(self, stopped: str | None = None) -> None:
+        """Give the xdist workers (if any were started) what the controller probed."""
+        if self.state.handoff is None:
+            return
+        write_handoff(
+            self.state.handoff,
+            Handoff(
+                foundations={n: f.to_dict() for n, f in self.state.foundations.items()},
+                baseline=to_wire(self.state.data_baseline),
+                stopped=stopped,
+            ),
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """An xdist worker: before its first test, take the foundations and the data baseline
+        the controller probed while this worker started."""
+        state = self.state
+        if state.handoff is None or state.controller_pid is None or _is_controller(session.config):
+            return
+        try:
+            handoff = wait_for_handoff(state.handoff, state.controller_pid)
+        except ControllerGone as exc:
+            pytest.exit(str(exc), returncode=pytest.ExitCode.INTERRUPTED)
+        if handoff.stopped is not None:
+            pytest.exit(handoff.stopped, returncode=pytest.ExitCode.INTERRUPTED)
+        state.foundations = {n: Foundation(**d) for n, d in handoff.foundations.items()}
+        state.data_baseline = from_wire(handoff.baseline)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say which target is checked and where its settings came from (the foundations
@@ -723,12 +776,15 @@ class Gate:
         write.write_sep("=", f"{verdict.label}: {verdict.reason}", bold=True, **colour)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        """Stop the stand-in, and make sure no report file kept a secret."""
+        """Stop the stand-in, remove the workers' handoff file, and make sure no report file
+        kept a secret."""
         state = self.state
         if state.standin is not None:
             state.standin.stop()
             state.standin = None
         if _is_controller(config):
+            if state.handoff is not None:
+                remove_handoff(state.handoff)
             html_path = getattr(config.option, "htmlpath", None)  # None under -p no:html
             if html_path:
                 put_verdict_first_in_file(Path(html_path))
