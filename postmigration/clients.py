@@ -7,14 +7,17 @@ the form.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from supabase import Client, ClientOptions, create_client
 
 from postmigration.config import Accounts, Target
 from postmigration.redact import learn_secret
 from postmigration.trust import http_client
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 __all__ = ["anon_client", "http", "service_client", "sign_in", "signed_in", "supabase_client"]
 
@@ -22,7 +25,12 @@ _TIMEOUT_S = 20
 
 
 def supabase_client(target: Target, key: str) -> Client:
-    """A supabase-py client on ``target`` with ``key``; no background token refresh."""
+    """A supabase-py client on ``target`` with ``key``; no background token refresh.
+
+    supabase-py is imported here, at the first client, not with the plugin: an xdist
+    controller seldom needs it, and a worker's start-up is CPU its tests could use."""
+    from supabase import ClientOptions, create_client
+
     # One httpx client with the timeout: supabase-py deprecates per-service timeouts.
     options = ClientOptions(
         auto_refresh_token=False,

@@ -5,11 +5,10 @@ check has nothing to compare with."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
-from supabase import Client
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
@@ -23,6 +22,9 @@ from postmigration.db.schema_snapshot import (
     load_schema_snapshot,
     stale_because,
 )
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 
 @pytest.fixture(scope="session")

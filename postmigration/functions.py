@@ -6,11 +6,10 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from supabase import Client
 
 from postmigration.config import Target
 from postmigration.keys import api_headers
@@ -37,6 +36,9 @@ _JWT_REFUSED = (
     "was refused by JWT verification ({status}{detail}): it is deployed with verify_jwt and "
     "the key or token sent is not a valid JWT of this project"
 )
+
+if TYPE_CHECKING:
+    from supabase import Client
 _CODES = {
     "WORKER_ERROR": "crashed ({status} WORKER_ERROR{detail}): it threw an error; see its logs",
     "BOOT_ERROR": "does not boot ({status} BOOT_ERROR{detail}): it failed to start, e.g. a "

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from supabase import Client
+from typing import TYPE_CHECKING
 
 from postmigration.app_profile import AppProfile
 from postmigration.config import Target
 from postmigration.db.data import Rewrites
 from postmigration.origins import origin_of
 from postmigration.storage import StoredObject, list_all
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 StorageListing = dict[str, dict[str, StoredObject]]
 

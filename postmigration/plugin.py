@@ -595,7 +595,8 @@ class Gate:
             except BaseException as exc:
                 self._hand_over(stopped=f"the controller failed while probing: {exc!r}")
                 raise
-            self._hand_over()
+        if _is_controller(session.config):
+            self._hand_over()  # started workers wait for it, even when nothing was probed
         return result
 
     def _probe(self) -> None:
@@ -632,6 +633,8 @@ class Gate:
         the controller probed while this worker started."""
         state = self.state
         if state.handoff is None or state.controller_pid is None or _is_controller(session.config):
+            return
+        if session.config.option.collectonly:
             return
         try:
             handoff = wait_for_handoff(state.handoff, state.controller_pid)

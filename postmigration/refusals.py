@@ -4,21 +4,22 @@ message (the clients' own texts are a Python dict or a multi-line repr)."""
 from __future__ import annotations
 
 import json
-
-from postgrest.exceptions import APIError
-from storage3.exceptions import StorageApiError
+import sys
 
 
 def refusal(exc: BaseException) -> str | None:
     """`exc` in one line of a release manager's words when it is a Data API (PostgREST) or a
-    Storage refusal raised by supabase-py; None for any other exception."""
-    if isinstance(exc, StorageApiError):
+    Storage refusal raised by supabase-py; None for any other exception (a client never
+    imported raised none: the plugin does not import supabase-py before its first client)."""
+    storage_errors = sys.modules.get("storage3.exceptions")
+    if storage_errors is not None and isinstance(exc, storage_errors.StorageApiError):
         gateway = _gateway_message(exc.message)
         if gateway is not None:  # the API gateway answered before Storage did (a key refused)
             return f"the API gateway refused the Storage request ({exc.status}): {gateway}"
         code = f" {exc.code}" if exc.code and str(exc.code) != str(exc.status) else ""
         return f"Storage refused the request ({exc.status}{code}): {exc.message}"
-    if isinstance(exc, APIError):
+    postgrest_errors = sys.modules.get("postgrest.exceptions")
+    if postgrest_errors is not None and isinstance(exc, postgrest_errors.APIError):
         message = exc.message or "no message"
         code = f" ({exc.code})" if exc.code else ""
         hint = f"; hint: {exc.hint}" if exc.hint else ""

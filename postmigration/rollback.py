@@ -5,10 +5,10 @@ outcome, folded into the item by the verdict: the dump is restored once per run.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import httpx
 import psycopg
-from supabase import Client
 
 from postmigration.config import Target
 from postmigration.errors import first_line
@@ -41,6 +41,9 @@ API_ROLES = (
     "supabase_auth_admin",
     "supabase_storage_admin",
 )
+
+if TYPE_CHECKING:
+    from supabase import Client
 _ON = ("on", "true", "yes", "1")
 _SHOWN = 1
 
