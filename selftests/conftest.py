@@ -10,6 +10,26 @@ import pytest
 
 from reference.stack.runner import StackProcess
 
+# The longest files, first: under `-n 2 --dist loadfile --no-loadscope-reorder` (scripts/test.sh)
+# each CI worker starts on one matrix shard at once, so the shards run side by side from the
+# start and balance each other (--share), and the short files fill in at the end. xdist's own
+# default order (most tests first) put these one-test files last.
+LONGEST_FIRST = (
+    "selftests/gate/test_matrix_shard_1.py",
+    "selftests/gate/test_matrix_shard_2.py",
+    "selftests/gate/test_flake_check.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the files of LONGEST_FIRST first, in that order; the rest keep theirs."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
