@@ -2,23 +2,26 @@
 
 The controller starts its workers first and probes the foundations and captures the data
 baseline while they import and collect, so the two start-ups overlap. The probes' results
-reach the workers through a file the controller writes once (write, then rename): each worker
-waits for it before its first test, and stops if the controller is gone.
+reach the workers through a file the controller writes once (write, then rename). The
+controller holds a lock beside it from before the workers start until the file is written;
+each worker waits on that lock (no polling) before its first test. A controller that ends
+first releases the lock too, and the worker, finding no file, stops.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-POLL_S = 0.02
 FILE_NAME = "probed.json"
+# The locks this process holds on its handoffs (the controller's), by file path.
+_HELD: dict[Path, int] = {}
 
 
 class ControllerGone(Exception):
@@ -36,8 +39,13 @@ class Handoff:
 
 
 def new_handoff_path() -> Path:
-    """A fresh file path in a private folder (mode 0700) for one run's handoff."""
-    return Path(tempfile.mkdtemp(prefix="pm-handoff-")) / FILE_NAME
+    """A fresh file path in a private folder (mode 0700) for one run's handoff; this process
+    holds its lock until it writes the file (or ends)."""
+    path = Path(tempfile.mkdtemp(prefix="pm-handoff-")) / FILE_NAME
+    fd = os.open(_lock_of(path), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    _HELD[path] = fd
+    return path
 
 
 def write_handoff(path: Path, handoff: Handoff) -> None:
@@ -53,32 +61,40 @@ def write_handoff(path: Path, handoff: Handoff) -> None:
         )
     )
     os.replace(part, path)
+    _release(path)
 
 
-def wait_for_handoff(path: Path, controller_pid: int) -> Handoff:
-    """The handoff at `path`, once the controller wrote it. Raises ControllerGone when
-    process `controller_pid` ended first (a worker must not wait for ever)."""
-    while not path.exists():
-        if not _alive(controller_pid):
-            raise ControllerGone(f"the gate's controller (pid {controller_pid}) ended")
-        time.sleep(POLL_S)
+def wait_for_handoff(path: Path) -> Handoff:
+    """The handoff at `path`, once the controller wrote it: waits on the controller's lock.
+    Raises ControllerGone when the lock came free without the file (the controller ended)."""
+    try:
+        fd = os.open(_lock_of(path), os.O_RDONLY)
+    except FileNotFoundError:
+        raise ControllerGone("the gate's controller ended and removed its handoff") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    finally:
+        os.close(fd)
+    if not path.exists():
+        raise ControllerGone("the gate's controller ended before it handed over its probes")
     data = json.loads(path.read_text())
     return Handoff(data["foundations"], data["baseline"], data.get("stopped"))
 
 
 def remove_handoff(path: Path) -> None:
-    """Remove the handoff file and its private folder, if still there."""
-    for leftover in (path, path.with_suffix(".part")):
+    """Remove the handoff file, its lock and its private folder, if still there."""
+    _release(path)
+    for leftover in (path, path.with_suffix(".part"), _lock_of(path)):
         leftover.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         path.parent.rmdir()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _lock_of(path: Path) -> Path:
+    return path.with_suffix(".lock")
+
+
+def _release(path: Path) -> None:
+    fd = _HELD.pop(path, None)
+    if fd is not None:
+        os.close(fd)  # closing the descriptor drops its lock

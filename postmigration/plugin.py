@@ -113,9 +113,8 @@ class RunState:
     info: RunInfo | None = None
     data_baseline: Baseline | None = None
     watermark: Watermark | None = None
-    # xdist: the file the controller writes its probes to, and (on a worker) its pid.
+    # xdist: the file the controller writes its probes to.
     handoff: Path | None = None
-    controller_pid: int | None = None
 
 
 STATE = pytest.StashKey[RunState]()
@@ -325,7 +324,6 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
             run=run,
             watermark=None if mark is None else Watermark.from_dict(mark),
             handoff=Path(workerinput["pm_handoff"]),
-            controller_pid=int(workerinput["pm_controller_pid"]),
         )
     run_id = config.getoption("run_id") or new_run_id()
     config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
@@ -565,7 +563,6 @@ class Gate:
         )
         node.workerinput["pm_target_source"] = run.target_source
         node.workerinput["pm_handoff"] = str(self.state.handoff)
-        node.workerinput["pm_controller_pid"] = os.getpid()
         mark = self.state.watermark
         node.workerinput["pm_watermark"] = None if mark is None else mark.to_dict()
 
@@ -632,12 +629,12 @@ class Gate:
         """An xdist worker: before its first test, take the foundations and the data baseline
         the controller probed while this worker started."""
         state = self.state
-        if state.handoff is None or state.controller_pid is None or _is_controller(session.config):
+        if state.handoff is None or _is_controller(session.config):
             return
         if session.config.option.collectonly:
             return
         try:
-            handoff = wait_for_handoff(state.handoff, state.controller_pid)
+            handoff = wait_for_handoff(state.handoff)
         except ControllerGone as exc:
             pytest.exit(str(exc), returncode=pytest.ExitCode.INTERRUPTED)
         if handoff.stopped is not None:

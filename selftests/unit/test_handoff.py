@@ -31,7 +31,7 @@ def test_a_worker_waits_until_the_controller_has_written_it() -> None:
     writer = threading.Timer(0.2, write_handoff, (path, PROBED))
     writer.start()
     started = time.monotonic()
-    got = wait_for_handoff(path, controller_pid=_this_process())
+    got = wait_for_handoff(path)
     assert time.monotonic() - started >= 0.15, "returned before the file was written"
     assert got == PROBED
     remove_handoff(path)
@@ -42,7 +42,7 @@ def test_the_file_is_never_seen_half_written() -> None:
     """Written under another name, then renamed: no partial file under the final name."""
     path = new_handoff_path()
     write_handoff(path, PROBED)
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["probed.json", "probed.lock"]
     remove_handoff(path)
 
 
@@ -50,25 +50,16 @@ def test_a_stop_reaches_the_workers() -> None:
     """A controller that failed while probing says so, instead of leaving workers waiting."""
     path = new_handoff_path()
     write_handoff(path, Handoff({}, None, stopped="the controller failed while probing: boom"))
-    assert wait_for_handoff(path, _this_process()).stopped == (
-        "the controller failed while probing: boom"
-    )
+    assert wait_for_handoff(path).stopped == ("the controller failed while probing: boom")
     remove_handoff(path)
 
 
-def test_a_worker_stops_waiting_when_the_controller_is_gone(tmp_path: Path) -> None:
-    """No file and no controller: the worker is told, not left waiting for ever."""
-    ended = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    with pytest.raises(ControllerGone, match=r"controller \(pid \d+\) ended"):
-        wait_for_handoff(tmp_path / "probed.json", int(ended.stdout))
-
-
-def _this_process() -> int:
-    import os
-
-    return os.getpid()
+def test_a_worker_stops_waiting_when_the_controller_is_gone() -> None:
+    """A controller that ended before writing frees its lock: the worker is told, not left
+    waiting for ever."""
+    make = "from postmigration.handoff import new_handoff_path; print(new_handoff_path())"
+    ended = subprocess.run([sys.executable, "-c", make], capture_output=True, text=True, check=True)
+    path = Path(ended.stdout.strip())
+    with pytest.raises(ControllerGone, match="controller ended before it handed over"):
+        wait_for_handoff(path)
+    remove_handoff(path)
