@@ -5,6 +5,52 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refusal by the Data API (PostgREST) or Auth, as a test reads it: its code (PostgREST's
+    SQLSTATE or Auth's error code, "" when none was sent), the server's message, and the HTTP
+    status when the client kept it (Auth does; PostgREST's error does not)."""
+
+    api: str
+    code: str
+    message: str
+    status: int | None = None
+
+    def __str__(self) -> str:
+        code = f" ({self.code})" if self.code else ""
+        return f"{self.api} refused the request{code}: {self.message}"
+
+
+def refused(exc: BaseException) -> Refused | None:
+    """`exc` as a :class:`Refused` when supabase-py raised it for a Data API or Auth refusal;
+    None for anything else (its error classes are looked up only once supabase-py is loaded)."""
+    postgrest_errors = sys.modules.get("postgrest.exceptions")
+    if postgrest_errors is not None and isinstance(exc, postgrest_errors.APIError):
+        return Refused("the Data API", str(exc.code or ""), str(exc.message or "no message"))
+    auth_errors = sys.modules.get("supabase_auth.errors")
+    if auth_errors is not None and isinstance(exc, auth_errors.AuthApiError):
+        return Refused("Auth", str(exc.code or ""), str(exc.message), int(exc.status))
+    return None
+
+
+def attempt(call: Callable[[], T]) -> T | Refused:
+    """`call()`'s result, or the :class:`Refused` the Data API or Auth answered instead; any
+    other error propagates. Lets a test branch on the refusal without importing the client's
+    error classes."""
+    try:
+        return call()
+    except Exception as exc:
+        refusal_ = refused(exc)
+        if refusal_ is None:
+            raise
+        return refusal_
 
 
 def refusal(exc: BaseException) -> str | None:

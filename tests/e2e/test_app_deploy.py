@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Page, Request, Response
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.config import KEY_SETTINGS, Accounts, Target
@@ -17,6 +17,9 @@ from postmigration.keys import api_headers
 from postmigration.links import follow, shown
 from postmigration.origins import old_origins, origin_of, pointing_at_old
 from postmigration.stored_urls import scan_stored_urls
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("app-deploy")]
 

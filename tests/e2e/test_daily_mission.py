@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
@@ -15,6 +14,9 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.pages import DailyMissionPage
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("daily-mission")]
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from postgrest.exceptions import APIError
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.config import Target
@@ -17,6 +15,10 @@ from postmigration.findings import fail_on
 from postmigration.media import off_target_problem, range_problem
 from postmigration.origins import old_origins
 from postmigration.pages import HomePage
+from postmigration.refusals import Refused, attempt
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("hero-video")]
 
@@ -60,10 +62,10 @@ def test_playlist_shows_the_database_items_in_order(
     query = anon_client.table(app_profile.table("playlist_items")).select(
         "title,media_url,position"
     )
-    try:
-        rows = query.order("position").order("created_at").execute().data
-    except APIError as exc:
-        pytest.fail(f"visitors cannot read the playlist: {exc.message} ({exc.code})", pytrace=False)
+    answer = attempt(query.order("position").order("created_at").execute)
+    if isinstance(answer, Refused):
+        pytest.fail(f"visitors cannot read the playlist: {answer}", pytrace=False)
+    rows = answer.data
     home = screen(HomePage, app_page())
     home.goto()
     home.expect_playlist([r["title"] for r in rows])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
@@ -19,6 +18,9 @@ from postmigration.findings import fail_on
 from postmigration.media import bucket_explainer, object_of, off_target_problem, public_url_problems
 from postmigration.origins import old_origins
 from postmigration.pages import AdminCoursesPage, ProfilePage
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("upload")]
 

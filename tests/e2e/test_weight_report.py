@@ -6,11 +6,10 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
@@ -19,6 +18,9 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.functions import weight_report
 from postmigration.pages import WeightPage
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("weight-report")]
 

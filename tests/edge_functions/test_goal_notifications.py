@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from postgrest.exceptions import APIError
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
@@ -32,6 +30,10 @@ from postmigration.inbox import (
     whatsapp_inbox,
 )
 from postmigration.origins import old_origins
+from postmigration.refusals import Refused, attempt
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [
     pytest.mark.postmigration,
@@ -90,7 +92,8 @@ def sent_invite(
     goals = app_profile.table("goals")
     created.row(app_profile.table("notifications"), title, column="body")
     created.row(goals, title, column="title")  # its invites go with it
-    try:
+
+    def goal_with_invite() -> tuple[dict[str, Any], dict[str, Any]]:
         goal = user.table(goals).insert({"title": title}).execute().data[0]
         invite = (
             user.table(app_profile.table("goal_invites"))
@@ -104,13 +107,17 @@ def sent_invite(
             .execute()
             .data[0]
         )
-    except APIError as exc:
+        return goal, invite
+
+    made = attempt(goal_with_invite)
+    if isinstance(made, Refused):
         return SentInvite(
             title,
             since,
             function,
-            problem=f"the user cannot create a goal with an invite: {exc.message}",
+            problem=f"the user cannot create a goal with an invite: {made.message}",
         )
+    goal, invite = made
     answer = invoke_as(http, target, function, {"goal_id": goal["id"]}, user)
     body = answer.body if isinstance(answer.body, dict) else {}
     problem = answer.problem()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
@@ -16,6 +16,9 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.functions import weight_report
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [
     pytest.mark.postmigration,

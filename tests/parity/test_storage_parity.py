@@ -4,9 +4,10 @@ metadata flags, has old's bytes."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import psycopg
 import pytest
-from supabase import Client
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
@@ -28,6 +29,9 @@ from postmigration.storage_parity import (
     to_download,
 )
 from postmigration.watermark import Watermark, objects_written_after
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("storage-parity")]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import psycopg
 import pytest
-from supabase import Client
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
@@ -12,6 +13,9 @@ from postmigration.comparison import old_buckets
 from postmigration.config import Target
 from postmigration.findings import fail_on
 from postmigration.storage import bucket_problems
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.preflight, pytest.mark.item("buckets")]
 

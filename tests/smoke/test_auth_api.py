@@ -6,12 +6,12 @@ import secrets
 
 import httpx
 import pytest
-from supabase_auth.errors import AuthApiError
 
 from postmigration.clients import supabase_client
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.keys import api_headers
+from postmigration.refusals import Refused, attempt
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("login")]
 
@@ -23,13 +23,15 @@ def test_password_sign_in_gives_a_token_the_api_accepts(
     """The account signs in with its password, and GET /auth/v1/user accepts the new token."""
     account = accounts[role]
     client = supabase_client(target, target.public_key)
-    try:
-        answer = client.auth.sign_in_with_password(
+    answer = attempt(
+        lambda: client.auth.sign_in_with_password(
             {"email": account.email, "password": account.password}
         )
-    except AuthApiError as exc:
+    )
+    if isinstance(answer, Refused):
         pytest.fail(
-            f"the {role} {account.email} cannot sign in on {target.name}: {exc.code}: {exc.message}",
+            f"the {role} {account.email} cannot sign in on {target.name}: "
+            f"{answer.code}: {answer.message}",
             pytrace=False,
         )
     if answer.session is None:
@@ -62,13 +64,14 @@ def test_wrong_password_is_refused_with_invalid_credentials(
     account = accounts["user"]
     client = supabase_client(target, target.public_key)
     wrong = f"pm-wrong-{secrets.token_hex(8)}"
-    try:
-        client.auth.sign_in_with_password({"email": account.email, "password": wrong})
-    except AuthApiError as exc:
-        if exc.code != "invalid_credentials":
+    answer = attempt(
+        lambda: client.auth.sign_in_with_password({"email": account.email, "password": wrong})
+    )
+    if isinstance(answer, Refused):
+        if answer.code != "invalid_credentials":
             pytest.fail(
-                f"a wrong password for {account.email} was refused with {exc.code!r} "
-                f"({exc.status}: {exc.message}), expected invalid_credentials",
+                f"a wrong password for {account.email} was refused with {answer.code!r} "
+                f"({answer.status}: {answer.message}), expected invalid_credentials",
                 pytrace=False,
             )
         return

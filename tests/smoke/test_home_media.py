@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from postgrest.exceptions import APIError
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.config import Target
@@ -15,15 +13,19 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.media import off_target_problem, range_problem
 from postmigration.origins import old_origins
+from postmigration.refusals import Refused, attempt
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("hero-video")]
 
 
 def _rows(query: Any, what: str) -> list[dict[str, Any]]:
-    try:
-        return list(query.execute().data or [])
-    except APIError as exc:
-        pytest.fail(f"visitors cannot read {what}: {exc.message} ({exc.code})", pytrace=False)
+    answer = attempt(query.execute)
+    if isinstance(answer, Refused):
+        pytest.fail(f"visitors cannot read {what}: {answer}", pytrace=False)
+    return list(answer.data or [])
 
 
 def _media(anon_client: Client, app_profile: AppProfile) -> list[tuple[str, str]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from supabase import Client
 
 from postmigration.app_profile import AppProfile
 from postmigration.cleanup import Created
@@ -16,6 +16,9 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.keys import api_headers
 from postmigration.privacy import download, privacy_problem, read
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("upload")]
 

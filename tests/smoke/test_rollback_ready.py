@@ -4,9 +4,10 @@ outcome in the same run (the verdict folds it into this item; the dump is restor
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 import pytest
-from supabase import Client
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
@@ -24,6 +25,9 @@ from postmigration.rollback import (
 from postmigration.session import RunConfig
 from postmigration.storage_parity import MetadataComparison
 from postmigration.watermark import Watermark, objects_written_after
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("rollback-ready")]
 
