@@ -43,6 +43,7 @@ __all__ = [
     "sweep",
     "sweep_columns",
     "sweep_own",
+    "warm_final_sweep",
 ]
 
 RUN_ID_PATTERN = re.compile(r"^pm-[0-9a-f]{6}\b")
@@ -492,6 +493,19 @@ def _report(config: pytest.Config, problems: list[str]) -> None:
     import warnings
 
     warnings.warn("cleanup left things behind on the target: " + "; ".join(problems), stacklevel=2)
+
+
+def warm_final_sweep(config: pytest.Config) -> None:
+    """Under xdist, load supabase-py for the controller's final sweep in the background while
+    the workers run the tests: the controller itself has no client before then, and loading
+    it (about half a second of CPU) at the end would add to the run's wall time."""
+    if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
+        return
+    threading.Thread(target=_load_client_library, name="pm-warm-sweep", daemon=True).start()
+
+
+def _load_client_library() -> None:
+    import supabase  # noqa: F401  (the import is the point)
 
 
 @pytest.hookimpl(tryfirst=True)

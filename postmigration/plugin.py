@@ -26,7 +26,7 @@ import pytest
 from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
-from postmigration.cleanup import WORKER_OUTPUT_KEY, left_behind
+from postmigration.cleanup import WORKER_OUTPUT_KEY, left_behind, warm_final_sweep
 from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
@@ -89,6 +89,7 @@ MARKERS = (
     "edge_functions: invokes an edge function and checks its side effects",
     "preflight: schema, policies, buckets and extensions of the target",
     "parity: compares the target with the old server (--compare-to)",
+    "slow: takes seconds, not tenths (a restore, handshakes): runs early, with the browser tests",
     "item(id): the checklist item this test proves, one of: " + ", ".join(ITEMS),
 )
 RUN_FIRST = ("migrations", "rls-policies", "buckets", "extensions", "data-parity", "storage-parity")
@@ -418,6 +419,12 @@ def item_id_of(node: pytest.Item) -> str | None:
     return str(mark.args[0]) if mark is not None and mark.args else None
 
 
+def _run_order(node: pytest.Item) -> int:
+    if item_id_of(node) in RUN_FIRST:
+        return 0
+    return 1 if node.get_closest_marker("e2e") or node.get_closest_marker("slow") else 2
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """An ``item`` marker implies ``postmigration``; each test's item goes into its reports."""
@@ -430,7 +437,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         node.add_marker(pytest.mark.postmigration)
         node.user_properties.append((PROPERTY, item_id))
     # Read-only checks of the target as migrated run first, before other tests write to it.
-    items.sort(key=lambda node: 0 if item_id_of(node) in RUN_FIRST else 1)
+    # Then the long tests, so that under xdist the short ones fill the end of the run instead
+    # of one worker finishing a restore while the other has nothing left to do.
+    items.sort(key=_run_order)
     state = state_of(config)
     if state is not None:
         # Before deselection (tryfirst): a test left out by -k or -m must still count.
@@ -594,6 +603,8 @@ class Gate:
                 raise
         if _is_controller(session.config):
             self._hand_over()  # started workers wait for it, even when nothing was probed
+            if probing and not state.run.target.read_only:
+                warm_final_sweep(session.config)
         return result
 
     def _probe(self) -> None:

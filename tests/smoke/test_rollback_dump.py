@@ -84,6 +84,7 @@ def test_dump_is_recent_and_holds_every_public_table(
     )
 
 
+@pytest.mark.slow
 def test_dump_restores_into_a_scratch_database(
     rollback_dump: Path | None,
     pm_config: RunConfig,

@@ -10,7 +10,12 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.tls import certificate_problems, dns_problems, endpoints
 
-pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("tls-dns")]
+pytestmark = [
+    pytest.mark.postmigration,
+    pytest.mark.smoke,
+    pytest.mark.slow,
+    pytest.mark.item("tls-dns"),
+]
 
 
 def test_names_resolve_and_certificates_hold(target: Target, evidence: Evidence) -> None:
