@@ -2,7 +2,8 @@
 
 Starts its own playbook stacks (old -> new) once per latency (`--latency-ms` of the stand-in:
 every answer of the gateway and the site waits N ms, a far target), then measures, in one run
-against those same stacks, the median of `--repeat` runs of:
+against those same stacks, the median of `--repeat` runs (the suite runs round by round, so
+that a machine slowing down for a while weighs on every case of a ratio alike) of:
   - the full suite, serial and under `-n 2`; the API-only subset (`not e2e`);
   - the slowest item of the serial run, alone (its tests by node id);
   - time to NO-GO when new refuses connections, accepts them but never answers, or only its
@@ -195,18 +196,29 @@ def measure(state: Path, latency_ms: int, repeat: int) -> list[Row]:
             with auth_down(state / "state" / "new"):
                 return gate(report_dir(), full)
 
-        serial = times("full suite, serial", lambda: gate(report_dir(), full))
-        rows = [serial, times("full suite, -n 2", lambda: gate(report_dir(), (*full, "-n", "2")))]
+        # The four suite runs go round by round (serial, -n 2, API only, slowest item, then
+        # again), not case by case: a machine that slows down for a few minutes then slows
+        # every case of the ratios alike instead of the cases measured in those minutes.
         api = ("-m", "postmigration and not e2e", *explicit)
-        rows.append(times("API only (not e2e)", lambda: gate(report_dir(), api)))
-        slowest = max(serial.runs[0].summary["items"], key=lambda item: item["duration_s"])
-        nodeids = tuple(test["nodeid"] for test in slowest["tests"])
-        rows.append(
-            times(
-                f"slowest item alone ({slowest['id']})",
-                lambda: gate(report_dir(), (*full, *nodeids)),
-            )
-        )
+        cases: dict[str, list[Run]] = {}
+        slowest_nodeids: tuple[str, ...] = ()
+        slowest_name = ""
+        for round_ in range(repeat):
+            cases.setdefault("full suite, serial", []).append(gate(report_dir(), full))
+            if round_ == 0:
+                first = cases["full suite, serial"][0].summary["items"]
+                slowest = max(first, key=lambda item: item["duration_s"])
+                slowest_nodeids = tuple(test["nodeid"] for test in slowest["tests"])
+                slowest_name = f"slowest item alone ({slowest['id']})"
+            parallel = (*full, "-n", "2")
+            cases.setdefault("full suite, -n 2", []).append(gate(report_dir(), parallel))
+            cases.setdefault("API only (not e2e)", []).append(gate(report_dir(), api))
+            alone = (*full, *slowest_nodeids)
+            cases.setdefault(slowest_name, []).append(gate(report_dir(), alone))
+            print(f"  round {round_ + 1} of {repeat} done", file=sys.stderr, flush=True)
+        rows = [Row(name, runs) for name, runs in cases.items()]
+        for row in rows:
+            print(f"  {row.name}: {row.seconds:.1f}s {row.verdicts}", file=sys.stderr, flush=True)
         rows.append(times("NO-GO: connection refused", lambda: down(refusing_port)))
         rows.append(times("NO-GO: accepts, never answers", lambda: down(silent_port)))
         rows.append(times("NO-GO: only auth down", no_auth))

@@ -44,10 +44,12 @@ ORIGIN_TTL_S = 60
 
 @dataclass(frozen=True)
 class Zone:
-    """What the public name points at, and for how long resolvers may cache that."""
+    """What the public name points at, for how long resolvers may cache that, and which
+    origins have no A record yet (`unnamed`: a record the team has still to create)."""
 
     points_at: Side
     ttl_s: int
+    unnamed: tuple[Side, ...] = ()
 
     def write(self, state_dir: Path) -> Path:
         """Replace the state dir's zone file (atomically: the server reads it on every query)."""
@@ -66,7 +68,8 @@ def zone_file(state_dir: Path) -> Path:
 def read_zone(state_dir: Path) -> Zone:
     """The zone as the server answers it now."""
     data = json.loads(zone_file(state_dir).read_text())
-    return Zone(points_at=data["points_at"], ttl_s=int(data["ttl_s"]))
+    unnamed = tuple(data.get("unnamed", ()))
+    return Zone(points_at=data["points_at"], ttl_s=int(data["ttl_s"]), unnamed=unnamed)
 
 
 def point_public_name(state_dir: Path, at: Side, ttl_s: int | None = None) -> Zone:
@@ -78,8 +81,8 @@ def point_public_name(state_dir: Path, at: Side, ttl_s: int | None = None) -> Zo
 
 def answer(query: dns.message.Message, zone: Zone) -> dns.message.Message:
     """The authoritative answer to `query`: the public name's CNAME (and the origin's A record
-    for an A query), an origin's A record, NXDOMAIN for another name of the zone, REFUSED
-    outside it."""
+    for an A query), an origin's A record, NXDOMAIN for another name of the zone (an unnamed
+    origin's too), REFUSED outside it."""
     response = dns.message.make_response(query)
     response.flags |= dns.flags.AA
     if len(query.question) != 1:
@@ -87,7 +90,9 @@ def answer(query: dns.message.Message, zone: Zone) -> dns.message.Message:
         return response
     question = query.question[0]
     name, rdtype = question.name, question.rdtype
-    origin_names = {dns.name.from_text(o): o for o in ORIGINS.values()}
+    origin_names = {
+        dns.name.from_text(o): o for side, o in ORIGINS.items() if side not in zone.unnamed
+    }
     public = dns.name.from_text(PUBLIC_NAME)
     if not name.is_subdomain(dns.name.from_text(ZONE)):
         response.set_rcode(dns.rcode.REFUSED)
@@ -97,7 +102,7 @@ def answer(query: dns.message.Message, zone: Zone) -> dns.message.Message:
         response.answer.append(
             dns.rrset.from_text(PUBLIC_NAME + ".", zone.ttl_s, "IN", "CNAME", target + ".")
         )
-        if rdtype in (dns.rdatatype.A, dns.rdatatype.ANY):
+        if rdtype in (dns.rdatatype.A, dns.rdatatype.ANY) and zone.points_at not in zone.unnamed:
             response.answer.append(_origin_a(target))
     elif name in origin_names:
         if rdtype in (dns.rdatatype.A, dns.rdatatype.ANY):

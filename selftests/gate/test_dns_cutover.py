@@ -109,3 +109,25 @@ def test_public_name_not_added_to_new_is_no_go_before_and_after_the_switch(
     finally:
         names.write_text(kept)
         left.write(state)
+
+
+def test_new_origin_without_an_address_is_no_go_before_the_switch(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """One pre-cutover gate run on dns-cutover's files with new's origin record not created yet
+    (the name still on old, low TTL): the switch would lead nowhere, and the reason says so."""
+    state = breakable.state_dir
+    left = read_zone(state)
+    try:
+        Zone("old", LOW_TTL_S, unnamed=("new",)).write(state)
+        before = _dns_cutover(
+            gate_on(breakable, tmp_path / "pre", *DNS_CUTOVER, "--phase=pre-cutover")
+        )
+        assert before["status"] == "failed", before
+        reason = str(before["reason"])
+        assert reason.startswith("the public name is not ready for the switch: "), reason
+        assert "new's origin new.lms.test has no address, so app.lms.test cannot be switched" in (
+            reason
+        ), reason
+    finally:
+        left.write(state)

@@ -66,6 +66,16 @@ def test_the_public_name_is_a_cname_with_its_ttl_and_a_switch_is_one_write(
         look_up("example.com", resolver, label)
 
 
+def test_an_origin_not_named_yet_has_no_address(nameserver: NameServer) -> None:
+    """A zone whose new origin has no record yet: new.lms.test does not exist, old's is kept."""
+    Zone("old", 300, unnamed=("new",)).write(nameserver.state_dir)
+    assert read_zone(nameserver.state_dir) == Zone("old", 300, unnamed=("new",))
+    resolver, label = resolver_for(nameserver.address)
+    assert addresses_via(resolver)("new.lms.test") == set()
+    assert addresses_via(resolver)("old.lms.test") == {"127.0.0.1"}
+    assert look_up("app.lms.test", resolver, label).cnames == ("old.lms.test",)
+
+
 def test_a_side_is_told_by_an_address_only_it_has_never_by_a_shared_one() -> None:
     lookup = Lookup("app.example.com", "test", (), (), ("203.0.113.7",), 300, True)
     addresses = {"new.example.net": {"203.0.113.7"}, "old.example.net": {"198.51.100.2"}}
