@@ -62,7 +62,9 @@ def fake_supabase() -> Iterator[FakeSupabase]:
                 status = fake.statuses.get("admin", 404)
             else:
                 status = 404
-            body = json.dumps({"status": status}).encode()
+            # A table read answers rows (none), as PostgREST does; the rest a small object.
+            rows = self.path.startswith("/rest/v1/") and status == 200
+            body = json.dumps([] if rows else {"status": status}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
