@@ -1,5 +1,6 @@
 """An API client's error, said as the refusal it is: which API refused, with which status and
-message (the clients' own texts are a Python dict or a multi-line repr)."""
+message (the clients' own texts are a Python dict or a multi-line repr); and `attempt()`, which
+hands a test the refusal as a value, so tests need not import the client's error classes."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class Refused:
         return f"{self.api} refused the request{code}: {self.message}"
 
 
-def refused(exc: BaseException) -> Refused | None:
+def as_refused(exc: BaseException) -> Refused | None:
     """`exc` as a :class:`Refused` when supabase-py raised it for a Data API or Auth refusal;
     None for anything else (its error classes are looked up only once supabase-py is loaded)."""
     postgrest_errors = sys.modules.get("postgrest.exceptions")
@@ -47,7 +48,7 @@ def attempt(call: Callable[[], T]) -> T | Refused:
     try:
         return call()
     except Exception as exc:
-        refusal_ = refused(exc)
+        refusal_ = as_refused(exc)
         if refusal_ is None:
             raise
         return refusal_
