@@ -11,6 +11,9 @@ relevant test files only, and asserts the item failed naming the damage; new is 
   card, but the invite link's own screen cannot show the goal.
 - The smoke call carries a key new did not sign (old's service role key, as a CI secret left
   over from before the move): the functions router's JWT verification answers 401.
+- New's site serves a goals screen that confirms "Invite sent" without calling
+  goal-notifications (a deploy that shipped something other than the release): no message
+  can arrive, and the gate says the app never called the function.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+from reference.stack.gateway.web import PATCH_DIR
+from reference.stack.settings import WEB_DIR
 from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one
 
 INVITEE_POLICY = '"Invitees read invites addressed to them"'
@@ -84,3 +89,32 @@ def test_a_smoke_call_refused_by_jwt_verification_fails_naming_the_status(
         assert "goal-notifications was refused by JWT verification (401" in test["message"], (
             run.digest()
         )
+
+
+# The reference app's call of the function on the goals screen, and what the damaged deploy
+# ships in its place: the confirmation then follows without any call.
+INVOKE = (
+    'const sent = await supabase.functions.invoke("goal-notifications", '
+    "{ body: { goal_id: goal.data.id } });"
+)
+NO_CALL = "const sent = { error: null };"
+
+
+def test_an_app_that_confirms_an_invite_without_calling_the_function_fails(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """goal-invite fails saying the app said the invite was sent but never called the function,
+    not after waiting for an email that cannot come."""
+    source = (WEB_DIR / "js" / "goals.js").read_text()
+    assert INVOKE in source, "the reference app no longer calls goal-notifications this way"
+    patched = breakable.state_dir / "new" / PATCH_DIR / "js" / "goals.js"
+    patched.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        patched.write_text(source.replace(INVOKE, NO_CALL))
+        run = gate_on(breakable, tmp_path / "reports", "tests/e2e/test_goal_invite.py")
+    finally:
+        patched.unlink(missing_ok=True)
+    invite = run.item("goal-invite")
+    assert invite["status"] == "failed", run.digest()
+    said = "the app said the invite was sent but never called goal-notifications"
+    assert said in invite["reason"], run.digest()

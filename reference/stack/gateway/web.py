@@ -1,5 +1,9 @@
 """The reference web app at `/`: its static files, supabase-js, a generated /config.js, and
-/build.json (the manifest of the build deployed on this stack, when one was)."""
+/build.json (the manifest of the build deployed on this stack, when one was).
+
+A file under the stack's `web-patch/` folder is served in place of the app's file of the same
+path, on this stack only: a deploy that shipped something other than the release (the damage
+self-tests break one site's app with it; the two stacks otherwise serve the same files)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from ..settings import StackSettings
 
 SUPABASE_UMD = "node_modules/@supabase/supabase-js/dist/umd/supabase.js"
+PATCH_DIR = "web-patch"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -57,6 +62,14 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
             return FileResponse(
                 deployed_build,
                 media_type=CONTENT_TYPES[".json"],
+                headers={"cache-control": "no-store"},
+            )
+        patches = settings.state_dir / PATCH_DIR
+        patched = (patches / rel).resolve()
+        if patches.resolve() in patched.parents and patched.is_file():
+            return FileResponse(
+                patched,
+                media_type=CONTENT_TYPES.get(patched.suffix),
                 headers={"cache-control": "no-store"},
             )
         candidate = (web / rel).resolve()
