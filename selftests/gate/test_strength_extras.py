@@ -10,6 +10,9 @@ One gate run, five breaks on new, each tripping its own item with a reason in th
 - Google turned off and the app's deep link dropped from the redirect allow-list in new's
   auth settings: auth-settings names the provider, and says where the sign-in link landed.
 
+A second gate run, on rls-policies' file: anon let read notifications, and a policy on goals
+whose helper function fails: the item names the readable table and lists the failing read.
+
 New is repaired afterwards (the next damage test relies on it).
 """
 
@@ -84,3 +87,41 @@ def test_each_carried_part_broken_on_new_fails_its_item(
         for word in words:
             assert word in messages, f"{item_id} lacks {word!r}: {messages}"
     assert mine not in run.report_texts() and olds not in run.report_texts()
+
+
+def test_private_rows_open_to_anon_or_a_failing_policy_fail_rls_policies(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Two policies on new: one lets anon read every notification (`using (true)`, as a policy
+    "fixed" during the move), one on goals calls a helper function that fails on new (restored
+    broken). rls-policies says private data is readable, naming notifications, and lists the
+    goals read as refused with the function's error (not a grant's 42501), in words rather than
+    the client's exception."""
+    breaks = [
+        "create policy pm_open_to_anon on public.notifications for select to anon using (true)",
+        "create function public.pm_broken_helper() returns boolean language plpgsql"
+        " as $$ begin raise exception 'helper restored without its schema'; end $$",
+        "grant execute on function public.pm_broken_helper() to anon",
+        "create policy pm_broken_helper on public.goals for select to anon"
+        " using (public.pm_broken_helper())",
+    ]
+    repairs = [
+        "drop policy if exists pm_open_to_anon on public.notifications",
+        "drop policy if exists pm_broken_helper on public.goals",
+        "drop function if exists public.pm_broken_helper()",
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        run = gate_on(breakable, tmp_path / "reports", "tests/preflight/test_rls_policies.py")
+    item = run.item("rls-policies")
+    assert item["status"] == "failed", run.digest()
+    (anon,) = [t for t in item["tests"] if "test_anon_reads_nothing" in t["nodeid"]]
+    message = str(anon["message"])
+    assert message == (
+        "private data is readable without signing in: anon can read 5+ rows of notifications"
+        " (and 1 more)"
+    ), message
+    said = (
+        "anon's read of goals failed, but not as a grant refuses it: the Data API refused the"
+        " request (P0001): helper restored without its schema"
+    )
+    assert f"- {said}" in run.output, run.digest()  # the failure's list, one line per problem
