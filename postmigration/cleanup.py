@@ -495,11 +495,18 @@ def _report(config: pytest.Config, problems: list[str]) -> None:
     warnings.warn("cleanup left things behind on the target: " + "; ".join(problems), stacklevel=2)
 
 
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return (
+        not hasattr(config, "workerinput")
+        and config.pluginmanager.getplugin("dsession") is not None
+    )
+
+
 def warm_final_sweep(config: pytest.Config) -> None:
     """Under xdist, load supabase-py for the controller's final sweep in the background while
     the workers run the tests: the controller itself has no client before then, and loading
     it (about half a second of CPU) at the end would add to the run's wall time."""
-    if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
+    if not _is_xdist_controller(config):
         return
     threading.Thread(target=_load_client_library, name="pm-warm-sweep", daemon=True).start()
 
@@ -516,7 +523,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     test loop every worker is done and has reported; after an interrupted one (Ctrl-C) a
     worker may still be tearing down, and what it could not remove may go unreported."""
     config = session.config
-    if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
+    if not _is_xdist_controller(config):
         return
     from postmigration.plugin import state_of
 

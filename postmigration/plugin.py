@@ -84,7 +84,7 @@ SUITE_FIXTURE_MODULES = (
 
 MARKERS = (
     "postmigration: part of the post-migration GO/NO-GO suite (implied by item)",
-    "smoke: API-level check, fast, no browser",
+    "smoke: API-level check, no browser",
     "e2e: browser flow through the app (pytest-playwright)",
     "edge_functions: invokes an edge function and checks its side effects",
     "preflight: schema, policies, buckets and extensions of the target",

@@ -11,22 +11,26 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+DATA_API = "the Data API"
 
 
 @dataclass(frozen=True)
 class Refused:
     """A refusal by the Data API (PostgREST) or Auth, as a test reads it: its code (PostgREST's
-    SQLSTATE or Auth's error code, "" when none was sent), the server's message, and the HTTP
-    status when the client kept it (Auth does; PostgREST's error does not)."""
+    SQLSTATE or Auth's error code, "" when none was sent), the server's message, the HTTP
+    status when the client kept it (Auth does; PostgREST's error does not), and PostgREST's
+    hint."""
 
     api: str
     code: str
     message: str
     status: int | None = None
+    hint: str = ""
 
     def __str__(self) -> str:
         code = f" ({self.code})" if self.code else ""
-        return f"{self.api} refused the request{code}: {self.message}"
+        hint = f"; hint: {self.hint}" if self.hint else ""
+        return f"{self.api} refused the request{code}: {self.message}{hint}"
 
 
 def as_refused(exc: BaseException) -> Refused | None:
@@ -34,7 +38,12 @@ def as_refused(exc: BaseException) -> Refused | None:
     None for anything else (its error classes are looked up only once supabase-py is loaded)."""
     postgrest_errors = sys.modules.get("postgrest.exceptions")
     if postgrest_errors is not None and isinstance(exc, postgrest_errors.APIError):
-        return Refused("the Data API", str(exc.code or ""), str(exc.message or "no message"))
+        return Refused(
+            DATA_API,
+            str(exc.code or ""),
+            str(exc.message or "no message"),
+            hint=str(exc.hint or ""),
+        )
     auth_errors = sys.modules.get("supabase_auth.errors")
     if auth_errors is not None and isinstance(exc, auth_errors.AuthApiError):
         return Refused("Auth", str(exc.code or ""), str(exc.message), int(exc.status))
@@ -65,13 +74,8 @@ def refusal(exc: BaseException) -> str | None:
             return f"the API gateway refused the Storage request ({exc.status}): {gateway}"
         code = f" {exc.code}" if exc.code and str(exc.code) != str(exc.status) else ""
         return f"Storage refused the request ({exc.status}{code}): {exc.message}"
-    postgrest_errors = sys.modules.get("postgrest.exceptions")
-    if postgrest_errors is not None and isinstance(exc, postgrest_errors.APIError):
-        message = exc.message or "no message"
-        code = f" ({exc.code})" if exc.code else ""
-        hint = f"; hint: {exc.hint}" if exc.hint else ""
-        return f"the Data API refused the request{code}: {message}{hint}"
-    return None
+    refused = as_refused(exc)
+    return str(refused) if refused is not None and refused.api == DATA_API else None
 
 
 # storage3's text when the body is not Storage's error shape (the gateway's {"message", "hint"}).

@@ -50,7 +50,7 @@ def test_a_stop_reaches_the_workers() -> None:
     """A controller that failed while probing says so, instead of leaving workers waiting."""
     path = new_handoff_path()
     write_handoff(path, Handoff({}, None, stopped="the controller failed while probing: boom"))
-    assert wait_for_handoff(path).stopped == ("the controller failed while probing: boom")
+    assert wait_for_handoff(path).stopped == "the controller failed while probing: boom"
     remove_handoff(path)
 
 
