@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 
 from postmigration.app_profile import AppProfile
-from postmigration.clients import supabase_client
 from postmigration.config import Target
 
 __all__ = [
@@ -39,11 +38,14 @@ __all__ = [
     "SWEEP_COLUMNS",
     "Created",
     "created",
+    "error_text",
     "left_behind",
+    "report_left_behind",
+    "storage_places",
     "sweep",
     "sweep_columns",
     "sweep_own",
-    "warm_final_sweep",
+    "sweep_own_run",
 ]
 
 RUN_ID_PATTERN = re.compile(r"^pm-[0-9a-f]{6}\b")
@@ -103,7 +105,7 @@ def _each(work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         return list(pool.map(work, items))
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc)
     return str(message).splitlines()[0][:200]
 
@@ -175,7 +177,7 @@ class Created:
                 query.execute()
             except Exception as exc:  # postgrest.APIError: report, carry on cleaning
                 problems.append(
-                    f"could not restore {item.table} {dict(item.match)}: {_error_text(exc)}"
+                    f"could not restore {item.table} {dict(item.match)}: {error_text(exc)}"
                 )
         # Newest first, one round trip per run of rows of one table and column.
         for (table, column), run in itertools.groupby(rows, lambda r: (r.table, r.column)):
@@ -189,7 +191,7 @@ class Created:
                 service.storage.from_(bucket).remove(paths)
             except Exception as exc:
                 problems.append(
-                    f"could not delete {len(paths)} object(s) in {bucket}: {_error_text(exc)}"
+                    f"could not delete {len(paths)} object(s) in {bucket}: {error_text(exc)}"
                 )
         return problems
 
@@ -203,13 +205,13 @@ def _delete_rows(service: Any, table: str, column: str, values: list[Any]) -> li
         return []
     except Exception as exc:
         if len(values) == 1:
-            return [f"could not delete {table} {column}={values[0]}: {_error_text(exc)}"]
+            return [f"could not delete {table} {column}={values[0]}: {error_text(exc)}"]
     problems: list[str] = []
     for value in values:
         try:
             service.table(table).delete().eq(column, value).execute()
         except Exception as exc:
-            problems.append(f"could not delete {table} {column}={value}: {_error_text(exc)}")
+            problems.append(f"could not delete {table} {column}={value}: {error_text(exc)}")
     return problems
 
 
@@ -282,7 +284,7 @@ def sweep_own(
                 service.table(table).delete().in_("id", chunk).execute()
                 removed += [f"{table} {i}" for i in chunk]
             except Exception as exc:
-                problems.append(f"could not delete {len(chunk)} {table} row(s): {_error_text(exc)}")
+                problems.append(f"could not delete {len(chunk)} {table} row(s): {error_text(exc)}")
     log, entity, entity_id = audit
 
     def entries_about(item: tuple[str, list[str]]) -> tuple[list[str], list[str]]:
@@ -293,7 +295,7 @@ def sweep_own(
         except Exception as exc:
             return [], [
                 f"could not delete the {log} entries about the run's {table} rows: "
-                f"{_error_text(exc)}"
+                f"{error_text(exc)}"
             ]
         return [f"{log} {r.get('id')} (about {table} {r.get(entity_id)})" for r in gone], []
 
@@ -346,7 +348,7 @@ def _remove_named_objects(
             removed += [f"{bucket}/{p}" for p in paths]
         except Exception as exc:
             problems.append(
-                f"could not delete {len(paths)} object(s) in {bucket}: {_error_text(exc)}"
+                f"could not delete {len(paths)} object(s) in {bucket}: {error_text(exc)}"
             )
     return removed, problems
 
@@ -423,14 +425,14 @@ def created(
     target). At the end, rows a test overwrote are put back, the registry is emptied, then
     anything else tagged with this run's id in a table the app profile knows, and the audit
     log's entries about the run's rows, are removed (under xdist, the tag sweep waits for the
-    controller: see pytest_sessionfinish). Cleanup runs whether tests passed or failed;
+    controller: see final_sweep.py). Cleanup runs whether tests passed or failed;
     anything it could not remove is printed as a warning naming it.
     """
     registry = Created(run_id)
     if target.read_only:
         yield registry
         return
-    storage = _storage_places(service_client, accounts, app_profile)
+    storage = storage_places(service_client, accounts, app_profile)
     sweep(service_client, run_id, columns=sweep_columns(app_profile), storage=storage)
     yield registry
     related = registry.row_ids(service_client)
@@ -438,20 +440,20 @@ def created(
     # An xdist worker shares the run id with the other workers, still running: it removes
     # only the audit entries about its own rows; the controller sweeps the run's tag at the end.
     alone = not hasattr(request.config, "workerinput")
-    problems += _sweep_own_run(
+    problems += sweep_own_run(
         service_client, run_id, app_profile, storage=storage if alone else None, related=related
     )
-    _report(request.config, problems)
+    report_left_behind(request.config, problems)
 
 
-def _storage_places(service: Any, accounts: Any, app_profile: AppProfile) -> dict[str, list[str]]:
+def storage_places(service: Any, accounts: Any, app_profile: AppProfile) -> dict[str, list[str]]:
     """Where a run's objects can be: each bucket of the app's, at its root and in each
     configured account's folder (named by the account's id)."""
     folders = [""] + _account_ids(service, accounts, app_profile.table("profiles"))
     return {bucket: folders for bucket in app_profile.buckets}
 
 
-def _sweep_own_run(
+def sweep_own_run(
     service: Any,
     run_id: str,
     app_profile: AppProfile,
@@ -480,7 +482,7 @@ def left_behind(config: pytest.Config) -> list[str]:
     return config.stash.setdefault(_LEFT_BEHIND, [])
 
 
-def _report(config: pytest.Config, problems: list[str]) -> None:
+def report_left_behind(config: pytest.Config, problems: list[str]) -> None:
     """Keep `problems` for the report (and hand them to the controller from a worker), and
     warn, naming each: a leftover on new shows up as drift in the next run's data-parity."""
     if not problems:
@@ -493,50 +495,6 @@ def _report(config: pytest.Config, problems: list[str]) -> None:
     import warnings
 
     warnings.warn("cleanup left things behind on the target: " + "; ".join(problems), stacklevel=2)
-
-
-def _is_xdist_controller(config: pytest.Config) -> bool:
-    return (
-        not hasattr(config, "workerinput")
-        and config.pluginmanager.getplugin("dsession") is not None
-    )
-
-
-def warm_final_sweep(config: pytest.Config) -> None:
-    """Under xdist, load supabase-py for the controller's final sweep in the background while
-    the workers run the tests: the controller itself has no client before then, and loading
-    it (about half a second of CPU) at the end would add to the run's wall time."""
-    if not _is_xdist_controller(config):
-        return
-    threading.Thread(target=_load_client_library, name="pm-warm-sweep", daemon=True).start()
-
-
-def _load_client_library() -> None:
-    import supabase  # noqa: F401  (the import is the point)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Under xdist, at the end of the session: the controller removes what still carries the
-    run id, and the audit entries about it (each worker has removed only its own rows), before
-    the verdict is written, so the report names what could not be removed. After a finished
-    test loop every worker is done and has reported; after an interrupted one (Ctrl-C) a
-    worker may still be tearing down, and what it could not remove may go unreported."""
-    config = session.config
-    if not _is_xdist_controller(config):
-        return
-    from postmigration.plugin import state_of
-
-    state = state_of(config)
-    if state is None or state.run.target.read_only:
-        return
-    run = state.run
-    try:
-        service = supabase_client(run.target, run.target.server_key)
-        storage = _storage_places(service, run.accounts, run.app_profile)
-        _report(config, _sweep_own_run(service, run.run_id, run.app_profile, storage=storage))
-    except Exception as exc:  # the target went away: say so, never fail the verdict
-        _report(config, [f"the final sweep of run {run.run_id} failed: {_error_text(exc)}"])
 
 
 def _account_ids(service: Any, accounts: Any, profiles: str) -> list[str]:

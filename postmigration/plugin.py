@@ -26,11 +26,12 @@ import pytest
 from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
-from postmigration.cleanup import WORKER_OUTPUT_KEY, left_behind, warm_final_sweep
+from postmigration.cleanup import WORKER_OUTPUT_KEY, left_behind
 from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
+from postmigration.final_sweep import final_sweep_of, finish_final_sweep, start_final_sweep
 from postmigration.foundations import RUN_WHEN_STOPPED, Foundation, probe_all, stopped_by
 from postmigration.handoff import (
     ControllerGone,
@@ -42,6 +43,7 @@ from postmigration.handoff import (
 )
 from postmigration.history import append_run, recent_outcomes
 from postmigration.progress import Progress, WorkerCounts
+from postmigration.quick_exit import skip_collection_at_exit
 from postmigration.redact import Redactor
 from postmigration.refusals import refusal
 from postmigration.report import (
@@ -89,7 +91,8 @@ MARKERS = (
     "edge_functions: invokes an edge function and checks its side effects",
     "preflight: schema, policies, buckets and extensions of the target",
     "parity: compares the target with the old server (--compare-to)",
-    "slow: takes seconds, not tenths (a restore, handshakes): runs early, with the browser tests",
+    "slow: takes seconds, not tenths (a restore, handshakes, many round trips): runs early, "
+    "with the browser tests",
     "item(id): the checklist item this test proves, one of: " + ", ".join(ITEMS),
 )
 RUN_FIRST = ("migrations", "rls-policies", "buckets", "extensions", "data-parity", "storage-parity")
@@ -116,6 +119,9 @@ class RunState:
     watermark: Watermark | None = None
     # xdist: the file the controller writes its probes to.
     handoff: Path | None = None
+    # xdist: workers started and not yet down; whether one went down with an error.
+    workers_up: int = 0
+    worker_crashed: bool = False
 
 
 STATE = pytest.StashKey[RunState]()
@@ -255,6 +261,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = state
     gate = Gate(state)
     config.pluginmanager.register(gate, "postmigration-gate")
+    skip_collection_at_exit()
+    if _is_controller(config) and getattr(config.option, "maxschedchunk", 0) is None:
+        # Under xdist, hand out tests one at a time (each worker holds two: the one it runs and
+        # the next), not in chunks by count: a chunk of browser flows on one worker would
+        # leave the other idle at the end.
+        config.option.maxschedchunk = 1
     if _is_controller(config):
         config.pluginmanager.register(
             Progress(state, gate.verdict_so_far), "postmigration-progress"
@@ -562,6 +574,7 @@ class Gate:
         """Hand xdist workers the controller's config file, run id and watermark, and where
         the foundations and the data baseline will be (they are probed while workers start)."""
         run = self.state.run
+        self.state.workers_up += 1
         if self.state.handoff is None:
             self.state.handoff = new_handoff_path()
         node.workerinput["pm_config_path"] = str(run.config_path) if run.config_path else ""
@@ -603,8 +616,9 @@ class Gate:
                 raise
         if _is_controller(session.config):
             self._hand_over()  # started workers wait for it, even when nothing was probed
-            if probing and not state.run.target.read_only:
-                warm_final_sweep(session.config)
+            writes = probing and not state.run.target.read_only
+            if writes and stopped_by(state.foundations) is None:
+                start_final_sweep(session.config, state.run)
         return result
 
     def _probe(self) -> None:
@@ -660,10 +674,18 @@ class Gate:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """An xdist controller collects nothing itself: it takes its workers' collection."""
+        """An xdist controller collects nothing itself: it takes its workers' collection. When
+        the last worker is done (and none crashed: xdist may replace it), the final sweep
+        starts, while xdist shuts the workers down."""
+        state = self.state
         output = getattr(node, "workeroutput", {})
-        self.state.collected.update(output.get("pm_collected", {}))
+        state.collected.update(output.get("pm_collected", {}))
         left_behind(node.config).extend(output.get(WORKER_OUTPUT_KEY, []))
+        state.workers_up -= 1
+        state.worker_crashed = state.worker_crashed or error is not None
+        sweep = final_sweep_of(node.config)
+        if sweep is not None and state.workers_up <= 0 and not state.worker_crashed:
+            sweep.start()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -727,6 +749,7 @@ class Gate:
         if not _is_controller(session.config) or session.config.option.collectonly:
             return
         state, run = self.state, self.state.run
+        finish_final_sweep(session.config)
         verdict = self.verdict_so_far(session)
         args = session.config.invocation_params.args
         state.info = RunInfo(

@@ -52,6 +52,7 @@ def _user_id(client: Client) -> str:
     return session.user.id if session else ""
 
 
+@pytest.mark.slow
 def test_private_bucket_objects_are_readable_by_their_owner_only(
     target: Target,
     app_profile: AppProfile,

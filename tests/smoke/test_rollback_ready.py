@@ -64,6 +64,7 @@ def test_old_database_takes_writes(comparison_target: Target | None, evidence: E
     evidence.text("old's database", f"{db.describe(url)}: primary, read-write; {probed}")
 
 
+@pytest.mark.slow
 def test_old_storage_still_holds_its_objects(
     comparison_client: Client | None,
     comparison_target: Target | None,

@@ -1,0 +1,110 @@
+"""Under xdist, the controller's sweep of the run's tag once every worker is done.
+
+Each worker removes its own registered rows and the audit entries about them, but not what
+else carries the run id (another worker may still be writing it): the controller does that
+once the last worker is down. It is a handful of round trips to a target that may be far
+away, so it is kept off the end of the run where it can be:
+
+- while the tests run, a background thread loads supabase-py, makes the service client and
+  looks up where the run's objects can be (the accounts' folders). It waits a few seconds
+  first: loading supabase-py is most of a second of CPU, which would otherwise compete with
+  the workers' own start (their imports, collection and first page loads);
+- when the last worker reports it is done, the sweep starts in that thread, while xdist
+  shuts its workers down;
+- before the verdict is written, the controller waits for it, so that the report names
+  whatever it could not remove. After an interrupted or crashed run, it runs then.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from postmigration.cleanup import error_text, report_left_behind, storage_places, sweep_own_run
+from postmigration.clients import supabase_client
+from postmigration.session import RunConfig
+
+__all__ = [
+    "FinalSweep",
+    "final_sweep_of",
+    "finish_final_sweep",
+    "start_final_sweep",
+]
+
+_FINAL_SWEEP = pytest.StashKey["FinalSweep"]()
+# How long the preparation waits, unless the sweep is due sooner: the workers have started
+# and run their first tests by then.
+PREPARE_AFTER_S = 5.0
+
+
+class FinalSweep:
+    """The xdist controller's end-of-run sweep of `run`'s tag (see the module's text)."""
+
+    def __init__(self, run: RunConfig) -> None:
+        self._run = run
+        self._due = threading.Event()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-final-sweep")
+        self._prepared: Future[tuple[Any, dict[str, list[str]]]] = self._thread.submit(
+            self._prepare
+        )
+        self._sweep: Future[list[str]] | None = None
+
+    def _prepare(self) -> tuple[Any, dict[str, list[str]]]:
+        self._due.wait(PREPARE_AFTER_S)
+        run = self._run
+        service = supabase_client(run.target, run.target.server_key)
+        return service, storage_places(service, run.accounts, run.app_profile)
+
+    def _swept(self) -> list[str]:
+        run = self._run
+        try:
+            service, storage = self._prepared.result()
+            return sweep_own_run(service, run.run_id, run.app_profile, storage=storage)
+        except Exception as exc:  # the target went away: say so, never fail the verdict
+            return [f"the final sweep of run {run.run_id} failed: {error_text(exc)}"]
+
+    def start(self) -> None:
+        """Start the sweep (once): every worker is done with the target."""
+        self._due.set()
+        if self._sweep is None:
+            self._sweep = self._thread.submit(self._swept)
+
+    def finish(self) -> list[str]:
+        """Wait for the sweep (starting it now if no worker said it was done) and return what
+        it could not remove, one line each."""
+        self.start()
+        assert self._sweep is not None
+        try:
+            return self._sweep.result()
+        finally:
+            self._thread.shutdown(wait=False)
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """Whether this process is the controller of an xdist run (it runs no test itself)."""
+    return (
+        not hasattr(config, "workerinput")
+        and config.pluginmanager.getplugin("dsession") is not None
+    )
+
+
+def start_final_sweep(config: pytest.Config, run: RunConfig) -> None:
+    """On an xdist controller, start preparing this session's final sweep."""
+    if _is_xdist_controller(config):
+        config.stash[_FINAL_SWEEP] = FinalSweep(run)
+
+
+def final_sweep_of(config: pytest.Config) -> FinalSweep | None:
+    """This session's final sweep, if the controller started one."""
+    return config.stash.get(_FINAL_SWEEP, None)
+
+
+def finish_final_sweep(config: pytest.Config) -> None:
+    """Wait for the final sweep, if any, and keep what it could not remove for the report."""
+    sweep = config.stash.get(_FINAL_SWEEP, None)
+    if sweep is not None:
+        del config.stash[_FINAL_SWEEP]
+        report_left_behind(config, sweep.finish())
