@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -124,6 +125,23 @@ class Invocation:
             400 <= self.status < 500 and self.status != 404 and not self.refused_by_jwt_check
         )
         return None if own_answer else self.problem()
+
+
+def is_function_call(url: str, name: str) -> bool:
+    """Whether a request to `url` calls the edge function `name`: through the API's
+    ``/functions/v1/<name>`` (what supabase-js's ``functions.invoke`` calls), or through the
+    older per-project host ``https://<ref>.functions.supabase.co/<name>``; a sub-path of the
+    function counts, a query string is ignored, and a function whose name only starts the same
+    (``<name>-v2``) does not."""
+    parts = urlsplit(url)
+    if (parts.hostname or "").endswith(".functions.supabase.co"):
+        called = parts.path
+    else:
+        _, api, called = parts.path.partition("/functions/v1/")
+        if not api:
+            return False
+        called = "/" + called
+    return called == f"/{name}" or called.startswith(f"/{name}/")
 
 
 def invoke(

@@ -8,6 +8,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from postmigration.functions import is_function_call
 from postmigration.links import shown
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
 
@@ -49,7 +50,7 @@ class GoalsPage(ScreenPage):
         sends: list[Response] = []
 
         def is_call(response: Response) -> bool:
-            return f"/functions/v1/{function}" in response.url and response.request.method == "POST"
+            return response.request.method == "POST" and is_function_call(response.url, function)
 
         def keep(response: Response) -> None:
             if is_call(response):

@@ -265,14 +265,27 @@ class TestCleanRunAndBadInput:
 # fault -> (the item it breaks, words its reason must hold; OLD_ORIGIN stands for old's URL)
 FAULTS = {
     "skip-bucket-sync:chat-images": ("storage-parity", ("chat-images",)),
+    "skip-bucket-sync:avatars": ("storage-parity", ("differ from old", "avatars/")),
+    "skip-bucket-sync:course-thumbnails": (
+        "storage-parity",
+        ("differ from old", "course-thumbnails/"),
+    ),
+    "skip-bucket-sync:media": ("storage-parity", ("differ from old", "media/")),
     "missing-extension:uuid-ossp": ("extensions", ("extension uuid-ossp is not installed",)),
+    "missing-extension:pgcrypto": ("extensions", ("extension pgcrypto is not installed",)),
     "stale-site-url": ("goal-invite", ("SITE_URL", "OLD_ORIGIN")),
     "sequence-behind": ("data-parity", ("sequence", "behind")),
     "stale-origin": ("app-deploy", ("old origin", "OLD_ORIGIN")),
     "missing-secret:RESEND_API_KEY": ("edge-functions", ("goal-notifications", "RESEND_API_KEY")),
+    "missing-secret:EMAIL_FROM": ("edge-functions", ("goal-notifications", "EMAIL_FROM")),
     "lost-policies:weight_measurements": ("rls-policies", ("weight_measurements", "missing")),
+    "lost-policies:profiles": ("rls-policies", ("profiles", "missing")),
+    "lost-policies:courses": ("rls-policies", ("courses", "missing")),
+    "lost-policies:goals": ("rls-policies", ("goals", "missing")),
+    "lost-policies:daily_missions": ("rls-policies", ("daily_missions", "missing")),
     "no-migration-history": ("migrations", ("schema_migrations", "no migration is recorded")),
     "private-bucket:avatars": ("buckets", ('bucket "avatars" is not public',)),
+    "private-bucket:course-thumbnails": ("buckets", ('bucket "course-thumbnails" is not public',)),
     "disabled-trigger:on_auth_user_created": (
         "data-parity",
         ("on_auth_user_created", "disabled"),
@@ -280,6 +293,7 @@ FAULTS = {
     "lost-default-privileges": ("grants", ("default privileges", "schema reporting")),
     "lost-revoke": ("grants", ("anon holds", "weight_measurements", "old does not grant")),
     "extension-in-public:uuid-ossp": ("data-parity", ("extension uuid-ossp", "in schema public")),
+    "extension-in-public:pgcrypto": ("data-parity", ("extension pgcrypto", "in schema public")),
     "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
     "replica-role-left": ("data-parity", ("session_replication_role",)),
     "cron-job-missing:nightly-goal-reminders": (
@@ -304,9 +318,11 @@ FAULTS = {
         "vault",
         ("Vault secret service_role_key is missing on new",),
     ),
+    "vault-secret-missing:project_url": ("vault", ("Vault secret project_url is missing on new",)),
     "vault-ciphertext-copied": ("vault", ("does not decrypt on new",)),
     "publication-table-dropped": ("realtime", ("public.notifications", "supabase_realtime")),
     "auth-provider-disabled:google": ("auth-settings", ("auth provider google is disabled",)),
+    "auth-provider-disabled:github": ("auth-settings", ("auth provider github is disabled",)),
     "redirect-url-missing": (
         "auth-settings",
         ("lmsapp://auth/callback", "redirect URL allow-list"),

@@ -14,7 +14,7 @@ create table if not exists vault.secrets (
   description text not null default '',
   secret text not null,
   key_id uuid,
-  nonce bytea default extensions.gen_random_bytes(24),
+  nonce bytea default pg_catalog.decode(pg_catalog.md5(pg_catalog.gen_random_uuid()::text), 'hex'),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -33,24 +33,72 @@ language sql stable security definer set search_path = '' as $$
   select pg_catalog.md5('vault key ' || vault._root_key())::uuid
 $$;
 
+-- The cipher needs nothing but core PostgreSQL (sha256, gen_random_uuid), as Supabase's Vault
+-- needs nothing of the extensions a migration may leave out or put elsewhere (pgcrypto):
+-- the text XORed with a keystream of sha256(key, nonce, block number), behind a 16-byte nonce
+-- and a keyed sha256 tag of nonce and ciphertext, checked before decrypting, so a row
+-- encrypted under another project's key does not decrypt here.
+create or replace function vault._key() returns bytea
+language sql stable security definer set search_path = '' as $$
+  select pg_catalog.sha256(pg_catalog.convert_to('vault key ' || vault._root_key(), 'UTF8'))
+$$;
+
+create or replace function vault._xor_keystream(data bytea, key bytea, nonce bytea) returns bytea
+language plpgsql immutable strict set search_path = '' as $$
+declare
+  result bytea := data;
+  block bytea;
+begin
+  for i in 0 .. pg_catalog.length(data) - 1 loop
+    if i % 32 = 0 then
+      block := pg_catalog.sha256(key || nonce || pg_catalog.int4send(i / 32));
+    end if;
+    result := pg_catalog.set_byte(
+      result, i, pg_catalog.get_byte(data, i) # pg_catalog.get_byte(block, i % 32));
+  end loop;
+  return result;
+end
+$$;
+
+create or replace function vault._tag(key bytea, nonce bytea, body bytea) returns bytea
+language sql immutable strict set search_path = '' as $$
+  select pg_catalog.substr(pg_catalog.sha256(key || '\x746167'::bytea || nonce || body), 1, 16)
+$$;
+
 create or replace function vault._encrypt(plain text) returns text
 language plpgsql volatile security definer set search_path = '' as $$
 declare
-  root text := vault._root_key();
+  key bytea := vault._key();
+  nonce bytea := pg_catalog.decode(
+    pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''), 'hex');
+  body bytea;
 begin
-  if root is null then
+  if key is null then
     raise exception 'vault: this project has no root key';
   end if;
-  return pg_catalog.encode(extensions.pgp_sym_encrypt(plain, root), 'base64');
+  body := vault._xor_keystream(pg_catalog.convert_to(plain, 'UTF8'), key, nonce);
+  return pg_catalog.encode(nonce || vault._tag(key, nonce, body) || body, 'base64');
 end
 $$;
 
 create or replace function vault._decrypt(cipher text) returns text
 language plpgsql stable security definer set search_path = '' as $$
+declare
+  key bytea := vault._key();
+  raw bytea;
+  nonce bytea;
+  body bytea;
 begin
-  return extensions.pgp_sym_decrypt(pg_catalog.decode(cipher, 'base64'), vault._root_key());
+  raw := pg_catalog.decode(cipher, 'base64');
+  nonce := pg_catalog.substr(raw, 1, 16);
+  body := pg_catalog.substr(raw, 33);
+  if key is null or pg_catalog.length(raw) < 32
+     or vault._tag(key, nonce, body) <> pg_catalog.substr(raw, 17, 16) then
+    return null;  -- encrypted with another project's key (or damaged): it does not decrypt
+  end if;
+  return pg_catalog.convert_from(vault._xor_keystream(body, key, nonce), 'UTF8');
 exception when others then
-  return null;  -- encrypted with another project's key (or damaged): it does not decrypt
+  return null;
 end
 $$;
 
