@@ -106,6 +106,7 @@ def _each(work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
 
 
 def error_text(exc: Exception) -> str:
+    """What an API error says, in one line of at most 200 characters, for a problem line."""
     message = getattr(exc, "message", None) or str(exc)
     return str(message).splitlines()[0][:200]
 
