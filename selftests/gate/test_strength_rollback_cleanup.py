@@ -11,7 +11,8 @@ On the shared `breakable` playbook run:
   the admin_logs entry the app's trigger writes because of it are removed at the end of that
   run, so the next run on the repaired target is GO on data-parity;
 - a thumbnail the app uploaded for a course whose insert was then refused (never registered by
-  the test) is removed by the run's own sweep, serial and under xdist.
+  the test) is removed by the run's own sweep, serial and under xdist;
+- a row the cleanup may not delete keeps no other row of its table behind (row-by-row retry).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from selftests.gate.conftest import (
 ROLLBACK = "tests/smoke/test_rollback_dump.py"
 COURSE_RLS = "tests/smoke/test_course_rls.py"
 UPLOAD = "tests/e2e/test_upload.py"
+ADMIN_COURSE = "tests/e2e/test_admin_course.py"
 GOAL_NOTIFICATIONS = "tests/edge_functions/test_goal_notifications.py"
 DATA_PARITY = item_files("data-parity")
 BAD_INPUT_BOUND_S = 150.0
@@ -248,6 +250,51 @@ def test_what_cleanup_cannot_remove_is_named_in_the_report(
     judged = clean_go_problems(run)
     named = "the run's cleanup left on the target: could not delete goals title=pm-1eb1d0"
     assert any(p.startswith(named) for p in judged), judged
+    _clean(run, breakable)
+
+
+def test_a_row_cleanup_cannot_delete_keeps_no_other_row_behind(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Fault: new refuses to delete the admin_logs entry of the run's lesson (a trigger). The
+    registry deletes the run's three admin_logs entries (course, module, lesson) in one round
+    trip, which fails; row by row, the course's and the module's entries go, and only the
+    lesson's is named as left behind. Without the row-by-row retry all three stay."""
+    keep = "pm-2b3c4d lesson %"
+    with damaged(
+        breakable,
+        "new",
+        [
+            "create function public.pm_keep_lesson_log() returns trigger language plpgsql as $$"
+            f" begin if old.details->>'title' like '{keep}' then"
+            " raise exception 'this admin log entry is kept'; end if; return old; end $$",
+            "create trigger pm_keep_lesson_log before delete on public.admin_logs"
+            " for each row execute function public.pm_keep_lesson_log()",
+        ],
+        [
+            "drop trigger if exists pm_keep_lesson_log on public.admin_logs",
+            "drop function if exists public.pm_keep_lesson_log()",
+            "delete from public.admin_logs where details->>'title' like 'pm-2b3c4d %'",
+        ],
+    ):
+        run = gate_on(breakable, tmp_path / "report", ADMIN_COURSE, "--run-id=pm-2b3c4d")
+        (kept,) = query_one(
+            breakable,
+            "new",
+            "select array_agg(details->>'title') from public.admin_logs"
+            " where details->>'title' like 'pm-2b3c4d %'",
+        )
+    # The course flow itself passes: only its cleanup is refused.
+    (flow,) = run.item("admin-course")["tests"]
+    assert flow["outcome"] == "passed", run.digest()
+    assert kept is not None and len(kept) == 1 and kept[0].startswith("pm-2b3c4d lesson "), (
+        f"admin_logs entries of the run still on new: {kept}"
+    )
+    left = run.left_behind()
+    registry = [line for line in left if line.startswith("could not delete admin_logs")]
+    assert all("this admin log entry is kept" in line for line in left), left
+    entries = [line.split(":")[0] for line in registry]
+    assert entries and all("=pm-2b3c4d lesson " in e for e in entries), f"left behind: {left}"
     _clean(run, breakable)
 
 

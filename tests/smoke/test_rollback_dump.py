@@ -50,6 +50,7 @@ def _age_words(hours: float) -> str:
     return f"{hours / 24:.1f} days"
 
 
+@pytest.mark.slow
 def test_dump_is_recent_and_holds_every_public_table(
     rollback_dump: Path | None, target: Target, target_db: psycopg.Connection, evidence: Evidence
 ) -> None:
