@@ -8,10 +8,10 @@ bash scripts/setup.sh
 set +e
 # Three workers on two cores, one test file each at a time: a file's stacks and its
 # damage-and-repair order stay together, and the playbook-heavy gate files run beside the rest.
-# The self-tests wait on stacks, browsers and inboxes much of the time: with two workers the CPU
-# stayed 19 % idle during the detection matrix (one shard per worker; alone it took 1,168 s in
-# two shards, 993 s and 1,129 s in three). Files go out in the order selftests/conftest.py gives
-# (the longest first), not xdist's (most tests first).
+# The self-tests wait on stacks, browsers and inboxes much of the time: with two workers a core
+# stayed partly idle (the detection matrix, one shard per worker, took 993 s in three shards
+# against 1,186 s in two). Files go out in the order selftests/conftest.py gives (the longest
+# first), not xdist's (most tests first).
 # A base temp dir of their own, outside /tmp/pytest-of-<user>: every other pytest session (the
 # gate runs the self-tests start, any run on the machine) takes that dir's group and other
 # bits away, and the stacks' PostgreSQL runs as another user who must reach its data dir.

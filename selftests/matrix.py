@@ -479,9 +479,9 @@ def share_options(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 # CI's shard files (selftests/gate/test_matrix_shard_I.py), one per CI worker. Three on two
-# cores: a serial gate run waits on its stacks, browser and inbox much of its time, so two shards
-# side by side left the CPU 19 % idle (the catalogue alone took 1,168 s in two shards, 993 s and
-# 1,129 s in three, on one day; README, "detection matrix").
+# cores: a serial gate run waits on its stacks, browser and inbox for about half its time, so two
+# shards side by side left a core partly idle (the whole catalogue took 1,186 s in two shards,
+# 993 s in three on a quiet machine, every fault detected both ways).
 SHARDS = 3
 
 

@@ -1,5 +1,7 @@
-"""The detection matrix's second shard, `python -m selftests.matrix --shard 2/3` (why one file per
-shard: test_matrix_shard_1.py)."""
+"""The detection matrix, second shard (every third fault of the catalogue, from the second):
+the command CI runs, `python -m selftests.matrix --shard 2/3`. One file per CI worker (SHARDS in
+selftests/matrix.py); under xdist every shard names one `--share` folder, and a shard done with
+its own faults takes the others' not yet started (every fault still runs once)."""
 
 from __future__ import annotations
 
