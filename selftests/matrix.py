@@ -478,19 +478,6 @@ def share_options(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return ["--share", str(tmp_path_factory.getbasetemp().parent / f"matrix-share-{session}")]
 
 
-# CI's shard files (selftests/gate/test_matrix_shard_I.py), one per CI worker. Three on two
-# cores: a serial gate run waits on its stacks, browser and inbox for about half its time, so two
-# shards side by side left a core partly idle (the whole catalogue took 1,186 s in two shards,
-# 993 s in three on a quiet machine, every fault detected both ways).
-SHARDS = 3
-
-
-def run_shard(index: int, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Run shard `index` of SHARDS as CI does (sharing the session's folder under xdist):
-    pytest.fail naming each fault not detected or not injected."""
-    run_command("--shard", f"{index}/{SHARDS}", *share_options(tmp_path_factory))
-
-
 def run_command(*args: str) -> str:
     """Run `python -m selftests.matrix *args` as CI does, bounded in time (a hang gets SIGTERM,
     so that it stops its stacks, then SIGKILL); its output, or pytest.fail with the output's

@@ -4,16 +4,14 @@ line, what counts as a detection, a clean GO and a flaky test."""
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
 import pytest
 
 from postmigration.checklist import ITEMS
-from selftests.gate.conftest import NOT_APPLICABLE_LOCALLY, ROOT, SuiteRun
+from selftests.gate.conftest import NOT_APPLICABLE_LOCALLY, SuiteRun
 from selftests.gate.test_verdicts import FAULTS
 from selftests.matrix import (
-    SHARDS,
     FlakeRun,
     chosen_faults,
     flaky_tests,
@@ -133,18 +131,3 @@ def test_a_test_whose_outcome_changed_between_runs_is_named() -> None:
     assert flaky_tests(runs) == ["t::b: failed, passed"]
     no_verdict = FlakeRun(3, "-n 2", 0.0, "the gate hung", {})
     assert flaky_tests([*runs, no_verdict]) == ["t::b: failed, passed"]
-
-
-def test_ci_runs_one_shard_file_per_worker() -> None:
-    """scripts/test.sh starts as many workers as SHARDS, and each shard I of SHARDS has its file
-    (test_matrix_shard_I.py) running `--shard I/SHARDS`: no fault is left to a shard CI lacks."""
-    workers = re.search(r"pytest selftests .*-n (\d+) ", (ROOT / "scripts" / "test.sh").read_text())
-    assert workers and int(workers.group(1)) == SHARDS, "scripts/test.sh's -n is not SHARDS"
-    files = sorted((ROOT / "selftests" / "gate").glob("test_matrix_shard_*.py"))
-    names, wanted = (
-        [f.name for f in files],
-        [f"test_matrix_shard_{i}.py" for i in range(1, SHARDS + 1)],
-    )
-    assert names == wanted, f"shard files {names}, not one per shard of {SHARDS}"
-    for index, file in enumerate(files, start=1):
-        assert f"run_shard({index}, " in file.read_text(), f"{file.name} does not run its shard"
