@@ -42,6 +42,7 @@ from postmigration.handoff import (
     write_handoff,
 )
 from postmigration.history import append_run, recent_outcomes
+from postmigration.no_answer import no_answer
 from postmigration.progress import Progress, WorkerCounts
 from postmigration.quick_exit import skip_collection_at_exit
 from postmigration.redact import Redactor
@@ -505,7 +506,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "setup" and BLOCKED in item.stash:
         report.pm_blocked = item.stash[BLOCKED]
     report.pm_message = _one_line(report, state.run.redactor)
-    refused = refusal(call.excinfo.value) if call.excinfo is not None else None
+    raised = call.excinfo.value if call.excinfo is not None else None
+    refused = (refusal(raised) or no_answer(raised)) if raised is not None else None
     if refused is not None:
         report.pm_message = state.run.redactor.scrub(refused).splitlines()[0][:300]
     if call.excinfo is not None and call.excinfo.errisinstance(NotApplicable):

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from postmigration.resend import ResendingTransport
+
 __all__ = ["http_client", "trust"]
 
 
@@ -26,5 +28,7 @@ def trust() -> ssl.SSLContext:
 
 
 def http_client(**options: Any) -> httpx.Client:
-    """An ``httpx.Client`` with `options` that verifies servers against :func:`trust`."""
-    return httpx.Client(verify=trust(), **options)
+    """An ``httpx.Client`` with `options` that verifies servers against :func:`trust` and sends
+    a request again when a kept-alive connection is closed under it (:mod:`postmigration.resend`)."""
+    # verify= too: the transports httpx mounts for proxies named in the environment use it.
+    return httpx.Client(verify=trust(), transport=ResendingTransport(verify=trust()), **options)

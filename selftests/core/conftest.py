@@ -46,7 +46,8 @@ class FakeSupabase:
 def fake_supabase() -> Iterator[FakeSupabase]:
     """A fake target on a free port; set ``.statuses["auth"] = 503`` to take auth down;
     "settings" and "admin" (GoTrue's settings and admin users) answer 404 unless set. It answers
-    by path alone, whatever key a request carries."""
+    by path alone, whatever key a request carries, and closes the connection on every POST
+    without answering it."""
     fake: FakeSupabase
 
     class Handler(BaseHTTPRequestHandler):
@@ -70,6 +71,12 @@ def fake_supabase() -> Iterator[FakeSupabase]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            # Every POST is dropped: read, then the connection closed without a word.
+            fake.requests.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

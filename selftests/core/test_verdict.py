@@ -150,6 +150,29 @@ def test_a_failed_blocker_names_the_failure(
     result.stdout.fnmatch_lines(["*NO-GO: 1 blocker failed (buckets)*"])
 
 
+def test_a_request_left_unanswered_is_named_in_the_reason(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    """A test that meets a network error it does not handle fails its item with the request
+    and what the server did, not httpx's class name."""
+    write_config(pytester, fake_supabase.url)
+    dropping = (
+        "import pytest\n\n"
+        '@pytest.mark.item("login")\n'
+        "def test_login(http, target):\n"
+        '    http.post(f"{target.supabase_url}/auth/v1/token?grant_type=password", json={})\n'
+    )
+    pytester.makepyfile(test_suite=passing_suite(except_items=("login",)), test_login=dropping)
+    result = run(pytester, "--target=new")
+    assert result.ret == 1
+    said = item(summary(pytester), "login")["reason"]
+    assert said == (
+        f"no answer to POST {fake_supabase.url}/auth/v1/token?grant_type=…: the server closed"
+        " the connection before a complete answer"
+    ), said
+    assert fake_supabase.requests.count("/auth/v1/token?grant_type=password") == 1
+
+
 def test_auth_down_blocks_dependent_items_at_once(
     pytester: pytest.Pytester, fake_supabase: FakeSupabase
 ) -> None:
