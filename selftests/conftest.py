@@ -10,13 +10,14 @@ import pytest
 
 from reference.stack.runner import StackProcess
 
-# The longest files, first: under `-n 2 --dist loadfile --no-loadscope-reorder` (scripts/test.sh)
+# The longest files, first: under `-n 3 --dist loadfile --no-loadscope-reorder` (scripts/test.sh)
 # each CI worker starts on one matrix shard at once, so the shards run side by side from the
 # start and balance each other (--share), and the short files fill in at the end. xdist's own
 # default order (most tests first) put these one-test files last.
 LONGEST_FIRST = (
     "selftests/gate/test_matrix_shard_1.py",
     "selftests/gate/test_matrix_shard_2.py",
+    "selftests/gate/test_matrix_shard_3.py",
     "selftests/gate/test_flake_check.py",
 )
 

@@ -61,8 +61,8 @@ CLEAN = "clean"
 ROWS, USERS = 3000, 1000
 DEFAULT_OUT = ROOT / "reports" / "detection-matrix.md"
 PASSED = ("passed",)
-# The longest a self-test waits for the command (a shard of 15 faults takes ~15 min on 2 busy
-# cores); a hang is killed and fails the self-test.
+# The longest a self-test waits for the command (a CI shard, 15–17 faults and its clean runs,
+# took 17–21 min on 2 busy cores); a hang is killed and fails the self-test.
 COMMAND_TIMEOUT_S = 3600.0
 Say = Callable[[str], None]
 
@@ -476,6 +476,19 @@ def share_options(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     if not session:
         return []
     return ["--share", str(tmp_path_factory.getbasetemp().parent / f"matrix-share-{session}")]
+
+
+# CI's shard files (selftests/gate/test_matrix_shard_I.py), one per CI worker. Three on two
+# cores: a serial gate run waits on its stacks, browser and inbox much of its time, so two shards
+# side by side left the CPU 19 % idle (the catalogue alone took 1,168 s in two shards, 993 s and
+# 1,129 s in three, on one day; README, "detection matrix").
+SHARDS = 3
+
+
+def run_shard(index: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Run shard `index` of SHARDS as CI does (sharing the session's folder under xdist):
+    pytest.fail naming each fault not detected or not injected."""
+    run_command("--shard", f"{index}/{SHARDS}", *share_options(tmp_path_factory))
 
 
 def run_command(*args: str) -> str:

@@ -4,14 +4,16 @@ line, what counts as a detection, a clean GO and a flaky test."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
 
 from postmigration.checklist import ITEMS
-from selftests.gate.conftest import NOT_APPLICABLE_LOCALLY, SuiteRun
+from selftests.gate.conftest import NOT_APPLICABLE_LOCALLY, ROOT, SuiteRun
 from selftests.gate.test_verdicts import FAULTS
 from selftests.matrix import (
+    SHARDS,
     FlakeRun,
     chosen_faults,
     flaky_tests,
@@ -131,3 +133,18 @@ def test_a_test_whose_outcome_changed_between_runs_is_named() -> None:
     assert flaky_tests(runs) == ["t::b: failed, passed"]
     no_verdict = FlakeRun(3, "-n 2", 0.0, "the gate hung", {})
     assert flaky_tests([*runs, no_verdict]) == ["t::b: failed, passed"]
+
+
+def test_ci_runs_one_shard_file_per_worker() -> None:
+    """scripts/test.sh starts as many workers as SHARDS, and each shard I of SHARDS has its file
+    (test_matrix_shard_I.py) running `--shard I/SHARDS`: every shard starts at once in CI, and a
+    run without xdist (no `--share`, so no shard takes another's faults) still runs every fault."""
+    workers = re.search(r"pytest selftests .*-n (\d+) ", (ROOT / "scripts" / "test.sh").read_text())
+    started = int(workers.group(1)) if workers else None
+    assert started == SHARDS, f"scripts/test.sh starts {started} workers for {SHARDS} shards"
+    names = sorted(f.name for f in (ROOT / "selftests" / "gate").glob("test_matrix_shard_*.py"))
+    wanted = [f"test_matrix_shard_{i}.py" for i in range(1, SHARDS + 1)]
+    assert names == wanted, f"shard files {names}, not one per shard of {SHARDS}"
+    for index, name in enumerate(names, start=1):
+        text = (ROOT / "selftests" / "gate" / name).read_text()
+        assert f"run_shard({index}, " in text, f"{name} does not run shard {index}"
