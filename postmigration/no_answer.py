@@ -8,11 +8,15 @@ and why; query values are left out (links carry tokens).
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from postmigration.links import shown
 
-__all__ = ["no_answer"]
+__all__ = ["no_answer", "system_reason"]
+
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
 _TIMEOUTS = {
     httpx.ConnectTimeout: "the server did not accept a connection in time",
@@ -22,12 +26,17 @@ _TIMEOUTS = {
 }
 
 
+def system_reason(text: str) -> str:
+    """``[Errno 111] Connection refused`` -> ``connection refused`` ("no answer" when empty)."""
+    return _ERRNO.sub("", text).strip().lower() or "no answer"
+
+
 def _what_happened(exc: httpx.TransportError) -> str:
     for kind, words in _TIMEOUTS.items():
         if isinstance(exc, kind):
             return words
     if isinstance(exc, httpx.ConnectError):
-        return f"the server could not be reached ({str(exc).lower() or 'no reason given'})"
+        return f"the server could not be reached ({system_reason(str(exc))})"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "the server closed the connection before a complete answer"
     return f"{type(exc).__name__}: {exc}"

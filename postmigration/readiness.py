@@ -8,7 +8,6 @@ Every line goes through the run's ``Redactor``: no key or password is ever print
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -21,6 +20,7 @@ from postmigration.config import Account, Environment, Target, environment_from
 from postmigration.db import DatabaseUnreachable, connect, describe
 from postmigration.foundations import Foundation, probe_all
 from postmigration.keys import api_headers
+from postmigration.no_answer import system_reason
 from postmigration.redact import Redactor, learn_secret
 from postmigration.session import build_run_config, choose_config_file, new_run_id
 from postmigration.trust import http_client
@@ -28,7 +28,6 @@ from postmigration.trust import http_client
 __all__ = ["Finding", "account_findings", "run_check", "target_findings"]
 
 _TIMEOUT = httpx.Timeout(8.0, connect=5.0)
-_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
 # Exit codes: the same meaning as the gate's (0 ready, 1 not ready, 4 a configuration mistake).
 READY, NOT_READY, USAGE, CONFIG_MISTAKE = 0, 1, 2, 4
@@ -73,7 +72,7 @@ def _answer(response: httpx.Response) -> str:
 def _unreachable_reason(foundation: Foundation) -> str:
     """``GET url: [Errno 111] Connection refused`` -> ``connection refused``."""
     reason = foundation.detail.split(": ", 1)[-1]
-    return _ERRNO.sub("", reason).strip().lower() or "no answer"
+    return system_reason(reason)
 
 
 def _answered(foundation: Foundation) -> str | None:
@@ -85,7 +84,7 @@ def _answered(foundation: Foundation) -> str | None:
 
 def _no_answer(exc: httpx.HTTPError) -> str:
     """``[Errno 111] Connection refused`` -> ``connection refused``."""
-    return _ERRNO.sub("", str(exc) or type(exc).__name__).lower()
+    return system_reason(str(exc) or type(exc).__name__)
 
 
 def _reachability(target: Target, redactor: Redactor) -> tuple[Finding, Finding | None]:
