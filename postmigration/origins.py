@@ -16,12 +16,30 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+_HOSTED = ".supabase.co"
+
+
+def functions_host(origin: str) -> str | None:
+    """A hosted project's older per-project functions origin: ``https://<ref>.supabase.co`` ->
+    ``https://<ref>.functions.supabase.co``; None for any other origin (self-hosted, a custom
+    domain, the functions host itself)."""
+    parts = urlsplit(origin)
+    ref, _, domain = (parts.hostname or "").partition(".")
+    if not ref or "." + domain != _HOSTED or parts.port is not None:
+        return None
+    return f"{parts.scheme}://{ref}.functions{_HOSTED}"
+
+
 def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:
-    """The configured old origins, else the comparison target's API and site origins."""
+    """The configured old origins, else the comparison target's API and site origins; a hosted
+    old API brings its older functions host along (a job or an app may still call
+    ``https://<old ref>.functions.supabase.co/<name>``)."""
     configured = [origin_of(u) or u.rstrip("/").lower() for u in target.old_origins]
     if not configured and comparison is not None:
         configured = [origin_of(comparison.supabase_url), origin_of(comparison.site_url or "")]
+    configured += [f for o in configured if (f := functions_host(o))]
     mine = {origin_of(target.supabase_url), origin_of(target.site_url or "")}
+    mine |= {f for o in mine if (f := functions_host(o))}
     return tuple(sorted({o for o in configured if o and o not in mine}))
 
 

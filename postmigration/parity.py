@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from postmigration.app_profile import AppProfile
 from postmigration.config import Target
 from postmigration.db.data import Rewrites
-from postmigration.origins import origin_of
+from postmigration.origins import functions_host, origin_of
 from postmigration.storage import StoredObject, list_all
 
 if TYPE_CHECKING:
@@ -19,8 +19,12 @@ StorageListing = dict[str, dict[str, StoredObject]]
 
 
 def origin_moves(new: Target, old: Target) -> list[tuple[str, str]]:
-    """(old origin/, new origin/) pairs: the app's own URLs are expected to move with it."""
+    """(old origin/, new origin/) pairs: the app's own URLs are expected to move with it, and
+    between two hosted projects the older functions host with the API."""
     pairs = [(old.supabase_url, new.supabase_url), (old.site_url or "", new.site_url or "")]
+    hosts = functions_host(origin_of(old.supabase_url)), functions_host(origin_of(new.supabase_url))
+    if hosts[0] and hosts[1]:
+        pairs.append((hosts[0], hosts[1]))
     moves: dict[str, str] = {}
     for before, after in pairs:
         a, b = origin_of(before), origin_of(after)
