@@ -1,12 +1,16 @@
 """Damage the clean migration the way a faithful copy still goes wrong, and watch the gate.
 
 A definition that names the old project is copied as it is: schema parity sees old and new
-equal, and only old-references names it.
+equal, and only old-references names it. A cron job on new that calls a hosted old project
+through its older functions host is named by scheduled-jobs.
 """
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+
+import tomli_w
 
 from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
 
@@ -56,3 +60,31 @@ def test_definitions_naming_old_fail_old_references_only(
         # the reason holds the first finding; the failure's list (in the output) holds them all
         assert f"- {named} names {old_host}" in run.output, run.digest()
     assert run.item("data-parity")["status"] == "passed", run.digest()
+
+
+def test_a_job_calling_old_s_functions_host_fails_scheduled_jobs(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Old was a hosted project (its https://<ref>.supabase.co in new's old_origins) and a
+    cron job on new calls https://<ref>.functions.supabase.co: scheduled-jobs fails naming that
+    host (before the functions host counted as old, the item stayed green)."""
+    legacy = "https://abcdefghijklmnop.functions.supabase.co"
+    config = tomllib.loads(breakable.config_path.read_text())
+    new = config["targets"]["new"]
+    new["old_origins"] = [*new.get("old_origins", []), "https://abcdefghijklmnop.supabase.co"]
+    hosted_old = tmp_path / "hosted-old.toml"
+    hosted_old.write_text(tomli_w.dumps(config))
+    hosted_old.chmod(0o600)
+    job = (
+        "select cron.schedule('pm-legacy-reminders', '0 4 * * *', $$select net.http_post("
+        f"url := '{legacy}/goal-notifications', body := '{{}}'::jsonb)$$)"
+    )
+    repair = "select cron.unschedule(jobid) from cron.job where jobname = 'pm-legacy-reminders'"
+    with damaged(breakable, "new", [job], [repair]):
+        run = gate_on(
+            breakable, tmp_path / "run", "tests/parity/test_scheduled_jobs.py", config=hosted_old
+        )
+    item = run.item("scheduled-jobs")
+    assert item["status"] == "failed", run.digest()
+    named = f'cron job "pm-legacy-reminders" on new calls old\'s origin {legacy}'
+    assert named in item["reason"], run.digest()
