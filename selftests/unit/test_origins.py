@@ -1,8 +1,8 @@
 """A hosted old project's older functions host counts as old, and moves with the API.
 
-Proven on a playbook target too (by hand, in the closing note of the stop that added it): a
-cron job on new calling ``https://<old ref>.functions.supabase.co/goal-notifications``, with
-old's hosted origin in ``old_origins``, left scheduled-jobs green before and fails it now.
+On a playbook target: `selftests/gate/test_strength_carry.py` schedules a cron job on new that
+calls ``https://<old ref>.functions.supabase.co/goal-notifications`` and sees scheduled-jobs
+fail, naming the host (green before the functions host counted as old).
 """
 
 from __future__ import annotations
