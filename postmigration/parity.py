@@ -22,9 +22,10 @@ def origin_moves(new: Target, old: Target) -> list[tuple[str, str]]:
     """(old origin/, new origin/) pairs: the app's own URLs are expected to move with it, and
     between two hosted projects the older functions host with the API."""
     pairs = [(old.supabase_url, new.supabase_url), (old.site_url or "", new.site_url or "")]
-    hosts = functions_host(origin_of(old.supabase_url)), functions_host(origin_of(new.supabase_url))
-    if hosts[0] and hosts[1]:
-        pairs.append((hosts[0], hosts[1]))
+    old_functions = functions_host(origin_of(old.supabase_url))
+    new_functions = functions_host(origin_of(new.supabase_url))
+    if old_functions and new_functions:
+        pairs.append((old_functions, new_functions))
     moves: dict[str, str] = {}
     for before, after in pairs:
         a, b = origin_of(before), origin_of(after)

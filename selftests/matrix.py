@@ -62,7 +62,7 @@ ROWS, USERS = 3000, 1000
 DEFAULT_OUT = ROOT / "reports" / "detection-matrix.md"
 PASSED = ("passed",)
 # The longest a self-test waits for the command (a CI shard, 15–17 faults and its clean runs,
-# took 17–21 min on 2 busy cores); a hang is killed and fails the self-test.
+# took 15–21 min on 2 busy cores); a hang is killed and fails the self-test.
 COMMAND_TIMEOUT_S = 3600.0
 Say = Callable[[str], None]
 
