@@ -18,6 +18,7 @@ import psycopg
 from postmigration.origins import origin_of
 
 from .extensions import installed_extensions
+from .schema import FIRING
 from .tables import relation_exists
 
 REALTIME_PUBLICATION = "supabase_realtime"
@@ -37,11 +38,18 @@ class CronJob:
 
 @dataclass(frozen=True)
 class Webhook:
-    """A database webhook: a trigger calling supabase_functions.http_request, and its URL."""
+    """A database webhook: a trigger calling supabase_functions.http_request, its URL, and
+    when it fires (pg_trigger.tgenabled: O, D, R or A)."""
 
     key: str  # "<trigger> on <schema.table>"
     url: str
-    enabled: bool
+    firing: str
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the app's writes fire it: enabled, or enabled always. A trigger enabled
+        only for replication (ENABLE REPLICA) fires for a replication session alone."""
+        return self.firing in ("O", "A")
 
 
 def cron_jobs(conn: psycopg.Connection) -> dict[str, CronJob] | None:
@@ -201,10 +209,10 @@ def vault_problems(
 
 # The database webhooks: triggers calling supabase_functions.http_request, each with its key
 # ("name on schema.table"), its arguments as text (URL first, then method, headers...) and
-# whether it is enabled.
+# when it fires.
 _WEBHOOK_TRIGGERS = r"""
     select format('%I on %I.%I', t.tgname, n.nspname, c.relname) as key,
-           encode(t.tgargs, 'escape') as args, t.tgenabled <> 'D' as enabled
+           encode(t.tgargs, 'escape') as args, t.tgenabled::text as firing
     from pg_trigger t
     join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
     join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
@@ -216,9 +224,9 @@ _WEBHOOK_TRIGGERS = r"""
 def webhooks(conn: psycopg.Connection) -> dict[str, Webhook]:
     """The database webhooks (triggers calling supabase_functions.http_request), URL only."""
     rows = conn.execute(
-        "select w.key, split_part(w.args, '\\000', 1), w.enabled from (" + _WEBHOOK_TRIGGERS + ") w"
+        "select w.key, split_part(w.args, '\\000', 1), w.firing from (" + _WEBHOOK_TRIGGERS + ") w"
     ).fetchall()
-    return {key: Webhook(key, url, bool(enabled)) for key, url, enabled in rows}
+    return {key: Webhook(key, url, str(firing)) for key, url, firing in rows}
 
 
 def webhooks_holding(conn: psycopg.Connection, keys: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -254,7 +262,8 @@ def webhook_problems(
             problems.append(f"webhook {key} is missing on new")
             continue
         if not mine.enabled:
-            problems.append(f"webhook {key} is disabled on new")
+            how = FIRING.get(mine.firing, mine.firing)
+            problems.append(f"webhook {key} is {how} on new: the app's writes do not call it")
     for key, hook in new.items():
         stale = _names_old(hook.url, olds)
         if stale:

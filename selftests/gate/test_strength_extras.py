@@ -5,7 +5,8 @@ One gate run, five breaks on new, each tripping its own item with a reason in th
 - the nightly pg_cron job paused (`cron.alter_job(active := false)`): scheduled-jobs;
 - Vault's service_role_key holding old's ciphertext (copied row for row): vault says it does
   not decrypt;
-- the goal_invites webhook's trigger disabled: webhooks;
+- the goal_invites webhook's trigger disabled: webhooks (and, in a run of its own, enabled only
+  for replication);
 - notifications dropped from supabase_realtime: realtime;
 - Google turned off and the app's deep link dropped from the redirect allow-list in new's
   auth settings: auth-settings names the provider, and says where the sign-in link landed.
@@ -87,6 +88,24 @@ def test_each_carried_part_broken_on_new_fails_its_item(
         for word in words:
             assert word in messages, f"{item_id} lacks {word!r}: {messages}"
     assert mine not in run.report_texts() and olds not in run.report_texts()
+
+
+def test_a_webhook_firing_only_for_replication_fails_webhooks(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The goal_invites webhook's trigger left `ENABLE REPLICA` on new (it fires for a
+    replication session alone, never for the app's writes): webhooks fails naming it (it
+    stayed green while only a disabled trigger counted)."""
+    breaks = [f"alter table public.goal_invites enable replica trigger {WEBHOOK}"]
+    repairs = [f"alter table public.goal_invites enable trigger {WEBHOOK}"]
+    with damaged(breakable, "new", breaks, repairs):
+        run = gate_on(breakable, tmp_path / "reports", "tests/parity/test_webhooks.py")
+    item = run.item("webhooks")
+    assert item["status"] == "failed", run.digest()
+    assert item["reason"] == (
+        f"webhooks are not as on old: webhook {WEBHOOK} on public.goal_invites is enabled only "
+        "for replication (ENABLE REPLICA) on new: the app's writes do not call it"
+    ), run.digest()
 
 
 def test_private_rows_open_to_anon_or_a_failing_policy_fail_rls_policies(

@@ -73,20 +73,28 @@ def test_vault_problems_name_the_secret_never_its_value() -> None:
 
 
 def test_webhook_problems() -> None:
-    """A webhook moved to new is fine; one calling old, one disabled, one missing are named."""
+    """A webhook moved to new is fine (enabled, or enabled always); one calling old, one
+    disabled, one firing only for replication, one missing are named."""
     key = "hook on public.t"
     old = {
-        key: Webhook(key, OLD + "/functions/v1/x", True),
-        "gone on public.t": Webhook("g", OLD, True),
+        key: Webhook(key, OLD + "/functions/v1/x", "O"),
+        "gone on public.t": Webhook("g", OLD, "O"),
     }
     assert (
         webhook_problems(
-            {key: Webhook(key, NEW + "/functions/v1/x", True)}, {key: old[key]}, MOVES, [OLD]
+            {key: Webhook(key, NEW + "/functions/v1/x", "O")}, {key: old[key]}, MOVES, [OLD]
         )
         == []
     )
-    found = webhook_problems({key: Webhook(key, OLD + "/functions/v1/x", False)}, old, MOVES, [OLD])
-    assert f"webhook {key} is disabled on new" in found
+    always = {key: Webhook(key, NEW + "/functions/v1/x", "A")}
+    assert webhook_problems(always, {key: old[key]}, MOVES, [OLD]) == []
+    replica = {key: Webhook(key, NEW + "/functions/v1/x", "R")}
+    assert webhook_problems(replica, {key: old[key]}, MOVES, [OLD]) == [
+        f"webhook {key} is enabled only for replication (ENABLE REPLICA) on new: "
+        "the app's writes do not call it"
+    ]
+    found = webhook_problems({key: Webhook(key, OLD + "/functions/v1/x", "D")}, old, MOVES, [OLD])
+    assert f"webhook {key} is disabled on new: the app's writes do not call it" in found
     assert "webhook gone on public.t is missing on new" in found
     assert f"webhook {key} on new still calls old: {OLD}" in found
 
