@@ -20,7 +20,12 @@ from postmigration.clients import supabase_client
 from postmigration.config import Target
 from postmigration.parity import StorageListing, rewrite_plan, storage_listing
 from postmigration.storage import StoredObject
-from postmigration.storage_parity import MetadataComparison, compare_in_databases
+from postmigration.storage_parity import (
+    MetadataComparison,
+    buckets_to_compare,
+    compare_in_databases,
+    old_bucket_ids,
+)
 from postmigration.watermark import (
     TableMark,
     TableScope,
@@ -88,18 +93,18 @@ def capture(
         except db.DatabaseUnreachable:
             tables = scopes = None  # the data-parity test reconnects and reports why
         try:
-            later = objects_written_after(target, watermark, phase, profile.buckets)
-            metadata = compare_in_databases(
-                target.db_url, comparison.db_url, profile.buckets, later
-            )
+            buckets = buckets_to_compare(profile.buckets, old_bucket_ids(comparison))
+            later = objects_written_after(target, watermark, phase, buckets)
+            metadata = compare_in_databases(target.db_url, comparison.db_url, buckets, later)
         except (db.DatabaseUnreachable, psycopg.Error):
             metadata = None  # the storage-parity test compares again and reports why
     # The full listings serve storage-parity and rollback-ready only when the metadata could
     # not be compared in the databases (a million objects are not listed page by page).
     if "reachable" not in down and metadata is None:
         try:
+            buckets = buckets_to_compare(profile.buckets, old_bucket_ids(comparison))
             client = supabase_client(target, target.server_key)
-            storage = storage_listing(client, profile.buckets)
+            storage = storage_listing(client, buckets)
         except Exception:  # any API failure: the storage-parity test lists again, says why
             storage = None
     return Baseline(tables, storage, scopes, metadata)

@@ -18,6 +18,8 @@ from typing import Any
 import psycopg
 
 from postmigration import db
+from postmigration.clients import supabase_client
+from postmigration.config import Target
 from postmigration.db.storage_metadata import (
     ObjectMetadata,
     bucket_sums,
@@ -97,6 +99,23 @@ def flagged_names(new: Mapping[str, StoredObject], old: Mapping[str, StoredObjec
         or new[name].etag is None
         or new[name].etag != old[name].etag
     )
+
+
+def buckets_to_compare(app_buckets: Iterable[str], old_ids: Iterable[str]) -> tuple[str, ...]:
+    """The app's buckets, then every other bucket old has, by name: a bucket made by hand on
+    old (in its dashboard, outside ``[app] buckets``) has its objects compared too."""
+    mine = list(dict.fromkeys(app_buckets))
+    return (*mine, *sorted(set(old_ids) - set(mine)))
+
+
+def old_bucket_ids(old: Target) -> list[str]:
+    """Old's bucket ids: from its database with a db_url (raises db.DatabaseUnreachable or
+    psycopg.Error), else through its Storage API (raises the client's errors)."""
+    if old.db_url:
+        with db.connect(old.db_url) as conn:
+            return [str(r[0]) for r in conn.execute("select id from storage.buckets").fetchall()]
+    client = supabase_client(old, old.server_key)
+    return [str(bucket.id) for bucket in client.storage.list_buckets()]
 
 
 def _objects(found: Mapping[str, ObjectMetadata]) -> dict[str, StoredObject]:

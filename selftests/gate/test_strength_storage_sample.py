@@ -16,11 +16,16 @@ One gate run of storage-parity on the shared `breakable` playbook, with ``[app] 
 
 The evidence says how many objects were compared by metadata and how many downloaded. New is
 repaired exactly afterwards.
+
+A gate run of its own: a bucket made by hand on old, outside ``[app] buckets``, whose object's
+row the restore carried to new without its bytes: storage-parity compares old's every bucket.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import shutil
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -178,3 +183,44 @@ def test_new_is_repaired(breakable: ServingPlaybook, sampled_run: tuple[SuiteRun
         )
     new, old = (StateDir(breakable.state_dir / side).storage for side in ("new", "old"))
     assert (new / damages.overwritten).read_bytes() == (old / damages.overwritten).read_bytes()
+
+
+def test_a_bucket_made_by_hand_on_old_is_compared_too(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Old has a bucket made in its dashboard, outside ``[app] buckets`` ("exports", one
+    object); the restore carried its bucket and object rows to new, the bucket sync skipped
+    its bytes. storage-parity names the object new cannot serve (it stayed green while only
+    the app's buckets were compared); everything is removed afterwards."""
+    name, body = "2026/11.csv", b"month,users\n2026-11,1000\n"
+    metadata = (
+        '{"eTag": "\\"'
+        + hashlib.md5(body).hexdigest()
+        + '\\"", "size": '
+        + str(len(body))
+        + ', "mimetype": "text/csv", "cacheControl": "max-age=3600", "contentLength": '
+        + str(len(body))
+        + ', "httpStatusCode": 200}'
+    )
+    restored = [
+        "insert into storage.buckets (id, name, public) values ('exports', 'exports', false)",
+        "insert into storage.objects (bucket_id, name, metadata, version) values "
+        f"('exports', {literal(name)}, {literal(metadata)}::jsonb, 'v1')",
+    ]
+    removed = [
+        "delete from storage.objects where bucket_id = 'exports'",
+        "delete from storage.buckets where id = 'exports'",
+    ]
+    on_old = StateDir(breakable.state_dir / "old").storage / "exports" / name
+    with damaged(breakable, "old", restored, removed), damaged(breakable, "new", restored, removed):
+        try:
+            on_old.parent.mkdir(parents=True, exist_ok=True)
+            on_old.write_bytes(body)
+            run = gate_on(breakable, tmp_path / "reports", STORAGE_PARITY)
+        finally:
+            shutil.rmtree(on_old.parents[1], ignore_errors=True)
+    found = run.item("storage-parity")
+    assert found["status"] == "failed", run.digest()
+    assert (
+        f"exports/{name}: new holds it, but its download from new answered 400" in found["reason"]
+    ), run.digest()

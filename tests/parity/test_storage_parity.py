@@ -22,8 +22,10 @@ from postmigration.storage import byte_differences, storage_http
 from postmigration.storage_parity import (
     MAX_FLAGGED,
     MetadataComparison,
+    buckets_to_compare,
     compare_in_databases,
     compare_listings,
+    old_bucket_ids,
     sample_in_databases,
     sample_of_listings,
     to_download,
@@ -55,18 +57,30 @@ def _in_databases(target: Target, old: Target | None) -> bool:
 
 
 @pytest.fixture(scope="module")
+def compared_buckets(comparison_target: Target | None, app_profile: AppProfile) -> tuple[str, ...]:
+    """The app's buckets, then every other bucket old has (one made by hand in old's dashboard,
+    outside [app] buckets): each is compared."""
+    old = require_comparison(comparison_target, "storage parity")
+    try:
+        return buckets_to_compare(app_profile.buckets, old_bucket_ids(old))
+    except Exception as exc:  # the database's, httpx's and storage3's errors alike
+        pytest.fail(
+            f"cannot list the buckets of the old server {old.supabase_url}: {first_line(exc)}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="module")
 def written_later(
     target: Target,
     pm_config: RunConfig,
     cutover_scopes: tuple[Watermark | None, object],
-    app_profile: AppProfile,
+    compared_buckets: tuple[str, ...],
 ) -> dict[str, set[str]]:
     """Post-cutover with a watermark: per bucket, the objects new got or replaced after the
     cutover (users' uploads since the switch), counted and shown, never compared."""
     try:
-        return objects_written_after(
-            target, cutover_scopes[0], pm_config.phase, app_profile.buckets
-        )
+        return objects_written_after(target, cutover_scopes[0], pm_config.phase, compared_buckets)
     except db.DatabaseUnreachable as exc:
         pytest.fail(
             f"cannot tell the uploads since the cutover from drift: new's database: {exc}",
@@ -78,7 +92,7 @@ def written_later(
 def listings(
     service_client: Client,
     comparison_client: Client | None,
-    app_profile: AppProfile,
+    compared_buckets: tuple[str, ...],
     storage_baseline: StorageListing | None,
     written_later: dict[str, set[str]],
 ) -> Listings:
@@ -89,9 +103,9 @@ def listings(
     new = (
         storage_baseline
         if storage_baseline is not None
-        else storage_listing(service_client, app_profile.buckets)
+        else storage_listing(service_client, compared_buckets)
     )
-    old = storage_listing(comparison_client, app_profile.buckets)
+    old = storage_listing(comparison_client, compared_buckets)
     return _without(new, written_later), _without(old, written_later)
 
 
@@ -107,7 +121,7 @@ def metadata(
     request: pytest.FixtureRequest,
     target: Target,
     comparison_target: Target | None,
-    app_profile: AppProfile,
+    compared_buckets: tuple[str, ...],
     storage_metadata_baseline: MetadataComparison | None,
     written_later: dict[str, set[str]],
 ) -> MetadataComparison:
@@ -117,12 +131,12 @@ def metadata(
     old = require_comparison(comparison_target, "storage parity")
     if not _in_databases(target, old):
         new_listing, old_listing = request.getfixturevalue("listings")
-        return compare_listings(new_listing, old_listing, app_profile.buckets)
+        return compare_listings(new_listing, old_listing, compared_buckets)
     if storage_metadata_baseline is not None:
         return storage_metadata_baseline
     assert target.db_url and old.db_url
     try:
-        return compare_in_databases(target.db_url, old.db_url, app_profile.buckets, written_later)
+        return compare_in_databases(target.db_url, old.db_url, compared_buckets, written_later)
     except (db.DatabaseUnreachable, psycopg.Error) as exc:
         pytest.fail(f"cannot compare storage metadata: {first_line(exc)}", pytrace=False)
 
@@ -165,6 +179,7 @@ def sample(
     target: Target,
     comparison_target: Target | None,
     app_profile: AppProfile,
+    compared_buckets: tuple[str, ...],
     written_later: dict[str, set[str]],
 ) -> list[tuple[str, str]]:
     """Up to [app] storage_sample objects of each bucket held by both sides, chosen at random
@@ -173,11 +188,11 @@ def sample(
     per_bucket = app_profile.storage_sample
     if not _in_databases(target, old):
         new_listing, old_listing = request.getfixturevalue("listings")
-        return sample_of_listings(new_listing, old_listing, app_profile.buckets, per_bucket)
+        return sample_of_listings(new_listing, old_listing, compared_buckets, per_bucket)
     assert target.db_url and old.db_url
     try:
         return sample_in_databases(
-            target.db_url, old.db_url, app_profile.buckets, per_bucket, written_later
+            target.db_url, old.db_url, compared_buckets, per_bucket, written_later
         )
     except (db.DatabaseUnreachable, psycopg.Error) as exc:
         pytest.fail(f"cannot choose the objects to download: {first_line(exc)}", pytrace=False)
