@@ -30,6 +30,7 @@ from .policies import (
     load_snapshot,
     policies,
     policy_differences,
+    rls_switched_off,
     save_snapshot,
     tables_without_rls,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "migration_problems",
     "missing_extensions",
     "policies",
+    "rls_switched_off",
     "policy_differences",
     "recorded_migrations",
     "replication_role_settings",

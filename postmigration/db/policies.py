@@ -46,6 +46,31 @@ def tables_without_rls(
     return [r[0] for r in rows]
 
 
+def rls_switched_off(
+    new: psycopg.Connection, old: psycopg.Connection, schemas: tuple[str, ...]
+) -> list[str]:
+    """Tables of `schemas` whose row level security old has on and new has off, each named."""
+    on_old = tables_with_rls(old, schemas)
+    return [
+        f"row level security is off on {table} on new (on on old)"
+        for table in tables_without_rls(new, schemas)
+        if table in on_old
+    ]
+
+
+def tables_with_rls(conn: psycopg.Connection, schemas: tuple[str, ...]) -> set[str]:
+    """Tables of `schemas` whose row level security is on."""
+    rows = conn.execute(
+        """
+        select n.nspname || '.' || c.relname
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and n.nspname = any(%s) and c.relrowsecurity
+        """,
+        (list(schemas),),
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def policies(
     conn: psycopg.Connection, schemas: tuple[str, ...] = ("public", "storage")
 ) -> list[Policy]:

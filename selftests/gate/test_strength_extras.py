@@ -12,7 +12,8 @@ One gate run, five breaks on new, each tripping its own item with a reason in th
   auth settings: auth-settings names the provider, and says where the sign-in link landed.
 
 A second gate run, on rls-policies' file: anon let read notifications, and a policy on goals
-whose helper function fails: the item names the readable table and lists the failing read.
+whose helper function fails: the item names the readable table and lists the failing read. A
+third: a custom schema's table whose policy is lost and RLS switched off on new.
 
 New is repaired afterwards (the next damage test relies on it).
 """
@@ -106,6 +107,32 @@ def test_a_webhook_firing_only_for_replication_fails_webhooks(
         f"webhooks are not as on old: webhook {WEBHOOK} on public.goal_invites is enabled only "
         "for replication (ENABLE REPLICA) on new: the app's writes do not call it"
     ), run.digest()
+
+
+def test_a_custom_schema_s_lost_policy_and_rls_fail_rls_policies(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A table of a custom schema (reporting.pm_exports) with row level security and a policy
+    on old; on new the policy is lost and RLS is off: rls-policies names both (it compared
+    public and storage only, so both stayed green; data-parity does not compare policies)."""
+    table = "create table reporting.pm_exports (id bigint primary key, owner uuid)"
+    rls = "alter table reporting.pm_exports enable row level security"
+    policy = (
+        'create policy "own exports" on reporting.pm_exports for select to authenticated'
+        " using (owner = auth.uid())"
+    )
+    dropped = ["drop table if exists reporting.pm_exports"]
+    old_side = damaged(breakable, "old", [table, rls, policy], dropped)
+    with old_side, damaged(breakable, "new", [table], dropped):
+        run = gate_on(breakable, tmp_path / "reports", "tests/preflight/test_rls_policies.py")
+    item = run.item("rls-policies")
+    assert item["status"] == "failed", run.digest()
+    assert 'policy "own exports" on reporting.pm_exports is missing (present in old)' in (
+        run.output
+    ), run.digest()
+    assert "row level security is off on reporting.pm_exports on new (on on old)" in (run.output), (
+        run.digest()
+    )
 
 
 def test_private_rows_open_to_anon_or_a_failing_policy_fail_rls_policies(

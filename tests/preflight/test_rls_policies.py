@@ -33,9 +33,15 @@ def test_rls_is_enabled_on_every_exposed_table(target_db: psycopg.Connection) ->
 def test_policies_equal_old_or_snapshot(
     target_db: psycopg.Connection, comparison_db: psycopg.Connection | None, app_profile: AppProfile
 ) -> None:
-    """The policies (table, name, command, roles, USING, WITH CHECK) equal old's, or the snapshot."""
+    """The policies (table, name, command, roles, USING, WITH CHECK) equal old's, in storage and
+    every app schema (public and custom ones), and row level security is on wherever old has it
+    on; without old, the policies of public and storage equal the committed snapshot."""
+    schemas: tuple[str, ...] = ("public", "storage")
+    problems: list[str] = []
     if comparison_db is not None:
-        expected, where = db.policies(comparison_db), "old"
+        schemas = ("storage", *db.app_schemas(comparison_db, target_db))
+        expected, where = db.policies(comparison_db, schemas), "old"
+        problems += db.rls_switched_off(target_db, comparison_db, schemas)
     else:
         snapshot = app_profile.policies_snapshot
         if not snapshot.is_file():
@@ -45,10 +51,10 @@ def test_policies_equal_old_or_snapshot(
                 pytrace=False,
             )
         expected, where = db.load_snapshot(snapshot), f"the snapshot {snapshot.name}"
-    fail_on(
-        db.policy_differences(db.policies(target_db), expected, where=where),
-        f"policies differ from {where}",
+    problems = (
+        db.policy_differences(db.policies(target_db, schemas), expected, where=where) + problems
     )
+    fail_on(problems, f"policies differ from {where}")
 
 
 def test_service_role_keeps_its_grants(
