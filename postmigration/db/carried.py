@@ -38,12 +38,18 @@ class CronJob:
 
 @dataclass(frozen=True)
 class Webhook:
-    """A database webhook: a trigger calling supabase_functions.http_request, its URL, and
-    when it fires (pg_trigger.tgenabled: O, D, R or A)."""
+    """A database webhook: a trigger calling supabase_functions.http_request, its URL, when it
+    fires (pg_trigger.tgenabled: O, D, R or A), its method, the names of its headers (lower
+    case; their values, which carry keys, never leave the database), whether it sends query
+    params, and its timeout in ms."""
 
     key: str  # "<trigger> on <schema.table>"
     url: str
     firing: str
+    method: str = "POST"
+    headers: tuple[str, ...] = ()
+    params: str = "{}"
+    timeout_ms: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -221,12 +227,30 @@ _WEBHOOK_TRIGGERS = r"""
 """
 
 
+# A webhook's arguments: its URL, method, headers, params and timeout, in that order. Only the
+# names of the headers are read (the keys of its JSON object: a string followed by a colon).
+_WEBHOOK_ARGUMENTS = (
+    r"""
+    select w.key, split_part(w.args, '\000', 1), w.firing, split_part(w.args, '\000', 2),
+           array(select distinct lower(m[1]) from regexp_matches(
+                     split_part(w.args, '\000', 3), '"((?:[^"\\]|\\.)*)"\s*:', 'g') m
+                 order by 1),
+           split_part(w.args, '\000', 4), split_part(w.args, '\000', 5)
+    from ("""
+    + _WEBHOOK_TRIGGERS
+    + ") w"
+)
+
+
 def webhooks(conn: psycopg.Connection) -> dict[str, Webhook]:
-    """The database webhooks (triggers calling supabase_functions.http_request), URL only."""
-    rows = conn.execute(
-        "select w.key, split_part(w.args, '\\000', 1), w.firing from (" + _WEBHOOK_TRIGGERS + ") w"
-    ).fetchall()
-    return {key: Webhook(key, url, str(firing)) for key, url, firing in rows}
+    """The database webhooks (triggers calling supabase_functions.http_request): URL, firing,
+    method, header names, params and timeout (no header's value)."""
+    return {
+        key: Webhook(key, url, str(firing), method, tuple(headers), params, timeout)
+        for key, url, firing, method, headers, params, timeout in conn.execute(
+            _WEBHOOK_ARGUMENTS
+        ).fetchall()
+    }
 
 
 def webhooks_holding(conn: psycopg.Connection, keys: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -264,6 +288,7 @@ def webhook_problems(
         if not mine.enabled:
             how = FIRING.get(mine.firing, mine.firing)
             problems.append(f"webhook {key} is {how} on new: the app's writes do not call it")
+        problems += _call_differences(mine, old[key])
     for key, hook in new.items():
         stale = _names_old(hook.url, olds)
         if stale:
@@ -276,6 +301,28 @@ def webhook_problems(
         f"webhook {hook} on new sends old's {key} in its headers: new refuses it, so its calls fail"
         for hook, key in holding_old_keys
     ]
+    return problems
+
+
+def _call_differences(new: Webhook, old: Webhook) -> list[str]:
+    """How new's webhook calls differently from old's: method, headers it no longer sends (by
+    name), params, timeout."""
+    key = new.key
+    problems = []
+    if new.method.upper() != old.method.upper():
+        problems.append(f"webhook {key} sends {new.method} on new, {old.method} on old")
+    if missing := [h for h in old.headers if h not in new.headers]:
+        problems.append(
+            f"webhook {key} on new does not send the header(s) {', '.join(missing)} that old "
+            "sends: the function gets its calls without them"
+        )
+    if new.params != old.params:
+        problems.append(f"webhook {key} sends other query params on new than on old")
+    if new.timeout_ms != old.timeout_ms:
+        problems.append(
+            f"webhook {key} waits {new.timeout_ms or '?'} ms on new, "
+            f"{old.timeout_ms or '?'} ms on old"
+        )
     return problems
 
 

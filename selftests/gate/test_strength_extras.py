@@ -5,8 +5,8 @@ One gate run, five breaks on new, each tripping its own item with a reason in th
 - the nightly pg_cron job paused (`cron.alter_job(active := false)`): scheduled-jobs;
 - Vault's service_role_key holding old's ciphertext (copied row for row): vault says it does
   not decrypt;
-- the goal_invites webhook's trigger disabled: webhooks (and, in a run of its own, enabled only
-  for replication);
+- the goal_invites webhook's trigger disabled: webhooks (and, in runs of their own, enabled only
+  for replication, and re-created without its auth headers and with another timeout);
 - notifications dropped from supabase_realtime: realtime;
 - Google turned off and the app's deep link dropped from the redirect allow-list in new's
   auth settings: auth-settings names the provider, and says where the sign-in link landed.
@@ -107,6 +107,40 @@ def test_a_webhook_firing_only_for_replication_fails_webhooks(
         f"webhooks are not as on old: webhook {WEBHOOK} on public.goal_invites is enabled only "
         "for replication (ENABLE REPLICA) on new: the app's writes do not call it"
     ), run.digest()
+
+
+def test_a_webhook_re_created_without_its_headers_fails_webhooks(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The goal_invites webhook re-created by hand on new with the right URL but without its
+    apikey and Authorization headers and with a 1 s timeout: webhooks names the headers by
+    name (never their values) and the timeout (only the URL was compared, so it stayed green)."""
+    (definition,) = query_one(
+        breakable, "new", "select pg_get_triggerdef(oid) from pg_trigger where tgname = %s", WEBHOOK
+    )
+    (url,) = query_one(
+        breakable,
+        "new",
+        "select split_part(encode(tgargs, 'escape'), '\\000', 1) from pg_trigger where tgname = %s",
+        WEBHOOK,
+    )
+    drop = f"drop trigger {WEBHOOK} on public.goal_invites"
+    by_hand = (
+        f"create trigger {WEBHOOK} after insert on public.goal_invites for each row execute"
+        f" function supabase_functions.http_request('{url}', 'POST',"
+        " '{\"Content-Type\": \"application/json\"}', '{}', '1000')"
+    )
+    with damaged(breakable, "new", [drop, by_hand], [drop, str(definition)]):
+        run = gate_on(breakable, tmp_path / "reports", "tests/parity/test_webhooks.py")
+    item = run.item("webhooks")
+    assert item["status"] == "failed", run.digest()
+    for words in (
+        f"webhook {WEBHOOK} on public.goal_invites on new does not send the header(s) apikey, "
+        "authorization that old sends",
+        f"webhook {WEBHOOK} on public.goal_invites waits 1000 ms on new, 5000 ms on old",
+    ):
+        assert words in run.output, run.digest()
+    assert "Bearer" not in run.report_texts(), "a header's value reached the reports"
 
 
 def test_a_custom_schema_s_lost_policy_and_rls_fail_rls_policies(

@@ -111,3 +111,22 @@ def test_publication_and_settings_differences() -> None:
         "auth provider google is disabled on new (enabled on old)",
         "auth setting disable_signup is True on new, False on old",
     ]
+
+
+def test_a_webhook_calling_differently_is_named_without_header_values() -> None:
+    """Another method, a header old sends missing on new (named, lower case, no value), other
+    query params and another timeout are each named; extra headers on new are not a problem."""
+    key = "hook on public.t"
+    old = Webhook(key, OLD + "/x", "O", "POST", ("apikey", "authorization"), "{}", "5000")
+    moved = Webhook(
+        key, NEW + "/x", "O", "POST", ("apikey", "authorization", "x-trace"), "{}", "5000"
+    )
+    assert webhook_problems({key: moved}, {key: old}, MOVES, [OLD]) == []
+    by_hand = Webhook(key, NEW + "/x", "O", "GET", ("content-type",), '{"a": "1"}', "1000")
+    assert webhook_problems({key: by_hand}, {key: old}, MOVES, [OLD]) == [
+        f"webhook {key} sends GET on new, POST on old",
+        f"webhook {key} on new does not send the header(s) apikey, authorization that old sends: "
+        "the function gets its calls without them",
+        f"webhook {key} sends other query params on new than on old",
+        f"webhook {key} waits 1000 ms on new, 5000 ms on old",
+    ]
