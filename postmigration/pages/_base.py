@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from postmigration.pages.defaults import DEFAULT_ROUTES, DEFAULT_SELECTORS
 
@@ -184,11 +186,29 @@ class ScreenPage:
         """The image is shown and its pixels decoded (naturalWidth > 0); returns its URL."""
         expect(image, f"{what} is not shown").to_be_visible(timeout=timeout)
         handle = image.element_handle(timeout=timeout)
-        self.page.wait_for_function("img => img.complete", arg=handle, timeout=timeout)
+        self.wait_until(
+            "img => img.complete",
+            handle,
+            timeout=timeout,
+            failure=lambda: (
+                f"{what} at {handle.evaluate('i => i.currentSrc || i.src')} did not "
+                f"finish loading in {timeout / 1000:.0f} s"
+            ),
+        )
         width, src = image.evaluate("img => [img.naturalWidth, img.currentSrc || img.src]")
         if not width:
             raise AssertionError(f"{what} at {src} did not render (the browser could not load it)")
         return str(src)
+
+    def wait_until(
+        self, expression: str, arg: Any, *, timeout: float, failure: Callable[[], str]
+    ) -> None:
+        """Wait until the page's `expression` (a function of `arg`) is true; when it is not in
+        `timeout` ms, fail with `failure()`, in the user's words, instead of a bare timeout."""
+        try:
+            self.page.wait_for_function(expression, arg=arg, timeout=timeout)
+        except PlaywrightTimeoutError:
+            raise AssertionError(failure()) from None
 
     def _raise_app_error(self, context: str) -> None:
         messages = [m.strip() for m in self.error_message.all_inner_texts() if m.strip()]

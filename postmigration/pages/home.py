@@ -45,8 +45,16 @@ class HomePage(ScreenPage):
         """
         expect(self.hero_video, "the home page has no hero video").to_be_attached(timeout=timeout)
         handle = self.hero_video.element_handle(timeout=timeout)
-        self.page.wait_for_function(
-            "v => v.readyState >= 2 || v.error !== null", arg=handle, timeout=timeout
+        seconds = f"{timeout / 1000:.0f} s"
+        self.wait_until(
+            "v => v.readyState >= 2 || v.error !== null",
+            handle,
+            timeout=timeout,
+            failure=lambda: (
+                f"the hero video at {self.hero_video_url()} did not load in {seconds}"
+                " (no frame to show and no media error: its server answered too slowly or sent no"
+                " playable data)"
+            ),
         )
         error = handle.evaluate("v => v.error && (v.error.message || 'code ' + v.error.code)")
         if error:
@@ -54,10 +62,14 @@ class HomePage(ScreenPage):
         state = handle.evaluate(
             "v => { v.muted = true; const t = v.currentTime; v.play(); return [v.readyState, t]; }"
         )
-        self.page.wait_for_function(
+        self.wait_until(
             "([v, t]) => v.currentTime > t || v.error !== null",
-            arg=[handle, state[1]],
+            [handle, state[1]],
             timeout=timeout,
+            failure=lambda: (
+                f"the hero video at {self.hero_video_url()} loaded but did not play:"
+                f" its time did not advance in {seconds}"
+            ),
         )
         later = handle.evaluate("v => [v.currentTime, v.error && v.error.code]")
         if later[1]:

@@ -14,10 +14,16 @@ relevant test files only, and asserts the item failed naming the damage; new is 
 - New's site serves a goals screen that confirms "Invite sent" without calling
   goal-notifications (a deploy that shipped something other than the release): no message
   can arrive, and the gate says the app never called the function.
+- The hero video's URL points at a server that accepts the connection and never answers: the
+  gate says the video did not load, naming its URL, not a bare browser timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -118,3 +124,46 @@ def test_an_app_that_confirms_an_invite_without_calling_the_function_fails(
     assert invite["status"] == "failed", run.digest()
     said = "the app said the invite was sent but never called goal-notifications"
     assert said in invite["reason"], run.digest()
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[str]:
+    """An http origin on 127.0.0.1 that accepts every connection and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+def test_a_hero_video_whose_server_never_answers_fails_in_words(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """hero-video fails saying the video at its URL did not load (before, the reason was
+    Playwright's "Page.wait_for_function: Timeout 15000ms exceeded.")."""
+    hero_id, video_url = query_one(
+        breakable, "new", "select id, video_url from public.hero_videos where is_active limit 1"
+    )
+    with silent_server() as origin:
+        stalled = f"{origin}/media/hero.webm"
+        breaks = [f"update public.hero_videos set video_url = '{stalled}' where id = '{hero_id}'"]
+        repairs = [
+            f"update public.hero_videos set video_url = '{video_url}' where id = '{hero_id}'"
+        ]
+        with damaged(breakable, "new", breaks, repairs):
+            run = gate_on(breakable, tmp_path / "reports", "tests/e2e/test_hero_video.py")
+    hero = run.item("hero-video")
+    assert hero["status"] == "failed", run.digest()
+    assert hero["reason"].startswith(f"the hero video at {stalled} did not load in 15 s"), (
+        run.digest()
+    )

@@ -38,4 +38,7 @@ def test_sign_in_form_reload_and_sign_out(
     login.sign_out()
     login.expect_signed_out()
     home.goto()
-    expect(login.button("sign_out_button")).to_have_count(0)
+    expect(
+        login.button("sign_out_button"),
+        "the session came back after signing out: home, opened anew, shows the account signed in",
+    ).to_have_count(0)
