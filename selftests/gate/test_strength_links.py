@@ -16,6 +16,8 @@ relevant test files only, and asserts the item failed naming the damage; new is 
   can arrive, and the gate says the app never called the function.
 - The hero video's URL points at a server that accepts the connection and never answers: the
   gate says the video did not load, naming its URL, not a bare browser timeout.
+- New's site serves a maintenance page (200) at SITE_URL: app-deploy says the site does not
+  serve the app (every request of that page succeeded, so it passed before).
 """
 
 from __future__ import annotations
@@ -167,3 +169,33 @@ def test_a_hero_video_whose_server_never_answers_fails_in_words(
     assert hero["reason"].startswith(f"the hero video at {stalled} did not load in 15 s"), (
         run.digest()
     )
+
+
+MAINTENANCE = (
+    "<!doctype html><html><head><title>Back soon</title></head>"
+    "<body><h1>We'll be back soon</h1><p>Scheduled maintenance.</p></body></html>"
+)
+
+
+def test_a_maintenance_page_at_site_url_fails_app_deploy(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """app-deploy fails saying SITE_URL does not serve the app, naming the page's title."""
+    patched = breakable.state_dir / "new" / PATCH_DIR / "index.html"
+    patched.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        patched.write_text(MAINTENANCE)
+        run = gate_on(
+            breakable,
+            tmp_path / "reports",
+            "tests/e2e/test_app_deploy.py::test_site_serves_the_app_and_every_request_succeeds",
+        )
+    finally:
+        patched.unlink(missing_ok=True)
+    deploy = run.item("app-deploy")
+    assert deploy["status"] == "failed", run.digest()
+    assert (
+        "does not serve the app (a maintenance or placeholder page?): it shows "
+        in (deploy["reason"])
+        and '"Back soon"' in deploy["reason"]
+    ), run.digest()

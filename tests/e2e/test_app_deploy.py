@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -11,11 +12,13 @@ from playwright.sync_api import Page, Request, Response
 
 from postmigration.app_profile import AppProfile
 from postmigration.config import KEY_SETTINGS, Accounts, Target
+from postmigration.errors import first_line
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.keys import api_headers
 from postmigration.links import follow, shown
 from postmigration.origins import old_origins, origin_of, pointing_at_old
+from postmigration.pages import HomePage
 from postmigration.stored_urls import scan_stored_urls
 
 if TYPE_CHECKING:
@@ -58,14 +61,22 @@ def _home(page: Page, target: Target) -> tuple[list[str], list[str]]:
 
 
 def test_site_serves_the_app_and_every_request_succeeds(
-    page: Page, target: Target, evidence: Evidence
+    page: Page, target: Target, screen: Callable[..., Any], evidence: Evidence
 ) -> None:
-    """SITE_URL serves the app, and every request the home page makes succeeds (no 4xx/5xx)."""
+    """SITE_URL serves the app (its home screen settles and shows its heading, as the app
+    profile names it), and every request the home page makes succeeds (no 4xx/5xx)."""
     requested, failures = _home(page, target)
     evidence.text("requests made by the home page", "\n".join(requested))
-    if not requested:
-        pytest.fail(f"{target.site_url} made no request at all", pytrace=False)
     fail_on(failures, f"the home page at {target.site_url} does not load cleanly")
+    try:
+        screen(HomePage, page).expect_ready(timeout=5_000)
+    except AssertionError as exc:
+        title = page.title() or "no title"
+        pytest.fail(
+            f"{target.site_url} does not serve the app (a maintenance or placeholder page?):"
+            f' it shows "{title}": {first_line(exc)}',
+            pytrace=False,
+        )
 
 
 def test_nothing_points_at_an_old_origin(
