@@ -25,11 +25,18 @@ def missing_extensions(conn: psycopg.Connection, required: tuple[str, ...]) -> l
     return [f"extension {name} is not installed" for name in required if name not in installed]
 
 
-def function_problems(
-    conn: psycopg.Connection, roles: tuple[str, ...] = ("authenticated", "service_role")
-) -> list[str]:
-    """Run each probe as each role (with the database's search_path) and report what fails."""
-    problems: list[str] = []
+# The roles every Supabase app's requests run as, and anon (a visitor's), which a project may
+# keep from these functions on purpose: anon is held to what it could run on old.
+APP_ROLES = ("authenticated", "service_role")
+ANON = "anon"
+
+
+def function_failures(
+    conn: psycopg.Connection, roles: tuple[str, ...]
+) -> dict[tuple[str, str], str]:
+    """Run each probe as each role (with the database's search_path): (function, role) ->
+    the server's reason, for each that fails."""
+    failures: dict[tuple[str, str], str] = {}
     for role in roles:
         for name, probe in FUNCTION_PROBES.items():
             try:
@@ -40,9 +47,27 @@ def function_problems(
             except _Rollback:
                 pass
             except psycopg.Error as exc:
-                reason = (exc.diag.message_primary or str(exc)).strip()
-                problems.append(f"{name}() does not run as {role}: {reason}")
-    return problems
+                failures[(name, role)] = (exc.diag.message_primary or str(exc)).strip()
+    return failures
+
+
+def function_problems(conn: psycopg.Connection, old: psycopg.Connection | None = None) -> list[str]:
+    """What fails of the probes as the app's roles; with `old`, also as anon wherever it runs
+    as anon on old."""
+    failures = function_failures(conn, (*APP_ROLES, ANON) if old is not None else APP_ROLES)
+    if old is not None:
+        on_old = function_failures(old, (ANON,))
+        failures = {
+            (name, role): reason
+            for (name, role), reason in failures.items()
+            if role != ANON or (name, role) not in on_old
+        }
+    return [
+        f"{name}() does not run as {role}"
+        + (" (it does on old)" if role == ANON else "")
+        + f": {reason}"
+        for (name, role), reason in failures.items()
+    ]
 
 
 class _Rollback(Exception):

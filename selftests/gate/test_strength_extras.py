@@ -143,6 +143,24 @@ def test_a_webhook_re_created_without_its_headers_fails_webhooks(
     assert "Bearer" not in run.report_texts(), "a header's value reached the reports"
 
 
+def test_extensions_kept_from_anon_on_new_only_fail_extensions(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """anon loses USAGE on schema extensions on new (it has it on old): extensions names the
+    functions anon can no longer run (they were probed as authenticated and service_role only,
+    and grants leaves the extensions schema to Supabase, so every item stayed green)."""
+    breaks = ["revoke usage on schema extensions from anon"]
+    repairs = ["grant usage on schema extensions to anon"]
+    with damaged(breakable, "new", breaks, repairs):
+        run = gate_on(breakable, tmp_path / "reports", "tests/preflight/test_extensions.py")
+    item = run.item("extensions")
+    assert item["status"] == "failed", run.digest()
+    assert item["reason"].startswith(
+        "functions the schema relies on do not run: uuid_generate_v4() does not run as anon"
+        " (it does on old): function uuid_generate_v4() does not exist"
+    ), run.digest()
+
+
 def test_a_custom_schema_s_lost_policy_and_rls_fail_rls_policies(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:

@@ -25,9 +25,15 @@ def test_required_extensions_are_installed(
     )
 
 
-def test_extension_functions_run_as_the_app_roles(target_db: psycopg.Connection) -> None:
-    """gen_random_uuid, uuid_generate_v4, gen_random_bytes and crypt resolve and run as the app's roles."""
-    fail_on(db.function_problems(target_db), "functions the schema relies on do not run")
+def test_extension_functions_run_as_the_app_roles(
+    target_db: psycopg.Connection, comparison_db: psycopg.Connection | None
+) -> None:
+    """gen_random_uuid, uuid_generate_v4, gen_random_bytes and crypt resolve and run as
+    authenticated and service_role, and (with old) as anon wherever they do on old."""
+    fail_on(
+        db.function_problems(target_db, comparison_db),
+        "functions the schema relies on do not run",
+    )
 
 
 def test_required_extensions_are_where_old_or_the_snapshot_has_them(
