@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from postmigration.functions import is_function_call
 from postmigration.pages.defaults import DEFAULT_ROUTES, DEFAULT_SELECTORS
 
 __all__ = ["DEFAULT_TIMEOUT_MS", "AppShowedError", "ScreenPage"]
 
 DEFAULT_TIMEOUT_MS = 15_000.0
+T = TypeVar("T")
 # How long a settled app may take to show a screen's heading while it is on another page.
 _ELSEWHERE_GRACE_MS = 2_000.0
 # Values that are Playwright selectors rather than labels or names a user reads.
@@ -199,6 +202,28 @@ class ScreenPage:
         if not width:
             raise AssertionError(f"{what} at {src} did not render (the browser could not load it)")
         return str(src)
+
+    def calls_to(self, function: str, action: Callable[[], T]) -> tuple[T, list[Response]]:
+        """Run `action`; its result, and the answers to the app's POSTs to the edge function
+        `function` meanwhile (when there was none, a late answer is awaited a second)."""
+        calls: list[Response] = []
+
+        def is_call(response: Response) -> bool:
+            return response.request.method == "POST" and is_function_call(response.url, function)
+
+        def keep(response: Response) -> None:
+            if is_call(response):
+                calls.append(response)
+
+        self.page.on("response", keep)
+        try:
+            result = action()
+            if not calls:
+                with contextlib.suppress(PlaywrightTimeoutError):
+                    calls.append(self.page.wait_for_event("response", is_call, timeout=1_000))
+        finally:
+            self.page.remove_listener("response", keep)
+        return result, calls
 
     def wait_until(
         self, expression: str, arg: Any, *, timeout: float, failure: Callable[[], str]

@@ -18,6 +18,8 @@ relevant test files only, and asserts the item failed naming the damage; new is 
   gate says the video did not load, naming its URL, not a bare browser timeout.
 - New's site serves a maintenance page (200) at SITE_URL: app-deploy says the site does not
   serve the app (every request of that page succeeded, so it passed before).
+- New's site serves a weight screen that builds the report from the history it loaded, without
+  calling weight-report: the numbers are right, and the gate says the app never called it.
 """
 
 from __future__ import annotations
@@ -198,4 +200,35 @@ def test_a_maintenance_page_at_site_url_fails_app_deploy(
         "does not serve the app (a maintenance or placeholder page?): it shows "
         in (deploy["reason"])
         and '"Back soon"' in deploy["reason"]
+    ), run.digest()
+
+
+REPORT_CALL = (
+    'const { data, error } = await supabase.functions.invoke("weight-report", { body: {} });'
+)
+LOCAL_REPORT = (
+    "const error = null; const data = { count: rows.length, latest: rows.length ?"
+    " { value_kg: rows[0].weight_kg } : null, change_kg: null, avg_7d_kg: null };"
+)
+
+
+def test_a_weight_report_not_from_the_function_fails_weight_report(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """weight-report fails saying the app showed a report without calling the function (its
+    numbers matched, so it passed before)."""
+    source = (WEB_DIR / "js" / "weight.js").read_text()
+    assert REPORT_CALL in source, "the reference app no longer calls weight-report this way"
+    patched = breakable.state_dir / "new" / PATCH_DIR / "js" / "weight.js"
+    patched.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        patched.write_text(source.replace(REPORT_CALL, LOCAL_REPORT))
+        run = gate_on(breakable, tmp_path / "reports", "tests/e2e/test_weight_report.py")
+    finally:
+        patched.unlink(missing_ok=True)
+    report = run.item("weight-report")
+    assert report["status"] == "failed", run.digest()
+    assert report["reason"] == (
+        "the app showed a weight report without calling weight-report: "
+        "the report did not come from the function"
     ), run.digest()

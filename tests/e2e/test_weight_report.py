@@ -46,8 +46,8 @@ def test_measurement_appears_in_history_and_report(
     app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
-    """A measurement added in the UI shows in the history, and weight-report (from the UI and
-    invoked directly) counts it and shows it as the latest."""
+    """A measurement added in the UI shows in the history, and weight-report (called by the app,
+    whose report shows, and invoked directly) counts it and shows it as the latest."""
     target.require_writable()
     measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
@@ -71,8 +71,19 @@ def test_measurement_appears_in_history_and_report(
         ):
             created.row(measurements, row["id"])
     page.expect_in_history(kg)
-    page.show_report()
-    shown = page.expect_report()
+    function = app_profile.function("weight_report")
+
+    def shown_report() -> Any:
+        page.show_report()
+        return page.expect_report()
+
+    shown, calls = page.calls_to(function, shown_report)
+    if not calls:
+        pytest.fail(
+            f"the app showed a weight report without calling {function}: "
+            "the report did not come from the function",
+            pytrace=False,
+        )
     direct = weight_report(http, target, client, app_profile.function("weight_report"))
     evidence.text("reports", f"before: {before}\nshown: {dict(shown)}\ndirect: {direct}")
     problems = _report_problems(
