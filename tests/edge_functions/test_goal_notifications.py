@@ -177,8 +177,9 @@ def test_invitee_email_arrives_with_a_link_to_the_new_site(
     http: httpx.Client,
     evidence: Evidence,
 ) -> None:
-    """The invitee's email arrives (read back from the provider) and links to SITE_URL only;
-    its link, followed redirect by redirect, answers 200 and never passes an old origin."""
+    """The invitee's email arrives (read back from the provider), links to SITE_URL and to no
+    old origin (a link to another origin, such as a CDN, is not judged); each link to the site,
+    followed redirect by redirect, answers 200 and never passes an old origin."""
     sent_invite.require_sent()
     inbox = email_inbox(target, http)
     if inbox is None:
@@ -206,8 +207,8 @@ def test_invitee_whatsapp_message_is_recorded(
     evidence: Evidence,
 ) -> None:
     """The provider accepted a WhatsApp message for the invitee's phone (and, where it can be
-    read back, the message links to SITE_URL only, and its link, followed redirect by
-    redirect, answers 200 and never passes an old origin)."""
+    read back, the message links to SITE_URL and to no old origin, and each link to the site,
+    followed redirect by redirect, answers 200 and never passes an old origin)."""
     invitee = accounts["invitee"]
     if not invitee.phone:
         pytest.skip("not configured: [accounts.invitee] has no phone for the WhatsApp invite")
