@@ -106,17 +106,26 @@ def range_problem(
     last: int = 1023,
     what: str | None = None,
     evidence: Evidence | None = None,
+    target: Target | None = None,
 ) -> str | None:
-    """A media URL answers ``Range: bytes=first-last`` with 206 and that slice (players seek so),
-    followed redirect by redirect: no hop may be on an old origin (the hops go to `evidence`).
-    `what` names the media in the findings (default: its bucket and path)."""
+    """A media URL answers ``Range: bytes=first-last`` with 206 and a Content-Range starting
+    at `first` (players seek so), followed redirect by redirect: no hop may be on an old origin
+    (the hops go to `evidence`), and with `target` the journey must end on the target. `what`
+    names the media in the findings (default: its bucket and path)."""
     what = what or _label(url)
-    followed = follow(url, http, old_origins, what=what, headers={"Range": f"bytes={first}-{last}"})
+    olds = list(old_origins)
+    followed = follow(url, http, olds, what=what, headers={"Range": f"bytes={first}-{last}"})
     if evidence is not None:
         evidence.text(f"hops of {what}", followed.journey())
     response = followed.response
     if followed.problem or response is None:
         return followed.problem or f"{what} could not be fetched"
+    if target is not None and len(followed.hops) > 1:
+        redirected = off_target_problem(
+            followed.final_url, target, olds, what=f"{what}, redirected from {shown(url)},"
+        )
+        if redirected:
+            return redirected
     if response.status_code != 206:
         detail = "" if response.status_code == 200 else f": {error_reason(response)}"
         return (

@@ -20,11 +20,15 @@ relevant test files only, and asserts the item failed naming the damage; new is 
   serve the app (every request of that page succeeded, so it passed before).
 - New's site serves a weight screen that builds the report from the history it loaded, without
   calling weight-report: the numbers are right, and the gate says the app never called it.
+- The hero video's URL is on new's origin but redirects to a third origin (the same server
+  named `localhost`), which serves the video: it plays, no hop is on old, and the gate says
+  where the redirect ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -232,3 +236,35 @@ def test_a_weight_report_not_from_the_function_fails_weight_report(
         "the app showed a weight report without calling weight-report: "
         "the report did not come from the function"
     ), run.digest()
+
+
+def test_a_hero_video_redirected_off_the_target_fails_hero_video(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """hero-video fails naming the origin the redirect ends at (only the first URL's origin
+    was compared with the target, so it passed before)."""
+    new = str(breakable.target("new")["supabase_url"])
+    hero_id, video_url = query_one(
+        breakable, "new", "select id, video_url from public.hero_videos where is_active limit 1"
+    )
+    elsewhere = str(video_url).replace("127.0.0.1", "localhost", 1)
+    assert elsewhere != video_url, f"the hero video is not on 127.0.0.1: {video_url}"
+    third = elsewhere.split("/storage/", 1)[0]
+    settings_file = breakable.state_dir / "new" / "auth_settings.json"
+    saved = settings_file.read_text()
+    allowing = json.loads(saved)
+    allowing["uri_allow_list"].append(f"{third}/**")
+    breaks = [
+        f"update public.hero_videos set video_url = '{_bounce(new, elsewhere)}'"
+        f" where id = '{hero_id}'"
+    ]
+    repairs = [f"update public.hero_videos set video_url = '{video_url}' where id = '{hero_id}'"]
+    try:
+        settings_file.write_text(json.dumps(allowing))
+        with damaged(breakable, "new", breaks, repairs):
+            run = gate_on(breakable, tmp_path / "reports", "tests/e2e/test_hero_video.py")
+    finally:
+        settings_file.write_text(saved)
+    hero = run.item("hero-video")
+    assert hero["status"] == "failed", run.digest()
+    assert f"is served from {third}, not from the target ({new})" in hero["reason"], run.digest()

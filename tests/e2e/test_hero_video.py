@@ -32,7 +32,8 @@ def test_hero_video_plays_from_the_target(
     evidence: Evidence,
 ) -> None:
     """The hero video loads (readyState >= 2), plays (currentTime advances), from the target;
-    its URL, followed redirect by redirect, never passes through an old origin."""
+    its URL, followed redirect by redirect, never passes through an old origin and ends on
+    the target."""
     home = screen(HomePage, app_page())
     home.goto()
     played = home.expect_hero_video_playing()
@@ -41,7 +42,12 @@ def test_hero_video_plays_from_the_target(
     problems = [
         off_target_problem(played["url"], target, olds, what="the hero video"),
         range_problem(
-            http, played["url"], old_origins=olds, what="the hero video", evidence=evidence
+            http,
+            played["url"],
+            old_origins=olds,
+            what="the hero video",
+            evidence=evidence,
+            target=target,
         ),
     ]
     fail_on([p for p in problems if p], "the hero video is not served by the new server")
@@ -58,7 +64,7 @@ def test_playlist_shows_the_database_items_in_order(
     evidence: Evidence,
 ) -> None:
     """The playlist shows the database's items in their order, and each streams (Range 206)
-    without a redirect through an old origin."""
+    without a redirect through an old origin, from the target."""
     query = anon_client.table(app_profile.table("playlist_items")).select(
         "title,media_url,position"
     )
@@ -81,7 +87,7 @@ def test_playlist_shows_the_database_items_in_order(
     for row in rows:
         what = f'playlist item "{row["title"]}"'
         problem = range_problem(
-            http, row["media_url"], old_origins=olds, what=what, evidence=evidence
+            http, row["media_url"], old_origins=olds, what=what, evidence=evidence, target=target
         )
         problems += [problem] if problem else []
     fail_on(problems, "the playlist does not play what the database lists")

@@ -75,11 +75,11 @@ def test_media_answers_range_requests(
     evidence: Evidence,
 ) -> None:
     """Each media URL answers a Range request with 206, so the browser can stream and seek;
-    followed redirect by redirect, no hop is on an old origin."""
+    followed redirect by redirect, no hop is on an old origin and the last is on the target."""
     media = _media(anon_client, app_profile)
     olds = old_origins(target, comparison_target)
     problems = [
-        range_problem(http, url, old_origins=olds, what=what, evidence=evidence)
+        range_problem(http, url, old_origins=olds, what=what, evidence=evidence, target=target)
         for what, url in media
     ]
     evidence.text("checked", "\n".join(url for _, url in media))
