@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Response, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from postmigration.functions import is_function_call
 from postmigration.links import shown
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
 
@@ -16,8 +12,6 @@ __all__ = ["GoalsPage", "InvitesPage"]
 
 # Notifications arrive while the page is open; the cards screen is reloaded at these waits (ms).
 _RELOAD_STEPS_MS = (1_000.0, 2_000.0, 4_000.0, 8_000.0)
-# After the app confirms an invite, how long the event of its call's answer may still take.
-_LATE_EVENT_MS = 1_000.0
 
 
 class GoalsPage(ScreenPage):
@@ -47,31 +41,16 @@ class GoalsPage(ScreenPage):
         app's call to `function` (None when the app never called it) and what went wrong on
         screen (None when the app confirmed the invite). An error the app shows before it
         calls the function (the goal was not saved, say) ends the wait at once."""
-        sends: list[Response] = []
 
-        def is_call(response: Response) -> bool:
-            return response.request.method == "POST" and is_function_call(response.url, function)
-
-        def keep(response: Response) -> None:
-            if is_call(response):
-                sends.append(response)
-
-        self.page.on("response", keep)
-        try:
+        def outcome() -> AssertionError | None:
             self.create_goal(title, invitee_email, invitee_phone)
             try:
                 self.expect_invite_sent(timeout=timeout)
-                problem = None
             except AssertionError as exc:
-                problem = exc
-            if not sends and problem is None:
-                # The confirmation follows the call's answer; its event may still be on its way.
-                with contextlib.suppress(PlaywrightTimeoutError):
-                    sends.append(
-                        self.page.wait_for_event("response", is_call, timeout=_LATE_EVENT_MS)
-                    )
-        finally:
-            self.page.remove_listener("response", keep)
+                return exc
+            return None
+
+        problem, sends = self.calls_to(function, outcome)
         return (sends[0] if sends else None), problem
 
     def expect_invite_sent(self, *, timeout: float = 30_000.0) -> None:

@@ -42,6 +42,19 @@ from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one
 INVITEE_POLICY = '"Invitees read invites addressed to them"'
 
 
+@contextlib.contextmanager
+def site_patched(playbook: ServingPlaybook, path: str, text: str) -> Iterator[None]:
+    """New's site serves `text` at `path` (relative to the app's root) for the block: a
+    deploy that shipped something other than the release."""
+    patched = playbook.state_dir / "new" / PATCH_DIR / path
+    patched.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        patched.write_text(text)
+        yield
+    finally:
+        patched.unlink(missing_ok=True)
+
+
 def _bounce(through: str, to: str) -> str:
     """`to`, reached through `through`'s GoTrue verify endpoint (303 to an allowed redirect_to)."""
     return f"{through}/auth/v1/verify?type=magiclink&token=bounce&redirect_to={quote(to, safe='')}"
@@ -121,13 +134,8 @@ def test_an_app_that_confirms_an_invite_without_calling_the_function_fails(
     not after waiting for an email that cannot come."""
     source = (WEB_DIR / "js" / "goals.js").read_text()
     assert INVOKE in source, "the reference app no longer calls goal-notifications this way"
-    patched = breakable.state_dir / "new" / PATCH_DIR / "js" / "goals.js"
-    patched.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        patched.write_text(source.replace(INVOKE, NO_CALL))
+    with site_patched(breakable, "js/goals.js", source.replace(INVOKE, NO_CALL)):
         run = gate_on(breakable, tmp_path / "reports", "tests/e2e/test_goal_invite.py")
-    finally:
-        patched.unlink(missing_ok=True)
     invite = run.item("goal-invite")
     assert invite["status"] == "failed", run.digest()
     said = "the app said the invite was sent but never called goal-notifications"
@@ -187,17 +195,12 @@ def test_a_maintenance_page_at_site_url_fails_app_deploy(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """app-deploy fails saying SITE_URL does not serve the app, naming the page's title."""
-    patched = breakable.state_dir / "new" / PATCH_DIR / "index.html"
-    patched.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        patched.write_text(MAINTENANCE)
+    with site_patched(breakable, "index.html", MAINTENANCE):
         run = gate_on(
             breakable,
             tmp_path / "reports",
             "tests/e2e/test_app_deploy.py::test_site_serves_the_app_and_every_request_succeeds",
         )
-    finally:
-        patched.unlink(missing_ok=True)
     deploy = run.item("app-deploy")
     assert deploy["status"] == "failed", run.digest()
     assert (
@@ -223,13 +226,8 @@ def test_a_weight_report_not_from_the_function_fails_weight_report(
     numbers matched, so it passed before)."""
     source = (WEB_DIR / "js" / "weight.js").read_text()
     assert REPORT_CALL in source, "the reference app no longer calls weight-report this way"
-    patched = breakable.state_dir / "new" / PATCH_DIR / "js" / "weight.js"
-    patched.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        patched.write_text(source.replace(REPORT_CALL, LOCAL_REPORT))
+    with site_patched(breakable, "js/weight.js", source.replace(REPORT_CALL, LOCAL_REPORT)):
         run = gate_on(breakable, tmp_path / "reports", "tests/e2e/test_weight_report.py")
-    finally:
-        patched.unlink(missing_ok=True)
     report = run.item("weight-report")
     assert report["status"] == "failed", run.digest()
     assert report["reason"] == (
