@@ -135,7 +135,8 @@ def test_after_the_switch_the_public_name_serves_new(
     evidence: Evidence,
 ) -> None:
     """Post-cutover: the public name reaches new (a CNAME to new's origin_host, or an address
-    only new's origin has); over https its certificate is valid for the name (plain http only
+    only new's origin has; without --compare-to an address of new's origin, old's being
+    unknown, which the evidence says); over https its certificate is valid for the name (plain http only
     on this machine's loopback, where TLS is not checked, which the evidence says); and
     ``GET /`` of the site under the public name, sent to the address it resolves to, answers
     200 with the same page title as new's own site_url."""
@@ -149,6 +150,12 @@ def test_after_the_switch_the_public_name_serves_new(
     if side != "new":
         pytest.fail(f"{name} does not resolve to new's origin {origin_host(target)} ({how})",
                     pytrace=False)  # fmt: skip
+    if comparison_target is None and how.startswith("address"):
+        evidence.text(
+            "how new was told",
+            f"by address ({how}); old's origin is unknown without --compare-to=old, so an "
+            "address new shares with old (a CDN's, say) would look the same",
+        )
     url = public_url(site, name)
     address = lookup.addresses[0] if lookup.addresses else name
     problems: list[str] = []
