@@ -37,6 +37,7 @@ __all__ = [
     "public_url",
     "resolver_for",
     "side_reached",
+    "sides_by_family",
 ]
 
 _TIMEOUT_S = 5.0
@@ -122,8 +123,9 @@ def resolver_for(dns_server: str | None) -> tuple[dns.resolver.Resolver, str]:
 
 
 def look_up(name: str, resolver: dns.resolver.Resolver, server: str) -> Lookup:
-    """The A answer for ``name`` (AAAA when it has no A record), records and TTLs kept."""
-    response: dns.message.Message | None = None
+    """The A and the AAAA answers for ``name``, records and TTLs kept (the CNAME chain once);
+    its addresses are the A records' first, then the AAAA records'."""
+    responses: list[dns.message.Message] = []
     for rdtype in ("A", "AAAA"):
         try:
             answer = resolver.resolve(name, rdtype, raise_on_no_answer=False, search=False)
@@ -135,16 +137,14 @@ def look_up(name: str, resolver: dns.resolver.Resolver, server: str) -> Lookup:
             raise DnsProblem(
                 f"no answer for {name} from {server} within {resolver.lifetime:.0f} s"
             ) from None
-        response = answer.response
-        if answer.rrset is not None:
-            break
-    assert response is not None
-    records = tuple(
+        responses.append(answer.response)
+    records = tuple(dict.fromkeys(
         Record(_normal(rrset.name.to_text()), dns.rdatatype.to_text(rrset.rdtype), rrset.ttl,
                _normal(rdata.to_text()))
+        for response in responses
         for rrset in response.answer
         for rdata in rrset
-    )  # fmt: skip
+    ))  # fmt: skip
     cnames: list[str] = []
     current = _normal(name)
     for _ in records:  # follow the chain in order; a loop cannot outlast the records
@@ -153,7 +153,10 @@ def look_up(name: str, resolver: dns.resolver.Resolver, server: str) -> Lookup:
             break
         cnames.append(step.data)
         current = step.data
-    addresses = tuple(r.data for r in records if r.owner == current and r.rdtype in ("A", "AAAA"))
+    addresses = tuple(
+        r.data for rdtype in ("A", "AAAA") for r in records
+        if r.owner == current and r.rdtype == rdtype
+    )  # fmt: skip
     own = [r.ttl_s for r in records if r.owner == _normal(name)]
     return Lookup(
         name=_normal(name),
@@ -162,7 +165,7 @@ def look_up(name: str, resolver: dns.resolver.Resolver, server: str) -> Lookup:
         cnames=tuple(cnames),
         addresses=addresses,
         ttl_s=min(own) if own else None,
-        authoritative=bool(response.flags & dns.flags.AA),
+        authoritative=all(response.flags & dns.flags.AA for response in responses),
     )
 
 
@@ -194,18 +197,63 @@ def side_reached(
     addresses_of: Callable[[str], set[str]],
 ) -> tuple[Side | None, str]:
     """Which side the public name reaches, and how that was told: a CNAME on its chain naming a
-    side's origin, else an address only one side's origin has. (None, why) when neither, or
-    when the addresses are shared and no name tells the sides apart."""
+    side's origin, else an address only one side's origin has, for its IPv4 (A) and its IPv6
+    (AAAA) addresses alike. (None, why) when neither, when the addresses are shared and no name
+    tells the sides apart, or when the A and AAAA records lead different ways (the clients of
+    one family reach another place)."""
     for cname in lookup.cnames:
         for side, host in origins.items():
             if host and cname == host:
                 return side, f"CNAME to {host}"
+    reached = list(sides_by_family(lookup, origins, addresses_of).values())
+    if not reached:
+        return None, f"it points at {lookup.points()}"
+    sides = {side for side, _ in reached}
+    if len(sides) == 1:
+        return next(iter(sides)), "; ".join(how for _, how in reached)
+    ways = [f"{side or 'no known origin'} ({how})" for side, how in reached]
+    return None, (
+        f"its A records lead to {ways[0]}, its AAAA records to {ways[1]}: clients over IPv4 "
+        "and over IPv6 reach different places"
+    )
+
+
+def sides_by_family(
+    lookup: Lookup,
+    origins: Mapping[Side, str | None],
+    addresses_of: Callable[[str], set[str]],
+) -> dict[str, tuple[Side | None, str]]:
+    """For the A and the AAAA addresses the public name ends at (those it has), the side only
+    that side's origin shares one of them with, else None; and how that was told."""
+    families = {
+        family: found
+        for family, version in (("A", 4), ("AAAA", 6))
+        if (found := tuple(a for a in lookup.addresses if _version(a) == version))
+    }
+    return {
+        family: _side_by_address(found, origins, addresses_of) for family, found in families.items()
+    }
+
+
+def _version(address: str) -> int | None:
+    try:
+        return ipaddress.ip_address(address).version
+    except ValueError:
+        return None
+
+
+def _side_by_address(
+    addresses: tuple[str, ...],
+    origins: Mapping[Side, str | None],
+    addresses_of: Callable[[str], set[str]],
+) -> tuple[Side | None, str]:
+    """The side whose origin alone has one of ``addresses``, and how that was told."""
     matched: dict[Side, str] = {}
     for side, host in origins.items():
         if not host:
             continue
         known = {host} if _is_address(host) else addresses_of(host)
-        shared = sorted(known & set(lookup.addresses))
+        shared = sorted(known & set(addresses))
         if shared:
             matched[side] = f"address {', '.join(shared)} of {host}"
     if len(matched) == 1:
@@ -214,7 +262,7 @@ def side_reached(
     if matched:
         shared = "; ".join(f"{side}: {how}" for side, how in matched.items())
         return None, f"cannot tell old from new by address ({shared})"
-    return None, f"it points at {lookup.points()}"
+    return None, f"it points at {', '.join(addresses)}"
 
 
 def addresses_via(resolver: dns.resolver.Resolver) -> Callable[[str], set[str]]:

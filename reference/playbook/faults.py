@@ -164,6 +164,15 @@ class Fault:
         unless it stops before the switch)"""
         return not before_switch
 
+    def public_name_at_apex(self) -> bool:
+        """dns-low-ttl: is the public name a zone apex, with A and AAAA records of its own?
+        (no: a CNAME to an origin)"""
+        return False
+
+    def public_name_aaaa_switched(self) -> bool:
+        """dns-switch: at an apex, is the AAAA record switched along with the A record? (yes)"""
+        return True
+
 
 @dataclass(frozen=True)
 class SkipBucketSync(Fault):
@@ -451,6 +460,18 @@ class DnsNotSwitched(Fault):
     the gate after the switch)."""
 
     def public_name_on_new(self, before_switch: bool) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class DnsAaaaLeftOnOld(Fault):
+    """The public name is a zone apex (A and AAAA records, no CNAME) and the switch changed its
+    A record only: clients over IPv6 still reach old (seen by the gate after the switch)."""
+
+    def public_name_at_apex(self) -> bool:
+        return True
+
+    def public_name_aaaa_switched(self) -> bool:
         return False
 
 
@@ -767,6 +788,15 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: DnsNotSwitched(
             name, "dns-switch", "the public name still points at old after the switch"
+        ),
+    ),
+    "dns-aaaa-left-on-old": _Spec(
+        "dns-aaaa-left-on-old",
+        (),
+        lambda name, _: DnsAaaaLeftOnOld(
+            name,
+            "dns-switch",
+            "the public name's A record was switched to new, its AAAA record left on old",
         ),
     ),
     "domain-not-added": _Spec(

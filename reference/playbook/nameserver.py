@@ -6,6 +6,12 @@ is one file write: the public name (`app.lms.test`) is a CNAME, with its TTL, to
 origin name (`old.lms.test`, `new.lms.test`), each an A record for 127.0.0.1. Old and new share
 that address (they differ by port), so the CNAME is what tells them apart.
 
+An apex zone (`apex`: a name at the top of a zone cannot be a CNAME) gives the public name its
+own A and AAAA records instead, and each origin an address of its own: new 127.0.0.1 and ::1,
+old 127.0.0.2 and fd00::2 (old's are only matched, never connected to: the gate reaches old
+by its URL). Its AAAA record can point at another side than its A record (`aaaa_at`): a switch
+that changed the A record only.
+
 `python -m reference.playbook.nameserver --state DIR --point-at new` switches the public name
 of a running playbook (what the team does at "Switch to new origin").
 """
@@ -36,6 +42,11 @@ ZONE = "lms.test"
 PUBLIC_NAME = f"app.{ZONE}"
 ORIGINS: dict[Side, str] = {"old": f"old.{ZONE}", "new": f"new.{ZONE}"}
 ADDRESS = "127.0.0.1"
+# An apex zone's addresses of each origin: IPv4 (A) and IPv6 (AAAA).
+APEX_ADDRESSES: dict[Side, tuple[str, str]] = {
+    "new": ("127.0.0.1", "::1"),
+    "old": ("127.0.0.2", "fd00::2"),
+}
 # The playbook's "Set low TTL 24h before", and the TTL a team's record has every other day.
 LOW_TTL_S = 300
 EVERYDAY_TTL_S = 3600
@@ -45,11 +56,14 @@ ORIGIN_TTL_S = 60
 @dataclass(frozen=True)
 class Zone:
     """What the public name points at, for how long resolvers may cache that, and which
-    origins have no A record yet (`unnamed`: a record the team has still to create)."""
+    origins have no A record yet (`unnamed`: a record the team has still to create). An `apex`
+    zone gives the name its own A and AAAA records, the AAAA at `aaaa_at` (None: `points_at`)."""
 
     points_at: Side
     ttl_s: int
     unnamed: tuple[Side, ...] = ()
+    apex: bool = False
+    aaaa_at: Side | None = None
 
     def write(self, state_dir: Path) -> Path:
         """Replace the state dir's zone file (atomically: the server reads it on every query)."""
@@ -68,21 +82,32 @@ def zone_file(state_dir: Path) -> Path:
 def read_zone(state_dir: Path) -> Zone:
     """The zone as the server answers it now."""
     data = json.loads(zone_file(state_dir).read_text())
-    unnamed = tuple(data.get("unnamed", ()))
-    return Zone(points_at=data["points_at"], ttl_s=int(data["ttl_s"]), unnamed=unnamed)
+    return Zone(
+        points_at=data["points_at"],
+        ttl_s=int(data["ttl_s"]),
+        unnamed=tuple(data.get("unnamed", ())),
+        apex=bool(data.get("apex", False)),
+        aaaa_at=data.get("aaaa_at"),
+    )
 
 
-def point_public_name(state_dir: Path, at: Side, ttl_s: int | None = None) -> Zone:
-    """Point the public name at `at` (keeping its TTL unless `ttl_s` is given); the new zone."""
-    zone = Zone(at, read_zone(state_dir).ttl_s if ttl_s is None else ttl_s)
+def point_public_name(
+    state_dir: Path, at: Side, ttl_s: int | None = None, aaaa_at: Side | None = None
+) -> Zone:
+    """Point the public name at `at` (keeping its TTL unless `ttl_s` is given, and the zone's
+    style); in an apex zone its AAAA record at `aaaa_at` (None: at `at` too). The new zone."""
+    kept = read_zone(state_dir)
+    ttl = kept.ttl_s if ttl_s is None else ttl_s
+    zone = Zone(at, ttl, apex=kept.apex, aaaa_at=aaaa_at if kept.apex else None)
     zone.write(state_dir)
     return zone
 
 
 def answer(query: dns.message.Message, zone: Zone) -> dns.message.Message:
     """The authoritative answer to `query`: the public name's CNAME (and the origin's A record
-    for an A query), an origin's A record, NXDOMAIN for another name of the zone (an unnamed
-    origin's too), REFUSED outside it."""
+    for an A query), or in an apex zone its own A or AAAA record; an origin's A record (and
+    AAAA, in an apex zone); NXDOMAIN for another name of the zone (an unnamed origin's too),
+    REFUSED outside it."""
     response = dns.message.make_response(query)
     response.flags |= dns.flags.AA
     if len(query.question) != 1:
@@ -97,7 +122,9 @@ def answer(query: dns.message.Message, zone: Zone) -> dns.message.Message:
     if not name.is_subdomain(dns.name.from_text(ZONE)):
         response.set_rcode(dns.rcode.REFUSED)
         return response
-    if name == public:
+    if zone.apex and name in (public, *origin_names):
+        response.answer.extend(_apex_records(name, rdtype, zone))
+    elif name == public:
         target = ORIGINS[zone.points_at]
         response.answer.append(
             dns.rrset.from_text(PUBLIC_NAME + ".", zone.ttl_s, "IN", "CNAME", target + ".")
@@ -110,6 +137,25 @@ def answer(query: dns.message.Message, zone: Zone) -> dns.message.Message:
     elif name != dns.name.from_text(ZONE):
         response.set_rcode(dns.rcode.NXDOMAIN)
     return response
+
+
+def _apex_records(
+    name: dns.name.Name, rdtype: dns.rdatatype.RdataType, zone: Zone
+) -> list[dns.rrset.RRset]:
+    """An apex zone's A and AAAA records of `name` (the public name or an origin) asked for."""
+    text = name.to_text()
+    if name == dns.name.from_text(PUBLIC_NAME):
+        ttl, sides = zone.ttl_s, (zone.points_at, zone.aaaa_at or zone.points_at)
+    else:
+        side = next(s for s, origin in ORIGINS.items() if dns.name.from_text(origin) == name)
+        ttl, sides = ORIGIN_TTL_S, (side, side)
+    records = []
+    for family, (rrtype, side) in enumerate(zip(("A", "AAAA"), sides, strict=True)):
+        if rdtype in (dns.rdatatype.from_text(rrtype), dns.rdatatype.ANY):
+            records.append(
+                dns.rrset.from_text(text, ttl, "IN", rrtype, APEX_ADDRESSES[side][family])
+            )
+    return records
 
 
 def _origin_a(origin: str) -> dns.rrset.RRset:

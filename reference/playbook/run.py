@@ -209,11 +209,14 @@ class Playbook:
         return f"old at {self.old.url} (migrated and seeded; {keys} keys; serves {PUBLIC_NAME})"
 
     def _dns_low_ttl(self) -> str:
-        ttl = self.options.fault.public_name_ttl_s(LOW_TTL_S, EVERYDAY_TTL_S)
-        Zone("old", ttl).write(self.state_dir)
+        fault = self.options.fault
+        ttl = fault.public_name_ttl_s(LOW_TTL_S, EVERYDAY_TTL_S)
+        apex = fault.public_name_at_apex()
+        Zone("old", ttl, apex=apex).write(self.state_dir)
         self.nameserver = NameServer(self.state_dir).start()
+        how = "A and AAAA of" if apex else "->"
         return (
-            f"name server on {self.nameserver.address}: {PUBLIC_NAME} -> {ORIGINS['old']}, "
+            f"name server on {self.nameserver.address}: {PUBLIC_NAME} {how} {ORIGINS['old']}, "
             f"TTL {ttl} s"
         )
 
@@ -222,9 +225,12 @@ class Playbook:
             if self.options.before_switch:
                 return f"not yet (--before-switch): {PUBLIC_NAME} -> {ORIGINS['old']}"
             return f"skipped (fault {self.options.fault.name}): {PUBLIC_NAME} -> {ORIGINS['old']}"
-        zone = point_public_name(self.state_dir, "new")
+        fault = self.options.fault
+        aaaa_at = None if fault.public_name_aaaa_switched() else "old"
+        zone = point_public_name(self.state_dir, "new", aaaa_at=aaaa_at)
         early = " (before the gate ran)" if self.options.before_switch else ""
-        return f"{PUBLIC_NAME} -> {ORIGINS['new']}{early}, TTL {zone.ttl_s} s"
+        left = f" (AAAA left on {ORIGINS['old']}: fault {fault.name})" if zone.aaaa_at else ""
+        return f"{PUBLIC_NAME} -> {ORIGINS['new']}{early}{left}, TTL {zone.ttl_s} s"
 
     def _volume(self, old_db: Server) -> str:
         assert self.old is not None

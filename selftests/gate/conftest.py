@@ -341,12 +341,17 @@ def gate_on(
     *paths: str,
     env: Mapping[str, str] | None = None,
     config: Path | None = None,
+    compare: bool = True,
 ) -> SuiteRun:
-    """The documented gate (new, compared with old, the playbook's config or `config`) on the
-    test files `paths` only (e.g. "tests/parity/test_data_parity.py"; none: the whole suite;
-    options such as `--phase=...` may be among them); items of other files are then reported
-    as not verified, which the damage tests ignore."""
-    options = ("--target=new", "--compare-to=old", f"--pm-config={config or playbook.config_path}")
+    """The documented gate (new, compared with old unless not `compare`, the playbook's config
+    or `config`) on the test files `paths` only (e.g. "tests/parity/test_data_parity.py"; none:
+    the whole suite; options such as `--phase=...` may be among them); items of other files are
+    then reported as not verified, which the damage tests ignore."""
+    options = (
+        "--target=new",
+        *(("--compare-to=old",) if compare else ()),
+        f"--pm-config={config or playbook.config_path}",
+    )
     return run_suite(report_dir, *paths, *options, env=env)
 
 

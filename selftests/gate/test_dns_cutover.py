@@ -31,7 +31,14 @@ def _zone_left_by(fault: str, before_switch: bool) -> Zone:
     """The zone the playbook leaves with `fault`, stopped before the switch or not."""
     spoiled = fault_named(fault)
     ttl = spoiled.public_name_ttl_s(LOW_TTL_S, EVERYDAY_TTL_S)
-    return Zone("new" if spoiled.public_name_on_new(before_switch) else "old", ttl)
+    on_new = spoiled.public_name_on_new(before_switch)
+    aaaa_left = on_new and not spoiled.public_name_aaaa_switched()
+    return Zone(
+        "new" if on_new else "old",
+        ttl,
+        apex=spoiled.public_name_at_apex(),
+        aaaa_at="old" if aaaa_left else None,
+    )
 
 
 def _dns_cutover(run: SuiteRun) -> dict[str, object]:
@@ -74,6 +81,52 @@ def test_dns_faults_are_no_go_naming_the_cause_and_the_zone_before_the_switch_pa
         assert str(after["reason"]).startswith(
             "app.lms.test still resolves to old (CNAME to old.lms.test)"
         )
+    finally:
+        left.write(state)
+
+
+def test_an_apex_name_switched_by_its_a_record_alone_is_no_go_and_whole_switches_pass(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The public name at a zone apex (its own A and AAAA records): on old before the switch and
+    on new after it, both records alike, it passes; with the AAAA record left on old after the
+    switch (the `dns-aaaa-left-on-old` fault's zone) it is NO-GO, naming both records, also
+    without --compare-to (where old is unknown); and with only the AAAA record on new before
+    the switch, NO-GO as switched in part."""
+    state = breakable.state_dir
+    left = read_zone(state)
+    try:
+        Zone("old", LOW_TTL_S, apex=True).write(state)
+        before = gate_on(breakable, tmp_path / "pre", *DNS_CUTOVER, "--phase=pre-cutover")
+        assert _dns_cutover(before)["status"] == "passed", before.digest()
+
+        Zone("old", LOW_TTL_S, apex=True, aaaa_at="new").write(state)
+        early = _dns_cutover(
+            gate_on(breakable, tmp_path / "early", *DNS_CUTOVER, "--phase=pre-cutover")
+        )
+        assert early["status"] == "failed", early
+        assert "already resolves to new for some clients (its A records lead to old" in str(
+            early["reason"]
+        ), early
+
+        Zone("new", LOW_TTL_S, apex=True).write(state)
+        after = gate_on(breakable, tmp_path / "post", *DNS_CUTOVER)
+        assert _dns_cutover(after)["status"] == "passed", after.digest()
+
+        _zone_left_by("dns-aaaa-left-on-old", before_switch=False).write(state)
+        assert read_zone(state) == Zone("new", LOW_TTL_S, apex=True, aaaa_at="old")
+        half = _dns_cutover(gate_on(breakable, tmp_path / "half", *DNS_CUTOVER))
+        assert half["status"] == "failed", half
+        reason = str(half["reason"])
+        assert reason.startswith("app.lms.test does not resolve to new's origin"), reason
+        assert (
+            "its A records lead to new (address 127.0.0.1 of new.lms.test), its AAAA records to "
+            "old (address fd00::2 of old.lms.test)"
+        ) in reason, reason
+
+        alone = gate_on(breakable, tmp_path / "alone", *DNS_CUTOVER, compare=False)
+        reason = str(_dns_cutover(alone)["reason"])
+        assert "its AAAA records to no known origin (it points at fd00::2)" in reason, reason
     finally:
         left.write(state)
 

@@ -331,6 +331,10 @@ FAULTS = {
     "dirty-repo": ("repo-ready", (".env.production modified",)),
     "dns-not-switched": ("dns-cutover", ("still resolves to old",)),
     "dns-ttl-high": ("dns-cutover", ("TTL of 3600 s",)),
+    "dns-aaaa-left-on-old": (
+        "dns-cutover",
+        ("its AAAA records to old (address fd00::2 of old.lms.test)", "over IPv6"),
+    ),
     "dns-switched-early": ("dns-cutover", ("switched before the gate ran",)),
     "domain-not-added": (
         "dns-cutover",

@@ -17,6 +17,7 @@ from postmigration.public_name import (
     look_up,
     resolver_for,
     side_reached,
+    sides_by_family,
 )
 from reference.playbook.nameserver import NameServer, Zone, main, read_zone
 
@@ -74,6 +75,46 @@ def test_an_origin_not_named_yet_has_no_address(nameserver: NameServer) -> None:
     assert addresses_via(resolver)("new.lms.test") == set()
     assert addresses_via(resolver)("old.lms.test") == {"127.0.0.1"}
     assert look_up("app.lms.test", resolver, label).cnames == ("old.lms.test",)
+
+
+def test_an_apex_zone_answers_a_and_aaaa_and_a_switch_of_a_alone_leads_two_ways(
+    nameserver: NameServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An apex zone: the public name's own A and AAAA records, each origin its own addresses;
+    the switch moves both records, unless the AAAA is left on old."""
+    Zone("old", 300, apex=True).write(nameserver.state_dir)
+    resolver, label = resolver_for(nameserver.address)
+    lookup = look_up("app.lms.test", resolver, label)
+    assert (lookup.cnames, lookup.addresses, lookup.ttl_s) == ((), ("127.0.0.2", "fd00::2"), 300)
+    assert addresses_via(resolver)("new.lms.test") == {"127.0.0.1", "::1"}
+    assert side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
+        "old",
+        "address 127.0.0.2 of old.lms.test; address fd00::2 of old.lms.test",
+    )
+
+    assert main(["--state", str(nameserver.state_dir), "--point-at", "new"]) == 0
+    capsys.readouterr()
+    assert read_zone(nameserver.state_dir) == Zone("new", 300, apex=True)
+    lookup = look_up("app.lms.test", resolver, label)
+    assert lookup.addresses == ("127.0.0.1", "::1")
+    assert side_reached(lookup, ORIGINS, addresses_via(resolver))[0] == "new"
+
+    Zone("new", 300, apex=True, aaaa_at="old").write(nameserver.state_dir)
+    lookup = look_up("app.lms.test", resolver, label)
+    assert lookup.addresses == ("127.0.0.1", "fd00::2")
+    assert side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
+        None,
+        "its A records lead to new (address 127.0.0.1 of new.lms.test), its AAAA records to "
+        "old (address fd00::2 of old.lms.test): clients over IPv4 and over IPv6 reach "
+        "different places",
+    )
+    assert sides_by_family(lookup, ORIGINS, addresses_via(resolver)) == {
+        "A": ("new", "address 127.0.0.1 of new.lms.test"),
+        "AAAA": ("old", "address fd00::2 of old.lms.test"),
+    }
+    side, how = side_reached(lookup, {"new": "new.lms.test"}, addresses_via(resolver))
+    assert side is None
+    assert "its AAAA records to no known origin (it points at fd00::2)" in how
 
 
 def test_a_side_is_told_by_an_address_only_it_has_never_by_a_shared_one() -> None:

@@ -27,6 +27,7 @@ from postmigration.public_name import (
     public_url,
     resolver_for,
     side_reached,
+    sides_by_family,
 )
 from postmigration.session import RunConfig
 from postmigration.tls import certificate_problems, endpoints
@@ -42,8 +43,9 @@ def _only_in(phase: str, pm_config: RunConfig) -> None:
 def _where_it_points(
     target: Target, comparison_target: Target | None, evidence: Evidence
 ) -> tuple[Lookup, str | None, str, Callable[[str], set[str]]]:
-    """The public name's answer, the side it reaches ("old", "new" or None), how that was
-    told, and the name server's addresses of a host. Without a public name: not applicable on
+    """The public name's answer, the side it reaches ("old", "new", "partly new" when its A or
+    its AAAA records alone lead to new, or None), how that was told, and the name server's
+    addresses of a host. Without a public name: not applicable on
     this machine's plain-http loopback (the local stand-in with nothing configured), else not
     verified."""
     name = target.public_name
@@ -70,6 +72,10 @@ def _where_it_points(
     }
     addresses_of = addresses_via(resolver)
     side, how = side_reached(lookup, origins, addresses_of)
+    if side is None and any(
+        reached == "new" for reached, _ in sides_by_family(lookup, origins, addresses_of).values()
+    ):
+        side = "partly new"
     evidence.text(
         "origins", "\n".join(f"{side}: {host or 'unknown'}" for side, host in origins.items())
     )
@@ -85,8 +91,8 @@ def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
 ) -> None:
     """Pre-cutover: the public name's own record has a TTL of at most ``dns_max_ttl_s`` (300 s
     by default; read from an authoritative answer, since a caching resolver shows a countdown),
-    the name still reaches old (a CNAME to old's origin_host, or an address only old's origin
-    has), not new; and new already serves the app under the name (``GET /`` with the name as
+    the name still reaches old (a CNAME to old's origin_host, or addresses only old's origin
+    has, its A and AAAA records alike), not new, not even by its A or its AAAA records alone; and new already serves the app under the name (``GET /`` with the name as
     Host, sent to new's origin address, answers 200 with the app's page title; its certificate
     is not checked yet), so the switch lands on a site that answers."""
     _only_in("pre-cutover", pm_config)
@@ -95,6 +101,9 @@ def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
     problems = []
     if side == "new":
         problems.append(f"{name} already resolves to new ({how}): switched before the gate ran")
+    elif side == "partly new":
+        problems.append(f"{name} already resolves to new for some clients ({how}): switched "
+                        "in part before the gate ran")  # fmt: skip
     if lookup.ttl_s is not None and lookup.ttl_s > limit:
         problems.append(
             f"{name} has a TTL of {lookup.ttl_s} s, above the {limit} s allowed before the "
@@ -134,9 +143,9 @@ def test_after_the_switch_the_public_name_serves_new(
     http: httpx.Client,
     evidence: Evidence,
 ) -> None:
-    """Post-cutover: the public name reaches new (a CNAME to new's origin_host, or an address
-    only new's origin has; without --compare-to an address of new's origin, old's being
-    unknown, which the evidence says); over https its certificate is valid for the name (plain http only
+    """Post-cutover: the public name reaches new (a CNAME to new's origin_host, or addresses
+    only new's origin has, its A and AAAA records alike; without --compare-to addresses of
+    new's origin, old's being unknown, which the evidence says); over https its certificate is valid for the name (plain http only
     on this machine's loopback, where TLS is not checked, which the evidence says); and
     ``GET /`` of the site under the public name, sent to the address it resolves to, answers
     200 with the same page title as new's own site_url."""
