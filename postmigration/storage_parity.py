@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -28,6 +28,9 @@ from postmigration.db.storage_metadata import (
     random_names,
 )
 from postmigration.storage import StoredObject, listing_differences
+
+if TYPE_CHECKING:
+    from supabase import Client
 
 # The flagged objects downloaded at most (the first ones, by bucket and name).
 MAX_FLAGGED = 1000
@@ -108,13 +111,14 @@ def buckets_to_compare(app_buckets: Iterable[str], old_ids: Iterable[str]) -> tu
     return (*mine, *sorted(set(old_ids) - set(mine)))
 
 
-def old_bucket_ids(old: Target) -> list[str]:
+def old_bucket_ids(old: Target, client: Client | None = None) -> list[str]:
     """Old's bucket ids: from its database with a db_url (raises db.DatabaseUnreachable or
-    psycopg.Error), else through its Storage API (raises the client's errors)."""
+    psycopg.Error), else through its Storage API, with `client` (the session's service-role
+    client on old) when given (raises the client's errors)."""
     if old.db_url:
         with db.connect(old.db_url) as conn:
             return [str(r[0]) for r in conn.execute("select id from storage.buckets").fetchall()]
-    client = supabase_client(old, old.server_key)
+    client = client or supabase_client(old, old.server_key)
     return [str(bucket.id) for bucket in client.storage.list_buckets()]
 
 

@@ -34,41 +34,32 @@ def tables_without_rls(
     conn: psycopg.Connection, schemas: tuple[str, ...] = ("public",)
 ) -> list[str]:
     """Tables of the exposed schemas whose row level security is switched off."""
-    rows = conn.execute(
-        """
-        select n.nspname || '.' || c.relname
-        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p') and n.nspname = any(%s) and not c.relrowsecurity
-        order by 1
-        """,
-        (list(schemas),),
-    ).fetchall()
-    return [r[0] for r in rows]
+    return sorted(t for t, on in row_level_security(conn, schemas).items() if not on)
 
 
 def rls_switched_off(
     new: psycopg.Connection, old: psycopg.Connection, schemas: tuple[str, ...]
 ) -> list[str]:
     """Tables of `schemas` whose row level security old has on and new has off, each named."""
-    on_old = tables_with_rls(old, schemas)
+    on_old = row_level_security(old, schemas)
     return [
         f"row level security is off on {table} on new (on on old)"
         for table in tables_without_rls(new, schemas)
-        if table in on_old
+        if on_old.get(table)
     ]
 
 
-def tables_with_rls(conn: psycopg.Connection, schemas: tuple[str, ...]) -> set[str]:
-    """Tables of `schemas` whose row level security is on."""
+def row_level_security(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str, bool]:
+    """Each table of `schemas` (schema.table) and whether its row level security is on."""
     rows = conn.execute(
         """
-        select n.nspname || '.' || c.relname
+        select n.nspname || '.' || c.relname, c.relrowsecurity
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p') and n.nspname = any(%s) and c.relrowsecurity
+        where c.relkind in ('r', 'p') and n.nspname = any(%s)
         """,
         (list(schemas),),
     ).fetchall()
-    return {r[0] for r in rows}
+    return {r[0]: bool(r[1]) for r in rows}
 
 
 def policies(

@@ -57,12 +57,14 @@ def _in_databases(target: Target, old: Target | None) -> bool:
 
 
 @pytest.fixture(scope="module")
-def compared_buckets(comparison_target: Target | None, app_profile: AppProfile) -> tuple[str, ...]:
+def compared_buckets(
+    comparison_target: Target | None, comparison_client: Client | None, app_profile: AppProfile
+) -> tuple[str, ...]:
     """The app's buckets, then every other bucket old has (one made by hand in old's dashboard,
     outside [app] buckets): each is compared."""
     old = require_comparison(comparison_target, "storage parity")
     try:
-        return buckets_to_compare(app_profile.buckets, old_bucket_ids(old))
+        return buckets_to_compare(app_profile.buckets, old_bucket_ids(old, comparison_client))
     except Exception as exc:  # the database's, httpx's and storage3's errors alike
         pytest.fail(
             f"cannot list the buckets of the old server {old.supabase_url}: {first_line(exc)}",
