@@ -116,6 +116,9 @@ DEFAULT_MIGRATIONS_DIR = "reference/supabase/migrations"
 DEFAULT_FUNCTIONS_DIR = "reference/supabase/functions"
 # The app's build writes this manifest in its repository (``{"build": ...}``): the expected build.
 DEFAULT_BUILD_MANIFEST = "dist/build.json"
+# Paths of the app's repository its build does not read (git pathspecs): a commit changing only
+# these after the manifest was built leaves that build the release's.
+DEFAULT_NOT_BUILT = ("*.md", "docs/", ".github/")
 # storage-parity downloads this many objects of each bucket from both sides, chosen at random.
 DEFAULT_STORAGE_SAMPLE = 20
 
@@ -139,6 +142,7 @@ _KNOWN_KEYS = {
     "function_names",
     "auth_redirect_urls",
     "build_manifest",
+    "not_built",
     "storage_sample",
 }
 
@@ -182,6 +186,7 @@ class AppProfile:
     )
     auth_redirect_urls: tuple[str, ...] = DEFAULT_AUTH_REDIRECT_URLS
     build_manifest: str = DEFAULT_BUILD_MANIFEST
+    not_built: tuple[str, ...] = DEFAULT_NOT_BUILT
     storage_sample: int = DEFAULT_STORAGE_SAMPLE
 
     def function(self, role: str) -> str:
@@ -292,6 +297,7 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             where,
         ),
         build_manifest=_str(data, "build_manifest", DEFAULT_BUILD_MANIFEST, where),
+        not_built=_str_list(data.get("not_built", list(DEFAULT_NOT_BUILT)), "not_built", where),
         storage_sample=_storage_sample(data.get("storage_sample", DEFAULT_STORAGE_SAMPLE), where),
         parity_ignore_columns=frozenset(
             _str_list(

@@ -4,18 +4,31 @@ The expected build is ``app_build`` of the target (a build id or a commit), else
 field of the app's built manifest in its repository (the app profile's ``build_manifest``,
 default ``dist/build.json``). The site exposes what it serves at the app profile's ``build``
 route (default ``/build.json``), a JSON object with a ``build`` field.
+
+A manifest naming a commit of the repository is also held against HEAD: when files the build
+reads (all but the app profile's ``not_built`` paths) changed since that commit, the manifest
+is left from an earlier build and the release itself was never built.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-__all__ = ["ExpectedBuild", "ServedBuild", "expected_build", "same_build", "served_build"]
+__all__ = [
+    "ExpectedBuild",
+    "ManifestAge",
+    "ServedBuild",
+    "expected_build",
+    "manifest_age",
+    "same_build",
+    "served_build",
+]
 
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 
@@ -43,6 +56,58 @@ def expected_build(
     if found is None:
         return f'no expected build: {path} has no "build" field (set app_build)'
     return ExpectedBuild(found, str(path))
+
+
+@dataclass(frozen=True)
+class ManifestAge:
+    """The built manifest against the repository's HEAD: what was seen, and the problem in
+    words when the manifest is older than the files its build reads (None when it is not)."""
+
+    seen: str
+    problem: str | None = None
+
+
+def manifest_age(repo: Path, built: str, manifest: str, not_built: tuple[str, ...]) -> ManifestAge:
+    """Whether the manifest's build (`built`, a commit of `repo` or not) is HEAD's: the files
+    changed between that commit and HEAD, but those matching `not_built` (git pathspecs), make
+    it a build of an earlier commit. A build id that is no commit of the repo is not judged."""
+    head = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if not _COMMIT.match(built.lower()):
+        return ManifestAge(f"{manifest} names build {built}, not a commit: not compared with HEAD")
+    commit = _git(repo, "rev-parse", "--verify", "--quiet", f"{built}^{{commit}}")
+    if head is None or commit is None:
+        return ManifestAge(
+            f"{manifest} names {built}, not a commit of {repo}"
+            f"{'' if head else ' (it has no HEAD)'}: not compared with HEAD"
+        )
+    if commit == head:
+        return ManifestAge(f"{manifest} was built from HEAD {head[:12]}")
+    excluded = [f":(exclude){pattern}" for pattern in not_built]
+    changed = _git(repo, "diff", "--name-only", commit, head, "--", ".", *excluded)
+    files = (changed or "").splitlines()
+    if not files:
+        ignored = ", ".join(not_built) or "nothing"
+        return ManifestAge(
+            f"{manifest} was built from {commit[:12]}; HEAD {head[:12]} changed only files the "
+            f"build does not read ({ignored})"
+        )
+    listed = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return ManifestAge(
+        f"{manifest} was built from {commit[:12]}; HEAD is {head[:12]}; changed since: {listed}",
+        f"{manifest} was built from {commit[:12]}, but HEAD is {head[:12]} and the app changed "
+        f"since ({listed}): the release was never built (build it, or set app_build)",
+    )
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    """git's output in `repo`, stripped; None when it fails (or git is missing)."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 @dataclass(frozen=True)

@@ -66,15 +66,17 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def _release(repo: Path, supabase_url: str, message: str) -> str:
-    """Commit the app pointed at `supabase_url`, push it, build it; the build id (its commit)."""
+def _release(repo: Path, supabase_url: str, message: str, build: bool = True) -> str:
+    """Commit the app pointed at `supabase_url`, push it, build it (unless not `build`: the
+    manifest of the build before stays); the release's commit."""
     (repo / ENV_FILE).write_text(f"SUPABASE_URL={supabase_url}\n")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", message)
     git(repo, "push", "--quiet", "--set-upstream", "origin", "main")
     commit = git(repo, "rev-parse", "HEAD")
-    (repo / MANIFEST).parent.mkdir(exist_ok=True)
-    (repo / MANIFEST).write_text(json.dumps({"build": commit}) + "\n")
+    if build:
+        (repo / MANIFEST).parent.mkdir(exist_ok=True)
+        (repo / MANIFEST).write_text(json.dumps({"build": commit}) + "\n")
     return commit
 
 
@@ -82,8 +84,9 @@ def deploy_app(
     state_dir: Path, old: tuple[Path, str], new: tuple[Path, str], fault: Fault
 ) -> Deployed:
     """Make the app's repository, release and deploy the build old serves, then the release for
-    new (each given as its stack's state dir and URL); the fault may leave the work tree dirty
-    or deploy the previous build on new."""
+    new (each given as its stack's state dir and URL); the fault may leave the work tree dirty,
+    deploy the previous build on new, or skip the release's build (its dist/ then still holds
+    the previous build's manifest, which is what gets deployed)."""
     repo, origin = state_dir / REPO_DIR, state_dir / ORIGIN_DIR
     for path in (repo, origin):
         shutil.rmtree(path, ignore_errors=True)
@@ -94,7 +97,7 @@ def deploy_app(
     git(repo, "remote", "add", "origin", str(origin))
     on_old = _release(repo, old[1], "The app as old serves it")
     (old[0] / DEPLOYED_MANIFEST).write_text((repo / MANIFEST).read_text())
-    built = _release(repo, new[1], "Point the app at the new project")
+    built = _release(repo, new[1], "Point the app at the new project", build=fault.builds_release())
     manifest = (repo / MANIFEST).read_text() if fault.deploys_release_build() else None
     (new[0] / DEPLOYED_MANIFEST).write_text(manifest or (old[0] / DEPLOYED_MANIFEST).read_text())
     for path, text in fault.left_in_work_tree().items():

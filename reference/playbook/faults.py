@@ -147,6 +147,11 @@ class Fault:
         """app-deploy: is the release's build the one deployed on new? (yes)"""
         return True
 
+    def builds_release(self) -> bool:
+        """app-deploy: is the release commit built (`npm run build:prod`) before the deploy?
+        (yes)"""
+        return True
+
     def left_in_work_tree(self) -> dict[str, str]:
         """app-deploy: edits (file -> text appended) left uncommitted in the app's repo (none)."""
         return {}
@@ -434,6 +439,16 @@ class StaleBuild(Fault):
     """The deploy re-used the previous release's artifact: new serves the build old serves."""
 
     def deploys_release_build(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class ReleaseNotBuilt(Fault):
+    """The release was committed but the build step skipped: `dist/` still holds the previous
+    build, its manifest included, and that is what got deployed (the site and the manifest
+    agree; only the repository's HEAD tells)."""
+
+    def builds_release(self) -> bool:
         return False
 
 
@@ -736,6 +751,15 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: StaleBuild(
             name, "app-deploy", "new's site serves the previous release's build"
+        ),
+    ),
+    "release-not-built": _Spec(
+        "release-not-built",
+        (),
+        lambda name, _: ReleaseNotBuilt(
+            name,
+            "app-deploy",
+            "the release was committed but not built: the previous build's dist/ was deployed",
         ),
     ),
     "dirty-repo": _Spec(

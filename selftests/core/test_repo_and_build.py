@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from postmigration.build import expected_build, same_build, served_build
+from postmigration.app_profile import DEFAULT_NOT_BUILT
+from postmigration.build import expected_build, manifest_age, same_build, served_build
 from postmigration.repo import (
     ChecksUnknown,
     github_slug,
@@ -167,6 +168,39 @@ def test_expected_build_from_the_setting_else_the_built_manifest(tmp_path: Path)
     (tmp_path / "dist" / "build.json").write_text(json.dumps({"build": SHA}))
     found = expected_build(None, tmp_path, "dist/build.json")
     assert (found.id, found.source) == (SHA, str(tmp_path / "dist" / "build.json"))  # type: ignore[union-attr]
+
+
+def test_a_manifest_built_before_head_changed_the_app_is_stale_never_after_docs_only(
+    pushed: Path,
+) -> None:
+    """manifest_age on a real repository: HEAD's own build passes; commits touching only files
+    the build does not read (docs, README, workflows) still pass; one touching the app fails
+    naming the files; a build id that is no commit, or a commit the repo lacks, is not judged."""
+    built = _git(pushed, "rev-parse", "HEAD")
+    age = manifest_age(pushed, built[:7], "dist/build.json", DEFAULT_NOT_BUILT)
+    assert (age.problem, age.seen) == (None, f"dist/build.json was built from HEAD {built[:12]}")
+
+    (pushed / "docs").mkdir()
+    (pushed / "docs" / "runbook.txt").write_text("cutover steps\n")
+    (pushed / "README.md").write_text("# app\n")
+    _git(pushed, "add", "--all")
+    _git(pushed, "commit", "--quiet", "-m", "docs")
+    age = manifest_age(pushed, built, "dist/build.json", DEFAULT_NOT_BUILT)
+    assert age.problem is None and "changed only files the build does not read" in age.seen
+
+    (pushed / "app.js").write_text("export const x = 1;\n")
+    _git(pushed, "commit", "--quiet", "-am", "feature")
+    head = _git(pushed, "rev-parse", "HEAD")
+    age = manifest_age(pushed, built, "dist/build.json", DEFAULT_NOT_BUILT)
+    assert age.problem == (
+        f"dist/build.json was built from {built[:12]}, but HEAD is {head[:12]} and the app "
+        "changed since (app.js): the release was never built (build it, or set app_build)"
+    )
+    assert manifest_age(pushed, built, "m", ("app.js", *DEFAULT_NOT_BUILT)).problem is None
+
+    assert "not a commit: not compared" in manifest_age(pushed, "2026.11.30-3", "m", ()).seen
+    unknown = manifest_age(pushed, SHA, "m", ())
+    assert unknown.problem is None and "not a commit of" in unknown.seen
 
 
 def test_same_build_and_what_the_site_serves() -> None:

@@ -74,3 +74,31 @@ def test_dirty_repo_and_stale_build_are_no_go_and_clean_passes(
     assert ready["status"] == "not_verified"
     assert "CI not verified" in ready["reason"] and "is not on github.com" in ready["reason"]
     assert FAKE_TOKEN not in clean.report_texts()
+
+
+def test_a_release_committed_but_never_built_is_no_go_though_the_site_serves_its_manifest(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The `release-not-built` fault's state: the repository's dist/ still holds the previous
+    build's manifest, and new serves that build. The site and the manifest agree, and
+    app-build is NO-GO naming the commit built, HEAD and the file changed since."""
+    repo = Path(str(breakable.target("new")["app_repo"]))
+    served = breakable.state_dir / "new" / "web-build.json"
+    manifest = repo / "dist" / "build.json"
+    release, built = served.read_text(), manifest.read_text()
+    previous = (breakable.state_dir / "old" / "web-build.json").read_text()
+    try:
+        manifest.write_text(previous)
+        served.write_text(previous)
+        broken = gate_on(breakable, tmp_path / "broken", *item_files("app-build"))
+    finally:
+        manifest.write_text(built)
+        served.write_text(release)
+    build = broken.item("app-build")
+    assert build["status"] == "failed", broken.digest()
+    old_id, new_id = previous.split('"')[3], release.split('"')[3]
+    assert build["reason"] == (
+        f"dist/build.json was built from {old_id[:12]}, but HEAD is {new_id[:12]} and the app "
+        "changed since (.env.production): the release was never built (build it, or set "
+        "app_build)"
+    ), build["reason"]

@@ -328,6 +328,10 @@ FAULTS = {
         ("lmsapp://auth/callback", "redirect URL allow-list"),
     ),
     "stale-build": ("app-build", ("a stale deploy",)),
+    "release-not-built": (
+        "app-build",
+        ("dist/build.json was built from", "the app changed since (.env.production)"),
+    ),
     "dirty-repo": ("repo-ready", (".env.production modified",)),
     "dns-not-switched": ("dns-cutover", ("still resolves to old",)),
     "dns-ttl-high": ("dns-cutover", ("TTL of 3600 s",)),

@@ -1,5 +1,5 @@
 """The playbook's app-deploy step without stacks: the app's repository with its upstream, the
-build each site serves, and its two faults, read back with the suite's own git readers."""
+build each site serves, and its three faults, read back with the suite's own git readers."""
 
 from __future__ import annotations
 
@@ -38,10 +38,16 @@ def test_clean_deploy_pushes_the_release_and_serves_its_build(tmp_path: Path) ->
 
 
 def test_faults_leave_a_dirty_work_tree_or_the_previous_build_on_new(tmp_path: Path) -> None:
-    """dirty-repo: .env.production modified, not committed; stale-build: new serves old's build."""
+    """dirty-repo: .env.production modified, not committed; stale-build: new serves old's build;
+    release-not-built: the release is HEAD, pushed, but the manifest and new name old's build."""
     dirty, _, _ = _deploy(tmp_path / "dirty", "dirty-repo")
     assert work_tree_changes(dirty.repo) == [".env.production modified"]
     stale, old, new = _deploy(tmp_path / "stale", "stale-build")
     assert _served(new) == _served(old) != stale.built
     assert "NOT the release build" in stale.summary()
     assert work_tree_changes(stale.repo) == []
+    unbuilt, old, new = _deploy(tmp_path / "unbuilt", "release-not-built")
+    manifest = json.loads((unbuilt.repo / MANIFEST).read_text())["build"]
+    assert manifest == _served(new) == _served(old) != unbuilt.built
+    assert upstream_of(unbuilt.repo).head == unbuilt.built
+    assert work_tree_changes(unbuilt.repo) == []
