@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 
 from reference.stack.keys import KeyMode
+from reference.stack.postgres import running_server
 from reference.stack.runner import StackProcess
 from reference.stack.settings import MIGRATIONS_DIR
 from reference.stack.state import StateDir
@@ -182,7 +183,7 @@ class Playbook:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         for name in ("old", "new"):
             path = self.state_dir / name
-            if (path / "pgdata" / "postmaster.pid").exists():
+            if running_server(path / "pgdata") is not None:
                 raise PlaybookError(
                     "prepare", f"{path} is in use by a running stack: stop that playbook first"
                 )

@@ -118,6 +118,22 @@ def server_user() -> pwd.struct_passwd | None:
     return pwd.getpwnam(FALLBACK_USER)
 
 
+def running_server(data_dir: Path) -> int | None:
+    """The pid of the PostgreSQL server running on `data_dir`; None when none does (no pid
+    file, or a stale one a killed server left)."""
+    try:
+        pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, another user's
+    return pid
+
+
 @dataclass
 class Cluster:
     """One PostgreSQL cluster living in `data_dir`, listening on 127.0.0.1:`port` only."""
@@ -220,20 +236,12 @@ class Cluster:
 
     def stop_leftover(self) -> None:
         """Stop a server that an earlier run left on this data dir (crashed, or killed)."""
-        pid_file = self.data_dir / "postmaster.pid"
-        if not pid_file.exists():
+        if not (self.data_dir / "postmaster.pid").exists():
             return
         self.stop()
-        try:
-            pid = int(pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return  # gone meanwhile, or not a pid file postgres would honour
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return  # a stale pid file: the server removes it itself
-        except PermissionError:
-            pass
+        pid = running_server(self.data_dir)
+        if pid is None:
+            return  # gone, or a stale pid file: the server removes it itself
         raise StackError(
             f"a PostgreSQL server (pid {pid}) still runs on {self.data_dir} and did not stop: "
             f"stop it (kill {pid}) and try again"

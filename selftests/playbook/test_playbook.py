@@ -3,6 +3,8 @@ its one intended damage, measured in new's database or on its disk."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -205,6 +207,31 @@ def test_failing_step_is_named_and_stops_both_stacks(tmp_path: Path) -> None:
         playbook.stop()
     for name in ("old", "new"):
         assert not (tmp_path / "state" / name / "pgdata" / "postmaster.pid").exists()
+
+
+def test_a_pid_file_left_by_a_killed_run_is_stale_and_a_live_one_stops_the_playbook(
+    tmp_path: Path,
+) -> None:
+    """A state dir whose old/pgdata/postmaster.pid names a process that is gone (a playbook
+    killed with SIGKILL leaves one) is taken over: the playbook goes on past `prepare`. One
+    naming a live process stops it at `prepare`, saying the stack is in use."""
+    pid_file = tmp_path / "state" / "old" / "pgdata" / "postmaster.pid"
+    pid_file.parent.mkdir(parents=True)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    options = Options(
+        state_dir=tmp_path / "state", rows=500, users=50, migrations_dir=tmp_path / "nope"
+    )
+    pid_file.write_text(f"{os.getpid()}\n{pid_file.parent}\n")
+    with pytest.raises(PlaybookError, match="step prepare failed: .* is in use by a running stack"):
+        Playbook(options).run()
+    pid_file.write_text(f"{gone.pid}\n{pid_file.parent}\n")
+    playbook = Playbook(options)
+    try:
+        with pytest.raises(PlaybookError, match="step migrations failed"):
+            playbook.run()
+    finally:
+        playbook.stop()
 
 
 def test_missing_binaries_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
