@@ -288,7 +288,7 @@ CHECKLIST: tuple[Item, ...] = (
     # project; the site is its own origin, so nothing from the Supabase side is needed.
     Item(
         "app-build",
-        "The site serves the expected build (no stale deploy)",
+        "The site serves the expected build (no stale deploy), built on a Node the app allows",
         DEPLOY,
         "blocker",
         (),

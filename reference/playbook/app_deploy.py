@@ -5,7 +5,8 @@ Its sources live in a git repository in the state dir (`app/`, pushed to a bare
 `app-origin.git` as `origin`): the release old serves, then the release commit that points
 the app at new's project. The reference app has no bundler, so its build writes only the
 build manifest `dist/build.json` (`{"build": <the commit built>}`; `dist/` is ignored by git),
-and deploying a build puts that manifest in the stack's state dir, where the site serves it at
+with the Node.js it ran on (`"node": "v20.11.1"`, as `node -v` says here), and deploying a
+build puts that manifest in the stack's state dir, where the site serves it at
 `/build.json`.
 """
 
@@ -66,9 +67,21 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def _release(repo: Path, supabase_url: str, message: str, build: bool = True) -> str:
-    """Commit the app pointed at `supabase_url`, push it, build it (unless not `build`: the
-    manifest of the build before stays); the release's commit."""
+def node_version() -> str | None:
+    """`node -v` of this machine (the build's Node), None when node is not installed."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    done = subprocess.run([node, "-v"], capture_output=True, text=True, check=False)
+    return (done.stdout.strip() or None) if done.returncode == 0 else None
+
+
+def _release(
+    repo: Path, supabase_url: str, message: str, node: str | None, build: bool = True
+) -> str:
+    """Commit the app pointed at `supabase_url`, push it, build it on Node `node` (recorded in
+    the manifest when known; unless not `build`: the manifest of the build before stays); the
+    release's commit."""
     (repo / ENV_FILE).write_text(f"SUPABASE_URL={supabase_url}\n")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", message)
@@ -76,7 +89,8 @@ def _release(repo: Path, supabase_url: str, message: str, build: bool = True) ->
     commit = git(repo, "rev-parse", "HEAD")
     if build:
         (repo / MANIFEST).parent.mkdir(exist_ok=True)
-        (repo / MANIFEST).write_text(json.dumps({"build": commit}) + "\n")
+        built = {"build": commit, **({"node": node} if node else {})}
+        (repo / MANIFEST).write_text(json.dumps(built) + "\n")
     return commit
 
 
@@ -95,9 +109,16 @@ def deploy_app(
     git(state_dir, "init", "--quiet", "--bare", str(origin))
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "remote", "add", "origin", str(origin))
-    on_old = _release(repo, old[1], "The app as old serves it")
+    here = node_version()
+    on_old = _release(repo, old[1], "The app as old serves it", here)
     (old[0] / DEPLOYED_MANIFEST).write_text((repo / MANIFEST).read_text())
-    built = _release(repo, new[1], "Point the app at the new project", build=fault.builds_release())
+    built = _release(
+        repo,
+        new[1],
+        "Point the app at the new project",
+        fault.build_node(here),
+        build=fault.builds_release(),
+    )
     manifest = (repo / MANIFEST).read_text() if fault.deploys_release_build() else None
     (new[0] / DEPLOYED_MANIFEST).write_text(manifest or (old[0] / DEPLOYED_MANIFEST).read_text())
     for path, text in fault.left_in_work_tree().items():

@@ -147,6 +147,10 @@ class Fault:
         """app-deploy: is the release's build the one deployed on new? (yes)"""
         return True
 
+    def build_node(self, here: str | None) -> str | None:
+        """app-deploy: the Node.js the release is built on (this machine's, `here`)."""
+        return here
+
     def builds_release(self) -> bool:
         """app-deploy: is the release commit built (`npm run build:prod`) before the deploy?
         (yes)"""
@@ -450,6 +454,15 @@ class ReleaseNotBuilt(Fault):
 
     def builds_release(self) -> bool:
         return False
+
+
+@dataclass(frozen=True)
+class BuiltOnOldNode(Fault):
+    """The build machine still had Node 18 ("node -v # ensure version from package.json engines
+    if defined" skipped), while the app's package.json asks for Node >= 20."""
+
+    def build_node(self, here: str | None) -> str | None:
+        return "v18.19.0"
 
 
 @dataclass(frozen=True)
@@ -760,6 +773,13 @@ REGISTRY: dict[str, _Spec] = {
             name,
             "app-deploy",
             "the release was committed but not built: the previous build's dist/ was deployed",
+        ),
+    ),
+    "built-on-old-node": _Spec(
+        "built-on-old-node",
+        (),
+        lambda name, _: BuiltOnOldNode(
+            name, "app-deploy", "the release was built on Node 18; package.json asks for >=20"
         ),
     ),
     "dirty-repo": _Spec(

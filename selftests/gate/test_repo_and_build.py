@@ -6,6 +6,7 @@ are NO-GO naming the files, the commit and both builds; put back, the repository
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -102,3 +103,29 @@ def test_a_release_committed_but_never_built_is_no_go_though_the_site_serves_its
         "changed since (.env.production): the release was never built (build it, or set "
         "app_build)"
     ), build["reason"]
+
+
+def test_a_release_built_on_a_node_package_json_does_not_allow_is_no_go(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The `built-on-old-node` fault's manifest (the release built on Node 18, the app's
+    package.json asking for >=20), before the switch: app-build is NO-GO naming both; the build
+    served is the right one."""
+    repo = Path(str(breakable.target("new")["app_repo"]))
+    manifest = repo / "dist" / "build.json"
+    built = manifest.read_text()
+    try:
+        manifest.write_text(json.dumps({**json.loads(built), "node": "v18.19.0"}))
+        broken = gate_on(
+            breakable, tmp_path / "broken", *item_files("app-build"), "--phase=pre-cutover"
+        )
+    finally:
+        manifest.write_text(built)
+    build = broken.item("app-build")
+    assert build["status"] == "failed", broken.digest()
+    assert build["reason"] == (
+        f'the app was built on Node v18.19.0 (the "node" field of {manifest}), which '
+        "package.json's engines.node (>=20) does not allow: build it on a Node that it allows"
+    ), build["reason"]
+    tests = {t["nodeid"].rsplit("::", 1)[1]: t["outcome"] for t in build["tests"]}
+    assert tests["test_site_serves_the_expected_build"] == "passed", tests

@@ -332,6 +332,10 @@ FAULTS = {
         "app-build",
         ("dist/build.json was built from", "the app changed since (.env.production)"),
     ),
+    "built-on-old-node": (
+        "app-build",
+        ("the app was built on Node v18.19.0", "engines.node (>=20) does not allow"),
+    ),
     "dirty-repo": ("repo-ready", (".env.production modified",)),
     "dns-not-switched": ("dns-cutover", ("still resolves to old",)),
     "dns-ttl-high": ("dns-cutover", ("TTL of 3600 s",)),
@@ -360,7 +364,7 @@ FAULTS = {
 }
 # Faults seen by the gate before the DNS switch: the playbook stops short of the switch, and the
 # gate runs as the pre-cutover gate (the others are seen right after the switch, the default).
-BEFORE_THE_SWITCH = {"dirty-repo", "dns-ttl-high", "dns-switched-early"}
+BEFORE_THE_SWITCH = {"dirty-repo", "dns-ttl-high", "dns-switched-early", "built-on-old-node"}
 
 
 def test_local_demo_is_go(tmp_path: Path) -> None:

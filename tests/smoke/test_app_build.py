@@ -1,4 +1,6 @@
-"""The site serves the expected build: a deploy that kept the previous build is caught."""
+"""The site serves the expected build: a deploy that kept the previous build is caught; and the
+build ran on a Node.js its package.json allows ("node -v # ensure version from package.json
+engines if defined")."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ import httpx
 import pytest
 
 from postmigration.app_profile import AppProfile
+from postmigration.applicability import not_applicable
 from postmigration.build import expected_build, manifest_age, same_build, served_build
+from postmigration.build_node import allowed_node, node_problem, node_used
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.session import RunConfig
@@ -51,3 +55,39 @@ def test_site_serves_the_expected_build(
     if problems:
         also = f" (also: {'; '.join(problems[1:])})" if problems[1:] else ""
         pytest.fail(problems[0] + also, pytrace=False)
+
+
+def test_the_app_was_built_on_a_node_its_package_json_allows(
+    pm_config: RunConfig, app_profile: AppProfile, evidence: Evidence
+) -> None:
+    """Pre-cutover, where the app is built: the Node.js that built it (the built manifest's
+    "node" field, else `node -v` on the machine running the gate, which the evidence says) is
+    one that package.json's engines.node in app_repo allows (npm's range rules). Not
+    applicable in other phases or when package.json defines no engines.node; not verified
+    without app_repo or when which Node built is unknown."""
+    if pm_config.phase != "pre-cutover":
+        not_applicable(
+            f"the build's Node is checked before the switch, where the app is built (this run: "
+            f"{pm_config.phase})"
+        )
+    repo = pm_config.app_repo
+    if repo is None:
+        pytest.skip(
+            "not verified: the app's package.json engines need app_repo (the app's checkout)"
+        )
+    try:
+        allowed = allowed_node(repo)
+    except ValueError as exc:
+        pytest.fail(f"cannot read the Node the app allows: {exc}", pytrace=False)
+    if allowed is None:
+        not_applicable(f"{repo / 'package.json'} defines no engines.node: any Node builds it")
+    used = node_used(repo / app_profile.build_manifest)
+    evidence.text(
+        "Node", f"allowed: {allowed} (package.json engines.node)\nused: {used.version} "
+        f"({used.source})"
+    )  # fmt: skip
+    if used.version is None:
+        pytest.skip(f"not verified: {used.source}")
+    problem = node_problem(allowed, used)
+    if problem:
+        pytest.fail(problem, pytrace=False)
