@@ -247,7 +247,9 @@ CHECKLIST: tuple[Item, ...] = (
         DEPLOY,
         "blocker",
         ("database",),
-        why="a blocker unless waived in [waivers] with a reason",
+        why="a blocker unless waived in [waivers] with a reason; applies before and after the "
+        "DNS switch (the cutover's rollback)",
+        phases=("pre-cutover", "post-cutover"),
     ),
     # Old must be able to take the users back while a rollback is still an option.
     Item(
@@ -317,11 +319,14 @@ def item_by_id(item_id: str) -> Item:
         raise KeyError(f"unknown checklist item {item_id!r} (known: {', '.join(ITEMS)})") from None
 
 
-def phase_waivers(phase: Phase, schema_snapshot: bool = False) -> dict[str, str]:
-    """item id -> reason, for the items the phase itself waives: at night, every item that
-    stands on the comparison with old (there is no old server), but those the committed schema
-    snapshot stands in for when `schema_snapshot` (it exists)."""
-    if phase != "nightly":
+def phase_waivers(
+    phase: Phase, schema_snapshot: bool = False, compared: bool = False
+) -> dict[str, str]:
+    """item id -> reason, for the items the phase itself waives: at night without an old
+    server (not `compared`), every item that stands on the comparison with old, but those the
+    committed schema snapshot stands in for when `schema_snapshot` (it exists). Given an old
+    server (--compare-to), nothing is waived: the comparisons run and hold the gate."""
+    if phase != "nightly" or compared:
         return {}
     return {
         item.id: NIGHTLY_WAIVER

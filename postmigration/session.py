@@ -96,9 +96,11 @@ class RunConfig:
 
     @property
     def all_waivers(self) -> dict[str, str]:
-        """The phase's own waivers (parity at night), overridden by the team's [waivers]."""
+        """The phase's own waivers (parity at night without old), overridden by the team's
+        [waivers]."""
         snapshot = self.app_profile.schema_snapshot.is_file()
-        return {**phase_waivers(self.phase, snapshot), **self.waivers}
+        compared = self.comparison_target is not None
+        return {**phase_waivers(self.phase, snapshot, compared), **self.waivers}
 
     @property
     def header_lines(self) -> list[str]:

@@ -16,6 +16,7 @@ from selftests.gate.conftest import (
     NOT_APPLICABLE_LOCALLY,
     ServingPlaybook,
     SuiteRun,
+    damaged,
     gate_on,
     item_files,
     query_one,
@@ -148,7 +149,25 @@ def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
     assert signed["reason"] == "not applicable in this phase (nightly); applies in pre-cutover"
     others = {k: v for k, v in run.statuses().items() if v != "passed"}
     # Not applicable at night: tls-dns on loopback, sign-offs and repo-ready (before the switch
-    # only), dns-cutover and rollback-ready (before and after it only).
-    at_night = {*NOT_APPLICABLE_LOCALLY, "dns-cutover", "rollback-ready"}
+    # only), dns-cutover, rollback-dump and rollback-ready (before and after it only).
+    at_night = {*NOT_APPLICABLE_LOCALLY, "dns-cutover", "rollback-dump", "rollback-ready"}
     assert set(others) == {*waived, *at_night}, run.digest()
     assert list((tmp_path / "reports" / "history").glob("*.json")), "no history entry"
+
+
+def test_nightly_given_an_old_server_waives_nothing(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """--phase=nightly with --compare-to=old (a config or CI form that keeps old): the phase
+    waives nothing, so a sequence left behind on new fails data-parity as a blocker, NO-GO."""
+    sequence = "pg_get_serial_sequence('public.weight_measurements', 'id')"
+    (name,) = query_one(breakable, "new", f"select {sequence}")
+    last, called = query_one(breakable, "new", f"select last_value, is_called from {name}")
+    behind = f"select setval('{name}', 1, false)"
+    mended = f"select setval('{name}', {last}, {called})"
+    with damaged(breakable, "new", [behind], [mended]):
+        run = gate_on(breakable, tmp_path / "night", *DATA_PARITY, "--phase=nightly")
+    parity = run.item("data-parity")
+    assert (parity["severity"], parity["status"]) == ("blocker", "failed"), run.digest()
+    assert "waived" not in str(parity["reason"]), parity["reason"]
+    assert run.verdict == "NO-GO", run.digest()
