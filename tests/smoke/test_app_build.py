@@ -61,10 +61,10 @@ def test_the_app_was_built_on_a_node_its_package_json_allows(
     pm_config: RunConfig, app_profile: AppProfile, evidence: Evidence
 ) -> None:
     """Pre-cutover, where the app is built: the Node.js that built it (the built manifest's
-    "node" field, else `node -v` on the machine running the gate, which the evidence says) is
-    one that package.json's engines.node in app_repo allows (npm's range rules). Not
-    applicable in other phases or when package.json defines no engines.node; not verified
-    without app_repo or when which Node built is unknown."""
+    "node" field) is one that package.json's engines.node in app_repo allows (npm's range
+    rules). Not applicable in other phases or when package.json defines no engines.node; not
+    verified without app_repo, without its package.json, or when the manifest does not say
+    which Node built."""
     if pm_config.phase != "pre-cutover":
         not_applicable(
             f"the build's Node is checked before the switch, where the app is built (this run: "
@@ -75,12 +75,15 @@ def test_the_app_was_built_on_a_node_its_package_json_allows(
         pytest.skip(
             "not verified: the app's package.json engines need app_repo (the app's checkout)"
         )
+    package_json = repo / "package.json"
+    if not package_json.is_file():
+        pytest.skip(f"not verified: {package_json} does not exist (is app_repo the app's root?)")
     try:
-        allowed = allowed_node(repo)
+        allowed = allowed_node(package_json)
     except ValueError as exc:
         pytest.fail(f"cannot read the Node the app allows: {exc}", pytrace=False)
     if allowed is None:
-        not_applicable(f"{repo / 'package.json'} defines no engines.node: any Node builds it")
+        not_applicable(f"{package_json} defines no engines.node: any Node builds it")
     used = node_used(repo / app_profile.build_manifest)
     evidence.text(
         "Node", f"allowed: {allowed} (package.json engines.node)\nused: {used.version} "
