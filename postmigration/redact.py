@@ -1,7 +1,9 @@
-"""Scrub secrets (keys, passwords, JWTs, passwords inside database URLs) from text and files."""
+"""Scrub secrets (keys, passwords, JWTs, passwords inside database URLs, the tokens and
+passwords of sign-in requests and answers) from text and files."""
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 import zipfile
@@ -18,6 +20,13 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _SECRET_KEY = re.compile(r"sb_secret_[A-Za-z0-9_-]{6,}")
 # The password part of postgres://user:password@host URLs, configured or not.
 _DB_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)")
+# The values of the fields a sign-in request or answer carries in JSON (also JSON inside JSON, as
+# a Playwright trace stores a body: quotes escaped) or in a form: the browser's own sign-ins and
+# token refreshes (in traces) give refresh tokens the run never learned, and those are not
+# JWT-shaped.
+_SESSION_FIELDS = "refresh_token|provider_token|provider_refresh_token|password"
+_SESSION_JSON = re.compile(rf'(\\?"(?:{_SESSION_FIELDS})\\?"\s*:\s*\\?")([^"\\]+)')
+_SESSION_FORM = re.compile(rf"\b((?:{_SESSION_FIELDS})=)([^&\s\"']+)")
 # Shorter values would scrub ordinary words; nobody uses a 5-character key.
 _MIN_SECRET_LENGTH = 6
 _TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".log", ".md", ".csv", ".trace", ".network"}
@@ -35,14 +44,17 @@ def learn_secret(value: str | None) -> None:
 
 
 class Redactor:
-    """Replaces every known secret, and anything that looks like a JWT or a secret API key
-    (``sb_secret_…``), with ``[redacted]``."""
+    """Replaces every known secret (as written, URL-quoted or JSON-escaped), anything that
+    looks like a JWT or a secret API key (``sb_secret_…``), and the value of every
+    ``refresh_token``, ``provider_token``, ``provider_refresh_token`` and ``password`` field
+    (JSON or form), with ``[redacted]``."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         values: set[str] = set()
         for secret in secrets:
             if secret and len(secret) >= _MIN_SECRET_LENGTH:
                 values.add(secret)
+                values.add(json.dumps(secret)[1:-1])  # as a JSON string writes it
                 values.add(urllib.parse.quote(secret, safe=""))
                 values.add(urllib.parse.quote_plus(secret))
         # Longest first, so a secret containing another is removed whole.
@@ -62,6 +74,8 @@ class Redactor:
                 text = text.replace(secret, REDACTED)
         text = _JWT.sub(REDACTED, text)
         text = _SECRET_KEY.sub(REDACTED, text)
+        text = _SESSION_JSON.sub(rf"\1{REDACTED}", text)
+        text = _SESSION_FORM.sub(rf"\1{REDACTED}", text)
         return _DB_PASSWORD.sub(rf"\1{REDACTED}\3", text)
 
     def scrub_bytes(self, data: bytes) -> bytes:

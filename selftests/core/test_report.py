@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-import zipfile
-from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -23,6 +20,7 @@ from selftests.core.conftest import (
     summary,
     write_config,
 )
+from selftests.report_texts import texts_in
 
 # Shaped like a session token the suite might see in a response; configured nowhere.
 STRAY_JWT = (
@@ -54,25 +52,6 @@ def test_buckets_skips_with_a_secret(target):
 """
 
 
-def _texts_in(path: Path) -> list[str]:
-    """Every text a reader could get out of a report file, data: URIs and zips included."""
-    data = path.read_bytes()
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            return [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
-    text = data.decode("utf-8", "replace")
-    texts = [text]
-    for encoded in re.findall(r"base64,([A-Za-z0-9+/=]+)", text):
-        blob = base64.b64decode(encoded)
-        texts.append(blob.decode("utf-8", "replace"))
-        if blob[:2] == b"PK":
-            tmp = path.parent / "_scan.zip"
-            tmp.write_bytes(blob)
-            texts += _texts_in(tmp)
-            tmp.unlink()
-    return texts
-
-
 @pytest.fixture
 def leaky_run(pytester: pytest.Pytester, fake_supabase: FakeSupabase) -> pytest.RunResult:
     write_config(pytester, fake_supabase.url)
@@ -102,7 +81,7 @@ def test_no_secret_in_any_report_file_or_the_terminal(
     for secret in [*SECRETS, STRAY_JWT]:
         assert secret[:12] not in terminal
         for path in files:
-            for text in _texts_in(path):
+            for text in texts_in(path):
                 assert secret[:12] not in text, f"{secret[:8]}… found in {path.name}"
 
 

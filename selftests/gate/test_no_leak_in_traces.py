@@ -1,0 +1,41 @@
+"""No secret of a browser sign-in reaches the report through a failing test's Playwright trace:
+the trace holds the app's own sign-in (the token endpoint's answer with its refresh token, the
+password typed into the form), which the run never learned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selftests.gate.conftest import ServingPlaybook, gate_on, item_files, query_one
+from selftests.gate.test_strength_links import site_patched
+from selftests.report_texts import texts_in
+
+APP_JS = Path(__file__).resolve().parents[2] / "reference" / "web" / "app.js"
+SIGN_OUT = 'await supabase.auth.signOut({ scope: "local" })'
+
+
+def test_a_login_failing_after_the_form_sign_in_keeps_its_tokens_out_of_the_trace(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """New's site with a sign-out that keeps the session: the login item fails after the form
+    signed in, its trace is attached; no refresh token new issued, and no configured secret
+    (keys, passwords), is in the report, its traces opened."""
+    app = APP_JS.read_text()
+    assert SIGN_OUT in app, "the reference app's sign-out changed: update this damage"
+    kept_session = app.replace(SIGN_OUT, "({ error: null })")
+    with site_patched(breakable, "app.js", kept_session):
+        run = gate_on(breakable, tmp_path / "login", *item_files("login"))
+    login = run.item("login")
+    assert login["status"] == "failed", run.digest()
+    assert "signing out" in str(login["reason"]), login["reason"]
+    report = run.report_dir / "go-no-go.html"
+    texts = "\n".join(texts_in(report))
+    assert "trace.trace" in texts or '"type":"context-options"' in texts, "no trace attached"
+    (tokens,) = query_one(
+        breakable, "new", "select coalesce(array_agg(token), '{}') from auth.refresh_tokens"
+    )
+    assert tokens, "new issued no refresh token: the damage did not sign in"
+    leaked = [t for t in tokens if t in texts]
+    assert not leaked, f"{len(leaked)} refresh token(s) of new are in the report"
+    shown = [s for s in breakable.secrets() if s in texts]
+    assert not shown, f"{len(shown)} configured secret(s) are in the report"
