@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from postmigration.links import shown
 from postmigration.origins import origin_of
 
 from .extensions import installed_extensions
@@ -293,10 +294,12 @@ def webhook_problems(
         stale = _names_old(hook.url, olds)
         if stale:
             problems.append(f"webhook {key} on new still calls old: {origin_of(hook.url)}")
-        elif key in old and hook.url != _moved(old[key].url, moves):
-            problems.append(
-                f"webhook {key} calls {hook.url} on new, expected {_moved(old[key].url, moves)}"
-            )
+        elif key in old and hook.url != (expected := _moved(old[key].url, moves)):
+            # Shown without query values (a shared secret often rides there): say when only
+            # those differ.
+            called, wanted = shown(hook.url), shown(expected)
+            which = " (the values of their query strings differ)" if called == wanted else ""
+            problems.append(f"webhook {key} calls {called} on new, expected {wanted}{which}")
     problems += [
         f"webhook {hook} on new sends old's {key} in its headers: new refuses it, so its calls fail"
         for hook, key in holding_old_keys

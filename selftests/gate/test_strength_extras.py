@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 
 from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one
+from selftests.report_texts import texts_in
 
 FILES = (
     "tests/parity/test_scheduled_jobs.py",
@@ -223,3 +224,27 @@ def test_private_rows_open_to_anon_or_a_failing_policy_fail_rls_policies(
         " request (P0001): helper restored without its schema"
     )
     assert f"- {said}" in run.output, run.digest()  # the failure's list, one line per problem
+
+
+def test_a_webhook_url_carrying_a_secret_is_named_without_it(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The goal_invites webhook re-created on new calling its URL with a shared secret in the
+    query: webhooks fails naming the URL, its query values left out, in the reason and the
+    evidence; the secret is in no report file."""
+    (definition,) = query_one(
+        breakable, "new", "select pg_get_triggerdef(oid) from pg_trigger where tgname = %s", WEBHOOK
+    )
+    secret = "wh_s3cr3t_7f3a9c"
+    with_secret = str(definition).replace(
+        "/goal-notifications'", f"/goal-notifications?secret={secret}'"
+    )
+    assert with_secret != definition, definition
+    drop = f"drop trigger {WEBHOOK} on public.goal_invites"
+    with damaged(breakable, "new", [drop, with_secret], [drop, str(definition)]):
+        run = gate_on(breakable, tmp_path / "reports", "tests/parity/test_webhooks.py")
+    item = run.item("webhooks")
+    assert item["status"] == "failed", run.digest()
+    assert "/goal-notifications?secret=… on new, expected" in str(item["reason"]), item["reason"]
+    assert secret not in "\n".join(texts_in(run.report_dir / "go-no-go.html")), "secret shown"
+    assert secret not in run.report_texts(), "the webhook's secret reached the reports"
