@@ -14,7 +14,7 @@ from .data import (
     sequences_reusing_old_ids,
 )
 from .extensions import function_problems, missing_extensions
-from .grants import privilege_differences, privileges
+from .grants import privilege_differences, privileges, privileges_not_compared
 from .migrations import (
     Migration,
     MigrationsDirMissing,
@@ -23,7 +23,12 @@ from .migrations import (
     migration_problems,
     recorded_migrations,
 )
-from .objects import extension_lines, object_differences, object_facts
+from .objects import (
+    extension_lines,
+    extension_version_differences,
+    object_differences,
+    object_facts,
+)
 from .policies import (
     Policy,
     grant_problems,
@@ -43,10 +48,12 @@ __all__ = [
     "OPTIONAL_AUTH_TABLES",
     "app_schemas",
     "extension_lines",
+    "extension_version_differences",
     "object_differences",
     "object_facts",
     "old_project_needles",
     "privilege_differences",
+    "privileges_not_compared",
     "privileges",
     "stale_references",
     "users_without_identity",

@@ -5,6 +5,11 @@ the extensions with their schema and version, the app's schemas and their owners
 function's owner, security definer and settings (search_path), enums and their labels,
 sequences' options, the auth and storage tables' columns, the publications and their tables.
 Each category is one catalogue query run in the database; only definitions come back.
+
+Two things a clean migration changes are not differences: an extension's version (on hosted
+Supabase it follows each project's Postgres image and does not upgrade itself; see
+extension_version_differences), and the platform's own publication of Realtime's messages
+(PLATFORM_PUBLICATION), whose daily partitions change from day to day.
 """
 
 from __future__ import annotations
@@ -82,11 +87,36 @@ OBJECT_CATALOG = {
 # its auth and storage tables, so only what old has is required of new.
 NEW_MAY_ADD = frozenset({"extension", "auth or storage column"})
 
+# Supabase's publication of Realtime's broadcast messages: it publishes realtime.messages' daily
+# partitions (realtime.messages_YYYY_MM_DD), different each day on every project. The realtime
+# item compares the app's publication, supabase_realtime, on its own.
+PLATFORM_PUBLICATION = "supabase_realtime_messages_publication"
+DAILY_PARTITIONS = "realtime.messages_"
+
+
+def _platform_own(category: str, key: str) -> bool:
+    """Whether `key` is the platform's publication of Realtime's messages, a table it publishes,
+    or one of realtime.messages' daily partitions in any publication."""
+    if category == "publication":
+        return key == PLATFORM_PUBLICATION
+    if category == "published table":
+        table, _, publication = key.partition(" in publication ")
+        return publication == PLATFORM_PUBLICATION or table.startswith(DAILY_PARTITIONS)
+    return False
+
+
+def _compared(category: str, facts: dict[str, str]) -> dict[str, str]:
+    """`category`'s facts without the platform's own publication and partitions."""
+    return {key: line for key, line in facts.items() if not _platform_own(category, key)}
+
 
 def object_facts(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """Every category of OBJECT_CATALOG for the app's `schemas`, as key -> definition."""
+    """Every category of OBJECT_CATALOG for the app's `schemas`, as key -> definition (the
+    platform's own publication and partitions left out, so a snapshot does not change daily)."""
     return {
-        category: dict(conn.execute(query, {"schemas": list(schemas)}).fetchall())
+        category: _compared(
+            category, dict(conn.execute(query, {"schemas": list(schemas)}).fetchall())
+        )
         for category, query in OBJECT_CATALOG.items()
     }
 
@@ -96,18 +126,58 @@ def extension_lines(conn: psycopg.Connection) -> dict[str, str]:
     return dict(conn.execute(OBJECT_CATALOG["extension"], {"schemas": []}).fetchall())
 
 
+def _in_schema(extension_line: str) -> str:
+    """`in schema extensions, version 1.1` -> `in schema extensions`."""
+    return extension_line.partition(", version ")[0]
+
+
+def _version(extension_line: str) -> str:
+    """`in schema extensions, version 1.1` -> `1.1`."""
+    return extension_line.partition(", version ")[2]
+
+
+def _in_the_same_schema(have: dict[str, str], want: dict[str, str]) -> set[str]:
+    """The extensions on both sides, in the same schema on each (at any version)."""
+    return {
+        name
+        for name in have.keys() & want.keys()
+        if _in_schema(have[name]) == _in_schema(want[name])
+    }
+
+
 def object_differences(
     new: dict[str, dict[str, str]], old: dict[str, dict[str, str]], *, old_name: str = "old"
 ) -> list[str]:
     """Objects missing from, added to, or different on new, in plain words (``old_name`` says
-    what old is, e.g. the committed snapshot)."""
+    what old is, e.g. the committed snapshot). An extension is compared by name and schema: one
+    missing on new, or in another schema, is named with both sides' lines; one at another
+    version only is not a difference (extension_version_differences names it). The platform's
+    own publication of Realtime's messages and realtime.messages' daily partitions are left out
+    on both sides (an older snapshot may still hold them)."""
     problems: list[str] = []
     for category in OBJECT_CATALOG:
+        have = _compared(category, new.get(category, {}))
+        want = _compared(category, old.get(category, {}))
+        if category == "extension":
+            # where only the version differs, old's line is taken as new's
+            same = _in_the_same_schema(have, want)
+            want = {name: have[name] if name in same else line for name, line in want.items()}
         problems += definition_differences(
-            category,
-            new.get(category, {}),
-            old.get(category, {}),
-            old_name=old_name,
-            new_may_add=category in NEW_MAY_ADD,
+            category, have, want, old_name=old_name, new_may_add=category in NEW_MAY_ADD
         )
     return problems
+
+
+def extension_version_differences(
+    new: dict[str, dict[str, str]], old: dict[str, dict[str, str]], *, old_name: str = "old"
+) -> list[str]:
+    """Extensions in the same schema on both sides but at another version on new, in plain
+    words: for the evidence, never a failure (on hosted Supabase the versions of pg_graphql,
+    pg_net, Vault, pg_cron... follow each project's Postgres image)."""
+    have, want = new.get("extension", {}), old.get("extension", {})
+    return [
+        f"extension {name} is at version {_version(have[name])} on new,"
+        f" {_version(want[name])} on {old_name} (a version is not compared)"
+        for name in sorted(_in_the_same_schema(have, want))
+        if have[name] != want[name]
+    ]

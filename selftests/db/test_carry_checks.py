@@ -9,6 +9,7 @@ from __future__ import annotations
 import psycopg
 
 from postmigration import db
+from postmigration.db.objects import OBJECT_CATALOG
 from selftests.db.conftest import broken
 
 OLD_ORIGIN = "https://abcdefghijklmnopqrst.supabase.co"
@@ -45,6 +46,45 @@ def test_grant_changes_are_named_both_ways(conn: psycopg.Connection) -> None:
         "anon lacks EXECUTE on function public.is_admin() (old grants it)",
         "authenticated lacks USAGE on schema reporting (old grants it)",
     }
+
+
+def test_grants_know_their_servers_version(conn: psycopg.Connection) -> None:
+    """privileges() carries the server's `server_version_num`, by which MAINTAIN is compared
+    only where both servers have it (PostgreSQL 17 on)."""
+    found = db.privileges(conn, db.app_schemas(conn))
+    row = conn.execute("show server_version_num").fetchone()
+    assert row is not None and found.server_version_num == int(row[0])
+
+
+def test_the_platforms_messages_publication_is_left_out(conn: psycopg.Connection) -> None:
+    """supabase_realtime_messages_publication publishing a daily partition of realtime.messages,
+    and that partition added to another publication, as a real project has them: left out of
+    the facts, so no finding and a snapshot that does not change from day to day."""
+    schemas = db.app_schemas(conn)
+    before = db.object_facts(conn, schemas)
+    platform = (
+        "create schema if not exists realtime",
+        "create table realtime.messages (id bigint, inserted_at date not null)"
+        " partition by range (inserted_at)",
+        "create table realtime.messages_2024_06_01 partition of realtime.messages"
+        " for values from ('2024-06-01') to ('2024-06-02')",
+        "create publication supabase_realtime_messages_publication"
+        " for table realtime.messages_2024_06_01",
+        "create publication pm_pub for table realtime.messages_2024_06_01",
+    )
+    with broken(conn, *platform):
+        published = dict(
+            conn.execute(OBJECT_CATALOG["published table"], {"schemas": []}).fetchall()
+        )
+        after = db.object_facts(conn, schemas)
+    assert {
+        "realtime.messages_2024_06_01 in publication supabase_realtime_messages_publication",
+        "realtime.messages_2024_06_01 in publication pm_pub",
+    } <= published.keys()
+    assert "supabase_realtime_messages_publication" not in after["publication"]
+    assert db.object_differences(after, before) == [
+        "publication pm_pub exists on new but not on old"
+    ]
 
 
 def test_object_changes_are_named(conn: psycopg.Connection) -> None:

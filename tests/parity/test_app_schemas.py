@@ -27,10 +27,12 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
-    """Extensions with their schema and version; the app's schemas and their owners; each app
+    """Extensions with their schema (a version difference is shown, not compared: it follows
+    each project's Postgres image); the app's schemas and their owners; each app
     function's owner, security definer and settings (search_path); enums and their labels;
     sequences' options; the auth and storage tables' columns; the publications and their
-    tables; and in each custom schema (not public) its tables, columns, constraints, indexes,
+    tables (but the platform's publication of Realtime's daily message partitions); and in
+    each custom schema (not public) its tables, columns, constraints, indexes,
     views, functions and triggers: as on old, or without old as in the committed snapshot."""
     reference = schema_reference(
         target_db, comparison_db, comparison_target, app_profile, "schema parity"
@@ -38,11 +40,11 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     schemas = reference.schemas(target_db)
     evidence.text("the app's schemas", f"{', '.join(schemas)} ({reference.described})")
     custom = tuple(s for s in schemas if s != "public")
-    problems = db.object_differences(
-        db.object_facts(target_db, schemas),
-        reference.object_facts(schemas),
-        old_name=reference.name,
-    )
+    have, want = db.object_facts(target_db, schemas), reference.object_facts(schemas)
+    versions = db.extension_version_differences(have, want, old_name=reference.name)
+    if versions:
+        evidence.text("extension versions (not compared)", "\n".join(versions))
+    problems = db.object_differences(have, want, old_name=reference.name)
     if custom:
         problems += db.schema_differences(
             db.schema_facts(target_db, custom),
