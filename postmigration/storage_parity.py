@@ -1,11 +1,15 @@
 """What storage-parity compares: every object's metadata old against new, and which objects it
-downloads (a random sample of each bucket plus every object the metadata flags).
+downloads (a random sample of each bucket plus the objects the metadata flags).
 
 With both db_urls the metadata is compared inside the databases (``db.storage_metadata``: no
 object is listed through HTTP); without them, through the Storage API's full listings. Either
-way the name, size and content-type of every object are compared, and an object whose recorded
-hash (Storage's ``eTag``) differs, or is missing on a side, is flagged: the downloads of the
-bytes decide (a multipart upload's eTag is not the bytes' md5, so the eTag alone never fails).
+way the name, size and content-type of every object are compared, and an object whose size or
+content-type differs is flagged for download. The recorded hash (Storage's ``eTag``) is only a
+hint: an object whose eTag alone differs, or is missing on a side, is flagged too (in the
+databases, those the drill-down has room for) and up to the sample's size of them per bucket
+are downloaded, where the bytes decide. It never fails and never counts towards a bound: a
+multipart or resumable upload's eTag is not the bytes' md5, so the same bytes often carry
+another eTag on new after a bucket sync.
 """
 
 from __future__ import annotations
@@ -41,13 +45,16 @@ THROUGH_LISTINGS = "through the Storage API's listings"
 
 @dataclass(frozen=True)
 class MetadataComparison:
-    """Every object's name, size, content-type and recorded hash, old against new.
+    """Every object's name, size and content-type, old against new, and its recorded hash as a
+    hint.
 
     ``counts``: per bucket, (old, new) objects compared; ``problems``: one line per object
     missing, extra or listed with another size or content-type; ``flagged``: the objects on both
-    sides whose metadata differs in any way (downloaded); ``unexamined``: one line per bucket
-    where more objects differ than were examined; ``new_only``: the objects new holds and old
-    does not (those examined); ``partial``: the buckets where more differ than were examined."""
+    sides whose metadata differs in any way, eTag included (downloaded); ``unexamined``: one
+    line per bucket where more objects differ than were examined; ``new_only``: the objects new
+    holds and old does not (those examined); ``partial``: the buckets where more differ than
+    were examined; ``retagged``: the flagged objects whose eTag alone differs or is missing on
+    a side (a hint: a few downloaded, never a failure)."""
 
     how: str
     counts: dict[str, tuple[int, int]]
@@ -56,10 +63,18 @@ class MetadataComparison:
     unexamined: list[str] = field(default_factory=list)
     new_only: list[tuple[str, str]] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
+    retagged: list[tuple[str, str]] = field(default_factory=list)
 
     def not_on_old(self, bucket: str) -> list[str]:
         """The names of the bucket's objects new holds and old does not (those examined)."""
         return sorted(name for b, name in self.new_only if b == bucket)
+
+    @property
+    def flagged_by_size_or_type(self) -> list[tuple[str, str]]:
+        """The flagged objects whose size or content-type differs (each also a problem): the
+        ones counted towards MAX_FLAGGED; an eTag alone never is."""
+        retagged = set(self.retagged)
+        return [f for f in self.flagged if f not in retagged]
 
     @property
     def compared(self) -> int:
@@ -76,6 +91,7 @@ class MetadataComparison:
             "unexamined": self.unexamined,
             "new_only": [list(o) for o in self.new_only],
             "partial": self.partial,
+            "retagged": [list(r) for r in self.retagged],
         }
 
     @classmethod
@@ -89,6 +105,7 @@ class MetadataComparison:
             [str(u) for u in data["unexamined"]],
             [(str(b), str(n)) for b, n in data["new_only"]],
             [str(b) for b in data["partial"]],
+            [(str(b), str(n)) for b, n in data["retagged"]],
         )
 
 
@@ -101,6 +118,17 @@ def flagged_names(new: Mapping[str, StoredObject], old: Mapping[str, StoredObjec
         if (new[name].size, new[name].mimetype) != (old[name].size, old[name].mimetype)
         or new[name].etag is None
         or new[name].etag != old[name].etag
+    )
+
+
+def retagged_names(new: Mapping[str, StoredObject], old: Mapping[str, StoredObject]) -> list[str]:
+    """Of the flagged_names, those flagged by their recorded hash alone (size and content-type
+    equal): the same bytes uploaded in parts or in one piece carry different eTags, so these
+    are a hint of what to download, never a difference."""
+    return sorted(
+        name
+        for name in flagged_names(new, old)
+        if (new[name].size, new[name].mimetype) == (old[name].size, old[name].mimetype)
     )
 
 
@@ -148,6 +176,7 @@ def compare_databases(
     unexamined: list[str] = []
     new_only: list[tuple[str, str]] = []
     partial: list[str] = []
+    retagged: list[tuple[str, str]] = []
     for bucket in buckets:
         leave_out = later.get(bucket, ())
         ours, theirs = bucket_sums(new, bucket, leave_out), bucket_sums(old, bucket, leave_out)
@@ -158,6 +187,7 @@ def compare_databases(
         a, b = _objects(found.new), _objects(found.old)
         problems += listing_differences(bucket, a, b)
         flagged += [(bucket, n) for n in flagged_names(a, b)]
+        retagged += [(bucket, n) for n in retagged_names(a, b)]
         new_only += [(bucket, n) for n in sorted(a.keys() - b.keys())]
         if found.unexamined_partitions:
             partial.append(bucket)
@@ -166,7 +196,7 @@ def compare_databases(
                 " differing hash partitions of the names were not examined)"
             )
     return MetadataComparison(
-        IN_DATABASES, counts, problems, flagged, unexamined, new_only, partial
+        IN_DATABASES, counts, problems, flagged, unexamined, new_only, partial, retagged
     )
 
 
@@ -179,13 +209,17 @@ def compare_listings(new: Listing, old: Listing, buckets: Iterable[str]) -> Meta
     problems: list[str] = []
     flagged: list[tuple[str, str]] = []
     new_only: list[tuple[str, str]] = []
+    retagged: list[tuple[str, str]] = []
     for bucket in buckets:
         ours, theirs = new.get(bucket, {}), old.get(bucket, {})
         counts[bucket] = (len(theirs), len(ours))
         problems += listing_differences(bucket, ours, theirs)
         flagged += [(bucket, n) for n in flagged_names(ours, theirs)]
+        retagged += [(bucket, n) for n in retagged_names(ours, theirs)]
         new_only += [(bucket, n) for n in sorted(ours.keys() - theirs.keys())]
-    return MetadataComparison(THROUGH_LISTINGS, counts, problems, flagged, new_only=new_only)
+    return MetadataComparison(
+        THROUGH_LISTINGS, counts, problems, flagged, new_only=new_only, retagged=retagged
+    )
 
 
 def sample_in_databases(
@@ -217,9 +251,28 @@ def sample_of_listings(
     return chosen
 
 
-def to_download(
-    sample: Iterable[tuple[str, str]], flagged: Iterable[tuple[str, str]]
+def retagged_to_download(
+    retagged: Iterable[tuple[str, str]], per_bucket: int
 ) -> list[tuple[str, str]]:
-    """The objects downloaded from both sides: the sample and the first MAX_FLAGGED flagged
-    objects, each once, by bucket and name."""
-    return sorted(set(sample) | set(sorted(flagged)[:MAX_FLAGGED]))
+    """Up to `per_bucket` of each bucket's objects whose eTag alone differs, chosen at random
+    now, by bucket and name: downloaded besides the sample, so the bytes decide; the rest are
+    not downloaded, and that fails nothing."""
+    by_bucket: dict[str, list[str]] = {}
+    for bucket, name in sorted(set(retagged)):
+        by_bucket.setdefault(bucket, []).append(name)
+    return sorted(
+        (bucket, name)
+        for bucket, names in by_bucket.items()
+        for name in random.sample(names, min(per_bucket, len(names)))
+    )
+
+
+def to_download(
+    sample: Iterable[tuple[str, str]],
+    flagged: Iterable[tuple[str, str]],
+    retagged: Iterable[tuple[str, str]] = (),
+) -> list[tuple[str, str]]:
+    """The objects downloaded from both sides: the sample, the first MAX_FLAGGED objects
+    flagged by size or content-type, and `retagged` (those retagged_to_download chose), each
+    once, by bucket and name."""
+    return sorted(set(sample) | set(sorted(flagged)[:MAX_FLAGGED]) | set(retagged))

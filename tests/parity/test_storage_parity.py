@@ -1,6 +1,6 @@
 """Storage sync: every object of every bucket made it to new with old's name, size and
-content-type (compared by their metadata); a random sample of each bucket, and every object the
-metadata flags, has old's bytes."""
+content-type (compared by their metadata); a random sample of each bucket, and the objects the
+metadata flags, have old's bytes (an eTag that differs alone only points at what to download)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from postmigration.storage_parity import (
     compare_in_databases,
     compare_listings,
     old_bucket_ids,
+    retagged_to_download,
     sample_in_databases,
     sample_of_listings,
     to_download,
@@ -127,9 +128,9 @@ def metadata(
     storage_metadata_baseline: MetadataComparison | None,
     written_later: dict[str, set[str]],
 ) -> MetadataComparison:
-    """Every object's name, size, content-type and recorded hash, old against new: in the
-    databases with both db_urls (taken at session start, before this run uploaded anything),
-    else through the Storage API's full listings."""
+    """Every object's name, size and content-type, old against new, and its recorded hash as a
+    hint of what to download: in the databases with both db_urls (taken at session start,
+    before this run uploaded anything), else through the Storage API's full listings."""
     old = require_comparison(comparison_target, "storage parity")
     if not _in_databases(target, old):
         new_listing, old_listing = request.getfixturevalue("listings")
@@ -152,8 +153,10 @@ def test_every_object_has_old_name_size_and_content_type(
     """Per bucket, every object of old is on new and nothing else is (post-cutover: but for the
     objects written on new after the cutover, shown apart), each with old's size and
     content-type, compared by the metadata Storage keeps (in the databases with both db_urls,
-    else through full listings paged past 100). An object whose recorded hash (eTag) differs
-    or is missing is flagged: the next test downloads it."""
+    else through full listings paged past 100). An object whose recorded hash (eTag) alone
+    differs or is missing is no difference (the same bytes uploaded in parts carry another
+    eTag): it is flagged, and the next test downloads up to [app] storage_sample of them per
+    bucket."""
     if any(written_later.values()):
         evidence.text(
             "written on new after the cutover (not compared)",
@@ -166,10 +169,12 @@ def test_every_object_has_old_name_size_and_content_type(
         "objects per bucket (old → new)",
         "\n".join(f"{b}: {old:,} → {new:,}" for b, (old, new) in metadata.counts.items()),
     )
+    retagged = len(metadata.retagged)
     evidence.text(
         "compared by metadata",
-        f"{_objects(metadata.compared)} compared by name, size, content-type and recorded hash"
-        f" (eTag) {metadata.how}; {_objects(len(metadata.flagged))} flagged for download",
+        f"{_objects(metadata.compared)} compared by name, size and content-type {metadata.how};"
+        f" {_objects(len(metadata.flagged))} flagged for download"
+        + (f", {retagged:,} of them by their eTag alone (not a difference)" if retagged else ""),
     )
     problems = metadata.problems + metadata.unexamined
     fail_on(problems, _differ(metadata.problems, complete=not metadata.unexamined))
@@ -208,14 +213,18 @@ def test_a_sample_and_every_flagged_object_have_old_bytes_and_content_type(
     comparison_target: Target | None,
     evidence: Evidence,
 ) -> None:
-    """Up to [app] storage_sample objects of each bucket, chosen at random per run, and every
-    object the metadata flagged are downloaded from new and from old (service role, a few at a
-    time): the sha256 of the bytes (computed, never an ETag) and the served content-type are
-    equal. More than 1,000 flagged objects fail: the rest are not downloaded. Objects outside
-    the sample whose metadata is equal are not downloaded: a byte change that leaves the
-    metadata as it was is seen only when sampled."""
+    """Up to [app] storage_sample objects of each bucket, chosen at random per run, every
+    object the metadata flagged by size or content-type, and up to [app] storage_sample per
+    bucket of those flagged by their eTag alone (chosen at random) are downloaded from new and
+    from old (service role, a few at a time): the sha256 of the bytes (computed, never an ETag)
+    and the served content-type are equal. More than 1,000 objects flagged by size or
+    content-type fail: the rest are not downloaded; an eTag alone never counts, and those not
+    downloaded fail nothing. Objects outside the sample whose size and content-type are equal
+    may not be downloaded: a byte change that leaves them as they were is seen only when
+    sampled (or pointed at by a differing eTag)."""
     assert comparison_target is not None  # the metadata fixture skipped without one
-    objects = to_download(sample, metadata.flagged)
+    retagged = retagged_to_download(metadata.retagged, app_profile.storage_sample)
+    objects = to_download(sample, metadata.flagged_by_size_or_type, retagged)
     if not objects:
         pytest.fail(
             "no object in any bucket on both old and new: nothing was synced, or the listing is broken",
@@ -226,17 +235,23 @@ def test_a_sample_and_every_flagged_object_have_old_bytes_and_content_type(
         storage_http(comparison_target.supabase_url, comparison_target.server_key) as old_http,
     ):
         problems = byte_differences(new_http, old_http, objects)
-    flagged = len(metadata.flagged)
+    flagged = len(metadata.flagged_by_size_or_type)
     if flagged > MAX_FLAGGED:
         problems.append(
-            f"{flagged - MAX_FLAGGED:,} more objects flagged by the metadata were not downloaded"
-            f" (at most {MAX_FLAGGED:,} are): their bytes are not verified"
+            f"{flagged - MAX_FLAGGED:,} more objects flagged by their size or content-type were"
+            f" not downloaded (at most {MAX_FLAGGED:,} are): their bytes are not verified"
         )
     evidence.text(
         "downloads",
         f"{_objects(len(objects))} downloaded from new and from old, sha256 and content-type "
         f"compared: {_objects(len(sample))} chosen at random (up to {app_profile.storage_sample}"
-        f" per bucket) and {min(flagged, MAX_FLAGGED):,} of {_objects(flagged)} flagged by the"
-        f" metadata, of the {_objects(metadata.compared)} compared by metadata",
+        f" per bucket) and {min(flagged, MAX_FLAGGED) + len(retagged):,} of"
+        f" {_objects(len(metadata.flagged))} flagged by the metadata"
+        + (
+            f" (by the eTag alone: up to {app_profile.storage_sample} per bucket)"
+            if metadata.retagged
+            else ""
+        )
+        + f", of the {_objects(metadata.compared)} compared by metadata",
     )
     fail_on(problems, _differ(problems))
