@@ -42,6 +42,8 @@ __all__ = [
     "objects_written_after",
     "read_watermark",
     "scope_on_new",
+    "LATE_ROWS_CHECKED",
+    "late_rows_missing_on_new",
     "take_watermark",
     "write_watermark",
 ]
@@ -218,6 +220,43 @@ def scope_on_new(
         ).fetchall()
         changed = tuple(str(r[0]) for r in rows)
     return TableScope(mark, int(created[0]) if created else 0, changed)
+
+
+# Rows old took after the watermark that are looked up on new, per table (the first, by key).
+LATE_ROWS_CHECKED = 10_000
+
+
+def late_rows_missing_on_new(
+    old: psycopg.Connection, new: psycopg.Connection, table: str, mark: TableMark
+) -> tuple[list[str], int]:
+    """The rows old holds beyond the table's mark (written on old after the watermark: before
+    the switch, or by clients still resolving old's address) whose primary key new lacks, by
+    key (up to LATE_ROWS_CHECKED of them looked up); and how many old holds beyond the mark.
+    A table compared whole, or without a primary key, has none to look up."""
+    if mark.kind == "whole" or not mark.key or not relation_exists(old, table):
+        return [], 0
+    late = [
+        str(r[0])
+        for r in old.execute(
+            sql.SQL("select {k} from {t} t where not coalesce({c}, false) order by 1").format(
+                k=_key_text(mark), t=table_identifier(table), c=_up_to_mark(mark)
+            )
+        ).fetchall()
+    ]
+    checked = late[:LATE_ROWS_CHECKED]
+    if not checked:
+        return [], 0
+    found: set[str] = set()
+    if relation_exists(new, table):
+        found = {
+            str(r[0])
+            for r in new.execute(
+                sql.SQL("select {k} from {t} t where {k} = any({keys})").format(
+                    k=_key_text(mark), t=table_identifier(table), keys=sql.Literal(checked)
+                )
+            ).fetchall()
+        }
+    return [key for key in checked if key not in found], len(late)
 
 
 def cutover_watermark(run: RunConfig) -> Watermark | None:

@@ -171,3 +171,30 @@ def test_nightly_given_an_old_server_waives_nothing(
     assert (parity["severity"], parity["status"]) == ("blocker", "failed"), run.digest()
     assert "waived" not in str(parity["reason"]), parity["reason"]
     assert run.verdict == "NO-GO", run.digest()
+
+
+def test_a_row_old_took_after_the_watermark_and_new_lacks_fails_data_parity(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The pre-cutover gate takes the watermark; then old takes one more weigh-in (a user still
+    on old before the switch) that never reaches new. Post-cutover, data-parity is NO-GO naming
+    the row by its key (rows beyond the mark were compared on neither side, so it passed)."""
+    reports = tmp_path / "reports"
+    before = gate_on(breakable, reports, *DATA_PARITY, "--phase=pre-cutover")
+    assert before.item("data-parity")["status"] == "passed", before.digest()
+    (user,) = query_one(breakable, "old", "select user_id from public.weight_measurements limit 1")
+    late = (
+        "insert into public.weight_measurements (user_id, weight_kg) "
+        f"values ('{user}', 64.2) returning id"
+    )
+    (late_id,) = query_one(breakable, "old", late)
+    try:
+        after = gate_on(breakable, reports, *DATA_PARITY, "--phase=post-cutover")
+    finally:
+        run_sql(breakable, "old", f"delete from public.weight_measurements where id = {late_id}")
+    item = after.item("data-parity")
+    assert item["status"] == "failed", after.digest()
+    assert (
+        f"1 row(s) of public.weight_measurements that old took after the cutover watermark are "
+        f"not on new (e.g. {late_id})"
+    ) in str(item["reason"]), item["reason"]
