@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from postmigration.repo import git_output
 
 __all__ = [
     "ExpectedBuild",
@@ -71,10 +72,10 @@ def manifest_age(repo: Path, built: str, manifest: str, not_built: tuple[str, ..
     """Whether the manifest's build (`built`, a commit of `repo` or not) is HEAD's: the files
     changed between that commit and HEAD, but those matching `not_built` (git pathspecs), make
     it a build of an earlier commit. A build id that is no commit of the repo is not judged."""
-    head = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    head = git_output(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     if not _COMMIT.match(built.lower()):
         return ManifestAge(f"{manifest} names build {built}, not a commit: not compared with HEAD")
-    commit = _git(repo, "rev-parse", "--verify", "--quiet", f"{built}^{{commit}}")
+    commit = git_output(repo, "rev-parse", "--verify", "--quiet", f"{built}^{{commit}}")
     if head is None or commit is None:
         return ManifestAge(
             f"{manifest} names {built}, not a commit of {repo}"
@@ -83,7 +84,7 @@ def manifest_age(repo: Path, built: str, manifest: str, not_built: tuple[str, ..
     if commit == head:
         return ManifestAge(f"{manifest} was built from HEAD {head[:12]}")
     excluded = [f":(exclude){pattern}" for pattern in not_built]
-    changed = _git(repo, "diff", "--name-only", commit, head, "--", ".", *excluded)
+    changed = git_output(repo, "diff", "--name-only", commit, head, "--", ".", *excluded)
     files = (changed or "").splitlines()
     if not files:
         ignored = ", ".join(not_built) or "nothing"
@@ -97,17 +98,6 @@ def manifest_age(repo: Path, built: str, manifest: str, not_built: tuple[str, ..
         f"{manifest} was built from {commit[:12]}, but HEAD is {head[:12]} and the app changed "
         f"since ({listed}): the release was never built (build it, or set app_build)",
     )
-
-
-def _git(repo: Path, *args: str) -> str | None:
-    """git's output in `repo`, stripped; None when it fails (or git is missing)."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=60
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ __all__ = [
     "ChecksUnknown",
     "Upstream",
     "app_repo_at",
+    "git_output",
     "github_slug",
     "head_check_runs",
     "is_slug",
@@ -51,6 +52,15 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False, timeout=60
     )
+
+
+def git_output(repo: Path, *args: str) -> str | None:
+    """git's output in `repo`, stripped; None when the command fails (or git is missing)."""
+    try:
+        done = _git(repo, *args)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def app_repo_at(setting: str, where: str, cwd: Path) -> Path:

@@ -26,6 +26,7 @@ import tomli_w
 
 from postmigration.checklist import ITEMS
 from reference.playbook.runner import PlaybookDidNotFinish, PlaybookProcess
+from reference.stack.gateway.web import PATCH_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 # Small volume, still realistic where it matters: 1,000+ users, and the seeded chat-images
@@ -257,6 +258,19 @@ def query_one(playbook: ServingPlaybook, side: str, query: str, *params: object)
 def sql_literal(value: object) -> str:
     """`value` as an SQL literal for a damage or repair statement (None is null)."""
     return "null" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+@contextlib.contextmanager
+def site_patched(playbook: ServingPlaybook, path: str, text: str) -> Iterator[None]:
+    """New's site serves `text` at `path` (relative to the app's root) for the block: a
+    deploy that shipped something other than the release."""
+    patched = playbook.state_dir / "new" / PATCH_DIR / path
+    patched.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        patched.write_text(text)
+        yield
+    finally:
+        patched.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from selftests.gate.conftest import ServingPlaybook, gate_on, item_files, query_one
-from selftests.gate.test_strength_links import site_patched
+from selftests.gate.conftest import (
+    ServingPlaybook,
+    gate_on,
+    item_files,
+    query_one,
+    site_patched,
+)
 from selftests.report_texts import texts_in
 
 APP_JS = Path(__file__).resolve().parents[2] / "reference" / "web" / "app.js"

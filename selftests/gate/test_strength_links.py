@@ -35,24 +35,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from reference.stack.gateway.web import PATCH_DIR
 from reference.stack.settings import WEB_DIR
-from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one
+from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one, site_patched
 
 INVITEE_POLICY = '"Invitees read invites addressed to them"'
-
-
-@contextlib.contextmanager
-def site_patched(playbook: ServingPlaybook, path: str, text: str) -> Iterator[None]:
-    """New's site serves `text` at `path` (relative to the app's root) for the block: a
-    deploy that shipped something other than the release."""
-    patched = playbook.state_dir / "new" / PATCH_DIR / path
-    patched.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        patched.write_text(text)
-        yield
-    finally:
-        patched.unlink(missing_ok=True)
 
 
 def _bounce(through: str, to: str) -> str:
