@@ -29,7 +29,7 @@ import pytest
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.keys import api_headers
-from postmigration.redact import learn_secret
+from postmigration.redact import excerpt, learn_secret
 from postmigration.trust import trust
 
 __all__ = [
@@ -110,7 +110,7 @@ def _api_session(target: Target, email: str, password: str) -> dict[str, Any]:
             detail = response.json()
             reason = detail.get("msg") or detail.get("message") or detail.get("error_description")
         except ValueError:
-            reason = response.text[:120]
+            reason = excerpt(response.text, 120)
         pytest.fail(
             f"sign-in as {email} for the browser failed on {target.name}: "
             f"{response.status_code} {reason}",

@@ -32,6 +32,7 @@ import pytest
 
 from postmigration.app_profile import AppProfile
 from postmigration.config import Target
+from postmigration.redact import excerpt
 
 __all__ = [
     "RUN_ID_PATTERN",
@@ -108,7 +109,7 @@ def _each(work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
 def error_text(exc: Exception) -> str:
     """What an API error says, in one line of at most 200 characters, for a problem line."""
     message = getattr(exc, "message", None) or str(exc)
-    return str(message).splitlines()[0][:200]
+    return excerpt(str(message).splitlines()[0], 200)
 
 
 @dataclass

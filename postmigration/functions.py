@@ -14,6 +14,7 @@ import pytest
 
 from postmigration.config import Target
 from postmigration.keys import api_headers
+from postmigration.redact import excerpt, hide_token_like
 
 # The platform's own refusal of a call that carries no valid project JWT (verify_jwt): the CLI
 # says {"msg": "Invalid JWT"}, the hosted gateway {"code": "UNAUTHORIZED_…", "message": "Invalid JWT"}.
@@ -78,12 +79,13 @@ class Invocation:
 
     @property
     def message(self) -> str:
-        """The error message of the body (``message``, ``msg`` or ``error``), else its start."""
+        """The error message of the body (``message``, ``msg`` or ``error``), else its start;
+        values that look like keys are hidden (the function may echo a provider's key)."""
         if isinstance(self.body, dict):
             for key in ("message", "msg", "error"):
                 if self.body.get(key):
-                    return str(self.body[key])[:200]
-        return " ".join(self.excerpt.split())[:200]
+                    return excerpt(hide_token_like(str(self.body[key])), 200)
+        return excerpt(hide_token_like(" ".join(self.excerpt.split())), 200)
 
     @property
     def refused_by_jwt_check(self) -> bool:
@@ -166,7 +168,7 @@ def invoke(
         parsed: object = response.json()
     except (json.JSONDecodeError, ValueError):
         parsed = None
-    return Invocation(name, response.status_code, response.text[:300], parsed)
+    return Invocation(name, response.status_code, excerpt(response.text, 300), parsed)
 
 
 def invoke_as(

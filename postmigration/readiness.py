@@ -21,7 +21,7 @@ from postmigration.db import DatabaseUnreachable, connect, describe
 from postmigration.foundations import Foundation, probe_all
 from postmigration.keys import api_headers
 from postmigration.no_answer import system_reason
-from postmigration.redact import Redactor, learn_secret
+from postmigration.redact import Redactor, excerpt, learn_secret
 from postmigration.session import build_run_config, choose_config_file, new_run_id
 from postmigration.trust import http_client
 
@@ -55,7 +55,7 @@ def _words(response: httpx.Response) -> tuple[str, str]:
         body: Any = response.json()
     except ValueError:
         text = response.text.strip()
-        return "", text.splitlines()[0][:120] if text else ""
+        return "", excerpt(text.splitlines()[0], 120) if text else ""
     if not isinstance(body, dict):
         return "", ""
     code = body.get("error_code") or body.get("error") or ""

@@ -10,9 +10,18 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["REDACTED", "Redactor", "learn_secret"]
+__all__ = [
+    "HIDDEN",
+    "REDACTED",
+    "Redactor",
+    "excerpt",
+    "hide_token_like",
+    "learn_secret",
+    "looks_like_token",
+]
 
 REDACTED = "[redacted]"
+HIDDEN = "[hidden]"
 
 # A JWT: base64url header and payload (both JSON, so both start with "eyJ") and a signature.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
@@ -20,6 +29,12 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _SECRET_KEY = re.compile(r"sb_secret_[A-Za-z0-9_-]{6,}")
 # The password part of postgres://user:password@host URLs, configured or not.
 _DB_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)")
+# The password of any other URL's user info (https://user:password@host), configured or not.
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]+:)([^@\s/]+)(@)", re.IGNORECASE)
+# A value that looks like a key or a token: long, letters and digits together, no spaces.
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_~+=-]{16,}")
+# Where an excerpt may end: a secret never spans one of these.
+_BOUNDARY = re.compile(r"""[\s"'<>,;(){}\[\]]""")
 # The values of the fields a sign-in request or answer carries in JSON (also JSON inside JSON, as
 # a Playwright trace stores a body: quotes escaped) or in a form: the browser's own sign-ins and
 # token refreshes (in traces) give refresh tokens the run never learned, and those are not
@@ -41,6 +56,38 @@ def learn_secret(value: str | None) -> None:
     """Treat `value` (e.g. a refresh token the run obtained) as a secret from now on."""
     if value and len(value) >= _MIN_SECRET_LENGTH:
         _LEARNED.add(value)
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether `value` looks like a key or a token: 16 or more letters, digits and ``_-~+=``,
+    with both a letter and a digit (an invite token, an API key; not a word, not a path)."""
+    return (
+        _TOKEN_LIKE.fullmatch(value) is not None
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+    )
+
+
+def hide_token_like(text: str) -> str:
+    """`text` (what the target's own code said: a cron job's error, a function's) with every
+    value that :func:`looks_like_token` replaced by ``[hidden]``: such code may echo a key of
+    its own (a provider's) that the run does not know, so no redactor would remove it."""
+    return _TOKEN_LIKE.sub(lambda m: HIDDEN if looks_like_token(m.group()) else m.group(), text)
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The start of `text` (an answer's body, an error) for a message: scrubbed of what every
+    redactor removes (learned secrets, JWTs, secret keys, session fields, URL passwords), then
+    cut to at most `limit` characters, never inside a word: a configured secret cut in half
+    would no longer be recognised by the report's scrub, so the cut word is dropped whole."""
+    text = Redactor().scrub(text or "")
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if not _BOUNDARY.match(text[limit]):
+        ends = [m.end() for m in _BOUNDARY.finditer(cut)]
+        cut = cut[: ends[-1]] if ends else ""
+    return cut.rstrip() + "…"
 
 
 class Redactor:
@@ -76,7 +123,8 @@ class Redactor:
         text = _SECRET_KEY.sub(REDACTED, text)
         text = _SESSION_JSON.sub(rf"\1{REDACTED}", text)
         text = _SESSION_FORM.sub(rf"\1{REDACTED}", text)
-        return _DB_PASSWORD.sub(rf"\1{REDACTED}\3", text)
+        text = _DB_PASSWORD.sub(rf"\1{REDACTED}\3", text)
+        return _URL_PASSWORD.sub(rf"\1{REDACTED}\3", text)
 
     def scrub_bytes(self, data: bytes) -> bytes:
         """Scrub bytes that decode as UTF-8; other binary content is returned unchanged."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from postmigration.errors import ConfigError
+from postmigration.redact import excerpt
 
 __all__ = [
     "GITHUB_API",
@@ -229,6 +230,6 @@ def head_check_runs(
 
 def _message_of(answer: httpx.Response) -> str:
     try:
-        return str(answer.json().get("message", ""))[:200]
+        return excerpt(str(answer.json().get("message", "")), 200)
     except ValueError:
         return ""

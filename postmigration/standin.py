@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from postmigration.errors import StandInError
+from postmigration.redact import excerpt
 from postmigration.trust import http_client
 
 __all__ = ["StandIn"]
@@ -110,7 +111,7 @@ class StandIn:
             lines = self.log_path.read_text(errors="replace").strip().splitlines()
         except OSError:
             return ""
-        return lines[-1][:200] if lines else ""
+        return excerpt(lines[-1], 200) if lines else ""
 
     def _wait_ready(self) -> None:
         assert self._process is not None

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import httpx
 
 from postmigration.keys import api_headers
+from postmigration.redact import excerpt
 from postmigration.trust import http_client
 
 PAGE = 100  # what supabase-js and storage3 use; the listing must page past it
@@ -168,12 +169,12 @@ def error_reason(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:120].strip()
+        return excerpt(response.text.strip(), 120)
     if isinstance(body, dict):
         for key in ("message", "error", "msg"):
             if body.get(key):
                 return str(body[key])
-    return str(body)[:120]
+    return excerpt(str(body), 120)
 
 
 def download_difference(where: str, new: Download, old: Download) -> str | None:

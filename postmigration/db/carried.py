@@ -17,6 +17,7 @@ import psycopg
 
 from postmigration.links import shown
 from postmigration.origins import origin_of
+from postmigration.redact import excerpt, hide_token_like
 
 from .extensions import installed_extensions
 from .schema import FIRING
@@ -121,8 +122,9 @@ def cron_problems(
         if job.active and not mine.active:
             problems.append(f'cron job "{name}" is inactive on new (active on old)')
         if mine.last_status == "failed":
-            said = (mine.last_message or "").strip().splitlines()[:1]
-            problems.append(f'cron job "{name}" failed its last run on new: {" ".join(said)}')
+            said = " ".join((mine.last_message or "").strip().splitlines()[:1])
+            message = excerpt(hide_token_like(" ".join(said.split())), 200)
+            problems.append(f'cron job "{name}" failed its last run on new: {message}')
     for name, job in new.items():
         stale = _names_old(job.command, olds)
         if stale:

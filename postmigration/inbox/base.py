@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from postmigration.inbox.links import link_tokens
+from postmigration.redact import learn_secret
+
 __all__ = ["Inbox", "InboxError", "Message", "NoMessageError", "wait_for_message"]
 
 
@@ -64,13 +67,18 @@ def wait_for_message(
 ) -> Message:
     """Poll `inbox` with growing pauses until a message to `recipient` matches; bounded by `timeout_s`.
 
-    Raises NoMessageError naming `what`, the wait, and how many other messages were seen.
+    The tokens in the links of every message seen (an invite's, a magic link's) are learned as
+    secrets: no report shows them. Raises NoMessageError naming `what`, the wait, and how many
+    other messages were seen.
     """
     deadline = clock() + timeout_s
     step = first_step_s
     seen: Sequence[Message] = ()
     while True:
         seen = inbox.messages(recipient, since)
+        for message in seen:
+            for token in link_tokens(message.body):
+                learn_secret(token)
         for message in seen:
             if matches(message):
                 return message

@@ -5,14 +5,23 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
 from postmigration.evidence import Evidence
 from postmigration.links import follow, shown
 from postmigration.origins import origin_of
+from postmigration.redact import looks_like_token
 
-__all__ = ["invite_link_problems", "link_problems", "links_in", "origin_of", "site_links"]
+__all__ = [
+    "invite_link_problems",
+    "link_problems",
+    "link_tokens",
+    "links_in",
+    "origin_of",
+    "site_links",
+]
 
 _URL = re.compile(r"""https?://[^\s"'<>)]+""")
 
@@ -24,6 +33,20 @@ def links_in(text: str) -> list[str]:
         url = match.group().rstrip(".,;")
         if url not in found:
             found.append(url)
+    return found
+
+
+def link_tokens(text: str) -> list[str]:
+    """The tokens the links of a message carry: every path segment, query value and fragment
+    value that looks like a token (an invite's ``/invites/<token>``, a ``?token=``), in order.
+    A message to a test account is a credential of that account: these are secrets."""
+    found: list[str] = []
+    for url in links_in(text):
+        parts = urlsplit(url)
+        values = [unquote(segment) for segment in parts.path.split("/")]
+        for part in (parts.query, parts.fragment):
+            values += [value for _, value in parse_qsl(part, keep_blank_values=True)]
+        found += [v for v in values if looks_like_token(v) and v not in found]
     return found
 
 

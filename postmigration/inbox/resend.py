@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from postmigration.inbox.base import InboxError, Message
+from postmigration.redact import excerpt
 from postmigration.trust import http_client
 
 __all__ = ["ResendInbox", "parse_time"]
@@ -66,7 +67,7 @@ class ResendInbox:
             except ValueError:
                 detail = response.text
             raise InboxError(
-                f"Resend API refused GET {path}: {response.status_code} {str(detail)[:200]}"
+                f"Resend API refused GET {path}: {response.status_code} {excerpt(str(detail), 200)}"
             )
         body = response.json()
         if not isinstance(body, dict):

@@ -16,6 +16,7 @@ import httpx
 
 from postmigration.inbox.base import InboxError, Message
 from postmigration.inbox.resend import parse_time
+from postmigration.redact import excerpt
 from postmigration.trust import http_client
 
 __all__ = ["WhatsAppSinkInbox", "digits"]
@@ -53,7 +54,7 @@ class WhatsAppSinkInbox:
             ) from None
         if response.status_code != 200:
             raise InboxError(
-                f"the WhatsApp sink refused the read-back: {response.status_code} {response.text[:200]}"
+                f"the WhatsApp sink refused the read-back: {response.status_code} {excerpt(response.text, 200)}"
             )
         result = []
         for raw in response.json().get("data") or []:

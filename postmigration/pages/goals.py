@@ -7,6 +7,7 @@ from playwright.sync_api import Locator, Response, expect
 
 from postmigration.links import shown
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
+from postmigration.redact import excerpt
 
 __all__ = ["GoalsPage", "InvitesPage"]
 
@@ -101,7 +102,7 @@ class InvitesPage(ScreenPage):
         except (AssertionError, PlaywrightError) as exc:
             main = self.page.locator("main")
             seen = " ".join(main.first.inner_text().split()) if main.count() else ""
-            detail = seen[:120] or str(exc).splitlines()[0][:120]
+            detail = excerpt(seen, 120) or excerpt(str(exc).splitlines()[0], 120)
             landed = "" if self.page.url == link else f", landed on {shown(self.page.url)}"
             raise AssertionError(
                 f'{what} opened the app, but the invite screen did not show the goal "{goal_title}"'

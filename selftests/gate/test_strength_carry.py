@@ -2,7 +2,8 @@
 
 A definition that names the old project is copied as it is: schema parity sees old and new
 equal, and only old-references names it. A cron job on new that calls a hosted old project
-through its older functions host is named by scheduled-jobs.
+through its older functions host is named by scheduled-jobs. A job whose last run failed with
+a message echoing a key of its own is named, the key hidden.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import tomli_w
 
 from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
+from selftests.report_texts import texts_in
 
 
 def test_definitions_naming_old_fail_old_references_only(
@@ -88,3 +90,30 @@ def test_a_job_calling_old_s_functions_host_fails_scheduled_jobs(
     assert item["status"] == "failed", run.digest()
     named = f'cron job "pm-legacy-reminders" on new calls old\'s origin {legacy}'
     assert named in item["reason"], run.digest()
+
+
+def test_a_job_that_failed_with_a_key_in_its_message_is_named_without_the_key(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """nightly-goal-reminders' last run on new failed, its error echoing a provider's key the
+    run never knew (a job calling the app's own function with a literal key): scheduled-jobs
+    fails naming the job and its error, and the key is in no report (it was printed whole)."""
+    key = "re_Zk81pQ4mT7vX2wY9aBcD"
+    failed_run = (
+        "insert into cron.job_run_details (jobid, runid, status, return_message, start_time)"
+        " select jobid, nextval('cron.runid_seq'), 'failed',"
+        f" 'ERROR:  Resend refused key {key}: invalid API key', now()"
+        " from cron.job where jobname = 'nightly-goal-reminders'"
+    )
+    repair = f"delete from cron.job_run_details where return_message like '%{key}%'"
+    with damaged(breakable, "new", [failed_run], [repair]):
+        run = gate_on(breakable, tmp_path / "run", "tests/parity/test_scheduled_jobs.py")
+    item = run.item("scheduled-jobs")
+    assert item["status"] == "failed", run.digest()
+    named = (
+        'cron job "nightly-goal-reminders" failed its last run on new:'
+        " ERROR: Resend refused key [hidden]: invalid API key"
+    )
+    assert named in item["reason"], run.digest()
+    texts = "\n".join([run.output, *texts_in(run.report_dir / "go-no-go.html")])
+    assert key not in texts, "the job's key is in the output or the report"

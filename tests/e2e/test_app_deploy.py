@@ -19,6 +19,7 @@ from postmigration.keys import api_headers
 from postmigration.links import follow, shown
 from postmigration.origins import old_origins, origin_of, pointing_at_old
 from postmigration.pages import HomePage
+from postmigration.redact import excerpt
 from postmigration.stored_urls import scan_stored_urls
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ def test_auth_emails_link_to_site_url(
     )
     if answer.status_code != 200:
         pytest.fail(
-            f"generate_link answered {answer.status_code}: {answer.text[:200]}", pytrace=False
+            f"generate_link answered {answer.status_code}: {excerpt(answer.text, 200)}",
+            pytrace=False,
         )
     link = answer.json().get("action_link") or answer.json().get("properties", {}).get(
         "action_link", ""

@@ -23,6 +23,7 @@ from postmigration.inbox import (
 )
 from postmigration.origins import old_origins
 from postmigration.pages import GoalsPage, InvitesPage
+from postmigration.redact import excerpt
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.e2e, pytest.mark.item("goal-invite")]
 
@@ -58,11 +59,11 @@ def test_goal_invite_reaches_the_invitee_by_email_whatsapp_and_in_app(
 
     answer, shown = goals.create_goal_and_send(title, invitee.email, invitee.phone, function)
     if answer is not None:
-        evidence.text(f"{function} answered {answer.status}", answer.text()[:2000])
+        evidence.text(f"{function} answered {answer.status}", excerpt(answer.text(), 2000))
         if not answer.ok:
             pytest.fail(
                 f"{function} failed when the user invited {invitee.email}: {answer.status} "
-                f"{answer.text()[:300]}",
+                f"{excerpt(answer.text(), 300)}",
                 pytrace=False,
             )
     if shown is not None:

@@ -19,6 +19,7 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.foundations import Foundation
 from postmigration.keys import api_headers
+from postmigration.redact import excerpt
 from postmigration.signing import old_sessions_survive
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("api-keys")]
@@ -36,10 +37,12 @@ def _refusal(response: httpx.Response) -> str:
     try:
         body: Any = response.json()
     except ValueError:
-        return response.text[:120]
+        return excerpt(response.text, 120)
     if isinstance(body, dict):
-        return str(body.get("message") or body.get("msg") or body.get("error") or body)[:160]
-    return str(body)[:160]
+        return excerpt(
+            str(body.get("message") or body.get("msg") or body.get("error") or body), 160
+        )
+    return excerpt(str(body), 160)
 
 
 def test_the_configured_keys_are_accepted(

@@ -11,6 +11,7 @@ from postmigration.clients import supabase_client
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.keys import api_headers
+from postmigration.redact import excerpt
 from postmigration.refusals import Refused, attempt
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("login")]
@@ -44,7 +45,7 @@ def test_password_sign_in_gives_a_token_the_api_accepts(
     if response.status_code != 200:
         pytest.fail(
             f"GET /auth/v1/user with the {role}'s fresh token returned {response.status_code}: "
-            f"{response.text[:200]}",
+            f"{excerpt(response.text, 200)}",
             pytrace=False,
         )
     email = str(response.json().get("email") or "")
