@@ -2,8 +2,13 @@
 
 Storage answers most refusals with HTTP 400 and the real status in the body
 (``{"statusCode": "404", "error": "not_found", "message": "Object not found"}``); a proxy in
-front of it may answer a plain 401/403/404. A 200 is a leak; a 500, a timeout or any other
-answer proves nothing about privacy, so it fails too, naming what came back.
+front of it may answer a plain 401/403/404. A read without an Authorization header on a route
+whose schema requires one (`/object/authenticated/...`) is refused by Storage's request
+validation before any token or bucket is looked at: HTTP 400
+``{"statusCode": "400", "error": "Error", "message": "headers must have required property
+'authorization'"}`` (newer Storage adds ``"code": "InvalidRequest"``, some older releases
+``"InternalError"``); that exact answer is a refusal too. A 200 is a leak; a 500, a timeout or
+any other answer proves nothing about privacy, so it fails too, naming what came back.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from postmigration.redact import excerpt
 
 __all__ = [
     "StorageAnswer",
@@ -26,6 +33,12 @@ __all__ = [
 _REFUSED_STATUSES = {"401", "403", "404"}
 # A 400 counts only when it says the caller's token was refused.
 _REFUSED_400_CODES = {"InvalidJWT"}
+# Storage's answer to a request without the Authorization header its route's schema requires
+# (supabase/storage: src/http/schemas/auth.ts, rendered by src/http/error-handler.ts): the
+# Fastify validation error's name, message and the codes Storage has put beside it.
+_NO_AUTHORIZATION_MESSAGE = "headers must have required property 'authorization'"
+_NO_AUTHORIZATION_ERROR = "Error"
+_NO_AUTHORIZATION_CODES = {"InvalidRequest", "InternalError"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,7 @@ def answer_of(response: httpx.Response) -> StorageAnswer:
         except ValueError:
             body = None
     if not isinstance(body, dict):
-        text = "" if response.status_code == 200 else response.text[:120].strip()
+        text = "" if response.status_code == 200 else excerpt(response.text.strip(), 120)
         return StorageAnswer(response.status_code, "", "", text)
     code = str(body.get("error") or body.get("code") or "")
     if body.get("code") and body.get("error") and body["code"] != body["error"]:
@@ -71,7 +84,7 @@ def answer_of_error(exc: Exception) -> StorageAnswer:
     """The answer behind a supabase-py (storage3) error: its statusCode, code and message."""
     status = getattr(exc, "status", None)
     if status is None:  # not Storage's answer: a connection error, a timeout...
-        return StorageAnswer(0, "", type(exc).__name__, str(exc)[:120])
+        return StorageAnswer(0, "", type(exc).__name__, excerpt(str(exc), 120))
     return StorageAnswer(
         None, str(status), str(getattr(exc, "code", "")), str(getattr(exc, "message", ""))
     )
@@ -82,7 +95,7 @@ def read(http: httpx.Client, url: str, headers: dict[str, str] | None = None) ->
     try:
         return answer_of(http.get(url, headers=headers or {}))
     except httpx.HTTPError as exc:
-        return StorageAnswer(0, "", type(exc).__name__, str(exc)[:120])
+        return StorageAnswer(0, "", type(exc).__name__, excerpt(str(exc), 120))
 
 
 def download(files: Any, path: str) -> StorageAnswer:
@@ -102,7 +115,18 @@ def _refused(answer: StorageAnswer) -> bool:
         return False
     if answer.status in _REFUSED_STATUSES:
         return True
-    return answer.status == "400" and bool(_REFUSED_400_CODES & set(answer.code.split("/")))
+    if answer.status != "400":
+        return False
+    return bool(_REFUSED_400_CODES & set(answer.code.split("/"))) or _no_authorization(answer)
+
+
+def _no_authorization(answer: StorageAnswer) -> bool:
+    """Storage's own validation refusal of a request that carried no Authorization header:
+    its exact message and error name, with no code or one Storage uses for it."""
+    if answer.message != _NO_AUTHORIZATION_MESSAGE:
+        return False
+    error, _, code = answer.code.partition("/")
+    return error == _NO_AUTHORIZATION_ERROR and (not code or code in _NO_AUTHORIZATION_CODES)
 
 
 def privacy_problem(answer: StorageAnswer, where: str, who: str) -> str | None:

@@ -1,9 +1,10 @@
 """Our reading of Storage's answers to a read of a private object (postmigration.privacy).
 
-Proves: only Storage's own refusals (HTTP 400 with statusCode 401/403/404, or 400 InvalidJWT;
-a plain 401/403/404) count as private; a 200 is a leak naming who read it; a 500, another 400,
-a non-JSON error or no answer at all fails naming what came back; supabase-py's StorageApiError
-is read the same way.
+Proves: only Storage's own refusals (HTTP 400 with statusCode 401/403/404, or 400 InvalidJWT,
+or 400 for a missing Authorization header in the exact shape of Storage's schema validation;
+a plain 401/403/404) count as private; a 200 is a leak naming who read it; a 500, another 400
+(the same message in another shape included), a non-JSON error or no answer at all fails
+naming what came back; supabase-py's StorageApiError is read the same way.
 """
 
 from __future__ import annotations
@@ -50,6 +51,59 @@ def test_storage_refusals_count_as_private(response: httpx.Response) -> None:
     assert _problem(response) is None
 
 
+NO_AUTHORIZATION = "headers must have required property 'authorization'"
+
+
+def _no_authorization(**extra: str) -> httpx.Response:
+    """Storage's answer to a read of /object/authenticated/... without an Authorization header:
+    Fastify's header-schema validation error as src/http/error-handler.ts renders it (HTTP 400;
+    `code` absent before Storage added one, then "InternalError", now "InvalidRequest")."""
+    body = {"statusCode": "400", "error": "Error", "message": NO_AUTHORIZATION, **extra}
+    return httpx.Response(400, json=body)
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        _no_authorization(),
+        _no_authorization(code="InternalError"),
+        _no_authorization(code="InvalidRequest"),
+    ],
+    ids=["no-code", "InternalError", "InvalidRequest"],
+)
+def test_storage_refusing_a_read_without_authorization_counts_as_private(
+    response: httpx.Response,
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert "authorization" not in request.headers
+        return response
+
+    with _client(answer) as http:
+        got = read(http, "/storage/v1/object/authenticated/" + WHERE)
+    assert privacy_problem(got, WHERE, "anyone without a token") is None
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        # Another validation failure: not a refusal of the caller.
+        _no_authorization(message="body must have required property 'prefix'"),
+        _no_authorization(code="InvalidKey"),
+        _no_authorization(error="InvalidRequest", code="InvalidRequest"),
+        _no_authorization(statusCode="500"),
+        # The words, but not from Storage: another wire status, a non-JSON body.
+        httpx.Response(
+            500, json={"statusCode": "400", "error": "Error", "message": NO_AUTHORIZATION}
+        ),
+        httpx.Response(400, text=NO_AUTHORIZATION),
+        httpx.Response(400, json={"message": NO_AUTHORIZATION}),
+    ],
+)
+def test_other_answers_near_the_missing_authorization_one_fail(response: httpx.Response) -> None:
+    problem = _problem(response)
+    assert problem is not None and "not shown to be private" in problem
+
+
 def test_a_200_is_a_leak_naming_who_read_it() -> None:
     assert _problem(httpx.Response(200, content=b"png")) == f"{WHERE} is readable by {WHO}"
 
@@ -91,5 +145,7 @@ def test_supabase_py_errors_are_read_like_the_wire() -> None:
         answer_of_error(StorageApiError("database error", "DatabaseError", "500")), WHERE, WHO
     )
     assert broken is not None and "statusCode 500 DatabaseError" in broken
+    unauthorized = answer_of_error(StorageApiError(NO_AUTHORIZATION, "Error", "400"))
+    assert privacy_problem(unauthorized, WHERE, WHO) is None
     timeout = privacy_problem(answer_of_error(httpx.ReadTimeout("slow")), WHERE, WHO)
     assert timeout is not None and "ReadTimeout" in timeout

@@ -153,6 +153,8 @@ async def context(request: Request, *, allow_invalid_jwt: bool = False) -> Ctx:
             if not allow_invalid_jwt:
                 raise errors.access_denied(jose_message(exc)) from exc
     elif not allow_invalid_jwt:
+        if "authorization" not in request.headers:
+            raise errors.missing_authorization()
         raise errors.access_denied("Invalid Compact JWS")
     return Ctx(request, settings, state.db, disk, claims, authenticated)
 

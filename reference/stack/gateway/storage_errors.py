@@ -132,6 +132,14 @@ def invalid_request(message: str) -> StorageError:
     return StorageError(400, "InvalidRequest", "Bad Request", message)
 
 
+def missing_authorization() -> StorageError:
+    """No Authorization header on a route whose schema requires one (Storage's `authSchema`):
+    Fastify's validation error as Storage's error handler renders it, before any JWT check."""
+    return StorageError(
+        400, "InvalidRequest", "Error", "headers must have required property 'authorization'"
+    )
+
+
 def no_content() -> StorageError:
     """An upload without a file."""
     return StorageError(400, "InvalidRequest", "InvalidRequest", "No content provided")
