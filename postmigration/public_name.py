@@ -25,18 +25,20 @@ import dns.resolver
 import httpx
 
 from postmigration.config import Target
+from postmigration.redact import excerpt
 
 __all__ = [
     "DnsProblem",
     "Lookup",
+    "Reach",
     "Side",
     "addresses_via",
     "look_up",
     "origin_host",
     "page_title",
     "public_url",
+    "reach",
     "resolver_for",
-    "side_reached",
     "sides_by_family",
 ]
 
@@ -191,30 +193,50 @@ def origin_address(target: Target, addresses_of: Callable[[str], set[str]]) -> s
 Side = str  # "old" or "new"
 
 
-def side_reached(
+@dataclass(frozen=True)
+class Reach:
+    """Which side the public name reaches (None when neither, or not all its clients alike), how
+    that was told, and its address families (A, AAAA) that lead to new by address (none looked
+    at when a CNAME told the side)."""
+
+    side: Side | None
+    how: str
+    families_on_new: tuple[str, ...] = ()
+
+    @property
+    def partly_new(self) -> bool:
+        """Its A or its AAAA records alone lead to new: some clients reach new, others not."""
+        return self.side is None and bool(self.families_on_new)
+
+
+def reach(
     lookup: Lookup,
     origins: Mapping[Side, str | None],
     addresses_of: Callable[[str], set[str]],
-) -> tuple[Side | None, str]:
+) -> Reach:
     """Which side the public name reaches, and how that was told: a CNAME on its chain naming a
     side's origin, else an address only one side's origin has, for its IPv4 (A) and its IPv6
-    (AAAA) addresses alike. (None, why) when neither, when the addresses are shared and no name
+    (AAAA) addresses alike. No side when neither, when the addresses are shared and no name
     tells the sides apart, or when the A and AAAA records lead different ways (the clients of
-    one family reach another place)."""
+    one family reach another place). The origins' addresses are asked for once per family."""
     for cname in lookup.cnames:
         for side, host in origins.items():
             if host and cname == host:
-                return side, f"CNAME to {host}"
-    reached = list(sides_by_family(lookup, origins, addresses_of).values())
+                return Reach(side, f"CNAME to {host}")
+    by_family = sides_by_family(lookup, origins, addresses_of)
+    on_new = tuple(family for family, (side, _) in by_family.items() if side == "new")
+    reached = list(by_family.values())
     if not reached:
-        return None, f"it points at {lookup.points()}"
+        return Reach(None, f"it points at {lookup.points()}")
     sides = {side for side, _ in reached}
     if len(sides) == 1:
-        return next(iter(sides)), "; ".join(how for _, how in reached)
+        return Reach(next(iter(sides)), "; ".join(how for _, how in reached), on_new)
     ways = [f"{side or 'no known origin'} ({how})" for side, how in reached]
-    return None, (
+    return Reach(
+        None,
         f"its A records lead to {ways[0]}, its AAAA records to {ways[1]}: clients over IPv4 "
-        "and over IPv6 reach different places"
+        "and over IPv6 reach different places",
+        on_new,
     )
 
 
@@ -322,7 +344,9 @@ def app_under_name(
         f"{answer.status_code}, title {title!r}; {site}: {direct.status_code}, title {app_title!r}",
     )
     if answer.status_code != 200:
-        said = answer.text.strip().splitlines()[0][:120] if answer.text.strip() else "no body"
+        said = (
+            excerpt(answer.text.strip().splitlines()[0], 120) if answer.text.strip() else "no body"
+        )
         hint = (
             f": is {name} added to new's site as a domain?"
             if answer.status_code in (404, 421)

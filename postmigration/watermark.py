@@ -43,6 +43,7 @@ __all__ = [
     "read_watermark",
     "scope_on_new",
     "LATE_ROWS_CHECKED",
+    "late_rows_lost",
     "late_rows_missing_on_new",
     "take_watermark",
     "write_watermark",
@@ -257,6 +258,32 @@ def late_rows_missing_on_new(
             ).fetchall()
         }
     return [key for key in checked if key not in found], len(late)
+
+
+def late_rows_lost(
+    old: psycopg.Connection, new: psycopg.Connection, watermark: Watermark, tables: Iterable[str]
+) -> list[str]:
+    """One problem line per table with a mark whose rows old took after the watermark are not
+    on new: writes made on old after the pre-cutover gate that the move to new lost."""
+    problems = []
+    for table in tables:
+        mark = watermark.tables.get(table)
+        if mark is None:
+            continue
+        missing, late = late_rows_missing_on_new(old, new, table, mark)
+        if missing:
+            shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+            looked = (
+                f" (the first {LATE_ROWS_CHECKED:,} of {late:,} looked up)"
+                if late > LATE_ROWS_CHECKED
+                else ""
+            )
+            problems.append(
+                f"{len(missing)} row(s) of {table} that old took after the cutover watermark "
+                f"are not on new{looked} (e.g. {shown}): writes made on old after the "
+                "pre-cutover gate (before the switch, or by clients still on old) were lost"
+            )
+    return problems
 
 
 def cutover_watermark(run: RunConfig) -> Watermark | None:

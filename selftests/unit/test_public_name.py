@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,13 +16,18 @@ from postmigration.public_name import (
     Lookup,
     addresses_via,
     look_up,
+    reach,
     resolver_for,
-    side_reached,
     sides_by_family,
 )
 from reference.playbook.nameserver import NameServer, Zone, main, read_zone
 
 ORIGINS = {"old": "old.lms.test", "new": "new.lms.test"}
+
+
+def _side_reached(*args: Any) -> tuple[str | None, str]:
+    found = reach(*args)
+    return found.side, found.how
 
 
 @pytest.fixture
@@ -46,7 +52,7 @@ def test_the_public_name_is_a_cname_with_its_ttl_and_a_switch_is_one_write(
         300,
     )
     assert lookup.authoritative
-    assert side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
+    assert _side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
         "old",
         "CNAME to old.lms.test",
     )
@@ -57,7 +63,7 @@ def test_the_public_name_is_a_cname_with_its_ttl_and_a_switch_is_one_write(
     assert read_zone(nameserver.state_dir) == Zone("new", 3600)
     lookup = look_up("app.lms.test", resolver, label)
     assert (lookup.cnames, lookup.ttl_s) == (("new.lms.test",), 3600)
-    assert side_reached(lookup, ORIGINS, addresses_via(resolver))[0] == "new"
+    assert _side_reached(lookup, ORIGINS, addresses_via(resolver))[0] == "new"
 
     with pytest.raises(
         DnsProblem, match=r"nope.lms.test does not exist \(NXDOMAIN from dns_server"
@@ -87,7 +93,7 @@ def test_an_apex_zone_answers_a_and_aaaa_and_a_switch_of_a_alone_leads_two_ways(
     lookup = look_up("app.lms.test", resolver, label)
     assert (lookup.cnames, lookup.addresses, lookup.ttl_s) == ((), ("127.0.0.2", "fd00::2"), 300)
     assert addresses_via(resolver)("new.lms.test") == {"127.0.0.1", "::1"}
-    assert side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
+    assert _side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
         "old",
         "address 127.0.0.2 of old.lms.test; address fd00::2 of old.lms.test",
     )
@@ -97,12 +103,12 @@ def test_an_apex_zone_answers_a_and_aaaa_and_a_switch_of_a_alone_leads_two_ways(
     assert read_zone(nameserver.state_dir) == Zone("new", 300, apex=True)
     lookup = look_up("app.lms.test", resolver, label)
     assert lookup.addresses == ("127.0.0.1", "::1")
-    assert side_reached(lookup, ORIGINS, addresses_via(resolver))[0] == "new"
+    assert _side_reached(lookup, ORIGINS, addresses_via(resolver))[0] == "new"
 
     Zone("new", 300, apex=True, aaaa_at="old").write(nameserver.state_dir)
     lookup = look_up("app.lms.test", resolver, label)
     assert lookup.addresses == ("127.0.0.1", "fd00::2")
-    assert side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
+    assert _side_reached(lookup, ORIGINS, addresses_via(resolver)) == (
         None,
         "its A records lead to new (address 127.0.0.1 of new.lms.test), its AAAA records to "
         "old (address fd00::2 of old.lms.test): clients over IPv4 and over IPv6 reach "
@@ -112,7 +118,7 @@ def test_an_apex_zone_answers_a_and_aaaa_and_a_switch_of_a_alone_leads_two_ways(
         "A": ("new", "address 127.0.0.1 of new.lms.test"),
         "AAAA": ("old", "address fd00::2 of old.lms.test"),
     }
-    side, how = side_reached(lookup, {"new": "new.lms.test"}, addresses_via(resolver))
+    side, how = _side_reached(lookup, {"new": "new.lms.test"}, addresses_via(resolver))
     assert side is None
     assert "its AAAA records to no known origin (it points at fd00::2)" in how
 
@@ -120,13 +126,13 @@ def test_an_apex_zone_answers_a_and_aaaa_and_a_switch_of_a_alone_leads_two_ways(
 def test_a_side_is_told_by_an_address_only_it_has_never_by_a_shared_one() -> None:
     lookup = Lookup("app.example.com", "test", (), (), ("203.0.113.7",), 300, True)
     addresses = {"new.example.net": {"203.0.113.7"}, "old.example.net": {"198.51.100.2"}}
-    assert side_reached(
+    assert _side_reached(
         lookup, {"new": "new.example.net", "old": "old.example.net"}, lambda h: addresses[h]
     ) == ("new", "address 203.0.113.7 of new.example.net")
-    assert side_reached(lookup, {"new": "203.0.113.7", "old": None}, lambda h: set())[0] == "new"
-    side, how = side_reached(lookup, {"new": "203.0.113.7", "old": "203.0.113.7"}, lambda h: set())
+    assert _side_reached(lookup, {"new": "203.0.113.7", "old": None}, lambda h: set())[0] == "new"
+    side, how = _side_reached(lookup, {"new": "203.0.113.7", "old": "203.0.113.7"}, lambda h: set())
     assert side is None and how.startswith("cannot tell old from new by address")
-    side, how = side_reached(lookup, {"new": "192.0.2.1", "old": None}, lambda h: set())
+    side, how = _side_reached(lookup, {"new": "192.0.2.1", "old": None}, lambda h: set())
     assert (side, how) == (None, "it points at 203.0.113.7")
 
 

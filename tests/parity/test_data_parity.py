@@ -14,11 +14,10 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.parity import rewrite_plan
 from postmigration.watermark import (
-    LATE_ROWS_CHECKED,
     TableScope,
     Watermark,
     compared_rows,
-    late_rows_missing_on_new,
+    late_rows_lost,
 )
 
 Scopes = dict[str, TableScope]
@@ -102,33 +101,8 @@ def test_every_table_has_old_rows(
         else:
             problems.append(f"{table} has the same {after.rows} rows but different content{hint}")
     if watermark is not None:
-        problems += _late_rows_lost(old_db, target_db, watermark, tables)
+        problems += late_rows_lost(old_db, target_db, watermark, tables)
     fail_on(problems, "data on new differs from old")
-
-
-def _late_rows_lost(
-    old_db: psycopg.Connection, new_db: psycopg.Connection, watermark: Watermark, tables: list[str]
-) -> list[str]:
-    """Per table with a mark: the rows old took after the watermark that new lacks."""
-    problems = []
-    for table in tables:
-        mark = watermark.tables.get(table)
-        if mark is None:
-            continue
-        missing, late = late_rows_missing_on_new(old_db, new_db, table, mark)
-        if missing:
-            shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
-            looked = (
-                f" (the first {LATE_ROWS_CHECKED:,} of {late:,} looked up)"
-                if late > LATE_ROWS_CHECKED
-                else ""
-            )
-            problems.append(
-                f"{len(missing)} row(s) of {table} that old took after the cutover watermark "
-                f"are not on new{looked} (e.g. {shown}): writes made on old after the "
-                "pre-cutover gate (before the switch, or by clients still on old) were lost"
-            )
-    return problems
 
 
 def _rows_per_table(

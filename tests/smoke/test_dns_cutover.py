@@ -19,15 +19,15 @@ from postmigration.findings import fail_on
 from postmigration.public_name import (
     DnsProblem,
     Lookup,
+    Reach,
     addresses_via,
     app_under_name,
     look_up,
     origin_address,
     origin_host,
     public_url,
+    reach,
     resolver_for,
-    side_reached,
-    sides_by_family,
 )
 from postmigration.session import RunConfig
 from postmigration.tls import certificate_problems, endpoints
@@ -42,12 +42,11 @@ def _only_in(phase: str, pm_config: RunConfig) -> None:
 
 def _where_it_points(
     target: Target, comparison_target: Target | None, evidence: Evidence
-) -> tuple[Lookup, str | None, str, Callable[[str], set[str]]]:
-    """The public name's answer, the side it reaches ("old", "new", "partly new" when its A or
-    its AAAA records alone lead to new, or None), how that was told, and the name server's
-    addresses of a host. Without a public name: not applicable on
-    this machine's plain-http loopback (the local stand-in with nothing configured), else not
-    verified."""
+) -> tuple[Lookup, Reach, Callable[[str], set[str]]]:
+    """The public name's answer, the side it reaches (old, new or neither, and whether its A or
+    its AAAA records alone lead to new) with how that was told, and the name server's addresses
+    of a host. Without a public name: not applicable on this machine's plain-http loopback (the
+    local stand-in with nothing configured), else not verified."""
     name = target.public_name
     if not name:
         urls = endpoints(target)
@@ -71,15 +70,11 @@ def _where_it_points(
         "old": origin_host(comparison_target) if comparison_target else None,
     }
     addresses_of = addresses_via(resolver)
-    side, how = side_reached(lookup, origins, addresses_of)
-    if side is None and any(
-        reached == "new" for reached, _ in sides_by_family(lookup, origins, addresses_of).values()
-    ):
-        side = "partly new"
+    reached = reach(lookup, origins, addresses_of)
     evidence.text(
         "origins", "\n".join(f"{side}: {host or 'unknown'}" for side, host in origins.items())
     )
-    return lookup, side, how, addresses_of
+    return lookup, reached, addresses_of
 
 
 def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
@@ -92,16 +87,17 @@ def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
     """Pre-cutover: the public name's own record has a TTL of at most ``dns_max_ttl_s`` (300 s
     by default; read from an authoritative answer, since a caching resolver shows a countdown),
     the name still reaches old (a CNAME to old's origin_host, or addresses only old's origin
-    has, its A and AAAA records alike), not new, not even by its A or its AAAA records alone; and new already serves the app under the name (``GET /`` with the name as
-    Host, sent to new's origin address, answers 200 with the app's page title; its certificate
-    is not checked yet), so the switch lands on a site that answers."""
+    has, its A and AAAA records alike), not new, not even by its A or its AAAA records alone;
+    and new already serves the app under the name (``GET /`` with the name as Host, sent to
+    new's origin address, answers 200 with the app's page title; its certificate is not checked
+    yet), so the switch lands on a site that answers."""
     _only_in("pre-cutover", pm_config)
-    lookup, side, how, addresses_of = _where_it_points(target, comparison_target, evidence)
-    name, limit = lookup.name, target.dns_max_ttl_s
+    lookup, reached, addresses_of = _where_it_points(target, comparison_target, evidence)
+    name, limit, how = lookup.name, target.dns_max_ttl_s, reached.how
     problems = []
-    if side == "new":
+    if reached.side == "new":
         problems.append(f"{name} already resolves to new ({how}): switched before the gate ran")
-    elif side == "partly new":
+    elif reached.partly_new:
         problems.append(f"{name} already resolves to new for some clients ({how}): switched "
                         "in part before the gate ran")  # fmt: skip
     if lookup.ttl_s is not None and lookup.ttl_s > limit:
@@ -126,7 +122,7 @@ def test_before_the_switch_the_public_name_is_on_old_with_a_low_ttl(
             f"not verified: {name} is not on new, but whether it reaches old is unknown "
             "without --compare-to=old"
         )
-    if side != "old":
+    if reached.side != "old":
         pytest.fail(f"{name} does not resolve to old's origin {origin_host(comparison_target)} "
                     f"({how})", pytrace=False)  # fmt: skip
     if not lookup.authoritative:
@@ -145,18 +141,18 @@ def test_after_the_switch_the_public_name_serves_new(
 ) -> None:
     """Post-cutover: the public name reaches new (a CNAME to new's origin_host, or addresses
     only new's origin has, its A and AAAA records alike; without --compare-to addresses of
-    new's origin, old's being unknown, which the evidence says); over https its certificate is valid for the name (plain http only
-    on this machine's loopback, where TLS is not checked, which the evidence says); and
-    ``GET /`` of the site under the public name, sent to the address it resolves to, answers
-    200 with the same page title as new's own site_url."""
+    new's origin, old's being unknown, which the evidence says); over https its certificate is
+    valid for the name (plain http only on this machine's loopback, where TLS is not checked,
+    which the evidence says); and ``GET /`` of the site under the public name, sent to the
+    address it resolves to, answers 200 with the same page title as new's own site_url."""
     _only_in("post-cutover", pm_config)
     site = target.require("site_url")
-    lookup, side, how, _ = _where_it_points(target, comparison_target, evidence)
-    name = lookup.name
-    if side == "old":
+    lookup, reached, _ = _where_it_points(target, comparison_target, evidence)
+    name, how = lookup.name, reached.how
+    if reached.side == "old":
         pytest.fail(f"{name} still resolves to old ({how}): the switch to new is not made",
                     pytrace=False)  # fmt: skip
-    if side != "new":
+    if reached.side != "new":
         pytest.fail(f"{name} does not resolve to new's origin {origin_host(target)} ({how})",
                     pytrace=False)  # fmt: skip
     if comparison_target is None and how.startswith("address"):
