@@ -130,6 +130,14 @@ CHECKLIST: tuple[Item, ...] = (
         ("database", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
     ),
+    # What a restore must leave behind on new alone, old or not: checked at night too.
+    Item(
+        "restore-finished",
+        "Restore finished: no sequence behind its rows, triggers and foreign keys firing",
+        BACKUP_STORAGE,
+        "blocker",
+        ("database",),
+    ),
     # The restore is taken --no-privileges: grants travel by a step of their own, and a lost
     # revoke opens a table the old server kept shut.
     Item(
@@ -196,11 +204,19 @@ CHECKLIST: tuple[Item, ...] = (
     ),
     Item(
         "auth-settings",
-        "Auth settings copied (providers, sign-up, redirect URLs)",
+        "Auth settings copied (providers, sign-up, autoconfirm, SMS)",
         BACKUP_STORAGE,
         "blocker",
         ("reachable", "auth", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
+    ),
+    # The allow-list is new's own: the app's callbacks must be on it, old or not.
+    Item(
+        "auth-redirects",
+        "Sign-in links return to the app's callbacks (redirect URL allow-list)",
+        BACKUP_STORAGE,
+        "blocker",
+        _API,
     ),
     Item(
         "edge-functions",

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NoReturn
 from urllib.parse import urlsplit
 
+import pytest
+
+from postmigration.applicability import not_applicable
 from postmigration.config import KEY_SETTINGS, Target
+
+NO_OLD_ORIGIN = (
+    "not verified: no old origin is known (set old_origins in the target, or pass --compare-to=old)"
+)
+NO_OLD_AT_NIGHT = (
+    "nightly without an old server or old_origins: no origin is known to be old, so there is "
+    "nothing to look for (set old_origins in the target to keep looking for the old project)"
+)
 
 
 def origin_of(url: str) -> str:
@@ -41,6 +53,15 @@ def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:
     mine = {origin_of(target.supabase_url), origin_of(target.site_url or "")}
     mine |= {f for o in mine if (f := functions_host(o))}
     return tuple(sorted({o for o in configured if o and o not in mine}))
+
+
+def no_old_origin_known(phase: str) -> NoReturn:
+    """Stop a test that looks for old origins when none is known: at night (staging, no old
+    server, no old_origins) it is not applicable, there being nothing old to look for; before
+    and after the switch, when old is the point, it is not verified."""
+    if phase == "nightly":
+        not_applicable(NO_OLD_AT_NIGHT)
+    pytest.skip(NO_OLD_ORIGIN)
 
 
 def old_keys(target: Target, comparison: Target | None) -> dict[str, str]:

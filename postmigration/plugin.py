@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from postmigration.applicability import NotApplicable, not_applicable
+from postmigration.bad_input import void_previous_verdict
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
 from postmigration.cleanup import WORKER_OUTPUT_KEY, left_behind
@@ -258,6 +259,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         state = _load_state(config, chosen[0])
     except PostmigrationError as exc:
+        if _is_controller(config):
+            cwd = config.invocation_params.dir
+            void_previous_verdict(cwd / config.getoption("report_dir"), str(exc))
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = state
     gate = Gate(state)
@@ -608,6 +612,7 @@ class Gate:
             try:
                 state.watermark = cutover_watermark(state.run)
             except PostmigrationError as exc:
+                void_previous_verdict(state.run.report_dir, str(exc))
                 raise pytest.UsageError(str(exc)) from None
         result = yield  # xdist's controller starts its workers here
         if probing:

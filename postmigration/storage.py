@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
@@ -77,13 +78,35 @@ def bucket_problems(
 
 @dataclass(frozen=True)
 class StoredObject:
-    """One object as Storage records it: its name, size, content-type (mimetype) and
-    recorded hash (its eTag; None when not recorded)."""
+    """One object as Storage records it: its name, size, content-type (mimetype), recorded
+    hash (its eTag; None when not recorded) and when Storage last wrote it (the later of its
+    created_at and updated_at as a listing gives them, ISO 8601; not part of its equality)."""
 
     name: str
     size: int | None
     mimetype: str | None
     etag: str | None = None
+    changed_at: str | None = field(default=None, compare=False)
+
+    def written_after(self, moment: str | datetime) -> bool:
+        """Whether Storage wrote it after `moment` (False when the listing gave no time)."""
+        return bool(self.changed_at) and instant(str(self.changed_at)) > instant(moment)
+
+
+def instant(moment: str | datetime) -> datetime:
+    """An ISO 8601 time (``Z`` allowed) or a datetime, in UTC when it names no zone."""
+    when = (
+        moment
+        if isinstance(moment, datetime)
+        else datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    )
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _changed_at(entry: Mapping[str, Any]) -> str | None:
+    """The later of a listing entry's created_at and updated_at (ISO 8601), if any."""
+    stamps = [str(entry[k]) for k in ("created_at", "updated_at") if entry.get(k)]
+    return max(stamps, key=instant) if stamps else None
 
 
 class _Files(Protocol):
@@ -105,7 +128,11 @@ def list_all(files: _Files, prefix: str = "") -> dict[str, StoredObject]:
             else:
                 meta = entry.get("metadata") or {}
                 found[path] = StoredObject(
-                    path, meta.get("size"), meta.get("mimetype"), meta.get("eTag")
+                    path,
+                    meta.get("size"),
+                    meta.get("mimetype"),
+                    meta.get("eTag"),
+                    _changed_at(entry),
                 )
         if len(page) < PAGE:
             return found

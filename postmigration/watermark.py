@@ -27,10 +27,12 @@ from postmigration import db
 from postmigration.db.data import column_types, primary_key, table_identifier
 from postmigration.db.tables import relation_exists
 from postmigration.errors import ConfigError
+from postmigration.origins import origin_of
 
 if TYPE_CHECKING:
     from postmigration.config import Target
     from postmigration.session import RunConfig
+    from postmigration.storage import StoredObject
 
 __all__ = [
     "CUTOVER_FILE",
@@ -68,19 +70,36 @@ class TableMark:
 
 @dataclass(frozen=True)
 class Watermark:
-    """The cutover moment, how it was given, and each table's mark."""
+    """The cutover moment, how it was given, each table's mark, and the API origins of the old
+    it was taken on and of the new it was taken for (empty in a file of an earlier version)."""
 
     cutover_at: str
     source: str
     tables: dict[str, TableMark] = field(default_factory=dict)
+    old: str = ""
+    new: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of cutover.json (and of xdist's workerinput)."""
         return {
             "cutover_at": self.cutover_at,
             "source": self.source,
+            "old": self.old,
+            "new": self.new,
             "tables": {t: asdict(m) for t, m in self.tables.items()},
         }
+
+    def mismatch(self, new: Target, old: Target | None) -> str | None:
+        """Why this watermark is not this run's (taken on another old, or for another new, as
+        a rehearsal's file left in the report dir is); None when it is."""
+        if not self.old or not self.new:
+            return "it does not say which old and new it was taken on (an earlier version's file)"
+        wrong = []
+        if origin_of(new.supabase_url) != self.new:
+            wrong.append(f"for new {self.new}, not {origin_of(new.supabase_url)}")
+        if old is not None and origin_of(old.supabase_url) != self.old:
+            wrong.append(f"on old {self.old}, not {origin_of(old.supabase_url)}")
+        return f"it was taken {' and '.join(wrong)}" if wrong else None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Watermark:
@@ -96,7 +115,13 @@ class Watermark:
             )
             for t, m in dict(data["tables"]).items()
         }
-        return cls(str(data["cutover_at"]), str(data["source"]), tables)
+        return cls(
+            str(data["cutover_at"]),
+            str(data["source"]),
+            tables,
+            str(data.get("old") or ""),
+            str(data.get("new") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -135,16 +160,21 @@ def _mark_of(conn: psycopg.Connection, table: str, at: datetime.datetime | None)
 
 
 def take_watermark(
-    old: psycopg.Connection, tables: list[str], source: str, at: datetime.datetime | None = None
+    old: psycopg.Connection,
+    tables: list[str],
+    source: str,
+    at: datetime.datetime | None = None,
+    origins: tuple[str, str] = ("", ""),
 ) -> Watermark:
-    """Each table's mark on old: now (the pre-cutover run), or at ``at`` (``--cutover-at``)."""
+    """Each table's mark on old: now (the pre-cutover run), or at ``at`` (``--cutover-at``);
+    `origins` are the (old, new) API origins it is taken on and for."""
     if at is None:
         row = old.execute("select now()").fetchone()
         moment = row[0] if row else datetime.datetime.now(datetime.UTC)
     else:
         moment = at
     marks = {table: _mark_of(old, table, at) for table in tables}
-    return Watermark(moment.isoformat(), source, marks)
+    return Watermark(moment.isoformat(), source, marks, *origins)
 
 
 def write_watermark(path: Path, watermark: Watermark) -> None:
@@ -302,36 +332,57 @@ def cutover_watermark(run: RunConfig) -> Watermark | None:
                     "each table's mark"
                 )
             return None
+        origins = (origin_of(old.supabase_url), origin_of(run.target.supabase_url))
         try:
             with db.connect(old.db_url) as conn:
                 tables = db.compared_tables(conn)
                 if run.cutover_at is not None:
-                    return take_watermark(conn, tables, "--cutover-at", run.cutover_at)
-                mark = take_watermark(conn, tables, f"the pre-cutover run {run.run_id}")
+                    return take_watermark(conn, tables, "--cutover-at", run.cutover_at, origins)
+                source = f"the pre-cutover run {run.run_id}"
+                mark = take_watermark(conn, tables, source, origins=origins)
         except db.DatabaseUnreachable:
             return None  # the comparison foundation and data-parity report why
         write_watermark(path, mark)
         return mark
-    return read_watermark(path)
+    found = read_watermark(path)
+    wrong = None if found is None else found.mismatch(run.target, old)
+    if wrong:
+        raise ConfigError(
+            f"{path} is not this cutover's watermark: {wrong}; rerun the pre-cutover phase "
+            "with this --report-dir, or give --cutover-at"
+        )
+    return found
 
 
 def objects_written_after(
-    target: Target, watermark: Watermark | None, phase: str, buckets: Iterable[str]
+    target: Target,
+    watermark: Watermark | None,
+    phase: str,
+    buckets: Iterable[str],
+    listing: Mapping[str, Mapping[str, StoredObject]] | None = None,
 ) -> dict[str, set[str]]:
     """Post-cutover with a watermark: per bucket, the objects new's ``storage.objects`` says
     were created or replaced after the cutover moment (users' uploads since the switch, on new
-    only or not as on old, by design). Empty in any other phase, without a watermark, or
-    without new's db_url (then every object is compared)."""
+    only or not as on old, by design); without new's db_url, those new's Storage API
+    `listing` (taken through the API) dates after it. Empty in any other phase, without a
+    watermark, or with neither (then every object is compared)."""
     wanted = sorted(set(buckets))
-    if phase != "post-cutover" or watermark is None or not target.db_url or not wanted:
+    if phase != "post-cutover" or watermark is None or not wanted:
         return {}
+    later: dict[str, set[str]] = {}
+    if not target.db_url:
+        for bucket in wanted:
+            objects = (listing or {}).get(bucket, {})
+            names = {n for n, o in objects.items() if o.written_after(watermark.cutover_at)}
+            if names:
+                later[bucket] = names
+        return later
     with db.connect(target.db_url) as conn:
         rows = conn.execute(
             "select bucket_id, name from storage.objects where bucket_id = any(%s)"
             " and greatest(created_at, updated_at) > %s::timestamptz",
             (wanted, watermark.cutover_at),
         ).fetchall()
-    later: dict[str, set[str]] = {}
     for bucket, name in rows:
         later.setdefault(str(bucket), set()).add(str(name))
     return later

@@ -371,8 +371,18 @@ def gate_on(
 
 def without_new_db_url(playbook: ServingPlaybook, path: Path) -> Path:
     """The playbook's config with new's db_url left out: checks then go through the API."""
+    return _without_new_setting(playbook, path, "db_url")
+
+
+def without_old_origins(playbook: ServingPlaybook, path: Path) -> Path:
+    """The playbook's config with new's old_origins left out, as a staging config has none:
+    only --compare-to then tells what old is."""
+    return _without_new_setting(playbook, path, "old_origins")
+
+
+def _without_new_setting(playbook: ServingPlaybook, path: Path, setting: str) -> Path:
     config = tomllib.loads(playbook.config_path.read_text())
-    del config["targets"]["new"]["db_url"]
+    del config["targets"]["new"][setting]
     path.write_text(tomli_w.dumps(config))
     path.chmod(0o600)
     return path

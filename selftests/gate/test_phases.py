@@ -3,12 +3,14 @@
 Before the DNS switch the gate writes the cutover watermark; right after it, users write to
 new: their rows are counted and shown, never drift, while a row missing from before the
 watermark still fails data-parity. At night, with no old server, parity is waived by the phase
-(shown, never passed). New is put back exactly afterwards.
+(shown, never passed), and what needs new alone (restore-finished) still holds the gate. New is put back exactly afterwards.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from postmigration.checklist import CHECKLIST
@@ -23,10 +25,14 @@ from selftests.gate.conftest import (
     run_sql,
     run_suite,
     sql_literal,
+    without_new_db_url,
+    without_old_origins,
 )
 
 DATA_PARITY = item_files("data-parity")
+RESTORE_FINISHED = item_files("restore-finished")
 STORAGE_PARITY = item_files("storage-parity")
+ROLLBACK_READY = item_files("rollback-ready")
 LIVE_UPLOAD = "live-after-cutover/avatar.png"
 LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
@@ -123,14 +129,83 @@ def test_live_writes_after_cutover_stay_go_and_a_lost_old_row_still_fails(
     assert query_one(breakable, "new", "select count(*) from auth.users") == (1003,)
 
 
+def test_a_rehearsal_s_cutover_file_is_refused_not_used(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """cutover.json says which old and new the pre-cutover run took it on; left by a rehearsal
+    against another old, the post-cutover run refuses it in one line (exit 4) instead of
+    scoping data-parity by another database's marks (it was used silently: passed)."""
+    reports = tmp_path / "reports"
+    gate_on(breakable, reports, *DATA_PARITY, "--phase=pre-cutover")
+    path = reports / "cutover.json"
+    taken = json.loads(path.read_text())
+    old, new = (str(breakable.target(side)["supabase_url"]).rstrip("/") for side in ("old", "new"))
+    assert (taken["old"], taken["new"]) == (old, new), taken
+    path.write_text(json.dumps({**taken, "old": "http://rehearsal-old.lms.test:8000"}))
+    (reports / "summary.json").unlink()
+    refused = run_suite(
+        reports,
+        "--target=new",
+        "--compare-to=old",
+        f"--pm-config={breakable.config_path}",
+        *DATA_PARITY,
+        "--phase=post-cutover",
+    )
+    assert refused.exit_code == 4, refused.digest()
+    assert refused.verdict == "NO-GO", refused.digest()
+    said = [line for line in refused.output.splitlines() if line.startswith("ERROR: ")]
+    assert said == [
+        f"ERROR: {path} is not this cutover's watermark: it was taken on old "
+        f"http://rehearsal-old.lms.test:8000, not {old}; rerun the pre-cutover phase with this "
+        "--report-dir, or give --cutover-at"
+    ], refused.output[-2000:]
+
+
+def test_an_upload_after_the_cutover_is_told_apart_without_new_s_db_url(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Post-cutover with new's db_url left out (objects listed through the Storage API): a
+    user's upload on new after the watermark is shown apart, by the listing's times, and
+    neither storage-parity nor rollback-ready's storage test fails on it (both did: "on new
+    but not on old", "old lists 0 of the 1 object(s)")."""
+    reports = tmp_path / "reports"
+    before = gate_on(breakable, reports, *DATA_PARITY, "--phase=pre-cutover")
+    assert (reports / "cutover.json").is_file(), before.digest()
+    through_api = without_new_db_url(breakable, tmp_path / "no-db-url.toml")
+    upload = (
+        "insert into storage.objects (bucket_id, name, metadata) values ('avatars', "
+        f'\'{LIVE_UPLOAD}\', \'{{"size": 10, "mimetype": "image/png"}}\')'
+    )
+    gone = f"delete from storage.objects where bucket_id = 'avatars' and name = '{LIVE_UPLOAD}'"
+    with damaged(breakable, "new", [upload], [gone]):
+        after = gate_on(
+            breakable,
+            reports,
+            *STORAGE_PARITY,
+            *ROLLBACK_READY,
+            "--phase=post-cutover",
+            config=through_api,
+        )
+    assert after.item("storage-parity")["status"] == "passed", after.digest()
+    assert f"avatars: 1 ({LIVE_UPLOAD})" in _html(after), "the upload is not shown apart"
+    outcomes = {
+        str(t["nodeid"]).rsplit("::", 1)[-1]: t["outcome"]
+        for t in after.item("rollback-ready")["tests"]
+    }
+    assert outcomes["test_old_storage_still_holds_its_objects"] == "passed", after.digest()
+
+
 def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """The whole suite, as the nightly job runs it against staging: no --compare-to."""
+    """The whole suite, as the nightly job runs it against staging: no --compare-to, and no
+    old_origins in the target (a staging config names no old). The checks that look for old
+    origins are not applicable, saying so (they were not verified: NO-GO every night)."""
+    staging = without_old_origins(breakable, tmp_path / "staging.toml")
     run = run_suite(
         tmp_path / "reports",
         "--target=new",
-        f"--pm-config={breakable.config_path}",
+        f"--pm-config={staging}",
         "--phase=nightly",
     )
     assert run.summary["phase"] == "nightly"
@@ -140,19 +215,62 @@ def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
     assert {"data-parity", "storage-parity", "vault"} <= waived
     for item_id in ("grants", "realtime"):
         assert run.item(item_id)["status"] == "passed", run.digest()
+    # What needs new alone is checked at night, as a blocker.
+    for item_id in ("restore-finished", "auth-redirects"):
+        item = run.item(item_id)
+        assert (item["severity"], item["status"]) == ("blocker", "passed"), run.digest()
     for item_id in waived:
         item = run.item(item_id)
         assert (item["severity"], item["status"]) == ("warning", "not_verified"), run.digest()
         assert item["reason"].startswith("waived: nightly: no old server to compare with")
+    references = run.item("old-references")
+    assert references["status"] == "not_applicable", run.digest()
+    assert references["reason"].startswith("nightly without an old server or old_origins")
+    deployed = run.item("app-deploy")
+    assert deployed["status"] == "passed", run.digest()
+    assert "1 not applicable" in deployed["reason"], deployed["reason"]
     signed = run.item("sign-offs")
     assert signed["status"] == "not_applicable", run.digest()
     assert signed["reason"] == "not applicable in this phase (nightly); applies in pre-cutover"
     others = {k: v for k, v in run.statuses().items() if v != "passed"}
     # Not applicable at night: tls-dns on loopback, sign-offs and repo-ready (before the switch
     # only), dns-cutover, rollback-dump and rollback-ready (before and after it only).
-    at_night = {*NOT_APPLICABLE_LOCALLY, "dns-cutover", "rollback-dump", "rollback-ready"}
+    at_night = {
+        *NOT_APPLICABLE_LOCALLY,
+        "dns-cutover",
+        "rollback-dump",
+        "rollback-ready",
+        "old-references",
+    }
     assert set(others) == {*waived, *at_night}, run.digest()
     assert list((tmp_path / "reports" / "history").glob("*.json")), "no history entry"
+
+
+def test_nightly_without_an_old_server_still_fails_a_sequence_left_behind(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Staging at night, no old: a sequence behind its column is a finding on new alone, so
+    restore-finished fails as a blocker, NO-GO (it sat in data-parity, waived at night: GO)."""
+    with _sequence_behind(breakable):
+        run = gate_on(
+            breakable, tmp_path / "night", *RESTORE_FINISHED, "--phase=nightly", compare=False
+        )
+    item = run.item("restore-finished")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert "weight_measurements_id_seq is behind" in str(item["reason"]), item["reason"]
+    assert run.verdict == "NO-GO", run.digest()
+
+
+@contextmanager
+def _sequence_behind(playbook: ServingPlaybook) -> Iterator[None]:
+    """weight_measurements' id sequence set back to 1 on new for the block, then mended."""
+    sequence = "pg_get_serial_sequence('public.weight_measurements', 'id')"
+    (name,) = query_one(playbook, "new", f"select {sequence}")
+    last, called = query_one(playbook, "new", f"select last_value, is_called from {name}")
+    behind = f"select setval('{name}', 1, false)"
+    mended = f"select setval('{name}', {last}, {called})"
+    with damaged(playbook, "new", [behind], [mended]):
+        yield
 
 
 def test_nightly_given_an_old_server_waives_nothing(
@@ -160,12 +278,7 @@ def test_nightly_given_an_old_server_waives_nothing(
 ) -> None:
     """--phase=nightly with --compare-to=old (a config or CI form that keeps old): the phase
     waives nothing, so a sequence left behind on new fails data-parity as a blocker, NO-GO."""
-    sequence = "pg_get_serial_sequence('public.weight_measurements', 'id')"
-    (name,) = query_one(breakable, "new", f"select {sequence}")
-    last, called = query_one(breakable, "new", f"select last_value, is_called from {name}")
-    behind = f"select setval('{name}', 1, false)"
-    mended = f"select setval('{name}', {last}, {called})"
-    with damaged(breakable, "new", [behind], [mended]):
+    with _sequence_behind(breakable):
         run = gate_on(breakable, tmp_path / "night", *DATA_PARITY, "--phase=nightly")
     parity = run.item("data-parity")
     assert (parity["severity"], parity["status"]) == ("blocker", "failed"), run.digest()

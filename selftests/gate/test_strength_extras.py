@@ -1,6 +1,6 @@
 """What a project carries besides rows, proved by damage on the shared clean playbook run.
 
-One gate run, five breaks on new, each tripping its own item with a reason in the user's words:
+One gate run, six breaks on new, each tripping its own item with a reason in the user's words:
 
 - the nightly pg_cron job paused (`cron.alter_job(active := false)`): scheduled-jobs;
 - Vault's service_role_key holding old's ciphertext (copied row for row): vault says it does
@@ -9,7 +9,8 @@ One gate run, five breaks on new, each tripping its own item with a reason in th
   for replication, and re-created without its auth headers and with another timeout);
 - notifications dropped from supabase_realtime: realtime;
 - Google turned off and the app's deep link dropped from the redirect allow-list in new's
-  auth settings: auth-settings names the provider, and says where the sign-in link landed.
+  auth settings: auth-settings names the provider, and auth-redirects says where the sign-in
+  link landed.
 
 A second gate run, on rls-policies' file: anon let read notifications, and a policy on goals
 whose helper function fails: the item names the readable table and lists the failing read. A
@@ -32,6 +33,7 @@ FILES = (
     "tests/parity/test_webhooks.py",
     "tests/parity/test_realtime.py",
     "tests/parity/test_auth_settings.py",
+    "tests/parity/test_auth_redirects.py",
 )
 JOB = "nightly-goal-reminders"
 WEBHOOK = "goal_invites_webhook"
@@ -77,8 +79,8 @@ def test_each_carried_part_broken_on_new_fails_its_item(
         "vault": ["Vault secret service_role_key does not decrypt on new"],
         "webhooks": [f"webhook {WEBHOOK} on public.goal_invites is disabled on new"],
         "realtime": ["table public.notifications is not in publication supabase_realtime"],
-        "auth-settings": [
-            "auth provider google is disabled on new (enabled on old)",
+        "auth-settings": ["auth provider google is disabled on new (enabled on old)"],
+        "auth-redirects": [
             f"a sign-in link asking for {DEEP_LINK} lands at",
             "add it to the redirect URL allow-list",
         ],

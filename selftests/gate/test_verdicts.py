@@ -68,6 +68,7 @@ READ_ONLY_ITEMS = (
     "buckets",
     "extensions",
     "data-parity",
+    "restore-finished",
     "grants",
     "old-references",
     "storage-parity",
@@ -77,6 +78,7 @@ READ_ONLY_ITEMS = (
     "webhooks",
     "realtime",
     "auth-settings",
+    "auth-redirects",
 )
 
 
@@ -251,6 +253,7 @@ class TestCleanRunAndBadInput:
             "rls-policies",
             "extensions",
             "data-parity",
+            "restore-finished",
             "grants",
             "old-references",
             "rollback-dump",
@@ -274,7 +277,7 @@ FAULTS = {
     "missing-extension:uuid-ossp": ("extensions", ("extension uuid-ossp is not installed",)),
     "missing-extension:pgcrypto": ("extensions", ("extension pgcrypto is not installed",)),
     "stale-site-url": ("goal-invite", ("SITE_URL", "OLD_ORIGIN")),
-    "sequence-behind": ("data-parity", ("sequence", "behind")),
+    "sequence-behind": ("restore-finished", ("sequence", "behind")),
     "stale-origin": ("app-deploy", ("old origin", "OLD_ORIGIN")),
     "missing-secret:RESEND_API_KEY": ("edge-functions", ("goal-notifications", "RESEND_API_KEY")),
     "missing-secret:EMAIL_FROM": ("edge-functions", ("goal-notifications", "EMAIL_FROM")),
@@ -295,7 +298,7 @@ FAULTS = {
     "extension-in-public:uuid-ossp": ("data-parity", ("extension uuid-ossp", "in schema public")),
     "extension-in-public:pgcrypto": ("data-parity", ("extension pgcrypto", "in schema public")),
     "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
-    "replica-role-left": ("data-parity", ("session_replication_role",)),
+    "replica-role-left": ("restore-finished", ("session_replication_role",)),
     "cron-job-missing:nightly-goal-reminders": (
         "scheduled-jobs",
         ('cron job "nightly-goal-reminders"', "is not scheduled on new"),
@@ -324,7 +327,7 @@ FAULTS = {
     "auth-provider-disabled:google": ("auth-settings", ("auth provider google is disabled",)),
     "auth-provider-disabled:github": ("auth-settings", ("auth provider github is disabled",)),
     "redirect-url-missing": (
-        "auth-settings",
+        "auth-redirects",
         ("lmsapp://auth/callback", "redirect URL allow-list"),
     ),
     "stale-build": ("app-build", ("a stale deploy",)),

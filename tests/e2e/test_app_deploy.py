@@ -17,9 +17,10 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.keys import api_headers
 from postmigration.links import follow, shown
-from postmigration.origins import old_origins, origin_of, pointing_at_old
+from postmigration.origins import no_old_origin_known, old_origins, origin_of, pointing_at_old
 from postmigration.pages import HomePage
 from postmigration.redact import excerpt
+from postmigration.session import RunConfig
 from postmigration.stored_urls import scan_stored_urls
 
 if TYPE_CHECKING:
@@ -87,15 +88,14 @@ def test_nothing_points_at_an_old_origin(
     service_client: Client,
     app_profile: AppProfile,
     evidence: Evidence,
+    pm_config: RunConfig,
 ) -> None:
     """No request or link of the home page targets an old origin, and no row of the app's URL
     columns holds one (every row: counted in the database with db_url, else paged through
     the API)."""
     olds = old_origins(target, comparison_target)
     if not olds:
-        pytest.skip(
-            "not verified: no old origin is known (set old_origins in the target, or pass --compare-to=old)"
-        )
+        no_old_origin_known(pm_config.phase)
     evidence.text("old origins", "\n".join(olds))
     requested, _ = _home(page, target)
     linked = page.evaluate(PAGE_URLS_JS)

@@ -1,12 +1,10 @@
-"""Auth settings: the Auth service on new is configured as on old, and honours the app's
-redirect URLs."""
+"""Auth settings: the Auth service on new is configured as on old."""
 
 from __future__ import annotations
 
 import pytest
 
 from postmigration import auth_settings
-from postmigration.app_profile import AppProfile
 from postmigration.comparison import require_comparison
 from postmigration.config import Target
 from postmigration.evidence import Evidence
@@ -26,13 +24,3 @@ def test_auth_settings_equal_old(
     enabled = sorted(k for k, v in (new.get("external") or {}).items() if v)
     evidence.text("providers enabled on new", ", ".join(enabled) or "none")
     fail_on(auth_settings.settings_differences(new, old), "auth settings differ from old")
-
-
-def test_sign_in_links_land_on_the_app_callbacks(target: Target, app_profile: AppProfile) -> None:
-    """A sign-in link with `redirect_to` set to each of the app's callbacks ([app]
-    auth_redirect_urls) redirects there on new, not to the Site URL fallback (probed with a
-    token that cannot exist: nothing is written, no email is sent)."""
-    fail_on(
-        auth_settings.redirect_problems(target, app_profile.auth_redirect_urls),
-        "sign-in links do not return to the app",
-    )

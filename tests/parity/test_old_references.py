@@ -9,7 +9,8 @@ from postmigration import db
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.origins import old_origins
+from postmigration.origins import no_old_origin_known, old_origins
+from postmigration.session import RunConfig
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("old-references")]
 
@@ -19,6 +20,7 @@ def test_no_definition_names_the_old_project(
     target_db: psycopg.Connection,
     comparison_target: Target | None,
     evidence: Evidence,
+    pm_config: RunConfig,
 ) -> None:
     """No function body, trigger definition, column default or view definition contains the
     host of an old origin or of old's database, or the old project's ref; each finding names
@@ -29,9 +31,7 @@ def test_no_definition_names_the_old_project(
     mine = [u for u in (target.supabase_url, target.site_url, target.db_url) if u]
     needles = db.old_project_needles(olds, mine)
     if not needles:
-        pytest.skip(
-            "not verified: no old origin is known (set old_origins in the target, or pass --compare-to=old)"
-        )
+        no_old_origin_known(pm_config.phase)
     evidence.text("looked for", "\n".join(needles))
     fail_on(
         db.stale_references(target_db, needles, db.app_schemas(target_db)),

@@ -74,16 +74,35 @@ def compared_buckets(
 
 
 @pytest.fixture(scope="module")
+def new_listing(
+    service_client: Client,
+    compared_buckets: tuple[str, ...],
+    storage_baseline: StorageListing | None,
+) -> StorageListing:
+    """New's full recursive listing of every compared bucket through the Storage API, as the
+    migration left it (taken at session start, before this run uploaded anything), once."""
+    if storage_baseline is not None:
+        return storage_baseline
+    return storage_listing(service_client, compared_buckets)
+
+
+@pytest.fixture(scope="module")
 def written_later(
+    request: pytest.FixtureRequest,
     target: Target,
     pm_config: RunConfig,
     cutover_scopes: tuple[Watermark | None, object],
     compared_buckets: tuple[str, ...],
 ) -> dict[str, set[str]]:
     """Post-cutover with a watermark: per bucket, the objects new got or replaced after the
-    cutover (users' uploads since the switch), counted and shown, never compared."""
+    cutover (users' uploads since the switch), counted and shown, never compared: from new's
+    storage.objects with its db_url, else from the times in new's Storage API listing."""
+    watermark = cutover_scopes[0]
+    listing = None
+    if not target.db_url and watermark is not None and pm_config.phase == "post-cutover":
+        listing = request.getfixturevalue("new_listing")
     try:
-        return objects_written_after(target, cutover_scopes[0], pm_config.phase, compared_buckets)
+        return objects_written_after(target, watermark, pm_config.phase, compared_buckets, listing)
     except db.DatabaseUnreachable as exc:
         pytest.fail(
             f"cannot tell the uploads since the cutover from drift: new's database: {exc}",
@@ -93,23 +112,17 @@ def written_later(
 
 @pytest.fixture(scope="module")
 def listings(
-    service_client: Client,
+    new_listing: StorageListing,
     comparison_client: Client | None,
     compared_buckets: tuple[str, ...],
-    storage_baseline: StorageListing | None,
     written_later: dict[str, set[str]],
 ) -> Listings:
     """Without both db_urls: (new as the migration left it, old now), full recursive listings
     of every bucket through the Storage API, once, without the objects written on new after
     the cutover."""
     assert comparison_client is not None
-    new = (
-        storage_baseline
-        if storage_baseline is not None
-        else storage_listing(service_client, compared_buckets)
-    )
     old = storage_listing(comparison_client, compared_buckets)
-    return _without(new, written_later), _without(old, written_later)
+    return _without(new_listing, written_later), _without(old, written_later)
 
 
 def _without(listing: StorageListing, later: dict[str, set[str]]) -> StorageListing:

@@ -92,10 +92,10 @@ def test_old_storage_still_holds_its_objects(
         )
         how = "compared in the databases at session start; old's Storage API answers a listing"
     else:
-        later = objects_written_after(
-            target, cutover_scopes[0], pm_config.phase, app_profile.buckets
-        )
         new = storage_baseline or storage_listing(service_client, app_profile.buckets)
+        later = objects_written_after(
+            target, cutover_scopes[0], pm_config.phase, app_profile.buckets, new
+        )
         problems, lines = old_lists_through_api(
             comparison_client, new, later, buckets, app_profile.buckets
         )

@@ -1,0 +1,26 @@
+"""Backup/restore: the restore left nothing half-done on new (checked on new alone, so at
+night and without --compare-to too)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from postmigration import db
+from postmigration.findings import fail_on
+
+pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("restore-finished")]
+
+
+def test_no_sequence_is_behind(target_db: psycopg.Connection) -> None:
+    """No sequence would hand out an id that its column already holds (a restore left it behind)."""
+    fail_on(db.sequences_behind(target_db), "sequences were left behind by the restore")
+
+
+def test_triggers_and_foreign_keys_are_not_switched_off(target_db: psycopg.Connection) -> None:
+    """No database, role or server setting puts new connections in replication mode
+    (session_replication_role = replica), where no trigger and no foreign key fires."""
+    fail_on(
+        db.replication_role_settings(target_db),
+        "triggers and foreign keys do not fire on new",
+    )
