@@ -62,7 +62,7 @@ from postmigration.session import (
     build_run_config,
     choose_config_file,
     choose_target,
-    new_run_id,
+    given_run_id,
 )
 from postmigration.standin import NEW, OLD, StandIn
 from postmigration.suite import suite_tests, written_suite
@@ -343,7 +343,7 @@ def _load_state(config: pytest.Config, target_name: str) -> RunState:
             watermark=None if mark is None else Watermark.from_dict(mark),
             handoff=Path(workerinput["pm_handoff"]),
         )
-    run_id = config.getoption("run_id") or new_run_id()
+    run_id = given_run_id(config.getoption("run_id"))
     config_file = choose_config_file(config.getoption("pm_config"), cwd, root)
     if target_name == "local" and not _defines(config_file, "local"):
         return _start_local(config, root, run_id, options)

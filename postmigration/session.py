@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,6 +128,20 @@ class RunConfig:
 def new_run_id() -> str:
     """A short id carried by everything the run creates, e.g. ``pm-1a2b3c``."""
     return f"pm-{secrets.token_hex(3)}"
+
+
+def given_run_id(value: str | None) -> str:
+    """`--run-id` when it is a run id (``pm-`` and 6 hex digits, as new_run_id makes), else a
+    new one; anything else is refused (ConfigError): the cleanup deletes every row whose text
+    starts with the run id, so ``--run-id=test`` would delete users' rows starting "test "."""
+    if value is None:
+        return new_run_id()
+    if re.fullmatch(r"pm-[0-9a-f]{6}", value) is None:
+        raise ConfigError(
+            f"--run-id {value!r} is not a run id: give pm- and 6 hex digits (e.g. pm-1a2b3c); "
+            "the cleanup deletes every row whose text starts with the run id"
+        )
+    return value
 
 
 def choose_target(

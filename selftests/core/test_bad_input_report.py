@@ -31,3 +31,20 @@ def test_a_bad_phase_after_a_go_leaves_a_no_go_not_the_old_go(
     ), page
     assert "unknown phase &#x27;bogus&#x27;" in page, page
     assert not (reports / "junit.xml").exists()
+
+
+def test_a_run_id_that_is_not_one_is_refused_before_anything_is_written_or_swept(
+    pytester: pytest.Pytester, fake_supabase: FakeSupabase
+) -> None:
+    """The cleanup deletes every row whose text starts with the run id: `--run-id=qa` deleted a
+    user's goal "qa my real goal" on the kept playbook. It is now one line, exit 4."""
+    write_config(pytester, fake_supabase.url)
+    pytester.makepyfile(test_suite=passing_suite())
+    result = run(pytester, "--target=new", "--run-id=qa")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    errors = [line for line in result.stderr.lines if line.strip()]
+    assert errors == [
+        "ERROR: --run-id 'qa' is not a run id: give pm- and 6 hex digits (e.g. pm-1a2b3c); "
+        "the cleanup deletes every row whose text starts with the run id"
+    ], errors
+    assert run(pytester, "--target=new", "--run-id=pm-1a2b3c").ret == 0
