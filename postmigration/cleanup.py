@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from postmigration.app_profile import AppProfile
+from postmigration.clients import supabase_client
 from postmigration.config import Target
 from postmigration.redact import excerpt
 
@@ -45,6 +46,7 @@ __all__ = [
     "storage_places",
     "sweep",
     "sweep_columns",
+    "sweep_earlier_runs",
     "sweep_own",
     "sweep_own_run",
 ]
@@ -363,12 +365,12 @@ def sweep(
     storage: Mapping[str, Iterable[str]] | None = None,
     min_age: timedelta = SWEEP_MIN_AGE,
     now: datetime | None = None,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Remove leftovers of interrupted runs: tagged with another run id and older than `min_age`.
 
     ``columns`` maps tables to the column holding the tag (:func:`sweep_columns`); ``storage``
     maps buckets to the folders to look in ("" for the bucket's root). Returns one line per
-    thing removed.
+    thing removed, and one per thing that could not be removed (never raises for it).
     """
     cutoff = (now or datetime.now(UTC)) - min_age
 
@@ -398,13 +400,38 @@ def sweep(
         )
 
     removed: list[str] = []
+    problems: list[str] = []
     # The lookups go out together; the deletes follow in the tables' order (children first).
     for table, ids in _each(tagged_before_cutoff, columns.items()):
         for chunk in _chunks(ids, 100):
-            service.table(table).delete().in_("id", chunk).execute()
-        removed += [f"{table} {i}" for i in ids]
-    gone, _ = _remove_named_objects(service, storage or {}, leftover)
-    return removed + gone
+            try:
+                service.table(table).delete().in_("id", chunk).execute()
+            except Exception as exc:
+                problems.append(
+                    f"could not delete {len(chunk)} row(s) an earlier run left in {table} "
+                    f"(e.g. id {chunk[0]}): {error_text(exc)}"
+                )
+                continue
+            removed += [f"{table} {i}" for i in chunk]
+    gone, failed = _remove_named_objects(service, storage or {}, leftover)
+    return removed + gone, problems + failed
+
+
+def sweep_earlier_runs(
+    target: Target, run_id: str, accounts: Any, app_profile: AppProfile
+) -> list[str]:
+    """Before the run takes its baseline: remove what interrupted earlier runs left on a
+    writable target (:func:`sweep`), so it is never counted as drift; returns what could not
+    be removed, one line each."""
+    if target.read_only:
+        return []
+    try:
+        service = supabase_client(target, target.server_key)
+        storage = storage_places(service, accounts, app_profile)
+        _, problems = sweep(service, run_id, columns=sweep_columns(app_profile), storage=storage)
+    except Exception as exc:  # the API's errors: the writing tests meet them and say so
+        return [f"could not look for what earlier runs left: {error_text(exc)}"]
+    return problems
 
 
 def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
@@ -423,8 +450,8 @@ def created(
 ) -> Iterator[Created]:
     """The session registry of what tests create; cleaned through the service role at the end.
 
-    At the start, leftovers of interrupted earlier runs are swept (never on a read-only
-    target). At the end, rows a test overwrote are put back, the registry is emptied, then
+    (Leftovers of interrupted earlier runs were swept before the baseline: see
+    :func:`sweep_earlier_runs`.) At the end, rows a test overwrote are put back, the registry is emptied, then
     anything else tagged with this run's id in a table the app profile knows, and the audit
     log's entries about the run's rows, are removed (under xdist, the tag sweep waits for the
     controller: see final_sweep.py). Cleanup runs whether tests passed or failed;
@@ -435,7 +462,6 @@ def created(
         yield registry
         return
     storage = storage_places(service_client, accounts, app_profile)
-    sweep(service_client, run_id, columns=sweep_columns(app_profile), storage=storage)
     yield registry
     related = registry.row_ids(service_client)
     problems = registry.clean(service_client)

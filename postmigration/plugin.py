@@ -27,7 +27,12 @@ from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.bad_input import void_previous_verdict
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
 from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
-from postmigration.cleanup import WORKER_OUTPUT_KEY, left_behind
+from postmigration.cleanup import (
+    WORKER_OUTPUT_KEY,
+    left_behind,
+    report_left_behind,
+    sweep_earlier_runs,
+)
 from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
@@ -617,7 +622,7 @@ class Gate:
         result = yield  # xdist's controller starts its workers here
         if probing:
             try:
-                self._probe()
+                self._probe(session.config)
             except BaseException as exc:
                 self._hand_over(stopped=f"the controller failed while probing: {exc!r}")
                 raise
@@ -628,12 +633,18 @@ class Gate:
                 start_final_sweep(session.config, state.run)
         return result
 
-    def _probe(self) -> None:
+    def _probe(self, config: pytest.Config) -> None:
         state, run = self.state, self.state.run
         user = run.accounts.get("user")
         state.foundations = probe_all(run.target, run.comparison_target, run.redactor, user)
         down = {name for name, f in state.foundations.items() if not f.ok}
         if stopped_by(state.foundations) is None:
+            # What interrupted runs left goes before the baseline, or it counts as drift.
+            if not {"reachable", "auth"} & down:
+                report_left_behind(
+                    config,
+                    sweep_earlier_runs(run.target, run.run_id, run.accounts, run.app_profile),
+                )
             state.data_baseline = capture(
                 run.target,
                 run.comparison_target,

@@ -12,7 +12,10 @@ On the shared `breakable` playbook run:
   run, so the next run on the repaired target is GO on data-parity;
 - a thumbnail the app uploaded for a course whose insert was then refused (never registered by
   the test) is removed by the run's own sweep, serial and under xdist;
-- a row the cleanup may not delete keeps no other row of its table behind (row-by-row retry).
+- a row the cleanup may not delete keeps no other row of its table behind (row-by-row retry);
+- what an interrupted earlier run left (a tagged course, a thumbnail) is swept before the
+  baseline, so the next run does not count it as drift; one the sweep may not delete is named,
+  and the writing tests still run.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ UPLOAD = "tests/e2e/test_upload.py"
 ADMIN_COURSE = "tests/e2e/test_admin_course.py"
 GOAL_NOTIFICATIONS = "tests/edge_functions/test_goal_notifications.py"
 DATA_PARITY = item_files("data-parity")
+STORAGE_PARITY = item_files("storage-parity")
 BAD_INPUT_BOUND_S = 150.0
 
 
@@ -332,3 +336,71 @@ def test_an_upload_whose_row_was_refused_is_removed_by_the_run(
     assert left == 0, f"{left} thumbnail(s) of run {run_id} stayed on new; {run.digest()}"
     assert run.left_behind() == [], run.left_behind()
     _clean(run, breakable)
+
+
+LEFTOVER_COURSE = "pm-abcdef course 1"
+LEFTOVER_THUMBNAIL = "pm-abcdef-course-1.jpg"
+
+
+def test_what_an_interrupted_run_left_is_swept_before_it_counts_as_drift(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """An earlier run killed mid-way left a tagged course and its thumbnail an hour ago: the
+    next run sweeps them before it takes its baseline, so data-parity and storage-parity pass
+    (before: both failed on them, and the sweep came later, at the first writing test)."""
+    leave = [
+        f"insert into public.courses (title, created_at) values ('{LEFTOVER_COURSE}', "
+        "now() - interval '1 hour')",
+        "insert into storage.objects (bucket_id, name, metadata, created_at) values "
+        f"('course-thumbnails', '{LEFTOVER_THUMBNAIL}', "
+        """'{"size": 10, "mimetype": "image/jpeg"}', now() - interval '1 hour')""",
+    ]
+    tidy = [
+        f"delete from public.courses where title = '{LEFTOVER_COURSE}'",
+        f"delete from storage.objects where name = '{LEFTOVER_THUMBNAIL}'",
+    ]
+    with damaged(breakable, "new", leave, tidy):
+        run = gate_on(breakable, tmp_path / "report", *DATA_PARITY, *STORAGE_PARITY)
+        left = query_one(
+            breakable,
+            "new",
+            "select (select count(*) from public.courses where title = %s)"
+            " + (select count(*) from storage.objects where name = %s)",
+            LEFTOVER_COURSE,
+            LEFTOVER_THUMBNAIL,
+        )[0]
+    assert left == 0, f"{left} leftover(s) of the earlier run stayed; {run.digest()}"
+    for item_id in ("data-parity", "storage-parity"):
+        assert run.item(item_id)["status"] == "passed", run.digest()
+    assert run.left_behind() == [], run.left_behind()
+
+
+def test_a_leftover_the_sweep_may_not_delete_is_named_and_writing_tests_run(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A leftover course whose delete new refuses (a trigger): the sweep names it in the
+    report's left-behind lines, and admin-course's writing tests still run (before: the sweep
+    raised inside the cleanup fixture, and every writing test errored)."""
+    guard = (
+        "create function public.pm_keep_leftover() returns trigger language plpgsql as $$"
+        " begin if old.title like 'pm-abcdef %' then raise exception 'kept by policy'; end if;"
+        " return old; end $$"
+    )
+    leave = [
+        f"insert into public.courses (title, created_at) values ('{LEFTOVER_COURSE}', "
+        "now() - interval '1 hour')",
+        guard,
+        "create trigger pm_keep_leftover before delete on public.courses for each row"
+        " execute function public.pm_keep_leftover()",
+    ]
+    tidy = [
+        "drop trigger if exists pm_keep_leftover on public.courses",
+        "drop function if exists public.pm_keep_leftover()",
+        f"delete from public.courses where title = '{LEFTOVER_COURSE}'",
+    ]
+    with damaged(breakable, "new", leave, tidy):
+        run = gate_on(breakable, tmp_path / "report", COURSE_RLS)
+    outcomes = [t["outcome"] for t in run.item("admin-course")["tests"]]
+    assert outcomes and set(outcomes) == {"passed"}, run.digest()
+    named = [line for line in run.left_behind() if "an earlier run left in courses" in line]
+    assert named and "kept by policy" in named[0], run.left_behind()

@@ -74,11 +74,11 @@ def test_sweep_removes_old_leftovers_of_other_runs_only(stack: StackProcess) -> 
                 (owner, name, age),
             ).fetchone()[0]  # type: ignore[index]
     try:
-        removed = sweep(
+        removed, problems = sweep(
             service, "pm-dddddd", columns={"goals": "title"}, min_age=timedelta(minutes=30),
             now=datetime.now(UTC),
         )  # fmt: skip
-        assert removed == [f"goals {made['pm-bbbbbb goal old']}"]
+        assert (removed, problems) == ([f"goals {made['pm-bbbbbb goal old']}"], [])
     finally:
         with _db(stack) as conn:
             conn.execute("delete from public.goals where id = any(%s)", (list(made.values()),))
