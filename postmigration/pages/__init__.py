@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from postmigration.pages.daily_mission import DailyMissionPage
     from postmigration.pages.goals import GoalsPage, InvitesPage
     from postmigration.pages.home import HomePage
-    from postmigration.pages.login import LoginPage
+    from postmigration.pages.login import LoginPage, sign_in_origin_problem
     from postmigration.pages.profile import ProfilePage
-    from postmigration.pages.weight import WeightPage, WeightReport
+    from postmigration.pages.weight import WeightPage, WeightReport, report_call_problems
 
 _HOMES = {
     "DEFAULT_TIMEOUT_MS": "_base",
@@ -37,9 +37,11 @@ _HOMES = {
     "InvitesPage": "goals",
     "HomePage": "home",
     "LoginPage": "login",
+    "sign_in_origin_problem": "login",
     "ProfilePage": "profile",
     "WeightPage": "weight",
     "WeightReport": "weight",
+    "report_call_problems": "weight",
 }
 
 __all__ = [
@@ -57,6 +59,8 @@ __all__ = [
     "ScreenPage",
     "WeightPage",
     "WeightReport",
+    "report_call_problems",
+    "sign_in_origin_problem",
 ]
 
 

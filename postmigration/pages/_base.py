@@ -206,10 +206,18 @@ class ScreenPage:
     def calls_to(self, function: str, action: Callable[[], T]) -> tuple[T, list[Response]]:
         """Run `action`; its result, and the answers to the app's POSTs to the edge function
         `function` meanwhile (when there was none, a late answer is awaited a second)."""
-        calls: list[Response] = []
 
         def is_call(response: Response) -> bool:
             return response.request.method == "POST" and is_function_call(response.url, function)
+
+        return self.answers_during(is_call, action)
+
+    def answers_during(
+        self, is_call: Callable[[Response], bool], action: Callable[[], T]
+    ) -> tuple[T, list[Response]]:
+        """Run `action`; its result, and the answers to the page's requests `is_call` accepts
+        meanwhile (when there was none, a late answer is awaited a second)."""
+        calls: list[Response] = []
 
         def keep(response: Response) -> None:
             if is_call(response):

@@ -6,12 +6,13 @@ import contextlib
 import time
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import expect
 
+from postmigration.origins import origin_of
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, AppShowedError, ScreenPage
 
-__all__ = ["LoginPage"]
+__all__ = ["LoginPage", "sign_in_origin_problem"]
 
 # How long each wait for a sign-in's outcome lasts before the app's page is looked at again,
 # and how long the app may sit on another page, settled and signed out, before that is the
@@ -31,6 +32,20 @@ class LoginPage(ScreenPage):
         self.field("email_label").fill(email)
         self.field("password_label").fill(password)
         self.button("sign_in_button").click()
+
+    def sign_in_answers(self, email: str, password: str) -> list[Response]:
+        """Sign in through the form until the app shows `email` signed in; the answers to the
+        app's password sign-ins meanwhile (POST …/auth/v1/token, whichever server)."""
+
+        def is_sign_in(response: Response) -> bool:
+            parts = urlsplit(response.url)
+            return response.request.method == "POST" and parts.path.endswith("/auth/v1/token")
+
+        def sign_in() -> None:
+            self.sign_in(email, password)
+            self.expect_signed_in(email)
+
+        return self.answers_during(is_sign_in, sign_in)[1]
 
     def sign_out(self) -> None:
         """Press the sign-out button."""
@@ -102,3 +117,22 @@ class LoginPage(ScreenPage):
         state = self.page.locator("body").get_attribute(attribute)
         ready = state == self.selectors.get("app_state_ready", "ready")
         return urlsplit(self.page.url).path if ready else None
+
+
+def sign_in_origin_problem(answers: list[Response], api_url: str) -> str | None:
+    """Why the app's sign-in did not happen on the target's API (`api_url`): no token request
+    seen, one sent to another origin (the deployed app still names an old project), or none
+    answered 200 there; None when it signed in on the target."""
+    api = origin_of(api_url)
+    if not answers:
+        return "the app's sign-in sent no POST /auth/v1/token: which server signed the user in is unknown"
+    elsewhere = sorted({origin_of(a.url) for a in answers} - {api})
+    if elsewhere:
+        return (
+            f"the app signed in against {', '.join(elsewhere)}, not the target's API {api}: the "
+            "deployed app still names another project (its Supabase URL and key)"
+        )
+    if not any(a.status == 200 for a in answers):
+        statuses = ", ".join(str(a.status) for a in answers)
+        return f"the app's sign-in at {api}/auth/v1/token was answered {statuses}, never 200"
+    return None

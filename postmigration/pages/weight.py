@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Response, expect
 
+from postmigration.origins import origin_of
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, ScreenPage
 
-__all__ = ["WeightPage", "WeightReport"]
+__all__ = ["WeightPage", "WeightReport", "report_call_problems"]
 
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 _READ_TERMS = """dl => Object.fromEntries([...dl.querySelectorAll('dt')].map(dt => {
@@ -89,3 +90,29 @@ class WeightPage(ScreenPage):
                 )
             report[name] = _number(terms[term])
         return report
+
+
+def report_call_problems(
+    call: Response, shown: WeightReport, api_url: str, function: str
+) -> list[str]:
+    """What is wrong with the app's own call of the report function, the one whose answer the
+    screen shows: made to the target's API, answered 2xx, and its count and latest weight
+    (``latest.value_kg``) the ones shown (not a report the app worked out some other way)."""
+    api, called = origin_of(api_url), origin_of(call.url)
+    if called != api:
+        return [f"the app called {function} at {called}, not the target's API {api}"]
+    if not 200 <= call.status < 300:
+        return [f"the app's call of {function} was answered {call.status}"]
+    try:
+        body = call.json()
+    except Exception:  # not JSON: Playwright raises its own error
+        return [f"the app's call of {function} answered no JSON"]
+    latest = (body.get("latest") or {}).get("value_kg") if isinstance(body, dict) else None
+    count = body.get("count") if isinstance(body, dict) else None
+    answered = (_number(str(count)), _number(str(latest)))
+    if answered != (shown.get("count"), shown.get("latest")):
+        return [
+            f"the report in the app (count {shown.get('count')}, latest {shown.get('latest')}) "
+            f"is not what {function} answered the app (count {count}, latest {latest})"
+        ]
+    return []

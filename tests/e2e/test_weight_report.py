@@ -17,7 +17,7 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.functions import weight_report
-from postmigration.pages import WeightPage
+from postmigration.pages import WeightPage, report_call_problems
 
 if TYPE_CHECKING:
     from supabase import Client
@@ -46,8 +46,9 @@ def test_measurement_appears_in_history_and_report(
     app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
-    """A measurement added in the UI shows in the history, and weight-report (called by the app,
-    whose report shows, and invoked directly) counts it and shows it as the latest."""
+    """A measurement added in the UI shows in the history, and weight-report (called by the app
+    on the target's API, answered 2xx, its count and latest weight the ones the app shows; and
+    invoked directly) counts it and shows it as the latest."""
     target.require_writable()
     measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
@@ -86,7 +87,8 @@ def test_measurement_appears_in_history_and_report(
         )
     direct = weight_report(http, target, client, app_profile.function("weight_report"))
     evidence.text("reports", f"before: {before}\nshown: {dict(shown)}\ndirect: {direct}")
-    problems = _report_problems(
+    problems = report_call_problems(calls[-1], shown, target.supabase_url, function)
+    problems += _report_problems(
         "the report in the app", shown.get("count"), shown.get("latest"), expected, kg
     )
     problems += _report_problems(

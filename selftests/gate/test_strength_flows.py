@@ -1,0 +1,64 @@
+"""The user flows prove they ran on the target, damaged on the shared clean playbook run:
+
+- new's site deployed with old's Supabase URL and key: its sign-in form signs users in against
+  old (same accounts, same passwords); login fails naming old's API (it passed: the form only
+  showed the user signed in);
+- the app's report call refused (a bad token) and the report worked out in the browser from the
+  history instead: weight-report fails naming the refused call (it passed: the shown numbers
+  were right).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from selftests.gate.conftest import ServingPlaybook, gate_on, item_files, site_patched
+
+APP_ROOT = Path(__file__).resolve().parents[2] / "reference" / "web"
+REPORT_CALL = 'await supabase.functions.invoke("weight-report", { body: {} });'
+REPORT_SHOWN = """    if (error) {
+      await msgs.error(error);
+      return;
+    }
+    reportSlot.replaceChildren(reportView(data));"""
+FROM_HISTORY = """    const mine = await loadHistory();
+    reportSlot.replaceChildren(reportView({ count: mine.length,
+      latest: mine.length ? { value_kg: mine[0].weight_kg } : null, change_kg: null }));"""
+
+
+def test_an_app_deployed_with_old_s_url_fails_login_naming_old(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    old = breakable.target("old")
+    deployed = breakable.state_dir / "new" / "web-config.json"
+    assert not deployed.exists(), "new's site already has a deployed config: update this damage"
+    deployed.write_text(
+        json.dumps({"supabaseUrl": old["supabase_url"], "anonKey": old["anon_key"]})
+    )
+    try:
+        run = gate_on(breakable, tmp_path / "report", "tests/e2e/test_login.py")
+    finally:
+        deployed.unlink()
+    login = run.item("login")
+    assert login["status"] == "failed", run.digest()
+    named = (
+        f"the app signed in against {str(old['supabase_url']).rstrip('/')}, not the target's API"
+    )
+    assert str(login["reason"]).startswith(named), login["reason"]
+
+
+def test_a_report_not_from_the_app_s_call_of_the_function_fails_weight_report(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    source = (APP_ROOT / "js" / "weight.js").read_text()
+    assert REPORT_CALL in source and REPORT_SHOWN in source, "weight.js changed: update this damage"
+    refused = REPORT_CALL.replace(
+        "{ body: {} }", '{ body: {}, headers: { Authorization: "Bearer x" } }'
+    )
+    damaged = source.replace(REPORT_CALL, refused).replace(REPORT_SHOWN, FROM_HISTORY)
+    with site_patched(breakable, "js/weight.js", damaged):
+        run = gate_on(breakable, tmp_path / "report", *item_files("weight-report"))
+    report = run.item("weight-report")
+    assert report["status"] == "failed", run.digest()
+    assert "the app's call of weight-report was answered 401" in str(report["reason"]), run.digest()
