@@ -43,12 +43,13 @@ def functions_host(origin: str) -> str | None:
 
 
 def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:
-    """The configured old origins, else the comparison target's API and site origins; a hosted
-    old API brings its older functions host along (a job or an app may still call
+    """The configured old origins and the comparison target's API and site origins, together
+    (old_origins naming old's site alone leaves old's API old all the same); a hosted old API
+    brings its older functions host along (a job or an app may still call
     ``https://<old ref>.functions.supabase.co/<name>``)."""
     configured = [origin_of(u) or u.rstrip("/").lower() for u in target.old_origins]
-    if not configured and comparison is not None:
-        configured = [origin_of(comparison.supabase_url), origin_of(comparison.site_url or "")]
+    if comparison is not None:
+        configured += [origin_of(comparison.supabase_url), origin_of(comparison.site_url or "")]
     configured += [f for o in configured if (f := functions_host(o))]
     mine = {origin_of(target.supabase_url), origin_of(target.site_url or "")}
     mine |= {f for o in mine if (f := functions_host(o))}

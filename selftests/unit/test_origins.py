@@ -53,6 +53,17 @@ def test_old_s_functions_host_is_an_old_origin() -> None:
     assert pointing_at_old(called, from_comparison) == called[:1]
 
 
+def test_configured_old_origins_add_to_the_compared_old_s_never_replace_them() -> None:
+    """old_origins naming old's site alone (the README's sample) and --compare-to old: old's
+    API is still an old origin (it was dropped: a page calling old's API passed)."""
+    site_only = Target(
+        name="new", supabase_url=NEW.supabase_url, old_origins=("https://old.example.com",)
+    )
+    olds = old_origins(site_only, OLD)
+    assert "https://old.example.com" in olds and "https://oldref.supabase.co" in olds, olds
+    assert old_origins(site_only, None) == ("https://old.example.com",)
+
+
 def test_the_functions_host_moves_between_hosted_projects() -> None:
     """A stored URL on old's functions host is expected on new's after the move."""
     moves = dict(origin_moves(NEW, OLD))

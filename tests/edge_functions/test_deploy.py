@@ -49,6 +49,8 @@ def test_smoke_functions_answer_a_dummy_body(
     verification; 500: a crash, with the body's message; 503: a boot error…); a function
     missing a secret answers 500 naming it, and the failure names the function and the secret.
     """
+    if not app_profile.smoke_functions:
+        pytest.skip("not verified: [app] smoke_functions is empty, so no function is smoke-tested")
     problems = []
     for name in app_profile.smoke_functions:
         outcome = invoke(http, target, name, DUMMY_BODY)
