@@ -116,9 +116,14 @@ def test_auth_emails_link_to_site_url(
 ) -> None:
     """The sign-in link GoTrue mails out (for the user account) is on the new API and returns
     the user to SITE_URL; followed redirect by redirect (it signs that account in, as clicking
-    it would; not on a read-only target), it ends in a 200 at SITE_URL's origin and never
-    passes an old origin."""
+    it would), it ends in a 200 at SITE_URL's origin and never passes an old origin. Not on a
+    read-only target: making the link writes the account's recovery token."""
     site = target.require("site_url")
+    if target.read_only:
+        pytest.skip(
+            f"target {target.name!r} is read-only and generating a sign-in link writes the "
+            "account's recovery token"
+        )
     headers = api_headers(target.server_key)
     answer = http.post(
         f"{target.supabase_url}/auth/v1/admin/generate_link",
@@ -144,11 +149,7 @@ def test_auth_emails_link_to_site_url(
         problems.append(
             f"the link returns users to {redirect or 'nowhere'}, not to SITE_URL {site} (fix GoTrue's SITE_URL)"
         )
-    if target.read_only:
-        # Following the link signs the account in: a write a read-only target must not see.
-        evidence.text("hops of the sign-in link", "not followed: the target is read-only")
-    else:
-        problems += _journey_problems(http, link, site, target, comparison_target, evidence)
+    problems += _journey_problems(http, link, site, target, comparison_target, evidence)
     fail_on(problems, "auth emails send users to the wrong place")
 
 
