@@ -24,6 +24,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from postmigration.app_profile import AppProfile
 from postmigration.clients import supabase_client
 from postmigration.config import Target
 from postmigration.redact import excerpt
+from postmigration.storage import list_all
 
 __all__ = [
     "RUN_ID_PATTERN",
@@ -134,9 +136,31 @@ class Created:
             self._rows.append(_Row(table, column, value))
 
     def object(self, bucket: str, path: str) -> None:
-        """Remember a storage object this run uploaded."""
+        """Remember a storage object this run uploaded (once, however often it is named)."""
         with self._lock:
-            self._objects.append(_Object(bucket, path))
+            if _Object(bucket, path) not in self._objects:
+                self._objects.append(_Object(bucket, path))
+
+    @contextmanager
+    def uploads_into(self, service: Any, buckets: Iterable[str], folder: str) -> Iterator[None]:
+        """Remember every object that appears in `folder` of each of `buckets` during the
+        block, whatever happens in it: an upload the app made before a later step failed (the
+        profile's update refused, say) is removed too, though the test never learnt its name."""
+        watched = list(buckets) if folder else []  # a bucket's root is never listed whole
+
+        def present() -> set[tuple[str, str]]:
+            return {
+                (bucket, path)
+                for bucket in watched
+                for path in list_all(service.storage.from_(bucket), folder)
+            }
+
+        before = present()
+        try:
+            yield
+        finally:
+            for bucket, path in sorted(present() - before):
+                self.object(bucket, path)
 
     def restore(self, table: str, match: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         """Remember values this run overwrote in an existing row, to put them back."""

@@ -13,6 +13,7 @@ On the shared `breakable` playbook run:
 - a thumbnail the app uploaded for a course whose insert was then refused (never registered by
   the test) is removed by the run's own sweep, serial and under xdist;
 - a row the cleanup may not delete keeps no other row of its table behind (row-by-row retry);
+- an avatar the app uploaded before its profile update was refused is removed by the run;
 - what an interrupted earlier run left (a tagged course, a thumbnail) is swept before the
   baseline, so the next run does not count it as drift; one the sweep may not delete is named,
   and the writing tests still run.
@@ -404,3 +405,34 @@ def test_a_leftover_the_sweep_may_not_delete_is_named_and_writing_tests_run(
     assert outcomes and set(outcomes) == {"passed"}, run.digest()
     named = [line for line in run.left_behind() if "an earlier run left in courses" in line]
     assert named and "kept by policy" in named[0], run.left_behind()
+
+
+def test_an_avatar_whose_profile_update_was_refused_is_removed_by_the_run(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Fault: new refuses the profile's avatar_url update, after the app has uploaded the
+    avatar into the user's folder. upload fails, and the avatar goes at the end of the run
+    (before: it stayed, never named in left_behind, and every later run failed storage-parity
+    on "is on new but not on old")."""
+    (uid,) = query_one(
+        breakable, "new", "select id::text from auth.users where email like 'user@%'"
+    )
+    count = "select count(*) from storage.objects where bucket_id = 'avatars' and name like %s"
+    (before,) = query_one(breakable, "new", count, f"{uid}/%")
+    refuse = [
+        "create function public.pm_refuse_avatar() returns trigger language plpgsql as $$"
+        " begin if new.avatar_url is distinct from old.avatar_url then"
+        " raise exception 'avatar updates are paused'; end if; return new; end $$",
+        "create trigger pm_refuse_avatar before update of avatar_url on public.profiles"
+        " for each row execute function public.pm_refuse_avatar()",
+    ]
+    allow = [
+        "drop trigger if exists pm_refuse_avatar on public.profiles",
+        "drop function if exists public.pm_refuse_avatar()",
+    ]
+    with damaged(breakable, "new", refuse, allow):
+        run = gate_on(breakable, tmp_path / "report", UPLOAD)
+    assert run.item("upload")["status"] == "failed", run.digest()
+    (after,) = query_one(breakable, "new", count, f"{uid}/%")
+    assert after == before, f"{after - before} avatar(s) stayed in avatars/{uid}/; {run.digest()}"
+    assert run.left_behind() == [], run.left_behind()

@@ -116,8 +116,9 @@ def test_user_uploads_an_avatar_that_loads_publicly(
     )
     profile = screen(ProfilePage, app_page("user"))
     profile.goto()
-    profile.upload_avatar(AVATAR)
-    profile.expect_avatar_saved()
+    with created.uploads_into(service_client, app_profile.buckets, uid):
+        profile.upload_avatar(AVATAR)
+        profile.expect_avatar_saved()
     after = service_client.table(profiles).select("avatar_url").eq("id", uid).execute().data
     url = str(after[0]["avatar_url"] or "") if after else ""
     expect_served(url, AVATAR, "image/png", "avatar")
