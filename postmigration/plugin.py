@@ -71,6 +71,7 @@ from postmigration.session import (
 )
 from postmigration.standin import NEW, OLD, StandIn
 from postmigration.suite import suite_tests, written_suite
+from postmigration.termination import restore_sigterm, stop_gracefully_on_sigterm
 from postmigration.verdict import (
     CLEARS_THE_GATE,
     TestResult,
@@ -269,6 +270,7 @@ def pytest_configure(config: pytest.Config) -> None:
             void_previous_verdict(cwd / config.getoption("report_dir"), str(exc))
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = state
+    stop_gracefully_on_sigterm()
     gate = Gate(state)
     config.pluginmanager.register(gate, "postmigration-gate")
     skip_collection_at_exit()
@@ -830,6 +832,7 @@ class Gate:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Stop the stand-in, remove the workers' handoff file, and make sure no report file
         kept a secret."""
+        restore_sigterm()
         state = self.state
         if state.standin is not None:
             state.standin.stop()

@@ -14,6 +14,7 @@ On the shared `breakable` playbook run:
   the test) is removed by the run's own sweep, serial and under xdist;
 - a row the cleanup may not delete keeps no other row of its table behind (row-by-row retry);
 - an avatar the app uploaded before its profile update was refused is removed by the run;
+- a run stopped by SIGTERM (a CI timeout, `docker stop`) still removes what it made;
 - what an interrupted earlier run left (a tagged course, a thumbnail) is swept before the
   baseline, so the next run does not count it as drift; one the sweep may not delete is named,
   and the writing tests still run.
@@ -22,8 +23,11 @@ On the shared `breakable` playbook run:
 from __future__ import annotations
 
 import re
+import signal
 import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -31,12 +35,15 @@ import pytest
 
 from postmigration.dump import pg_tool, read_listing, restore
 from selftests.gate.conftest import (
+    ROOT,
     ServingPlaybook,
     SuiteRun,
+    clean_env,
     clean_go_problems,
     damaged,
     gate_on,
     item_files,
+    own_basetemp,
     query_one,
     run_sql,
 )
@@ -436,3 +443,45 @@ def test_an_avatar_whose_profile_update_was_refused_is_removed_by_the_run(
     (after,) = query_one(breakable, "new", count, f"{uid}/%")
     assert after == before, f"{after - before} avatar(s) stayed in avatars/{uid}/; {run.digest()}"
     assert run.left_behind() == [], run.left_behind()
+
+
+INVITEES_READ = '"Invitees read invites addressed to them" on public.goal_invites'
+
+
+def test_a_run_stopped_by_sigterm_still_removes_what_it_made(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The gate, on goal-invite, gets SIGTERM while the invitee waits for a card that never
+    comes (new may not show it): the run stops, and the goal it made is gone from new (before:
+    SIGTERM ended the process on the spot and the goal stayed)."""
+    run_id = "pm-5e0a1b"
+    goals = "select count(*) from public.goals where title like %s"
+    report = tmp_path / "report"
+    command = [sys.executable, "-m", "pytest", "-m", "postmigration", *item_files("goal-invite")]
+    command += ["--target=new", "--compare-to=old", f"--pm-config={breakable.config_path}"]
+    command += [f"--run-id={run_id}", f"--report-dir={report}", "-q", own_basetemp(report)]
+    hide = [f"drop policy {INVITEES_READ}"]
+    show = [
+        f"create policy {INVITEES_READ} for select to authenticated"
+        " using (public.is_invitee(invitee_email, invitee_phone))"
+    ]
+    with damaged(breakable, "new", hide, show):
+        gate = subprocess.Popen(
+            command, cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while query_one(breakable, "new", goals, f"{run_id} %")[0] == 0:
+                assert gate.poll() is None, gate.communicate()[0].decode()[-3000:]
+                assert time.monotonic() < deadline, "the run never made its goal"
+                time.sleep(0.2)
+            time.sleep(2)  # into the wait for the invitee's card
+            gate.send_signal(signal.SIGTERM)
+            output = gate.communicate(timeout=120)[0].decode(errors="replace")
+        finally:
+            if gate.poll() is None:
+                gate.kill()
+                gate.wait()
+    left = query_one(breakable, "new", goals, f"{run_id} %")[0]
+    assert left == 0, f"{left} goal(s) of the stopped run stayed on new:\n{output[-3000:]}"
+    assert gate.returncode == 2, output[-3000:]  # interrupted, as by Ctrl-C
