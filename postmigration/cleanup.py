@@ -142,6 +142,27 @@ class Created:
                 self._objects.append(_Object(bucket, path))
 
     @contextmanager
+    def inserts_into(
+        self, client: Any, table: str, window: timedelta = timedelta(minutes=10)
+    ) -> Iterator[None]:
+        """Remember every row of `table` that `client` sees appear during the block (by id,
+        among the rows created within `window` of now, before and after), whatever happens in
+        it: the row the app inserted, never a row that was there before (registering the rows
+        of the new value and time once deleted a migrated weigh-in of the same weight)."""
+        since = (datetime.now(UTC) - window).isoformat()
+
+        def present() -> set[Any]:
+            rows = client.table(table).select("id").gte("created_at", since).execute().data
+            return {row["id"] for row in rows or []}
+
+        before = present()
+        try:
+            yield
+        finally:
+            for row_id in sorted(present() - before, key=str):
+                self.row(table, row_id)
+
+    @contextmanager
     def uploads_into(self, service: Any, buckets: Iterable[str], folder: str) -> Iterator[None]:
         """Remember every object that appears in `folder` of each of `buckets` during the
         block, whatever happens in it: an upload the app made before a later step failed (the

@@ -20,6 +20,7 @@ from selftests.gate.conftest import (
 )
 
 DATA_PARITY = item_files("data-parity")
+RESTORE_FINISHED = item_files("restore-finished")
 TRIGGER = "on_auth_user_created"
 ROLE = "authenticator"
 SEQUENCE = "public.weight_measurements_id_seq"
@@ -28,9 +29,9 @@ SEQUENCE = "public.weight_measurements_id_seq"
 BANNED_UNTIL = "2030-01-17 18:00:00+00"
 
 
-def _messages(run: SuiteRun) -> dict[str, str]:
-    """test name -> its message, for data-parity's tests."""
-    return {t["nodeid"].rsplit("::", 1)[1]: t["message"] for t in run.item("data-parity")["tests"]}
+def _messages(run: SuiteRun, item_id: str = "data-parity") -> dict[str, str]:
+    """test name -> its message, for the item's tests."""
+    return {t["nodeid"].rsplit("::", 1)[1]: t["message"] for t in run.item(item_id)["tests"]}
 
 
 def test_clean_run_passes_data_parity(breakable: ServingPlaybook, tmp_path: Path) -> None:
@@ -74,9 +75,10 @@ def test_changed_late_column_replica_trigger_replication_mode_and_sequence_fail(
         damaged(breakable, "new", new_breaks, new_repairs),
         damaged(breakable, "old", old_breaks, old_repairs),
     ):
-        run = gate_on(breakable, tmp_path / "report", *DATA_PARITY)
+        run = gate_on(breakable, tmp_path / "report", *DATA_PARITY, *RESTORE_FINISHED)
     assert run.item("data-parity")["status"] == "failed", run.digest()
-    said = _messages(run)
+    assert run.item("restore-finished")["status"] == "failed", run.digest()
+    said = {**_messages(run), **_messages(run, "restore-finished")}
     assert said["test_every_table_has_old_rows"] == (
         f"data on new differs from old: auth.users has the same {users} rows but different"
         f" content (e.g. {user} (changed))"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -55,22 +54,11 @@ def test_measurement_appears_in_history_and_report(
     before = weight_report(http, target, client, app_profile.function("weight_report"))
     expected = int(before.get("count") or 0) + 1
     kg = Decimal(f"{55 + secrets.randbelow(4000) / 100:.2f}")
-    started = datetime.now(UTC) - timedelta(minutes=1)
     page = screen(WeightPage, app_page(ACCOUNT))
     page.goto()
-    try:
+    with created.inserts_into(client, measurements):
         page.add_measurement(kg)
         page.expect_measurement_added()
-    finally:
-        for row in (
-            client.table(measurements)
-            .select("id")
-            .eq("weight_kg", str(kg))
-            .gte("created_at", started.isoformat())
-            .execute()
-            .data
-        ):
-            created.row(measurements, row["id"])
     page.expect_in_history(kg)
     function = app_profile.function("weight_report")
 
