@@ -86,7 +86,7 @@ def test_playlist_shows_the_database_items_in_order(
     olds = old_origins(target, comparison_target)
     for row in rows:
         what = f'playlist item "{row["title"]}"'
-        problem = range_problem(
+        problem = off_target_problem(row["media_url"], target, olds, what=what) or range_problem(
             http, row["media_url"], old_origins=olds, what=what, evidence=evidence, target=target
         )
         problems += [problem] if problem else []
