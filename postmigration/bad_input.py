@@ -21,7 +21,7 @@ def void_previous_verdict(report_dir: Path, problem: str) -> None:
     summary = {"verdict": "NO-GO", "bad_input": line, "items": [], "left_behind": []}
     page = (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"/><title>GO/NO-GO</title></head>'
-        f'<body><h1 id="pm-verdict">NO-GO</h1><p>bad input, nothing was checked: '
+        f'<body><h1 id="pm-verdict">NO-GO</h1><p>nothing was checked: '
         f"{html.escape(line)}</p></body></html>\n"
     )
     try:

@@ -62,6 +62,7 @@ from postmigration.report import (
     terminal_lines,
     write_summary,
 )
+from postmigration.run_lock import take_run_lock
 from postmigration.session import (
     RunConfig,
     build_run_config,
@@ -127,6 +128,8 @@ class RunState:
     watermark: Watermark | None = None
     # xdist: the file the controller writes its probes to.
     handoff: Path | None = None
+    # The connection holding the target's run lock (the controller's), open for the whole run.
+    run_lock: Any = None
     # xdist: workers started and not yet down; whether one went down with an error.
     workers_up: int = 0
     worker_crashed: bool = False
@@ -617,6 +620,7 @@ class Gate:
         probing = _is_controller(session.config) and not session.config.option.collectonly
         if probing:
             try:
+                state.run_lock = take_run_lock(state.run.target, state.run.run_id)
                 state.watermark = cutover_watermark(state.run)
             except PostmigrationError as exc:
                 void_previous_verdict(state.run.report_dir, str(exc))
@@ -834,6 +838,9 @@ class Gate:
         kept a secret."""
         restore_sigterm()
         state = self.state
+        if state.run_lock is not None:
+            state.run_lock.close()
+            state.run_lock = None
         if state.standin is not None:
             state.standin.stop()
             state.standin = None

@@ -14,6 +14,7 @@ On the shared `breakable` playbook run:
   the test) is removed by the run's own sweep, serial and under xdist;
 - a row the cleanup may not delete keeps no other row of its table behind (row-by-row retry);
 - an avatar the app uploaded before its profile update was refused is removed by the run;
+- a second run against a target another run is going on stops before it writes anything;
 - a run stopped by SIGTERM (a CI timeout, `docker stop`) still removes what it made;
 - what an interrupted earlier run left (a tagged course, a thumbnail) is swept before the
   baseline, so the next run does not count it as drift; one the sweep may not delete is named,
@@ -34,6 +35,7 @@ import psycopg
 import pytest
 
 from postmigration.dump import pg_tool, read_listing, restore
+from postmigration.run_lock import RUN_LOCK_KEY
 from selftests.gate.conftest import (
     ROOT,
     ServingPlaybook,
@@ -485,3 +487,25 @@ def test_a_run_stopped_by_sigterm_still_removes_what_it_made(
     left = query_one(breakable, "new", goals, f"{run_id} %")[0]
     assert left == 0, f"{left} goal(s) of the stopped run stayed on new:\n{output[-3000:]}"
     assert gate.returncode == 2, output[-3000:]  # interrupted, as by Ctrl-C
+
+
+def test_a_run_while_another_is_going_stops_before_it_writes(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Another gate run holds new's run lock (its connection named after its run id): this
+    run stops at once, exit 4, naming that run, and writes nothing (before: both went on, each
+    counting the other's writes as drift). Once the other run is gone, the lock is free."""
+    with psycopg.connect(str(breakable.target("new")["db_url"]), autocommit=True) as other:
+        other.execute("set application_name = 'postmigration gate pm-0a0b0c'")
+        other.execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+        (courses,) = query_one(breakable, "new", "select count(*) from public.courses")
+        stopped = gate_on(breakable, tmp_path / "stopped", COURSE_RLS)
+        assert query_one(breakable, "new", "select count(*) from public.courses") == (courses,)
+    assert (stopped.exit_code, stopped.verdict) == (4, "NO-GO"), stopped.digest()
+    said = [line for line in stopped.output.splitlines() if line.startswith("ERROR: ")]
+    assert len(said) == 1 and said[0].startswith("ERROR: another gate run (pm-0a0b0c, since "), (
+        stopped.output[-2000:]
+    )
+    assert "is going against new: two runs at once" in said[0], said
+    after = gate_on(breakable, tmp_path / "after", COURSE_RLS)
+    assert after.exit_code != 4, after.digest()
