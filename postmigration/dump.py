@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -304,6 +304,33 @@ class Comparison:
     rows: str  # per table: rows in the restore and in the reference
 
 
+# What a running project writes by itself (sign-in sessions, audit and job logs, HTTP queues):
+# the dump holds them as they were at its moment, and old goes on writing them (a client still
+# resolving old signs in there after the switch). A restore must have these tables; their rows
+# are not compared.
+RUN_TIME_TABLES = frozenset(
+    {
+        "auth.audit_log_entries",
+        "auth.flow_state",
+        "auth.mfa_amr_claims",
+        "auth.mfa_challenges",
+        "auth.one_time_tokens",
+        "auth.refresh_tokens",
+        "auth.sessions",
+        "cron.job_run_details",
+        "net._http_response",
+        "net.http_request_queue",
+        "supabase_functions.hooks",
+    }
+)
+
+
+def is_run_time_table(table: str) -> bool:
+    """Whether `table` holds what the running project writes by itself (RUN_TIME_TABLES, and
+    Realtime's messages and their daily partitions)."""
+    return table in RUN_TIME_TABLES or table.startswith("realtime.messages")
+
+
 def compare_restored(
     restored: psycopg.Connection,
     reference: psycopg.Connection,
@@ -311,6 +338,7 @@ def compare_restored(
     *,
     reference_name: str,
     compare_data: bool,
+    where: Mapping[str, sql.Composable] | None = None,
 ) -> Comparison:
     """Tables and schema of the restored dump against `reference`'s.
 
@@ -319,6 +347,9 @@ def compare_restored(
     `compare_data`, each one's row count and content checksum (activity stamps left out, as
     data-parity does) must equal the reference's, and the schema (tables, columns, constraints,
     indexes, views, functions, triggers) of every schema holding those tables must equal it too.
+    The rows of run-time tables (:func:`is_run_time_table`) are not compared; `where` (the
+    cutover watermark's scope, per table) narrows the rows compared on both sides to those
+    old held at the cutover, but those changed on old since.
     """
     # A dump carries no database-level settings: read the restore with the reference's
     # search_path, so that definitions print the same way on both sides.
@@ -326,14 +357,14 @@ def compare_restored(
     restored.execute("select set_config('search_path', %s, false)", (path[0] if path else "",))
     tables = sorted(listing.scratch_tables | set(db.compared_tables(reference)))
     schemas = tuple(sorted({t.partition(".")[0] for t in tables}))
-    mine = db.fingerprints(restored, tables)
-    theirs = db.fingerprints(reference, tables) if compare_data else {}
+    mine = db.fingerprints(restored, tables, where=where)
+    theirs = db.fingerprints(reference, tables, where=where) if compare_data else {}
     problems: list[str] = []
     for table in tables:
         here, there = mine[table], theirs.get(table)
         if here is None:
             problems.append(f"table {table} is missing from the restored dump")
-        elif not compare_data:
+        elif not compare_data or is_run_time_table(table):
             continue
         elif there is None:
             problems.append(f"table {table} is in the restored dump but not on {reference_name}")
@@ -357,12 +388,17 @@ def compare_restored(
     by_schema = Counter(t.partition(".")[0] for t in tables if mine[t] is not None)
     what = ", ".join(f"{n} {schema} tables" for schema, n in sorted(by_schema.items()))
     if compare_data:
+        run_time = sorted(t for t in tables if is_run_time_table(t))
+        scoped = " up to the cutover watermark" if where else ""
         verdict = (
-            f"row counts and content equal {reference_name}'s for all {len(tables)}; "
-            f"schema of {', '.join(schemas)} equals {reference_name}'s"
+            f"row counts and content{scoped} equal {reference_name}'s for all "
+            f"{len(tables) - len(run_time)}; schema of {', '.join(schemas)} equals "
+            f"{reference_name}'s"
             if not problems
             else f"{len(problems)} differences from {reference_name}"
         )
+        if run_time:
+            verdict += f"; rows of the run-time tables not compared: {', '.join(run_time)}"
     else:
         verdict = (
             f"every table data-parity compares on {reference_name} is there; row counts not "

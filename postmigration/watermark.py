@@ -42,6 +42,7 @@ __all__ = [
     "compared_rows",
     "cutover_watermark",
     "objects_written_after",
+    "rows_old_held_at_the_cutover",
     "read_watermark",
     "scope_on_new",
     "LATE_ROWS_CHECKED",
@@ -251,6 +252,19 @@ def scope_on_new(
         ).fetchall()
         changed = tuple(str(r[0]) for r in rows)
     return TableScope(mark, int(created[0]) if created else 0, changed)
+
+
+def rows_old_held_at_the_cutover(
+    old: psycopg.Connection, watermark: Watermark
+) -> dict[str, sql.Composable]:
+    """Per table, the WHERE condition (alias ``t``) of the rows old held at the watermark and
+    has not changed since (what the dump taken before the cutover holds of it): rows old took
+    after it, from clients still resolving old, are left out, and so are rows changed on old
+    since the cutover, on both sides."""
+    return {
+        table: compared_rows(scope_on_new(old, table, mark, watermark.cutover_at))
+        for table, mark in watermark.tables.items()
+    }
 
 
 # Rows old took after the watermark that are looked up on new, per table (the first, by key).

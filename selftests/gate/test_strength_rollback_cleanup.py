@@ -7,6 +7,8 @@ On the shared `breakable` playbook run:
   `dump_max_age_hours` fails naming its age; a dump that does not restore fails with
   pg_restore's first error; an unreachable `--dump-restore-url` fails in one line, quickly,
   without its password;
+- after the switch, what old takes by itself (a sign-in's session) or from clients still on
+  it (a weigh-in after the watermark) does not count against the dump;
 - a forbidden write that a fault lets through (the course insert of the non-admin account) and
   the admin_logs entry the app's trigger writes because of it are removed at the end of that
   run, so the next run on the repaired target is GO on data-parity;
@@ -29,8 +31,10 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -49,6 +53,7 @@ from selftests.gate.conftest import (
     query_one,
     run_sql,
 )
+from selftests.report_texts import texts_in
 
 ROLLBACK = "tests/smoke/test_rollback_dump.py"
 COURSE_RLS = "tests/smoke/test_course_rls.py"
@@ -509,3 +514,44 @@ def test_a_run_while_another_is_going_stops_before_it_writes(
     assert "is going against new: two runs at once" in said[0], said
     after = gate_on(breakable, tmp_path / "after", COURSE_RLS)
     assert after.exit_code != 4, after.digest()
+
+
+def test_what_old_takes_after_the_switch_does_not_count_against_the_dump(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The pre-cutover gate takes the watermark; then a user still resolving old signs in there
+    (auth.sessions, refresh_tokens, mfa_amr_claims) and weighs in. Post-cutover, rollback-dump
+    passes: the run-time tables' rows and rows old took after the watermark are not the dump's
+    to hold (before: "auth.mfa_amr_claims has 0 rows in the restored dump but 1 on old")."""
+    reports = tmp_path / "reports"
+    gate_on(breakable, reports, *DATA_PARITY, "--phase=pre-cutover")
+    assert (reports / "cutover.json").is_file()
+    old = breakable.target("old")
+    account = tomllib.loads(breakable.config_path.read_text())["accounts"]["user"]
+    (started,) = query_one(breakable, "old", "select now()::text")
+    answer = httpx.post(
+        f"{old['supabase_url']}/auth/v1/token",
+        params={"grant_type": "password"},
+        headers={"apikey": str(old["anon_key"])},
+        json={"email": account["email"], "password": account["password"]},
+        timeout=20,
+    )
+    assert answer.status_code == 200, answer.text[:200]
+    weigh_in = (
+        "insert into public.weight_measurements (user_id, weight_kg) select id, 71.3"
+        f" from auth.users where email = '{account['email']}' returning id"
+    )
+    (late,) = query_one(breakable, "old", weigh_in)
+    try:
+        run = gate_on(breakable, reports, ROLLBACK, "--phase=post-cutover")
+    finally:
+        run_sql(
+            breakable,
+            "old",
+            f"delete from public.weight_measurements where id = {late}",
+            f"delete from auth.sessions where created_at >= '{started}'",
+        )
+    assert run.item("rollback-dump")["status"] == "passed", run.digest()
+    said = " ".join(texts_in(run.report_dir / "go-no-go.html"))
+    assert "rows of the run-time tables not compared: " in said, run.digest()
+    assert "up to the cutover watermark" in said, run.digest()

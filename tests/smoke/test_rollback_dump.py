@@ -25,6 +25,7 @@ from postmigration.dump import (
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.session import RunConfig
+from postmigration.watermark import Watermark, rows_old_held_at_the_cutover
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.smoke, pytest.mark.item("rollback-dump")]
 
@@ -93,13 +94,15 @@ def test_dump_restores_into_a_scratch_database(
     target_db: psycopg.Connection,
     comparison_target: Target | None,
     comparison_db: psycopg.Connection | None,
+    cutover_scopes: tuple[Watermark | None, object],
     evidence: Evidence,
 ) -> None:
     """`pg_restore --no-owner --no-privileges` of the whole dump into an empty scratch database
     (`pm_rollback_<run id>`, dropped afterwards) finishes without one error; with --compare-to,
-    every table's row count and content and the schema equal old's; without, every table the dump
-    holds data for and every table data-parity compares on new is there (row counts are not
-    compared)."""
+    every table's row count and content and the schema equal old's (with a cutover watermark,
+    the rows old held at it; never the rows of the run-time tables, sessions and logs, which old
+    goes on writing); without, every table the dump holds data for and every table data-parity
+    compares on new is there (row counts are not compared)."""
     dump = _existing(rollback_dump)
     server = restore_server(pm_config.dump_restore_url, target.db_url)
     if server is None:
@@ -117,12 +120,18 @@ def test_dump_restores_into_a_scratch_database(
         with scratch_database(server, name) as scratch_url:
             restore(dump, scratch_url, listing)
             with db.connect(scratch_url) as restored:
+                watermark = cutover_scopes[0]
                 found = compare_restored(
                     restored,
                     reference,
                     listing,
                     reference_name=reference_name,
                     compare_data=comparison_db is not None,
+                    where=(
+                        rows_old_held_at_the_cutover(comparison_db, watermark)
+                        if comparison_db is not None and watermark is not None
+                        else None
+                    ),
                 )
     except db.DatabaseUnreachable as exc:
         pytest.fail(f"cannot restore the dump on {named}: {exc}", pytrace=False)
