@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from postmigration.clients import end_session
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.keys import api_headers
@@ -123,12 +124,14 @@ def _api_session(target: Target, email: str, password: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def browser_state(target: Target, accounts: Accounts) -> Callable[[str], dict[str, Any]]:
+def browser_state(target: Target, accounts: Accounts) -> Iterator[Callable[[str], dict[str, Any]]]:
     """``browser_state("admin")`` -> a Playwright storage_state signed in as that account.
 
     One API sign-in per account per session (its own session, apart from the API clients');
-    the app's supabase-js finds it in localStorage under its default key.
+    the app's supabase-js finds it in localStorage under its default key. Each session is
+    ended (this device only) when the run ends.
     """
+    sessions: list[dict[str, Any]] = []
     states: dict[str, dict[str, Any]] = {}
     site = (target.site_url or target.supabase_url).rstrip("/")
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(site))
@@ -137,6 +140,7 @@ def browser_state(target: Target, accounts: Accounts) -> Callable[[str], dict[st
         if role not in states:
             account = accounts[role]
             session = _api_session(target, account.email, account.password)
+            sessions.append(session)
             states[role] = {
                 "cookies": [],
                 "origins": [
@@ -153,7 +157,9 @@ def browser_state(target: Target, accounts: Accounts) -> Callable[[str], dict[st
             }
         return states[role]
 
-    return get
+    yield get
+    for session in sessions:
+        end_session(target, str(session.get("access_token") or ""))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ the form.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,9 @@ import httpx
 import pytest
 
 from postmigration.config import Accounts, Target
+from postmigration.keys import api_headers
 from postmigration.redact import learn_secret
-from postmigration.trust import http_client
+from postmigration.trust import http_client, trust
 
 if TYPE_CHECKING:
     from supabase import Client
@@ -66,8 +68,9 @@ def service_client(target: Target) -> Client:
 
 
 @pytest.fixture(scope="session")
-def signed_in(target: Target, accounts: Accounts) -> Callable[[str], Client]:
-    """``signed_in("admin")`` -> a client signed in as that account, once per session.
+def signed_in(target: Target, accounts: Accounts) -> Iterator[Callable[[str], Client]]:
+    """``signed_in("admin")`` -> a client signed in as that account, once per session; each
+    session is ended (this device only) when the run ends, so runs do not pile up sign-ins.
 
     A role missing from ``[accounts]`` skips the test as not configured; a failed sign-in
     fails it, and is not retried by later tests.
@@ -87,7 +90,10 @@ def signed_in(target: Target, accounts: Accounts) -> Callable[[str], Client]:
                 raise
         return clients[role]
 
-    return get
+    yield get
+    for client in clients.values():
+        with contextlib.suppress(Exception):  # an ended or expired session: nothing to end
+            client.auth.sign_out({"scope": "local"})
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +103,17 @@ def http() -> Iterator[httpx.Client]:
     a link hop by hop)."""
     with http_client(timeout=_TIMEOUT_S, follow_redirects=False) as client:
         yield client
+
+
+def end_session(target: Target, access_token: str) -> None:
+    """Sign out the session `access_token` belongs to, on this device only
+    (``/auth/v1/logout?scope=local``), so runs do not pile up sign-ins on the target; a
+    session already ended, or an expired token, is left as it is."""
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(
+            f"{target.supabase_url}/auth/v1/logout",
+            params={"scope": "local"},
+            headers=api_headers(target.public_key, access_token),
+            timeout=10,
+            verify=trust(),
+        )

@@ -63,6 +63,18 @@ class Followed:
         """The URL the journey ended at."""
         return self.hops[-1].url if self.hops else ""
 
+    def access_tokens(self) -> list[str]:
+        """The access tokens the journey handed over in a redirect's fragment
+        (``#access_token=…``: a sign-in link signs its account in)."""
+        found: list[str] = []
+        for hop in self.hops:
+            for url in (hop.url, hop.location or ""):
+                fragment = dict(parse_qsl(urlsplit(url).fragment))
+                token = fragment.get("access_token")
+                if token and token not in found:
+                    found.append(token)
+        return found
+
     def journey(self) -> str:
         """Every hop on its own line, numbered, for evidence."""
         return "\n".join(

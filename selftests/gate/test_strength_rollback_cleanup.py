@@ -17,6 +17,7 @@ On the shared `breakable` playbook run:
 - a row the cleanup may not delete keeps no other row of its table behind (row-by-row retry);
 - an avatar the app uploaded before its profile update was refused is removed by the run;
 - a second run against a target another run is going on stops before it writes anything;
+- a run ends the sign-in sessions it opened (API clients, browser states, the magic link's);
 - a run stopped by SIGTERM (a CI timeout, `docker stop`) still removes what it made;
 - what an interrupted earlier run left (a tagged course, a thumbnail) is swept before the
   baseline, so the next run does not count it as drift; one the sweep may not delete is named,
@@ -555,3 +556,20 @@ def test_what_old_takes_after_the_switch_does_not_count_against_the_dump(
     said = " ".join(texts_in(run.report_dir / "go-no-go.html"))
     assert "rows of the run-time tables not compared: " in said, run.digest()
     assert "up to the cutover watermark" in said, run.digest()
+
+
+def test_a_run_ends_the_sign_in_sessions_it_opened(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The API clients' and the browser states' sign-ins, and the magic link followed by
+    app-deploy, are signed out (this device only) at the end of the run: new holds as many
+    auth sessions after it as before (before: about 11 more after each full run, piling up
+    on the test accounts night after night)."""
+    sessions = "select count(*) from auth.sessions"
+    (before,) = query_one(breakable, "new", sessions)
+    run = gate_on(
+        breakable, tmp_path / "report", COURSE_RLS, UPLOAD, "tests/e2e/test_app_deploy.py"
+    )
+    (after,) = query_one(breakable, "new", sessions)
+    assert "failed" not in run.statuses().values(), run.digest()
+    assert after == before, f"{after - before} sign-in session(s) of the run stayed on new"

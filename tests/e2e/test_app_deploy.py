@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, Request, Response
 
 from postmigration.app_profile import AppProfile
+from postmigration.clients import end_session
 from postmigration.config import KEY_SETTINGS, Accounts, Target
 from postmigration.errors import first_line
 from postmigration.evidence import Evidence
@@ -163,6 +164,8 @@ def _journey_problems(
 ) -> list[str]:
     """The link, followed redirect by redirect, ends in a 200 at SITE_URL, no hop on an old origin."""
     followed = follow(link, http, old_origins(target, comparison_target), what="the sign-in link")
+    for token in followed.access_tokens():
+        end_session(target, token)  # following it signed the account in: sign that out
     evidence.text("hops of the sign-in link", followed.journey())
     if followed.problem:
         return [followed.problem]
