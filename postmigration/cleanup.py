@@ -496,11 +496,11 @@ def created(
     """The session registry of what tests create; cleaned through the service role at the end.
 
     (Leftovers of interrupted earlier runs were swept before the baseline: see
-    :func:`sweep_earlier_runs`.) At the end, rows a test overwrote are put back, the registry is emptied, then
-    anything else tagged with this run's id in a table the app profile knows, and the audit
-    log's entries about the run's rows, are removed (under xdist, the tag sweep waits for the
-    controller: see final_sweep.py). Cleanup runs whether tests passed or failed;
-    anything it could not remove is printed as a warning naming it.
+    :func:`sweep_earlier_runs`.) At the end, rows a test overwrote are put back, the registry
+    is emptied, then anything else tagged with this run's id in a table the app profile knows,
+    and the audit log's entries about the run's rows, are removed (under xdist, the tag sweep
+    waits for the controller: see final_sweep.py). Cleanup runs whether tests passed or
+    failed; anything it could not remove is printed as a warning naming it.
     """
     registry = Created(run_id)
     if target.read_only:
