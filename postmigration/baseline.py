@@ -32,7 +32,7 @@ from postmigration.watermark import (
     Watermark,
     compared_rows,
     objects_written_after,
-    scope_on_new,
+    scope_on,
 )
 
 Tables = dict[str, db.TableFingerprint | None]
@@ -56,7 +56,7 @@ def scopes_on_new(new: Any, names: list[str], watermark: Watermark | None) -> Sc
     if watermark is None:
         return None
     return {
-        t: scope_on_new(new, t, watermark.tables.get(t, TableMark("whole")), watermark.cutover_at)
+        t: scope_on(new, t, watermark.tables.get(t, TableMark("whole")), watermark.cutover_at)
         for t in names
     }
 

@@ -220,10 +220,20 @@ CHECKLIST: tuple[Item, ...] = (
     ),
     Item(
         "edge-functions",
-        "Edge functions deployed with secrets (goal-notifications smoke test)",
+        "Edge functions deployed and running (goal-notifications smoke test)",
         DEPLOY,
         "blocker",
         ("reachable",),
+    ),
+    # The Management API's listing, old's against new's: a secret only some calls read.
+    Item(
+        "function-secrets",
+        "Edge function secrets: every secret old's functions have is set on new",
+        DEPLOY,
+        "blocker",
+        ("comparison",),
+        why="without --compare-to and a Management API token it cannot be verified, which "
+        "holds the gate unless waived",
     ),
     Item(
         "api-keys",

@@ -72,12 +72,17 @@ TARGET_ENV_NAMES = {
     "dns_server": "DNS_SERVER",
     "dns_max_ttl_s": "DNS_MAX_TTL_S",
     "origin_host": "ORIGIN_HOST",
+    # The Management API (`supabase secrets list`): the project's ref, the API's URL and a
+    # personal access token (the CLI's SUPABASE_ACCESS_TOKEN).
+    "project_ref": "PROJECT_REF",
+    "management_url": "MANAGEMENT_API_URL",
+    "management_token": "SUPABASE_ACCESS_TOKEN",
 }
 REQUIRED_SETTINGS = ("supabase_url",)
 # Each pair: the current key, or its legacy counterpart (one of the two is required).
 KEY_PAIRS = (("publishable_key", "anon_key"), ("secret_key", "service_role_key"))
 KEY_SETTINGS = ("anon_key", "service_role_key", "publishable_key", "secret_key")
-SECRET_SETTINGS = (*KEY_SETTINGS, "db_url", "dump_restore_url")
+SECRET_SETTINGS = (*KEY_SETTINGS, "db_url", "dump_restore_url", "management_token")
 INBOX_SETTINGS = (
     "email",
     "resend_api_url",
@@ -92,6 +97,7 @@ INBOX_SECRETS = ("resend_api_key", "whatsapp_token", "imap_url")
 ACCOUNT_SETTINGS = ("email", "password", "phone")
 
 # HOST, HOST:PORT or [IPv6]:PORT
+_PROJECT_REF = re.compile(r"[a-z0-9]{3,40}")
 _DNS_SERVER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(:\d{1,5})?")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TRUE = {"1", "true", "yes", "on"}
@@ -176,6 +182,9 @@ class Target:
     dns_server: str | None = None
     dns_max_ttl_s: int = 300
     origin_host: str | None = None
+    project_ref: str | None = None
+    management_url: str | None = None
+    management_token: str | None = field(default=None, repr=False)
     inbox: Inbox = Inbox()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -232,8 +241,10 @@ class Target:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every secret of this target: keys, the DB URL and its password, inbox tokens."""
+        """Every secret of this target: keys, the DB URLs and their passwords, the Management API
+        token, inbox tokens."""
         values = [*(getattr(self, key) for key in KEY_SETTINGS), self.db_url, self.dump_restore_url]
+        values.append(self.management_token)
         for url in (self.db_url, self.dump_restore_url):
             values.append(db_url_password(url))
         values += [getattr(self.inbox, name) for name in INBOX_SECRETS]
@@ -421,8 +432,13 @@ def _coerce(name: str, setting: str, value: Any, from_env: bool) -> Any:
         return tuple(_check_url(name, setting, v) for v in value)
     if not isinstance(value, str):
         raise MalformedConfigError(f'target {name!r}: {setting} must be a string ("...")')
-    if setting in ("supabase_url", "site_url"):
+    if setting in ("supabase_url", "site_url", "management_url"):
         return _check_url(name, setting, value)
+    if setting == "project_ref" and not _PROJECT_REF.fullmatch(value):
+        raise MalformedConfigError(
+            f"target {name!r}: project_ref {value!r} is not a project ref "
+            '(the lowercase id in https://<ref>.supabase.co, e.g. "abcdefghijklmnopqrst")'
+        )
     if setting in ("db_url", "dump_restore_url"):
         return check_db_url(f"target {name!r}", setting, value)
     if setting == "github_repo" and not is_slug(value):

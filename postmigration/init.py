@@ -192,6 +192,9 @@ db_url = "${NEW_SUPABASE_DB_URL}"           # schema, policy, migration and pari
 site_url = "${NEW_SITE_URL}"                # where the web app is served
 read_only = false                           # true: no check that writes data runs
 # old_origins = ["https://old.example.com"]  # stored URLs must not name these (or NEW_OLD_ORIGINS)
+# function-secrets lists both projects' function secrets (names, digests) with a personal
+# access token (sbp_…); without it that item is not verified:
+# management_token = "${SUPABASE_ACCESS_TOKEN}"
 
 [targets.new.inbox]                         # where the invitee's messages are read back
 email = "resend"
@@ -204,6 +207,7 @@ supabase_url = "${OLD_SUPABASE_URL}"
 anon_key = "${OLD_SUPABASE_ANON_KEY}"
 service_role_key = "${OLD_SUPABASE_SERVICE_ROLE_KEY}"
 db_url = "${OLD_SUPABASE_DB_URL}"
+# management_token = "${SUPABASE_ACCESS_TOKEN}"
 
 # Test accounts of your app (present on old, so moved to new with the dump).
 [accounts.admin]

@@ -19,6 +19,7 @@ import httpx
 from postmigration.config import Account, Environment, Target, environment_from
 from postmigration.db import DatabaseUnreachable, connect, describe
 from postmigration.foundations import Foundation, probe_all
+from postmigration.function_secrets import SecretsUnavailable, listed_secrets
 from postmigration.keys import api_headers
 from postmigration.no_answer import system_reason
 from postmigration.redact import Redactor, excerpt, learn_secret
@@ -172,8 +173,31 @@ def _database(target: Target) -> Finding:
     )
 
 
+def _secrets_listing(target: Target, client: httpx.Client) -> Finding:
+    where = f"target {target.name!r}"
+    if not target.management_token:
+        return Finding(
+            True,
+            "management_token",
+            f"{where}: no management_token, so function-secrets will be NOT VERIFIED "
+            f"(set {target.env_name('management_token')})",
+            note=True,
+        )
+    try:
+        listed = listed_secrets(client, target)
+    except SecretsUnavailable as exc:
+        return Finding(False, "management_token", f"{where}: {exc}")
+    return Finding(
+        True,
+        "management_token",
+        f"{where}: the Management API lists {len(listed.digests)} function secret(s) of "
+        f"project {listed.ref}",
+    )
+
+
 def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
-    """Reachable, auth up, each configured key accepted, the database reached: one finding each.
+    """Reachable, auth up, each configured key accepted, the database reached, the functions'
+    secrets listed: one finding each.
 
     What stands on a failed check (the keys on auth, everything HTTP on the URL) is not tried.
     """
@@ -185,6 +209,8 @@ def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
         with http_client(timeout=_TIMEOUT) as client:
             yield from _keys(target, client)
     yield _database(target)
+    with http_client(timeout=_TIMEOUT) as client:
+        yield _secrets_listing(target, client)
 
 
 def _sign_in(client: httpx.Client, target: Target, account: Account) -> Finding:

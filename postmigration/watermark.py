@@ -44,7 +44,7 @@ __all__ = [
     "objects_written_after",
     "rows_old_held_at_the_cutover",
     "read_watermark",
-    "scope_on_new",
+    "scope_on",
     "LATE_ROWS_CHECKED",
     "late_rows_lost",
     "late_rows_missing_on_new",
@@ -226,22 +226,21 @@ def compared_rows(scope: TableScope) -> sql.Composable:
     return condition
 
 
-def scope_on_new(
-    new: psycopg.Connection, table: str, mark: TableMark, cutover_at: str
-) -> TableScope:
-    """Count the rows created on new after the mark; list the keys of rows up to it that
-    changed on new since the cutover (they are left out of the comparison on both sides)."""
-    if not relation_exists(new, table):
+def scope_on(conn: psycopg.Connection, table: str, mark: TableMark, cutover_at: str) -> TableScope:
+    """On one side (`conn`: new, or old for the rows it held at the cutover), count the rows
+    created after the mark; list the keys of rows up to it that changed there since the
+    cutover (they are left out of the comparison on both sides)."""
+    if not relation_exists(conn, table):
         return TableScope(mark)
     up_to = _up_to_mark(mark)
-    created = new.execute(
+    created = conn.execute(
         sql.SQL("select count(*) from {t} t where not coalesce({c}, false)").format(
             t=table_identifier(table), c=up_to
         )
     ).fetchone()
     changed: tuple[str, ...] = ()
     if mark.changed and mark.key and mark.kind != "whole":
-        rows = new.execute(
+        rows = conn.execute(
             sql.SQL("select {k} from {t} t where {c} and t.{u} > cast({at} as timestamptz)").format(
                 k=_key_text(mark),
                 t=table_identifier(table),
@@ -262,7 +261,7 @@ def rows_old_held_at_the_cutover(
     after it, from clients still resolving old, are left out, and so are rows changed on old
     since the cutover, on both sides."""
     return {
-        table: compared_rows(scope_on_new(old, table, mark, watermark.cutover_at))
+        table: compared_rows(scope_on(old, table, mark, watermark.cutover_at))
         for table, mark in watermark.tables.items()
     }
 

@@ -178,6 +178,9 @@ def _config_toml(settings: StackSettings, admin_url: str, secrets: dict) -> str:
                     "db_url": admin_url,
                     "local": True,
                     "read_only": False,
+                    "project_ref": secrets["ref"],
+                    "management_url": url,
+                    "management_token": secrets["management_token"],
                     "inbox": {
                         "email": "resend",
                         "resend_api_url": f"{url}/sinks/resend",
@@ -213,6 +216,9 @@ def up(options: UpOptions) -> None:
     try:
         if "vault_key" not in secrets:
             state.remember("vault_key", new_vault_key())
+            secrets = state.secrets()
+        if "management_token" not in secrets:
+            state.remember("management_token", "sbp_" + pysecrets.token_hex(20))
             secrets = state.secrets()
         admin_url, fresh, cluster = _database(state, options, secrets, ports)
         if cluster is not None:
@@ -281,6 +287,8 @@ def up(options: UpOptions) -> None:
             secret_key=secrets["secret_key"],
             signing_key=secrets["signing_key"],
             latency_ms=options.latency_ms,
+            ref=secrets["ref"],
+            management_token=secrets["management_token"],
         )
         asyncio.run(_serve(settings, gateway, state, admin_url, secrets, started))
     except KeyboardInterrupt:

@@ -358,18 +358,21 @@ LEFTOVER_COURSE = "pm-abcdef course 1"
 LEFTOVER_THUMBNAIL = "pm-abcdef-course-1.jpg"
 
 
+@pytest.mark.parametrize("age", ["1 hour", "2 minutes"])
 def test_what_an_interrupted_run_left_is_swept_before_it_counts_as_drift(
-    breakable: ServingPlaybook, tmp_path: Path
+    breakable: ServingPlaybook, tmp_path: Path, age: str
 ) -> None:
-    """An earlier run killed mid-way left a tagged course and its thumbnail an hour ago: the
-    next run sweeps them before it takes its baseline, so data-parity and storage-parity pass
-    (before: both failed on them, and the sweep came later, at the first writing test)."""
+    """An earlier run killed mid-way left a tagged course and its thumbnail (an hour ago, or
+    two minutes ago: a retry right after a SIGKILL): the next run sweeps them before it takes
+    its baseline, so data-parity and storage-parity pass (before: both failed on them, and the
+    sweep came later, at the first writing test; leftovers under 30 minutes old were kept in
+    case their run was still going, which the run lock now rules out)."""
     leave = [
         f"insert into public.courses (title, created_at) values ('{LEFTOVER_COURSE}', "
-        "now() - interval '1 hour')",
+        f"now() - interval '{age}')",
         "insert into storage.objects (bucket_id, name, metadata, created_at) values "
         f"('course-thumbnails', '{LEFTOVER_THUMBNAIL}', "
-        """'{"size": 10, "mimetype": "image/jpeg"}', now() - interval '1 hour')""",
+        f"""'{{"size": 10, "mimetype": "image/jpeg"}}', now() - interval '{age}')""",
     ]
     tidy = [
         f"delete from public.courses where title = '{LEFTOVER_COURSE}'",

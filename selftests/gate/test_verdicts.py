@@ -281,6 +281,8 @@ FAULTS = {
     "stale-origin": ("app-deploy", ("old origin", "OLD_ORIGIN")),
     "missing-secret:RESEND_API_KEY": ("edge-functions", ("goal-notifications", "RESEND_API_KEY")),
     "missing-secret:EMAIL_FROM": ("edge-functions", ("goal-notifications", "EMAIL_FROM")),
+    # The dry run does not need it: only the Management API listing shows it is gone.
+    "missing-secret:WHATSAPP_TOKEN": ("function-secrets", ("WHATSAPP_TOKEN", "not on new")),
     "lost-policies:weight_measurements": ("rls-policies", ("weight_measurements", "missing")),
     "lost-policies:profiles": ("rls-policies", ("profiles", "missing")),
     "lost-policies:courses": ("rls-policies", ("courses", "missing")),

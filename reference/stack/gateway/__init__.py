@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount
 
 from ..deno import FunctionWorkers
 from ..settings import StackSettings
-from . import auth, functions, rest, sinks, storage, web
+from . import auth, functions, management, rest, sinks, storage, web
 from .apikey import ApiKeyGate
 from .cors import GatewayCors
 from .db import Database
@@ -32,6 +32,7 @@ def _surface_routes(settings: StackSettings) -> list[BaseRoute]:
             ("/storage/v1", storage),
             ("/functions/v1", functions),
             ("/sinks", sinks),
+            ("/v1", management),
         )
     ]
 
