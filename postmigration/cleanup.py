@@ -463,17 +463,25 @@ def sweep(
 
 
 def sweep_earlier_runs(
-    target: Target, run_id: str, accounts: Any, app_profile: AppProfile
+    target: Target, run_id: str, accounts: Any, app_profile: AppProfile, *, locked: bool = False
 ) -> list[str]:
     """Before the run takes its baseline: remove what interrupted earlier runs left on a
     writable target (:func:`sweep`), so it is never counted as drift; returns what could not
-    be removed, one line each."""
+    be removed, one line each. Holding the target's run lock (`locked`), no other run can be
+    going, so leftovers of any age go; without it, only those older than SWEEP_MIN_AGE."""
     if target.read_only:
         return []
+    min_age = timedelta(0) if locked else SWEEP_MIN_AGE
     try:
         service = supabase_client(target, target.server_key)
         storage = storage_places(service, accounts, app_profile)
-        _, problems = sweep(service, run_id, columns=sweep_columns(app_profile), storage=storage)
+        _, problems = sweep(
+            service,
+            run_id,
+            columns=sweep_columns(app_profile),
+            storage=storage,
+            min_age=min_age,
+        )
     except Exception as exc:  # the API's errors: the writing tests meet them and say so
         return [f"could not look for what earlier runs left: {error_text(exc)}"]
     return problems

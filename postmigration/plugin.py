@@ -649,7 +649,13 @@ class Gate:
             if not {"reachable", "auth"} & down:
                 report_left_behind(
                     config,
-                    sweep_earlier_runs(run.target, run.run_id, run.accounts, run.app_profile),
+                    sweep_earlier_runs(
+                        run.target,
+                        run.run_id,
+                        run.accounts,
+                        run.app_profile,
+                        locked=state.run_lock is not None,
+                    ),
                 )
             state.data_baseline = capture(
                 run.target,
