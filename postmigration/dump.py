@@ -19,7 +19,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -43,6 +43,7 @@ __all__ = [
     "read_through",
     "restore",
     "restore_server",
+    "drop_abandoned_scratch",
     "scratch_database",
     "scratch_name",
 ]
@@ -51,6 +52,10 @@ LIST_TIMEOUT_S = 120
 READ_TIMEOUT_S = 600
 # A restore that takes longer is reported as failed, never waited on for ever.
 RESTORE_TIMEOUT_S = 900
+# A scratch database unused and older than the longest restore and the comparison after it
+# was left by a run killed mid-restore.
+ABANDONED_AFTER_S = 2 * RESTORE_TIMEOUT_S
+_SCRATCH_STAMP = "postmigration rollback-dump scratch, created "
 CONNECT_TIMEOUT_S = 10
 
 _CREATED = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?: (\S+))?", re.M)
@@ -222,16 +227,47 @@ def with_database(db_url: str, dbname: str) -> str:
     return urlunsplit(parts._replace(path="/" + quote(dbname)))
 
 
+def drop_abandoned_scratch(server_url: str) -> list[str]:
+    """Drop the scratch databases runs killed mid-restore (SIGKILL) left on the server: named
+    pm_rollback_*, stamped by :func:`scratch_database` more than ABANDONED_AFTER_S ago, and
+    with no connection. Returns their names; one that cannot be dropped (a connection came
+    in, too few rights) is left, and so is one without a stamp (its age is unknown)."""
+    dropped: list[str] = []
+    with connect(server_url, timeout_s=CONNECT_TIMEOUT_S) as admin:
+        rows = admin.execute(
+            "select d.datname, coalesce(shobj_description(d.oid, 'pg_database'), ''), now()"
+            " from pg_database d where d.datname like 'pm\\_rollback\\_%'"
+            " and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)"
+        ).fetchall()
+        for name, comment, now in rows:
+            if not comment.startswith(_SCRATCH_STAMP):
+                continue
+            try:
+                created = datetime.fromisoformat(comment.removeprefix(_SCRATCH_STAMP))
+            except ValueError:
+                continue
+            if (now - created).total_seconds() <= ABANDONED_AFTER_S:
+                continue
+            with contextlib.suppress(psycopg.Error):
+                admin.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+                dropped.append(str(name))
+    return dropped
+
+
 @contextlib.contextmanager
 def scratch_database(server_url: str, dbname: str) -> Iterator[str]:
-    """Create `dbname` on the server of `server_url`, yield its URL, drop it afterwards
-    (forcing out any connection left), pass or fail. DatabaseUnreachable when the server does
-    not answer; RestoreFailed when the database cannot be created."""
+    """Create `dbname` on the server of `server_url` (stamped with the server's time, so a
+    later run can tell it was abandoned), yield its URL, drop it afterwards (forcing out any
+    connection left), pass or fail. DatabaseUnreachable when the server does not answer;
+    RestoreFailed when the database cannot be created."""
     with connect(server_url, timeout_s=CONNECT_TIMEOUT_S) as admin:
         name = sql.Identifier(dbname)
         try:
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
             admin.execute(sql.SQL("create database {}").format(name))
+            (now,) = admin.execute("select now()").fetchone() or (datetime.now(UTC),)
+            stamp = sql.Literal(_SCRATCH_STAMP + now.isoformat())
+            admin.execute(sql.SQL("comment on database {} is {}").format(name, stamp))
         except psycopg.Error as exc:
             raise RestoreFailed(
                 f"cannot create the scratch database {dbname} on {describe(server_url)}: "

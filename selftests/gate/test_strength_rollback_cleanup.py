@@ -109,6 +109,45 @@ def test_clean_dump_restores_and_equals_old(breakable: ServingPlaybook, tmp_path
     _clean(run, breakable)
 
 
+def test_a_scratch_database_a_killed_restore_left_is_dropped(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A run killed (SIGKILL) mid-restore left pm_rollback_dead01, created two hours ago, which
+    nobody uses: the next rollback-dump drops it and says so in its evidence. One created ten
+    minutes ago (a restore that may still be going elsewhere) is left alone (before: both
+    stayed on the server for good, a full copy of the dump each)."""
+    created = "postmigration rollback-dump scratch, created {}"
+    run_sql(
+        breakable,
+        "new",
+        "create database pm_rollback_dead01",
+        "create database pm_rollback_busy01",
+        f"comment on database pm_rollback_dead01 is "
+        f"'{created.format('2026-01-01T08:00:00+00:00')}'",
+    )
+    run_sql(
+        breakable,
+        "new",
+        "do $$ begin execute format('comment on database pm_rollback_busy01 is %L', "
+        f"'{created.format('')}' || to_char(now() - interval '10 minutes', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SSOF')); end $$",
+    )
+    try:
+        run = gate_on(breakable, tmp_path / "report", ROLLBACK, "--run-id=pm-7e5702")
+        left = _scratch_databases(breakable)
+    finally:
+        run_sql(
+            breakable,
+            "new",
+            "drop database if exists pm_rollback_dead01",
+            "drop database if exists pm_rollback_busy01",
+        )
+    assert run.item("rollback-dump")["status"] == "passed", run.digest()
+    assert left == ["pm_rollback_busy01"], f"scratch databases after the run: {left}"
+    html = (run.report_dir / "go-no-go.html").read_text()
+    assert "pm_rollback_dead01" in html, "the evidence does not name the dropped database"
+
+
 def test_dump_missing_rows_fails_naming_the_table(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:

@@ -15,6 +15,7 @@ from postmigration.dump import (
     RestoreFailed,
     ToolMissing,
     compare_restored,
+    drop_abandoned_scratch,
     read_listing,
     read_through,
     restore,
@@ -98,7 +99,8 @@ def test_dump_restores_into_a_scratch_database(
     evidence: Evidence,
 ) -> None:
     """`pg_restore --no-owner --no-privileges` of the whole dump into an empty scratch database
-    (`pm_rollback_<run id>`, dropped afterwards) finishes without one error; with --compare-to,
+    (`pm_rollback_<run id>`, dropped afterwards; those runs killed mid-restore left, unused
+    for over twice the restore's time limit, are dropped first) finishes without one error; with --compare-to,
     every table's row count and content and the schema equal old's (with a cutover watermark,
     the rows old held at it; never the rows of the run-time tables, sessions and logs, which old
     goes on writing); without, every table the dump holds data for and every table data-parity
@@ -116,6 +118,13 @@ def test_dump_restores_into_a_scratch_database(
     reference_name = comparison_target.name if comparison_target is not None else target.name
     name = scratch_name(pm_config.run_id)
     try:
+        abandoned = drop_abandoned_scratch(server)
+        if abandoned:
+            evidence.text(
+                "scratch databases killed runs left",
+                f"dropped from {db.describe(server)}, unused and older than the longest "
+                f"restore: {', '.join(abandoned)}",
+            )
         listing = read_listing(dump)
         with scratch_database(server, name) as scratch_url:
             restore(dump, scratch_url, listing)
