@@ -5,7 +5,10 @@
   showed the user signed in);
 - the app's report call refused (a bad token) and the report worked out in the browser from the
   history instead: weight-report fails naming the refused call (it passed: the shown numbers
-  were right).
+  were right);
+- a weight screen that does not reload its history after adding, for a user who has recorded
+  every weight the flow chooses from but one: weight-report fails on the history (it passed
+  nearly always: the weight added was already in the stale history).
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from selftests.gate.conftest import ServingPlaybook, gate_on, item_files, site_patched
+from selftests.gate.conftest import (
+    ServingPlaybook,
+    damaged,
+    gate_on,
+    item_files,
+    site_patched,
+)
 
 APP_ROOT = Path(__file__).resolve().parents[2] / "reference" / "web"
 REPORT_CALL = 'await supabase.functions.invoke("weight-report", { body: {} });'
@@ -62,3 +71,38 @@ def test_a_report_not_from_the_app_s_call_of_the_function_fails_weight_report(
     report = run.item("weight-report")
     assert report["status"] == "failed", run.digest()
     assert "the app's call of weight-report was answered 401" in str(report["reason"]), run.digest()
+
+
+HISTORY_RELOAD = """        rows = await loadHistory();
+        historySlot.replaceChildren(historyView(rows));"""
+SEEDED = "pm-selftest every weight"
+
+
+def test_a_history_not_reloaded_after_adding_fails_weight_report(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    source = (APP_ROOT / "js" / "weight.js").read_text()
+    assert HISTORY_RELOAD in source and "HISTORY_ROWS = 100;" in source, "update this damage"
+    stale = source.replace(HISTORY_RELOAD, "").replace(
+        "HISTORY_ROWS = 100;", "HISTORY_ROWS = 5000;"
+    )
+    # Every weight from 55.00 to 94.99 kg a month ago, but 72.34.
+    seed = (
+        "insert into public.weight_measurements (user_id, weight_kg, measured_at, note)"
+        " select u.id, (5500 + g) / 100.0, now() - interval '30 days' - g * interval '1 minute',"
+        f" '{SEEDED}' from auth.users u, generate_series(0, 3999) g"
+        " where u.email = 'user@lms.test' and g <> 1734"
+    )
+    with (
+        damaged(
+            breakable,
+            "new",
+            [seed],
+            [f"delete from public.weight_measurements where note = '{SEEDED}'"],
+        ),
+        site_patched(breakable, "js/weight.js", stale),
+    ):
+        run = gate_on(breakable, tmp_path / "report", "tests/e2e/test_weight_report.py")
+    report = run.item("weight-report")
+    assert report["status"] == "failed", run.digest()
+    assert "72.34 kg is not in the weight history" in str(report["reason"]), run.digest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.functions import weight_report
+from postmigration.measurements import weight_not_recorded
 from postmigration.pages import WeightPage, report_call_problems
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ def test_measurement_appears_in_history_and_report(
     app_profile: AppProfile,
     evidence: Evidence,
 ) -> None:
-    """A measurement added in the UI shows in the history, and weight-report (called by the app
+    """A measurement added in the UI (a weight the user has not recorded before, so an old row
+    cannot stand in for it) shows in the history, and weight-report (called by the app
     on the target's API, answered 2xx, its count and latest weight the ones the app shows; and
     invoked directly) counts it and shows it as the latest."""
     target.require_writable()
@@ -53,7 +54,7 @@ def test_measurement_appears_in_history_and_report(
     client = signed_in(ACCOUNT)
     before = weight_report(http, target, client, app_profile.function("weight_report"))
     expected = int(before.get("count") or 0) + 1
-    kg = Decimal(f"{55 + secrets.randbelow(4000) / 100:.2f}")
+    kg = weight_not_recorded(client, measurements)
     page = screen(WeightPage, app_page(ACCOUNT))
     page.goto()
     with created.inserts_into(client, measurements):

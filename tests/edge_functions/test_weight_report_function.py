@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.functions import weight_report
+from postmigration.measurements import weight_not_recorded
 
 if TYPE_CHECKING:
     from supabase import Client
@@ -43,7 +43,7 @@ def test_weight_report_counts_a_new_measurement(
     measurements = app_profile.table("weight_measurements")
     client = signed_in(ACCOUNT)
     before = weight_report(http, target, client, app_profile.function("weight_report"))
-    kg = Decimal(f"{60 + secrets.randbelow(3000) / 100:.2f}")
+    kg = weight_not_recorded(client, measurements)  # no older row can pass for it
     row = client.table(measurements).insert({"weight_kg": str(kg)}).execute().data[0]
     created.row(measurements, row["id"])
     after = weight_report(http, target, client, app_profile.function("weight_report"))
