@@ -264,16 +264,31 @@ def _delete_rows(service: Any, table: str, column: str, values: list[Any]) -> li
     return problems
 
 
-def _older_than(value: Any, cutoff: datetime) -> bool:
+def _when(value: Any) -> datetime | None:
+    """An ISO timestamp from the API as an aware datetime (UTC when it has no zone)."""
     if not isinstance(value, str):
-        return False
+        return None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return False
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when < cutoff
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _older_than(value: Any, cutoff: datetime) -> bool:
+    when = _when(value)
+    return when is not None and when < cutoff
+
+
+# A run makes a row and changes it within minutes; a row changed this long after it was made
+# was there before the run that tagged it.
+OVERWRITE_GAP = timedelta(minutes=10)
+
+
+def _made_before_its_change(row: Mapping[str, Any]) -> bool:
+    """Whether `row` (with created_at and updated_at) was changed long after it was made."""
+    created, updated = _when(row.get("created_at")), _when(row.get("updated_at"))
+    return created is not None and updated is not None and updated - created > OVERWRITE_GAP
 
 
 def _is_leftover(text: Any, run_id: str) -> bool:
@@ -419,25 +434,43 @@ def sweep(
     """
     cutoff = (now or datetime.now(UTC)) - min_age
 
+    overwritten: list[str] = []
+
     def tagged_before_cutoff(item: tuple[str, str]) -> tuple[str, list[Any]]:
         table, column = item
-        try:
-            rows = (
-                service.table(table)
-                .select(
-                    f"id,created_at,tag:{column}" if "->" in column else f"id,created_at,{column}"
+        tag = f"tag:{column}" if "->" in column else column
+        rows = None
+        # With updated_at, a row a run overwrote (made long before its tag) is told apart.
+        for fields in (f"id,created_at,updated_at,{tag}", f"id,created_at,{tag}"):
+            try:
+                rows = (
+                    service.table(table)
+                    .select(fields)
+                    .like(column, "pm-%")
+                    .lt("created_at", cutoff.isoformat())
+                    .limit(500)
+                    .execute()
+                    .data
+                    or []
                 )
-                .like(column, "pm-%")
-                .lt("created_at", cutoff.isoformat())
-                .limit(500)
-                .execute()
-                .data
-                or []
-            )
-        except Exception:
-            return table, []  # a table this app does not have: nothing of ours can be in it
+                break
+            except Exception:
+                continue  # no updated_at; or a table this app does not have: nothing of ours
         key = "tag" if "->" in column else column
-        return table, [r["id"] for r in rows if _is_leftover(r.get(key), run_id)]
+        ids = []
+        for row in rows or []:
+            if not _is_leftover(row.get(key), run_id):
+                continue
+            if _made_before_its_change(row):
+                overwritten.append(
+                    f"{table} {row['id']} holds an earlier run's tag but was made before it "
+                    f"(created {row.get('created_at')}, changed {row.get('updated_at')}): that "
+                    "run overwrote it and was stopped before putting it back; it is kept, and "
+                    "its earlier content is lost (restore it from the dump)"
+                )
+                continue
+            ids.append(row["id"])
+        return table, ids
 
     def leftover(entry: Mapping[str, Any]) -> bool:
         return _is_leftover(entry.get("name"), run_id) and _older_than(
@@ -459,7 +492,7 @@ def sweep(
                 continue
             removed += [f"{table} {i}" for i in chunk]
     gone, failed = _remove_named_objects(service, storage or {}, leftover)
-    return removed + gone, problems + failed
+    return removed + gone, problems + overwritten + failed
 
 
 def sweep_earlier_runs(

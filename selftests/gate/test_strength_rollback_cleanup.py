@@ -433,6 +433,45 @@ def test_what_an_interrupted_run_left_is_swept_before_it_counts_as_drift(
     assert run.left_behind() == [], run.left_behind()
 
 
+OVERWRITTEN_ANSWER = "pm-abcdef answer"
+
+
+def test_a_row_an_interrupted_run_overwrote_is_kept_and_named(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A run killed mid-way had overwritten the user's mission answer, made two months ago, with
+    its tag (an upsert keeps created_at): the next run's sweep keeps the row and names it as
+    overwritten, its earlier content lost (before: the sweep deleted it as a row that run made,
+    so a migrated row was gone)."""
+    leave = [
+        "insert into public.mission_answers (mission_id, user_id, answer, created_at, updated_at)"
+        f" select m.id, u.id, '{OVERWRITTEN_ANSWER}', now() - interval '60 days',"
+        " now() - interval '1 hour'"
+        " from public.daily_missions m, auth.users u where u.email = 'user@lms.test'"
+        " and not exists (select 1 from public.mission_answers a"
+        "  where a.mission_id = m.id and a.user_id = u.id) limit 1"
+    ]
+    tidy = [f"delete from public.mission_answers where answer = '{OVERWRITTEN_ANSWER}'"]
+    with damaged(breakable, "new", leave, tidy):
+        before = query_one(
+            breakable,
+            "new",
+            "select count(*) from public.mission_answers where answer = %s",
+            OVERWRITTEN_ANSWER,
+        )[0]
+        run = gate_on(breakable, tmp_path / "report", *DATA_PARITY)
+        kept = query_one(
+            breakable,
+            "new",
+            "select count(*) from public.mission_answers where answer = %s",
+            OVERWRITTEN_ANSWER,
+        )[0]
+    assert before == 1, "the damage did not insert the overwritten answer"
+    assert kept == 1, f"the sweep deleted a row made before the run that tagged it; {run.digest()}"
+    named = [line for line in run.left_behind() if "mission_answers" in line]
+    assert named and "overwrote it" in named[0], run.left_behind()
+
+
 def test_a_leftover_the_sweep_may_not_delete_is_named_and_writing_tests_run(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
