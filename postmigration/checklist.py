@@ -210,6 +210,16 @@ CHECKLIST: tuple[Item, ...] = (
         ("reachable", "auth", "comparison"),
         why="without --compare-to it cannot be verified, which holds the gate unless waived",
     ),
+    # The Management API's view: what the public settings do not show.
+    Item(
+        "auth-config",
+        "Auth configuration copied: custom SMTP, email templates, auth hooks",
+        BACKUP_STORAGE,
+        "blocker",
+        ("comparison",),
+        why="without --compare-to and a Management API token it cannot be verified, which "
+        "holds the gate unless waived",
+    ),
     # The allow-list is new's own: the app's callbacks must be on it, old or not.
     Item(
         "auth-redirects",

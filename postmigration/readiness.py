@@ -19,8 +19,9 @@ import httpx
 from postmigration.config import Account, Environment, Target, environment_from
 from postmigration.db import DatabaseUnreachable, connect, describe
 from postmigration.foundations import Foundation, probe_all
-from postmigration.function_secrets import SecretsUnavailable, listed_secrets
+from postmigration.function_secrets import listed_secrets
 from postmigration.keys import api_headers
+from postmigration.management import ManagementUnavailable
 from postmigration.no_answer import system_reason
 from postmigration.redact import Redactor, excerpt, learn_secret
 from postmigration.session import build_run_config, choose_config_file, new_run_id
@@ -185,7 +186,7 @@ def _secrets_listing(target: Target, client: httpx.Client) -> Finding:
         )
     try:
         listed = listed_secrets(client, target)
-    except SecretsUnavailable as exc:
+    except ManagementUnavailable as exc:
         return Finding(False, "management_token", f"{where}: {exc}")
     return Finding(
         True,

@@ -150,9 +150,14 @@ def reenable_publication(old: psycopg.Connection, new: psycopg.Connection, fault
 def copy_auth_settings(
     old_dir: Path, new_dir: Path, old_site: str, new_site: str, fault: Fault
 ) -> str:
-    """Old's auth settings saved on new, old's origin rewritten to new's in every URL."""
+    """Old's auth settings saved on new (the dashboard's Auth pages re-entered, SMTP and email
+    templates included), old's site rewritten to new's in every URL and template."""
     settings = read_auth_settings(old_dir, old_site)
     old_prefix, new_prefix = old_site.rstrip("/"), new_site.rstrip("/")
+    settings = {
+        k: v.replace(old_prefix, new_prefix) if isinstance(v, str) else v
+        for k, v in settings.items()
+    }
     settings["site_url"] = new_site
     settings["uri_allow_list"] = [
         u.replace(old_prefix, new_prefix) for u in settings["uri_allow_list"]

@@ -432,6 +432,14 @@ class ProviderDisabled(Fault):
 
 
 @dataclass(frozen=True)
+class SmtpNotSet(Fault):
+    """The auth settings were re-entered by hand on new without the custom SMTP server."""
+
+    def auth_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in settings.items() if not k.startswith("smtp_")}
+
+
+@dataclass(frozen=True)
 class RedirectUrlMissing(Fault):
     """The redirect URL allow-list was re-entered on new without the app's deep link."""
 
@@ -753,6 +761,11 @@ REGISTRY: dict[str, _Spec] = {
         lambda name, provider: ProviderDisabled(
             name, "extras", f"auth provider {provider} is disabled on new", provider
         ),
+    ),
+    "smtp-not-set": _Spec(
+        "smtp-not-set",
+        (),
+        lambda name, _: SmtpNotSet(name, "extras", "new sends auth emails without custom SMTP"),
     ),
     "redirect-url-missing": _Spec(
         "redirect-url-missing",

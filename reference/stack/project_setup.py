@@ -72,10 +72,26 @@ def default_auth_settings(site_url: str) -> dict[str, Any]:
 
 
 def app_auth_settings(site_url: str) -> dict[str, Any]:
-    """The reference app's auth settings: Google and GitHub on, its callbacks allowed."""
+    """The reference app's auth settings: Google and GitHub on, its callbacks allowed, its
+    auth emails sent through its own SMTP server (Resend's) with its own magic-link email."""
     made = default_auth_settings(site_url)
     made["external"].update(google=True, github=True)
     made["uri_allow_list"] = [f"{site_url.rstrip('/')}/**", APP_DEEP_LINK]
+    made.update(
+        smtp_host="smtp.resend.com",
+        smtp_port="465",
+        smtp_user="resend",
+        smtp_admin_email="no-reply@lms.test",
+        smtp_sender_name="LMS",
+        mailer_subjects_magic_link="Your LMS sign-in link",
+        mailer_templates_magic_link_content=(
+            '<h2>Sign in to LMS</h2><p><a href="{{ .ConfirmationURL }}">Sign in</a></p>'
+            f'<p>Not you? Ignore this email, or visit <a href="{site_url.rstrip("/")}/">LMS</a>.'
+            "</p>"
+        ),
+        hook_custom_access_token_enabled=False,
+        rate_limit_email_sent=100,
+    )
     return made
 
 

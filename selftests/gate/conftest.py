@@ -67,11 +67,11 @@ class ServingPlaybook:
 
 
 def config_secrets(config: Mapping[str, Any]) -> list[str]:
-    """Every secret of a playbook's config (keys, inbox tokens, database and account
-    passwords), for the no-leak checks."""
+    """Every secret of a playbook's config (keys, the Management API token, inbox tokens,
+    database and account passwords), for the no-leak checks."""
     found: list[str] = []
     for target in config["targets"].values():
-        keys = ("anon_key", "service_role_key", "publishable_key", "secret_key")
+        keys = ("anon_key", "service_role_key", "publishable_key", "secret_key", "management_token")
         found += [str(target[k]) for k in keys if k in target]
         found.append(_password_of(str(target["db_url"])))
         inbox = target.get("inbox", {})

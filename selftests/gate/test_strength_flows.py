@@ -8,7 +8,9 @@
   were right);
 - a weight screen that does not reload its history after adding, for a user who has recorded
   every weight the flow chooses from but one: weight-report fails on the history (it passed
-  nearly always: the weight added was already in the stale history).
+  nearly always: the weight added was already in the stale history);
+- a playlist item whose URL names new's storage under another host name: hero-video names the
+  origin it is served from (it passed when the playlist check only asked for a 206).
 """
 
 from __future__ import annotations
@@ -106,3 +108,29 @@ def test_a_history_not_reloaded_after_adding_fails_weight_report(
     report = run.item("weight-report")
     assert report["status"] == "failed", run.digest()
     assert "72.34 kg is not in the weight history" in str(report["reason"]), run.digest()
+
+
+def test_a_playlist_item_served_from_another_origin_fails_hero_video(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """One playlist item's URL names new's storage under another host name (localhost): the
+    bytes stream, but not from the target's origin, which hero-video names (a CDN or a second
+    domain the gate cannot vouch for)."""
+    first = "(select id from public.playlist_items order by position, created_at limit 1)"
+    with damaged(
+        breakable,
+        "new",
+        [
+            "update public.playlist_items set media_url = replace(media_url, '//127.0.0.1:',"
+            f" '//localhost:') where id = {first}"
+        ],
+        [
+            "update public.playlist_items set media_url = replace(media_url, '//localhost:',"
+            " '//127.0.0.1:')"
+        ],
+    ):
+        run = gate_on(breakable, tmp_path / "report", "tests/e2e/test_hero_video.py")
+    item = run.item("hero-video")
+    assert item["status"] == "failed", run.digest()
+    assert "is served from http://localhost:" in str(item["reason"]), item["reason"]
+    assert "not from the target" in str(item["reason"]), item["reason"]

@@ -328,6 +328,7 @@ FAULTS = {
     "publication-table-dropped": ("realtime", ("public.notifications", "supabase_realtime")),
     "auth-provider-disabled:google": ("auth-settings", ("auth provider google is disabled",)),
     "auth-provider-disabled:github": ("auth-settings", ("auth provider github is disabled",)),
+    "smtp-not-set": ("auth-config", ("custom SMTP is not set on new", "smtp.resend.com")),
     "redirect-url-missing": (
         "auth-redirects",
         ("lmsapp://auth/callback", "redirect URL allow-list"),

@@ -15,12 +15,8 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from postmigration.config import Target
-from postmigration.function_secrets import (
-    ListedSecrets,
-    SecretsUnavailable,
-    listed_secrets,
-    project_ref,
-)
+from postmigration.function_secrets import ListedSecrets, listed_secrets
+from postmigration.management import ManagementUnavailable, project_ref
 from reference.stack.gateway import management
 from reference.stack.settings import StackSettings
 
@@ -67,14 +63,14 @@ def test_the_listing_gives_digests_and_leaves_reserved_names_out(tmp_path: Path)
 @pytest.mark.parametrize(
     ("target", "words"),
     [
-        (_target(token="sbp_" + "1" * 40), "refused to list new's secrets (project localabc): 401"),
+        (_target(token="sbp_" + "1" * 40), "refused to read new's secrets (project localabc): 401"),
         (_target(ref="otherref"), "(project otherref): 404"),
         (_target(token=None), "has no management_token"),
     ],
 )
 def test_a_listing_that_cannot_be_read_says_why(tmp_path: Path, target: Target, words: str) -> None:
     """A wrong token, another project's ref, or no token: one line naming the cause."""
-    with pytest.raises(SecretsUnavailable) as raised:
+    with pytest.raises(ManagementUnavailable) as raised:
         listed_secrets(_client(tmp_path, "A=1\n"), target)
     assert words in str(raised.value)
     assert "1" * 40 not in str(raised.value)

@@ -15,24 +15,14 @@ from postmigration.comparison import require_comparison
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
-from postmigration.function_secrets import ListedSecrets, SecretsUnavailable, listed_secrets
+from postmigration.function_secrets import listed_secrets
+from postmigration.management import read_or_skip
 
 pytestmark = [
     pytest.mark.postmigration,
     pytest.mark.edge_functions,
     pytest.mark.item("function-secrets"),
 ]
-
-
-def _listing(http: httpx.Client, target: Target) -> ListedSecrets:
-    """The target's listing; a target whose listing cannot be read leaves the item not
-    verified when nothing is configured, and fails it when the API refused or is down."""
-    try:
-        return listed_secrets(http, target)
-    except SecretsUnavailable as exc:
-        if not target.management_token:
-            pytest.skip(f"not verified: {exc}")
-        pytest.fail(str(exc), pytrace=False)
 
 
 def test_every_secret_old_sets_is_set_on_new(
@@ -45,7 +35,8 @@ def test_every_secret_old_sets_is_set_on_new(
     evidence says, per name, whether new's value equals old's (same digest) or differs: a
     different value is the team's choice (a new site, a new provider key) and not judged."""
     old_target = require_comparison(comparison_target, "the functions' secrets")
-    old, new = _listing(http, old_target), _listing(http, target)
+    old = read_or_skip(lambda: listed_secrets(http, old_target), old_target)
+    new = read_or_skip(lambda: listed_secrets(http, target), target)
     same = set(new.same_value_as(old))
     evidence.text(
         f"secrets on new (project {new.ref}), compared with old (project {old.ref})",

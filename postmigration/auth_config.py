@@ -1,0 +1,129 @@
+"""The Auth service's whole configuration, as the Management API gives it
+(`GET /v1/projects/{ref}/config/auth`): what `/auth/v1/settings` does not show, and a migration
+re-enters by hand in the dashboard: custom SMTP, the email templates, the auth hooks.
+
+Old's values are carried to new before they are compared: old's API and site origins become
+new's, as a team re-entering them for the new project would write them. Settings that hold a
+secret (SMTP password, OAuth secrets, hook secrets) are never compared nor shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from postmigration.config import Target
+from postmigration.management import ManagementUnavailable, management_get
+from postmigration.origins import functions_host, origin_of
+
+SMTP = ("smtp_host", "smtp_port", "smtp_user", "smtp_admin_email", "smtp_sender_name")
+TEMPLATE_PREFIXES = ("mailer_subjects_", "mailer_templates_")
+HOOK_PREFIX = "hook_"
+# Settings that move with the project by design (auth-redirects checks where links land).
+MOVING = ("site_url", "uri_allow_list")
+_SECRET = re.compile(r"secret|pass|key|token", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """One project's auth configuration (secret-holding settings left out)."""
+
+    target: str
+    ref: str
+    values: Mapping[str, Any]
+
+
+def read_auth_config(http: httpx.Client, target: Target) -> AuthConfig:
+    """The target's auth configuration; ManagementUnavailable when it cannot be read."""
+    ref, config = management_get(http, target, "config/auth", "auth configuration")
+    if not isinstance(config, dict):
+        raise ManagementUnavailable(
+            f"the Management API's answer for {target.name}'s auth configuration is not an object"
+        )
+    shown = {k: v for k, v in config.items() if not _SECRET.search(k)}
+    return AuthConfig(target.name, ref, shown)
+
+
+def moves(new: Target, old: Target) -> list[tuple[str, str]]:
+    """(old origin, new origin) pairs a carried setting is rewritten with: the API origins
+    (and a hosted project's functions hosts) and the sites'."""
+    old_api, new_api = origin_of(old.supabase_url), origin_of(new.supabase_url)
+    pairs = [(old_api, new_api), (functions_host(old_api) or "", functions_host(new_api) or "")]
+    if old.site_url and new.site_url:
+        pairs.append((origin_of(old.site_url), origin_of(new.site_url)))
+    return [(a, b) for a, b in pairs if a and b and a != b]
+
+
+def _carried(value: Any, moved: Sequence[tuple[str, str]]) -> Any:
+    if not isinstance(value, str):
+        return value
+    for old, new in moved:
+        value = value.replace(old, new)
+    return value
+
+
+def _template_name(key: str) -> str:
+    """`mailer_templates_magic_link_content` -> "the magic link email's body"."""
+    if key.startswith("mailer_subjects_"):
+        return f"the {key.removeprefix('mailer_subjects_').replace('_', ' ')} email's subject"
+    kind = key.removeprefix("mailer_templates_").removesuffix("_content").replace("_", " ")
+    return f"the {kind} email's body"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def config_problems(
+    new: Mapping[str, Any],
+    old: Mapping[str, Any],
+    moved: Sequence[tuple[str, str]],
+    old_origins: Iterable[str],
+) -> list[str]:
+    """What new's auth configuration lacks or changed against old's, carried: custom SMTP,
+    every email template and subject, every auth hook setting; and any setting on new that
+    still names an old origin."""
+    problems: list[str] = []
+    if not _blank(old.get("smtp_host")) and _blank(new.get("smtp_host")):
+        problems.append(
+            f"custom SMTP is not set on new: old sends its auth emails (sign-in links, password "
+            f"resets, invites) through {old['smtp_host']}; new falls back to Supabase's built-in "
+            "mailer, which sends a few emails an hour, to the project's team only"
+        )
+    elif not _blank(new.get("smtp_host")) and not _blank(old.get("smtp_host")):
+        problems += [
+            f"SMTP setting {key} is {new.get(key)!r} on new, {old.get(key)!r} on old"
+            for key in SMTP
+            if str(new.get(key) or "") != str(_carried(old.get(key), moved) or "")
+        ]
+    keys = sorted(set(old) | set(new))
+    for key in keys:
+        was, now = _carried(old.get(key), moved), new.get(key)
+        if key.startswith(TEMPLATE_PREFIXES) and (was or None) != (now or None):
+            unset = " (not set on new: Supabase's default is sent)" if _blank(now) else ""
+            problems.append(f"{_template_name(key)} differs from old's{unset}")
+        elif key.startswith(HOOK_PREFIX) and was != now:
+            problems.append(f"auth hook setting {key} is {now!r} on new, {was!r} on old")
+    for key in keys:
+        value = new.get(key)
+        named = [o for o in old_origins if isinstance(value, str) and o and o in value]
+        if named:
+            problems.append(f"auth setting {key} on new still names old's {named[0]}")
+    return problems
+
+
+def other_differences(
+    new: Mapping[str, Any], old: Mapping[str, Any], moved: Sequence[tuple[str, str]]
+) -> list[str]:
+    """Names of the other settings whose values differ, old's carried (not judged: rate
+    limits, token lifetimes and the like may be changed on purpose)."""
+    judged = (*TEMPLATE_PREFIXES, HOOK_PREFIX, *SMTP, *MOVING)
+    return sorted(
+        key
+        for key in set(old) | set(new)
+        if not key.startswith(judged) and _carried(old.get(key), moved) != new.get(key)
+    )

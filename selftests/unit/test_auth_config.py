@@ -1,0 +1,65 @@
+"""The auth configuration comparison (auth-config), on plain values.
+
+The real proof is the detection matrix's `smtp-not-set` and the self-tests on a running
+playbook; these pin the carrying of old's origins and the wording.
+"""
+
+from __future__ import annotations
+
+from postmigration.auth_config import config_problems, moves, other_differences
+from postmigration.config import Target
+from reference.stack.gateway.management import auth_config
+
+OLD = Target(name="old", supabase_url="https://oldref.supabase.co", site_url="https://old.app")
+NEW = Target(name="new", supabase_url="https://newref.supabase.co", site_url="https://lms.app")
+MOVED = moves(NEW, OLD)
+OLDS = ("https://oldref.supabase.co", "https://old.app")
+TEMPLATE = '<a href="{{ .ConfirmationURL }}">Sign in</a> or visit <a href="SITE/">LMS</a>'
+BASE = {
+    "smtp_host": "smtp.resend.com",
+    "smtp_port": "465",
+    "smtp_user": "resend",
+    "smtp_admin_email": "no-reply@lms.app",
+    "smtp_sender_name": "LMS",
+    "hook_custom_access_token_enabled": False,
+    "rate_limit_email_sent": 100,
+}
+
+
+def _side(site: str, **changes: object) -> dict[str, object]:
+    values = {**BASE, "mailer_templates_magic_link_content": TEMPLATE.replace("SITE", site)}
+    values.update(changes)
+    return values
+
+
+def test_a_template_carried_to_the_new_site_equals_old_s() -> None:
+    """Old's template naming old's site, new's naming new's: nothing to say."""
+    old, new = _side("https://old.app"), _side("https://lms.app")
+    assert config_problems(new, old, MOVED, OLDS) == []
+
+
+def test_smtp_missing_templates_and_hooks_changed_are_named() -> None:
+    """No SMTP on new, the magic link's body left at old's site, a hook turned off."""
+    old = _side("https://old.app", hook_custom_access_token_enabled=True)
+    new = _side("https://old.app", smtp_host=None)
+    problems = config_problems(new, old, MOVED, OLDS)
+    assert problems[0].startswith("custom SMTP is not set on new: old sends its auth emails")
+    assert "the magic link email's body differs from old's" in problems
+    assert any(p.startswith("auth hook setting hook_custom_access_token_enabled") for p in problems)
+    assert any("still names old's https://old.app" in p for p in problems)
+
+
+def test_other_differences_are_named_not_judged() -> None:
+    """A rate limit changed on purpose is listed for the evidence only."""
+    old, new = _side("https://old.app"), _side("https://lms.app", rate_limit_email_sent=30)
+    assert config_problems(new, old, MOVED, OLDS) == []
+    assert other_differences(new, old, MOVED) == ["rate_limit_email_sent"]
+
+
+def test_the_stand_in_shows_providers_and_the_allow_list_as_the_api_does() -> None:
+    """`external` becomes external_<name>_enabled; the allow-list one comma-separated string;
+    settings never made are null."""
+    shown = auth_config({"external": {"google": True}, "uri_allow_list": ["a", "b"]})
+    assert shown["external_google_enabled"] is True
+    assert shown["uri_allow_list"] == "a,b"
+    assert shown["smtp_host"] is None
