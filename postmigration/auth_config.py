@@ -25,7 +25,9 @@ TEMPLATE_PREFIXES = ("mailer_subjects_", "mailer_templates_")
 HOOK_PREFIX = "hook_"
 # Settings that move with the project by design (auth-redirects checks where links land).
 MOVING = ("site_url", "uri_allow_list")
-_SECRET = re.compile(r"secret|pass|key|token", re.IGNORECASE)
+# Names of the settings holding a secret: smtp_pass, external_*_secret, hook_*_secrets,
+# sms_twilio_auth_token, sms_*_api_key, sms_messagebird_access_key, security_captcha_secret.
+SECRET_SETTING = re.compile(r"(secret|secrets|_pass|auth_token|access_key|api_key|private_key)$")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def read_auth_config(http: httpx.Client, target: Target) -> AuthConfig:
         raise ManagementUnavailable(
             f"the Management API's answer for {target.name}'s auth configuration is not an object"
         )
-    shown = {k: v for k, v in config.items() if not _SECRET.search(k)}
+    shown = {k: v for k, v in config.items() if not SECRET_SETTING.search(k)}
     return AuthConfig(target.name, ref, shown)
 
 

@@ -6,7 +6,12 @@ playbook; these pin the carrying of old's origins and the wording.
 
 from __future__ import annotations
 
-from postmigration.auth_config import config_problems, moves, other_differences
+from postmigration.auth_config import (
+    SECRET_SETTING,
+    config_problems,
+    moves,
+    other_differences,
+)
 from postmigration.config import Target
 from reference.stack.gateway.management import auth_config
 
@@ -63,3 +68,24 @@ def test_the_stand_in_shows_providers_and_the_allow_list_as_the_api_does() -> No
     assert shown["external_google_enabled"] is True
     assert shown["uri_allow_list"] == "a,b"
     assert shown["smtp_host"] is None
+
+
+def test_secret_settings_are_left_out_and_others_kept() -> None:
+    """Names that hold a secret are dropped on reading; password rules and hooks stay."""
+    for name in (
+        "smtp_pass",
+        "external_google_secret",
+        "hook_custom_access_token_secrets",
+        "sms_twilio_auth_token",
+        "sms_textlocal_api_key",
+        "sms_messagebird_access_key",
+        "security_captcha_secret",
+    ):
+        assert SECRET_SETTING.search(name), name
+    for name in (
+        "password_min_length",
+        "hook_password_verification_attempt_enabled",
+        "hook_custom_access_token_uri",
+        "smtp_port",
+    ):
+        assert not SECRET_SETTING.search(name), name
