@@ -9,11 +9,14 @@ playbook run:
   "permission denied" (a lost grant, which refuses admins too), not by RLS: admin-course fails
   saying so (it passed: any 42501 counted as RLS);
 - new declared read-only (`NEW_READ_ONLY=true`): app-deploy's magic-link check writes nothing
-  (it generated the link, a write to the user's auth row, before looking at read_only).
+  (it generated the link, a write to the user's auth row, before looking at read_only);
+- new's magic-link email re-entered with old's site in it, and its SMTP sender name changed:
+  auth-config names both (auth-settings, which reads /auth/v1/settings, passed).
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -109,3 +112,33 @@ def test_a_read_only_target_gets_no_magic_link(breakable: ServingPlaybook, tmp_p
     )
     skipped = [t for t in _tests(run, "app-deploy") if "read-only" in t]
     assert skipped, _tests(run, "app-deploy")
+
+
+def test_an_email_template_naming_old_s_site_fails_auth_config(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    saved = breakable.state_dir / "new" / "auth_settings.json"
+    old_saved = json.loads((breakable.state_dir / "old" / "auth_settings.json").read_text())
+    original = saved.read_text()
+    damaged_settings = {
+        **json.loads(original),
+        "mailer_templates_magic_link_content": old_saved["mailer_templates_magic_link_content"],
+        "smtp_sender_name": "LMS (old)",
+    }
+    saved.write_text(json.dumps(damaged_settings))
+    try:
+        run = gate_on(
+            breakable,
+            tmp_path / "report",
+            "tests/parity/test_auth_config.py",
+            "tests/parity/test_auth_settings.py",
+        )
+    finally:
+        saved.write_text(original)
+    assert run.item("auth-settings")["status"] == "passed", run.digest()
+    item = run.item("auth-config")
+    assert item["status"] == "failed", run.digest()
+    message = run.report_texts()
+    assert "the magic link email's body differs from old's" in message, message
+    assert "SMTP setting smtp_sender_name is 'LMS (old)' on new, 'LMS' on old" in message, message
+    assert "auth setting mailer_templates_magic_link_content on new still names old's" in message

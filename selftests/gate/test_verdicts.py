@@ -78,7 +78,9 @@ READ_ONLY_ITEMS = (
     "webhooks",
     "realtime",
     "auth-settings",
+    "auth-config",
     "auth-redirects",
+    "function-secrets",
 )
 
 
