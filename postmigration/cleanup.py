@@ -152,7 +152,9 @@ class Created:
         since = (datetime.now(UTC) - window).isoformat()
 
         def present() -> set[Any]:
-            rows = client.table(table).select("id").gte("created_at", since).execute().data
+            # Newest first: were there more than a page of recent rows, the new one is in it.
+            query = client.table(table).select("id").gte("created_at", since)
+            rows = query.order("created_at", desc=True).limit(1000).execute().data
             return {row["id"] for row in rows or []}
 
         before = present()

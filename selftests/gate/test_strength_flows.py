@@ -23,6 +23,7 @@ from selftests.gate.conftest import (
     damaged,
     gate_on,
     item_files,
+    query_one,
     site_patched,
 )
 
@@ -78,6 +79,7 @@ def test_a_report_not_from_the_app_s_call_of_the_function_fails_weight_report(
 HISTORY_RELOAD = """        rows = await loadHistory();
         historySlot.replaceChildren(historyView(rows));"""
 SEEDED = "pm-selftest every weight"
+COUNT_WEIGHTS = "select count(*) from public.weight_measurements"
 
 
 def test_a_history_not_reloaded_after_adding_fails_weight_report(
@@ -90,11 +92,12 @@ def test_a_history_not_reloaded_after_adding_fails_weight_report(
     )
     # Every weight from 55.00 to 94.99 kg a month ago, but 72.34.
     seed = (
-        "insert into public.weight_measurements (user_id, weight_kg, measured_at, note)"
-        " select u.id, (5500 + g) / 100.0, now() - interval '30 days' - g * interval '1 minute',"
-        f" '{SEEDED}' from auth.users u, generate_series(0, 3999) g"
-        " where u.email = 'user@lms.test' and g <> 1734"
+        "insert into public.weight_measurements (user_id, weight_kg, measured_at, created_at,"
+        " note) select u.id, (5500 + g) / 100.0, now() - interval '30 days' - g * interval"
+        f" '1 minute', now() - interval '30 days', '{SEEDED}' from auth.users u,"
+        " generate_series(0, 3999) g where u.email = 'user@lms.test' and g <> 1734"
     )
+    before = query_one(breakable, "new", COUNT_WEIGHTS)[0]
     with (
         damaged(
             breakable,
@@ -108,6 +111,9 @@ def test_a_history_not_reloaded_after_adding_fails_weight_report(
     report = run.item("weight-report")
     assert report["status"] == "failed", run.digest()
     assert "72.34 kg is not in the weight history" in str(report["reason"]), run.digest()
+    assert run.left_behind() == [], run.left_behind()
+    after = query_one(breakable, "new", COUNT_WEIGHTS)[0]
+    assert after == before, f"{after - before} weigh-in(s) stayed on new; {run.digest()}"
 
 
 def test_a_playlist_item_served_from_another_origin_fails_hero_video(
