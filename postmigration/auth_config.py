@@ -129,3 +129,18 @@ def other_differences(
         for key in set(old) | set(new)
         if not key.startswith(judged) and _carried(old.get(key), moved) != new.get(key)
     )
+
+
+def summary(
+    new: Mapping[str, Any], old: Mapping[str, Any], moved: Sequence[tuple[str, str]]
+) -> str:
+    """For the evidence: new's SMTP server, the email templates set on new, and the other
+    settings that differ from old's."""
+    templates = sorted(k for k, v in new.items() if k.startswith(TEMPLATE_PREFIXES) and v)
+    others = other_differences(new, old, moved)
+    smtp = new.get("smtp_host") or "none (Supabase's built-in mailer)"
+    return (
+        f"custom SMTP on new: {smtp}\n"
+        f"email templates set on new: {', '.join(templates) or 'none'}\n"
+        f"other settings that differ (not judged): {', '.join(others) or 'none'}"
+    )

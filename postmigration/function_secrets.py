@@ -35,6 +35,17 @@ class ListedSecrets:
         """Names set on both whose digests are equal (the value was copied unchanged)."""
         return sorted(n for n, d in self.digests.items() if other.digests.get(n) == d)
 
+    def compared_with(self, old: ListedSecrets) -> str:
+        """One line per name set here: not on old, same value as old's, or a different one."""
+        same = set(self.same_value_as(old))
+
+        def state(name: str) -> str:
+            if name not in old.digests:
+                return "not on old"
+            return "same value as old" if name in same else "value differs from old"
+
+        return "\n".join(f"{n}: {state(n)}" for n in sorted(self.digests)) or "(none)"
+
 
 def listed_secrets(http: httpx.Client, target: Target) -> ListedSecrets:
     """The target's secrets from `GET /v1/projects/{ref}/secrets`; ManagementUnavailable

@@ -37,19 +37,9 @@ def test_every_secret_old_sets_is_set_on_new(
     old_target = require_comparison(comparison_target, "the functions' secrets")
     old = read_or_skip(lambda: listed_secrets(http, old_target), old_target)
     new = read_or_skip(lambda: listed_secrets(http, target), target)
-    same = set(new.same_value_as(old))
     evidence.text(
         f"secrets on new (project {new.ref}), compared with old (project {old.ref})",
-        "\n".join(
-            f"{name}: "
-            + (
-                "not on old"
-                if name not in old.digests
-                else ("same value as old" if name in same else "value differs from old")
-            )
-            for name in sorted(new.digests)
-        )
-        or "(none)",
+        new.compared_with(old),
     )
     fail_on(
         [

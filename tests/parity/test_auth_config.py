@@ -32,23 +32,9 @@ def test_smtp_templates_and_hooks_equal_old(
     old = read_or_skip(lambda: auth_config.read_auth_config(http, old_target), old_target)
     new = read_or_skip(lambda: auth_config.read_auth_config(http, target), target)
     moved = auth_config.moves(target, old_target)
-    smtp = new.values.get("smtp_host") or "none (Supabase's built-in mailer)"
-    others = auth_config.other_differences(new.values, old.values, moved)
     evidence.text(
         f"auth configuration of new (project {new.ref}) against old (project {old.ref})",
-        f"custom SMTP on new: {smtp}\n"
-        f"email templates set on new: "
-        + (
-            ", ".join(
-                sorted(
-                    k
-                    for k, v in new.values.items()
-                    if k.startswith(auth_config.TEMPLATE_PREFIXES) and v
-                )
-            )
-            or "none"
-        )
-        + f"\nother settings that differ (not judged): {', '.join(others) or 'none'}",
+        auth_config.summary(new.values, old.values, moved),
     )
     fail_on(
         auth_config.config_problems(new.values, old.values, moved, old_origins(target, old_target)),
