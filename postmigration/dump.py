@@ -254,6 +254,15 @@ def drop_abandoned_scratch(server_url: str) -> list[str]:
     return dropped
 
 
+def _stamp(admin: psycopg.Connection, name: sql.Identifier) -> None:
+    """Comment the scratch database with the server's time; a server that refuses the comment
+    only loses the later clean-up of this database, should the run be killed."""
+    with contextlib.suppress(psycopg.Error):
+        (now,) = admin.execute("select now()").fetchone() or (datetime.now(UTC),)
+        stamp = sql.Literal(_SCRATCH_STAMP + now.isoformat())
+        admin.execute(sql.SQL("comment on database {} is {}").format(name, stamp))
+
+
 @contextlib.contextmanager
 def scratch_database(server_url: str, dbname: str) -> Iterator[str]:
     """Create `dbname` on the server of `server_url` (stamped with the server's time, so a
@@ -265,14 +274,12 @@ def scratch_database(server_url: str, dbname: str) -> Iterator[str]:
         try:
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
             admin.execute(sql.SQL("create database {}").format(name))
-            (now,) = admin.execute("select now()").fetchone() or (datetime.now(UTC),)
-            stamp = sql.Literal(_SCRATCH_STAMP + now.isoformat())
-            admin.execute(sql.SQL("comment on database {} is {}").format(name, stamp))
         except psycopg.Error as exc:
             raise RestoreFailed(
                 f"cannot create the scratch database {dbname} on {describe(server_url)}: "
                 f"{first_line(exc)}"
             ) from None
+        _stamp(admin, name)
         try:
             yield with_database(server_url, dbname)
         finally:

@@ -25,11 +25,19 @@ class Database:
     @classmethod
     async def open(cls, authenticator_url: str, admin_url: str) -> Database:
         """Open both pools and wait until each has a connection."""
+        # A connection the server ended (pg_terminate_backend, a restart) is replaced before
+        # it is handed out, as PostgREST reconnects.
+        check = AsyncConnectionPool.check_connection
         caller_pool = AsyncConnectionPool(
-            authenticator_url, min_size=2, max_size=12, open=False, kwargs={"autocommit": False}
+            authenticator_url,
+            min_size=2,
+            max_size=12,
+            open=False,
+            kwargs={"autocommit": False},
+            check=check,
         )
         admin_pool = AsyncConnectionPool(
-            admin_url, min_size=1, max_size=6, open=False, kwargs={"autocommit": False}
+            admin_url, min_size=1, max_size=6, open=False, kwargs={"autocommit": False}, check=check
         )
         await caller_pool.open(wait=True, timeout=30)
         await admin_pool.open(wait=True, timeout=30)
