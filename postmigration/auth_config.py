@@ -18,7 +18,6 @@ import httpx
 
 from postmigration.config import Target
 from postmigration.management import ManagementUnavailable, management_get
-from postmigration.origins import functions_host, origin_of
 
 SMTP = ("smtp_host", "smtp_port", "smtp_user", "smtp_admin_email", "smtp_sender_name")
 TEMPLATE_PREFIXES = ("mailer_subjects_", "mailer_templates_")
@@ -48,16 +47,6 @@ def read_auth_config(http: httpx.Client, target: Target) -> AuthConfig:
         )
     shown = {k: v for k, v in config.items() if not SECRET_SETTING.search(k)}
     return AuthConfig(target.name, ref, shown)
-
-
-def moves(new: Target, old: Target) -> list[tuple[str, str]]:
-    """(old origin, new origin) pairs a carried setting is rewritten with: the API origins
-    (and a hosted project's functions hosts) and the sites'."""
-    old_api, new_api = origin_of(old.supabase_url), origin_of(new.supabase_url)
-    pairs = [(old_api, new_api), (functions_host(old_api) or "", functions_host(new_api) or "")]
-    if old.site_url and new.site_url:
-        pairs.append((origin_of(old.site_url), origin_of(new.site_url)))
-    return [(a, b) for a, b in pairs if a and b and a != b]
 
 
 def _carried(value: Any, moved: Sequence[tuple[str, str]]) -> Any:

@@ -440,6 +440,7 @@ def sweep(
 
     def tagged_before_cutoff(item: tuple[str, str]) -> tuple[str, list[Any]]:
         table, column = item
+        key = "tag" if "->" in column else column
         tag = f"tag:{column}" if "->" in column else column
         rows = None
         # With updated_at, a row a run overwrote (made long before its tag) is told apart.
@@ -458,7 +459,6 @@ def sweep(
                 break
             except Exception:
                 continue  # no updated_at; or a table this app does not have: nothing of ours
-        key = "tag" if "->" in column else column
         ids = []
         for row in rows or []:
             if not _is_leftover(row.get(key), run_id):

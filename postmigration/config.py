@@ -96,8 +96,9 @@ INBOX_SETTINGS = (
 INBOX_SECRETS = ("resend_api_key", "whatsapp_token", "imap_url")
 ACCOUNT_SETTINGS = ("email", "password", "phone")
 
-# HOST, HOST:PORT or [IPv6]:PORT
+# A project ref: the lowercase id in https://<ref>.supabase.co
 _PROJECT_REF = re.compile(r"[a-z0-9]{3,40}")
+# HOST, HOST:PORT or [IPv6]:PORT
 _DNS_SERVER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(:\d{1,5})?")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TRUE = {"1", "true", "yes", "on"}

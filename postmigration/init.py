@@ -192,8 +192,8 @@ db_url = "${NEW_SUPABASE_DB_URL}"           # schema, policy, migration and pari
 site_url = "${NEW_SITE_URL}"                # where the web app is served
 read_only = false                           # true: no check that writes data runs
 # old_origins = ["https://old.example.com"]  # stored URLs must not name these (or NEW_OLD_ORIGINS)
-# function-secrets lists both projects' function secrets (names, digests) with a personal
-# access token (sbp_…); without it that item is not verified:
+# function-secrets and auth-config read both projects' function secrets (names, digests) and
+# auth configuration with a personal access token (sbp_…); without it they are not verified:
 # management_token = "${SUPABASE_ACCESS_TOKEN}"
 
 [targets.new.inbox]                         # where the invitee's messages are read back

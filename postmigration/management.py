@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from postmigration.config import Target
+from postmigration.origins import hosted_ref
 from postmigration.redact import excerpt
 
 MANAGEMENT_API = "https://api.supabase.com"
-HOSTED_SUFFIX = ".supabase.co"
 T = TypeVar("T")
 
 
@@ -29,12 +28,7 @@ class ManagementUnavailable(Exception):
 
 def project_ref(target: Target) -> str | None:
     """The target's project ref: `project_ref`, else the `<ref>` of https://<ref>.supabase.co."""
-    if target.project_ref:
-        return target.project_ref
-    host = urlsplit(target.supabase_url).hostname or ""
-    if host.endswith(HOSTED_SUFFIX) and host.count(".") == 2:
-        return host.removesuffix(HOSTED_SUFFIX)
-    return None
+    return target.project_ref or hosted_ref(target.supabase_url)
 
 
 def management_get(http: httpx.Client, target: Target, path: str, what: str) -> tuple[str, Any]:

@@ -31,15 +31,22 @@ def origin_of(url: str) -> str:
 _HOSTED = ".supabase.co"
 
 
+def hosted_ref(url: str) -> str | None:
+    """The `<ref>` of a hosted project's API URL ``https://<ref>.supabase.co``; None for any
+    other URL (self-hosted, a custom domain, the functions host)."""
+    parts = urlsplit(url)
+    ref, _, domain = (parts.hostname or "").partition(".")
+    if not ref or "." + domain != _HOSTED or parts.port is not None:
+        return None
+    return ref
+
+
 def functions_host(origin: str) -> str | None:
     """A hosted project's older per-project functions origin: ``https://<ref>.supabase.co`` ->
     ``https://<ref>.functions.supabase.co``; None for any other origin (self-hosted, a custom
     domain, the functions host itself)."""
-    parts = urlsplit(origin)
-    ref, _, domain = (parts.hostname or "").partition(".")
-    if not ref or "." + domain != _HOSTED or parts.port is not None:
-        return None
-    return f"{parts.scheme}://{ref}.functions{_HOSTED}"
+    ref = hosted_ref(origin)
+    return f"{urlsplit(origin).scheme}://{ref}.functions{_HOSTED}" if ref else None
 
 
 def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:

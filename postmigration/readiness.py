@@ -180,7 +180,8 @@ def _secrets_listing(target: Target, client: httpx.Client) -> Finding:
         return Finding(
             True,
             "management_token",
-            f"{where}: no management_token, so function-secrets will be NOT VERIFIED "
+            f"{where}: no management_token, so function-secrets and auth-config will be "
+            "NOT VERIFIED "
             f"(set {target.env_name('management_token')})",
             note=True,
         )
@@ -206,11 +207,10 @@ def target_findings(target: Target, redactor: Redactor) -> Iterator[Finding]:
     yield reachable
     if auth is not None:
         yield auth
-    if auth is not None and auth.ok:  # the keys are asked of auth: down, it would only repeat that
-        with http_client(timeout=_TIMEOUT) as client:
-            yield from _keys(target, client)
-    yield _database(target)
     with http_client(timeout=_TIMEOUT) as client:
+        if auth is not None and auth.ok:  # the keys are asked of auth: down, it only repeats it
+            yield from _keys(target, client)
+        yield _database(target)
         yield _secrets_listing(target, client)
 
 

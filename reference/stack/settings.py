@@ -95,7 +95,7 @@ class StackSettings:
     signing_key: Mapping[str, str] | None = None
     # Every HTTP answer waits this long: the round trip to a far target (`--latency-ms`).
     latency_ms: int = 0
-    # The project's ref and the personal access token its Management API listing accepts.
+    # The project's ref and the personal access token its Management API routes accept.
     ref: str = ""
     management_token: str | None = None
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from postmigration.auth_config import (
     SECRET_SETTING,
     config_problems,
-    moves,
     other_differences,
 )
 from postmigration.config import Target
+from postmigration.parity import origin_moves
 from reference.stack.gateway.management import auth_config
 
 OLD = Target(name="old", supabase_url="https://oldref.supabase.co", site_url="https://old.app")
 NEW = Target(name="new", supabase_url="https://newref.supabase.co", site_url="https://lms.app")
-MOVED = moves(NEW, OLD)
+MOVED = origin_moves(NEW, OLD)
 OLDS = ("https://oldref.supabase.co", "https://old.app")
 TEMPLATE = '<a href="{{ .ConfirmationURL }}">Sign in</a> or visit <a href="SITE/">LMS</a>'
 BASE = {

@@ -16,6 +16,7 @@ from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.management import read_or_skip
 from postmigration.origins import old_origins
+from postmigration.parity import origin_moves
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("auth-config")]
 
@@ -31,7 +32,7 @@ def test_smtp_templates_and_hooks_equal_old(
     old_target = require_comparison(comparison_target, "the auth configuration")
     old = read_or_skip(lambda: auth_config.read_auth_config(http, old_target), old_target)
     new = read_or_skip(lambda: auth_config.read_auth_config(http, target), target)
-    moved = auth_config.moves(target, old_target)
+    moved = origin_moves(target, old_target)
     evidence.text(
         f"auth configuration of new (project {new.ref}) against old (project {old.ref})",
         auth_config.summary(new.values, old.values, moved),
