@@ -5,7 +5,8 @@ Playwright has no browser of its own (headless, its ``chromium-headless-shell`` 
 see ``system_chromium.sh``), with flags that keep it quiet and off the network, and
 without the omnibox pop-ups a headless window still builds (a hidden web page each, about a
 second of CPU per browser context).
-``browser_state("user")`` signs the account in once per session through the API and gives the
+``browser_state("user")`` signs the account in through the API (once per run, unless the
+project's tokens expire before the run ends: see ``browser_sessions.py``) and gives the
 Playwright ``storage_state`` a supabase-js app reads its session from, so only the ``login``
 item goes through the form. ``app_page("user")`` opens a fresh context in that state, and keeps
 a screenshot and the trace as evidence when the test fails.
@@ -13,25 +14,19 @@ a screenshot and the trace as evidence when the test fails.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-from postmigration.clients import end_session
+from postmigration.browser_sessions import BrowserSessions
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
-from postmigration.keys import api_headers
-from postmigration.redact import excerpt, learn_secret
-from postmigration.trust import trust
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -39,7 +34,6 @@ __all__ = [
     "app_page",
     "browser_state",
     "browser_type_launch_args",
-    "supabase_storage_key",
     "system_chromium_launch",
 ]
 
@@ -91,86 +85,32 @@ def browser_type_launch_args(
     return args
 
 
-def supabase_storage_key(supabase_url: str) -> str:
-    """Where supabase-js keeps its session in localStorage: ``sb-<first host label>-auth-token``."""
-    host = urlsplit(supabase_url).hostname or ""
-    return f"sb-{host.split('.')[0]}-auth-token"
-
-
-def _api_session(target: Target, email: str, password: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{target.supabase_url}/auth/v1/token",
-        params={"grant_type": "password"},
-        headers=api_headers(target.public_key),
-        json={"email": email, "password": password},
-        timeout=20,
-        verify=trust(),
-    )
-    if response.status_code != 200:
-        try:
-            detail = response.json()
-            reason = detail.get("msg") or detail.get("message") or detail.get("error_description")
-        except ValueError:
-            reason = excerpt(response.text, 120)
-        pytest.fail(
-            f"sign-in as {email} for the browser failed on {target.name}: "
-            f"{response.status_code} {reason}",
-            pytrace=False,
-        )
-    session = response.json()
-    learn_secret(session.get("refresh_token"))
-    session.setdefault("expires_at", int(time.time()) + int(session.get("expires_in", 3600)))
-    return session
-
-
 @pytest.fixture(scope="session")
-def browser_state(target: Target, accounts: Accounts) -> Iterator[Callable[[str], dict[str, Any]]]:
+def browser_state(target: Target, accounts: Accounts) -> Iterator[BrowserSessions]:
     """``browser_state("admin")`` -> a Playwright storage_state signed in as that account.
 
-    One API sign-in per account per session (its own session, apart from the API clients');
-    the app's supabase-js finds it in localStorage under its default key. Each session is
-    ended (this device only) when the run ends.
+    An API sign-in per account (its own session, apart from the API clients'), shared by the
+    browser contexts while its token has over five minutes left (see browser_sessions.py):
+    after that, or on a project whose tokens live shorter, the next context gets a new sign-in.
+    The app's supabase-js finds it in localStorage under its default key. Every session is
+    ended (this device only) when the run ends, with the tokens its contexts held last.
     """
-    sessions: list[dict[str, Any]] = []
-    states: dict[str, dict[str, Any]] = {}
-    site = (target.site_url or target.supabase_url).rstrip("/")
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(site))
-
-    def get(role: str) -> dict[str, Any]:
-        if role not in states:
-            account = accounts[role]
-            session = _api_session(target, account.email, account.password)
-            sessions.append(session)
-            states[role] = {
-                "cookies": [],
-                "origins": [
-                    {
-                        "origin": origin,
-                        "localStorage": [
-                            {
-                                "name": supabase_storage_key(target.supabase_url),
-                                "value": json.dumps(session),
-                            }
-                        ],
-                    }
-                ],
-            }
-        return states[role]
-
-    yield get
-    for session in sessions:
-        end_session(target, str(session.get("access_token") or ""))
+    sessions = BrowserSessions(target, accounts, target.site_url or target.supabase_url)
+    yield sessions
+    sessions.end()
 
 
 @pytest.fixture
 def app_page(
     new_context: Callable[..., Any],
-    browser_state: Callable[[str], dict[str, Any]],
+    browser_state: BrowserSessions,
     evidence: Evidence,
 ) -> Iterator[Callable[..., Any]]:
     """``app_page("user")`` -> a page in a fresh context signed in as that account (None: signed out).
 
-    On failure, each page's screenshot and its context's trace are kept as evidence.
+    Each context's last session goes back to ``browser_state`` (the app may have refreshed
+    it), to be signed out at the end. On failure, each page's screenshot and its context's
+    trace are kept as evidence.
     """
     opened: list[tuple[str, Any, Any]] = []
 
@@ -185,6 +125,9 @@ def app_page(
         return page
 
     yield open_page
+    for _, context, _ in opened:
+        with contextlib.suppress(Exception):  # a closed context: its session ends as handed out
+            browser_state.learn(context.storage_state())
     if not evidence.failed:
         return
     folder = Path(tempfile.mkdtemp(prefix="pm-trace-"))

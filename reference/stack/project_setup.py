@@ -60,9 +60,11 @@ def write_vault_key(cluster: Cluster, key: str) -> None:
 
 
 def default_auth_settings(site_url: str) -> dict[str, Any]:
-    """A fresh project's auth settings: email sign-in, sign-ups on, no allow-list."""
+    """A fresh project's auth settings: email sign-in, sign-ups on, no allow-list, access
+    tokens valid for an hour (`jwt_exp`, GOTRUE_JWT_EXP)."""
     return {
         "site_url": site_url,
+        "jwt_exp": 3600,
         "external": {"email": True, "phone": False, "google": False, "github": False},
         "disable_signup": False,
         "mailer_autoconfirm": True,

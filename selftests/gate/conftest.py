@@ -274,6 +274,19 @@ def site_patched(playbook: ServingPlaybook, path: str, text: str) -> Iterator[No
 
 
 @contextlib.contextmanager
+def auth_settings_changed(playbook: ServingPlaybook, side: str, **changes: Any) -> Iterator[None]:
+    """`side`'s auth settings (what its dashboard's Auth pages store, read by its Auth and
+    Management API at each request) changed as `changes` says for the block, put back after."""
+    saved = playbook.state_dir / side / "auth_settings.json"
+    original = saved.read_text()
+    try:
+        saved.write_text(json.dumps({**json.loads(original), **changes}))
+        yield
+    finally:
+        saved.write_text(original)
+
+
+@contextlib.contextmanager
 def damaged(
     playbook: ServingPlaybook, side: str, breaks: list[str], repairs: list[str]
 ) -> Iterator[None]:

@@ -24,7 +24,13 @@ from typing import Any
 
 import tomli_w
 
-from selftests.gate.conftest import ServingPlaybook, damaged, gate_on, query_one
+from selftests.gate.conftest import (
+    ServingPlaybook,
+    auth_settings_changed,
+    damaged,
+    gate_on,
+    query_one,
+)
 
 DEPLOY = "tests/edge_functions/test_deploy.py"
 SECRETS = "tests/edge_functions/test_secrets.py"
@@ -117,24 +123,19 @@ def test_a_read_only_target_gets_no_magic_link(breakable: ServingPlaybook, tmp_p
 def test_an_email_template_naming_old_s_site_fails_auth_config(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    saved = breakable.state_dir / "new" / "auth_settings.json"
     old_saved = json.loads((breakable.state_dir / "old" / "auth_settings.json").read_text())
-    original = saved.read_text()
-    damaged_settings = {
-        **json.loads(original),
-        "mailer_templates_magic_link_content": old_saved["mailer_templates_magic_link_content"],
-        "smtp_sender_name": "LMS (old)",
-    }
-    saved.write_text(json.dumps(damaged_settings))
-    try:
+    with auth_settings_changed(
+        breakable,
+        "new",
+        mailer_templates_magic_link_content=old_saved["mailer_templates_magic_link_content"],
+        smtp_sender_name="LMS (old)",
+    ):
         run = gate_on(
             breakable,
             tmp_path / "report",
             "tests/parity/test_auth_config.py",
             "tests/parity/test_auth_settings.py",
         )
-    finally:
-        saved.write_text(original)
     assert run.item("auth-settings")["status"] == "passed", run.digest()
     item = run.item("auth-config")
     assert item["status"] == "failed", run.digest()

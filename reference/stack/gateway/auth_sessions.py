@@ -22,6 +22,7 @@ from starlette.requests import Request
 
 from ..keys import InvalidToken
 from ..settings import StackSettings
+from .auth_config import auth_settings
 from .auth_errors import AuthApiError, OAuthError, bad_request, forbidden
 from .auth_users import (
     Row,
@@ -36,7 +37,6 @@ from .auth_users import (
 )
 from .db import Database, as_admin
 
-ACCESS_TOKEN_TTL = 3600  # GOTRUE_JWT_EXP default
 REFRESH_TOKEN_REUSE_INTERVAL = 10  # GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL default (s)
 ADMIN_ROLES = ("service_role", "supabase_admin")  # GOTRUE_JWT_ADMIN_ROLES default
 _REFRESH_ALPHABET = string.ascii_lowercase + string.digits
@@ -70,9 +70,10 @@ async def amr_of(conn: AsyncConnection, session_id: Any) -> list[dict[str, Any]]
 async def access_token(
     conn: AsyncConnection, settings: StackSettings, user: Row, session_id: Any
 ) -> tuple[str, int]:
-    """A signed access token for the user's session, and its `exp`."""
+    """A signed access token for the user's session, and its `exp` (the project's `jwt_exp`
+    seconds from now)."""
     issued = int(now().timestamp())
-    expires = issued + ACCESS_TOKEN_TTL
+    expires = issued + int(auth_settings(settings)["jwt_exp"])
     claims = {
         "aud": user.get("aud") or "authenticated",
         "exp": expires,

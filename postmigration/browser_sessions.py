@@ -1,0 +1,185 @@
+"""The sign-in sessions the suite hands to the browser: opened through the Auth API, shared
+between browser contexts only while no context will refresh them, ended at the end of the run.
+
+supabase-js refreshes a session on page load when its access token expires within 90 seconds,
+then every 30 seconds as expiry nears. A refresh rotates the refresh token: a second context
+still holding the old one is answered with the new one once, but after a further rotation
+GoTrue takes the old token for a stolen one and revokes the whole session, signing every
+context out. So a session is shared only while its access token has more than
+:data:`SHARED_FOR` seconds left. On a project whose tokens live shorter than that (its JWT
+expiry, ``jwt_exp``), each context gets a session of its own.
+
+When a test's contexts close, the session each one holds last (rotated by the app, perhaps
+several times) is learnt, so the end of the run signs out with the session's live tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from postmigration.clients import end_session
+from postmigration.config import Accounts, Target
+from postmigration.keys import api_headers
+from postmigration.redact import excerpt, learn_secret
+from postmigration.trust import trust
+
+__all__ = [
+    "SHARED_FOR",
+    "BrowserSessions",
+    "end_browser_session",
+    "password_session",
+    "session_id_of",
+    "shareable",
+    "supabase_storage_key",
+]
+
+# supabase-js's refresh margin (90 s) plus the longest a test keeps a page open, with room.
+SHARED_FOR = 300
+# An access token this close to expiry is refreshed before it is used to sign out.
+_EXPIRY_MARGIN = 30
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        detail = response.json()
+    except ValueError:
+        return excerpt(response.text, 120)
+    return str(
+        detail.get("msg") or detail.get("message") or detail.get("error_description") or detail
+    )
+
+
+def _token_grant(target: Target, grant: str, body: dict[str, str]) -> httpx.Response:
+    return httpx.post(
+        f"{target.supabase_url}/auth/v1/token",
+        params={"grant_type": grant},
+        headers=api_headers(target.public_key),
+        json=body,
+        timeout=20,
+        verify=trust(),
+    )
+
+
+def _session_of(response: httpx.Response) -> dict[str, Any]:
+    session = response.json()
+    learn_secret(session.get("refresh_token"))
+    session.setdefault("expires_at", int(time.time()) + int(session.get("expires_in", 3600)))
+    return session
+
+
+def password_session(target: Target, email: str, password: str) -> dict[str, Any]:
+    """A new session of the account (GoTrue's token response, with ``expires_at``), signed in
+    with its password; the test fails naming the account and Auth's answer when refused."""
+    response = _token_grant(target, "password", {"email": email, "password": password})
+    if response.status_code != 200:
+        pytest.fail(
+            f"sign-in as {email} for the browser failed on {target.name}: "
+            f"{response.status_code} {_reason(response)}",
+            pytrace=False,
+        )
+    return _session_of(response)
+
+
+def shareable(session: dict[str, Any], now: float | None = None) -> bool:
+    """Whether another browser context may start from `session`: its access token has more
+    than :data:`SHARED_FOR` seconds left, so no context refreshes it while the run uses it."""
+    left = float(session.get("expires_at") or 0) - (time.time() if now is None else now)
+    return left > SHARED_FOR
+
+
+def end_browser_session(target: Target, session: dict[str, Any]) -> None:
+    """Sign `session` out (this device only). An access token at or near expiry is refreshed
+    first (Auth refuses to sign out with an expired one); when a browser context already
+    rotated the refresh token once, GoTrue answers with the context's token. A session Auth
+    no longer knows, or already revoked, is left as it is."""
+    token = str(session.get("access_token") or "")
+    if float(session.get("expires_at") or 0) - time.time() < _EXPIRY_MARGIN:
+        with contextlib.suppress(httpx.HTTPError):
+            refreshed = _token_grant(
+                target, "refresh_token", {"refresh_token": str(session.get("refresh_token"))}
+            )
+            if refreshed.status_code != 200:
+                return  # ended, expired or revoked: nothing left to sign out
+            token = str(_session_of(refreshed).get("access_token") or "")
+    end_session(target, token)
+
+
+def supabase_storage_key(supabase_url: str) -> str:
+    """Where supabase-js keeps its session in localStorage: ``sb-<first host label>-auth-token``."""
+    host = urlsplit(supabase_url).hostname or ""
+    return f"sb-{host.split('.')[0]}-auth-token"
+
+
+def session_id_of(session: Mapping[str, Any]) -> str | None:
+    """The Auth session a token response belongs to: its access token's ``session_id`` claim
+    (read, not verified: only to tell the run's own sessions apart)."""
+    parts = str(session.get("access_token") or "").split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    found = claims.get("session_id") if isinstance(claims, dict) else None
+    return str(found) if found else None
+
+
+class BrowserSessions:
+    """The run's browser sign-ins: ``sessions("admin")`` is a Playwright storage_state signed
+    in as that account (shared while :func:`shareable`, else a new sign-in), :meth:`learn`
+    takes a closing context's storage_state, :meth:`end` signs every one out."""
+
+    def __init__(self, target: Target, accounts: Accounts, site_url: str) -> None:
+        self._target = target
+        self._accounts = accounts
+        self._origin = "{0.scheme}://{0.netloc}".format(urlsplit(site_url))
+        self._key = supabase_storage_key(target.supabase_url)
+        self._sessions: dict[str, dict[str, Any]] = {}  # by session id (or sign-in order)
+        self._current: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, role: str) -> dict[str, Any]:
+        session = self._current.get(role)
+        if session is None or not shareable(session):
+            account = self._accounts[role]
+            session = password_session(self._target, account.email, account.password)
+            self._sessions[session_id_of(session) or str(len(self._sessions))] = session
+            self._current[role] = session
+        entry = {"name": self._key, "value": json.dumps(session)}
+        return {"cookies": [], "origins": [{"origin": self._origin, "localStorage": [entry]}]}
+
+    def learn(self, storage_state: Mapping[str, Any]) -> None:
+        """Keep the tokens a context holds last for the run's session it started from (the app
+        refreshes it on its own; the tokens handed out may be revoked by then)."""
+        for origin in storage_state.get("origins") or []:
+            for entry in origin.get("localStorage") or []:
+                if entry.get("name") != self._key:
+                    continue
+                try:
+                    held = json.loads(entry.get("value") or "")
+                except ValueError:
+                    continue
+                ours = (
+                    self._sessions.get(session_id_of(held) or "")
+                    if isinstance(held, dict)
+                    else None
+                )
+                if ours is not None and held.get("refresh_token"):
+                    learn_secret(held.get("refresh_token"))
+                    for field in ("access_token", "refresh_token", "expires_at"):
+                        if held.get(field) is not None:
+                            ours[field] = held[field]
+
+    def end(self) -> None:
+        """Sign out every session the run opened for the browser (see end_browser_session)."""
+        for session in self._sessions.values():
+            end_browser_session(self._target, session)
