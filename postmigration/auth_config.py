@@ -22,6 +22,13 @@ from postmigration.management import ManagementUnavailable, management_get
 SMTP = ("smtp_host", "smtp_port", "smtp_user", "smtp_admin_email", "smtp_sender_name")
 TEMPLATE_PREFIXES = ("mailer_subjects_", "mailer_templates_")
 HOOK_PREFIX = "hook_"
+HOOK_SWITCH = re.compile(r"hook_(?P<hook>.+)_enabled")
+# What an auth hook switched off costs, in the app's words (others: new's Auth skips it).
+HOOK_EFFECTS = {
+    "custom_access_token": "new's access tokens lack the claims it adds (roles the app reads)",
+    "send_email": "new sends its auth emails without it",
+    "send_sms": "new sends its auth text messages without it",
+}
 # Settings that move with the project by design (auth-redirects checks where links land).
 MOVING = ("site_url", "uri_allow_list")
 # Names of the settings holding a secret: smtp_pass, external_*_secret, hook_*_secrets,
@@ -69,6 +76,21 @@ def _blank(value: Any) -> bool:
     return value is None or value == ""
 
 
+def _hook_problem(
+    key: str, was: Any, now: Any, old: Mapping[str, Any], moved: Sequence[tuple[str, str]]
+) -> str:
+    switch = HOOK_SWITCH.fullmatch(key)
+    if switch is None or not was or now:
+        return f"auth hook setting {key} is {now!r} on new, {was!r} on old"
+    hook = switch["hook"]
+    runs = _carried(old.get(f"hook_{hook}_uri"), moved)
+    effect = HOOK_EFFECTS.get(hook, "new's Auth skips it")
+    return (
+        f"the {hook.replace('_', ' ')} auth hook is off on new but on on old"
+        f"{f' ({runs})' if runs else ''}: {effect}; switch it on under Authentication > Hooks"
+    )
+
+
 def config_problems(
     new: Mapping[str, Any],
     old: Mapping[str, Any],
@@ -98,7 +120,7 @@ def config_problems(
             unset = " (not set on new: Supabase's default is sent)" if _blank(now) else ""
             problems.append(f"{_template_name(key)} differs from old's{unset}")
         elif key.startswith(HOOK_PREFIX) and was != now:
-            problems.append(f"auth hook setting {key} is {now!r} on new, {was!r} on old")
+            problems.append(_hook_problem(key, was, now, old, moved))
     for key in keys:
         value = new.get(key)
         named = [o for o in old_origins if isinstance(value, str) and o and o in value]

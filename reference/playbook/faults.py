@@ -440,6 +440,15 @@ class SmtpNotSet(Fault):
 
 
 @dataclass(frozen=True)
+class HookNotEnabled(Fault):
+    """The auth settings were re-entered by hand on new without switching the app's access
+    token hook back on (its function came with the dump; the switch is a project setting)."""
+
+    def auth_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {**settings, "hook_custom_access_token_enabled": False}
+
+
+@dataclass(frozen=True)
 class RedirectUrlMissing(Fault):
     """The redirect URL allow-list was re-entered on new without the app's deep link."""
 
@@ -766,6 +775,13 @@ REGISTRY: dict[str, _Spec] = {
         "smtp-not-set",
         (),
         lambda name, _: SmtpNotSet(name, "extras", "new sends auth emails without custom SMTP"),
+    ),
+    "hook-not-enabled": _Spec(
+        "hook-not-enabled",
+        (),
+        lambda name, _: HookNotEnabled(
+            name, "extras", "new's access tokens skip the app's hook: no user_role claim"
+        ),
     ),
     "redirect-url-missing": _Spec(
         "redirect-url-missing",

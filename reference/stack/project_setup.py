@@ -75,7 +75,8 @@ def default_auth_settings(site_url: str) -> dict[str, Any]:
 
 def app_auth_settings(site_url: str) -> dict[str, Any]:
     """The reference app's auth settings: Google and GitHub on, its callbacks allowed, its
-    auth emails sent through its own SMTP server (Resend's) with its own magic-link email."""
+    auth emails sent through its own SMTP server (Resend's) with its own magic-link email, and
+    its access tokens customized by its hook function (the user_role claim the app reads)."""
     made = default_auth_settings(site_url)
     made["external"].update(google=True, github=True)
     made["uri_allow_list"] = [f"{site_url.rstrip('/')}/**", APP_DEEP_LINK]
@@ -91,7 +92,8 @@ def app_auth_settings(site_url: str) -> dict[str, Any]:
             f'<p>Not you? Ignore this email, or visit <a href="{site_url.rstrip("/")}/">LMS</a>.'
             "</p>"
         ),
-        hook_custom_access_token_enabled=False,
+        hook_custom_access_token_enabled=True,
+        hook_custom_access_token_uri="pg-functions://postgres/public/custom_access_token_hook",
         rate_limit_email_sent=100,
     )
     return made

@@ -99,8 +99,9 @@ async function render() {
   let user = null;
   let admin = false;
   try {
-    user = await currentUser();
-    admin = await isAdmin(user);
+    const signedIn = await currentUser();
+    user = signedIn.user;
+    admin = isAdmin(signedIn.claims);
   } catch (error) {
     // the header can live without the admin flag; the screen reports its own errors
     admin = false;

@@ -331,6 +331,10 @@ FAULTS = {
     "auth-provider-disabled:google": ("auth-settings", ("auth provider google is disabled",)),
     "auth-provider-disabled:github": ("auth-settings", ("auth provider github is disabled",)),
     "smtp-not-set": ("auth-config", ("custom SMTP is not set on new", "smtp.resend.com")),
+    "hook-not-enabled": (
+        "auth-config",
+        ("the custom access token auth hook is off on new", "custom_access_token_hook"),
+    ),
     "redirect-url-missing": (
         "auth-redirects",
         ("lmsapp://auth/callback", "redirect URL allow-list"),

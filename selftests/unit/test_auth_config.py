@@ -50,8 +50,29 @@ def test_smtp_missing_templates_and_hooks_changed_are_named() -> None:
     problems = config_problems(new, old, MOVED, OLDS)
     assert problems[0].startswith("custom SMTP is not set on new: old sends its auth emails")
     assert "the magic link email's body differs from old's" in problems
-    assert any(p.startswith("auth hook setting hook_custom_access_token_enabled") for p in problems)
+    assert (
+        "the custom access token auth hook is off on new but on on old: new's access tokens lack"
+        " the claims it adds (roles the app reads); switch it on under Authentication > Hooks"
+    ) in problems
     assert any("still names old's https://old.app" in p for p in problems)
+
+
+def test_a_hook_pointed_elsewhere_names_both_settings() -> None:
+    """The hook on on both sides but calling another function on new; a hook switched on
+    only on new."""
+    uri = "pg-functions://postgres/public/custom_access_token_hook"
+    old = _side("https://old.app", hook_custom_access_token_uri=uri)
+    new = _side(
+        "https://lms.app",
+        hook_custom_access_token_uri=uri.replace("custom", "old"),
+        hook_send_email_enabled=True,
+    )
+    problems = config_problems(new, old, MOVED, OLDS)
+    assert (
+        f"auth hook setting hook_custom_access_token_uri is {uri.replace('custom', 'old')!r} on "
+        f"new, {uri!r} on old"
+    ) in problems
+    assert "auth hook setting hook_send_email_enabled is True on new, None on old" in problems
 
 
 def test_other_differences_are_named_not_judged() -> None:

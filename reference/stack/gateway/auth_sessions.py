@@ -24,6 +24,7 @@ from ..keys import InvalidToken
 from ..settings import StackSettings
 from .auth_config import auth_settings
 from .auth_errors import AuthApiError, OAuthError, bad_request, forbidden
+from .auth_hooks import access_token_hook, customized_claims
 from .auth_users import (
     Row,
     fetch_all,
@@ -71,9 +72,10 @@ async def access_token(
     conn: AsyncConnection, settings: StackSettings, user: Row, session_id: Any
 ) -> tuple[str, int]:
     """A signed access token for the user's session, and its `exp` (the project's `jwt_exp`
-    seconds from now)."""
+    seconds from now); its claims go through the access token hook when one is enabled."""
+    config = auth_settings(settings)
     issued = int(now().timestamp())
-    expires = issued + int(auth_settings(settings)["jwt_exp"])
+    expires = issued + int(config["jwt_exp"])
     claims = {
         "aud": user.get("aud") or "authenticated",
         "exp": expires,
@@ -90,6 +92,10 @@ async def access_token(
         "session_id": str(session_id),
         "is_anonymous": bool(user.get("is_anonymous")),
     }
+    hook = access_token_hook(config)
+    if hook is not None:
+        method = claims["amr"][0]["method"] if claims["amr"] else "password"
+        claims = await customized_claims(conn, hook, str(user["id"]), claims, method)
     return settings.tokens.mint_session(claims), expires
 
 

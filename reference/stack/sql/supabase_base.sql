@@ -17,6 +17,11 @@ begin
   if not exists (select 1 from pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit;
   end if;
+  -- GoTrue's own role; the stand-in's Auth connects as a superuser and takes this role only to
+  -- run an auth hook's Postgres function, as hosted Auth runs it.
+  if not exists (select 1 from pg_roles where rolname = 'supabase_auth_admin') then
+    create role supabase_auth_admin nologin noinherit createrole;
+  end if;
 end
 $$;
 grant anon, authenticated, service_role to authenticator;

@@ -11,24 +11,22 @@ export const supabase = window.supabase.createClient(config.supabaseUrl, config.
   auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: false },
 });
 
-/** The current session's user, or null when signed out or when its token does not verify
- * (getClaims checks it against the project's JWKS, or asks Auth for a legacy HS256 token). */
+/** The current session's user and its verified token claims ({user: null, claims: {}} when
+ * signed out or when its token does not verify: getClaims checks it against the project's
+ * JWKS, or asks Auth for a legacy HS256 token). */
 export async function currentUser() {
   const { data } = await supabase.auth.getSession();
-  if (!data.session) return null;
+  if (!data.session) return { user: null, claims: {} };
   const { data: verified, error } = await supabase.auth.getClaims();
   return !error && verified && verified.claims.sub === data.session.user.id
-    ? data.session.user
-    : null;
+    ? { user: data.session.user, claims: verified.claims }
+    : { user: null, claims: {} };
 }
 
-/** Whether the signed-in user's profile says admin (false when signed out). */
-export async function isAdmin(user) {
-  if (!user) return false;
-  const { data, error } = await supabase
-    .from("profiles").select("is_admin").eq("id", user.id).maybeSingle();
-  if (error) throw error;
-  return Boolean(data && data.is_admin);
+/** Whether the token says admin: its user_role claim, which the project's Customize Access
+ * Token hook adds (supabase/migrations/*_custom_access_token_hook.sql). */
+export function isAdmin(claims) {
+  return claims.user_role === "admin";
 }
 
 /**
