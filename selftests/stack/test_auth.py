@@ -96,7 +96,8 @@ def test_supabase_py_signs_in_and_gets_supabase_claims(
     anon: Client, accounts: dict[str, dict[str, str]], supabase_url: str, db_url: str
 ) -> None:
     """A seeded account signs in; the access token is ES256 (the stack's default `--keys=both`),
-    verifies with the JWKS key its `kid` names, and has exactly Supabase's claims."""
+    verifies with the JWKS key its `kid` names, and has exactly Supabase's claims and the one
+    the reference app's access token hook adds (`user_role`)."""
     user = accounts["user"]
     before = time.time()
     signed_in = anon.auth.sign_in_with_password(
@@ -112,7 +113,8 @@ def test_supabase_py_signs_in_and_gets_supabase_claims(
     assert header["alg"] == "ES256" and header["kid"] in published
     public = jwt.PyJWK(published[header["kid"]]).key
     claims = jwt.decode(token, public, algorithms=["ES256"], audience="authenticated")
-    assert set(claims) == ACCESS_TOKEN_CLAIMS
+    assert set(claims) == ACCESS_TOKEN_CLAIMS | {"user_role"}
+    assert claims["user_role"] == "member"
     assert claims["iss"] == f"{supabase_url}/auth/v1"
     assert claims["role"] == "authenticated" and claims["aal"] == "aal1"
     assert claims["sub"] == signed_in.user.id and claims["email"] == user["email"]
@@ -563,6 +565,46 @@ def test_signups_turned_off_refuse_a_signup(
         write_auth_settings(stack.state_dir, saved)
     settings = httpx.get(f"{supabase_url}/auth/v1/settings", headers=headers).json()
     assert settings["disable_signup"] is False
+
+
+def test_the_access_token_hook_makes_the_claims_and_its_failure_fails_the_sign_in(
+    stack: StackProcess, accounts: dict[str, dict[str, str]], supabase_url: str, anon_key: str
+) -> None:
+    """The app's hook (a Postgres function, run as supabase_auth_admin) gives the admin
+    `user_role` admin; switched off, tokens carry no `user_role`; with supabase_auth_admin's
+    EXECUTE on the function revoked, a sign-in is 500 naming the hook's URI (GoTrue's
+    "Error running hook URI")."""
+    site_url = str(stack.target["site_url"])
+    saved = read_auth_settings(stack.state_dir, site_url)
+    admin = accounts["admin"]
+
+    def claims() -> dict[str, Any]:
+        token = _password_grant(supabase_url, anon_key, admin["email"], admin["password"])
+        return jwt.decode(token["access_token"], options={"verify_signature": False})
+
+    assert saved["hook_custom_access_token_enabled"] is True
+    assert claims()["user_role"] == "admin"
+    write_auth_settings(stack.state_dir, {**saved, "hook_custom_access_token_enabled": False})
+    try:
+        assert "user_role" not in claims()
+    finally:
+        write_auth_settings(stack.state_dir, saved)
+    function = "public.custom_access_token_hook(jsonb)"
+    with psycopg.connect(str(stack.target["db_url"]), autocommit=True) as conn:
+        conn.execute(f"revoke execute on function {function} from supabase_auth_admin")
+        try:
+            refused = httpx.post(
+                f"{supabase_url}/auth/v1/token?grant_type=password",
+                json={"email": admin["email"], "password": admin["password"]},
+                headers={"apikey": anon_key},
+            )
+        finally:
+            conn.execute(f"grant execute on function {function} to supabase_auth_admin")
+    assert refused.status_code == 500, refused.text
+    assert "Error running hook URI: pg-functions://postgres/public/custom_access_token_hook" in (
+        refused.text
+    )
+    assert claims()["user_role"] == "admin"
 
 
 def test_phone_password_sign_in(
