@@ -449,6 +449,19 @@ class HookNotEnabled(Fault):
 
 
 @dataclass(frozen=True)
+class HookGrantLost(Fault):
+    """The access token hook's function lost its grant to supabase_auth_admin on new (dropped
+    and re-created by hand, say, without the migration's grants): Auth may not run it, and
+    every sign-in fails with a 500."""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return (
+            "revoke execute on function public.custom_access_token_hook(jsonb)"
+            " from supabase_auth_admin",
+        )
+
+
+@dataclass(frozen=True)
 class RedirectUrlMissing(Fault):
     """The redirect URL allow-list was re-entered on new without the app's deep link."""
 
@@ -781,6 +794,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: HookNotEnabled(
             name, "extras", "new's access tokens skip the app's hook: no user_role claim"
+        ),
+    ),
+    "hook-grant-lost": _Spec(
+        "hook-grant-lost",
+        (),
+        lambda name, _: HookGrantLost(
+            name, "by-hand", "supabase_auth_admin may not run the access token hook on new"
         ),
     ),
     "redirect-url-missing": _Spec(

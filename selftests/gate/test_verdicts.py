@@ -335,6 +335,10 @@ FAULTS = {
         "auth-config",
         ("the custom access token auth hook is off on new", "custom_access_token_hook"),
     ),
+    "hook-grant-lost": (
+        "grants",
+        ("supabase_auth_admin lacks EXECUTE on function public.custom_access_token_hook",),
+    ),
     "redirect-url-missing": (
         "auth-redirects",
         ("lmsapp://auth/callback", "redirect URL allow-list"),
