@@ -54,9 +54,10 @@ def _reason(response: httpx.Response) -> str:
         detail = response.json()
     except ValueError:
         return excerpt(response.text, 120)
-    return str(
-        detail.get("msg") or detail.get("message") or detail.get("error_description") or detail
-    )
+    if not isinstance(detail, dict):  # a proxy's JSON string or list, say
+        return excerpt(str(detail), 120)
+    found = detail.get("msg") or detail.get("message") or detail.get("error_description")
+    return excerpt(str(found or detail), 120)
 
 
 def _token_grant(target: Target, grant: str, body: dict[str, str]) -> httpx.Response:

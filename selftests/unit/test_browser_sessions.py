@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+import httpx
+
 from postmigration.browser_sessions import SHARED_FOR, session_id_of, shareable
 
 
@@ -26,3 +28,16 @@ def test_the_session_id_comes_from_the_access_token_claims() -> None:
     assert session_id_of({"access_token": "not-a-jwt"}) is None
     assert session_id_of({"access_token": "a.!!!.c"}) is None
     assert session_id_of({}) is None
+
+
+def test_a_refused_sign_in_names_auth_s_words_whatever_their_shape() -> None:
+    """GoTrue's error keys, a proxy's JSON string, and a page that is not JSON, each in a line."""
+    from postmigration.browser_sessions import _reason
+
+    def answer(body: str) -> httpx.Response:
+        return httpx.Response(502, text=body)
+
+    assert _reason(answer('{"msg": "Invalid login credentials"}')) == "Invalid login credentials"
+    assert _reason(answer('{"message": "Error running hook URI"}')) == "Error running hook URI"
+    assert _reason(answer('"Bad Gateway"')) == "Bad Gateway"
+    assert _reason(answer("<html>upstream down</html>")) == "<html>upstream down</html>"
