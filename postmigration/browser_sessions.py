@@ -20,7 +20,7 @@ import binascii
 import contextlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -105,7 +105,7 @@ def end_browser_session(target: Target, session: dict[str, Any]) -> None:
     no longer knows, or already revoked, is left as it is."""
     token = str(session.get("access_token") or "")
     if float(session.get("expires_at") or 0) - time.time() < _EXPIRY_MARGIN:
-        with contextlib.suppress(httpx.HTTPError):
+        with contextlib.suppress(httpx.HTTPError, ValueError):  # ValueError: not JSON
             refreshed = _token_grant(
                 target, "refresh_token", {"refresh_token": str(session.get("refresh_token"))}
             )
@@ -161,6 +161,17 @@ class BrowserSessions:
     def learn(self, storage_state: Mapping[str, Any]) -> None:
         """Keep the tokens a context holds last for the run's session it started from (the app
         refreshes it on its own; the tokens handed out may be revoked by then)."""
+        for held in self._held(storage_state):
+            ours = self._sessions.get(session_id_of(held) or "")
+            if ours is None or not held.get("refresh_token"):
+                continue
+            learn_secret(held.get("refresh_token"))
+            for field in ("access_token", "refresh_token", "expires_at"):
+                if held.get(field) is not None:
+                    ours[field] = held[field]
+
+    def _held(self, storage_state: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """The supabase-js sessions a context's storage_state holds under the app's key."""
         for origin in storage_state.get("origins") or []:
             for entry in origin.get("localStorage") or []:
                 if entry.get("name") != self._key:
@@ -169,16 +180,8 @@ class BrowserSessions:
                     held = json.loads(entry.get("value") or "")
                 except ValueError:
                     continue
-                ours = (
-                    self._sessions.get(session_id_of(held) or "")
-                    if isinstance(held, dict)
-                    else None
-                )
-                if ours is not None and held.get("refresh_token"):
-                    learn_secret(held.get("refresh_token"))
-                    for field in ("access_token", "refresh_token", "expires_at"):
-                        if held.get(field) is not None:
-                            ours[field] = held[field]
+                if isinstance(held, dict):
+                    yield held
 
     def end(self) -> None:
         """Sign out every session the run opened for the browser (see end_browser_session)."""
