@@ -27,10 +27,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from postmigration.auth_words import auth_words
 from postmigration.clients import end_session
 from postmigration.config import Accounts, Target
 from postmigration.keys import api_headers
-from postmigration.redact import excerpt, learn_secret
+from postmigration.redact import learn_secret
 from postmigration.trust import trust
 
 __all__ = [
@@ -50,14 +51,7 @@ _EXPIRY_MARGIN = 30
 
 
 def _reason(response: httpx.Response) -> str:
-    try:
-        detail = response.json()
-    except ValueError:
-        return excerpt(response.text, 120)
-    if not isinstance(detail, dict):  # a proxy's JSON string or list, say
-        return excerpt(str(detail), 120)
-    found = detail.get("msg") or detail.get("message") or detail.get("error_description")
-    return excerpt(str(found or detail), 120)
+    return auth_words(response.text, 120)
 
 
 def _token_grant(target: Target, grant: str, body: dict[str, str]) -> httpx.Response:

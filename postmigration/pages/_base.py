@@ -213,11 +213,15 @@ class ScreenPage:
         return self.answers_during(is_call, action)
 
     def answers_during(
-        self, is_call: Callable[[Response], bool], action: Callable[[], T]
+        self,
+        is_call: Callable[[Response], bool],
+        action: Callable[[], T],
+        calls: list[Response] | None = None,
     ) -> tuple[T, list[Response]]:
         """Run `action`; its result, and the answers to the page's requests `is_call` accepts
-        meanwhile (when there was none, a late answer is awaited a second)."""
-        calls: list[Response] = []
+        meanwhile (when there was none, a late answer is awaited a second). They are kept in
+        `calls` when given, so that a caller still has them when `action` raised."""
+        calls = [] if calls is None else calls
 
         def keep(response: Response) -> None:
             if is_call(response):

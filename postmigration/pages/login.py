@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from postmigration.auth_words import auth_words
 from postmigration.origins import origin_of
 from postmigration.pages._base import DEFAULT_TIMEOUT_MS, AppShowedError, ScreenPage
 
-__all__ = ["LoginPage", "sign_in_origin_problem"]
+__all__ = ["LoginPage", "auth_refusal", "sign_in_origin_problem"]
 
 # How long each wait for a sign-in's outcome lasts before the app's page is looked at again,
 # and how long the app may sit on another page, settled and signed out, before that is the
@@ -45,7 +46,17 @@ class LoginPage(ScreenPage):
             self.sign_in(email, password)
             self.expect_signed_in(email)
 
-        return self.answers_during(is_sign_in, sign_in)[1]
+        answers: list[Response] = []
+        try:
+            return self.answers_during(is_sign_in, sign_in, answers)[1]
+        except AssertionError as exc:
+            # The app's words may say nothing (supabase-js shows "{}" for an Auth 5xx): Auth's
+            # own answer to the sign-in names the cause.
+            refusal = auth_refusal(answers)
+            if refusal is None:
+                raise
+            kind = AppShowedError if isinstance(exc, AppShowedError) else AssertionError
+            raise kind(f"{exc}; {refusal}") from None
 
     def sign_out(self) -> None:
         """Press the sign-out button."""
@@ -117,6 +128,21 @@ class LoginPage(ScreenPage):
         state = self.page.locator("body").get_attribute(attribute)
         ready = state == self.selectors.get("app_state_ready", "ready")
         return urlsplit(self.page.url).path if ready else None
+
+
+def auth_refusal(answers: list[Response]) -> str | None:
+    """``Auth at http://host answered 500: Error running hook URI: …``: the first of the app's
+    sign-in requests that Auth refused, in its own words; None when none was refused."""
+    for answer in answers:
+        if answer.status < 400:
+            continue
+        try:
+            words = auth_words(answer.text())
+        except Exception:  # the body is gone (the page moved on): the status still tells
+            words = ""
+        said = f"Auth at {origin_of(answer.url)} answered {answer.status}"
+        return f"{said}: {words}" if words else said
+    return None
 
 
 def sign_in_origin_problem(answers: list[Response], api_url: str) -> str | None:

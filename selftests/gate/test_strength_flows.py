@@ -10,7 +10,9 @@
   every weight the flow chooses from but one: weight-report fails on the history (it passed
   nearly always: the weight added was already in the stale history);
 - a playlist item whose URL names new's storage under another host name: hero-video names the
-  origin it is served from (it passed when the playlist check only asked for a 206).
+  origin it is served from (it passed when the playlist check only asked for a 206);
+- every sign-in refused by Auth with a 500 (the access token hook's grant lost): login names
+  Auth's own words (it quoted only the app's, which supabase-js shows as "{}" for a 5xx).
 """
 
 from __future__ import annotations
@@ -58,6 +60,27 @@ def test_an_app_deployed_with_old_s_url_fails_login_naming_old(
         f"the app signed in against {str(old['supabase_url']).rstrip('/')}, not the target's API"
     )
     assert str(login["reason"]).startswith(named), login["reason"]
+
+
+def test_a_sign_in_auth_refuses_with_a_500_names_auth_s_words_in_login(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The access token hook may not run on new (its EXECUTE grant lost): Auth answers the
+    form's sign-in 500, supabase-js shows "{}", and login's reason carries Auth's words."""
+    hook = "public.custom_access_token_hook(jsonb)"
+    with damaged(
+        breakable,
+        "new",
+        [f"revoke execute on function {hook} from supabase_auth_admin"],
+        [f"grant execute on function {hook} to supabase_auth_admin"],
+    ):
+        run = gate_on(breakable, tmp_path / "report", "tests/e2e/test_login.py")
+    login = run.item("login")
+    assert login["status"] == "failed", run.digest()
+    api = str(breakable.target("new")["supabase_url"]).rstrip("/")
+    named = f"Auth at {api} answered 500: Error running hook URI"
+    assert named in str(login["reason"]), login["reason"]
+    assert "permission denied for function custom_access_token_hook" in str(login["reason"])
 
 
 def test_a_report_not_from_the_app_s_call_of_the_function_fails_weight_report(
