@@ -549,16 +549,15 @@ def created(
     if target.read_only:
         yield registry
         return
-    storage = storage_places(service_client, accounts, app_profile)
+    # An xdist worker shares the run id with the other workers, still running: it removes
+    # only the audit entries about its own rows; the controller sweeps the run's tag at the end,
+    # so only a run alone needs to know where the run's objects can be.
+    alone = not hasattr(request.config, "workerinput")
+    storage = storage_places(service_client, accounts, app_profile) if alone else None
     yield registry
     related = registry.row_ids(service_client)
     problems = registry.clean(service_client)
-    # An xdist worker shares the run id with the other workers, still running: it removes
-    # only the audit entries about its own rows; the controller sweeps the run's tag at the end.
-    alone = not hasattr(request.config, "workerinput")
-    problems += sweep_own_run(
-        service_client, run_id, app_profile, storage=storage if alone else None, related=related
-    )
+    problems += sweep_own_run(service_client, run_id, app_profile, storage=storage, related=related)
     report_left_behind(request.config, problems)
 
 
