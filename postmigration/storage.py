@@ -79,14 +79,17 @@ def bucket_problems(
 @dataclass(frozen=True)
 class StoredObject:
     """One object as Storage records it: its name, size, content-type (mimetype), recorded
-    hash (its eTag; None when not recorded) and when Storage last wrote it (the later of its
-    created_at and updated_at as a listing gives them, ISO 8601; not part of its equality)."""
+    hash (its eTag; None when not recorded), when Storage last wrote it (the later of its
+    created_at and updated_at as a listing gives them, ISO 8601) and, when read from the
+    database, its owner (a user id; None: no one, or not known: the Storage API's listings do
+    not give it). The last two are not part of its equality."""
 
     name: str
     size: int | None
     mimetype: str | None
     etag: str | None = None
     changed_at: str | None = field(default=None, compare=False)
+    owner: str | None = field(default=None, compare=False)
 
     def written_after(self, moment: str | datetime) -> bool:
         """Whether Storage wrote it after `moment` (False when the listing gave no time)."""
@@ -142,8 +145,9 @@ def list_all(files: _Files, prefix: str = "") -> dict[str, StoredObject]:
 def listing_differences(
     bucket: str, new: Mapping[str, StoredObject], old: Mapping[str, StoredObject]
 ) -> list[str]:
-    """One line per object missing on new, extra on new, or listed with another size or
-    content-type than on old."""
+    """One line per object missing on new, extra on new, or listed with another size,
+    content-type or owner than on old (owners are known only from the databases: listings give
+    None on both sides)."""
     problems = [f"{bucket}/{n} is missing on new" for n in sorted(old.keys() - new.keys())]
     problems += [f"{bucket}/{n} is on new but not on old" for n in sorted(new.keys() - old.keys())]
     for name in sorted(new.keys() & old.keys()):
@@ -155,9 +159,15 @@ def listing_differences(
             found.append(
                 f"content-type is {a.mimetype or 'not set'} on new but {b.mimetype or 'not set'} on old"
             )
+        if a.owner != b.owner:
+            found.append(f"owned by {_owner(a.owner)} on new but by {_owner(b.owner)} on old")
         if found:
             problems.append(f"{bucket}/{name}: " + "; ".join(found))
     return problems
+
+
+def _owner(owner: str | None) -> str:
+    return f"user {owner}" if owner else "no one"
 
 
 @dataclass(frozen=True)

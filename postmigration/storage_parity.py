@@ -3,8 +3,9 @@ downloads (a random sample of each bucket plus the objects the metadata flags).
 
 With both db_urls the metadata is compared inside the databases (``db.storage_metadata``: no
 object is listed through HTTP); without them, through the Storage API's full listings. Either
-way the name, size and content-type of every object are compared, and an object whose size or
-content-type differs is flagged for download. The recorded hash (Storage's ``eTag``) is only a
+way the name, size and content-type of every object are compared, and in the databases its
+owner too (the listings do not give it); an object whose size or content-type differs is
+flagged for download. The recorded hash (Storage's ``eTag``) is only a
 hint: an object whose eTag alone differs, or is missing on a side, is flagged too (in the
 databases, those the drill-down has room for) and up to the sample's size of them per bucket
 are downloaded, where the bytes decide. It never fails and never counts towards a bound: a
@@ -45,8 +46,8 @@ THROUGH_LISTINGS = "through the Storage API's listings"
 
 @dataclass(frozen=True)
 class MetadataComparison:
-    """Every object's name, size and content-type, old against new, and its recorded hash as a
-    hint.
+    """Every object's name, size and content-type (and owner, in the databases), old against
+    new, and its recorded hash as a hint.
 
     ``counts``: per bucket, (old, new) objects compared; ``problems``: one line per object
     missing, extra or listed with another size or content-type; ``flagged``: the objects on both
@@ -64,6 +65,13 @@ class MetadataComparison:
     new_only: list[tuple[str, str]] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
     retagged: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def fields(self) -> str:
+        """What was compared of each object, in words (owners only in the databases)."""
+        if self.how == IN_DATABASES:
+            return "name, size, content-type and owner"
+        return "name, size and content-type (not the owner: the listings do not give it)"
 
     def not_on_old(self, bucket: str) -> list[str]:
         """The names of the bucket's objects new holds and old does not (those examined)."""
@@ -151,7 +159,7 @@ def old_bucket_ids(old: Target, client: Client | None = None) -> list[str]:
 
 
 def _objects(found: Mapping[str, ObjectMetadata]) -> dict[str, StoredObject]:
-    return {n: StoredObject(n, m.size, m.mimetype, m.etag) for n, m in found.items()}
+    return {n: StoredObject(n, m.size, m.mimetype, m.etag, owner=m.owner) for n, m in found.items()}
 
 
 def compare_in_databases(

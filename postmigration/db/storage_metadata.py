@@ -1,5 +1,5 @@
 """Storage-parity's metadata half, inside the two databases: every object of a bucket compared
-old against new by name, size and content-type, as ``storage.objects`` keeps them.
+old against new by name, size, content-type and owner, as ``storage.objects`` keeps them.
 
 Each side sums its objects' 64-bit row hashes per bucket in one scan; only where the sums
 differ does it drill down, by hash partitions of the object names (256, then 256 within each
@@ -25,11 +25,14 @@ from psycopg import sql
 
 # Partition of an object: 16 bits of a hash of its name; level 1 is the high 8 bits.
 _PARTITION = sql.SQL("(hashtextextended(o.name, 1) & 65535)")
-# One row's hash: its name, size and content-type, nulls kept apart from "".
+# Who owns an object: Storage's owner_id (text), else its older uuid column.
+OWNER = sql.SQL("coalesce(o.owner_id, o.owner::text)")
+# One row's hash: its name, size, content-type and owner, nulls kept apart from "".
 _ROW_HASH = sql.SQL(
     "hashtextextended(concat(o.name, E'\\x1f', coalesce(o.metadata->>'size', E'\\x01'),"
-    " E'\\x1f', coalesce(o.metadata->>'mimetype', E'\\x01')), 0)"
-)
+    " E'\\x1f', coalesce(o.metadata->>'mimetype', E'\\x01'), E'\\x1f',"
+    " coalesce({owner}, E'\\x01')), 0)"
+).format(owner=OWNER)
 # One row's recorded hash (eTag) with its name: a hint of which objects to download, never a
 # difference (identical bytes uploaded in parts or in one piece carry different eTags).
 _ETAG_HASH = sql.SQL(
@@ -43,17 +46,19 @@ LEVEL_TWO_AT_ONCE = 64
 
 @dataclass(frozen=True)
 class ObjectMetadata:
-    """One object as ``storage.objects`` records it: size, content-type, recorded hash."""
+    """One object as ``storage.objects`` records it: size, content-type, recorded hash, owner
+    (the user id; None: owned by no one, as after an upload with the service key)."""
 
     size: int | None
     mimetype: str | None
     etag: str | None
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
 class BucketSums:
     """A bucket's compared objects on one side: how many, the exact sum of their hashes (name,
-    size, content-type), and that of their recorded hashes (eTag, a hint only)."""
+    size, content-type, owner), and that of their recorded hashes (eTag, a hint only)."""
 
     objects: int
     checksum: int
@@ -63,9 +68,9 @@ class BucketSums:
 @dataclass(frozen=True)
 class DifferingObjects:
     """What the drill-down found in one bucket whose sums differ: the metadata on new and on
-    old (None: not there) of each object of the partitions examined (those whose name, size or
-    content-type differ, then, in the room left, some whose eTag alone does), and how many
-    partitions whose name, size or content-type differ were left unexamined (bounded work)."""
+    old (None: not there) of each object of the partitions examined (those whose name, size,
+    content-type or owner differ, then, in the room left, some whose eTag alone does), and how
+    many partitions where those differ were left unexamined (bounded work)."""
 
     new: dict[str, ObjectMetadata]
     old: dict[str, ObjectMetadata]
@@ -126,17 +131,22 @@ def _objects_in(
 ) -> dict[str, ObjectMetadata]:
     query = sql.SQL(
         "select o.name, (o.metadata->>'size')::numeric::bigint, o.metadata->>'mimetype',"
-        " o.metadata->>'eTag' from storage.objects o where {w} and {p} = any({parts})"
-    ).format(w=_compared(bucket, leave_out), p=_PARTITION, parts=sql.Literal(partitions))
+        " o.metadata->>'eTag', {owner} from storage.objects o where {w} and {p} = any({parts})"
+    ).format(
+        owner=OWNER,
+        w=_compared(bucket, leave_out),
+        p=_PARTITION,
+        parts=sql.Literal(partitions),
+    )
     return {
-        str(name): ObjectMetadata(None if size is None else int(size), mimetype, etag)
-        for name, size, mimetype, etag in conn.execute(query).fetchall()
+        str(name): ObjectMetadata(None if size is None else int(size), mimetype, etag, owner)
+        for name, size, mimetype, etag, owner in conn.execute(query).fetchall()
     }
 
 
 def _differing(a: PartitionSums, b: PartitionSums) -> tuple[list[int], list[int]]:
-    """The partitions whose objects differ (how many, or their name, size or content-type),
-    and those where only the eTags do."""
+    """The partitions whose objects differ (how many, or their name, size, content-type or
+    owner), and those where only the eTags do."""
     differ: list[int] = []
     retagged: list[int] = []
     for p in sorted(set(a) | set(b)):
@@ -162,7 +172,7 @@ def drill_down(
 ) -> DifferingObjects:
     """differing_objects on any source of new's and old's partition sums (`sums(None)`: level
     1, `sums(level_one)`: the partitions within those) and objects (`objects(partitions)`).
-    The first partitions whose name, size or content-type differ are examined and the rest
+    The first partitions whose name, size, content-type or owner differ are examined and the rest
     counted as unexamined; partitions where only the eTags differ fill the room left, and are
     never counted: an eTag alone neither makes a bucket differ nor leaves it unexamined."""
     level_one, retagged_one = _differing(*sums(None))

@@ -71,6 +71,10 @@ class Fault:
         """storage-sync: is this bucket's directory copied? (every bucket)"""
         return True
 
+    def owners_kept(self, bucket: str) -> bool:
+        """storage-sync: do this bucket's objects keep the owner old recorded? (every bucket)"""
+        return True
+
     def urls_rewritten(self) -> bool:
         """rewrite-urls: are stored URLs moved from old's origin to new's? (yes)"""
         return True
@@ -192,6 +196,18 @@ class SkipBucketSync(Fault):
     bucket: str = ""
 
     def bucket_synced(self, bucket: str) -> bool:
+        return bucket != self.bucket
+
+
+@dataclass(frozen=True)
+class StorageOwnerLost(Fault):
+    """One bucket was copied through the Storage API with the service key (as a copy script
+    does) instead of with the dump and rsync: same names and bytes, but each object is now
+    owned by no one, so policies deciding by owner no longer let its user change it."""
+
+    bucket: str = ""
+
+    def owners_kept(self, bucket: str) -> bool:
         return bucket != self.bucket
 
 
@@ -615,6 +631,16 @@ REGISTRY: dict[str, _Spec] = {
         APP_BUCKETS,
         lambda name, bucket: SkipBucketSync(
             name, "storage-sync", f'bucket "{bucket}" has rows but no bytes on new', bucket
+        ),
+    ),
+    "storage-owner-lost": _Spec(
+        "storage-owner-lost:<bucket>",
+        ("avatars",),
+        lambda name, bucket: StorageOwnerLost(
+            name,
+            "storage-sync",
+            f'bucket "{bucket}" copied with the service key: its objects have no owner on new',
+            bucket,
         ),
     ),
     "missing-extension": _Spec(

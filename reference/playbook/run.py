@@ -46,7 +46,7 @@ from .privileges import carry_privileges
 from .restore import restore
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
 from .stacks import add_site_name, start_stack
-from .storage_sync import check_agreement, sync_buckets
+from .storage_sync import check_agreement, drop_owners, sync_buckets
 from .volume import grow
 
 
@@ -276,7 +276,9 @@ class Playbook:
             old_db.url, self.old.state_dir / "storage", new_root, self.options.fault
         )
         check_agreement(new_db.url, new_root, list(synced.files))
-        return synced.summary()
+        ownerless = drop_owners(new_db.url, self.options.fault, list(synced.files))
+        owners = f"; copied without owners: {', '.join(ownerless)}" if ownerless else ""
+        return synced.summary() + owners
 
     def _migrations(self, new_db: Server) -> str:
         if not self.options.fault.pending_migrations_applied():

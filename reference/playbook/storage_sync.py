@@ -59,6 +59,20 @@ def sync_buckets(old_db: str, old_root: Path, new_root: Path, fault: Fault) -> S
     return synced
 
 
+def drop_owners(new_db: str, fault: Fault, buckets: list[str]) -> list[str]:
+    """The buckets `fault` copies without their owners (a copy through the Storage API with the
+    service key): their objects on new are owned by no one. Returns those buckets."""
+    dropped = [bucket for bucket in buckets if not fault.owners_kept(bucket)]
+    if dropped:
+        with psycopg.connect(new_db) as conn:
+            conn.execute(
+                "update storage.objects set owner = null, owner_id = null"
+                " where bucket_id = any(%s)",
+                (dropped,),
+            )
+    return dropped
+
+
 def check_agreement(new_db: str, new_root: Path, buckets: list[str]) -> None:
     """Every row of these buckets has its bytes (size and md5 as recorded), every file a row."""
     with psycopg.connect(new_db) as conn:

@@ -90,6 +90,25 @@ def test_listings_differ_by_name_size_and_content_type() -> None:
     ]
 
 
+def test_objects_differ_by_owner_when_the_databases_give_it() -> None:
+    """An object copied with the service key is owned by no one on new: named; listings give
+    no owner on either side, so they never differ by it."""
+    uid = "6f1c2b7e-0000-4000-8000-000000000001"
+    old = {
+        "u1/a.png": StoredObject("u1/a.png", 10, "image/png", owner=uid),
+        "u1/b.png": StoredObject("u1/b.png", 10, "image/png", owner=uid),
+        "u1/c.png": StoredObject("u1/c.png", 10, "image/png"),
+    }
+    new = {
+        "u1/a.png": StoredObject("u1/a.png", 10, "image/png"),
+        "u1/b.png": StoredObject("u1/b.png", 10, "image/png", owner=uid),
+        "u1/c.png": StoredObject("u1/c.png", 10, "image/png"),
+    }
+    assert listing_differences("avatars", new, old) == [
+        f"avatars/u1/a.png: owned by no one on new but by user {uid} on old"
+    ]
+
+
 def test_a_differing_or_missing_recorded_hash_flags_without_failing() -> None:
     def one(size: int, mimetype: str, etag: str | None) -> StoredObject:
         return StoredObject("x", size, mimetype, etag)

@@ -1,6 +1,6 @@
 """storage-parity's metadata comparison inside the databases, against a real stand-in: one
-object missing, one extra, one with another content-type, size or recorded hash among 3,000 is
-named (or flagged, for the hash) and nothing else; a whole bucket changed is listed up to a
+object missing, one extra, one with another content-type, size, owner or recorded hash among
+3,000 is named (or flagged, for the hash) and nothing else; a whole bucket changed is listed up to a
 bound and says so; objects written after the cutover are left out; the sample is random.
 
 "Old" is the committed bucket; "new" is a second connection that changes it inside a
@@ -103,6 +103,42 @@ def test_each_differing_object_is_named_and_the_hash_only_flagged(
     )
     assert sorted(found.flagged) == sorted((BUCKET, _name(n)) for n in (10, 20, 30, 40))
     assert found.unexamined == []
+
+
+def test_an_object_that_lost_its_owner_is_named_and_not_downloaded(
+    new: psycopg.Connection, old: psycopg.Connection
+) -> None:
+    """Owners are compared by owner_id, else the older uuid column: an object whose owner
+    differs is a difference (its bytes are the same: it is not flagged for download)."""
+    uid = "6f1c2b7e-0000-4000-8000-000000000002"
+    old.execute(
+        "update storage.objects set owner = %s::uuid where bucket_id = %s and name = %s",
+        (uid, BUCKET, _name(50)),
+    )
+    try:
+        new.execute(
+            "update storage.objects set owner = null, owner_id = null"
+            " where bucket_id = %s and name = %s",
+            (BUCKET, _name(50)),
+        )
+        new.execute(
+            "update storage.objects set owner_id = 'someone-else' where bucket_id = %s and name = %s",
+            (BUCKET, _name(60)),
+        )
+        found = compare_databases(new, old, [BUCKET], {})
+    finally:
+        new.rollback()
+        old.execute(
+            "update storage.objects set owner = null where bucket_id = %s and name = %s",
+            (BUCKET, _name(50)),
+        )
+    assert sorted(found.problems) == sorted(
+        [
+            f"{BUCKET}/{_name(50)}: owned by no one on new but by user {uid} on old",
+            f"{BUCKET}/{_name(60)}: owned by user someone-else on new but by no one on old",
+        ]
+    )
+    assert found.flagged == [] and found.unexamined == []
 
 
 def test_objects_written_after_the_cutover_are_left_out(

@@ -171,7 +171,7 @@ def test_a_size_changed_in_the_metadata_is_named_from_the_databases(
     sampled_run: tuple[SuiteRun, Damage],
 ) -> None:
     run, damages = sampled_run
-    metadata = _messages(run)["test_every_object_has_old_name_size_and_content_type"]
+    metadata = _messages(run)["test_every_object_has_old_name_size_content_type_and_owner"]
     assert f"{damages.resized}: " in metadata and " bytes on new but " in metadata, run.digest()
 
 

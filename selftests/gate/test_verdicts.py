@@ -276,6 +276,7 @@ FAULTS = {
         ("differ from old", "course-thumbnails/"),
     ),
     "skip-bucket-sync:media": ("storage-parity", ("differ from old", "media/")),
+    "storage-owner-lost:avatars": ("storage-parity", ("owned by no one on new", "avatars/")),
     "missing-extension:uuid-ossp": ("extensions", ("extension uuid-ossp is not installed",)),
     "missing-extension:pgcrypto": ("extensions", ("extension pgcrypto is not installed",)),
     "stale-site-url": ("goal-invite", ("SITE_URL", "OLD_ORIGIN")),

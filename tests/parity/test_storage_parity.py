@@ -1,5 +1,5 @@
 """Storage sync: every object of every bucket made it to new with old's name, size and
-content-type (compared by their metadata); a random sample of each bucket, and the objects the
+content-type, and owner where the databases are compared (compared by their metadata); a random sample of each bucket, and the objects the
 metadata flags, have old's bytes (an eTag that differs alone only points at what to download)."""
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def metadata(
         pytest.fail(f"cannot compare storage metadata: {first_line(exc)}", pytrace=False)
 
 
-def test_every_object_has_old_name_size_and_content_type(
+def test_every_object_has_old_name_size_content_type_and_owner(
     metadata: MetadataComparison,
     written_later: dict[str, set[str]],
     app_profile: AppProfile,
@@ -166,7 +166,9 @@ def test_every_object_has_old_name_size_and_content_type(
     """Per bucket, every object of old is on new and nothing else is (post-cutover: but for the
     objects written on new after the cutover, shown apart), each with old's size and
     content-type, compared by the metadata Storage keeps (in the databases with both db_urls,
-    else through full listings paged past 100). An object whose recorded hash (eTag) alone
+    else through full listings paged past 100), and with old's owner in the databases (an
+    object copied with the service key is owned by no one: policies that decide by owner no
+    longer let its user change it; the listings do not give owners). An object whose recorded hash (eTag) alone
     differs or is missing is no difference (the same bytes uploaded in parts carry another
     eTag): it is flagged, and the next test downloads up to [app] storage_sample of them per
     bucket."""
@@ -185,7 +187,7 @@ def test_every_object_has_old_name_size_and_content_type(
     retagged = len(metadata.retagged)
     evidence.text(
         "compared by metadata",
-        f"{_objects(metadata.compared)} compared by name, size and content-type {metadata.how};"
+        f"{_objects(metadata.compared)} compared by {metadata.fields} {metadata.how};"
         f" {_objects(len(metadata.flagged))} flagged for download"
         + (f", {retagged:,} of them by their eTag alone (not a difference)" if retagged else ""),
     )
