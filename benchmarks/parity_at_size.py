@@ -2,7 +2,8 @@
 
 Starts two bare stand-in projects, old and new, and gives both the same `--rows` rows in one
 table (the largest table) and the same `--objects` storage objects in one bucket (rows by SQL,
-each object's bytes a small file on disk, linked on new), then measures, medians of
+each folder's objects owned by one user as uploads are; each object's bytes a small file on
+disk, linked on new), then measures, medians of
 `--repeats` runs after one warm-up, with the suite's own functions:
   - count(*) of the table and of storage.objects, and a plain listing of storage.objects
     (`select name, metadata from storage.objects`, streamed to the client and dropped), on
@@ -85,7 +86,7 @@ def fill(db_url: str, rows: int, objects: int) -> None:
         )
         conn.execute(
             """
-            insert into storage.objects (bucket_id, name, metadata, version)
+            insert into storage.objects (bucket_id, name, metadata, version, owner, owner_id)
             select %s, 'bulk/' || lpad((g / %s)::text, 5, '0') || '/' || lpad(g::text, 7, '0')
                        || '.txt',
                    jsonb_build_object('eTag', '"' || md5('bulk object ' || g || E'\\n') || '"',
@@ -94,10 +95,11 @@ def fill(db_url: str, rows: int, objects: int) -> None:
                        'lastModified', '2026-01-01T00:00:00.000Z',
                        'contentLength', octet_length('bulk object ' || g || E'\\n'),
                        'httpStatusCode', 200),
-                   md5(g::text)
+                   md5(g::text),
+                   md5('user ' || (g / %s))::uuid, md5('user ' || (g / %s))::uuid::text
             from generate_series(0, %s - 1) g
             """,
-            (BUCKET, PER_FOLDER, objects),
+            (BUCKET, PER_FOLDER, PER_FOLDER, PER_FOLDER, objects),
         )
         conn.execute(f"vacuum analyze {TABLE}")
         conn.execute("vacuum analyze storage.objects")

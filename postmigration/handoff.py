@@ -82,10 +82,14 @@ def wait_for_handoff(path: Path) -> Handoff:
 
 
 def remove_handoff(path: Path) -> None:
-    """Remove the handoff file, its lock and its private folder, if still there."""
+    """Remove the handoff file, its lock, what the workers shared beside it (once_per_run)
+    and its private folder, if still there."""
     _release(path)
     for leftover in (path, path.with_suffix(".part"), _lock_of(path)):
         leftover.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        for shared in path.parent.iterdir():
+            shared.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         path.parent.rmdir()
 

@@ -12,7 +12,9 @@
 - a playlist item whose URL names new's storage under another host name: hero-video names the
   origin it is served from (it passed when the playlist check only asked for a 206);
 - every sign-in refused by Auth with a 500 (the access token hook's grant lost): login names
-  Auth's own words (it quoted only the app's, which supabase-js shows as "{}" for a 5xx).
+  Auth's own words (it quoted only the app's, which supabase-js shows as "{}" for a 5xx);
+- and, undamaged, goal-notifications' tests under `-n 2`: the invitee gets one invite email
+  per run (each worker sent its own: two).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from postmigration.config import Environment, load_accounts, load_target, read_config_file
+from postmigration.inbox import email_inbox
 from selftests.gate.conftest import (
     ServingPlaybook,
     damaged,
@@ -163,3 +167,37 @@ def test_a_playlist_item_served_from_another_origin_fails_hero_video(
     assert item["status"] == "failed", run.digest()
     assert "is served from http://localhost:" in str(item["reason"]), item["reason"]
     assert "not from the target" in str(item["reason"]), item["reason"]
+
+
+def test_under_xdist_the_invitee_gets_one_invite_per_run(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Under -n 2 each worker runs two of goal-notifications' four tests; the invite they
+    check is sent once, by the first worker to need it (before, each worker sent its own)."""
+    run_id = "pm-7a1c12"
+    run = gate_on(
+        breakable,
+        tmp_path / "report",
+        "tests/edge_functions/test_goal_notifications.py",
+        f"--run-id={run_id}",
+        "-n",
+        "2",
+    )
+    outcomes = [t["outcome"] for t in run.item("goal-invite")["tests"]]
+    assert outcomes.count("passed") == 4, run.digest()
+    assert run.left_behind() == [], run.left_behind()
+    config = read_config_file(breakable.config_path, "the playbook's config")
+    inbox = email_inbox(load_target("new", config, Environment({})))
+    assert inbox is not None
+    invitee = load_accounts(config, Environment({}))["invitee"]
+    invites = [m for m in inbox.messages(invitee.email) if run_id in m.body]
+    assert len(invites) == 1, f"the invitee got {len(invites)} invites from run {run_id}"
+    left = query_one(
+        breakable,
+        "new",
+        "select (select count(*) from public.goals where title like %s),"
+        " (select count(*) from public.notifications where body like %s)",
+        f"{run_id} %",
+        f"{run_id} %",
+    )
+    assert left == (0, 0), f"run {run_id} left (goals, notifications) {left} on new"

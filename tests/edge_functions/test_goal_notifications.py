@@ -7,7 +7,7 @@ the app does; then each channel is read back the way the invitee would get it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from postmigration.inbox import (
     wait_for_message,
     whatsapp_inbox,
 )
+from postmigration.once_per_run import once_per_run, shared_folder
 from postmigration.origins import old_origins
 from postmigration.refusals import Refused, attempt
 
@@ -72,9 +73,19 @@ class SentInvite:
             inbox, recipient, matches, what=what, since=self.since, timeout_s=WAIT_S
         )
 
+    def to_wire(self) -> dict[str, Any]:
+        """A JSON-safe copy, for the other xdist workers of the run."""
+        return {**asdict(self), "since": self.since.isoformat()}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> SentInvite:
+        """The inverse of to_wire."""
+        return cls(**{**data, "since": datetime.fromisoformat(data["since"])})
+
 
 @pytest.fixture(scope="module")
 def sent_invite(
+    request: pytest.FixtureRequest,
     target: Target,
     accounts: Accounts,
     signed_in: Callable[[str], Client],
@@ -82,16 +93,40 @@ def sent_invite(
     http: httpx.Client,
     app_profile: AppProfile,
 ) -> SentInvite:
-    """The user's goal inviting the invitee by email and phone, sent by goal-notifications."""
+    """The user's goal inviting the invitee by email and phone, sent by goal-notifications
+    once per run: under xdist by the first worker that needs it, so the invitee gets one invite
+    (its rows then go with the controller's final sweep of the run's tag, once every worker is
+    done with them, not with that worker's cleanup)."""
     target.require_writable()
+    folder = shared_folder(request.config)
+
+    def send() -> SentInvite:
+        return _send_invite(
+            accounts, signed_in, created, http, target, app_profile, register=folder is None
+        )
+
+    return once_per_run(folder, "goal-invite-sent", send, SentInvite.to_wire, SentInvite.from_wire)
+
+
+def _send_invite(
+    accounts: Accounts,
+    signed_in: Callable[[str], Client],
+    created: Created,
+    http: httpx.Client,
+    target: Target,
+    app_profile: AppProfile,
+    *,
+    register: bool,
+) -> SentInvite:
     invitee = accounts["invitee"]
     user = signed_in("user")
     since = datetime.now(UTC) - CLOCK_SLACK
     title = created.label("goal")
     function = app_profile.function("goal_notifications")
     goals = app_profile.table("goals")
-    created.row(app_profile.table("notifications"), title, column="body")
-    created.row(goals, title, column="title")  # its invites go with it
+    if register:
+        created.row(app_profile.table("notifications"), title, column="body")
+        created.row(goals, title, column="title")  # its invites go with it
 
     def goal_with_invite() -> tuple[dict[str, Any], dict[str, Any]]:
         goal = user.table(goals).insert({"title": title}).execute().data[0]
