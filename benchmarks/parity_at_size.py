@@ -3,8 +3,8 @@
 Starts two bare stand-in projects, old and new, and gives both the same `--rows` rows in one
 table (the largest table) and the same `--objects` storage objects in one bucket (rows by SQL,
 each folder's objects owned by one user as uploads are; each object's bytes a small file on
-disk, linked on new), then measures, medians of
-`--repeats` runs after one warm-up, with the suite's own functions:
+disk, linked on new), then measures, medians of `--repeats` runs after one warm-up, with the
+suite's own functions:
   - count(*) of the table and of storage.objects, and a plain listing of storage.objects
     (`select name, metadata from storage.objects`, streamed to the client and dropped), on
     each side: the yardsticks;
