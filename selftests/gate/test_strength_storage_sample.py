@@ -180,7 +180,7 @@ def test_the_evidence_says_how_many_were_compared_and_downloaded(
 ) -> None:
     run, _ = sampled_run
     texts = run.report_texts()
-    assert "compared by name, size and content-type in the databases" in texts, run.digest()
+    assert "compared by name, size, content-type and owner in the databases" in texts, run.digest()
     assert f"chosen at random (up to {SAMPLE} per bucket)" in texts, run.digest()
 
 
