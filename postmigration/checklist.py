@@ -151,6 +151,17 @@ CHECKLIST: tuple[Item, ...] = (
         "either it cannot be verified, which holds the gate unless waived",
         snapshot=True,
     ),
+    # Roles belong to the server: no dump of the database carries their settings, and a
+    # migration that set one is recorded as applied on new and never runs there.
+    Item(
+        "role-settings",
+        "Role settings: the API's roles and the database keep old's settings "
+        "(statement_timeout, search_path, pgrst.*)",
+        BACKUP_STORAGE,
+        "blocker",
+        ("database", "comparison"),
+        why="without --compare-to it cannot be verified, which holds the gate unless waived",
+    ),
     Item(
         "old-references",
         "No function, trigger, column default or view names the old project",

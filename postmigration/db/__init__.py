@@ -40,11 +40,13 @@ from .policies import (
     tables_without_rls,
 )
 from .references import old_project_needles, stale_references
+from .role_settings import API_ROLES, role_setting_differences, role_settings
 from .schema import replication_role_settings, schema_differences, schema_facts
 from .scope import app_schemas
 from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
 
 __all__ = [
+    "API_ROLES",
     "OPTIONAL_AUTH_TABLES",
     "app_schemas",
     "extension_lines",
@@ -55,6 +57,8 @@ __all__ = [
     "privilege_differences",
     "privileges_not_compared",
     "privileges",
+    "role_setting_differences",
+    "role_settings",
     "stale_references",
     "users_without_identity",
     "DatabaseUnreachable",

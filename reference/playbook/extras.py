@@ -8,6 +8,9 @@
 - Webhooks: the triggers calling `supabase_functions.http_request` came with the dump still
   naming old's URL and key; each is re-created with new's.
 - Realtime: the tables old's `supabase_realtime` publishes are added to new's.
+- Role settings: what old sets on the roles the API runs as (`alter role … set`, such as a
+  migration's statement_timeout) is set on new's: roles belong to the server, so no dump of
+  the database carries them.
 - Auth settings (outside the database): providers, sign-ups, autoconfirm and the redirect
   URL allow-list are copied from old's project to new's, old's origin rewritten.
 """
@@ -147,6 +150,46 @@ def reenable_publication(old: psycopg.Connection, new: psycopg.Connection, fault
     return f"realtime: {len(tables)} tables published"
 
 
+# The roles the API runs as (PostgREST logs in as authenticator and switches to the others).
+API_ROLES = ("anon", "authenticated", "service_role", "authenticator")
+_ROLE_SETTINGS = (
+    "select r.rolname, s.setdatabase <> 0, unnest(s.setconfig) from pg_db_role_setting s"
+    " join pg_roles r on r.oid = s.setrole where r.rolname = any(%s)"
+    " and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))"
+)
+
+
+def _role_settings(conn: psycopg.Connection) -> dict[tuple[str, bool, str], str]:
+    found: dict[tuple[str, bool, str], str] = {}
+    for role, here, entry in conn.execute(_ROLE_SETTINGS, (list(API_ROLES),)).fetchall():
+        name, _, value = str(entry).partition("=")
+        found[(str(role), bool(here), name)] = value
+    return found
+
+
+def carry_role_settings(old: psycopg.Connection, new: psycopg.Connection, fault: Fault) -> str:
+    """Each setting old gives an API role (in every database, or in this one), given the same
+    value on new's role. A list setting (search_path) would be set as one string: the app sets
+    none on its roles."""
+    wanted = _role_settings(old)
+    if not fault.role_settings_carried():
+        return "role settings: left as new's project has them"
+    have = _role_settings(new)
+    database = str(new.execute("select current_database()").fetchone()[0])  # type: ignore[index]
+    changed = 0
+    for (role, here, name), value in sorted(wanted.items()):
+        if have.get((role, here, name)) == value:
+            continue
+        scope = sql.SQL(" in database {}").format(sql.Identifier(database)) if here else sql.SQL("")
+        new.execute(
+            sql.SQL("alter role {}{} set {} = {}").format(
+                sql.Identifier(role), scope, sql.Identifier(name), sql.Literal(value)
+            )
+        )
+        changed += 1
+    return f"role settings: {changed} of {len(wanted)} set as on old"
+
+
 def copy_auth_settings(
     old_dir: Path, new_dir: Path, old_site: str, new_site: str, fault: Fault
 ) -> str:
@@ -181,6 +224,7 @@ def carry_extras(
             recreate_jobs(old, new, rewrite, fault),
             recreate_webhooks(new, rewrite, fault),
             reenable_publication(old, new, fault),
+            carry_role_settings(old, new, fault),
         ]
     done.append(copy_auth_settings(*state_dirs, *sites, fault))
     return "copied " + "; ".join(done)

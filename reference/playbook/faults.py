@@ -127,6 +127,10 @@ class Fault:
         """extras: are old's realtime tables published on new? (yes)"""
         return True
 
+    def role_settings_carried(self) -> bool:
+        """extras: are old's settings of the API roles (ALTER ROLE … SET) set on new? (yes)"""
+        return True
+
     def auth_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
         """extras: the auth settings saved on new (old's, origin rewritten)."""
         return settings
@@ -389,6 +393,16 @@ class ReplicaRoleLeft(Fault):
             "'alter database %I set session_replication_role = replica', current_database());"
             " end $$",
         )
+
+
+@dataclass(frozen=True)
+class RoleSettingsLost(Fault):
+    """The move carried the database but not the roles' settings: a migration's
+    `alter role authenticated set statement_timeout` is recorded as applied on new, yet new's
+    role keeps the fresh project's timeout."""
+
+    def role_settings_carried(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -737,6 +751,15 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: ReplicaRoleLeft(
             name, "by-hand", "the database keeps session_replication_role = replica on new"
+        ),
+    ),
+    "role-settings-lost": _Spec(
+        "role-settings-lost",
+        (),
+        lambda name, _: RoleSettingsLost(
+            name,
+            "extras",
+            "the API roles keep new's settings: authenticated's statement_timeout is not old's",
         ),
     ),
     "cron-job-missing": _Spec(

@@ -277,6 +277,10 @@ FAULTS = {
     ),
     "skip-bucket-sync:media": ("storage-parity", ("differ from old", "media/")),
     "storage-owner-lost:avatars": ("storage-parity", ("owned by no one on new", "avatars/")),
+    "role-settings-lost": (
+        "role-settings",
+        ("role authenticated: statement_timeout is 8s on new but 15s on old",),
+    ),
     "missing-extension:uuid-ossp": ("extensions", ("extension uuid-ossp is not installed",)),
     "missing-extension:pgcrypto": ("extensions", ("extension pgcrypto is not installed",)),
     "stale-site-url": ("goal-invite", ("SITE_URL", "OLD_ORIGIN")),

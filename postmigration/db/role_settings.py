@@ -1,0 +1,74 @@
+"""The settings of the roles the API runs as, and of the app's database (``ALTER ROLE … SET``,
+``ALTER DATABASE … SET``: statement_timeout, search_path, PostgREST's ``pgrst.*``).
+
+A role belongs to the server, not to the database: no dump of the database carries its
+settings, and a migration that set one is recorded as applied on new and never runs there, so
+a restore leaves new's roles as the fresh project made them. Database-wide settings are not in
+a dump taken without ``--create`` either.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+__all__ = ["API_ROLES", "PROJECT_OWN", "role_settings", "role_setting_differences"]
+
+# PostgREST logs in as authenticator and switches to the others for each request.
+API_ROLES = ("anon", "authenticated", "service_role", "authenticator")
+# Set by the platform on older projects' databases: each project's own JWT secret and expiry,
+# never the app's, so new does not have old's.
+PROJECT_OWN = frozenset({"app.settings.jwt_secret", "app.settings.jwt_exp"})
+
+# (whose, name) -> value; whose is "role X", "role X in this database" or "the database".
+Settings = dict[tuple[str, str], str]
+
+
+def role_settings(conn: psycopg.Connection) -> Settings:
+    """The API roles' settings (in every database, or in this one) and this database's own."""
+    rows = conn.execute(
+        """
+        select r.rolname, s.setdatabase <> 0, unnest(s.setconfig)
+        from pg_db_role_setting s
+        left join pg_roles r on r.oid = s.setrole
+        where s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+          and (r.rolname = any(%s) or (s.setrole = 0 and s.setdatabase <> 0))
+        """,
+        (list(API_ROLES),),
+    ).fetchall()
+    found: Settings = {}
+    for role, here, entry in rows:
+        name, _, value = str(entry).partition("=")
+        if role is None:
+            whose = "the database"
+        else:
+            whose = f"role {role}" + (" in this database" if here else "")
+        found[(whose, name)] = value
+    return found
+
+
+def role_setting_differences(new: Settings, old: Settings) -> list[str]:
+    """One line per setting old has that new lacks or holds with another value; settings only
+    new has (the fresh project's) are not differences, nor PROJECT_OWN. Values of settings that
+    are neither PostgreSQL's own nor PostgREST's (``app.*``, which may hold secrets) are never
+    shown."""
+    lines: list[str] = []
+    for (whose, name), value in sorted(old.items()):
+        if name in PROJECT_OWN:
+            continue
+        theirs = new.get((whose, name))
+        if theirs == value:
+            continue
+        shown = _shown(name)
+        if theirs is None:
+            told = f"{name} = {value} on old" if shown else f"{name} is set on old"
+            lines.append(f"{whose}: {told} but not on new")
+        elif shown:
+            lines.append(f"{whose}: {name} is {theirs} on new but {value} on old")
+        else:
+            lines.append(f"{whose}: {name} differs from old (values not shown)")
+    return lines
+
+
+def _shown(name: str) -> bool:
+    """PostgreSQL's own settings have no dot in their names; PostgREST's are ``pgrst.*``."""
+    return "." not in name or name.startswith("pgrst.")
