@@ -70,6 +70,7 @@ READ_ONLY_ITEMS = (
     "data-parity",
     "restore-finished",
     "grants",
+    "role-settings",
     "old-references",
     "storage-parity",
     "rollback-dump",
@@ -257,6 +258,7 @@ class TestCleanRunAndBadInput:
             "data-parity",
             "restore-finished",
             "grants",
+            "role-settings",
             "old-references",
             "rollback-dump",
         ):
