@@ -296,18 +296,19 @@ def test_what_cleanup_cannot_remove_is_named_in_the_report(
             breakable, tmp_path / "report", GOAL_NOTIFICATIONS, "--run-id=pm-1eb1d0", *workers
         )
     left = run.left_behind()
-    # The registry's delete (a worker's, under xdist) and the final sweep by the run's tag (the
-    # controller's, under xdist) each name what they could not remove.
+    # The registry's delete and the final sweep by the run's tag each name what they could not
+    # remove. Under xdist the invite is sent once for the run (once_per_run): its goal is left
+    # to the controller's sweep, as no worker's registry may delete it while another reads it.
     registry = [line for line in left if line.startswith("could not delete goals title=pm-1eb1d0")]
     swept = [line for line in left if re.match(r"could not delete \d+ goals row\(s\)", line)]
-    assert registry and swept, f"left behind: {left}; {run.digest()}"
+    assert swept and (bool(registry) != bool(workers)), f"left behind: {left}; {run.digest()}"
     assert all("permission denied for table goals" in line for line in left), left
     html = (run.report_dir / "go-no-go.html").read_text()
     assert 'id="pm-left-behind"' in html and "pm-1eb1d0 goal" in html, "the HTML names nothing"
     assert "cleanup: the gate's cleanup could not remove this" in run.output, run.output[-2000:]
     # The flake check's judge of a clean run (selftests.matrix.judge_clean) names it too.
     judged = clean_go_problems(run)
-    named = "the run's cleanup left on the target: could not delete goals title=pm-1eb1d0"
+    named = "the run's cleanup left on the target: " + (swept[0] if workers else registry[0])
     assert any(p.startswith(named) for p in judged), judged
     _clean(run, breakable)
 
