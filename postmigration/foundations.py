@@ -29,11 +29,13 @@ from postmigration.signing import check_signing
 from postmigration.trust import http_client
 
 __all__ = [
+    "DATABASE_CONNECT_TIMEOUT_S",
     "FOUNDATION_TITLES",
     "RUN_WHEN_STOPPED",
     "TARGET_FOUNDATIONS",
     "Foundation",
     "answer_to_get",
+    "database_error",
     "probe_all",
     "stopped_by",
 ]
@@ -105,13 +107,23 @@ def _http_probe(name: str, client: httpx.Client, url: str, headers: dict[str, st
     return Foundation(name, good, detail)
 
 
+# How long a database that accepts connections but never answers is waited for, by this probe
+# and by the run lock (which goes first: its failure stands for this probe's, see probe_all).
+DATABASE_CONNECT_TIMEOUT_S = 5
+
+
+def database_error(exc: psycopg.Error) -> str:
+    """A database connection's failure in the foundations' words: libpq's first line."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _database_probe(name: str, db_url: str) -> Foundation:
     try:
-        with psycopg.connect(db_url, connect_timeout=5) as conn:
+        with psycopg.connect(db_url, connect_timeout=DATABASE_CONNECT_TIMEOUT_S) as conn:
             conn.execute("select 1")
     except psycopg.Error as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return Foundation(name, False, first_line)
+        return Foundation(name, False, database_error(exc))
     return Foundation(name, True, "select 1 answered")
 
 
@@ -131,11 +143,17 @@ def _auth_probe(client: httpx.Client, target: Target, account: Account | None) -
 
 
 def probe_all(
-    target: Target, comparison: Target | None, redactor: Redactor, account: Account | None = None
+    target: Target,
+    comparison: Target | None,
+    redactor: Redactor,
+    account: Account | None = None,
+    database_down: str | None = None,
 ) -> dict[str, Foundation]:
     """Probe every foundation of this run side by side (a target that never answers costs one
     timeout, not one per probe), the auth one signing `account` in (the `user` account) to
-    verify its token; details are scrubbed of secrets."""
+    verify its token; details are scrubbed of secrets. `database_down`: why the run lock could
+    not connect to the target's database moments ago; it is that foundation's result, instead
+    of waiting a second time for a database that does not answer."""
     with http_client(timeout=_TIMEOUT) as client:
 
         def api(name: str, of: Target, path: str) -> Callable[[], Foundation]:
@@ -147,7 +165,9 @@ def probe_all(
             "reachable": api("reachable", target, "/rest/v1/"),
             "auth": lambda: _auth_probe(client, target, account),
         }
-        if target.db_url:
+        if target.db_url and database_down is not None:
+            probes["database"] = lambda: Foundation("database", False, database_down)
+        elif target.db_url:
             probes["database"] = lambda: _database_probe("database", str(target.db_url))
         if comparison is not None:
             probes["comparison"] = lambda: _comparison_probe(client, comparison)

@@ -130,6 +130,7 @@ class RunState:
     handoff: Path | None = None
     # The connection holding the target's run lock (the controller's), open for the whole run.
     run_lock: Any = None
+    database_down: str | None = None  # why the run lock could not reach new's database
     # xdist: workers started and not yet down; whether one went down with an error.
     workers_up: int = 0
     worker_crashed: bool = False
@@ -620,7 +621,8 @@ class Gate:
         probing = _is_controller(session.config) and not session.config.option.collectonly
         if probing:
             try:
-                state.run_lock = take_run_lock(state.run.target, state.run.run_id)
+                lock = take_run_lock(state.run.target, state.run.run_id)
+                state.run_lock, state.database_down = lock.conn, lock.database_down
                 state.watermark = cutover_watermark(state.run)
             except PostmigrationError as exc:
                 void_previous_verdict(state.run.report_dir, str(exc))
@@ -642,7 +644,9 @@ class Gate:
     def _probe(self, config: pytest.Config) -> None:
         state, run = self.state, self.state.run
         user = run.accounts.get("user")
-        state.foundations = probe_all(run.target, run.comparison_target, run.redactor, user)
+        state.foundations = probe_all(
+            run.target, run.comparison_target, run.redactor, user, state.database_down
+        )
         down = {name for name, f in state.foundations.items() if not f.ok}
         if stopped_by(state.foundations) is None:
             # What interrupted runs left goes before the baseline, or it counts as drift.

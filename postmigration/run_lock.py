@@ -5,17 +5,23 @@ The run holds a PostgreSQL advisory lock on the target's database (with db_url) 
 length, on a connection of its own: the server lets it go when the run ends, however it ends
 (killed with SIGKILL too). A second run finds it held and stops before it writes anything.
 Nothing is written to take it: a read-only target is locked the same way.
+
+A database that accepts connections but never answers is waited for once: the lock's connection
+waits as long as the foundations' database probe would, and its failure becomes that probe's
+result (before, the run waited 10 s here and 5 s more in the probe before it said NO-GO).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import psycopg
 
-from postmigration import db
 from postmigration.config import Target
 from postmigration.errors import PostmigrationError
+from postmigration.foundations import DATABASE_CONNECT_TIMEOUT_S, database_error
 
-__all__ = ["RUN_LOCK_KEY", "RunLockHeld", "take_run_lock"]
+__all__ = ["RUN_LOCK_KEY", "RunLock", "RunLockHeld", "take_run_lock"]
 
 # pg_try_advisory_lock's one bigint key: "pmgate" in ASCII.
 RUN_LOCK_KEY = 0x706D67617465
@@ -26,22 +32,33 @@ class RunLockHeld(PostmigrationError):
     """Another gate run holds the target's lock."""
 
 
-def take_run_lock(target: Target, run_id: str) -> psycopg.Connection | None:
-    """The connection holding the target's run lock (keep it open for the run); None without
-    db_url or when the database cannot be reached (the foundations report that). Raises
-    RunLockHeld naming the other run when it is held."""
+@dataclass(frozen=True)
+class RunLock:
+    """The connection holding the run lock (None: not taken), and why the database could not
+    be reached when that is the reason (the foundations' database result, in their words)."""
+
+    conn: psycopg.Connection | None
+    database_down: str | None = None
+
+
+def take_run_lock(target: Target, run_id: str) -> RunLock:
+    """The target's run lock (keep its connection open for the run); not taken without db_url
+    or when the database cannot be reached (the foundations report that, with the reason kept
+    here). Raises RunLockHeld naming the other run when it is held."""
     if not target.db_url:
-        return None
+        return RunLock(None)
     try:
-        conn = db.connect(target.db_url)
-    except db.DatabaseUnreachable:
-        return None
+        conn = psycopg.connect(
+            target.db_url, autocommit=True, connect_timeout=DATABASE_CONNECT_TIMEOUT_S
+        )
+    except psycopg.Error as exc:
+        return RunLock(None, database_error(exc))
     conn.execute("select set_config('application_name', %s, false)", (f"{_APPLICATION} {run_id}",))
     (taken,) = conn.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,)).fetchone() or (
         False,
     )
     if taken:
-        return conn
+        return RunLock(conn)
     holder = conn.execute(
         "select a.application_name, a.backend_start from pg_locks l"
         " join pg_stat_activity a on a.pid = l.pid"
