@@ -5,11 +5,12 @@ Playwright has no browser of its own (headless, its ``chromium-headless-shell`` 
 see ``system_chromium.sh``), with flags that keep it quiet and off the network, and
 without the omnibox pop-ups a headless window still builds (a hidden web page each, about a
 second of CPU per browser context).
-``browser_state("user")`` signs the account in through the API (once per run, unless the
-project's tokens expire before the run ends: see ``browser_sessions.py``) and gives the
-Playwright ``storage_state`` a supabase-js app reads its session from, so only the ``login``
-item goes through the form. ``app_page("user")`` opens a fresh context in that state, and keeps
-a screenshot and the trace as evidence when the test fails.
+``account_sessions("user")`` signs the account in through the API (once per run, unless the
+project's tokens expire before the run ends: see ``browser_sessions.py``; the account's API
+client holds the same session) and gives the Playwright ``storage_state`` a supabase-js app
+reads its session from, so only the ``login`` item goes through the form.
+``app_page("user")`` opens a fresh context in that state, and keeps a screenshot and the trace
+as evidence when the test fails.
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ from typing import Any
 
 import pytest
 
-from postmigration.browser_sessions import BrowserSessions
+from postmigration.browser_sessions import AccountSessions
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
+from postmigration.once_per_run import shared_folder
 
 __all__ = [
     "CHROMIUM_ARGS",
     "SYSTEM_CHROMIUM",
+    "account_sessions",
     "app_page",
-    "browser_state",
     "browser_type_launch_args",
     "system_chromium_launch",
 ]
@@ -86,16 +88,21 @@ def browser_type_launch_args(
 
 
 @pytest.fixture(scope="session")
-def browser_state(target: Target, accounts: Accounts) -> Iterator[BrowserSessions]:
-    """``browser_state("admin")`` -> a Playwright storage_state signed in as that account.
+def account_sessions(
+    target: Target, accounts: Accounts, pytestconfig: pytest.Config
+) -> Iterator[AccountSessions]:
+    """``account_sessions("admin")`` -> a Playwright storage_state signed in as that account;
+    ``account_sessions.session("admin")`` -> the session itself, for the account's API client.
 
-    An API sign-in per account (its own session, apart from the API clients'), shared by the
-    browser contexts while its token has over five minutes left (see browser_sessions.py):
-    after that, or on a project whose tokens live shorter, the next context gets a new sign-in.
-    The app's supabase-js finds it in localStorage under its default key. Every session is
-    ended (this device only) when the run ends, with the tokens its contexts held last.
+    An API sign-in per account, shared by its API client and its browser contexts while its
+    token has over five minutes left (see browser_sessions.py): after that, or on a project
+    whose tokens live shorter, the next context gets a new sign-in. The app's supabase-js finds
+    it in localStorage under its default key. Every session is ended (this device only) when
+    the run ends, with the tokens its contexts held last. Under xdist the workers share each
+    account's first session (see browser_sessions.py), which the controller ends.
     """
-    sessions = BrowserSessions(target, accounts, target.site_url or target.supabase_url)
+    site = target.site_url or target.supabase_url
+    sessions = AccountSessions(target, accounts, site, shared_folder(pytestconfig))
     yield sessions
     sessions.end()
 
@@ -103,19 +110,19 @@ def browser_state(target: Target, accounts: Accounts) -> Iterator[BrowserSession
 @pytest.fixture
 def app_page(
     new_context: Callable[..., Any],
-    browser_state: BrowserSessions,
+    account_sessions: AccountSessions,
     evidence: Evidence,
 ) -> Iterator[Callable[..., Any]]:
     """``app_page("user")`` -> a page in a fresh context signed in as that account (None: signed out).
 
-    Each context's last session goes back to ``browser_state`` (the app may have refreshed
+    Each context's last session goes back to ``account_sessions`` (the app may have refreshed
     it), to be signed out at the end. On failure, each page's screenshot and its context's
     trace are kept as evidence.
     """
     opened: list[tuple[str, Any, Any]] = []
 
     def open_page(role: str | None = None) -> Any:
-        state = browser_state(role) if role else None
+        state = account_sessions(role) if role else None
         context = new_context(storage_state=state) if state else new_context()
         # DOM snapshots and network, no screencast (its frames cost about a fifth of the browser's
         # CPU); the failure screenshot is taken on its own below.
@@ -127,7 +134,7 @@ def app_page(
     yield open_page
     for _, context, _ in opened:
         with contextlib.suppress(Exception):  # a closed context: its session ends as handed out
-            browser_state.learn(context.storage_state())
+            account_sessions.learn(context.storage_state())
     if not evidence.failed:
         return
     folder = Path(tempfile.mkdtemp(prefix="pm-trace-"))

@@ -1,5 +1,8 @@
-"""The sign-in sessions the suite hands to the browser: opened through the Auth API, shared
-between browser contexts only while no context will refresh them, ended at the end of the run.
+"""The sign-in sessions of a run's accounts: opened through the Auth API, shared by the run's
+API client of the account and its browser contexts only while no context will refresh them,
+ended at the end of the run. One password sign-in per account per run (per xdist worker)
+where the project's tokens live long enough: Supabase Auth allows 30 sign-ins per IP in a
+burst, refilled over five minutes, so every sign-in a run saves is one a rerun can make.
 
 supabase-js refreshes a session on page load when its access token expires within 90 seconds,
 then every 30 seconds as expiry nears. A refresh rotates the refresh token: a second context
@@ -11,6 +14,11 @@ expiry, ``jwt_exp``), each context gets a session of its own.
 
 When a test's contexts close, the session each one holds last (rotated by the app, perhaps
 several times) is learnt, so the end of the run signs out with the session's live tokens.
+
+Under xdist the workers share an account's first session too: the first worker to need it
+signs in and leaves it in the run's private folder (see once_per_run.py), the others read it.
+Such a session is the run's, not the worker's: a worker may finish while another still uses
+it, so the controller signs it out once every worker is down (:func:`end_run_sessions`).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,13 +40,15 @@ from postmigration.auth_words import auth_words
 from postmigration.clients import end_session
 from postmigration.config import Accounts, Target
 from postmigration.keys import api_headers
+from postmigration.once_per_run import once_per_run
 from postmigration.redact import learn_secret
 from postmigration.trust import trust
 
 __all__ = [
     "SHARED_FOR",
-    "BrowserSessions",
+    "AccountSessions",
     "end_browser_session",
+    "end_run_sessions",
     "password_session",
     "session_id_of",
     "shareable",
@@ -48,6 +59,8 @@ __all__ = [
 SHARED_FOR = 300
 # An access token this close to expiry is refreshed before it is used to sign out.
 _EXPIRY_MARGIN = 30
+# The files an account's run-wide session is shared in, in the run's private folder.
+_RUN_SESSION = "session-{role}"
 
 
 def _reason(response: httpx.Response) -> str:
@@ -78,7 +91,7 @@ def password_session(target: Target, email: str, password: str) -> dict[str, Any
     response = _token_grant(target, "password", {"email": email, "password": password})
     if response.status_code != 200:
         pytest.fail(
-            f"sign-in as {email} for the browser failed on {target.name}: "
+            f"sign-in as {email} failed on {target.name}: "
             f"{response.status_code} {_reason(response)}",
             pytrace=False,
         )
@@ -129,37 +142,96 @@ def session_id_of(session: Mapping[str, Any]) -> str | None:
     return str(found) if found else None
 
 
-class BrowserSessions:
-    """The run's browser sign-ins: ``sessions("admin")`` is a Playwright storage_state signed
-    in as that account (shared while :func:`shareable`, else a new sign-in), :meth:`learn`
-    takes a closing context's storage_state, :meth:`end` signs every one out."""
+class _NotShareable(Exception):
+    """A new session too close to expiry to share between the run's workers."""
 
-    def __init__(self, target: Target, accounts: Accounts, site_url: str) -> None:
+    def __init__(self, session: dict[str, Any]) -> None:
+        super().__init__("not shareable")
+        self.session = session
+
+
+def end_run_sessions(target: Target, folder: Path) -> None:
+    """Sign out (see :func:`end_browser_session`) the sessions the run's xdist workers shared
+    in `folder`, once every worker is done with them."""
+    for path in sorted(folder.glob(_RUN_SESSION.format(role="*") + ".json")):
+        try:
+            session = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(session, dict):
+            end_browser_session(target, session)
+
+
+class AccountSessions:
+    """The run's sign-ins: :meth:`session` is an account's session (shared while
+    :func:`shareable`, else a new sign-in), ``sessions("admin")`` the same as a Playwright
+    storage_state, :meth:`learn` takes a closing context's storage_state, :meth:`end` signs
+    out every one this process owns. With `run_folder` (an xdist worker's shared folder), an
+    account's first session is the run's, shared with the other workers."""
+
+    def __init__(
+        self, target: Target, accounts: Accounts, site_url: str, run_folder: Path | None = None
+    ) -> None:
         self._target = target
         self._accounts = accounts
         self._origin = "{0.scheme}://{0.netloc}".format(urlsplit(site_url))
         self._key = supabase_storage_key(target.supabase_url)
-        self._sessions: dict[str, dict[str, Any]] = {}  # by session id (or sign-in order)
+        self._run_folder = run_folder
+        self._asked_run: set[str] = set()  # the roles whose run-wide session was asked for
+        self._sessions: dict[str, dict[str, Any]] = {}  # owned, by session id (or order)
         self._current: dict[str, dict[str, Any]] = {}
 
-    def __call__(self, role: str) -> dict[str, Any]:
+    def _sign_in(self, role: str) -> dict[str, Any]:
+        account = self._accounts[role]
+        return password_session(self._target, account.email, account.password)
+
+    def _own(self, session: dict[str, Any]) -> dict[str, Any]:
+        self._sessions[session_id_of(session) or str(len(self._sessions))] = session
+        return session
+
+    def _run_wide(self, role: str) -> dict[str, Any] | None:
+        """The run's session of the account (made here if no worker made it yet), or None
+        when it is no longer shareable; a new one too short-lived to share is this worker's."""
+        if self._run_folder is None or role in self._asked_run:
+            return None
+        self._asked_run.add(role)
+
+        def make() -> dict[str, Any]:
+            session = self._sign_in(role)
+            if not shareable(session):
+                raise _NotShareable(session)
+            return session
+
+        try:
+            session = once_per_run(
+                self._run_folder, _RUN_SESSION.format(role=role), make, dict, dict
+            )
+        except _NotShareable as short_lived:
+            return self._own(short_lived.session)
+        learn_secret(session.get("refresh_token"))
+        return session if shareable(session) else None
+
+    def session(self, role: str) -> dict[str, Any]:
+        """The account's current session while :func:`shareable`, else the run's (under
+        xdist), else a new sign-in; the one given becomes the current one."""
         session = self._current.get(role)
         if session is None or not shareable(session):
-            account = self._accounts[role]
-            session = password_session(self._target, account.email, account.password)
-            self._sessions[session_id_of(session) or str(len(self._sessions))] = session
+            session = self._run_wide(role) or self._own(self._sign_in(role))
             self._current[role] = session
-        entry = {"name": self._key, "value": json.dumps(session)}
+        return session
+
+    def __call__(self, role: str) -> dict[str, Any]:
+        entry = {"name": self._key, "value": json.dumps(self.session(role))}
         return {"cookies": [], "origins": [{"origin": self._origin, "localStorage": [entry]}]}
 
     def learn(self, storage_state: Mapping[str, Any]) -> None:
         """Keep the tokens a context holds last for the run's session it started from (the app
         refreshes it on its own; the tokens handed out may be revoked by then)."""
         for held in self._held(storage_state):
+            learn_secret(held.get("refresh_token"))
             ours = self._sessions.get(session_id_of(held) or "")
             if ours is None or not held.get("refresh_token"):
-                continue
-            learn_secret(held.get("refresh_token"))
+                continue  # not ours to end: a run-wide session is the controller's
             for field in ("access_token", "refresh_token", "expires_at"):
                 if held.get(field) is not None:
                     ours[field] = held[field]
@@ -178,6 +250,7 @@ class BrowserSessions:
                     yield held
 
     def end(self) -> None:
-        """Sign out every session the run opened for the browser (see end_browser_session)."""
+        """Sign out every session this process opened (see end_browser_session); the run's
+        shared ones are the controller's to end."""
         for session in self._sessions.values():
             end_browser_session(self._target, session)

@@ -1,14 +1,15 @@
 """supabase-py clients per role, shared for the session: anon, service, signed-in accounts.
 
-Sign in once per account per session and reuse it; only the ``login`` item goes through
-the form.
+An account's client holds the run's session of that account (see browser_sessions.py), the
+one its browser contexts start from: one sign-in per account, not one for the API and one for
+the browser. Only the ``login`` item goes through the form.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -21,7 +22,16 @@ from postmigration.trust import http_client, trust
 if TYPE_CHECKING:
     from supabase import Client
 
-__all__ = ["anon_client", "http", "service_client", "sign_in", "signed_in", "supabase_client"]
+    from postmigration.browser_sessions import AccountSessions
+
+__all__ = [
+    "anon_client",
+    "http",
+    "service_client",
+    "session_client",
+    "signed_in",
+    "supabase_client",
+]
 
 _TIMEOUT_S = 20
 
@@ -42,15 +52,15 @@ def supabase_client(target: Target, key: str) -> Client:
     return create_client(target.supabase_url, key, options)
 
 
-def sign_in(target: Target, email: str, password: str) -> Client:
-    """A client signed in with email and password; fails with the server's own words."""
+def session_client(target: Target, email: str, session: dict[str, Any]) -> Client:
+    """A client holding `session` of the account `email` (no new sign-in: Auth is asked once,
+    GET /auth/v1/user, whom the token belongs to); fails with the server's own words."""
     client = supabase_client(target, target.public_key)
+    learn_secret(session.get("refresh_token"))
     try:
-        answer = client.auth.sign_in_with_password({"email": email, "password": password})
+        client.auth.set_session(str(session["access_token"]), str(session["refresh_token"]))
     except Exception as exc:  # supabase-py raises AuthApiError and friends
-        pytest.fail(f"sign-in as {email} failed on {target.name}: {exc}", pytrace=False)
-    if answer.session is not None:
-        learn_secret(answer.session.refresh_token)
+        pytest.fail(f"the session of {email} is refused on {target.name}: {exc}", pytrace=False)
     return client
 
 
@@ -68,9 +78,12 @@ def service_client(target: Target) -> Client:
 
 
 @pytest.fixture(scope="session")
-def signed_in(target: Target, accounts: Accounts) -> Iterator[Callable[[str], Client]]:
-    """``signed_in("admin")`` -> a client signed in as that account, once per session; each
-    session is ended (this device only) when the run ends, so runs do not pile up sign-ins.
+def signed_in(
+    target: Target, accounts: Accounts, account_sessions: AccountSessions
+) -> Iterator[Callable[[str], Client]]:
+    """``signed_in("admin")`` -> a client signed in as that account, once per session, with
+    the account's session its browser contexts share (``account_sessions``, which ends it,
+    this device only, when the run ends, so runs do not pile up sign-ins).
 
     A role missing from ``[accounts]`` skips the test as not configured; a failed sign-in
     fails it, and is not retried by later tests.
@@ -84,16 +97,14 @@ def signed_in(target: Target, accounts: Accounts) -> Iterator[Callable[[str], Cl
         if role not in clients:
             account = accounts[role]
             try:
-                clients[role] = sign_in(target, account.email, account.password)
+                session = account_sessions.session(role)
+                clients[role] = session_client(target, account.email, session)
             except pytest.fail.Exception as exc:
                 failures[role] = str(exc)
                 raise
         return clients[role]
 
-    yield get
-    for client in clients.values():
-        with contextlib.suppress(Exception):  # an ended or expired session: nothing to end
-            client.auth.sign_out({"scope": "local"})
+    yield get  # the sessions are account_sessions' to end, after this fixture's last user
 
 
 @pytest.fixture(scope="session")

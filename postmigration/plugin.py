@@ -26,6 +26,7 @@ import pytest
 from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.bad_input import void_previous_verdict
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
+from postmigration.browser_sessions import end_run_sessions
 from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
 from postmigration.cleanup import (
     WORKER_OUTPUT_KEY,
@@ -784,6 +785,8 @@ class Gate:
             return
         state, run = self.state, self.state.run
         finish_final_sweep(session.config)
+        if state.handoff is not None:  # every worker is down: end the sessions they shared
+            end_run_sessions(run.target, state.handoff.parent)
         verdict = self.verdict_so_far(session)
         args = session.config.invocation_params.args
         state.info = RunInfo(

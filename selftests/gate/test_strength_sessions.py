@@ -25,7 +25,7 @@ from selftests.gate.conftest import (
     query_one,
 )
 
-# The browser items whose pages start signed in (a browser_state session).
+# The browser items whose pages start signed in (an account_sessions session).
 BROWSER_ITEMS = ("upload", "admin-course", "goal-invite", "daily-mission", "weight-report")
 SESSIONS = "select count(*) from auth.sessions"
 SESSION = "select count(*) from auth.sessions where id = %s"
