@@ -228,13 +228,18 @@ class AccountSessions:
         """Keep the tokens a context holds last for the run's session it started from (the app
         refreshes it on its own; the tokens handed out may be revoked by then)."""
         for held in self._held(storage_state):
-            learn_secret(held.get("refresh_token"))
-            ours = self._sessions.get(session_id_of(held) or "")
-            if ours is None or not held.get("refresh_token"):
-                continue  # not ours to end: a run-wide session is the controller's
-            for field in ("access_token", "refresh_token", "expires_at"):
-                if held.get(field) is not None:
-                    ours[field] = held[field]
+            self.learn_session(held)
+
+    def learn_session(self, held: Mapping[str, Any]) -> None:
+        """Keep `held`'s tokens for the session they belong to, if this process ends it: an API
+        client refreshes an expired session when asked for it, rotating its refresh token."""
+        learn_secret(held.get("refresh_token"))
+        ours = self._sessions.get(session_id_of(held) or "")
+        if ours is None or not held.get("refresh_token"):
+            return  # not ours to end: a run-wide session is the controller's
+        for field in ("access_token", "refresh_token", "expires_at"):
+            if held.get(field) is not None:
+                ours[field] = held[field]
 
     def _held(self, storage_state: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """The supabase-js sessions a context's storage_state holds under the app's key."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "anon_client",
+    "hand_back_session",
     "http",
     "service_client",
     "session_client",
@@ -104,7 +105,27 @@ def signed_in(
                 raise
         return clients[role]
 
-    yield get  # the sessions are account_sessions' to end, after this fixture's last user
+    yield get
+    # account_sessions ends the sessions after this, with the tokens each client holds last.
+    for client in clients.values():
+        hand_back_session(client, account_sessions)
+
+
+def hand_back_session(client: Client, sessions: AccountSessions) -> None:
+    """Give `sessions` the tokens `client` holds last, so the end of the run signs its session
+    out: supabase-py refreshes an expired session when a test asks for it, rotating its
+    refresh token, and after two rotations the token handed out is refused (the session
+    would stay on the target). A session already ended or revoked is left as handed out."""
+    with contextlib.suppress(Exception):  # supabase-py raises AuthApiError and friends
+        held = client.auth.get_session()
+        if held is not None:
+            sessions.learn_session(
+                {
+                    "access_token": held.access_token,
+                    "refresh_token": held.refresh_token,
+                    "expires_at": held.expires_at,
+                }
+            )
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,11 @@ expiry, `jwt_exp`), on the shared clean playbook run:
   session: upload and weight-report failed with the app sending the user to sign in (in the
   whole suite at 40 ms), and the run's sessions stayed on new;
 - a browser session whose access token has expired is still signed out at the end: Auth
-  refuses a sign-out with the expired token (the session stays), so it is refreshed first.
+  refuses a sign-out with the expired token (the session stays), so it is refreshed first;
+- an API client's session that supabase-py refreshed twice is still signed out: the API
+  client holds the account's session of the run, and the tokens handed out are refused after
+  two rotations (CI69 left one such session on new at 15 s: the client's tokens were not
+  handed back).
 """
 
 from __future__ import annotations
@@ -15,8 +19,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from postmigration.browser_sessions import end_browser_session, password_session, session_id_of
-from postmigration.clients import end_session
+from postmigration.browser_sessions import (
+    AccountSessions,
+    end_browser_session,
+    password_session,
+    session_id_of,
+)
+from postmigration.clients import end_session, hand_back_session, session_client
 from postmigration.config import Environment, load_accounts, load_target, read_config_file
 from selftests.gate.conftest import (
     ServingPlaybook,
@@ -29,6 +38,8 @@ from selftests.gate.conftest import (
 BROWSER_ITEMS = ("upload", "admin-course", "goal-invite", "daily-mission", "weight-report")
 SESSIONS = "select count(*) from auth.sessions"
 SESSION = "select count(*) from auth.sessions where id = %s"
+# GoTrue's refresh_token_reuse_interval: a rotated refresh token still refreshes for as long.
+REUSE_INTERVAL_S = 10
 
 
 def test_tokens_expiring_within_the_run_keep_the_browser_signed_in(
@@ -67,3 +78,35 @@ def test_a_browser_session_whose_token_expired_is_still_signed_out(
         "the session whose token expired stayed on new"
     )
     end_browser_session(target, refused)
+
+
+def test_an_api_client_session_refreshed_twice_is_still_signed_out(
+    breakable: ServingPlaybook,
+) -> None:
+    config = read_config_file(breakable.config_path, "the playbook's config")
+    target = load_target("new", config, Environment({}))
+    accounts = load_accounts(config, Environment({}))
+    email = accounts["user"].email
+    sessions = AccountSessions(target, accounts, target.site_url or target.supabase_url)
+    with auth_settings_changed(breakable, "new", jwt_exp=2):
+        first, second = sessions.session("user"), sessions.session("user")  # 2 s: not shared
+        kept_id, handed_id = session_id_of(first), session_id_of(second)
+        assert kept_id != handed_id
+        kept = session_client(target, email, first)
+        handed = session_client(target, email, second)
+        for client in (kept, handed):
+            for _ in range(2):  # within supabase-py's 10 s margin: each call refreshes
+                client.auth.get_session()
+        hand_back_session(handed, sessions)
+        time.sleep(REUSE_INTERVAL_S + 1)  # Auth forgives a reused token for 10 s, then not
+        sessions.end()
+        try:
+            assert query_one(breakable, "new", SESSION, kept_id) == (1,), (
+                "a session was signed out with tokens rotated twice since: the control failed"
+            )
+            assert query_one(breakable, "new", SESSION, handed_id) == (0,), (
+                "the API client's session stayed on new although its tokens were handed back"
+            )
+        finally:
+            hand_back_session(kept, sessions)
+            sessions.end()
