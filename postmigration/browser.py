@@ -6,7 +6,7 @@ see ``system_chromium.sh``), with flags that keep it quiet and off the network, 
 without the omnibox pop-ups a headless window still builds (a hidden web page each, about a
 second of CPU per browser context).
 ``account_sessions("user")`` signs the account in through the API (once per run, unless the
-project's tokens expire before the run ends: see ``browser_sessions.py``; the account's API
+project's tokens expire before the run ends: see ``account_sessions.py``; the account's API
 client holds the same session) and gives the Playwright ``storage_state`` a supabase-js app
 reads its session from, so only the ``login`` item goes through the form.
 ``app_page("user")`` opens a fresh context in that state, and keeps a screenshot and the trace
@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from postmigration.browser_sessions import AccountSessions
+from postmigration.account_sessions import AccountSessions
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
 from postmigration.once_per_run import shared_folder
@@ -95,11 +95,11 @@ def account_sessions(
     ``account_sessions.session("admin")`` -> the session itself, for the account's API client.
 
     An API sign-in per account, shared by its API client and its browser contexts while its
-    token has over five minutes left (see browser_sessions.py): after that, or on a project
+    token has over five minutes left (see account_sessions.py): after that, or on a project
     whose tokens live shorter, the next context gets a new sign-in. The app's supabase-js finds
     it in localStorage under its default key. Every session is ended (this device only) when
     the run ends, with the tokens its contexts held last. Under xdist the workers share each
-    account's first session (see browser_sessions.py), which the controller ends.
+    account's first session (see account_sessions.py), which the controller ends.
     """
     site = target.site_url or target.supabase_url
     sessions = AccountSessions(target, accounts, site, shared_folder(pytestconfig))

@@ -1,6 +1,6 @@
 """supabase-py clients per role, shared for the session: anon, service, signed-in accounts.
 
-An account's client holds the run's session of that account (see browser_sessions.py), the
+An account's client holds the run's session of that account (see account_sessions.py), the
 one its browser contexts start from: one sign-in per account, not one for the API and one for
 the browser. Only the ``login`` item goes through the form.
 """
@@ -22,7 +22,7 @@ from postmigration.trust import http_client, trust
 if TYPE_CHECKING:
     from supabase import Client
 
-    from postmigration.browser_sessions import AccountSessions
+    from postmigration.account_sessions import AccountSessions
 
 __all__ = [
     "anon_client",

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
+from postmigration.account_sessions import end_run_sessions
 from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.bad_input import void_previous_verdict
 from postmigration.baseline import Baseline, capture, from_wire, to_wire
-from postmigration.browser_sessions import end_run_sessions
 from postmigration.checklist import CHECKLIST, ITEMS, PROPERTY, item_in, severity_of
 from postmigration.cleanup import (
     WORKER_OUTPUT_KEY,

@@ -19,11 +19,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from postmigration.browser_sessions import (
+from postmigration.account_sessions import (
     AccountSessions,
-    end_browser_session,
     password_session,
     session_id_of,
+    sign_out_session,
 )
 from postmigration.clients import end_session, hand_back_session, session_client
 from postmigration.config import Environment, load_accounts, load_target, read_config_file
@@ -69,7 +69,7 @@ def test_a_browser_session_whose_token_expired_is_still_signed_out(
     time.sleep(8)  # both access tokens have expired, past Auth's 5 s of leeway
 
     end_session(target, str(refused["access_token"]))
-    end_browser_session(target, ended)
+    sign_out_session(target, ended)
 
     assert query_one(breakable, "new", SESSION, session_id_of(refused)) == (1,), (
         "Auth signed out a session with its expired token: the stand-in does not check expiry"
@@ -77,7 +77,7 @@ def test_a_browser_session_whose_token_expired_is_still_signed_out(
     assert query_one(breakable, "new", SESSION, session_id_of(ended)) == (0,), (
         "the session whose token expired stayed on new"
     )
-    end_browser_session(target, refused)
+    sign_out_session(target, refused)
 
 
 def test_an_api_client_session_refreshed_twice_is_still_signed_out(

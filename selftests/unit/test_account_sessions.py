@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from postmigration import browser_sessions
-from postmigration.browser_sessions import (
+from postmigration import account_sessions
+from postmigration.account_sessions import (
     SHARED_FOR,
     AccountSessions,
     end_run_sessions,
@@ -44,7 +44,7 @@ def test_the_session_id_comes_from_the_access_token_claims() -> None:
 
 def test_a_refused_sign_in_names_auth_s_words_whatever_their_shape() -> None:
     """GoTrue's error keys, a proxy's JSON string, and a page that is not JSON, each in a line."""
-    from postmigration.browser_sessions import _reason
+    from postmigration.account_sessions import _reason
 
     def answer(body: str) -> httpx.Response:
         return httpx.Response(502, text=body)
@@ -79,8 +79,8 @@ class _Auth:
 
 
 def _worker(auth: _Auth, folder: Path | None, monkeypatch: pytest.MonkeyPatch) -> AccountSessions:
-    monkeypatch.setattr(browser_sessions, "password_session", auth.sign_in)
-    monkeypatch.setattr(browser_sessions, "end_browser_session", auth.sign_out)
+    monkeypatch.setattr(account_sessions, "password_session", auth.sign_in)
+    monkeypatch.setattr(account_sessions, "sign_out_session", auth.sign_out)
     target = Target(name="new", supabase_url="http://new.test")
     accounts = Accounts({"user": Account("user", "u@example.test", "pw")}, "test")
     return AccountSessions(target, accounts, "http://app.test", folder)

@@ -47,7 +47,7 @@ from postmigration.trust import trust
 __all__ = [
     "SHARED_FOR",
     "AccountSessions",
-    "end_browser_session",
+    "sign_out_session",
     "end_run_sessions",
     "password_session",
     "session_id_of",
@@ -105,7 +105,7 @@ def shareable(session: dict[str, Any], now: float | None = None) -> bool:
     return left > SHARED_FOR
 
 
-def end_browser_session(target: Target, session: dict[str, Any]) -> None:
+def sign_out_session(target: Target, session: dict[str, Any]) -> None:
     """Sign `session` out (this device only). An access token at or near expiry is refreshed
     first (Auth refuses to sign out with an expired one); when a browser context already
     rotated the refresh token once, GoTrue answers with the context's token. A session Auth
@@ -151,7 +151,7 @@ class _NotShareable(Exception):
 
 
 def end_run_sessions(target: Target, folder: Path) -> None:
-    """Sign out (see :func:`end_browser_session`) the sessions the run's xdist workers shared
+    """Sign out (see :func:`sign_out_session`) the sessions the run's xdist workers shared
     in `folder`, once every worker is done with them."""
     for path in sorted(folder.glob(_RUN_SESSION.format(role="*") + ".json")):
         try:
@@ -159,7 +159,7 @@ def end_run_sessions(target: Target, folder: Path) -> None:
         except (OSError, ValueError):
             continue
         if isinstance(session, dict):
-            end_browser_session(target, session)
+            sign_out_session(target, session)
 
 
 class AccountSessions:
@@ -255,7 +255,7 @@ class AccountSessions:
                     yield held
 
     def end(self) -> None:
-        """Sign out every session this process opened (see end_browser_session); the run's
+        """Sign out every session this process opened (see sign_out_session); the run's
         shared ones are the controller's to end."""
         for session in self._sessions.values():
-            end_browser_session(self._target, session)
+            sign_out_session(self._target, session)
