@@ -17,6 +17,7 @@ import re
 import shlex
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -586,6 +587,8 @@ class Gate:
         self.state = state
         # The suite's test functions as written, read at the first verdict (see suite.py).
         self._written: dict[str, tuple[str, int]] | None = None
+        # The sign-out of the sessions the xdist workers shared, once the last one is down.
+        self._run_sessions_ending: Future[None] | None = None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -718,9 +721,24 @@ class Gate:
         left_behind(node.config).extend(output.get(WORKER_OUTPUT_KEY, []))
         state.workers_up -= 1
         state.worker_crashed = state.worker_crashed or error is not None
-        sweep = final_sweep_of(node.config)
-        if sweep is not None and state.workers_up <= 0 and not state.worker_crashed:
-            sweep.start()
+        if state.workers_up <= 0 and not state.worker_crashed:
+            sweep = final_sweep_of(node.config)
+            if sweep is not None:
+                sweep.start()
+            if state.handoff is not None:
+                self._end_run_sessions()
+
+    def _end_run_sessions(self) -> Future[None]:
+        """Start signing out the sessions the xdist workers shared (once), in the background:
+        beside the final sweep, while xdist shuts the workers down, not after both."""
+        if self._run_sessions_ending is None:
+            assert self.state.handoff is not None
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-sign-out")
+            self._run_sessions_ending = pool.submit(
+                end_run_sessions, self.state.run.target, self.state.handoff.parent
+            )
+            pool.shutdown(wait=False)
+        return self._run_sessions_ending
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -786,7 +804,7 @@ class Gate:
         state, run = self.state, self.state.run
         finish_final_sweep(session.config)
         if state.handoff is not None:  # every worker is down: end the sessions they shared
-            end_run_sessions(run.target, state.handoff.parent)
+            self._end_run_sessions().result()
         verdict = self.verdict_so_far(session)
         args = session.config.invocation_params.args
         state.info = RunInfo(

@@ -640,17 +640,24 @@ def test_what_old_takes_after_the_switch_does_not_count_against_the_dump(
     assert "up to the cutover watermark" in said, run.digest()
 
 
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_a_run_ends_the_sign_in_sessions_it_opened(
-    breakable: ServingPlaybook, tmp_path: Path
+    breakable: ServingPlaybook, tmp_path: Path, workers: tuple[str, ...]
 ) -> None:
     """The API clients' and the browser states' sign-ins, and the magic link followed by
     app-deploy, are signed out (this device only) at the end of the run: new holds as many
     auth sessions after it as before (before: about 11 more after each full run, piling up
-    on the test accounts night after night)."""
+    on the test accounts night after night). Under xdist the sessions the workers shared are
+    the controller's to sign out, once the last worker is down."""
     sessions = "select count(*) from auth.sessions"
     (before,) = query_one(breakable, "new", sessions)
     run = gate_on(
-        breakable, tmp_path / "report", COURSE_RLS, UPLOAD, "tests/e2e/test_app_deploy.py"
+        breakable,
+        tmp_path / "report",
+        COURSE_RLS,
+        UPLOAD,
+        "tests/e2e/test_app_deploy.py",
+        *workers,
     )
     (after,) = query_one(breakable, "new", sessions)
     assert "failed" not in run.statuses().values(), run.digest()
