@@ -15,6 +15,7 @@ from postmigration.app_profile import AppProfile
 from postmigration.clients import supabase_client
 from postmigration.config import Target
 from postmigration.db import carried
+from postmigration.db.role_settings import Settings
 from postmigration.db.schema_snapshot import (
     SNAPSHOT_COMMAND,
     SchemaSnapshot,
@@ -117,6 +118,22 @@ class SchemaReference:
             return self.snapshot.privileges
         assert self.old_db is not None
         return db.privileges(self.old_db, schemas)
+
+    def role_settings(self, target_db: psycopg.Connection) -> tuple[Settings, Settings]:
+        """(new's, the reference's) settings of the API roles and the database
+        (role_settings.py). The snapshot keeps the values of ``app.*`` settings sealed (set or
+        not), so new's are sealed alike; a snapshot written before it held role settings asks
+        for a refresh (skipped as not verified)."""
+        found = db.role_settings(target_db)
+        if self.snapshot is None:
+            assert self.old_db is not None
+            return found, db.role_settings(self.old_db)
+        if self.snapshot.role_settings is None:
+            pytest.skip(
+                f"not verified: role settings: {self.snapshot.where} was written before it held "
+                f"the roles' settings: refresh it with `{SNAPSHOT_COMMAND}`"
+            )
+        return db.sealed_role_settings(found), self.snapshot.role_settings
 
     def realtime_tables(self) -> set[str] | None:
         """The tables the realtime publication carries (None: no such publication)."""

@@ -40,7 +40,7 @@ from .policies import (
     tables_without_rls,
 )
 from .references import old_project_needles, stale_references
-from .role_settings import API_ROLES, role_setting_differences, role_settings
+from .role_settings import API_ROLES, role_setting_differences, role_settings, sealed_role_settings
 from .schema import replication_role_settings, schema_differences, schema_facts
 from .scope import app_schemas
 from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
@@ -59,6 +59,7 @@ __all__ = [
     "privileges",
     "role_setting_differences",
     "role_settings",
+    "sealed_role_settings",
     "stale_references",
     "users_without_identity",
     "DatabaseUnreachable",

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import psycopg
 
-__all__ = ["API_ROLES", "PROJECT_OWN", "role_settings", "role_setting_differences"]
+__all__ = [
+    "API_ROLES",
+    "PROJECT_OWN",
+    "SET",
+    "role_settings",
+    "role_setting_differences",
+    "sealed_role_settings",
+]
 
 # PostgREST logs in as authenticator and switches to the others for each request.
 API_ROLES = ("anon", "authenticated", "service_role", "authenticator")
@@ -21,6 +28,8 @@ PROJECT_OWN = frozenset({"app.settings.jwt_secret", "app.settings.jwt_exp"})
 
 # (whose, name) -> value; whose is "role X", "role X in this database" or "the database".
 Settings = dict[tuple[str, str], str]
+# What a sealed copy (see :func:`sealed_role_settings`) holds instead of a value that may be a secret.
+SET = "(set)"
 
 
 def role_settings(conn: psycopg.Connection) -> Settings:
@@ -46,11 +55,24 @@ def role_settings(conn: psycopg.Connection) -> Settings:
     return found
 
 
-def role_setting_differences(new: Settings, old: Settings) -> list[str]:
-    """One line per setting old has that new lacks or holds with another value; settings only
-    new has (the fresh project's) are not differences, nor PROJECT_OWN. Values of settings that
-    are neither PostgreSQL's own nor PostgREST's (``app.*``, which may hold secrets) are never
-    shown."""
+def sealed_role_settings(settings: Settings) -> Settings:
+    """`settings` as the committed schema snapshot keeps them: without the project's own JWT
+    settings (PROJECT_OWN), and with :data:`SET` in place of the values that are neither
+    PostgreSQL's nor PostgREST's (``app.*``, which may hold secrets): those are compared by
+    presence only."""
+    return {
+        (whose, name): value if _shown(name) else SET
+        for (whose, name), value in settings.items()
+        if name not in PROJECT_OWN
+    }
+
+
+def role_setting_differences(new: Settings, old: Settings, old_name: str = "old") -> list[str]:
+    """One line per setting `old` has that new lacks or holds with another value; settings
+    only new has (the fresh project's) are not differences, nor PROJECT_OWN. Values of
+    settings that are neither PostgreSQL's own nor PostgREST's (``app.*``, which may hold
+    secrets) are never shown. `old_name` names the other side: "old", or "the snapshot" (its
+    values are :func:`sealed_role_settings`, so new's must be sealed alike before they are compared)."""
     lines: list[str] = []
     for (whose, name), value in sorted(old.items()):
         if name in PROJECT_OWN:
@@ -60,12 +82,12 @@ def role_setting_differences(new: Settings, old: Settings) -> list[str]:
             continue
         shown = _shown(name)
         if theirs is None:
-            told = f"{name} = {value} on old" if shown else f"{name} is set on old"
+            told = f"{name} = {value} on {old_name}" if shown else f"{name} is set on {old_name}"
             lines.append(f"{whose}: {told} but not on new")
         elif shown:
-            lines.append(f"{whose}: {name} is {theirs} on new but {value} on old")
+            lines.append(f"{whose}: {name} is {theirs} on new but {value} on {old_name}")
         else:
-            lines.append(f"{whose}: {name} differs from old (values not shown)")
+            lines.append(f"{whose}: {name} differs from {old_name} (values not shown)")
     return lines
 
 

@@ -4,8 +4,10 @@ Taken from a database whose schema is right (a clean staging, or the reference s
 `python -m postmigration.db.snapshot --db-url URL --schema-out FILE`, committed next to the
 migrations (the app profile's `schema_snapshot`), and read back instead of old's catalogue.
 It holds the same definitions the comparisons with old read (objects.py, schema.py's for the
-custom schemas, grants.py, the realtime publication's tables), the migrations recorded when it
-was taken (to tell a stale snapshot from a broken target) and when it was taken.
+custom schemas, grants.py, the realtime publication's tables, the API roles' settings, sealed:
+see role_settings.py), the migrations recorded when it was taken (to tell a stale snapshot from
+a broken target) and when it was taken. A snapshot written before role settings were part of it
+has none (None): role-settings then asks for a refresh.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .carried import published_tables
 from .grants import privileges
 from .migrations import recorded_migrations
 from .objects import object_facts
+from .role_settings import Settings, role_settings, sealed_role_settings
 from .schema import schema_facts
 from .scope import app_schemas
 
@@ -39,6 +42,7 @@ class SchemaSnapshot:
     custom_schemas: Facts
     privileges: dict[str, str]
     realtime_tables: tuple[str, ...] | None
+    role_settings: Settings | None = None
     path: Path | None = field(default=None, compare=False)
 
     def content(self) -> dict[str, object]:
@@ -50,6 +54,11 @@ class SchemaSnapshot:
             "custom_schemas": self.custom_schemas,
             "privileges": self.privileges,
             "realtime_tables": None if self.realtime_tables is None else list(self.realtime_tables),
+            "role_settings": None
+            if self.role_settings is None
+            else [
+                [whose, name, value] for (whose, name), value in sorted(self.role_settings.items())
+            ],
         }
 
     @property
@@ -76,6 +85,7 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         custom_schemas=schema_facts(conn, custom) if custom else {},
         privileges=privileges(conn, schemas),
         realtime_tables=None if realtime is None else tuple(sorted(realtime)),
+        role_settings=sealed_role_settings(role_settings(conn)),
     )
 
 
@@ -94,6 +104,7 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
     try:
         data = json.loads(path.read_text())
         realtime = data["realtime_tables"]
+        settings = data.get("role_settings")
         return SchemaSnapshot(
             taken=str(data["taken"]),
             migrations=tuple(data["migrations"]),
@@ -102,6 +113,9 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
             custom_schemas=data["custom_schemas"],
             privileges=data["privileges"],
             realtime_tables=None if realtime is None else tuple(realtime),
+            role_settings=None
+            if settings is None
+            else {(str(whose), str(name)): str(value) for whose, name, value in settings},
             path=path,
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

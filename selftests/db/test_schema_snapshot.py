@@ -90,6 +90,36 @@ def test_without_old_or_snapshot_it_is_not_verified_saying_how_to_write_one(
     )
 
 
+def test_a_snapshot_without_role_settings_asks_for_a_refresh(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """A snapshot written before it held the roles' settings still serves grants and the
+    schema; role-settings is skipped as not verified, saying how to refresh it."""
+    data = json.loads(COMMITTED.read_text())
+    del data["role_settings"]
+    older = tmp_path / "schema.snapshot.json"
+    older.write_text(json.dumps(data))
+    reference = schema_reference(conn, None, None, AppProfile(schema_snapshot=older), "grants")
+    assert reference.privileges(reference.schemas(conn))
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        reference.role_settings(conn)
+    assert str(skipped.value) == (
+        "not verified: role settings: the committed snapshot schema.snapshot.json was written "
+        f"before it held the roles' settings: refresh it with `{SNAPSHOT_COMMAND}`"
+    )
+
+
+def test_the_snapshot_keeps_no_value_of_an_app_setting(
+    conn: psycopg.Connection,
+) -> None:
+    """An app.* setting (which may hold a secret) is in a snapshot as set, never its value."""
+    with broken(conn, "alter role service_role set app.report_key = 'k-secret-0042'"):
+        taken = take_schema_snapshot(conn)
+    assert taken.role_settings is not None
+    assert taken.role_settings[("role service_role", "app.report_key")] == "(set)"
+    assert "k-secret-0042" not in json.dumps(taken.content())
+
+
 def test_an_unreadable_snapshot_is_one_clear_line(tmp_path: Path) -> None:
     """A file that is not a schema snapshot says so and how to write it again."""
     bad = tmp_path / "schema.snapshot.json"

@@ -1,10 +1,10 @@
 """Without old (the nightly run on staging, or no --compare-to), grants, schema parity,
-realtime and the extensions' schemas compare new with the committed schema snapshot
-(reference/supabase/schema.snapshot.json).
+realtime, the extensions' schemas and the API roles' settings compare new with the committed
+schema snapshot (reference/supabase/schema.snapshot.json).
 
-Before it, a lost revoke, lost default privileges, uuid-ossp moved into public and a table
-dropped from the realtime publication were "not verified" (or waived at night): nothing said
-what was wrong. New is put back exactly afterwards.
+Before it, a lost revoke, lost default privileges, uuid-ossp moved into public, a table
+dropped from the realtime publication and a role's lost setting were "not verified" (or waived
+at night): nothing said what was wrong. New is put back exactly afterwards.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ FILES = (
     "tests/parity/test_grants.py",
     "tests/parity/test_app_schemas.py",
     "tests/parity/test_realtime.py",
+    "tests/parity/test_role_settings.py",
 )
 SNAPSHOT = "the committed snapshot schema.snapshot.json"
 
@@ -37,7 +38,8 @@ def test_without_old_the_snapshot_names_what_new_lost(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """At night: grants fails naming the regained anon grant and the lost default privilege,
-    realtime names the unpublished table, extensions names uuid-ossp in public (blockers all),
+    realtime names the unpublished table, extensions names uuid-ossp in public, role-settings
+    names authenticated's statement_timeout back at the fresh project's 8 s (blockers all),
     and data-parity's schema half names it too (reported, waived at night with the rows it
     cannot compare)."""
     breaks = [
@@ -46,6 +48,7 @@ def test_without_old_the_snapshot_names_what_new_lost(
         " revoke select on tables from authenticated, service_role",
         'alter extension "uuid-ossp" set schema public',
         "alter publication supabase_realtime drop table public.notifications",
+        "alter role authenticated set statement_timeout = '8s'",
     ]
     repairs = [
         "revoke all on public.weight_measurements from anon",
@@ -53,6 +56,7 @@ def test_without_old_the_snapshot_names_what_new_lost(
         " grant select on tables to authenticated, service_role",
         'alter extension "uuid-ossp" set schema extensions',
         "alter publication supabase_realtime add table public.notifications",
+        "alter role authenticated set statement_timeout = '15s'",
     ]
     with damaged(breakable, "new", breaks, repairs):
         run = _gate_without_old(breakable, tmp_path, "nightly")
@@ -79,6 +83,14 @@ def test_without_old_the_snapshot_names_what_new_lost(
         " 'in schema public, version 1.1' on new, 'in schema extensions, version 1.1' on the"
         " snapshot"
     ), extensions["reason"]
+    settings = run.item("role-settings")
+    assert (settings["severity"], settings["status"]) == ("blocker", "failed"), run.digest()
+    assert settings["reason"].startswith(
+        f"the API's roles or the database lost the settings {SNAPSHOT} has on new"
+    ), settings["reason"]
+    assert (
+        "- role authenticated: statement_timeout is 8s on new but 15s on the snapshot" in run.output
+    ), run.digest()
     parity = run.item("data-parity")
     assert (parity["severity"], parity["status"]) == ("warning", "failed"), run.digest()
     assert "extension uuid-ossp differs: new has 'in schema public" in parity["reason"]
@@ -87,11 +99,11 @@ def test_without_old_the_snapshot_names_what_new_lost(
 def test_without_old_the_clean_migration_matches_the_snapshot(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """Right after the cutover with no --compare-to: extensions, grants and realtime pass
-    against the snapshot, saying so in the evidence; data-parity's schema half passes (its
+    """Right after the cutover with no --compare-to: extensions, grants, realtime and
+    role-settings pass against the snapshot, saying so in the evidence; data-parity's schema half passes (its
     rows stay not verified: they need old)."""
     run = _gate_without_old(breakable, tmp_path, "post-cutover")
-    for item_id in ("extensions", "grants", "realtime"):
+    for item_id in ("extensions", "grants", "realtime", "role-settings"):
         assert run.item(item_id)["status"] == "passed", run.digest()
     schema = [t for t in run.item("data-parity")["tests"] if "the_app_owns" in t["nodeid"]]
     assert [t["outcome"] for t in schema] == ["passed"], run.digest()
@@ -102,8 +114,8 @@ def test_without_old_the_clean_migration_matches_the_snapshot(
 def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """A migration recorded on new after the snapshot was taken: extensions, grants and
-    realtime are not verified, naming the migration and the command that refreshes the
+    """A migration recorded on new after the snapshot was taken: extensions, grants, realtime
+    and role-settings are not verified, naming the migration and the command that refreshes the
     snapshot; at night that holds the gate (the snapshot exists: the phase waives none)."""
     migration = (
         "insert into supabase_migrations.schema_migrations (version, name)"
@@ -113,7 +125,7 @@ def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     with damaged(breakable, "new", [migration], [undo]):
         run = _gate_without_old(breakable, tmp_path, "nightly")
     assert run.verdict == "NO-GO", run.digest()
-    for item_id in ("extensions", "grants", "realtime"):
+    for item_id in ("extensions", "grants", "realtime", "role-settings"):
         item = run.item(item_id)
         assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
         assert "20991231000000_added_after_the_snapshot" in item["reason"], item["reason"]
