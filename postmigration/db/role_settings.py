@@ -28,7 +28,8 @@ PROJECT_OWN = frozenset({"app.settings.jwt_secret", "app.settings.jwt_exp"})
 
 # (whose, name) -> value; whose is "role X", "role X in this database" or "the database".
 Settings = dict[tuple[str, str], str]
-# What a sealed copy (see :func:`sealed_role_settings`) holds instead of a value that may be a secret.
+# What a sealed copy (see :func:`sealed_role_settings`) holds instead of a value that may be
+# a secret.
 SET = "(set)"
 
 
@@ -72,7 +73,7 @@ def role_setting_differences(new: Settings, old: Settings, old_name: str = "old"
     only new has (the fresh project's) are not differences, nor PROJECT_OWN. Values of
     settings that are neither PostgreSQL's own nor PostgREST's (``app.*``, which may hold
     secrets) are never shown. `old_name` names the other side: "old", or "the snapshot" (its
-    values are :func:`sealed_role_settings`, so new's must be sealed alike before they are compared)."""
+    values are sealed by :func:`sealed_role_settings`: seal new's alike before comparing)."""
     lines: list[str] = []
     for (whose, name), value in sorted(old.items()):
         if name in PROJECT_OWN:

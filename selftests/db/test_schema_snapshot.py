@@ -13,6 +13,7 @@ from postmigration import db
 from postmigration.app_profile import DEFAULT_POLICIES_SNAPSHOT, DEFAULT_SCHEMA_SNAPSHOT, AppProfile
 from postmigration.comparison import schema_reference
 from postmigration.db import snapshot as snapshot_command
+from postmigration.db.role_settings import SET
 from postmigration.db.schema_snapshot import (
     SNAPSHOT_COMMAND,
     SnapshotUnreadable,
@@ -116,7 +117,7 @@ def test_the_snapshot_keeps_no_value_of_an_app_setting(
     with broken(conn, "alter role service_role set app.report_key = 'k-secret-0042'"):
         taken = take_schema_snapshot(conn)
     assert taken.role_settings is not None
-    assert taken.role_settings[("role service_role", "app.report_key")] == "(set)"
+    assert taken.role_settings[("role service_role", "app.report_key")] == SET
     assert "k-secret-0042" not in json.dumps(taken.content())
 
 
