@@ -9,8 +9,8 @@ second of CPU per browser context).
 project's tokens expire before the run ends: see ``account_sessions.py``; the account's API
 client holds the same session) and gives the Playwright ``storage_state`` a supabase-js app
 reads its session from, so only the ``login`` item goes through the form.
-``app_page("user")`` opens a fresh context in that state, and keeps a screenshot and the trace
-as evidence when the test fails.
+``app_page("user")`` opens a fresh context in that state, and keeps a screenshot, the network
+log and the trace as evidence when the test fails.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import pytest
 from postmigration.account_sessions import AccountSessions
 from postmigration.config import Accounts, Target
 from postmigration.evidence import Evidence
+from postmigration.network_log import NetworkLog
 from postmigration.once_per_run import shared_folder
 
 __all__ = [
@@ -51,6 +52,8 @@ CHROMIUM_ARGS = (
 # this one is only given through the launcher that merges the two (system_chromium.sh).
 _NO_OMNIBOX_POPUPS = "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup"
 _MERGING_LAUNCHER = Path(__file__).with_name("system_chromium.sh")
+# A failing browser test's network log in the report: about 200 requests of 100 characters.
+NETWORK_EVIDENCE_LIMIT = 20_000
 
 
 def system_chromium_launch() -> dict[str, Any]:
@@ -112,34 +115,40 @@ def app_page(
     new_context: Callable[..., Any],
     account_sessions: AccountSessions,
     evidence: Evidence,
+    pytestconfig: pytest.Config,
 ) -> Iterator[Callable[..., Any]]:
     """``app_page("user")`` -> a page in a fresh context signed in as that account (None: signed out).
 
     Each context's last session goes back to ``account_sessions`` (the app may have refreshed
-    it), to be signed out at the end. On failure, each page's screenshot and its context's
-    trace are kept as evidence.
+    it), to be signed out at the end. On failure, each page's screenshot, its context's network
+    log (see network_log.py) and its trace (actions, call logs, console; with
+    ``--trace-snapshots`` also each action's page snapshot and the network) are kept as evidence.
     """
-    opened: list[tuple[str, Any, Any]] = []
+    opened: list[tuple[str, Any, Any, NetworkLog]] = []
+    # DOM snapshots (which also bring the network into the trace) cost about a tenth of a run's
+    # time; the screencast, about a fifth of the browser's CPU, is never recorded: the failure
+    # screenshot is taken on its own below.
+    snapshots = bool(pytestconfig.getoption("trace_snapshots", False))
 
     def open_page(role: str | None = None) -> Any:
         state = account_sessions(role) if role else None
         context = new_context(storage_state=state) if state else new_context()
-        # DOM snapshots and network, no screencast (its frames cost about a fifth of the browser's
-        # CPU); the failure screenshot is taken on its own below.
-        context.tracing.start(screenshots=False, snapshots=True)
+        network = NetworkLog().record(context)
+        context.tracing.start(screenshots=False, snapshots=snapshots)
         page = context.new_page()
-        opened.append((role or "visitor", context, page))
+        opened.append((role or "visitor", context, page, network))
         return page
 
     yield open_page
-    for _, context, _ in opened:
+    for _, context, _, _ in opened:
         with contextlib.suppress(Exception):  # a closed context: its session ends as handed out
             account_sessions.learn(context.storage_state())
     if not evidence.failed:
         return
     folder = Path(tempfile.mkdtemp(prefix="pm-trace-"))
     try:
-        for index, (who, context, page) in enumerate(opened):
+        for index, (who, context, page, network) in enumerate(opened):
+            evidence.text(f"network ({who})", network.text(), limit=NETWORK_EVIDENCE_LIMIT)
             try:
                 evidence.image(f"screenshot ({who})", page.screenshot(full_page=True))
                 trace = folder / f"trace-{index}-{who}.zip"

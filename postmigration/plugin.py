@@ -225,6 +225,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--report-dir: data-parity then compares rows created/changed up to it.",
     )
     group.addoption(
+        "--trace-snapshots",
+        action="store_true",
+        help="a failing browser test's Playwright trace also holds each action's page snapshot "
+        "and the network (off by default: they cost about a tenth of the run's time; the "
+        "report always has the failure screenshot and the pages' network log).",
+    )
+    group.addoption(
         "--dump",
         metavar="PATH",
         help="the pg_dump archive taken before cutover (for the rollback-dump item).",

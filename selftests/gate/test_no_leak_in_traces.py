@@ -26,19 +26,22 @@ def test_a_login_failing_after_the_form_sign_in_keeps_its_tokens_out_of_the_trac
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """New's site with a sign-out that keeps the session: the login item fails after the form
-    signed in, its trace is attached; no refresh token new issued, and no configured secret
-    (keys, passwords), is in the report, its traces opened."""
+    signed in, its trace is attached with the network and page snapshots (--trace-snapshots,
+    so the token endpoint's answer is in it); no refresh token new issued, and no configured
+    secret (keys, passwords), is in the report, its traces opened."""
     app = APP_JS.read_text()
     assert SIGN_OUT in app, "the reference app's sign-out changed: update this damage"
     kept_session = app.replace(SIGN_OUT, "({ error: null })")
     with site_patched(breakable, "app.js", kept_session):
-        run = gate_on(breakable, tmp_path / "login", *item_files("login"))
+        run = gate_on(breakable, tmp_path / "login", *item_files("login"), "--trace-snapshots")
     login = run.item("login")
     assert login["status"] == "failed", run.digest()
     assert "signing out" in str(login["reason"]), login["reason"]
     report = run.report_dir / "go-no-go.html"
     texts = "\n".join(texts_in(report))
-    assert "trace.trace" in texts or '"type":"context-options"' in texts, "no trace attached"
+    assert '"type":"context-options"' in texts, "no trace attached"
+    assert '"type":"resource-snapshot"' in texts, "the trace holds no network"
+    assert '"type":"frame-snapshot"' in texts, "the trace holds no page snapshot"
     (tokens,) = query_one(
         breakable, "new", "select coalesce(array_agg(token), '{}') from auth.refresh_tokens"
     )

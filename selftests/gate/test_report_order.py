@@ -1,5 +1,6 @@
 """The report of a real gate run leads with the verdict and what failed; the terminal shows
-progress as items settle. One gate run on new with the avatars bucket made private."""
+progress as items settle; a failing browser item shows its pages' network log. One gate run on new
+with the avatars bucket made private."""
 
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ def test_failed_items_lead_the_report_with_their_screenshot(
     assert re.search(
         r'<figure[^>]*><img alt="screenshot \(\w+\)" src="data:image/png;base64,', upload
     )
+    # The page's network log names the request the private bucket refused.
+    network = re.search(r"<summary>network \(user\)</summary><pre>(.*?)</pre>", upload, re.S)
+    assert network, "the upload's failure has no network log"
+    assert re.search(
+        r"^GET 4\d\d http://\S+/storage/v1/object/public/avatars/\S+$", network.group(1), re.M
+    ), network.group(1)
 
     # -q: the four foundations at once, then one line per item of the files that ran.
     lines = [line for line in run.output.splitlines() if line.startswith("[gate] ")]
