@@ -9,8 +9,12 @@ away, so it is kept off the end of the run where it can be:
   looks up where the run's objects can be (the accounts' folders). It waits a few seconds
   first: loading supabase-py is most of a second of CPU, which would otherwise compete with
   the workers' own start (their imports, collection and first page loads);
-- when the last worker reports it is done, the sweep starts in that thread, while xdist
-  shuts its workers down;
+- when every test the workers collected has reported its call (or a setup that failed or
+  skipped), no test writes anything more: the sweep starts in that thread, beside the
+  workers' teardowns, which only delete what they registered and put back what they changed
+  (both sides delete children first, and deleting what is already gone is a no-op). When that
+  moment is never seen (an interrupted run, a crashed worker), it starts when the last worker
+  reports it is done;
 - before the verdict is written, the controller waits for it, so that the report names
   whatever it could not remove. After an interrupted or crashed run, it runs then.
 """
@@ -18,6 +22,7 @@ away, so it is kept off the end of the run where it can be:
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -51,6 +56,7 @@ class FinalSweep:
             self._prepare
         )
         self._sweep: Future[list[str]] | None = None
+        self._not_yet_run: set[str] | None = None
 
     def _prepare(self) -> tuple[Any, dict[str, list[str]]]:
         self._due.wait(PREPARE_AFTER_S)
@@ -65,6 +71,23 @@ class FinalSweep:
             return sweep_own_run(service, run.run_id, run.app_profile, storage=storage)
         except Exception as exc:  # the target went away: say so, never fail the verdict
             return [f"the final sweep of run {run.run_id} failed: {error_text(exc)}"]
+
+    def expect(self, nodeids: Iterable[str]) -> None:
+        """The tests a worker collected (every worker collects the same): the sweep may start
+        once each has run."""
+        if self._not_yet_run is None:
+            self._not_yet_run = set(nodeids)
+
+    def ran(self, report: pytest.TestReport) -> None:
+        """A test report reached the controller: once every expected test has reported its
+        last phase that may write (the call; a setup that failed or skipped, which has none),
+        the sweep starts. A call to be run again (a rerun plugin's ``rerun``) does not count."""
+        if self._not_yet_run is None or report.outcome not in ("passed", "failed", "skipped"):
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self._not_yet_run.discard(report.nodeid)
+            if not self._not_yet_run:
+                self.start()
 
     def start(self) -> None:
         """Start the sweep (once): every worker is done with the target."""
@@ -91,10 +114,12 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
     )
 
 
-def start_final_sweep(config: pytest.Config, run: RunConfig) -> None:
-    """On an xdist controller, start preparing this session's final sweep."""
-    if _is_xdist_controller(config):
-        config.stash[_FINAL_SWEEP] = FinalSweep(run)
+def start_final_sweep(config: pytest.Config, run: RunConfig) -> FinalSweep | None:
+    """On an xdist controller, start preparing this session's final sweep (returned)."""
+    if not _is_xdist_controller(config):
+        return None
+    sweep = config.stash[_FINAL_SWEEP] = FinalSweep(run)
+    return sweep
 
 
 def final_sweep_of(config: pytest.Config) -> FinalSweep | None:

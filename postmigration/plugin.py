@@ -39,7 +39,12 @@ from postmigration.cmdline import misread_option
 from postmigration.config import read_config_file
 from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
-from postmigration.final_sweep import final_sweep_of, finish_final_sweep, start_final_sweep
+from postmigration.final_sweep import (
+    FinalSweep,
+    final_sweep_of,
+    finish_final_sweep,
+    start_final_sweep,
+)
 from postmigration.foundations import RUN_WHEN_STOPPED, Foundation, probe_all, stopped_by
 from postmigration.handoff import (
     ControllerGone,
@@ -82,6 +87,7 @@ from postmigration.verdict import (
     decide,
     test_result_from_reports,
 )
+from postmigration.warm_up import WorkerWarmUp
 from postmigration.watermark import Watermark, cutover_watermark
 
 pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
@@ -298,6 +304,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     else:
         config.pluginmanager.register(WorkerCounts(), "postmigration-worker-counts")
+        config.pluginmanager.register(WorkerWarmUp(), "postmigration-worker-warm-up")
     for module in SUITE_FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
     # pytest-html and junitxml may be switched off (-p no:html, -p no:junitxml): then their
@@ -596,6 +603,8 @@ class Gate:
         self._written: dict[str, tuple[str, int]] | None = None
         # The sign-out of the sessions the xdist workers shared, once the last one is down.
         self._run_sessions_ending: Future[None] | None = None
+        # An xdist controller's final sweep (final_sweep.py), told of each test as it reports.
+        self._final_sweep: FinalSweep | None = None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -649,7 +658,7 @@ class Gate:
             self._hand_over()  # started workers wait for it, even when nothing was probed
             writes = probing and not state.run.target.read_only
             if writes and stopped_by(state.foundations) is None:
-                start_final_sweep(session.config, state.run)
+                self._final_sweep = start_final_sweep(session.config, state.run)
         return result
 
     def _probe(self, config: pytest.Config) -> None:
@@ -735,6 +744,12 @@ class Gate:
             if state.handoff is not None:
                 self._end_run_sessions()
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """An xdist controller: the tests the run's final sweep waits for (see final_sweep.py)."""
+        if self._final_sweep is not None:
+            self._final_sweep.expect(ids)
+
     def _end_run_sessions(self) -> Future[None]:
         """Start signing out the sessions the xdist workers shared (once), in the background:
         beside the final sweep, while xdist shuts the workers down, not after both."""
@@ -783,6 +798,8 @@ class Gate:
         if item_id is not None:
             self.state.item_of[report.nodeid] = item_id
             self.state.phases[report.nodeid][report.when] = report
+        if self._final_sweep is not None:
+            self._final_sweep.ran(report)
 
     def verdict_so_far(self, session: pytest.Session) -> Verdict:
         """The verdict over the reports so far (progress lines ask it as items settle)."""
