@@ -125,8 +125,8 @@ def app_page(
     ``--trace-snapshots`` also each action's page snapshot and the network) are kept as evidence.
     """
     opened: list[tuple[str, Any, Any, NetworkLog]] = []
-    # DOM snapshots (which also bring the network into the trace) cost about a tenth of a run's
-    # time; the screencast, about a fifth of the browser's CPU, is never recorded: the failure
+    # DOM snapshots (which also bring the network into the trace) cost about 3 s of CPU per
+    # run; the screencast, about a fifth of the browser's CPU, is never recorded: the failure
     # screenshot is taken on its own below.
     snapshots = bool(pytestconfig.getoption("trace_snapshots", False))
 

@@ -89,6 +89,11 @@ class FinalSweep:
             if not self._not_yet_run:
                 self.start()
 
+    @property
+    def started(self) -> bool:
+        """Whether the sweep has started."""
+        return self._sweep is not None
+
     def start(self) -> None:
         """Start the sweep (once): every worker is done with the target."""
         self._due.set()

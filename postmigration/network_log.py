@@ -2,7 +2,7 @@
 
 The Playwright trace the suite keeps on failure records each action, its call log and the
 console; only with DOM snapshots (``--trace-snapshots``) does it also record the network, and
-those cost about a tenth of a run. This log is the cheap part of that: one line per request
+those cost about 3 s of CPU per run. This log is the cheap part of that: one line per request
 the context's pages made, ``METHOD STATUS URL`` or ``METHOD failed (why) URL``, in order.
 
 URLs are shown without their query values and fragment (they carry tokens and filters) and

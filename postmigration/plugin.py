@@ -234,7 +234,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--trace-snapshots",
         action="store_true",
         help="a failing browser test's Playwright trace also holds each action's page snapshot "
-        "and the network (off by default: they cost about a tenth of the run's time; the "
+        "and the network (off by default: they cost about 3 s of CPU per run; the "
         "report always has the failure screenshot and the pages' network log).",
     )
     group.addoption(
