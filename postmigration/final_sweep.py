@@ -95,7 +95,8 @@ class FinalSweep:
         return self._sweep is not None
 
     def start(self) -> None:
-        """Start the sweep (once): every worker is done with the target."""
+        """Start the sweep (once): no test writes to the target any more (every test has
+        run, or every worker is down)."""
         self._due.set()
         if self._sweep is None:
             self._sweep = self._thread.submit(self._swept)
