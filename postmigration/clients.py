@@ -41,7 +41,8 @@ def supabase_client(target: Target, key: str) -> Client:
     """A supabase-py client on ``target`` with ``key``; no background token refresh.
 
     supabase-py is imported here, at the first client, not with the plugin: an xdist
-    controller seldom needs it, and a worker's start-up is CPU its tests could use."""
+    controller seldom needs it, and a worker's start-up is CPU its tests could use (a worker
+    loads it while it waits for the controller: see warm_up.py)."""
     from supabase import ClientOptions, create_client
 
     # One httpx client with the timeout: supabase-py deprecates per-service timeouts.

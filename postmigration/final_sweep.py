@@ -34,7 +34,6 @@ from postmigration.session import RunConfig
 
 __all__ = [
     "FinalSweep",
-    "final_sweep_of",
     "finish_final_sweep",
     "start_final_sweep",
 ]
@@ -126,11 +125,6 @@ def start_final_sweep(config: pytest.Config, run: RunConfig) -> FinalSweep | Non
         return None
     sweep = config.stash[_FINAL_SWEEP] = FinalSweep(run)
     return sweep
-
-
-def final_sweep_of(config: pytest.Config) -> FinalSweep | None:
-    """This session's final sweep, if the controller started one."""
-    return config.stash.get(_FINAL_SWEEP, None)
 
 
 def finish_final_sweep(config: pytest.Config) -> None:

@@ -41,7 +41,6 @@ from postmigration.errors import PostmigrationError
 from postmigration.evidence import Evidence, to_html_extras
 from postmigration.final_sweep import (
     FinalSweep,
-    final_sweep_of,
     finish_final_sweep,
     start_final_sweep,
 )
@@ -738,9 +737,8 @@ class Gate:
         state.workers_up -= 1
         state.worker_crashed = state.worker_crashed or error is not None
         if state.workers_up <= 0 and not state.worker_crashed:
-            sweep = final_sweep_of(node.config)
-            if sweep is not None:
-                sweep.start()
+            if self._final_sweep is not None:
+                self._final_sweep.start()
             if state.handoff is not None:
                 self._end_run_sessions()
 

@@ -3,8 +3,9 @@
 A worker sends its collection to the controller, then waits while the controller probes the
 target, sweeps what earlier runs left and takes the baseline. Its first test that makes an
 API client would then load supabase-py (a third of a second of CPU): that load is done in the
-wait instead, once the collection is on its way. A run alone has no such wait (its own probe
-and sweep loaded supabase-py already), so this is for workers only.
+wait instead, once the collection is on its way. A run alone has no such wait (on a writable
+target its own sweep of earlier runs has loaded supabase-py before the first test), so this is
+for workers only.
 """
 
 from __future__ import annotations

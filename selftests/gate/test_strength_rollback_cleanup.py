@@ -59,6 +59,7 @@ from selftests.report_texts import texts_in
 ROLLBACK = "tests/smoke/test_rollback_dump.py"
 COURSE_RLS = "tests/smoke/test_course_rls.py"
 UPLOAD = "tests/e2e/test_upload.py"
+BUCKETS = "tests/preflight/test_buckets.py"
 ADMIN_COURSE = "tests/e2e/test_admin_course.py"
 GOAL_NOTIFICATIONS = "tests/edge_functions/test_goal_notifications.py"
 DATA_PARITY = item_files("data-parity")
@@ -361,7 +362,13 @@ def test_a_row_cleanup_cannot_delete_keeps_no_other_row_behind(
 
 
 @pytest.mark.parametrize(
-    ("workers", "run_id"), [((), "pm-7a1c0e"), (("-n", "2"), "pm-7a1c0f")], ids=["serial", "xdist"]
+    ("workers", "run_id"),
+    [
+        ((), "pm-7a1c0e"),
+        (("-n", "2"), "pm-7a1c0f"),
+        (("-n", "2", BUCKETS), "pm-7a1c10"),
+    ],
+    ids=["serial", "xdist", "xdist-with-quick-tests"],
 )
 def test_an_upload_whose_row_was_refused_is_removed_by_the_run(
     breakable: ServingPlaybook, tmp_path: Path, workers: tuple[str, ...], run_id: str
@@ -370,7 +377,10 @@ def test_an_upload_whose_row_was_refused_is_removed_by_the_run(
     thumbnail (named after the run's course title). The test never learns the object's name,
     so only the run's sweep by its tag can remove it: the run ends with no object of its own in
     course-thumbnails (before: it stayed, and the next runs failed storage-parity and
-    rollback-ready on "is on new but not on old" until the 30-minute sweep of old runs)."""
+    rollback-ready on "is on new but not on old" until the 30-minute sweep of old runs).
+    With quick read-only tests beside it under xdist, the controller's final sweep, which
+    starts before the workers are down, still waits for the upload test's call: started at
+    the first test's call instead, it missed the thumbnail."""
     with damaged(
         breakable,
         "new",
