@@ -166,7 +166,7 @@ CHECKLIST: tuple[Item, ...] = (
     ),
     Item(
         "old-references",
-        "No function, trigger, column default or view names the old project",
+        "No function, trigger, column default, view or role/database setting names the old project",
         BACKUP_STORAGE,
         "blocker",
         ("database",),

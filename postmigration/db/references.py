@@ -3,7 +3,9 @@
 Each source is one query over a catalogue, run in the database: it returns only the objects
 whose text contains one of the needles (old's origins, its host, its project ref), so nothing
 but the findings comes back. Another source (cron commands, Vault values, webhook URLs) is one
-more entry in SOURCES.
+more entry in SOURCES. Besides definitions, the settings of the roles and of the database
+(``ALTER ROLE/DATABASE … SET``) are searched: a restore does not carry them, but a move that
+copies them from old copies old's URLs with them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ SOURCES = {
              unnest(%(needles)s::text[]) needle
         where c.relkind in ('v', 'm') and n.nspname = any(%(schemas)s)
           and strpos(lower(pg_get_viewdef(c.oid)), needle) > 0
+    """,
+    # ALTER DATABASE/ROLE … SET: a trigger reads such a URL with current_setting(). Settings of
+    # every role (in every database, or in this one) and this database's own; the finding
+    # names the setting, never its value (app.* settings may hold keys).
+    "role or database setting": """
+        select case when s.setrole = 0 then 'the database: ' || split_part(e.entry, '=', 1)
+                    else format('role %%s: %%s', r.rolname, split_part(e.entry, '=', 1)) end,
+               needle
+        from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole,
+             unnest(s.setconfig) e(entry), unnest(%(needles)s::text[]) needle
+        where s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+          and (s.setrole <> 0 or s.setdatabase <> 0)
+          and strpos(lower(substr(e.entry, strpos(e.entry, '=') + 1)), needle) > 0
     """,
 }
 

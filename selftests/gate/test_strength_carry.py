@@ -1,7 +1,8 @@
 """Damage the clean migration the way a faithful copy still goes wrong, and watch the gate.
 
 A definition that names the old project is copied as it is: schema parity sees old and new
-equal, and only old-references names it. A cron job on new that calls a hosted old project
+equal, and only old-references names it; so does a database or role setting holding old's URL,
+which role-settings sees equal on both. A cron job on new that calls a hosted old project
 through its older functions host is named by scheduled-jobs. A job whose last run failed with
 a message echoing a key of its own is named, the key hidden.
 """
@@ -62,6 +63,42 @@ def test_definitions_naming_old_fail_old_references_only(
         # the reason holds the first finding; the failure's list (in the output) holds them all
         assert f"- {named} names {old_host}" in run.output, run.digest()
     assert run.item("data-parity")["status"] == "passed", run.digest()
+
+
+def test_settings_naming_old_fail_old_references_not_role_settings(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A database setting and an API role's setting that hold old's functions URL, on old and
+    new alike (a move that copies old's settings as they are): role-settings passes (new keeps
+    old's values), and old-references fails naming each setting, never showing its value."""
+    old_host = str(breakable.target("old")["supabase_url"]).split("://", 1)[1]
+    url = f"http://{old_host}/functions/v1"
+    stale = [
+        "do $$ begin execute format('alter database %I set app.settings.functions_url = %L',"
+        f" current_database(), '{url}'); end $$",
+        f"alter role authenticator set app.settings.invite_hook = '{url}/goal-notifications'",
+    ]
+    repairs = [
+        "do $$ begin execute format('alter database %I reset app.settings.functions_url',"
+        " current_database()); end $$",
+        "alter role authenticator reset app.settings.invite_hook",
+    ]
+    with damaged(breakable, "old", stale, repairs), damaged(breakable, "new", stale, repairs):
+        run = gate_on(
+            breakable,
+            tmp_path,
+            "tests/parity/test_old_references.py",
+            "tests/parity/test_role_settings.py",
+        )
+    item = run.item("old-references")
+    assert item["status"] == "failed", run.digest()
+    for named in (
+        "the database: app.settings.functions_url (role or database setting)",
+        "role authenticator: app.settings.invite_hook (role or database setting)",
+    ):
+        assert f"- {named} names {old_host}" in run.output, run.digest()
+    assert "/functions/v1" not in run.output, run.digest()
+    assert run.item("role-settings")["status"] == "passed", run.digest()
 
 
 def test_a_job_calling_old_s_functions_host_fails_scheduled_jobs(

@@ -1,4 +1,5 @@
-"""Backup/restore: nothing the database runs or renders still names the old project."""
+"""Backup/restore: nothing the database runs, renders or reads from its settings still names the
+old project."""
 
 from __future__ import annotations
 
@@ -15,16 +16,16 @@ from postmigration.session import RunConfig
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("old-references")]
 
 
-def test_no_definition_names_the_old_project(
+def test_no_definition_or_setting_names_the_old_project(
     target: Target,
     target_db: psycopg.Connection,
     comparison_target: Target | None,
     evidence: Evidence,
     pm_config: RunConfig,
 ) -> None:
-    """No function body, trigger definition, column default or view definition contains the
-    host of an old origin or of old's database, or the old project's ref; each finding names
-    the object."""
+    """No function body, trigger definition, column default or view definition, and no setting
+    of a role or of the database, contains the host of an old origin or of old's database, or
+    the old project's ref; each finding names the object or the setting (never its value)."""
     olds = list(old_origins(target, comparison_target))
     if comparison_target is not None and comparison_target.db_url:
         olds.append(comparison_target.db_url)  # its host and ref; never its password
@@ -35,5 +36,5 @@ def test_no_definition_names_the_old_project(
     evidence.text("looked for", "\n".join(needles))
     fail_on(
         db.stale_references(target_db, needles, db.app_schemas(target_db)),
-        "definitions on new still name the old project",
+        "definitions or settings on new still name the old project",
     )
