@@ -14,6 +14,10 @@ that a machine slowing down for a while weighs on every case of a ratio alike) o
 Prints one table per latency and the ratios of issue 13: at 40 ms `-n 2` / serial (target
 <= 0.6), full run / slowest item (target <= 2), each down case / the connect timeout (10 s,
 target <= 2). Exits 0 whatever the ratios: absolute times on a loaded machine are noisy.
+First it caches pytest's rewritten modules (postmigration.precompile, as scripts/setup.sh
+does): where PYTHONDONTWRITEBYTECODE is set, a source edited since setup would otherwise be
+rewritten and compiled again by every gate process and xdist worker (0.1-0.2 s of CPU each
+with every cache stale, by collect-only runs), which a suite as installed does not pay.
 
 Usage: .venv/bin/python benchmarks/verdict.py [--repeat 3] [--latencies 0,40]
 """
@@ -286,6 +290,11 @@ def main() -> int:
     parser.add_argument("--latencies", default="0,40", help="stand-in latencies in ms")
     args = parser.parse_args()
     latencies = [int(part) for part in args.latencies.split(",")]
+    cached = subprocess.run([sys.executable, "-m", "postmigration.precompile", "tests"], cwd=ROOT)
+    if cached.returncode != 0:
+        print(
+            "(the rewritten modules could not be cached: each run rewrites them)", file=sys.stderr
+        )
     tables = []
     with tempfile.TemporaryDirectory(prefix="verdict-") as scratch:
         for latency in latencies:
