@@ -14,8 +14,18 @@ from pathlib import Path
 
 import tomli_w
 
-from selftests.gate.conftest import ServingPlaybook, damaged, gate_on
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, gate_on
 from selftests.report_texts import texts_in
+
+
+def _gate_with_both_damaged(
+    playbook: ServingPlaybook, report_dir: Path, damage: tuple[list[str], list[str]], *files: str
+) -> SuiteRun:
+    """The gate on `files`, with `damage` (breaks, repairs) on old and new alike, as a faithful
+    copy carries it."""
+    breaks, repairs = damage
+    with damaged(playbook, "old", breaks, repairs), damaged(playbook, "new", breaks, repairs):
+        return gate_on(playbook, report_dir, *files)
 
 
 def test_definitions_naming_old_fail_old_references_only(
@@ -43,14 +53,14 @@ def test_definitions_naming_old_fail_old_references_only(
         "drop function if exists public.pm_noop()",
         "drop function if exists public.pm_old_link()",
     ]
-    with damaged(breakable, "old", stale, repairs), damaged(breakable, "new", stale, repairs):
-        run = gate_on(
-            breakable,
-            tmp_path,
-            "tests/parity/test_old_references.py",
-            "tests/parity/test_app_schemas.py",
-            "tests/parity/test_data_parity.py",
-        )
+    run = _gate_with_both_damaged(
+        breakable,
+        tmp_path,
+        (stale, repairs),
+        "tests/parity/test_old_references.py",
+        "tests/parity/test_app_schemas.py",
+        "tests/parity/test_data_parity.py",
+    )
     item = run.item("old-references")
     assert item["status"] == "failed", run.digest()
     assert old_host in item["reason"] and "function public.pm_old_link()" in item["reason"]
@@ -83,13 +93,13 @@ def test_settings_naming_old_fail_old_references_not_role_settings(
         " current_database()); end $$",
         "alter role authenticator reset app.settings.invite_hook",
     ]
-    with damaged(breakable, "old", stale, repairs), damaged(breakable, "new", stale, repairs):
-        run = gate_on(
-            breakable,
-            tmp_path,
-            "tests/parity/test_old_references.py",
-            "tests/parity/test_role_settings.py",
-        )
+    run = _gate_with_both_damaged(
+        breakable,
+        tmp_path,
+        (stale, repairs),
+        "tests/parity/test_old_references.py",
+        "tests/parity/test_role_settings.py",
+    )
     item = run.item("old-references")
     assert item["status"] == "failed", run.digest()
     for named in (
