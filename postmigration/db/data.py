@@ -300,11 +300,15 @@ def differing_keys(
 
 
 def sequences_behind(conn: psycopg.Connection) -> list[str]:
-    """Sequences owning a column whose next value would collide with rows already there."""
+    """Sequences owning a column whose next value would collide with rows already there.
+
+    The column's highest value is read before the sequence's position: a row the app inserts
+    meanwhile took its id from the sequence, which had moved past it by then (reading the
+    sequence first named a sequence "behind" a row inserted between the two reads)."""
     rows = conn.execute(
         """
-        select s.seqrelid::regclass::text, format('%I.%I', n.nspname, c.relname), a.attname,
-               coalesce(pg_sequence_last_value(s.seqrelid), s.seqstart - s.seqincrement)
+        select s.seqrelid, s.seqrelid::regclass::text, format('%I.%I', n.nspname, c.relname),
+               a.attname
         from pg_sequence s
         join pg_depend d on d.objid = s.seqrelid and d.classid = 'pg_class'::regclass
                         and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')
@@ -315,11 +319,19 @@ def sequences_behind(conn: psycopg.Connection) -> list[str]:
         """
     ).fetchall()
     problems: list[str] = []
-    for sequence, table, column, last_value in rows:
+    for oid, sequence, table, column in rows:
         query = sql.SQL("select max({}) from {}").format(sql.Identifier(column), sql.SQL(table))
         found = conn.execute(query).fetchone()
         highest = found[0] if found else None
-        if highest is not None and int(highest) > int(last_value):
+        if highest is None:
+            continue
+        position = conn.execute(
+            "select coalesce(pg_sequence_last_value(seqrelid), seqstart - seqincrement)"
+            " from pg_sequence where seqrelid = %s",
+            (oid,),
+        ).fetchone()
+        last_value = position[0] if position else None
+        if last_value is not None and int(highest) > int(last_value):
             problems.append(
                 f"sequence {sequence} is behind: it would hand out {int(last_value) + 1} "
                 f"but {table}.{column} already reaches {highest}"

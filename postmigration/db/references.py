@@ -52,7 +52,9 @@ SOURCES = {
     # names the setting, never its value (app.* settings may hold keys).
     "role or database setting": """
         select case when s.setrole = 0 then 'the database: ' || split_part(e.entry, '=', 1)
-                    else format('role %%s: %%s', r.rolname, split_part(e.entry, '=', 1)) end,
+                    else format('role %%s%%s: %%s', r.rolname,
+                                case when s.setdatabase <> 0 then ' in this database' end,
+                                split_part(e.entry, '=', 1)) end,
                needle
         from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole,
              unnest(s.setconfig) e(entry), unnest(%(needles)s::text[]) needle

@@ -6,6 +6,7 @@ Each breaking change runs inside a transaction that is rolled back, so the share
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -89,6 +90,42 @@ def test_sequence_left_behind_is_named(conn: psycopg.Connection) -> None:
     finally:  # setval is not transactional: put the sequence back for the other tests
         conn.execute(f"select setval({sequence}, (select max(id) from public.weight_measurements))")
     assert len(problems) == 1 and "public.weight_measurements.id already reaches" in problems[0]
+
+
+class _InsertBeforeMax:
+    """`conn`, where another session inserts a weight measurement (its id from the sequence)
+    just before the first ``select max(...)`` runs: the app's users writing during the check."""
+
+    def __init__(self, conn: psycopg.Connection, other: psycopg.Connection) -> None:
+        self._conn, self._other = conn, other
+        self.inserted: list[int] = []
+
+    def execute(self, query: Any, *args: Any) -> Any:
+        text = query if isinstance(query, str) else query.as_string(self._conn)
+        if text.startswith("select max(") and not self.inserted:
+            row = self._other.execute(
+                "insert into public.weight_measurements (user_id, weight_kg)"
+                " select user_id, 70 from public.weight_measurements limit 1 returning id"
+            ).fetchone()
+            self.inserted.append(int(row[0]))
+        return self._conn.execute(query, *args)
+
+
+def test_a_row_inserted_during_the_check_is_no_finding(
+    conn: psycopg.Connection, stack: StackProcess
+) -> None:
+    """A live app inserts while the check runs (a real cutover, or the gate's own tests under
+    xdist): the sequence moved with the row, so nothing is behind."""
+    with db.connect(str(stack.target["db_url"])) as other:
+        racing = _InsertBeforeMax(conn, other)
+        try:
+            problems = db.sequences_behind(racing)  # type: ignore[arg-type]
+        finally:
+            other.execute(
+                "delete from public.weight_measurements where id = any(%s)", (racing.inserted,)
+            )
+    assert racing.inserted, "the insert did not happen"
+    assert problems == []
 
 
 def test_schema_and_data_differences_are_named(

@@ -78,8 +78,8 @@ def test_definitions_naming_old_fail_old_references_only(
 def test_settings_naming_old_fail_old_references_not_role_settings(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """A database setting and an API role's setting that hold old's functions URL, on old and
-    new alike (a move that copies old's settings as they are): role-settings passes (new keeps
+    """A database setting and two API roles' settings (one in every database, one in the app's)
+    that hold old's functions URL, on old and new alike (a move that copies old's settings as they are): role-settings passes (new keeps
     old's values), and old-references fails naming each setting, never showing its value."""
     old_host = str(breakable.target("old")["supabase_url"]).split("://", 1)[1]
     url = f"http://{old_host}/functions/v1"
@@ -87,11 +87,15 @@ def test_settings_naming_old_fail_old_references_not_role_settings(
         "do $$ begin execute format('alter database %I set app.settings.functions_url = %L',"
         f" current_database(), '{url}'); end $$",
         f"alter role authenticator set app.settings.invite_hook = '{url}/goal-notifications'",
+        "do $$ begin execute format('alter role service_role in database %I"
+        f" set app.settings.report_url = %L', current_database(), '{url}/weight-report'); end $$",
     ]
     repairs = [
         "do $$ begin execute format('alter database %I reset app.settings.functions_url',"
         " current_database()); end $$",
         "alter role authenticator reset app.settings.invite_hook",
+        "do $$ begin execute format('alter role service_role in database %I"
+        " reset app.settings.report_url', current_database()); end $$",
     ]
     run = _gate_with_both_damaged(
         breakable,
@@ -105,6 +109,7 @@ def test_settings_naming_old_fail_old_references_not_role_settings(
     for named in (
         "the database: app.settings.functions_url (role or database setting)",
         "role authenticator: app.settings.invite_hook (role or database setting)",
+        "role service_role in this database: app.settings.report_url (role or database setting)",
     ):
         assert f"- {named} names {old_host}" in run.output, run.digest()
     assert "/functions/v1" not in run.output, run.digest()
