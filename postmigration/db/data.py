@@ -302,9 +302,10 @@ def differing_keys(
 def sequences_behind(conn: psycopg.Connection) -> list[str]:
     """Sequences owning a column whose next value would collide with rows already there.
 
-    The column's highest value is read before the sequence's position: a row the app inserts
-    meanwhile took its id from the sequence, which had moved past it by then (reading the
-    sequence first named a sequence "behind" a row inserted between the two reads)."""
+    Every column's highest value is read before the sequences' positions (in one query): a
+    row the app inserts meanwhile took its id from the sequence, which had moved past it by
+    then (reading the sequence first named a sequence "behind" a row inserted between the two
+    reads)."""
     rows = conn.execute(
         """
         select s.seqrelid, s.seqrelid::regclass::text, format('%I.%I', n.nspname, c.relname),
@@ -318,23 +319,26 @@ def sequences_behind(conn: psycopg.Connection) -> list[str]:
         where n.nspname not in ('pg_catalog', 'information_schema')
         """
     ).fetchall()
-    problems: list[str] = []
-    for oid, sequence, table, column in rows:
+    highest: dict[int, int] = {}
+    for oid, _, table, column in rows:
         query = sql.SQL("select max({}) from {}").format(sql.Identifier(column), sql.SQL(table))
         found = conn.execute(query).fetchone()
-        highest = found[0] if found else None
-        if highest is None:
-            continue
-        position = conn.execute(
-            "select coalesce(pg_sequence_last_value(seqrelid), seqstart - seqincrement)"
-            " from pg_sequence where seqrelid = %s",
-            (oid,),
-        ).fetchone()
-        last_value = position[0] if position else None
-        if last_value is not None and int(highest) > int(last_value):
+        if found and found[0] is not None:
+            highest[oid] = found[0]
+    positions = dict(
+        conn.execute(
+            "select seqrelid, coalesce(pg_sequence_last_value(seqrelid), seqstart - seqincrement)"
+            " from pg_sequence where seqrelid = any(%s)",
+            (list(highest),),
+        ).fetchall()
+    )
+    problems: list[str] = []
+    for oid, sequence, table, column in rows:
+        top, last_value = highest.get(oid), positions.get(oid)
+        if top is not None and last_value is not None and int(top) > int(last_value):
             problems.append(
                 f"sequence {sequence} is behind: it would hand out {int(last_value) + 1} "
-                f"but {table}.{column} already reaches {highest}"
+                f"but {table}.{column} already reaches {top}"
             )
     return problems
 
