@@ -4,8 +4,8 @@ Each source is one query over a catalogue, run in the database: it returns only 
 whose text contains one of the needles (old's origins, its host, its project ref), so nothing
 but the findings comes back. Another source (cron commands, Vault values, webhook URLs) is one
 more entry in SOURCES. Besides definitions, the settings of the roles and of the database
-(``ALTER ROLE/DATABASE … SET``) are searched: a restore does not carry them, but a move that
-copies them from old copies old's URLs with them.
+(``ALTER ROLE/DATABASE … SET``, ``ALTER ROLE ALL SET``) are searched: a restore does not carry
+them, but a move that copies them from old copies old's URLs with them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import psycopg
+
+from .role_settings import SETTING_HOLDER, SETTINGS_HERE
 
 # source -> a query returning (object in plain words, needle found); `%(needles)s` are the
 # lower-cased strings to look for, `%(schemas)s` the app's schemas.
@@ -48,18 +50,14 @@ SOURCES = {
           and strpos(lower(pg_get_viewdef(c.oid)), needle) > 0
     """,
     # ALTER DATABASE/ROLE … SET: a trigger reads such a URL with current_setting(). Settings of
-    # every role (in every database, or in this one) and this database's own; the finding
-    # names the setting, never its value (app.* settings may hold keys).
-    "role or database setting": """
-        select case when s.setrole = 0 then 'the database: ' || split_part(e.entry, '=', 1)
-                    else format('role %%s%%s: %%s', r.rolname,
-                                case when s.setdatabase <> 0 then ' in this database' end,
-                                split_part(e.entry, '=', 1)) end,
-               needle
+    # every role (in every database, or in this one), this database's own and those of every
+    # role (ALTER ROLE ALL SET); the finding names the setting, never its value (app.* settings
+    # may hold keys).
+    "role or database setting": f"""
+        select {SETTING_HOLDER} || ': ' || split_part(e.entry, '=', 1), needle
         from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole,
              unnest(s.setconfig) e(entry), unnest(%(needles)s::text[]) needle
-        where s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
-          and (s.setrole <> 0 or s.setdatabase <> 0)
+        where {SETTINGS_HERE}
           and strpos(lower(substr(e.entry, strpos(e.entry, '=') + 1)), needle) > 0
     """,
 }

@@ -1,5 +1,6 @@
 """The settings of the roles the API runs as, and of the app's database (``ALTER ROLE … SET``,
-``ALTER DATABASE … SET``: statement_timeout, search_path, PostgREST's ``pgrst.*``).
+``ALTER DATABASE … SET``, and ``ALTER ROLE ALL SET`` for every role: statement_timeout,
+search_path, PostgREST's ``pgrst.*``).
 
 A role belongs to the server, not to the database: no dump of the database carries its
 settings, and a migration that set one is recorded as applied on new and never runs there, so
@@ -15,6 +16,8 @@ __all__ = [
     "API_ROLES",
     "PROJECT_OWN",
     "SET",
+    "SETTING_HOLDER",
+    "SETTINGS_HERE",
     "role_settings",
     "role_setting_differences",
     "sealed_role_settings",
@@ -26,33 +29,42 @@ API_ROLES = ("anon", "authenticated", "service_role", "authenticator")
 # never the app's, so new does not have old's.
 PROJECT_OWN = frozenset({"app.settings.jwt_secret", "app.settings.jwt_exp"})
 
-# (whose, name) -> value; whose is "role X", "role X in this database" or "the database".
+# (whose, name) -> value; whose is "role X", "role X in this database", "the database" or
+# "every role" (ALTER ROLE ALL SET: every role, in every database).
 Settings = dict[tuple[str, str], str]
+# Whose a pg_db_role_setting row `s` (its role joined as `r`) is, in those words. ALTER ROLE ALL
+# IN DATABASE is stored as ALTER DATABASE is, so "the database" names both.
+SETTING_HOLDER = """
+    case when s.setrole = 0 and s.setdatabase = 0 then 'every role'
+         when s.setrole = 0 then 'the database'
+         when s.setdatabase = 0 then 'role ' || r.rolname
+         else 'role ' || r.rolname || ' in this database' end
+"""
+# The rows of pg_db_role_setting that apply in the database connected to.
+SETTINGS_HERE = (
+    "s.setdatabase in (0, (select oid from pg_database where datname = current_database()))"
+)
 # What a sealed copy (see :func:`sealed_role_settings`) holds instead of a value that may be
 # a secret.
 SET = "(set)"
 
 
 def role_settings(conn: psycopg.Connection) -> Settings:
-    """The API roles' settings (in every database, or in this one) and this database's own."""
+    """The settings the API roles start with here: their own (in every database, or in this
+    one), this database's, and those of every role (ALTER ROLE ALL SET)."""
     rows = conn.execute(
-        """
-        select r.rolname, s.setdatabase <> 0, unnest(s.setconfig)
+        f"""
+        select {SETTING_HOLDER}, unnest(s.setconfig)
         from pg_db_role_setting s
         left join pg_roles r on r.oid = s.setrole
-        where s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
-          and (r.rolname = any(%s) or (s.setrole = 0 and s.setdatabase <> 0))
+        where {SETTINGS_HERE} and (r.rolname = any(%s) or s.setrole = 0)
         """,
         (list(API_ROLES),),
     ).fetchall()
     found: Settings = {}
-    for role, here, entry in rows:
+    for whose, entry in rows:
         name, _, value = str(entry).partition("=")
-        if role is None:
-            whose = "the database"
-        else:
-            whose = f"role {role}" + (" in this database" if here else "")
-        found[(whose, name)] = value
+        found[(str(whose), name)] = value
     return found
 
 

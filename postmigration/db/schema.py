@@ -177,8 +177,8 @@ def _firing_differences(
 
 
 def replication_role_settings(conn: psycopg.Connection) -> list[str]:
-    """Where `session_replication_role = replica` is left set for new connections: on a database
-    or a role (pg_db_role_setting) or server-wide. In that mode no ordinary trigger and no foreign
+    """Where `session_replication_role = replica` is left set for new connections: on a database,
+    a role or every role (pg_db_role_setting) or server-wide. In that mode no ordinary trigger and no foreign
     key fires. Read from the catalogue, not from behaviour: pooled connections opened before the
     change behave as before."""
     rows = conn.execute(
@@ -198,8 +198,10 @@ def replication_role_settings(conn: psycopg.Connection) -> list[str]:
             where, how = f"role {role} in database {database}", "ALTER ROLE … IN DATABASE … SET"
         elif role:
             where, how = f"role {role}", "ALTER ROLE … SET"
-        else:
+        elif database:
             where, how = f"database {database}", "ALTER DATABASE … SET"
+        else:
+            where, how = "every role, in every database,", "ALTER ROLE ALL SET"
         problems.append(f"{where} has session_replication_role = replica set ({how})")
     server = conn.execute(
         "select setting, source from pg_settings where name = 'session_replication_role'"

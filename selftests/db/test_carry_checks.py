@@ -162,6 +162,59 @@ def test_stale_references_name_each_object(conn: psycopg.Connection) -> None:
     ]
 
 
+def test_settings_naming_the_old_project_are_named_without_their_values(
+    conn: psycopg.Connection,
+) -> None:
+    """A setting of the database, of an API role, of a role in this database and of every role
+    (ALTER ROLE ALL SET) holding old's URL is named by its holder and name, never its value; a
+    setting for another database is not this database's and is not named."""
+    needles = db.old_project_needles([OLD_ORIGIN])
+    schemas = db.app_schemas(conn)
+    url = f"{OLD_ORIGIN}/functions/v1"
+    damage = (
+        f"alter database postgres set app.settings.functions_url = '{url}'",
+        f"alter role authenticator set app.settings.invite_hook = '{url}/goal-notifications'",
+        f"alter role service_role in database postgres set app.settings.report = '{url}/report'",
+        f"alter role all set app.settings.cron_url = '{url}/cron'",
+        f"alter role anon in database template1 set app.settings.elsewhere = '{url}'",
+    )
+    with broken(conn, *damage):
+        problems = db.stale_references(conn, needles, schemas)
+    setting = "(role or database setting) names"
+    assert problems == [
+        f"every role: app.settings.cron_url {setting} abcdefghijklmnopqrst",
+        f"every role: app.settings.cron_url {setting} abcdefghijklmnopqrst.supabase.co",
+        f"role authenticator: app.settings.invite_hook {setting} abcdefghijklmnopqrst",
+        f"role authenticator: app.settings.invite_hook {setting} abcdefghijklmnopqrst.supabase.co",
+        f"role service_role in this database: app.settings.report {setting} abcdefghijklmnopqrst",
+        f"role service_role in this database: app.settings.report {setting}"
+        " abcdefghijklmnopqrst.supabase.co",
+        f"the database: app.settings.functions_url {setting} abcdefghijklmnopqrst",
+        f"the database: app.settings.functions_url {setting} abcdefghijklmnopqrst.supabase.co",
+    ]
+
+
+def test_settings_of_every_role_are_among_the_api_roles_settings(conn: psycopg.Connection) -> None:
+    """role-settings reads what the API roles start with: their own settings, the database's
+    and every role's (ALTER ROLE ALL SET), each under its holder; not another role's."""
+    damage = (
+        "alter role all set statement_timeout = '20s'",
+        "alter role authenticated set idle_in_transaction_session_timeout = '9s'",
+        "alter role postgres set work_mem = '8MB'",
+    )
+    before = db.role_settings(conn)
+    with broken(conn, *damage):
+        after = db.role_settings(conn)
+    assert {key: after[key] for key in after.keys() - before.keys()} == {
+        ("every role", "statement_timeout"): "20s",
+        ("role authenticated", "idle_in_transaction_session_timeout"): "9s",
+    }
+    assert db.role_setting_differences(before, after) == [
+        "every role: statement_timeout = 20s on old but not on new",
+        "role authenticated: idle_in_transaction_session_timeout = 9s on old but not on new",
+    ]
+
+
 def test_auth_data_is_compared_and_users_without_identity_counted(
     conn: psycopg.Connection,
 ) -> None:

@@ -224,6 +224,16 @@ def test_triggers_and_foreign_keys_switched_off_are_named(conn: psycopg.Connecti
     ]
 
 
+def test_replication_mode_set_for_every_role_is_named(conn: psycopg.Connection) -> None:
+    """`ALTER ROLE ALL SET session_replication_role = replica` (every role, in every database)
+    is named as such (it was named as "database None", with ALTER DATABASE's words)."""
+    conn.execute("alter role all set session_replication_role = replica")
+    assert db.replication_role_settings(conn) == [
+        "every role, in every database, has session_replication_role = replica set"
+        " (ALTER ROLE ALL SET)"
+    ]
+
+
 def test_sequence_behind_old_is_named_with_both_values() -> None:
     at = db.SequencePosition
     old = {"public.a_id_seq": at(620, 621, 1), "public.b_id_seq": at(None, 1, 1)}

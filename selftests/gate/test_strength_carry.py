@@ -2,7 +2,8 @@
 
 A definition that names the old project is copied as it is: schema parity sees old and new
 equal, and only old-references names it; so does a database or role setting holding old's URL,
-which role-settings sees equal on both. A cron job on new that calls a hosted old project
+which role-settings sees equal on both. A setting of every role that old has and new lost is
+named by role-settings. A cron job on new that calls a hosted old project
 through its older functions host is named by scheduled-jobs. A job whose last run failed with
 a message echoing a key of its own is named, the key hidden.
 """
@@ -78,8 +79,9 @@ def test_definitions_naming_old_fail_old_references_only(
 def test_settings_naming_old_fail_old_references_not_role_settings(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """A database setting and two API roles' settings (one in every database, one in the app's)
-    that hold old's functions URL, on old and new alike (a move that copies old's settings as they are): role-settings passes (new keeps
+    """A database setting, two API roles' settings (one in every database, one in the app's)
+    and a setting of every role (ALTER ROLE ALL SET) that hold old's functions URL, on old and
+    new alike (a move that copies old's settings as they are): role-settings passes (new keeps
     old's values), and old-references fails naming each setting, never showing its value."""
     old_host = str(breakable.target("old")["supabase_url"]).split("://", 1)[1]
     url = f"http://{old_host}/functions/v1"
@@ -89,6 +91,7 @@ def test_settings_naming_old_fail_old_references_not_role_settings(
         f"alter role authenticator set app.settings.invite_hook = '{url}/goal-notifications'",
         "do $$ begin execute format('alter role service_role in database %I"
         f" set app.settings.report_url = %L', current_database(), '{url}/weight-report'); end $$",
+        f"alter role all set app.settings.cron_url = '{url}/daily-missions'",
     ]
     repairs = [
         "do $$ begin execute format('alter database %I reset app.settings.functions_url',"
@@ -96,6 +99,7 @@ def test_settings_naming_old_fail_old_references_not_role_settings(
         "alter role authenticator reset app.settings.invite_hook",
         "do $$ begin execute format('alter role service_role in database %I"
         " reset app.settings.report_url', current_database()); end $$",
+        "alter role all reset app.settings.cron_url",
     ]
     run = _gate_with_both_damaged(
         breakable,
@@ -110,10 +114,27 @@ def test_settings_naming_old_fail_old_references_not_role_settings(
         "the database: app.settings.functions_url (role or database setting)",
         "role authenticator: app.settings.invite_hook (role or database setting)",
         "role service_role in this database: app.settings.report_url (role or database setting)",
+        "every role: app.settings.cron_url (role or database setting)",
     ):
         assert f"- {named} names {old_host}" in run.output, run.digest()
     assert "/functions/v1" not in run.output, run.digest()
     assert run.item("role-settings")["status"] == "passed", run.digest()
+
+
+def test_a_setting_of_every_role_lost_on_new_fails_role_settings(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Old sets a statement timeout for every role (ALTER ROLE ALL SET, which the API roles
+    start with too) and new does not: role-settings fails naming it (before, only the API roles'
+    own settings and the database's were read, and the item stayed green)."""
+    timeout = ["alter role all set statement_timeout = '20s'"]
+    with damaged(breakable, "old", timeout, ["alter role all reset statement_timeout"]):
+        run = gate_on(breakable, tmp_path, "tests/parity/test_role_settings.py")
+    item = run.item("role-settings")
+    assert item["status"] == "failed", run.digest()
+    assert "every role: statement_timeout = 20s on old but not on new" in item["reason"], (
+        run.digest()
+    )
 
 
 def test_a_job_calling_old_s_functions_host_fails_scheduled_jobs(
