@@ -15,6 +15,7 @@ from .data import (
 )
 from .extensions import function_problems, missing_extensions
 from .grants import privilege_differences, privileges, privileges_not_compared
+from .materialized import materialized_views_without_data
 from .migrations import (
     Migration,
     MigrationsDirMissing,
@@ -77,6 +78,7 @@ __all__ = [
     "grant_problems",
     "history_difference",
     "load_snapshot",
+    "materialized_views_without_data",
     "migration_files",
     "migration_problems",
     "missing_extensions",

@@ -1,4 +1,5 @@
-"""Data-parity, schema half: tables, columns, constraints, indexes, views, functions, triggers."""
+"""Data-parity, schema half: tables, columns, constraints, indexes, views, materialized views,
+functions, triggers."""
 
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ CATALOG = {
     "view": """
         select format('%%I.%%I', schemaname, viewname), md5(definition)
         from pg_views where schemaname = any(%(schemas)s)
+    """,
+    "materialized view": """
+        select format('%%I.%%I', schemaname, matviewname), md5(definition)
+        from pg_matviews where schemaname = any(%(schemas)s)
     """,
     # The app's functions (an extension's own are the extension's: see APP_FUNCTION).
     "function": f"""
@@ -115,9 +120,12 @@ def schema_differences(
     old_name: str = "old",
 ) -> list[str]:
     """Objects missing from, added to, or different on new, in plain words (``new_name`` and
-    ``old_name`` say what the two sides are, e.g. "the restored dump")."""
+    ``old_name`` say what the two sides are, e.g. "the restored dump"). A category `old` does
+    not hold at all (a snapshot taken before it was read) is not compared."""
     problems: list[str] = []
     for category in CATALOG:
+        if category not in old:
+            continue
         have, want = new.get(category, {}), old.get(category, {})
         if category.endswith(" firing"):
             problems += _firing_differences(

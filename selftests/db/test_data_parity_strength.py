@@ -1,7 +1,8 @@
 """data-parity is as strong as its words, against a real stand-in. Its checksum sees one changed
 value in one row at every column position of a 40-column table and of auth.users, and values
 swapped between columns and between rows; triggers and foreign keys switched off, replication
-mode left set, and a sequence behind old's are named.
+mode left set, a sequence behind old's, and a materialized view missing, redefined or left
+without data are named.
 
 Each change runs in a transaction that is rolled back, so the shared stand-in stays clean.
 """
@@ -250,3 +251,41 @@ def test_sequence_behind_old_is_named_with_both_values() -> None:
     )
     new["public.a_id_seq"] = at(None, 621, 1)
     assert db.sequences_reusing_old_ids(new, old) == ["sequence public.d_id_seq is missing on new"]
+
+
+def test_a_materialized_view_missing_or_redefined_is_named(conn: psycopg.Connection) -> None:
+    """A materialized view is compared like a view: one old has and new lacks, and one defined
+    otherwise on new, are named; a snapshot taken before materialized views were read (no such
+    category) compares none."""
+    schemas = ("public", "reporting")
+    query = "select user_id, count(*) as n from public.weight_measurements group by user_id"
+    conn.execute(f"create materialized view reporting.pm_weigh_ins as {query}")
+    conn.execute(f"create materialized view public.pm_leaders as {query}")
+    old = db.schema_facts(conn, schemas)
+    conn.execute("drop materialized view public.pm_leaders")
+    conn.execute("drop materialized view reporting.pm_weigh_ins")
+    conn.execute(f"create materialized view reporting.pm_weigh_ins as {query} having count(*) > 1")
+    new = db.schema_facts(conn, schemas)
+    problems = [p for p in db.schema_differences(new, old) if "materialized" in p]
+    assert [p.split(": new has")[0] for p in problems] == [
+        "materialized view public.pm_leaders is missing on new",
+        "materialized view reporting.pm_weigh_ins differs",
+    ]
+    del old["materialized view"]
+    assert [p for p in db.schema_differences(new, old) if "materialized" in p] == []
+
+
+def test_a_materialized_view_without_data_is_named(conn: psycopg.Connection) -> None:
+    """A materialized view never refreshed (as a restore that stopped before its data leaves
+    it) is named, with the command that fills it; once refreshed, it is not."""
+    assert db.materialized_views_without_data(conn) == []
+    conn.execute(
+        "create materialized view reporting.pm_weigh_ins as select user_id, count(*) as n"
+        " from public.weight_measurements group by user_id with no data"
+    )
+    assert db.materialized_views_without_data(conn) == [
+        "materialized view reporting.pm_weigh_ins has no data (never refreshed): reading it"
+        " fails until REFRESH MATERIALIZED VIEW reporting.pm_weigh_ins runs"
+    ]
+    conn.execute("refresh materialized view reporting.pm_weigh_ins")
+    assert db.materialized_views_without_data(conn) == []

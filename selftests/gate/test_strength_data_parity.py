@@ -123,3 +123,32 @@ def test_changed_late_column_replica_trigger_replication_mode_and_sequence_fail(
         last,
         called,
     )
+
+
+def test_materialized_views_missing_or_left_without_data_fail(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Old has two materialized views; new lacks one and has the other never refreshed (a
+    restore that stopped before their data): data-parity names the missing one, restore-finished
+    the empty one (before, both items stayed green)."""
+    query = "select user_id, count(*) as n from public.weight_measurements group by user_id"
+    repairs = [
+        "drop materialized view if exists public.pm_leaders",
+        "drop materialized view if exists reporting.pm_weigh_ins",
+    ]
+    on_old = [
+        f"create materialized view public.pm_leaders as {query}",
+        f"create materialized view reporting.pm_weigh_ins as {query}",
+    ]
+    on_new = [f"create materialized view reporting.pm_weigh_ins as {query} with no data"]
+    with damaged(breakable, "old", on_old, repairs), damaged(breakable, "new", on_new, repairs):
+        run = gate_on(breakable, tmp_path, *DATA_PARITY, *RESTORE_FINISHED)
+    parity = _messages(run)["test_schema_equals_old"]
+    assert "materialized view public.pm_leaders is missing on new" in parity, run.digest()
+    assert "pm_weigh_ins" not in parity, run.digest()
+    empty = _messages(run, "restore-finished")["test_every_materialized_view_has_data"]
+    assert "materialized view reporting.pm_weigh_ins has no data (never refreshed)" in empty, (
+        run.digest()
+    )
+    for item_id in ("data-parity", "restore-finished"):
+        assert run.item(item_id)["status"] == "failed", run.digest()

@@ -24,3 +24,12 @@ def test_triggers_and_foreign_keys_are_not_switched_off(target_db: psycopg.Conne
         db.replication_role_settings(target_db),
         "triggers and foreign keys do not fire on new",
     )
+
+
+def test_every_materialized_view_has_data(target_db: psycopg.Connection) -> None:
+    """Every materialized view of the app's schemas has been filled (pg_restore refreshes each
+    one last; a restore that stopped early or skipped those entries leaves it unreadable)."""
+    fail_on(
+        db.materialized_views_without_data(target_db),
+        "materialized views on new were left without data by the restore",
+    )
