@@ -250,6 +250,15 @@ class SequenceBehind(Fault):
 
 
 @dataclass(frozen=True)
+class MaterializedViewLeftEmpty(Fault):
+    """The restore left out the materialized views' data (their MATERIALIZED VIEW DATA entries,
+    the REFRESH pg_restore runs last): each view is defined on new but was never filled."""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return entry.kind != "MATERIALIZED VIEW DATA"
+
+
+@dataclass(frozen=True)
 class MissingSecret(Fault):
     """`supabase secrets set` forgot one secret, and no smoke test ran to show it."""
 
@@ -681,6 +690,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: SequenceBehind(
             name, "restore", "sequences on new are behind the max of their columns"
+        ),
+    ),
+    "matview-left-empty": _Spec(
+        "matview-left-empty",
+        (),
+        lambda name, _: MaterializedViewLeftEmpty(
+            name, "restore", "materialized view reporting.course_stats is never filled on new"
         ),
     ),
     "missing-secret": _Spec(

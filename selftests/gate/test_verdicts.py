@@ -287,6 +287,10 @@ FAULTS = {
     "missing-extension:pgcrypto": ("extensions", ("extension pgcrypto is not installed",)),
     "stale-site-url": ("goal-invite", ("SITE_URL", "OLD_ORIGIN")),
     "sequence-behind": ("restore-finished", ("sequence", "behind")),
+    "matview-left-empty": (
+        "restore-finished",
+        ("materialized view reporting.course_stats has no data",),
+    ),
     "stale-origin": ("app-deploy", ("old origin", "OLD_ORIGIN")),
     "missing-secret:RESEND_API_KEY": ("edge-functions", ("goal-notifications", "RESEND_API_KEY")),
     "missing-secret:EMAIL_FROM": ("edge-functions", ("goal-notifications", "EMAIL_FROM")),
