@@ -15,7 +15,6 @@ from .data import (
 )
 from .extensions import function_problems, missing_extensions
 from .grants import privilege_differences, privileges, privileges_not_compared
-from .materialized import materialized_views_without_data
 from .migrations import (
     Migration,
     MigrationsDirMissing,
@@ -45,6 +44,7 @@ from .role_settings import API_ROLES, role_setting_differences, role_settings, s
 from .schema import replication_role_settings, schema_differences, schema_facts
 from .scope import app_schemas
 from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
+from .unfinished import invalid_indexes, materialized_views_without_data
 
 __all__ = [
     "API_ROLES",
@@ -77,6 +77,7 @@ __all__ = [
     "function_problems",
     "grant_problems",
     "history_difference",
+    "invalid_indexes",
     "load_snapshot",
     "materialized_views_without_data",
     "migration_files",

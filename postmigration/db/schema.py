@@ -7,6 +7,16 @@ import psycopg
 
 from .scope import APP_FUNCTION
 
+# Which triggers (pg_trigger `t` on table `c` in schema `n`) are the app's: those on the tables
+# of its schemas and on auth.users, and on any other table (storage.objects, auth.identities…)
+# those that call a function of the app's schemas. `supabase db dump` leaves the auth and storage
+# schemas out, so the app's triggers there are what a move loses; the platform's own triggers on
+# its tables call its own functions and change with its version, so they are not compared.
+APP_TRIGGER = """not t.tgisinternal and (
+            n.nspname = any(%(schemas)s) or (n.nspname, c.relname) = ('auth', 'users')
+            or exists (select 1 from pg_proc f join pg_namespace fn on fn.oid = f.pronamespace
+                       where f.oid = t.tgfoid and fn.nspname = any(%(schemas)s)))"""
+
 # Each category: a query returning (key, definition) rows; keys name the object in plain words.
 CATALOG = {
     "column": """
@@ -53,7 +63,7 @@ CATALOG = {
         where n.nspname = any(%(schemas)s) and p.prokind in ('f', 'p')
           and {APP_FUNCTION}
     """,
-    "trigger": r"""
+    "trigger": rf"""
         select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname),
                regexp_replace(
                  pg_get_triggerdef(t.oid),
@@ -62,17 +72,17 @@ CATALOG = {
         from pg_trigger t
         join pg_class c on c.oid = t.tgrelid
         join pg_namespace n on n.oid = c.relnamespace
-        where not t.tgisinternal and (n.nspname = any(%(schemas)s) or (n.nspname, c.relname) = ('auth', 'users'))
+        where {APP_TRIGGER}
     """,
     # When each trigger fires (pg_trigger.tgenabled, read from the catalogue: a pooled connection
     # opened before a change still behaves as before): O in normal operation, D never,
     # R only for replication, A always.
-    "trigger firing": """
+    "trigger firing": f"""
         select format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname), t.tgenabled::text
         from pg_trigger t
         join pg_class c on c.oid = t.tgrelid
         join pg_namespace n on n.oid = c.relnamespace
-        where not t.tgisinternal and (n.nspname = any(%(schemas)s) or (n.nspname, c.relname) = ('auth', 'users'))
+        where {APP_TRIGGER}
     """,
     # A foreign key is enforced by internal triggers on both its tables (ALTER TABLE ... DISABLE
     # TRIGGER ALL, as a restore may leave it, switches them off); one row per foreign key.

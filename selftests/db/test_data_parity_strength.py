@@ -1,8 +1,8 @@
 """data-parity is as strong as its words, against a real stand-in. Its checksum sees one changed
 value in one row at every column position of a 40-column table and of auth.users, and values
 swapped between columns and between rows; triggers and foreign keys switched off, replication
-mode left set, a sequence behind old's, and a materialized view missing, redefined or left
-without data are named.
+mode left set, a sequence behind old's, a materialized view missing, redefined or left
+without data, and the app's trigger on storage.objects lost or disabled are named.
 
 Each change runs in a transaction that is rolled back, so the shared stand-in stays clean.
 """
@@ -289,3 +289,35 @@ def test_a_materialized_view_without_data_is_named(conn: psycopg.Connection) -> 
     ]
     conn.execute("refresh materialized view reporting.pm_weigh_ins")
     assert db.materialized_views_without_data(conn) == []
+
+
+def test_a_trigger_the_app_put_on_a_platform_table_is_compared(conn: psycopg.Connection) -> None:
+    """A trigger on storage.objects that calls an app function (which `supabase db dump`, leaving
+    the storage schema out, does not carry) is compared: missing on new, and disabled there, are
+    named; one calling a function of the platform's own schema is the platform's and is not."""
+    conn.execute(
+        "create function public.pm_on_upload() returns trigger language plpgsql"
+        " as $$ begin return new; end $$"
+    )
+    conn.execute(
+        "create function storage.pm_touch() returns trigger language plpgsql"
+        " as $$ begin return new; end $$"
+    )
+    before = db.schema_facts(conn)
+    conn.execute(
+        "create trigger pm_on_upload after insert on storage.objects"
+        " for each row execute function public.pm_on_upload()"
+    )
+    conn.execute(
+        "create trigger pm_platform before update on storage.objects"
+        " for each row execute function storage.pm_touch()"
+    )
+    old = db.schema_facts(conn)
+    assert "pm_platform on storage.objects" not in old["trigger"]
+    assert db.schema_differences(before, old) == [
+        "trigger pm_on_upload on storage.objects is missing on new"
+    ]
+    conn.execute("alter table storage.objects disable trigger pm_on_upload")
+    assert db.schema_differences(db.schema_facts(conn), old) == [
+        "trigger pm_on_upload on storage.objects is disabled on new"
+    ]

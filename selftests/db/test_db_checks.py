@@ -1,6 +1,7 @@
 """The suite's direct database checks, against a real stand-in: quiet when healthy, loud when broken.
 
-Each breaking change runs inside a transaction that is rolled back, so the shared stack stays clean.
+Each breaking change runs inside a transaction that is rolled back, or (what cannot run in
+one) is undone afterwards, so the shared stack stays clean.
 """
 
 from __future__ import annotations
@@ -126,6 +127,32 @@ def test_a_row_inserted_during_the_check_is_no_finding(
             )
     assert racing.inserted, "the insert did not happen"
     assert problems == []
+
+
+def test_an_index_left_invalid_by_a_failed_concurrent_build_is_named(
+    conn: psycopg.Connection,
+) -> None:
+    """A migration's CREATE UNIQUE INDEX CONCURRENTLY over rows that break it fails and leaves
+    the index behind, invalid: it is named with its table; once dropped, nothing is."""
+    (duplicates,) = conn.execute(  # type: ignore[misc]
+        "select count(*) > count(distinct user_id) from public.weight_measurements"
+    ).fetchone()
+    assert duplicates, "the stand-in needs a user with two measurements"
+    assert db.invalid_indexes(conn) == []
+    try:
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(
+                "create unique index concurrently pm_one_per_user"
+                " on public.weight_measurements (user_id)"
+            )
+        problems = db.invalid_indexes(conn)
+    finally:  # a concurrent build runs outside any transaction: drop what it left
+        conn.execute("drop index if exists public.pm_one_per_user")
+    assert problems == [
+        "index public.pm_one_per_user on public.weight_measurements is invalid (a concurrent"
+        " build failed): no query uses it; drop it and create it again"
+    ]
+    assert db.invalid_indexes(conn) == []
 
 
 def test_schema_and_data_differences_are_named(

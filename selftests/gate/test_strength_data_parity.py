@@ -2,13 +2,19 @@
 
 One gate run carries four damages at once (each names its own test in summary.json): a late
 auth.users column changed in one row, a trigger left replica-only, replication mode left set on
-new's database and on a role, and old's sequence 500 ahead of new's. Everything is put back
-exactly afterwards (checked), so the next damage test starts from the clean migration.
+new's database and on a role, and old's sequence 500 ahead of new's. Other runs: materialized
+views missing or left without data, the app's trigger on storage.objects lost, and an index
+left invalid by a failed concurrent build. Everything
+is put back exactly afterwards (checked), so the next damage test starts from the clean
+migration.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import psycopg
+import pytest
 
 from selftests.gate.conftest import (
     ServingPlaybook,
@@ -152,3 +158,59 @@ def test_materialized_views_missing_or_left_without_data_fail(
     )
     for item_id in ("data-parity", "restore-finished"):
         assert run.item(item_id)["status"] == "failed", run.digest()
+
+
+def test_the_app_s_trigger_on_storage_objects_lost_fails_data_parity(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Old has a trigger on storage.objects calling an app function; new has the function but
+    not the trigger (as after `supabase db dump`, which leaves the storage schema out):
+    data-parity names the trigger (before, only triggers on the app's tables and on auth.users
+    were compared, and the item stayed green)."""
+    function = (
+        "create function public.pm_on_upload() returns trigger language plpgsql"
+        " as $$ begin return new; end $$"
+    )
+    trigger = (
+        "create trigger pm_on_upload after insert on storage.objects"
+        " for each row execute function public.pm_on_upload()"
+    )
+    repairs = [
+        "drop trigger if exists pm_on_upload on storage.objects",
+        "drop function if exists public.pm_on_upload()",
+    ]
+    with (
+        damaged(breakable, "old", [function, trigger], repairs),
+        damaged(breakable, "new", [function], repairs),
+    ):
+        run = gate_on(breakable, tmp_path, *DATA_PARITY)
+    assert run.item("data-parity")["status"] == "failed", run.digest()
+    assert (
+        "trigger pm_on_upload on storage.objects is missing on new"
+        in (_messages(run)["test_schema_equals_old"])
+    ), run.digest()
+
+
+def test_an_index_left_invalid_on_new_fails_restore_finished(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A hotfix run on new after the restore, CREATE UNIQUE INDEX CONCURRENTLY over rows that
+    break it, fails and leaves the index invalid: restore-finished names it (before, only
+    data-parity named it, as an index old lacks; nothing said it was invalid, and at night,
+    without old, nothing named it at all)."""
+    new_db = str(breakable.target("new")["db_url"])
+    with psycopg.connect(new_db, autocommit=True) as conn:
+        try:
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                conn.execute(
+                    "create unique index concurrently pm_one_per_user"
+                    " on public.weight_measurements (user_id)"
+                )
+            run = gate_on(breakable, tmp_path, *RESTORE_FINISHED)
+        finally:
+            conn.execute("drop index if exists public.pm_one_per_user")
+    assert run.item("restore-finished")["status"] == "failed", run.digest()
+    assert (
+        "index public.pm_one_per_user on public.weight_measurements is invalid"
+        in (_messages(run, "restore-finished")["test_no_index_is_left_invalid"])
+    ), run.digest()

@@ -30,9 +30,10 @@ def test_schema_equals_old(
     comparison_db: psycopg.Connection | None,
     comparison_target: Target | None,
 ) -> None:
-    """Public's tables, columns and types, constraints, indexes, views, functions and triggers
-    (auth.users' triggers too), and each of those triggers and foreign keys fires as on old (not
-    disabled, not replica-only)."""
+    """Public's tables, columns and types, constraints, indexes, views, materialized views,
+    functions and triggers (and the triggers on auth.users, and on any table that call a public
+    function, such as one on storage.objects), and each of those triggers and foreign keys fires
+    as on old (not disabled, not replica-only)."""
     _, old_db = require_old_db(comparison_target, comparison_db, "schema parity")
     fail_on(
         db.schema_differences(db.schema_facts(target_db), db.schema_facts(old_db)),

@@ -1,5 +1,5 @@
-"""Backup/restore: the restore left nothing half-done on new (checked on new alone, so at
-night and without --compare-to too)."""
+"""Backup/restore: the restore and the migrations left nothing half-done on new (checked on new
+alone, so at night and without --compare-to too)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,9 @@ def test_every_materialized_view_has_data(target_db: psycopg.Connection) -> None
         db.materialized_views_without_data(target_db),
         "materialized views on new were left without data by the restore",
     )
+
+
+def test_no_index_is_left_invalid(target_db: psycopg.Connection) -> None:
+    """No index of the app's schemas is left invalid by a concurrent build that failed (a
+    migration's CREATE INDEX CONCURRENTLY over rows it rejects): no query would use it."""
+    fail_on(db.invalid_indexes(target_db), "indexes on new are invalid")

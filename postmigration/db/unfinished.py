@@ -1,0 +1,54 @@
+"""Objects a restore or a migration left half-done on new: defined, but not usable as on old.
+
+A materialized view: pg_restore fills each one last (its "MATERIALIZED VIEW DATA" entry, after
+every table's rows); a restore that stopped early, or ran from a list without those entries,
+leaves the view defined but never refreshed, and every read of it fails ("has not been
+populated") until ``REFRESH MATERIALIZED VIEW`` runs.
+
+An index: ``CREATE INDEX CONCURRENTLY`` (or ``REINDEX CONCURRENTLY``) that fails, as a migration
+adding a unique index over duplicate rows does, leaves the index behind marked invalid. It is
+kept up to date on every write but never used by a query, so the migration looks applied while
+the lookups it was for scan the whole table.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from .scope import app_schemas
+
+
+def materialized_views_without_data(conn: psycopg.Connection) -> list[str]:
+    """Each materialized view of the app's schemas that was never refreshed, in plain words."""
+    rows = conn.execute(
+        """
+        select format('%%I.%%I', schemaname, matviewname) from pg_matviews
+        where not ispopulated and schemaname = any(%s) order by 1
+        """,
+        (list(app_schemas(conn)),),
+    ).fetchall()
+    return [
+        f"materialized view {name} has no data (never refreshed): reading it fails until"
+        f" REFRESH MATERIALIZED VIEW {name} runs"
+        for (name,) in rows
+    ]
+
+
+def invalid_indexes(conn: psycopg.Connection) -> list[str]:
+    """Each index of the app's schemas left invalid by a concurrent build that failed, with its
+    table, in plain words."""
+    rows = conn.execute(
+        """
+        select format('%%I.%%I', n.nspname, ic.relname), format('%%I.%%I', n.nspname, tc.relname)
+        from pg_index i
+        join pg_class ic on ic.oid = i.indexrelid join pg_class tc on tc.oid = i.indrelid
+        join pg_namespace n on n.oid = ic.relnamespace
+        where not i.indisvalid and n.nspname = any(%s) order by 1
+        """,
+        (list(app_schemas(conn)),),
+    ).fetchall()
+    return [
+        f"index {index} on {table} is invalid (a concurrent build failed): no query uses it;"
+        f" drop it and create it again"
+        for index, table in rows
+    ]
