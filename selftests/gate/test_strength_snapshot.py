@@ -4,13 +4,21 @@ schema snapshot (reference/supabase/schema.snapshot.json).
 
 Before it, a lost revoke, lost default privileges, uuid-ossp moved into public, a table
 dropped from the realtime publication and a role's lost setting were "not verified" (or waived
-at night): nothing said what was wrong. New is put back exactly afterwards.
+at night): nothing said what was wrong. A snapshot keeps `app.*` settings as set, never their
+values: one it has and new lacks is named, one new holds with its own value is not. New is put
+back exactly afterwards.
 """
 
 from __future__ import annotations
 
+import json
+import tomllib
 from pathlib import Path
 
+import tomli_w
+
+from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
+from postmigration.db.role_settings import SET
 from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, run_suite
 
 FILES = (
@@ -21,15 +29,19 @@ FILES = (
     "tests/parity/test_role_settings.py",
 )
 SNAPSHOT = "the committed snapshot schema.snapshot.json"
+COMMITTED = Path(__file__).resolve().parents[2] / DEFAULT_SCHEMA_SNAPSHOT
 
 
-def _gate_without_old(playbook: ServingPlaybook, report_dir: Path, phase: str) -> SuiteRun:
-    """The gate on new alone (no --compare-to) in `phase`, on the files the snapshot serves."""
+def _gate_without_old(
+    playbook: ServingPlaybook, report_dir: Path, phase: str, config: Path | None = None
+) -> SuiteRun:
+    """The gate on new alone (no --compare-to) in `phase`, on the files the snapshot serves
+    (with the playbook's config, or `config`)."""
     return run_suite(
         report_dir,
         *FILES,
         "--target=new",
-        f"--pm-config={playbook.config_path}",
+        f"--pm-config={config or playbook.config_path}",
         f"--phase={phase}",
     )
 
@@ -128,3 +140,36 @@ def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
         assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
         assert "20991231000000_added_after_the_snapshot" in item["reason"], item["reason"]
         assert "refresh it with `python -m postmigration.db.snapshot" in item["reason"]
+
+
+def test_without_old_an_app_setting_is_compared_by_presence_only(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A snapshot records two `app.*` settings of authenticator as set, never their values.
+    New lacks one: role-settings fails naming it. New holds the other with a value of its own:
+    no finding (the snapshot cannot know the value), and the value is never shown."""
+    data = json.loads(COMMITTED.read_text())
+    data["role_settings"] += [
+        ["role authenticator", "app.settings.invite_hook", SET],
+        ["role authenticator", "app.settings.report_key", SET],
+    ]
+    snapshot = tmp_path / "schema.snapshot.json"
+    snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
+    config = tomllib.loads(breakable.config_path.read_text())
+    config.setdefault("app", {})["schema_snapshot"] = str(snapshot)
+    with_snapshot = tmp_path / "postmigration.toml"
+    with_snapshot.write_text(tomli_w.dumps(config))
+    with_snapshot.chmod(0o600)
+    value = "k-report-5d21e0"
+    setting = f"alter role authenticator set app.settings.report_key = '{value}'"
+    reset = "alter role authenticator reset app.settings.report_key"
+    with damaged(breakable, "new", [setting], [reset]):
+        run = _gate_without_old(breakable, tmp_path / "run", "nightly", with_snapshot)
+    item = run.item("role-settings")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert item["reason"] == (
+        f"the API's roles or the database lost the settings {SNAPSHOT} has on new: role"
+        " authenticator: app.settings.invite_hook is set on the snapshot but not on new"
+    ), item["reason"]
+    assert "report_key" not in run.output, run.digest()
+    assert value not in run.output, run.digest()
