@@ -2,9 +2,9 @@
 
 Beside schema.py's tables, columns, constraints, indexes, views, function bodies and triggers:
 the extensions with their schema and version, the app's schemas and their owners, each app
-function's owner, security definer and settings (search_path), enums and their labels,
-sequences' options, the auth and storage tables' columns, the publications and their tables.
-Each category is one catalogue query run in the database; only definitions come back.
+function's owner, security definer and settings (search_path), enums and their labels, each
+table's replica identity (what Realtime's events carry of the old row), sequences' options, the
+auth and storage tables' columns, the publications and their tables. Each category is one catalogue query run in the database; only definitions come back.
 
 Two things a clean migration changes are not differences: an extension's version (on hosted
 Supabase it follows each project's Postgres image and does not upgrade itself; see
@@ -50,6 +50,22 @@ OBJECT_CATALOG = {
         join pg_namespace n on n.oid = t.typnamespace
         where n.nspname = any(%(schemas)s)
         group by n.nspname, t.typname
+    """,
+    # What Realtime's update and delete events carry of the old row (REPLICA IDENTITY): set
+    # with ALTER TABLE, so a table re-created by a migration, or in the dashboard, has the
+    # default again.
+    "replica identity of table": """
+        select format('%%I.%%I', n.nspname, c.relname),
+               case c.relreplident
+                 when 'f' then 'full: update and delete events carry the whole old row'
+                 when 'n' then 'nothing: update and delete events carry no old row'
+                 when 'i' then coalesce('the columns of index ' || (
+                   select format('%%I', ic.relname) from pg_index i
+                   join pg_class ic on ic.oid = i.indexrelid
+                   where i.indrelid = c.oid and i.indisreplident), 'an index')
+                 else 'default: update and delete events carry the primary key only' end
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and n.nspname = any(%(schemas)s)
     """,
     "sequence": """
         select format('%%I.%%I', n.nspname, c.relname),
@@ -153,9 +169,12 @@ def object_differences(
     missing on new, or in another schema, is named with both sides' lines; one at another
     version only is not a difference (extension_version_differences names it). The platform's
     own publication of Realtime's messages and realtime.messages' daily partitions are left out
-    on both sides (an older snapshot may still hold them)."""
+    on both sides (an older snapshot may still hold them). A category `old` does not hold at
+    all (a snapshot taken before it was read) is not compared."""
     problems: list[str] = []
     for category in OBJECT_CATALOG:
+        if category not in old:
+            continue  # a snapshot taken before the category was read
         have = _compared(category, new.get(category, {}))
         want = _compared(category, old.get(category, {}))
         if category == "extension":

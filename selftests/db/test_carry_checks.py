@@ -90,7 +90,8 @@ def test_the_platforms_messages_publication_is_left_out(conn: psycopg.Connection
 def test_object_changes_are_named(conn: psycopg.Connection) -> None:
     """An extension moved to public, a function turned security invoker and its search_path
     dropped, a new enum label, a sequence's increment, a lost auth column, a table dropped
-    from a publication: each named with what new has and what old has."""
+    from a publication, a table's replica identity: each named with what new has and what old
+    has."""
     schemas = db.app_schemas(conn)
     setup = (
         "create type public.pm_mood as enum ('low', 'high')",
@@ -108,6 +109,7 @@ def test_object_changes_are_named(conn: psycopg.Connection) -> None:
             "alter sequence public.weight_measurements_id_seq increment by 2",
             "alter table auth.identities drop column last_sign_in_at",
             "alter publication pm_pub drop table public.notifications",
+            "alter table public.notifications replica identity full",
         )
         for statement in damage:
             conn.execute(statement)  # type: ignore[arg-type]
@@ -123,6 +125,9 @@ def test_object_changes_are_named(conn: psycopg.Connection) -> None:
         "sequence public.weight_measurements_id_seq differs: new has 'bigint start 1 increment 2",
         "auth or storage column auth.identities.last_sign_in_at is missing on new",
         "published table public.notifications in publication pm_pub is missing on new",
+        "replica identity of table public.notifications differs: new has 'full: update and"
+        " delete events carry the whole old row', old has 'default: update and delete events"
+        " carry the primary key only'",
     )
     for start in expected_starts:
         assert any(p.startswith(start) for p in problems), (start, problems)

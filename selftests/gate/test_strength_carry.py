@@ -3,9 +3,10 @@
 A definition that names the old project is copied as it is: schema parity sees old and new
 equal, and only old-references names it; so does a database or role setting holding old's URL,
 which role-settings sees equal on both. A setting of every role that old has and new lost is
-named by role-settings. A cron job on new that calls a hosted old project
-through its older functions host is named by scheduled-jobs. A job whose last run failed with
-a message echoing a key of its own is named, the key hidden.
+named by role-settings. A table's replica identity lost on new is named by data-parity. A cron
+job on new that calls a hosted old project through its older functions host is named by
+scheduled-jobs. A job whose last run failed with a message echoing a key of its own is named,
+the key hidden.
 """
 
 from __future__ import annotations
@@ -190,3 +191,22 @@ def test_a_job_that_failed_with_a_key_in_its_message_is_named_without_the_key(
     assert named in item["reason"], run.digest()
     texts = "\n".join([run.output, *texts_in(run.report_dir / "go-no-go.html")])
     assert key not in texts, "the job's key is in the output or the report"
+
+
+def test_a_replica_identity_lost_on_new_fails_data_parity(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Old sends the whole old row with Realtime's update and delete events on notifications
+    (REPLICA IDENTITY FULL); new has the default (the primary key only), as a table re-created by
+    a migration has: data-parity names it with both sides (before, the item stayed green)."""
+    full = ["alter table public.notifications replica identity full"]
+    default = ["alter table public.notifications replica identity default"]
+    with damaged(breakable, "old", full, default):
+        run = gate_on(breakable, tmp_path, "tests/parity/test_app_schemas.py")
+    item = run.item("data-parity")
+    assert item["status"] == "failed", run.digest()
+    assert (
+        "replica identity of table public.notifications differs: new has 'default: update and"
+        " delete events carry the primary key only', old has 'full: update and delete events"
+        " carry the whole old row'"
+    ) in run.output, run.digest()
