@@ -46,6 +46,13 @@ def _gate_without_old(
     )
 
 
+def _assert_blocker_failed(run: SuiteRun, item_id: str, reason: str) -> None:
+    """`item_id` is a failed blocker of `run`, for exactly `reason`."""
+    item = run.item(item_id)
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert item["reason"] == reason, item["reason"]
+
+
 def test_without_old_the_snapshot_names_what_new_lost(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
@@ -88,19 +95,19 @@ def test_without_old_the_snapshot_names_what_new_lost(
     assert (
         "table public.notifications is not in publication supabase_realtime" in (realtime["reason"])
     )
-    extensions = run.item("extensions")
-    assert (extensions["severity"], extensions["status"]) == ("blocker", "failed"), run.digest()
-    assert extensions["reason"] == (
+    _assert_blocker_failed(
+        run,
+        "extensions",
         f"extensions are not where {SNAPSHOT} has them: extension uuid-ossp is"
         " 'in schema public, version 1.1' on new, 'in schema extensions, version 1.1' on the"
-        " snapshot"
-    ), extensions["reason"]
-    settings = run.item("role-settings")
-    assert (settings["severity"], settings["status"]) == ("blocker", "failed"), run.digest()
-    assert settings["reason"] == (
+        " snapshot",
+    )
+    _assert_blocker_failed(
+        run,
+        "role-settings",
         f"the API's roles or the database lost the settings {SNAPSHOT} has on new: role"
-        " authenticated: statement_timeout is 8s on new but 15s on the snapshot"
-    ), settings["reason"]
+        " authenticated: statement_timeout is 8s on new but 15s on the snapshot",
+    )
     parity = run.item("data-parity")
     assert (parity["severity"], parity["status"]) == ("warning", "failed"), run.digest()
     assert "extension uuid-ossp differs: new has 'in schema public" in parity["reason"]
@@ -165,11 +172,11 @@ def test_without_old_an_app_setting_is_compared_by_presence_only(
     reset = "alter role authenticator reset app.settings.report_key"
     with damaged(breakable, "new", [setting], [reset]):
         run = _gate_without_old(breakable, tmp_path / "run", "nightly", with_snapshot)
-    item = run.item("role-settings")
-    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
-    assert item["reason"] == (
+    _assert_blocker_failed(
+        run,
+        "role-settings",
         f"the API's roles or the database lost the settings {SNAPSHOT} has on new: role"
-        " authenticator: app.settings.invite_hook is set on the snapshot but not on new"
-    ), item["reason"]
+        " authenticator: app.settings.invite_hook is set on the snapshot but not on new",
+    )
     assert "report_key" not in run.output, run.digest()
     assert value not in run.output, run.digest()
