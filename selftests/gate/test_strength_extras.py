@@ -14,7 +14,8 @@ One gate run, six breaks on new, each tripping its own item with a reason in the
 
 A second gate run, on rls-policies' file: anon let read notifications, and a policy on goals
 whose helper function fails: the item names the readable table and lists the failing read. A
-third: a custom schema's table whose policy is lost and RLS switched off on new.
+third: a custom schema's table whose policy is lost and RLS switched off on new; a fourth, the
+same of Realtime Authorization's realtime.messages.
 
 New is repaired afterwards (the next damage test relies on it).
 """
@@ -250,3 +251,35 @@ def test_a_webhook_url_carrying_a_secret_is_named_without_it(
     assert "/goal-notifications?secret=… on new, expected" in str(item["reason"]), item["reason"]
     assert secret not in "\n".join(texts_in(run.report_dir / "go-no-go.html")), "secret shown"
     assert secret not in run.report_texts(), "the webhook's secret reached the reports"
+
+
+def test_realtime_authorization_s_lost_policy_fails_rls_policies(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Realtime Authorization: a policy on realtime.messages (who may join a goal's private
+    channel) and RLS on it, on old; on new (`supabase db dump` leaves the realtime schema out)
+    the policy is lost and RLS is off: rls-policies names both (it compared storage and the
+    app's schemas only, and stayed green)."""
+    schema = [
+        "create schema realtime",
+        "create table realtime.messages (id bigint primary key, topic text)",
+    ]
+    rls = "alter table realtime.messages enable row level security"
+    policy = (
+        'create policy "members join their goal\'s channel" on realtime.messages for select'
+        " to authenticated using (topic like 'goal:%')"
+    )
+    dropped = ["drop schema if exists realtime cascade"]
+    with (
+        damaged(breakable, "old", [*schema, rls, policy], dropped),
+        damaged(breakable, "new", schema, dropped),
+    ):
+        run = gate_on(breakable, tmp_path / "reports", "tests/preflight/test_rls_policies.py")
+    item = run.item("rls-policies")
+    assert item["status"] == "failed", run.digest()
+    for finding in (
+        'policy "members join their goal\'s channel" on realtime.messages is missing (present'
+        " in old)",
+        "row level security is off on realtime.messages on new (on on old)",
+    ):
+        assert finding in run.output, run.digest()

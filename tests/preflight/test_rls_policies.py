@@ -33,13 +33,14 @@ def test_rls_is_enabled_on_every_exposed_table(target_db: psycopg.Connection) ->
 def test_policies_equal_old_or_snapshot(
     target_db: psycopg.Connection, comparison_db: psycopg.Connection | None, app_profile: AppProfile
 ) -> None:
-    """The policies (table, name, command, roles, USING, WITH CHECK) equal old's, in storage and
-    every app schema (public and custom ones), and row level security is on wherever old has it
-    on; without old, the policies of public and storage equal the committed snapshot."""
+    """The policies (table, name, command, roles, USING, WITH CHECK) equal old's, in storage,
+    realtime (Realtime Authorization's policies on realtime.messages) and every app schema
+    (public and custom ones), and row level security is on wherever old has it on; without
+    old, the policies of public and storage equal the committed snapshot."""
     schemas: tuple[str, ...] = ("public", "storage")
     problems: list[str] = []
     if comparison_db is not None:
-        schemas = ("storage", *db.app_schemas(comparison_db, target_db))
+        schemas = ("storage", "realtime", *db.app_schemas(comparison_db, target_db))
         expected, where = db.policies(comparison_db, schemas), "old"
         problems += db.rls_switched_off(target_db, comparison_db, schemas)
     else:
