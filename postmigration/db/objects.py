@@ -4,7 +4,8 @@ Beside schema.py's tables, columns, constraints, indexes, views, function bodies
 the extensions with their schema and version, the app's schemas and their owners, each app
 function's owner, security definer and settings (search_path), enums and their labels, each
 table's replica identity (what Realtime's events carry of the old row), sequences' options, the
-auth and storage tables' columns, the publications and their tables. Each category is one catalogue query run in the database; only definitions come back.
+auth and storage tables' columns, the publications and their tables. Each category is one
+catalogue query run in the database; only definitions come back.
 
 Two things a clean migration changes are not differences: an extension's version (on hosted
 Supabase it follows each project's Postgres image and does not upgrade itself; see

@@ -196,9 +196,9 @@ def _firing_differences(
 
 def replication_role_settings(conn: psycopg.Connection) -> list[str]:
     """Where `session_replication_role = replica` is left set for new connections: on a database,
-    a role or every role (pg_db_role_setting) or server-wide. In that mode no ordinary trigger and no foreign
-    key fires. Read from the catalogue, not from behaviour: pooled connections opened before the
-    change behave as before."""
+    a role or every role (pg_db_role_setting) or server-wide. In that mode no ordinary trigger
+    and no foreign key fires. Read from the catalogue, not from behaviour: pooled connections
+    opened before the change behave as before."""
     rows = conn.execute(
         """
         select d.datname, r.rolname, s.setconfig

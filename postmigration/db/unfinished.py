@@ -35,8 +35,8 @@ def materialized_views_without_data(conn: psycopg.Connection) -> list[str]:
 
 
 def invalid_indexes(conn: psycopg.Connection) -> list[str]:
-    """Each index of the app's schemas left invalid by a concurrent build that failed, with its
-    table, in plain words."""
+    """Each index of the app's schemas that is invalid, with its table, in plain words: left so
+    by a concurrent build that failed (or, while one runs, not yet valid)."""
     rows = conn.execute(
         """
         select format('%%I.%%I', n.nspname, ic.relname), format('%%I.%%I', n.nspname, tc.relname)
@@ -48,7 +48,7 @@ def invalid_indexes(conn: psycopg.Connection) -> list[str]:
         (list(app_schemas(conn)),),
     ).fetchall()
     return [
-        f"index {index} on {table} is invalid (a concurrent build failed): no query uses it;"
-        f" drop it and create it again"
+        f"index {index} on {table} is invalid (a concurrent build failed, or is still running):"
+        " no query uses it; once no build runs, drop it and create it again"
         for index, table in rows
     ]

@@ -150,7 +150,8 @@ def test_an_index_left_invalid_by_a_failed_concurrent_build_is_named(
         conn.execute("drop index if exists public.pm_one_per_user")
     assert problems == [
         "index public.pm_one_per_user on public.weight_measurements is invalid (a concurrent"
-        " build failed): no query uses it; drop it and create it again"
+        " build failed, or is still running): no query uses it; once no build runs, drop it and"
+        " create it again"
     ]
     assert db.invalid_indexes(conn) == []
 
