@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -394,8 +394,16 @@ def without_old_origins(playbook: ServingPlaybook, path: Path) -> Path:
 
 
 def _without_new_setting(playbook: ServingPlaybook, path: Path, setting: str) -> Path:
+    return config_changed(playbook, path, lambda config: config["targets"]["new"].pop(setting))
+
+
+def config_changed(
+    playbook: ServingPlaybook, path: Path, change: Callable[[dict[str, Any]], object]
+) -> Path:
+    """The playbook's config, with `change` applied to its parsed TOML, written to `path`
+    (readable by its owner only, as a config holding keys must be)."""
     config = tomllib.loads(playbook.config_path.read_text())
-    del config["targets"]["new"][setting]
+    change(config)
     path.write_text(tomli_w.dumps(config))
     path.chmod(0o600)
     return path

@@ -11,12 +11,9 @@ the key hidden.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-import tomli_w
-
-from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, gate_on
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, config_changed, damaged, gate_on
 from selftests.report_texts import texts_in
 
 
@@ -145,12 +142,14 @@ def test_a_job_calling_old_s_functions_host_fails_scheduled_jobs(
     cron job on new calls https://<ref>.functions.supabase.co: scheduled-jobs fails naming that
     host (before the functions host counted as old, the item stayed green)."""
     legacy = "https://abcdefghijklmnop.functions.supabase.co"
-    config = tomllib.loads(breakable.config_path.read_text())
-    new = config["targets"]["new"]
-    new["old_origins"] = [*new.get("old_origins", []), "https://abcdefghijklmnop.supabase.co"]
-    hosted_old = tmp_path / "hosted-old.toml"
-    hosted_old.write_text(tomli_w.dumps(config))
-    hosted_old.chmod(0o600)
+    hosted = "https://abcdefghijklmnop.supabase.co"
+    hosted_old = config_changed(
+        breakable,
+        tmp_path / "hosted-old.toml",
+        lambda config: config["targets"]["new"].update(
+            old_origins=[*config["targets"]["new"].get("old_origins", []), hosted]
+        ),
+    )
     job = (
         "select cron.schedule('pm-legacy-reminders', '0 4 * * *', $$select net.http_post("
         f"url := '{legacy}/goal-notifications', body := '{{}}'::jsonb)$$)"

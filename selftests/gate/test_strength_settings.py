@@ -17,16 +17,13 @@ playbook run:
 from __future__ import annotations
 
 import json
-import tomllib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from selftests.gate.conftest import (
     ServingPlaybook,
     auth_settings_changed,
+    config_changed,
     damaged,
     gate_on,
     query_one,
@@ -35,16 +32,6 @@ from selftests.gate.conftest import (
 DEPLOY = "tests/edge_functions/test_deploy.py"
 SECRETS = "tests/edge_functions/test_secrets.py"
 COURSE_RLS = "tests/smoke/test_course_rls.py"
-
-
-def _config(
-    playbook: ServingPlaybook, path: Path, change: Callable[[dict[str, Any]], None]
-) -> Path:
-    config = tomllib.loads(playbook.config_path.read_text())
-    change(config)
-    path.write_text(tomli_w.dumps(config))
-    path.chmod(0o600)
-    return path
 
 
 def _tests(run: Any, item_id: str) -> list[str]:
@@ -57,7 +44,7 @@ def test_an_empty_smoke_list_leaves_the_smoke_test_not_verified(
     def no_smoke(config: dict[str, Any]) -> None:
         config.setdefault("app", {})["smoke_functions"] = []
 
-    config = _config(breakable, tmp_path / "postmigration.toml", no_smoke)
+    config = config_changed(breakable, tmp_path / "postmigration.toml", no_smoke)
     run = gate_on(breakable, tmp_path / "report", DEPLOY, config=config)
     item = run.item("edge-functions")
     assert item["status"] == "not_verified", run.digest()
@@ -73,13 +60,13 @@ def test_function_secrets_without_a_token_or_with_a_refused_one(
     def wrong_token(config: dict[str, Any]) -> None:
         config["targets"]["new"]["management_token"] = "sbp_" + "0" * 40
 
-    unset = _config(breakable, tmp_path / "unset.toml", no_token)
+    unset = config_changed(breakable, tmp_path / "unset.toml", no_token)
     run = gate_on(breakable, tmp_path / "unset", SECRETS, config=unset)
     item = run.item("function-secrets")
     assert item["status"] == "not_verified", run.digest()
     assert any("has no management_token" in t for t in _tests(run, "function-secrets")), item
 
-    wrong = _config(breakable, tmp_path / "wrong.toml", wrong_token)
+    wrong = config_changed(breakable, tmp_path / "wrong.toml", wrong_token)
     run = gate_on(breakable, tmp_path / "wrong", SECRETS, config=wrong)
     item = run.item("function-secrets")
     assert item["status"] == "failed", run.digest()

@@ -12,14 +12,11 @@ back exactly afterwards.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
-
-import tomli_w
 
 from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
 from postmigration.db.role_settings import SET
-from selftests.gate.conftest import ServingPlaybook, SuiteRun, damaged, run_suite
+from selftests.gate.conftest import ServingPlaybook, SuiteRun, config_changed, damaged, run_suite
 
 FILES = (
     "tests/preflight/test_extensions.py",
@@ -162,11 +159,11 @@ def test_without_old_an_app_setting_is_compared_by_presence_only(
     ]
     snapshot = tmp_path / "schema.snapshot.json"
     snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
-    config = tomllib.loads(breakable.config_path.read_text())
-    config.setdefault("app", {})["schema_snapshot"] = str(snapshot)
-    with_snapshot = tmp_path / "postmigration.toml"
-    with_snapshot.write_text(tomli_w.dumps(config))
-    with_snapshot.chmod(0o600)
+    with_snapshot = config_changed(
+        breakable,
+        tmp_path / "postmigration.toml",
+        lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
+    )
     value = "k-report-5d21e0"
     setting = f"alter role authenticator set app.settings.report_key = '{value}'"
     reset = "alter role authenticator reset app.settings.report_key"

@@ -31,19 +31,18 @@ import contextlib
 import hashlib
 import json
 import shutil
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import tomli_w
 
 from postmigration.db.storage_metadata import LEVEL_ONE_AT_ONCE
 from reference.stack.state import StateDir
 from selftests.gate.conftest import (
     ServingPlaybook,
     SuiteRun,
+    config_changed,
     damaged,
     gate_on,
     item_files,
@@ -58,11 +57,9 @@ RETAGGED = 20
 
 def with_storage_sample(playbook: ServingPlaybook, path: Path, sample: int) -> Path:
     """The playbook's config with ``[app] storage_sample = sample``."""
-    config = tomllib.loads(playbook.config_path.read_text())
-    config.setdefault("app", {})["storage_sample"] = sample
-    path.write_text(tomli_w.dumps(config))
-    path.chmod(0o600)
-    return path
+    return config_changed(
+        playbook, path, lambda config: config.setdefault("app", {}).update(storage_sample=sample)
+    )
 
 
 @dataclass(frozen=True)

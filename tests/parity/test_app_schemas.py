@@ -34,7 +34,8 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     options; the auth and storage tables' columns; the publications and their
     tables (but the platform's publication of Realtime's daily message partitions); and in
     each custom schema (not public) its tables, columns, constraints, indexes,
-    views, functions and triggers: as on old, or without old as in the committed snapshot."""
+    views, materialized views, functions and triggers: as on old, or without old as in the
+    committed snapshot."""
     reference = schema_reference(
         target_db, comparison_db, comparison_target, app_profile, "schema parity"
     )
