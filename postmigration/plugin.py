@@ -291,7 +291,7 @@ def pytest_configure(config: pytest.Config) -> None:
     stop_gracefully_on_sigterm()
     gate = Gate(state)
     config.pluginmanager.register(gate, "postmigration-gate")
-    skip_collection_at_exit()
+    skip_collection_at_exit(config)
     if _is_controller(config) and getattr(config.option, "maxschedchunk", 0) is None:
         # Under xdist, hand out tests one at a time (each worker holds two: the one it runs and
         # the next), not in chunks by count: a chunk of browser flows on one worker would

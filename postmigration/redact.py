@@ -30,7 +30,11 @@ _SECRET_KEY = re.compile(r"sb_secret_[A-Za-z0-9_-]{6,}")
 # The password part of postgres://user:password@host URLs, configured or not.
 _DB_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)")
 # The password of any other URL's user info (https://user:password@host), configured or not.
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]+:)([^@\s/]+)(@)", re.IGNORECASE)
+# The match starts at "://" after a scheme's last character, not at the scheme: a pattern that
+# starts with the scheme is tried from every letter of a long run (a report's base64 images)
+# and cost about 1 s per megabyte of report; this one 40 times less, and scrubs the same
+# passwords (and any after a scheme-like word that starts with a digit).
+_URL_PASSWORD = re.compile(r"(?<=[a-z0-9+.-])(://[^:/@\s]+:)([^@\s/]+)(@)", re.IGNORECASE)
 # A value that looks like a key or a token: long, letters and digits together, no spaces.
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_~+=-]{16,}")
 # Where an excerpt may end: a secret never spans one of these.

@@ -65,3 +65,7 @@ def test_the_password_of_any_url_s_user_info_is_scrubbed() -> None:
         f"site https://admin:{REDACTED}@app.example.com/ and imaps://me:{REDACTED}@mail.example.com"
     )
     assert Redactor().scrub("http://127.0.0.1:8080/x@y") == "http://127.0.0.1:8080/x@y"
+    # Glued to what comes before it (a base64 run, a JSON-escaped string), in any case.
+    glued = "QUJDRA9+x.ySMTPS://mailer:pw-4r5t6y@smtp.example.com"
+    assert Redactor().scrub(glued) == f"QUJDRA9+x.ySMTPS://mailer:{REDACTED}@smtp.example.com"
+    assert Redactor().scrub("9p://user:pw-1q2w3e@host") == f"9p://user:{REDACTED}@host"
