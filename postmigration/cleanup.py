@@ -4,7 +4,9 @@ Three parts:
 
 - :class:`Created`, the session registry: a test records each row and object it made (or a
   value it changed, to put back) the moment it exists, or before an attempt that should be
-  refused; at the end of the session they are removed through the service role, children first.
+  refused; at the end of the session they are removed through the service role, every table's
+  rows in one delete, the tables side by side (a delete a foreign key refuses goes again once
+  the rows referencing it have gone).
 - :func:`sweep_own`, at the end of the session after the registry: whatever still carries this
   run's id in a table the app profile knows (a write that got through unexpectedly, a row a
   trigger wrote), and the audit log's entries about any of the run's rows, are removed too.
@@ -18,7 +20,6 @@ nothing runs against a read-only target.
 
 from __future__ import annotations
 
-import itertools
 import re
 import secrets
 import threading
@@ -214,37 +215,106 @@ class Created:
         return len(self._rows) + len(self._objects) + len(self._restores)
 
     def clean(self, service: Any) -> list[str]:
-        """Put back, then delete (newest first), through the service role; returns what failed."""
-        problems: list[str] = []
+        """Put back, then delete, through the service role; returns what failed.
+
+        Each overwritten row is put back, then every table's registered rows go in one
+        delete (see :func:`delete_in_passes`), then each bucket's objects in one removal:
+        the round trips of each step go out together."""
         with self._lock:
             restores, self._restores = list(reversed(self._restores)), []
             rows, self._rows = list(reversed(self._rows)), []
             objects, self._objects = list(self._objects), []
-        for item in restores:
+
+        def put_back(item: _Restore) -> list[str]:
             query = service.table(item.table).update(dict(item.values))
             for column, value in item.match.items():
                 query = query.eq(column, value)
             try:
                 query.execute()
             except Exception as exc:  # postgrest.APIError: report, carry on cleaning
-                problems.append(
-                    f"could not restore {item.table} {dict(item.match)}: {error_text(exc)}"
-                )
-        # Newest first, one round trip per run of rows of one table and column.
-        for (table, column), run in itertools.groupby(rows, lambda r: (r.table, r.column)):
-            for chunk in _chunks([row.value for row in run], 100):
-                problems += _delete_rows(service, table, column, chunk)
+                return [f"could not restore {item.table} {dict(item.match)}: {error_text(exc)}"]
+            return []
+
+        problems = [line for lines in _each(put_back, restores) for line in lines]
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for row in rows:  # newest first: each table's place is that of its newest row
+            groups.setdefault((row.table, row.column), []).append(row.value)
+        batches = [
+            (table, column, chunk)
+            for (table, column), values in groups.items()
+            for chunk in _chunks(values, 100)
+        ]
+        for table, column, chunk, _ in delete_in_passes(service, batches):
+            problems += _delete_rows(service, table, column, chunk)
         by_bucket: dict[str, list[str]] = {}
         for obj in objects:
             by_bucket.setdefault(obj.bucket, []).append(obj.path)
-        for bucket, paths in by_bucket.items():
-            try:
-                service.storage.from_(bucket).remove(paths)
-            except Exception as exc:
-                problems.append(
-                    f"could not delete {len(paths)} object(s) in {bucket}: {error_text(exc)}"
-                )
-        return problems
+        return problems + _remove_objects(service, by_bucket)[1]
+
+
+# One delete: table, column, the values of the rows to delete.
+Batch = tuple[str, str, list[Any]]
+
+
+def delete_in_passes(service: Any, batches: list[Batch]) -> list[tuple[str, str, list[Any], str]]:
+    """Send every delete of `batches` at once (8 at a time), then again those the database
+    refused, pass after pass while one goes through. A run's rows reference each other (a
+    module its course): deleted side by side, a parent can go before its child, and a foreign
+    key without ON DELETE CASCADE refuses it (so can a deadlock between two deletes); it goes
+    in a later pass, once the child has gone. Returns the deletes that still did not go
+    through, each with its last error in one line."""
+
+    def attempt(batch: Batch) -> str | None:
+        table, column, values = batch
+        try:
+            service.table(table).delete().in_(column, values).execute()
+        except Exception as exc:  # the API's errors: tried again, then reported
+            return error_text(exc)
+        return None
+
+    pending = list(batches)
+    while pending:
+        errors = _each(attempt, pending)
+        refused = [(*b, e) for b, e in zip(pending, errors, strict=True) if e is not None]
+        if len(refused) == len(pending):
+            return refused  # no delete of this pass went through: another would change nothing
+        pending = [(table, column, values) for table, column, values, _ in refused]
+    return []
+
+
+def _deleted_and_refused(
+    service: Any, batches: list[Batch], what: Callable[[str, list[Any]], str]
+) -> tuple[list[str], list[str]]:
+    """Delete `batches` of rows by id (:func:`delete_in_passes`). Returns (one line per row
+    removed, ``table id``; one per delete that failed: "could not delete N <what>: why")."""
+    refused = delete_in_passes(service, batches)
+    problems = [
+        f"could not delete {len(chunk)} {what(table, chunk)}: {error}"
+        for table, _, chunk, error in refused
+    ]
+    kept = {(table, str(i)) for table, _, chunk, _ in refused for i in chunk}
+    removed = [
+        f"{table} {i}" for table, _, chunk in batches for i in chunk if (table, str(i)) not in kept
+    ]
+    return removed, problems
+
+
+def _remove_objects(
+    service: Any, by_bucket: Mapping[str, list[str]]
+) -> tuple[list[str], list[str]]:
+    """Remove each bucket's paths (one request per bucket, the buckets together). Returns
+    (one line per object removed, one line per removal that failed)."""
+
+    def remove(item: tuple[str, list[str]]) -> tuple[list[str], list[str]]:
+        bucket, paths = item
+        try:
+            service.storage.from_(bucket).remove(paths)
+        except Exception as exc:
+            return [], [f"could not delete {len(paths)} object(s) in {bucket}: {error_text(exc)}"]
+        return [f"{bucket}/{p}" for p in paths], []
+
+    results = _each(remove, [(b, paths) for b, paths in by_bucket.items() if paths])
+    return [r for gone, _ in results for r in gone], [p for _, failed in results for p in failed]
 
 
 def _delete_rows(service: Any, table: str, column: str, values: list[Any]) -> list[str]:
@@ -331,26 +401,24 @@ def sweep_own(
     related: Mapping[str, Iterable[Any]] | None = None,
     storage: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Remove what still carries this run's own id, in every table of `columns` (children
-    first, as listed), then the entries of the audit log (`audit`: its table, the columns
-    naming the table and the row an entry is about) about any of those rows or of `related`
+    """Remove what still carries this run's own id, in every table of `columns` (the tables
+    side by side, see :func:`delete_in_passes`), then the entries of the audit log (`audit`:
+    its table, the columns naming the table and the row an entry is about) about any of those
+    rows or of `related`
     (table -> ids of rows the run made, perhaps already deleted), then the storage objects
     named after the run (`storage`: bucket -> folders to look in, "" for the root), such as
     a thumbnail the app uploaded for a course whose row was then refused.
 
     Returns (one line per thing removed, one line per thing that could not be removed).
     """
-    removed: list[str] = []
-    problems: list[str] = []
     about: dict[str, set[str]] = {t: {str(i) for i in ids} for t, ids in (related or {}).items()}
+    batches: list[Batch] = []
     for table, found in tagged_ids(service, run_id, columns).items():
         about.setdefault(table, set()).update(str(i) for i in found)
-        for chunk in _chunks(found, 100):
-            try:
-                service.table(table).delete().in_("id", chunk).execute()
-                removed += [f"{table} {i}" for i in chunk]
-            except Exception as exc:
-                problems.append(f"could not delete {len(chunk)} {table} row(s): {error_text(exc)}")
+        batches += [(table, "id", chunk) for chunk in _chunks(found, 100)]
+    removed, problems = _deleted_and_refused(
+        service, batches, lambda table, chunk: f"{table} row(s)"
+    )
     log, entity, entity_id = audit
 
     def entries_about(item: tuple[str, list[str]]) -> tuple[list[str], list[str]]:
@@ -389,7 +457,8 @@ def _remove_named_objects(
     service: Any, storage: Mapping[str, Iterable[str]], wanted: Callable[[Any], bool]
 ) -> tuple[list[str], list[str]]:
     """Remove the objects whose entry (name, created_at) `wanted` accepts, in each bucket's
-    folders of `storage` (lookups together, 8 at a time). Returns (removed, could not remove)."""
+    folders of `storage` (lookups together, 8 at a time, then one removal per bucket). Returns
+    (removed, could not remove)."""
 
     def matching(item: tuple[str, str]) -> tuple[str, list[str]]:
         bucket, folder = item
@@ -403,20 +472,11 @@ def _remove_named_objects(
             if e.get("id") is not None and wanted(e)
         ]
 
-    removed: list[str] = []
-    problems: list[str] = []
     places = [(bucket, folder) for bucket, folders in storage.items() for folder in folders]
+    by_bucket: dict[str, list[str]] = {}
     for bucket, paths in _each(matching, places):
-        if not paths:
-            continue
-        try:
-            service.storage.from_(bucket).remove(paths)
-            removed += [f"{bucket}/{p}" for p in paths]
-        except Exception as exc:
-            problems.append(
-                f"could not delete {len(paths)} object(s) in {bucket}: {error_text(exc)}"
-            )
-    return removed, problems
+        by_bucket.setdefault(bucket, []).extend(paths)
+    return _remove_objects(service, by_bucket)
 
 
 def sweep(
@@ -479,20 +539,17 @@ def sweep(
             entry.get("created_at"), cutoff
         )
 
-    removed: list[str] = []
-    problems: list[str] = []
-    # The lookups go out together; the deletes follow in the tables' order (children first).
-    for table, ids in _each(tagged_before_cutoff, columns.items()):
-        for chunk in _chunks(ids, 100):
-            try:
-                service.table(table).delete().in_("id", chunk).execute()
-            except Exception as exc:
-                problems.append(
-                    f"could not delete {len(chunk)} row(s) an earlier run left in {table} "
-                    f"(e.g. id {chunk[0]}): {error_text(exc)}"
-                )
-                continue
-            removed += [f"{table} {i}" for i in chunk]
+    # The lookups go out together, then the deletes (see delete_in_passes).
+    batches: list[Batch] = [
+        (table, "id", chunk)
+        for table, ids in _each(tagged_before_cutoff, columns.items())
+        for chunk in _chunks(ids, 100)
+    ]
+    removed, problems = _deleted_and_refused(
+        service,
+        batches,
+        lambda table, chunk: f"row(s) an earlier run left in {table} (e.g. id {chunk[0]})",
+    )
     gone, failed = _remove_named_objects(service, storage or {}, leftover)
     return removed + gone, problems + overwritten + failed
 

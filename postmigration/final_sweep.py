@@ -12,7 +12,8 @@ away, so it is kept off the end of the run where it can be:
 - when every test the workers collected has reported its call (or a setup that failed or
   skipped), no test writes anything more: the sweep starts in that thread, beside the
   workers' teardowns, which only delete what they registered and put back what they changed
-  (both sides delete children first, and deleting what is already gone is a no-op). When that
+  (deleting what is already gone is a no-op, and a delete refused while the other side has
+  not yet removed a row referencing it goes in a later pass: see delete_in_passes). When that
   moment is never seen (an interrupted run, a crashed worker), it starts when the last worker
   reports it is done;
 - before the verdict is written, the controller waits for it, so that the report names
