@@ -107,8 +107,8 @@ MARKERS = (
     "edge_functions: invokes an edge function and checks its side effects",
     "preflight: schema, policies, buckets and extensions of the target",
     "parity: compares the target with the old server (--compare-to)",
-    "slow: takes seconds, not tenths (a restore, handshakes, many round trips): runs early, "
-    "with the browser tests",
+    "slow: takes seconds, not tenths (a restore, handshakes, many round trips), or makes what "
+    "later tests read (goal-invite's invite): runs early, with the browser tests",
     "item(id): the checklist item this test proves, one of: " + ", ".join(ITEMS),
 )
 RUN_FIRST = ("migrations", "rls-policies", "buckets", "extensions", "data-parity", "storage-parity")

@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from postmigration.config import Environment, load_accounts, load_target, read_config_file
 from postmigration.inbox import email_inbox
 from selftests.gate.conftest import (
@@ -169,19 +171,24 @@ def test_a_playlist_item_served_from_another_origin_fails_hero_video(
     assert "not from the target" in str(item["reason"]), item["reason"]
 
 
-def test_under_xdist_the_invitee_gets_one_invite_per_run(
-    breakable: ServingPlaybook, tmp_path: Path
+@pytest.mark.parametrize(
+    ("run_id", "workers"), [("pm-7a1c12", ("-n", "2")), ("pm-7a1c13", ())], ids=["xdist", "alone"]
+)
+def test_the_invitee_gets_one_invite_per_run(
+    breakable: ServingPlaybook, tmp_path: Path, run_id: str, workers: tuple[str, ...]
 ) -> None:
     """Under -n 2 each worker runs two of goal-notifications' four tests; the invite they
-    check is sent once, by the first worker to need it (before, each worker sent its own)."""
-    run_id = "pm-7a1c12"
+    check is sent once, by the first worker to need it (before, each worker sent its own).
+    A run alone sends it once too, though the test that sends it runs with the long tests and
+    the other three later, after edge-functions' short tests (the invite is made once per
+    process, not once per stretch of its module's tests)."""
     run = gate_on(
         breakable,
         tmp_path / "report",
+        "tests/edge_functions/test_deploy.py",
         "tests/edge_functions/test_goal_notifications.py",
         f"--run-id={run_id}",
-        "-n",
-        "2",
+        *workers,
     )
     outcomes = [t["outcome"] for t in run.item("goal-invite")["tests"]]
     assert outcomes.count("passed") == 4, run.digest()

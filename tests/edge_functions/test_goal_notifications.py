@@ -83,7 +83,7 @@ class SentInvite:
         return cls(**{**data, "since": datetime.fromisoformat(data["since"])})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sent_invite(
     request: pytest.FixtureRequest,
     target: Target,
@@ -96,7 +96,9 @@ def sent_invite(
     """The user's goal inviting the invitee by email and phone, sent by goal-notifications
     once per run: under xdist by the first worker that needs it, so the invitee gets one invite
     (its rows then go with the controller's final sweep of the run's tag, once every worker is
-    done with them, not with that worker's cleanup)."""
+    done with them, not with that worker's cleanup). Session-scoped: the test that sends it
+    runs with the long ones (``slow``), the others with the short ones, and a run alone still
+    sends it once."""
     target.require_writable()
     folder = shared_folder(request.config)
 
@@ -179,6 +181,10 @@ def _sent_entry(sent_invite: SentInvite) -> dict[str, Any]:
     )
 
 
+# Sending the invite (the fixture) is most of a second of round trips the other tests of this
+# module then read: marked slow, it runs early, so that under xdist the other worker finds the
+# invite sent instead of waiting on the first one's lock.
+@pytest.mark.slow
 def test_goal_notifications_sends_the_invite(
     sent_invite: SentInvite,
     signed_in: Callable[[str], Client],
