@@ -218,8 +218,9 @@ class Created:
         """Put back, then delete, through the service role; returns what failed.
 
         Each overwritten row is put back, then every table's registered rows go in one
-        delete (see :func:`delete_in_passes`), then each bucket's objects in one removal:
-        the round trips of each step go out together."""
+        delete (see :func:`delete_in_passes`) while each bucket's objects go in one removal
+        (rows name objects by URL, never by a foreign key): the round trips of each step go
+        out together."""
         with self._lock:
             restores, self._restores = list(reversed(self._restores)), []
             rows, self._rows = list(reversed(self._rows)), []
@@ -236,6 +237,12 @@ class Created:
             return []
 
         problems = [line for lines in _each(put_back, restores) for line in lines]
+        by_bucket: dict[str, list[str]] = {}
+        for obj in objects:
+            by_bucket.setdefault(obj.bucket, []).append(obj.path)
+        removal = ThreadPoolExecutor(1, thread_name_prefix="pm-cleanup")
+        objects_removed = removal.submit(_remove_objects, service, by_bucket)
+        removal.shutdown(wait=False)
         groups: dict[tuple[str, str], list[Any]] = {}
         for row in rows:  # newest first: each table's place is that of its newest row
             groups.setdefault((row.table, row.column), []).append(row.value)
@@ -246,10 +253,7 @@ class Created:
         ]
         for table, column, chunk, _ in delete_in_passes(service, batches):
             problems += _delete_rows(service, table, column, chunk)
-        by_bucket: dict[str, list[str]] = {}
-        for obj in objects:
-            by_bucket.setdefault(obj.bucket, []).append(obj.path)
-        return problems + _remove_objects(service, by_bucket)[1]
+        return problems + objects_removed.result()[1]
 
 
 # One delete: table, column, the values of the rows to delete.
