@@ -3,7 +3,14 @@ functions, triggers."""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import re
+from collections.abc import Callable
+
 import psycopg
+
+from postmigration.redact import excerpt, hide_token_like
 
 from .scope import APP_FUNCTION
 
@@ -47,14 +54,16 @@ CATALOG = {
         select format('%%I.%%I', schemaname, indexname), indexdef
         from pg_indexes where schemaname = any(%(schemas)s)
     """,
+    # A view's query, as text: a difference is shown (see QUERIES); a snapshot keeps a digest.
     "view": """
-        select format('%%I.%%I', schemaname, viewname), md5(definition)
+        select format('%%I.%%I', schemaname, viewname), definition
         from pg_views where schemaname = any(%(schemas)s)
     """,
     "materialized view": """
-        select format('%%I.%%I', schemaname, matviewname), md5(definition)
+        select format('%%I.%%I', schemaname, matviewname), definition
         from pg_matviews where schemaname = any(%(schemas)s)
     """,
+    # A function's body, as a digest only: a body may hold a key, so none is ever shown.
     # The app's functions (an extension's own are the extension's: see APP_FUNCTION).
     "function": f"""
         select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
@@ -97,6 +106,48 @@ CATALOG = {
         group by 1
     """,
 }
+
+# Categories whose definitions are queries, read as text: a difference names its first
+# changed lines. A snapshot keeps only their digest (md5, as PostgreSQL's md5() writes it).
+QUERIES = ("view", "materialized view")
+_DIGEST = re.compile(r"[0-9a-f]{32}")
+# How much of a changed query a finding shows, per side.
+_SHOWN_CHARS = 160
+
+
+def _digest(definition: str) -> str:
+    return (
+        definition
+        if _DIGEST.fullmatch(definition)
+        else hashlib.md5(definition.encode()).hexdigest()
+    )
+
+
+def digested(facts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """`facts` (see :func:`schema_facts`) with each query replaced by its digest, as a
+    snapshot keeps them: compact, and stable for review."""
+    return {
+        category: {k: _digest(v) for k, v in defs.items()} if category in QUERIES else defs
+        for category, defs in facts.items()
+    }
+
+
+def first_change(new_text: str, old_text: str, new_name: str, old_name: str) -> str:
+    """Where two versions of a query first differ, in words: the lines from there on each side
+    (whitespace folded; values that look like keys hidden; cut to a readable length)."""
+    new_lines, old_lines = new_text.splitlines(), old_text.splitlines()
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    tag, o1, o2, n1, n2 = next(op for op in matcher.get_opcodes() if op[0] != "equal")
+
+    def shown(lines: list[str]) -> str:
+        text = " ".join(" ".join(line.split()) for line in lines)
+        return repr(excerpt(hide_token_like(text), _SHOWN_CHARS)) if text else "nothing"
+
+    on_new, on_old = shown(new_lines[n1:n2]), shown(old_lines[o1:o2])
+    if on_new == on_old:
+        return f"from line {n1 + 1}, a value that looks like a key differs (not shown)"
+    return f"from line {n1 + 1}, {new_name} has {on_new} where {old_name} has {on_old}"
+
 
 # How a trigger fires, by pg_trigger.tgenabled, in the words of ALTER TABLE.
 FIRING = {
@@ -142,10 +193,31 @@ def schema_differences(
                 category.removesuffix(" firing"), have, want, new_name, old_name
             )
             continue
+        change = None
+        if category == "function":
+            change = _function_change
+        elif category in QUERIES:
+            digests = any(_DIGEST.fullmatch(v) for v in (*have.values(), *want.values()))
+            if digests:  # a snapshot's side: compare digests, there is no text to show
+                have, want = (
+                    digested({category: have})[category],
+                    digested({category: want})[category],
+                )
+                change = _query_digest_change
+            else:
+                change = first_change
         problems += definition_differences(
-            category, have, want, new_name=new_name, old_name=old_name
+            category, have, want, new_name=new_name, old_name=old_name, change=change
         )
     return problems
+
+
+def _function_change(new: str, old: str, new_name: str, old_name: str) -> str:
+    return f"its body on {new_name} is not {old_name}'s (not shown: a body may hold keys)"
+
+
+def _query_digest_change(new: str, old: str, new_name: str, old_name: str) -> str:
+    return f"its query on {new_name} is not the one in {old_name} (which keeps only a digest)"
 
 
 def definition_differences(
@@ -156,9 +228,12 @@ def definition_differences(
     new_name: str = "new",
     old_name: str = "old",
     new_may_add: bool = False,
+    change: Callable[[str, str, str, str], str] | None = None,
 ) -> list[str]:
     """`category`'s objects missing from new, only on new (unless `new_may_add`), or defined
-    differently there, in plain words; `have` is new's key -> definition, `want` old's."""
+    differently there, in plain words; `have` is new's key -> definition, `want` old's.
+    `change(new, old, new_name, old_name)` says how two definitions differ (by default, each
+    side's definition)."""
     problems = [
         f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
     ]
@@ -167,11 +242,19 @@ def definition_differences(
             f"{category} {k} exists on {new_name} but not on {old_name}"
             for k in sorted(have.keys() - want.keys())
         ]
-    problems += [
-        f"{category} {k} differs: {new_name} has {have[k]!r}, {old_name} has {want[k]!r}"
-        for k in sorted(have.keys() & want.keys())
-        if have[k] != want[k]
-    ]
+    if change is None:
+        problems += [
+            f"{category} {k} differs: {new_name} has {have[k]!r}, {old_name} has {want[k]!r}"
+            for k in sorted(have.keys() & want.keys())
+            if have[k] != want[k]
+        ]
+    else:
+        problems += [
+            f"{category} {k} is defined differently on {new_name}: "
+            + change(have[k], want[k], new_name, old_name)
+            for k in sorted(have.keys() & want.keys())
+            if have[k] != want[k]
+        ]
     return problems
 
 

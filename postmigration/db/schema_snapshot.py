@@ -24,7 +24,7 @@ from .grants import privileges
 from .migrations import recorded_migrations
 from .objects import object_facts
 from .role_settings import Settings, role_settings, sealed_role_settings
-from .schema import schema_facts
+from .schema import digested, schema_facts
 from .scope import app_schemas
 
 Facts = dict[str, dict[str, str]]
@@ -82,7 +82,7 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         migrations=tuple(m.version for m in recorded_migrations(conn)),
         schemas=schemas,
         objects=object_facts(conn, schemas),
-        custom_schemas=schema_facts(conn, custom) if custom else {},
+        custom_schemas=digested(schema_facts(conn, custom)) if custom else {},
         privileges=privileges(conn, schemas),
         realtime_tables=None if realtime is None else tuple(sorted(realtime)),
         role_settings=sealed_role_settings(role_settings(conn)),

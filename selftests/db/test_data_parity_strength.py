@@ -262,17 +262,72 @@ def test_a_materialized_view_missing_or_redefined_is_named(conn: psycopg.Connect
     conn.execute(f"create materialized view reporting.pm_weigh_ins as {query}")
     conn.execute(f"create materialized view public.pm_leaders as {query}")
     old = db.schema_facts(conn, schemas)
+    old_digest = query_digest(conn)
     conn.execute("drop materialized view public.pm_leaders")
     conn.execute("drop materialized view reporting.pm_weigh_ins")
     conn.execute(f"create materialized view reporting.pm_weigh_ins as {query} having count(*) > 1")
     new = db.schema_facts(conn, schemas)
     problems = [p for p in db.schema_differences(new, old) if "materialized" in p]
-    assert [p.split(": new has")[0] for p in problems] == [
+    assert problems == [
         "materialized view public.pm_leaders is missing on new",
-        "materialized view reporting.pm_weigh_ins differs",
+        "materialized view reporting.pm_weigh_ins is defined differently on new: from line 4,"
+        " new has 'GROUP BY weight_measurements.user_id HAVING (count(*) > 1);' where old has"
+        " 'GROUP BY weight_measurements.user_id;'",
     ]
+    # Against a snapshot, which keeps only a digest of each query.
+    snapshot = db.digested(old)
+    assert snapshot["materialized view"]["reporting.pm_weigh_ins"] == old_digest
+    problems = [
+        p
+        for p in db.schema_differences(new, snapshot, old_name="the snapshot")
+        if "materialized" in p
+    ]
+    assert problems[1] == (
+        "materialized view reporting.pm_weigh_ins is defined differently on new: its query on new"
+        " is not the one in the snapshot (which keeps only a digest)"
+    )
     del old["materialized view"]
     assert [p for p in db.schema_differences(new, old) if "materialized" in p] == []
+
+
+def query_digest(conn: psycopg.Connection) -> str:
+    """PostgreSQL's own md5 of reporting.pm_weigh_ins's definition (as snapshots kept it,
+    before a snapshot digested the text itself)."""
+    row = conn.execute(
+        "select md5(definition) from pg_matviews where matviewname = 'pm_weigh_ins'"
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_a_redefined_view_names_its_change_and_hides_key_like_values(
+    conn: psycopg.Connection,
+) -> None:
+    """A view defined otherwise on new names the lines that changed; a value in them that looks
+    like a key is hidden (when only such a value changed, the finding says so). A function's
+    body is never shown, only that it changed."""
+    key, other_key = "sk_live_4f9a8b7c6d5e4f3a2b1c", "sk_live_0a1b2c3d4e5f6a7b8c9d"
+    conn.execute(f"create view public.pm_keys as select '{key}' as k")
+    conn.execute(f"create view public.pm_names as select '{key}' as k")
+    conn.execute("create function public.pm_f() returns int language sql as 'select 1'")
+    old = db.schema_facts(conn, ("public",))
+    conn.execute(f"create or replace view public.pm_keys as select '{other_key}' as k")
+    conn.execute("drop view public.pm_names")
+    conn.execute(f"create view public.pm_names as select '{key}' as name")
+    conn.execute("create or replace function public.pm_f() returns int language sql as 'select 2'")
+    new = db.schema_facts(conn, ("public",))
+    problems = [
+        p for p in db.schema_differences(new, old) if p.startswith(("view ", "function public.pm_"))
+    ]
+    assert problems == [
+        "view public.pm_keys is defined differently on new: from line 1, a value that looks"
+        " like a key differs (not shown)",
+        "view public.pm_names is defined differently on new: from line 1, new has"
+        " \"SELECT '[hidden]'::text AS name;\" where old has \"SELECT '[hidden]'::text AS k;\"",
+        "function public.pm_f() is defined differently on new: its body on new is not old's"
+        " (not shown: a body may hold keys)",
+    ]
+    assert not any(key in p or other_key in p for p in problems)
 
 
 def test_a_materialized_view_without_data_is_named(conn: psycopg.Connection) -> None:
