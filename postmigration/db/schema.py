@@ -123,30 +123,36 @@ def _digest(definition: str) -> str:
     )
 
 
+def _digests(definitions: dict[str, str]) -> dict[str, str]:
+    return {key: _digest(definition) for key, definition in definitions.items()}
+
+
 def digested(facts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """`facts` (see :func:`schema_facts`) with each query replaced by its digest, as a
     snapshot keeps them: compact, and stable for review."""
     return {
-        category: {k: _digest(v) for k, v in defs.items()} if category in QUERIES else defs
+        category: _digests(defs) if category in QUERIES else defs
         for category, defs in facts.items()
     }
 
 
 def first_change(new_text: str, old_text: str, new_name: str, old_name: str) -> str:
-    """Where two versions of a query first differ, in words: the lines from there on each side
-    (whitespace folded; values that look like keys hidden; cut to a readable length)."""
+    """How a query is defined differently on new, in words: the lines from where the two
+    versions first differ, on each side (whitespace folded; values that look like keys hidden;
+    cut to a readable length)."""
     new_lines, old_lines = new_text.splitlines(), old_text.splitlines()
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    tag, o1, o2, n1, n2 = next(op for op in matcher.get_opcodes() if op[0] != "equal")
+    _, o1, o2, n1, n2 = next(op for op in matcher.get_opcodes() if op[0] != "equal")
 
     def shown(lines: list[str]) -> str:
         text = " ".join(" ".join(line.split()) for line in lines)
         return repr(excerpt(hide_token_like(text), _SHOWN_CHARS)) if text else "nothing"
 
     on_new, on_old = shown(new_lines[n1:n2]), shown(old_lines[o1:o2])
+    where = f"is defined differently on {new_name}: from line {n1 + 1},"
     if on_new == on_old:
-        return f"from line {n1 + 1}, a value that looks like a key differs (not shown)"
-    return f"from line {n1 + 1}, {new_name} has {on_new} where {old_name} has {on_old}"
+        return f"{where} a value that looks like a key differs (not shown)"
+    return f"{where} {new_name} has {on_new} where {old_name} has {on_old}"
 
 
 # How a trigger fires, by pg_trigger.tgenabled, in the words of ALTER TABLE.
@@ -193,17 +199,13 @@ def schema_differences(
                 category.removesuffix(" firing"), have, want, new_name, old_name
             )
             continue
-        change = None
+        change = _each_side
         if category == "function":
             change = _function_change
         elif category in QUERIES:
-            digests = any(_DIGEST.fullmatch(v) for v in (*have.values(), *want.values()))
-            if digests:  # a snapshot's side: compare digests, there is no text to show
-                have, want = (
-                    digested({category: have})[category],
-                    digested({category: want})[category],
-                )
-                change = _query_digest_change
+            if any(_DIGEST.fullmatch(v) for v in (*have.values(), *want.values())):
+                # A snapshot's side: compare digests, there is no text to show.
+                have, want, change = _digests(have), _digests(want), _query_digest_change
             else:
                 change = first_change
         problems += definition_differences(
@@ -212,12 +214,22 @@ def schema_differences(
     return problems
 
 
+def _each_side(new: str, old: str, new_name: str, old_name: str) -> str:
+    return f"differs: {new_name} has {new!r}, {old_name} has {old!r}"
+
+
 def _function_change(new: str, old: str, new_name: str, old_name: str) -> str:
-    return f"its body on {new_name} is not {old_name}'s (not shown: a body may hold keys)"
+    return (
+        f"is defined differently on {new_name}: its body on {new_name} is not {old_name}'s"
+        " (not shown: a body may hold keys)"
+    )
 
 
 def _query_digest_change(new: str, old: str, new_name: str, old_name: str) -> str:
-    return f"its query on {new_name} is not the one in {old_name} (which keeps only a digest)"
+    return (
+        f"is defined differently on {new_name}: its query on {new_name} is not the one in"
+        f" {old_name} (which keeps only a digest)"
+    )
 
 
 def definition_differences(
@@ -228,12 +240,12 @@ def definition_differences(
     new_name: str = "new",
     old_name: str = "old",
     new_may_add: bool = False,
-    change: Callable[[str, str, str, str], str] | None = None,
+    change: Callable[[str, str, str, str], str] = _each_side,
 ) -> list[str]:
     """`category`'s objects missing from new, only on new (unless `new_may_add`), or defined
     differently there, in plain words; `have` is new's key -> definition, `want` old's.
-    `change(new, old, new_name, old_name)` says how two definitions differ (by default, each
-    side's definition)."""
+    `change(new, old, new_name, old_name)` says how two definitions differ (by default, by
+    each side's definition)."""
     problems = [
         f"{category} {k} is missing on {new_name}" for k in sorted(want.keys() - have.keys())
     ]
@@ -242,19 +254,11 @@ def definition_differences(
             f"{category} {k} exists on {new_name} but not on {old_name}"
             for k in sorted(have.keys() - want.keys())
         ]
-    if change is None:
-        problems += [
-            f"{category} {k} differs: {new_name} has {have[k]!r}, {old_name} has {want[k]!r}"
-            for k in sorted(have.keys() & want.keys())
-            if have[k] != want[k]
-        ]
-    else:
-        problems += [
-            f"{category} {k} is defined differently on {new_name}: "
-            + change(have[k], want[k], new_name, old_name)
-            for k in sorted(have.keys() & want.keys())
-            if have[k] != want[k]
-        ]
+    problems += [
+        f"{category} {k} {change(have[k], want[k], new_name, old_name)}"
+        for k in sorted(have.keys() & want.keys())
+        if have[k] != want[k]
+    ]
     return problems
 
 
