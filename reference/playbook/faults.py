@@ -27,6 +27,8 @@ POLICY_TABLES = ("weight_measurements", "profiles", "courses", "goals", "daily_m
 PUBLIC_BUCKETS = ("avatars", "course-thumbnails")
 # Triggers the app keeps on platform tables, with the table they sit on.
 APP_TRIGGERS = {"on_auth_user_created": "auth.users"}
+# The unique index the index-left-invalid fault fails to build by hand on new.
+WEEKLY_WEIGH_IN_INDEX = "weight_measurements_one_per_week"
 MIGRATION_HISTORY = ("supabase_migrations", "schema_migrations")
 AUTH_IDENTITIES = ("auth", "identities")
 # What the project carries besides rows (see extras.py).
@@ -93,6 +95,11 @@ class Fault:
 
     def by_hand_sql(self) -> tuple[str, ...]:
         """after the database steps: SQL an operator ran by hand on new (none)."""
+        return ()
+
+    def failed_by_hand_sql(self) -> tuple[str, ...]:
+        """after the database steps: SQL an operator ran by hand on new that failed, and the
+        operator went on (none)."""
         return ()
 
     def vault_secret_copied(self, name: str) -> bool:
@@ -389,6 +396,21 @@ class IdentitiesNotRestored(Fault):
 
     def restore_entry(self, entry: TocEntry) -> bool:
         return not (entry.kind == "TABLE DATA" and (entry.schema, entry.tag) == AUTH_IDENTITIES)
+
+
+@dataclass(frozen=True)
+class IndexLeftInvalid(Fault):
+    """Ahead of a release that keeps one weigh-in per user and week, the operator built its
+    unique index by hand on new with `create unique index concurrently`. The build failed on
+    users who weigh in more often, and the operator went on: the index is left behind invalid,
+    kept up to date on every write and used by no query."""
+
+    def failed_by_hand_sql(self) -> tuple[str, ...]:
+        return (
+            f"create unique index concurrently {WEEKLY_WEIGH_IN_INDEX}"
+            " on public.weight_measurements"
+            " (user_id, date_trunc('week', measured_at at time zone 'UTC'))",
+        )
 
 
 @dataclass(frozen=True)
@@ -760,6 +782,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: IdentitiesNotRestored(
             name, "restore", "auth.identities is empty on new: users have no identity"
+        ),
+    ),
+    "index-left-invalid": _Spec(
+        "index-left-invalid",
+        (),
+        lambda name, _: IndexLeftInvalid(
+            name, "by-hand", f"index public.{WEEKLY_WEIGH_IN_INDEX} is left invalid on new"
         ),
     ),
     "replica-role-left": _Spec(

@@ -158,7 +158,7 @@ class Playbook:
         )
         self.step("rewrite-urls", lambda: self._rewrite_urls(new_db))
         self.step("extras", lambda: self._extras(old_db, new_db))
-        if fault.by_hand_sql():
+        if fault.by_hand_sql() or fault.failed_by_hand_sql():
             self.step("by-hand", lambda: self._by_hand(new_db))
         self.step("functions-deploy", self._functions_deploy)
         self.step("app-deploy", self._app_deploy)
@@ -286,11 +286,17 @@ class Playbook:
         return apply_pending_migrations(new_db, self.options.migrations_dir)
 
     def _by_hand(self, new_db: Server) -> str:
-        statements = self.options.fault.by_hand_sql()
+        fault = self.options.fault
+        statements, failing = fault.by_hand_sql(), fault.failed_by_hand_sql()
+        failures: list[str] = []
         with psycopg.connect(new_db.url, autocommit=True) as conn:
             for statement in statements:
                 conn.execute(statement.encode())
-        return f"ran {len(statements)} statement(s) by hand (fault {self.options.fault.name})"
+            for statement in failing:
+                failures.append(_failure_of(conn, statement))
+        ran = len(statements) + len(failing)
+        failed = f"; {len(failing)} failed: {'; '.join(failures)}" if failing else ""
+        return f"ran {ran} statement(s) by hand{failed} (fault {fault.name})"
 
     def _rewrite_urls(self, new_db: Server) -> str:
         if not self.options.fault.urls_rewritten():
@@ -400,3 +406,13 @@ class Playbook:
         if self.nameserver is not None and not self.nameserver.alive():
             return "name server"
         return None
+
+
+def _failure_of(conn: psycopg.Connection, statement: str) -> str:
+    """Run `statement`, which the fault means to fail, and return its error's first line. One
+    that succeeds did not inject the fault: a PlaybookError, never a clean migration."""
+    try:
+        conn.execute(statement.encode())
+    except psycopg.Error as error:
+        return str(error).splitlines()[0]
+    raise PlaybookError("by-hand", f"a statement meant to fail succeeded: {statement[:60]}")

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
+import psycopg
 import pytest
 
-from reference.playbook.errors import UnknownFault
+from reference.playbook.errors import PlaybookError, UnknownFault
 from reference.playbook.faults import Fault, fault_named, known_faults
+from reference.playbook.run import _failure_of
 from reference.playbook.toc import TargetCatalog, parse_toc, split_existing
 from reference.stack.settings import read_env_file
 
@@ -191,6 +194,43 @@ def test_by_hand_faults_name_their_object_and_the_clean_run_has_none() -> None:
     assert "public = false" in bucket_sql and "'avatars'" in bucket_sql
     (trigger_sql,) = fault_named("disabled-trigger:on_auth_user_created").by_hand_sql()
     assert trigger_sql == 'alter table auth.users disable trigger "on_auth_user_created"'
+
+
+def test_index_left_invalid_runs_one_failing_build_naming_its_index() -> None:
+    """index-left-invalid runs one concurrent unique build by hand, meant to fail; no other
+    fault and not the clean run has a failing statement."""
+    fault = fault_named("index-left-invalid")
+    assert fault.by_hand_sql() == ()
+    (build,) = fault.failed_by_hand_sql()
+    assert build.startswith("create unique index concurrently weight_measurements_one_per_week ")
+    assert [name for name in known_faults() if fault_named(name).failed_by_hand_sql()] == [
+        "index-left-invalid"
+    ]
+    assert Fault().failed_by_hand_sql() == ()
+
+
+class _Conn:
+    """A connection whose statements fail or succeed as told (for `_failure_of`'s own logic)."""
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+
+    def execute(self, statement: bytes) -> None:
+        if self.error:
+            raise self.error
+
+
+def _as_conn(error: Exception | None) -> psycopg.Connection:
+    return cast(psycopg.Connection, _Conn(error))
+
+
+def test_a_statement_meant_to_fail_is_an_injection_error_when_it_succeeds() -> None:
+    """The failing build's error is kept as its first line; a build that succeeds did not
+    inject the fault, and the playbook stops with a PlaybookError naming the statement."""
+    failed = psycopg.errors.UniqueViolation('could not create unique index "x"\nDETAIL: ...')
+    assert _failure_of(_as_conn(failed), "create ...") == 'could not create unique index "x"'
+    with pytest.raises(PlaybookError, match="a statement meant to fail succeeded: create"):
+        _failure_of(_as_conn(None), "create unique index concurrently i on t (c)")
 
 
 def _secret_unset(run: PlaybookRun) -> None:
