@@ -27,6 +27,8 @@ POLICY_TABLES = ("weight_measurements", "profiles", "courses", "goals", "daily_m
 PUBLIC_BUCKETS = ("avatars", "course-thumbnails")
 # Triggers the app keeps on platform tables, with the table they sit on.
 APP_TRIGGERS = {"on_auth_user_created": "auth.users"}
+# The app's trigger on storage.objects (its migration forget_deleted_avatars).
+STORAGE_TRIGGER = "on_avatar_deleted"
 # The unique index the index-left-invalid fault fails to build by hand on new.
 WEEKLY_WEIGH_IN_INDEX = "weight_measurements_one_per_week"
 MIGRATION_HISTORY = ("supabase_migrations", "schema_migrations")
@@ -414,6 +416,16 @@ class IndexLeftInvalid(Fault):
 
 
 @dataclass(frozen=True)
+class StorageTriggerLost(Fault):
+    """The restore list kept the app's schemas and the platform's data, as a schema dump made
+    with `supabase db dump` does: the app's trigger on storage.objects was left out. The
+    storage policies came back with the reapply step; the trigger is not in that file."""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return not (entry.kind == "TRIGGER" and entry.schema == "storage")
+
+
+@dataclass(frozen=True)
 class ReplicaRoleLeft(Fault):
     """The restore's `session_replication_role = replica` was set on the database and never
     reset: every later session runs with triggers and foreign keys off."""
@@ -789,6 +801,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: IndexLeftInvalid(
             name, "by-hand", f"index public.{WEEKLY_WEIGH_IN_INDEX} is left invalid on new"
+        ),
+    ),
+    "storage-trigger-lost": _Spec(
+        "storage-trigger-lost",
+        (),
+        lambda name, _: StorageTriggerLost(
+            name, "restore", f"trigger {STORAGE_TRIGGER} on storage.objects is missing on new"
         ),
     ),
     "replica-role-left": _Spec(

@@ -314,6 +314,10 @@ FAULTS = {
     "extension-in-public:pgcrypto": ("data-parity", ("extension pgcrypto", "in schema public")),
     "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
     "replica-role-left": ("restore-finished", ("session_replication_role",)),
+    "storage-trigger-lost": (
+        "data-parity",
+        ("trigger on_avatar_deleted on storage.objects is missing on new",),
+    ),
     "index-left-invalid": (
         "restore-finished",
         ("index public.weight_measurements_one_per_week on public.weight_measurements is invalid",),

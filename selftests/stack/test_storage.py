@@ -80,6 +80,31 @@ def test_upload_then_public_url_returns_same_bytes_and_type(user: Any, service: 
     assert_storage_body(gone, "404", "not_found")
 
 
+def test_deleting_the_avatar_a_profile_shows_clears_its_url(user: Any, service: Client) -> None:
+    """The app's trigger on storage.objects (migration forget_deleted_avatars): removing an
+    avatar the profile names clears the profile's avatar_url; removing another object of the
+    same folder leaves it alone."""
+    client, user_id, _ = user
+    bucket = client.storage.from_("avatars")
+    shown, other = (f"{user_id}/selftest-{secrets.token_hex(4)}.png" for _ in range(2))
+    profiles = client.table("profiles")
+    (before,) = profiles.select("avatar_url").eq("id", user_id).execute().data
+    try:
+        for path in (shown, other):
+            bucket.upload(path, AVATAR, {"content-type": "image/png"})
+        url = bucket.get_public_url(shown)
+        profiles.update({"avatar_url": url}).eq("id", user_id).execute()
+        bucket.remove([other])
+        (kept,) = profiles.select("avatar_url").eq("id", user_id).execute().data
+        assert kept["avatar_url"] == url, "removing another avatar object changed the profile"
+        bucket.remove([shown])
+        (after,) = profiles.select("avatar_url").eq("id", user_id).execute().data
+        assert after["avatar_url"] is None, "the profile still names its deleted avatar"
+    finally:
+        service.storage.from_("avatars").remove([shown, other])
+        service.table("profiles").update(before).eq("id", user_id).execute()
+
+
 def test_raw_body_upload_keeps_content_type(
     supabase_url: str, service_role_key: str, service: Client, folder: str
 ) -> None:
