@@ -112,6 +112,26 @@ class SchemaReference:
         assert self.old_db is not None
         return db.schema_facts(self.old_db, custom) if custom else {}
 
+    def platform_trigger_differences(
+        self, target_db: psycopg.Connection, schemas: tuple[str, ...]
+    ) -> tuple[list[str], str]:
+        """Against the snapshot: new's triggers on the platform's tables (on auth.users, and on
+        storage.objects or any table when they call an app function; see
+        schema.platform_table_triggers) differing from the snapshot's, and what was compared,
+        for the evidence. With old, ([], ""): test_schema_equals_old compares them with
+        public's schema. A snapshot written before it held them asks for a refresh."""
+        if self.snapshot is None:
+            return [], ""
+        kept = self.snapshot.platform_triggers
+        if kept is None:
+            return [], (
+                f"not compared: {self.snapshot.where} was written before it held them; refresh"
+                f" it with `{SNAPSHOT_COMMAND}`"
+            )
+        have = db.platform_table_triggers(target_db, schemas)
+        seen = ", ".join(sorted(have["trigger"])) or "none"
+        return db.schema_differences(have, kept, old_name=self.name), seen
+
     def privileges(self, schemas: tuple[str, ...]) -> dict[str, str]:
         """Every grant and default privilege on the app's schemas (grants.py)."""
         if self.snapshot is not None:

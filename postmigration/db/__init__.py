@@ -41,7 +41,13 @@ from .policies import (
 )
 from .references import old_project_needles, stale_references
 from .role_settings import API_ROLES, role_setting_differences, role_settings, sealed_role_settings
-from .schema import digested, replication_role_settings, schema_differences, schema_facts
+from .schema import (
+    digested,
+    platform_table_triggers,
+    replication_role_settings,
+    schema_differences,
+    schema_facts,
+)
 from .scope import app_schemas
 from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
 from .unfinished import invalid_indexes, materialized_views_without_data
@@ -84,6 +90,7 @@ __all__ = [
     "migration_files",
     "migration_problems",
     "missing_extensions",
+    "platform_table_triggers",
     "policies",
     "rls_switched_off",
     "policy_differences",

@@ -24,6 +24,12 @@ APP_TRIGGER = """not t.tgisinternal and (
             or exists (select 1 from pg_proc f join pg_namespace fn on fn.oid = f.pronamespace
                        where f.oid = t.tgfoid and fn.nspname = any(%(schemas)s)))"""
 
+# With `platform_only`, only the app's triggers on tables outside `schemas` (see
+# platform_table_triggers); else every one.
+ON_PLATFORM_TABLES = "(not %(platform_only)s or n.nspname <> all(%(schemas)s))"
+# The categories that read the app's triggers.
+TRIGGER_CATEGORIES = ("trigger", "trigger firing")
+
 # Each category: a query returning (key, definition) rows; keys name the object in plain words.
 CATALOG = {
     "column": """
@@ -81,7 +87,7 @@ CATALOG = {
         from pg_trigger t
         join pg_class c on c.oid = t.tgrelid
         join pg_namespace n on n.oid = c.relnamespace
-        where {APP_TRIGGER}
+        where {APP_TRIGGER} and {ON_PLATFORM_TABLES}
     """,
     # When each trigger fires (pg_trigger.tgenabled, read from the catalogue: a pooled connection
     # opened before a change still behaves as before): O in normal operation, D never,
@@ -91,7 +97,7 @@ CATALOG = {
         from pg_trigger t
         join pg_class c on c.oid = t.tgrelid
         join pg_namespace n on n.oid = c.relnamespace
-        where {APP_TRIGGER}
+        where {APP_TRIGGER} and {ON_PLATFORM_TABLES}
     """,
     # A foreign key is enforced by internal triggers on both its tables (ALTER TABLE ... DISABLE
     # TRIGGER ALL, as a restore may leave it, switches them off); one row per foreign key.
@@ -173,9 +179,24 @@ def schema_facts(
     conn: psycopg.Connection, schemas: tuple[str, ...] = ("public",)
 ) -> dict[str, dict[str, str]]:
     """Every category of CATALOG for `schemas` (and the triggers on auth.users), as key -> definition."""
+    params = {"schemas": list(schemas), "platform_only": False}
     return {
-        category: dict(conn.execute(query, {"schemas": list(schemas)}).fetchall())
+        category: dict(conn.execute(query, params).fetchall())
         for category, query in CATALOG.items()
+    }
+
+
+def platform_table_triggers(
+    conn: psycopg.Connection, schemas: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    """The app's triggers on the platform's tables, outside its `schemas` (those on auth.users,
+    and those on any table, such as storage.objects, that call a function of `schemas`), with
+    how each fires: what a schema-only dump of the app's schemas leaves out. The categories
+    and keys of :func:`schema_facts`, so :func:`schema_differences` compares them."""
+    params = {"schemas": list(schemas), "platform_only": True}
+    return {
+        category: dict(conn.execute(CATALOG[category], params).fetchall())
+        for category in TRIGGER_CATEGORIES
     }
 
 

@@ -5,9 +5,10 @@ Taken from a database whose schema is right (a clean staging, or the reference s
 migrations (the app profile's `schema_snapshot`), and read back instead of old's catalogue.
 It holds the same definitions the comparisons with old read (objects.py, schema.py's for the
 custom schemas, grants.py, the realtime publication's tables, the API roles' settings, sealed:
-see role_settings.py), the migrations recorded when it was taken (to tell a stale snapshot from
-a broken target) and when it was taken. A snapshot written before role settings were part of it
-has none (None): role-settings then asks for a refresh.
+see role_settings.py, and the app's triggers on the platform's tables: see
+schema.platform_table_triggers), the migrations recorded when it was taken (to tell a stale
+snapshot from a broken target) and when it was taken. A snapshot written before role settings
+(or those triggers) were part of it has none (None): the check then asks for a refresh.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .grants import privileges
 from .migrations import recorded_migrations
 from .objects import object_facts
 from .role_settings import Settings, role_settings, sealed_role_settings
-from .schema import digested, schema_facts
+from .schema import digested, platform_table_triggers, schema_facts
 from .scope import app_schemas
 
 Facts = dict[str, dict[str, str]]
@@ -43,6 +44,7 @@ class SchemaSnapshot:
     privileges: dict[str, str]
     realtime_tables: tuple[str, ...] | None
     role_settings: Settings | None = None
+    platform_triggers: Facts | None = None
     path: Path | None = field(default=None, compare=False)
 
     def content(self) -> dict[str, object]:
@@ -59,6 +61,7 @@ class SchemaSnapshot:
             else [
                 [whose, name, value] for (whose, name), value in sorted(self.role_settings.items())
             ],
+            "platform_triggers": self.platform_triggers,
         }
 
     @property
@@ -86,6 +89,7 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         privileges=privileges(conn, schemas),
         realtime_tables=None if realtime is None else tuple(sorted(realtime)),
         role_settings=sealed_role_settings(role_settings(conn)),
+        platform_triggers=platform_table_triggers(conn, schemas),
     )
 
 
@@ -116,6 +120,7 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
             role_settings=None
             if settings is None
             else {(str(whose), str(name)): str(value) for whose, name, value in settings},
+            platform_triggers=data.get("platform_triggers"),
             path=path,
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -3,7 +3,8 @@
 One gate run carries four damages at once (each names its own test in summary.json): a late
 auth.users column changed in one row, a trigger left replica-only, replication mode left set on
 new's database and on a role, and old's sequence 500 ahead of new's. Other runs: materialized
-views missing or left without data, the app's trigger on storage.objects lost, and an index
+views missing or left without data, the app's trigger on storage.objects lost (with old, and
+without old against the committed snapshot), and an index
 left invalid by a failed concurrent build. Everything
 is put back exactly afterwards (checked), so the next damage test starts from the clean
 migration.
@@ -189,6 +190,35 @@ def test_the_app_s_trigger_on_storage_objects_lost_fails_data_parity(
         "trigger pm_on_upload on storage.objects is missing on new"
         in (_messages(run)["test_schema_equals_old"])
     ), run.digest()
+
+
+def test_without_old_the_app_s_triggers_on_platform_tables_are_checked_against_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Without old (the nightly run, or after old is gone), the app's trigger on
+    storage.objects dropped on new and its trigger on auth.users disabled: data-parity names
+    both against the committed snapshot, each once (before, the storage trigger was not
+    compared without old, and the auth.users one only because the app has a custom schema)."""
+    breaks = [
+        "drop trigger on_avatar_deleted on storage.objects",
+        "alter table auth.users disable trigger on_auth_user_created",
+    ]
+    repairs = [
+        "drop trigger if exists on_avatar_deleted on storage.objects",
+        "create trigger on_avatar_deleted after delete on storage.objects for each row"
+        " when (old.bucket_id = 'avatars') execute function public.forget_deleted_avatar()",
+        "alter table auth.users enable trigger on_auth_user_created",
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        run = gate_on(breakable, tmp_path, "tests/parity/test_app_schemas.py", compare=False)
+    assert run.item("data-parity")["status"] == "failed", run.digest()
+    message = _messages(run)["test_everything_the_app_owns_equals_old_or_snapshot"]
+    assert "the committed snapshot schema.snapshot.json" in message, message
+    for finding in (  # the failure's list, in the terminal's one report of it
+        "- trigger on_avatar_deleted on storage.objects is missing on new\n",
+        "- trigger on_auth_user_created on auth.users is disabled on new\n",
+    ):
+        assert run.output.count(finding) == 1, run.output
 
 
 def test_an_index_left_invalid_on_new_fails_restore_finished(

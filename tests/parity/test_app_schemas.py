@@ -35,7 +35,9 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     tables (but the platform's publication of Realtime's daily message partitions); and in
     each custom schema (not public) its tables, columns, constraints, indexes,
     views, materialized views, functions and triggers: as on old, or without old as in the
-    committed snapshot."""
+    committed snapshot. Without old, also the app's triggers on the platform's tables (on
+    auth.users, and on storage.objects or any table when they call an app function) and how
+    each fires, which with old test_schema_equals_old compares."""
     reference = schema_reference(
         target_db, comparison_db, comparison_target, app_profile, "schema parity"
     )
@@ -53,6 +55,11 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
             reference.custom_schema_facts(custom),
             old_name=reference.name,
         )
+    platform, compared = reference.platform_trigger_differences(target_db, schemas)
+    if compared:
+        evidence.text("the app's triggers on the platform's tables", compared)
+    # a trigger on auth.users is one of the custom schemas' facts too: named once
+    problems = list(dict.fromkeys([*problems, *platform]))
     fail_on(problems, f"the schema on new differs from {reference.title}")
 
 
