@@ -11,7 +11,7 @@ import pytest
 
 from postmigration import db
 from postmigration.app_profile import DEFAULT_POLICIES_SNAPSHOT, DEFAULT_SCHEMA_SNAPSHOT, AppProfile
-from postmigration.comparison import schema_reference
+from postmigration.comparison import SchemaReference, schema_reference
 from postmigration.db import snapshot as snapshot_command
 from postmigration.db.role_settings import SET
 from postmigration.db.schema_snapshot import (
@@ -108,6 +108,35 @@ def test_a_snapshot_without_role_settings_asks_for_a_refresh(
         "not verified: role settings: the committed snapshot schema.snapshot.json was written "
         f"before it held the roles' settings: refresh it with `{SNAPSHOT_COMMAND}`"
     )
+
+
+def test_the_platform_s_table_triggers_are_compared_with_the_snapshot_that_holds_them(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """With the committed snapshot, the stand-in's triggers on auth.users and storage.objects
+    are compared (none differs) and listed for the evidence; with a snapshot written before
+    it held them, nothing is compared and the evidence says to refresh it; with old, they are
+    left to test_schema_equals_old."""
+    profile = AppProfile(schema_snapshot=COMMITTED)
+    reference = schema_reference(conn, None, None, profile, "schema parity")
+    schemas = reference.schemas(conn)
+    assert reference.platform_trigger_differences(conn, schemas) == (
+        [],
+        "on_auth_user_created on auth.users, on_avatar_deleted on storage.objects",
+    )
+    data = json.loads(COMMITTED.read_text())
+    del data["platform_triggers"]
+    older = tmp_path / "schema.snapshot.json"
+    older.write_text(json.dumps(data))
+    profile = AppProfile(schema_snapshot=older)
+    reference = schema_reference(conn, None, None, profile, "schema parity")
+    assert reference.platform_trigger_differences(conn, schemas) == (
+        [],
+        "not compared: the committed snapshot schema.snapshot.json was written before it held"
+        f" them; refresh it with `{SNAPSHOT_COMMAND}`",
+    )
+    with_old = SchemaReference("old", "old", "compared with old", old_db=conn)
+    assert with_old.platform_trigger_differences(conn, schemas) == ([], "")
 
 
 def test_the_snapshot_keeps_no_value_of_an_app_setting(
