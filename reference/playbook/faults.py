@@ -27,8 +27,12 @@ POLICY_TABLES = ("weight_measurements", "profiles", "courses", "goals", "daily_m
 PUBLIC_BUCKETS = ("avatars", "course-thumbnails")
 # Triggers the app keeps on platform tables, with the table they sit on.
 APP_TRIGGERS = {"on_auth_user_created": "auth.users"}
-# The app's trigger on storage.objects (its migration forget_deleted_avatars).
-STORAGE_TRIGGER = "on_avatar_deleted"
+# The app's trigger on each platform schema's tables (a profile per new user; an avatar's URL
+# forgotten when it is deleted, migration forget_deleted_avatars).
+PLATFORM_TRIGGERS = {
+    "auth": "on_auth_user_created on auth.users",
+    "storage": "on_avatar_deleted on storage.objects",
+}
 # The unique index the index-left-invalid fault fails to build by hand on new.
 WEEKLY_WEIGH_IN_INDEX = "weight_measurements_one_per_week"
 MIGRATION_HISTORY = ("supabase_migrations", "schema_migrations")
@@ -416,13 +420,16 @@ class IndexLeftInvalid(Fault):
 
 
 @dataclass(frozen=True)
-class StorageTriggerLost(Fault):
+class PlatformTriggerLost(Fault):
     """The restore list kept the app's schemas and the platform's data, as a schema dump made
-    with `supabase db dump` does: the app's trigger on storage.objects was left out. The
-    storage policies came back with the reapply step; the trigger is not in that file."""
+    with `supabase db dump` does: the app's triggers on one platform schema's tables (auth's
+    on_auth_user_created, storage's on_avatar_deleted) were left out. The storage policies
+    came back with the reapply step; no step puts the triggers back."""
+
+    schema: str = ""
 
     def restore_entry(self, entry: TocEntry) -> bool:
-        return not (entry.kind == "TRIGGER" and entry.schema == "storage")
+        return not (entry.kind == "TRIGGER" and entry.schema == self.schema)
 
 
 @dataclass(frozen=True)
@@ -803,11 +810,14 @@ REGISTRY: dict[str, _Spec] = {
             name, "by-hand", f"index public.{WEEKLY_WEIGH_IN_INDEX} is left invalid on new"
         ),
     ),
-    "storage-trigger-lost": _Spec(
-        "storage-trigger-lost",
-        (),
-        lambda name, _: StorageTriggerLost(
-            name, "restore", f"trigger {STORAGE_TRIGGER} on storage.objects is missing on new"
+    "platform-trigger-lost": _Spec(
+        "platform-trigger-lost:<schema>",
+        tuple(PLATFORM_TRIGGERS),
+        lambda name, schema: PlatformTriggerLost(
+            name,
+            "restore",
+            f"trigger {PLATFORM_TRIGGERS[schema]} is missing on new",
+            schema,
         ),
     ),
     "replica-role-left": _Spec(

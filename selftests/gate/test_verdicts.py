@@ -314,7 +314,11 @@ FAULTS = {
     "extension-in-public:pgcrypto": ("data-parity", ("extension pgcrypto", "in schema public")),
     "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
     "replica-role-left": ("restore-finished", ("session_replication_role",)),
-    "storage-trigger-lost": (
+    "platform-trigger-lost:auth": (
+        "data-parity",
+        ("trigger on_auth_user_created on auth.users is missing on new",),
+    ),
+    "platform-trigger-lost:storage": (
         "data-parity",
         ("trigger on_avatar_deleted on storage.objects is missing on new",),
     ),

@@ -148,6 +148,8 @@ RESTORED = parse_toc(
 3603; 3256 16902 POLICY public weight_measurements_archive Users read postgres
 3604; 3256 16903 POLICY public profiles Users read their own profile postgres
 3605; 2620 16602 TRIGGER auth users on_auth_user_created postgres
+3606; 2620 16603 TRIGGER storage objects on_avatar_deleted postgres
+3607; 2620 16604 TRIGGER public profiles touch_updated_at postgres
 """
 )
 
@@ -162,6 +164,17 @@ def test_lost_policies_leaves_out_exactly_that_tables_policies() -> None:
     merely starts the same, not its data, not other tables' policies)."""
     assert _left_out("lost-policies:weight_measurements") == {
         ("POLICY", "public", "weight_measurements Users read their measurements")
+    }
+
+
+def test_platform_trigger_lost_leaves_out_that_schema_s_triggers_only() -> None:
+    """platform-trigger-lost:<schema> drops the TRIGGER entries on that platform schema's
+    tables: not the other platform schema's, not public's."""
+    assert _left_out("platform-trigger-lost:auth") == {
+        ("TRIGGER", "auth", "users on_auth_user_created")
+    }
+    assert _left_out("platform-trigger-lost:storage") == {
+        ("TRIGGER", "storage", "objects on_avatar_deleted")
     }
 
 
