@@ -118,8 +118,9 @@ class SchemaReference:
         """Against the snapshot: new's triggers on the platform's tables (on auth.users, and on
         storage.objects or any table when they call an app function; see
         schema.platform_table_triggers) differing from the snapshot's, and what was compared,
-        for the evidence. With old, ([], ""): test_schema_equals_old compares them with
-        public's schema. A snapshot written before it held them asks for a refresh."""
+        for the evidence. With old, ([], ""): data-parity compares them with old's along
+        with public's schema (and the custom schemas', for a trigger calling one of their
+        functions). A snapshot written before it held them asks for a refresh."""
         if self.snapshot is None:
             return [], ""
         kept = self.snapshot.platform_triggers

@@ -288,12 +288,10 @@ class Playbook:
     def _by_hand(self, new_db: Server) -> str:
         fault = self.options.fault
         statements, failing = fault.by_hand_sql(), fault.failed_by_hand_sql()
-        failures: list[str] = []
         with psycopg.connect(new_db.url, autocommit=True) as conn:
             for statement in statements:
                 conn.execute(statement.encode())
-            for statement in failing:
-                failures.append(_failure_of(conn, statement))
+            failures = [_failure_of(conn, statement) for statement in failing]
         ran = len(statements) + len(failing)
         failed = f"; {len(failing)} failed: {'; '.join(failures)}" if failing else ""
         return f"ran {ran} statement(s) by hand{failed} (fault {fault.name})"

@@ -37,7 +37,8 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     views, materialized views, functions and triggers: as on old, or without old as in the
     committed snapshot. Without old, also the app's triggers on the platform's tables (on
     auth.users, and on storage.objects or any table when they call an app function) and how
-    each fires, which with old test_schema_equals_old compares."""
+    each fires, which with old are compared along with public's schema (test_schema_equals_old)
+    and the custom schemas'."""
     reference = schema_reference(
         target_db, comparison_db, comparison_target, app_profile, "schema parity"
     )
