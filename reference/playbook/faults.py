@@ -25,13 +25,13 @@ FUNCTION_SECRETS = (*SMOKE_SECRETS, "WHATSAPP_TOKEN")
 # Tables whose policies come with the dump (the reapplied migration covers storage only).
 POLICY_TABLES = ("weight_measurements", "profiles", "courses", "goals", "daily_missions")
 PUBLIC_BUCKETS = ("avatars", "course-thumbnails")
-# Triggers the app keeps on platform tables, with the table they sit on.
-APP_TRIGGERS = {"on_auth_user_created": "auth.users"}
-# The app's trigger on each platform schema's tables (a profile per new user; an avatar's URL
-# forgotten when it is deleted, migration forget_deleted_avatars).
+# Triggers the app keeps on platform tables, with the table they sit on
+# (a profile per new user; an avatar's URL forgotten when it is deleted, migration
+# forget_deleted_avatars).
+APP_TRIGGERS = {"on_auth_user_created": "auth.users", "on_avatar_deleted": "storage.objects"}
+# The same, by platform schema (platform-trigger-lost:<schema>): "<trigger> on <table>".
 PLATFORM_TRIGGERS = {
-    "auth": "on_auth_user_created on auth.users",
-    "storage": "on_avatar_deleted on storage.objects",
+    table.partition(".")[0]: f"{trigger} on {table}" for trigger, table in APP_TRIGGERS.items()
 }
 # The unique index the index-left-invalid fault fails to build by hand on new.
 WEEKLY_WEIGH_IN_INDEX = "weight_measurements_one_per_week"

@@ -308,6 +308,10 @@ FAULTS = {
         "data-parity",
         ("on_auth_user_created", "disabled"),
     ),
+    "disabled-trigger:on_avatar_deleted": (
+        "data-parity",
+        ("trigger on_avatar_deleted on storage.objects is disabled on new",),
+    ),
     "lost-default-privileges": ("grants", ("default privileges", "schema reporting")),
     "lost-revoke": ("grants", ("anon holds", "weight_measurements", "old does not grant")),
     "extension-in-public:uuid-ossp": ("data-parity", ("extension uuid-ossp", "in schema public")),
