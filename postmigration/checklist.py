@@ -133,8 +133,8 @@ CHECKLIST: tuple[Item, ...] = (
     # What a restore must leave behind on new alone, old or not: checked at night too.
     Item(
         "restore-finished",
-        "Restore finished: no sequence behind its rows, triggers and foreign keys firing,"
-        " materialized views filled, no index left invalid",
+        "Restore finished: no sequence behind its rows, no setting switching triggers off,"
+        " foreign keys enforced, materialized views filled, no index left invalid",
         BACKUP_STORAGE,
         "blocker",
         ("database",),

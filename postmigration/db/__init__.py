@@ -50,7 +50,11 @@ from .schema import (
 )
 from .scope import app_schemas
 from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
-from .unfinished import invalid_indexes, materialized_views_without_data
+from .unfinished import (
+    foreign_keys_not_enforced,
+    invalid_indexes,
+    materialized_views_without_data,
+)
 
 __all__ = [
     "API_ROLES",
@@ -84,6 +88,7 @@ __all__ = [
     "function_problems",
     "grant_problems",
     "history_difference",
+    "foreign_keys_not_enforced",
     "invalid_indexes",
     "load_snapshot",
     "materialized_views_without_data",

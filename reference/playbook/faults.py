@@ -33,6 +33,8 @@ APP_TRIGGERS = {"on_auth_user_created": "auth.users", "on_avatar_deleted": "stor
 PLATFORM_TRIGGERS = {
     table.partition(".")[0]: f"{trigger} on {table}" for trigger, table in APP_TRIGGERS.items()
 }
+# The table whose rows the reload-stopped fault loads again, data only, into new.
+RELOADED_TABLE = ("public", "lessons")
 # The unique index the index-left-invalid fault fails to build by hand on new.
 WEEKLY_WEIGH_IN_INDEX = "weight_measurements_one_per_week"
 MIGRATION_HISTORY = ("supabase_migrations", "schema_migrations")
@@ -107,6 +109,11 @@ class Fault:
         """after the database steps: SQL an operator ran by hand on new that failed, and the
         operator went on (none)."""
         return ()
+
+    def reloaded_table(self) -> tuple[str, str] | None:
+        """after the database steps: a table (schema, name) whose rows an operator loaded again
+        from the dump with a data-only restore that stopped at its first error (none)."""
+        return None
 
     def vault_secret_copied(self, name: str) -> bool:
         """extras: is this Vault secret copied to new? (every one)"""
@@ -417,6 +424,18 @@ class IndexLeftInvalid(Fault):
             " on public.weight_measurements"
             " (user_id, date_trunc('week', measured_at at time zone 'UTC'))",
         )
+
+
+@dataclass(frozen=True)
+class ReloadStopped(Fault):
+    """Told that some lessons were missing on new, the operator loaded public.lessons' rows
+    again from the dump: `pg_restore --data-only --disable-triggers --exit-on-error`. It ran
+    `ALTER TABLE … DISABLE TRIGGER ALL`, then its COPY stopped at the first row new already
+    held, and it exited before its `ENABLE TRIGGER ALL`. The lessons were all there; the table's
+    triggers, its foreign key's among them, stay off."""
+
+    def reloaded_table(self) -> tuple[str, str] | None:
+        return RELOADED_TABLE
 
 
 @dataclass(frozen=True)
@@ -808,6 +827,16 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: IndexLeftInvalid(
             name, "by-hand", f"index public.{WEEKLY_WEIGH_IN_INDEX} is left invalid on new"
+        ),
+    ),
+    "reload-stopped": _Spec(
+        "reload-stopped",
+        (),
+        lambda name, _: ReloadStopped(
+            name,
+            "by-hand",
+            f"a stopped data-only reload left {'.'.join(RELOADED_TABLE)}'s triggers disabled on"
+            " new: its foreign key is not enforced",
         ),
     ),
     "platform-trigger-lost": _Spec(

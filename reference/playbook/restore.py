@@ -110,3 +110,41 @@ def restore(bindir: Path, new: Server, dump: Path, fault: Fault, state_dir: Path
         pgoptions="-c session_replication_role=replica",
     )
     return Restored(len(entries), len(restored), skipped, left_out, skipped_log)
+
+
+def reload_stopped(bindir: Path, new: Server, dump: Path, table: tuple[str, str]) -> str:
+    """Load `table`'s rows again from `dump` into new, data only, with `--disable-triggers` and
+    `--exit-on-error`: new already holds them, so the COPY stops at the first one, after the
+    table's triggers were disabled and before they are enabled again. A reload that succeeds,
+    or leaves the triggers on, did not inject the fault: a PlaybookError."""
+    schema, name = table
+    try:
+        run_tool(
+            "by-hand",
+            bindir,
+            "pg_restore",
+            [
+                "--data-only",
+                "--disable-triggers",
+                "--exit-on-error",
+                f"--schema={schema}",
+                f"--table={name}",
+                str(dump),
+            ],
+            new,
+        )
+    except PlaybookError as stopped:
+        error = stopped.cause
+    else:
+        raise PlaybookError("by-hand", f"the data-only reload of {schema}.{name} succeeded")
+    with psycopg.connect(new.url) as conn:
+        off = conn.execute(
+            "select count(*) from pg_trigger where tgrelid = %s::regclass and tgenabled = 'D'",
+            (f"{schema}.{name}",),
+        ).fetchone()
+    if not off or not off[0]:
+        raise PlaybookError("by-hand", f"the stopped reload left {schema}.{name}'s triggers on")
+    return (
+        f"reloaded {schema}.{name} data only; pg_restore stopped: {error}; {off[0]} trigger(s)"
+        " left disabled"
+    )

@@ -43,7 +43,7 @@ from .nameserver import (
 from .origins import rewrite_origins
 from .pgtools import Server, client_bindir
 from .privileges import carry_privileges
-from .restore import restore
+from .restore import reload_stopped, restore
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
 from .stacks import add_site_name, start_stack
 from .storage_sync import check_agreement, drop_owners, sync_buckets
@@ -160,6 +160,9 @@ class Playbook:
         self.step("extras", lambda: self._extras(old_db, new_db))
         if fault.by_hand_sql() or fault.failed_by_hand_sql():
             self.step("by-hand", lambda: self._by_hand(new_db))
+        reloaded = fault.reloaded_table()
+        if reloaded is not None:
+            self.step("by-hand", lambda: reload_stopped(bindir, new_db, dump_file, reloaded))
         self.step("functions-deploy", self._functions_deploy)
         self.step("app-deploy", self._app_deploy)
         if fault.gateway_switches(self._new_target):

@@ -103,7 +103,7 @@ def test_changed_late_column_replica_trigger_replication_mode_and_sequence_fail(
         "sequences on new would hand out ids old already handed out: sequence"
         f" {SEQUENCE} is at {new_last} on new but old already handed out {int(new_last) + 500}"
     ), said
-    assert said["test_triggers_and_foreign_keys_are_not_switched_off"] == (
+    assert said["test_foreign_keys_are_enforced_and_no_setting_switches_triggers_off"] == (
         f"triggers and foreign keys do not fire on new: database {database} has"
         " session_replication_role = replica set (ALTER DATABASE … SET) (and 1 more)"
     ), said

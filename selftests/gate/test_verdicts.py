@@ -326,6 +326,10 @@ FAULTS = {
         "data-parity",
         ("trigger on_avatar_deleted on storage.objects is missing on new",),
     ),
+    "reload-stopped": (
+        "restore-finished",
+        ("foreign key lessons_module_id_fkey on public.lessons is not enforced",),
+    ),
     "index-left-invalid": (
         "restore-finished",
         ("index public.weight_measurements_one_per_week on public.weight_measurements is invalid",),

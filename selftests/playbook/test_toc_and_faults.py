@@ -222,6 +222,17 @@ def test_index_left_invalid_runs_one_failing_build_naming_its_index() -> None:
     assert Fault().failed_by_hand_sql() == ()
 
 
+def test_reload_stopped_reloads_lessons_and_no_other_fault_reloads_a_table() -> None:
+    """reload-stopped loads public.lessons again (data only) after the database steps; no other
+    fault and not the clean run reloads a table. Whether pg_restore really stops with the
+    triggers off is checked by the playbook itself (a PlaybookError otherwise) in the matrix."""
+    assert fault_named("reload-stopped").reloaded_table() == ("public", "lessons")
+    assert [name for name in known_faults() if fault_named(name).reloaded_table()] == [
+        "reload-stopped"
+    ]
+    assert Fault().reloaded_table() is None
+
+
 class _Conn:
     """A connection whose statements fail or succeed as told (for `_failure_of`'s own logic)."""
 
