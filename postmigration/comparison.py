@@ -133,6 +133,25 @@ class SchemaReference:
         seen = ", ".join(sorted(have["trigger"])) or "none"
         return db.schema_differences(have, kept, old_name=self.name), seen
 
+    def public_schema_differences(self, target_db: psycopg.Connection) -> tuple[list[str], str]:
+        """Against the snapshot: how public's tables, columns, constraints, indexes, views,
+        functions and triggers on new (and how each trigger and foreign key fires) differ from
+        the snapshot's, and what was compared, for the evidence. With old, ([], ""):
+        data-parity's test_schema_equals_old compares them with old's. A snapshot written
+        before it held public's schema asks for a refresh."""
+        if self.snapshot is None:
+            return [], ""
+        kept = self.snapshot.public_schema
+        if kept is None:
+            return [], (
+                f"not compared: {self.snapshot.where} was written before it held public's"
+                f" schema; refresh it with `{SNAPSHOT_COMMAND}`"
+            )
+        have = db.schema_facts(target_db, ("public",))
+        counted = {"table": "tables", "index": "indexes", "function": "functions"}
+        compared = ", ".join(f"{len(kept[c])} {words}" for c, words in counted.items() if c in kept)
+        return db.schema_differences(have, kept, old_name=self.name), compared or "nothing"
+
     def privileges(self, schemas: tuple[str, ...]) -> dict[str, str]:
         """Every grant and default privilege on the app's schemas (grants.py)."""
         if self.snapshot is not None:

@@ -4,11 +4,12 @@ Taken from a database whose schema is right (a clean staging, or the reference s
 `python -m postmigration.db.snapshot --db-url URL --schema-out FILE`, committed next to the
 migrations (the app profile's `schema_snapshot`), and read back instead of old's catalogue.
 It holds the same definitions the comparisons with old read (objects.py, schema.py's for the
-custom schemas, grants.py, the realtime publication's tables, the API roles' settings, sealed:
-see role_settings.py, and the app's triggers on the platform's tables: see
+custom schemas and for public, grants.py, the realtime publication's tables, the API roles'
+settings, sealed: see role_settings.py, and the app's triggers on the platform's tables: see
 schema.platform_table_triggers), the migrations recorded when it was taken (to tell a stale
 snapshot from a broken target) and when it was taken. A snapshot written before role settings
-(or those triggers) were part of it has none (None): the check then asks for a refresh.
+(or those triggers, or public's schema) were part of it has none (None): the check then asks
+for a refresh.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class SchemaSnapshot:
     realtime_tables: tuple[str, ...] | None
     role_settings: Settings | None = None
     platform_triggers: Facts | None = None
+    public_schema: Facts | None = None
     path: Path | None = field(default=None, compare=False)
 
     def content(self) -> dict[str, object]:
@@ -62,6 +64,7 @@ class SchemaSnapshot:
                 [whose, name, value] for (whose, name), value in sorted(self.role_settings.items())
             ],
             "platform_triggers": self.platform_triggers,
+            "public_schema": self.public_schema,
         }
 
     @property
@@ -90,6 +93,7 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         realtime_tables=None if realtime is None else tuple(sorted(realtime)),
         role_settings=sealed_role_settings(role_settings(conn)),
         platform_triggers=platform_table_triggers(conn, schemas),
+        public_schema=digested(schema_facts(conn, ("public",))) if "public" in schemas else {},
     )
 
 
@@ -121,6 +125,7 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
             if settings is None
             else {(str(whose), str(name)): str(value) for whose, name, value in settings},
             platform_triggers=data.get("platform_triggers"),
+            public_schema=data.get("public_schema"),
             path=path,
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -4,6 +4,7 @@ read back as written, and telling a stale snapshot (a migration recorded after i
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import psycopg
@@ -137,6 +138,45 @@ def test_the_platform_s_table_triggers_are_compared_with_the_snapshot_that_holds
     )
     with_old = SchemaReference("old", "old", "compared with old", old_db=conn)
     assert with_old.platform_trigger_differences(conn, schemas) == ([], "")
+
+
+def test_public_s_schema_is_compared_with_the_snapshot_that_holds_it(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """With the committed snapshot, public's schema on the stand-in equals it (what was compared
+    is counted for the evidence), and a dropped index, a column left nullable and a trigger
+    disabled are each named; a snapshot written before it held public's schema compares
+    nothing and says to refresh it; with old, public is left to test_schema_equals_old."""
+    reference = schema_reference(
+        conn, None, None, AppProfile(schema_snapshot=COMMITTED), "schema parity"
+    )
+    problems, compared = reference.public_schema_differences(conn)
+    assert problems == [] and re.fullmatch(r"\d+ tables, \d+ indexes, \d+ functions", compared)
+    with broken(
+        conn,
+        "drop index public.hero_videos_one_active_idx",
+        "alter table public.goals alter column title drop not null",
+        "alter table public.lessons disable trigger lessons_admin_log",
+    ):
+        problems, _ = reference.public_schema_differences(conn)
+    assert problems == [
+        "column public.goals.title differs: new has 'text null default none', the snapshot has"
+        " 'text not null default none'",
+        "index public.hero_videos_one_active_idx is missing on new",
+        "trigger lessons_admin_log on public.lessons is disabled on new",
+    ]
+    data = json.loads(COMMITTED.read_text())
+    del data["public_schema"]
+    older = tmp_path / "schema.snapshot.json"
+    older.write_text(json.dumps(data))
+    reference = schema_reference(conn, None, None, AppProfile(schema_snapshot=older), "schema")
+    assert reference.public_schema_differences(conn) == (
+        [],
+        "not compared: the committed snapshot schema.snapshot.json was written before it held"
+        f" public's schema; refresh it with `{SNAPSHOT_COMMAND}`",
+    )
+    with_old = SchemaReference("old", "old", "compared with old", old_db=conn)
+    assert with_old.public_schema_differences(conn) == ([], "")
 
 
 def test_the_snapshot_keeps_no_value_of_an_app_setting(

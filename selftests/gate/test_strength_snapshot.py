@@ -125,6 +125,56 @@ def test_without_old_the_clean_migration_matches_the_snapshot(
     assert f"compared with {SNAPSHOT}, taken 20" in html
 
 
+def test_without_old_public_s_own_schema_is_checked_against_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Right after the cutover with no --compare-to: an index dropped in public, a column left
+    nullable and the foreign key of a table whose triggers were left off (DISABLE TRIGGER ALL)
+    fail data-parity's schema half, a blocker, naming each against the snapshot (before, public
+    was compared with old only, and all three passed); restore-finished names the foreign key
+    on new alone."""
+    index = "public.hero_videos_one_active_idx"
+    breaks = [
+        f"drop index {index}",
+        "alter table public.goals alter column title drop not null",
+        "alter table public.lessons disable trigger all",
+    ]
+    repairs = [
+        f"create unique index {index.partition('.')[2]} on public.hero_videos (is_active)"
+        " where is_active",
+        "alter table public.goals alter column title set not null",
+        "alter table public.lessons enable trigger all",
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        run = run_suite(
+            tmp_path,
+            "tests/parity/test_app_schemas.py",
+            "tests/parity/test_restore_finished.py",
+            "--target=new",
+            f"--pm-config={breakable.config_path}",
+            "--phase=post-cutover",
+        )
+    assert run.verdict == "NO-GO", run.digest()
+    parity = run.item("data-parity")
+    assert (parity["severity"], parity["status"]) == ("blocker", "failed"), run.digest()
+    assert parity["reason"].startswith(f"the schema on new differs from {SNAPSHOT}: "), parity
+    for finding in (
+        "column public.goals.title differs: new has 'text null default none', the snapshot"
+        " has 'text not null default none'",
+        f"index {index} is missing on new",
+        "foreign key lessons_module_id_fkey on public.lessons is not enforced as on the"
+        " snapshot: its triggers are partly disabled, partly enabled on new",
+        "trigger lessons_admin_log on public.lessons is disabled on new",
+    ):
+        assert f"- {finding}" in run.output, run.digest()
+    finished = run.item("restore-finished")
+    assert finished["status"] == "failed", run.digest()
+    assert (
+        "foreign key lessons_module_id_fkey on public.lessons is not enforced"
+        in (finished["reason"])
+    )
+
+
 def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:

@@ -35,10 +35,11 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     tables (but the platform's publication of Realtime's daily message partitions); and in
     each custom schema (not public) its tables, columns, constraints, indexes,
     views, materialized views, functions and triggers: as on old, or without old as in the
-    committed snapshot. Without old, also the app's triggers on the platform's tables (on
-    auth.users, and on storage.objects or any table when they call an app function) and how
-    each fires, which with old are compared along with public's schema (test_schema_equals_old)
-    and the custom schemas'."""
+    committed snapshot. Without old, also public's own tables, columns, constraints, indexes,
+    views, functions and triggers and how each trigger and foreign key fires, and the app's
+    triggers on the platform's tables (on auth.users, and on storage.objects or any table when
+    they call an app function) and how each fires, all of which with old are compared along
+    with public's schema (test_schema_equals_old) and the custom schemas'."""
     reference = schema_reference(
         target_db, comparison_db, comparison_target, app_profile, "schema parity"
     )
@@ -59,8 +60,11 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     platform, compared = reference.platform_trigger_differences(target_db, schemas)
     if compared:
         evidence.text("the app's triggers on the platform's tables", compared)
-    # a trigger on auth.users is one of the custom schemas' facts too: named once
-    problems = list(dict.fromkeys([*problems, *platform]))
+    public, compared = reference.public_schema_differences(target_db)
+    if compared:
+        evidence.text("public's schema", compared)
+    # a trigger on auth.users is one of the custom schemas' and of public's facts too: named once
+    problems = list(dict.fromkeys([*problems, *platform, *public]))
     fail_on(problems, f"the schema on new differs from {reference.title}")
 
 
