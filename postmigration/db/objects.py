@@ -3,9 +3,10 @@
 Beside schema.py's tables, columns, constraints, indexes, views, function bodies and triggers:
 the extensions with their schema and version, the app's schemas and their owners, each app
 function's owner, security definer and settings (search_path), enums and their labels, each
-table's replica identity (what Realtime's events carry of the old row), sequences' options, the
-auth and storage tables' columns, the publications and their tables. Each category is one
-catalogue query run in the database; only definitions come back.
+table's replica identity (what Realtime's events carry of the old row), whose rights each view
+reads its tables with (security_invoker), sequences' options, the auth and storage tables'
+columns, the publications and their tables. Each category is one catalogue query run in the
+database; only definitions come back.
 
 Two things a clean migration changes are not differences: an extension's version (on hosted
 Supabase it follows each project's Postgres image and does not upgrade itself; see
@@ -67,6 +68,25 @@ OBJECT_CATALOG = {
                  else 'default: update and delete events carry the primary key only' end
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p') and n.nspname = any(%(schemas)s)
+    """,
+    # Whose rights a view reads its tables with: `with (security_invoker = true)` is an option
+    # of the view, and CREATE OR REPLACE VIEW without it (a query re-run in the SQL editor)
+    # replaces the options with none, so the view reads as its owner, past the caller's RLS.
+    "security of view": """
+        select format('%%I.%%I', n.nspname, c.relname),
+               case when exists (select 1 from pg_options_to_table(c.reloptions)
+                                 where option_name = 'security_invoker'
+                                   and lower(option_value) in ('true', 'on', 'yes', '1'))
+                    then 'runs as the caller (security_invoker): the RLS policies of the tables'
+                         || ' it reads apply to the caller'
+                    else 'runs as its owner (no security_invoker): the RLS policies of the'
+                         || ' tables it reads do not apply to the caller' end
+               || case when exists (select 1 from pg_options_to_table(c.reloptions)
+                                    where option_name = 'security_barrier'
+                                      and lower(option_value) in ('true', 'on', 'yes', '1'))
+                       then '; security_barrier' else '' end
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'v' and n.nspname = any(%(schemas)s)
     """,
     "sequence": """
         select format('%%I.%%I', n.nspname, c.relname),

@@ -33,6 +33,8 @@ APP_TRIGGERS = {"on_auth_user_created": "auth.users", "on_avatar_deleted": "stor
 PLATFORM_TRIGGERS = {
     table.partition(".")[0]: f"{trigger} on {table}" for trigger, table in APP_TRIGGERS.items()
 }
+# The report view that runs as the caller (security_invoker), re-created by view-runs-as-owner.
+REPORT_VIEW = "reporting.weekly_weight"
 # The table whose rows the reload-stopped fault loads again, data only, into new.
 RELOADED_TABLE = ("public", "lessons")
 # The unique index the index-left-invalid fault fails to build by hand on new.
@@ -423,6 +425,21 @@ class IndexLeftInvalid(Fault):
             f"create unique index concurrently {WEEKLY_WEIGH_IN_INDEX}"
             " on public.weight_measurements"
             " (user_id, date_trunc('week', measured_at at time zone 'UTC'))",
+        )
+
+
+@dataclass(frozen=True)
+class ViewRunsAsOwner(Fault):
+    """After the restore, the operator re-ran the weekly weight report's query in the SQL editor
+    as `create or replace view … as …`, without its `with (security_invoker = true)`. CREATE OR
+    REPLACE VIEW replaces a view's options with those given, here none: the view now reads
+    weight_measurements with its owner's rights, past the caller's RLS policies."""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return (
+            "do $$ begin execute"
+            f" 'create or replace view {REPORT_VIEW} as '"
+            f" || pg_get_viewdef('{REPORT_VIEW}'::regclass); end $$",
         )
 
 
@@ -827,6 +844,15 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: IndexLeftInvalid(
             name, "by-hand", f"index public.{WEEKLY_WEIGH_IN_INDEX} is left invalid on new"
+        ),
+    ),
+    "view-runs-as-owner": _Spec(
+        "view-runs-as-owner",
+        (),
+        lambda name, _: ViewRunsAsOwner(
+            name,
+            "by-hand",
+            f"view {REPORT_VIEW} re-created without security_invoker: it reads past RLS on new",
         ),
     ),
     "reload-stopped": _Spec(

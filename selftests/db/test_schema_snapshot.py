@@ -179,6 +179,30 @@ def test_public_s_schema_is_compared_with_the_snapshot_that_holds_it(
     assert with_old.public_schema_differences(conn) == ([], "")
 
 
+def test_a_view_that_no_longer_runs_as_the_caller_is_named_against_the_snapshot(
+    conn: psycopg.Connection,
+) -> None:
+    """reporting.weekly_weight runs as the caller (security_invoker) in the snapshot; the same
+    view without the option (as CREATE OR REPLACE VIEW without it leaves it) is one finding,
+    saying that the RLS policies beneath no longer apply to the caller."""
+    reference = schema_reference(
+        conn, None, None, AppProfile(schema_snapshot=COMMITTED), "schema parity"
+    )
+    schemas = reference.schemas(conn)
+    want = reference.object_facts(schemas)
+    assert db.object_differences(db.object_facts(conn, schemas), want) == []
+    with broken(conn, "alter view reporting.weekly_weight reset (security_invoker)"):
+        problems = db.object_differences(
+            db.object_facts(conn, schemas), want, old_name=reference.name
+        )
+    assert problems == [
+        "security of view reporting.weekly_weight differs: new has 'runs as its owner (no"
+        " security_invoker): the RLS policies of the tables it reads do not apply to the"
+        " caller', the snapshot has 'runs as the caller (security_invoker): the RLS policies of"
+        " the tables it reads apply to the caller'"
+    ]
+
+
 def test_the_snapshot_keeps_no_value_of_an_app_setting(
     conn: psycopg.Connection,
 ) -> None:

@@ -326,6 +326,13 @@ FAULTS = {
         "data-parity",
         ("trigger on_avatar_deleted on storage.objects is missing on new",),
     ),
+    "view-runs-as-owner": (
+        "data-parity",
+        (
+            "security of view reporting.weekly_weight differs: new has 'runs as its owner (no"
+            " security_invoker)",
+        ),
+    ),
     "reload-stopped": (
         "restore-finished",
         ("foreign key lessons_module_id_fkey on public.lessons is not enforced",),

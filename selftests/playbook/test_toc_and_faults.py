@@ -201,12 +201,17 @@ def test_missing_secret_drops_one_secret_and_the_smoke_test() -> None:
 
 
 def test_by_hand_faults_name_their_object_and_the_clean_run_has_none() -> None:
-    """private-bucket and disabled-trigger each run one statement naming their object."""
+    """private-bucket, disabled-trigger and view-runs-as-owner each run one statement naming
+    their object (the view re-created from its own query, with no option)."""
     assert Fault().by_hand_sql() == ()
     (bucket_sql,) = fault_named("private-bucket:avatars").by_hand_sql()
     assert "public = false" in bucket_sql and "'avatars'" in bucket_sql
     (trigger_sql,) = fault_named("disabled-trigger:on_auth_user_created").by_hand_sql()
     assert trigger_sql == 'alter table auth.users disable trigger "on_auth_user_created"'
+    (view_sql,) = fault_named("view-runs-as-owner").by_hand_sql()
+    assert "'create or replace view reporting.weekly_weight as '" in view_sql
+    assert "pg_get_viewdef('reporting.weekly_weight'::regclass)" in view_sql
+    assert "security_invoker" not in view_sql
 
 
 def test_index_left_invalid_runs_one_failing_build_naming_its_index() -> None:

@@ -30,11 +30,12 @@ def test_everything_the_app_owns_equals_old_or_snapshot(
     """Extensions with their schema (a version difference is shown, not compared: it follows
     each project's Postgres image); the app's schemas and their owners; each app
     function's owner, security definer and settings (search_path); enums and their labels;
-    each table's replica identity (what Realtime's events carry of the old row); sequences'
-    options; the auth and storage tables' columns; the publications and their
+    each table's replica identity (what Realtime's events carry of the old row); whose rights
+    each view reads its tables with (security_invoker: without it, past the caller's RLS);
+    sequences' options; the auth and storage tables' columns; the publications and their
     tables (but the platform's publication of Realtime's daily message partitions); and in
-    each custom schema (not public) its tables, columns, constraints, indexes,
-    views, materialized views, functions and triggers: as on old, or without old as in the
+    each custom schema (not public) its tables, columns, constraints, indexes, views,
+    materialized views, functions and triggers: as on old, or without old as in the
     committed snapshot. Without old, also public's own tables, columns, constraints, indexes,
     views, functions and triggers and how each trigger and foreign key fires, and the app's
     triggers on the platform's tables (on auth.users, and on storage.objects or any table when
