@@ -125,10 +125,7 @@ class SchemaReference:
             return [], ""
         kept = self.snapshot.platform_triggers
         if kept is None:
-            return [], (
-                f"not compared: {self.snapshot.where} was written before it held them; refresh"
-                f" it with `{SNAPSHOT_COMMAND}`"
-            )
+            return self._not_held("them")
         have = db.platform_table_triggers(target_db, schemas)
         seen = ", ".join(sorted(have["trigger"])) or "none"
         return db.schema_differences(have, kept, old_name=self.name), seen
@@ -143,14 +140,19 @@ class SchemaReference:
             return [], ""
         kept = self.snapshot.public_schema
         if kept is None:
-            return [], (
-                f"not compared: {self.snapshot.where} was written before it held public's"
-                f" schema; refresh it with `{SNAPSHOT_COMMAND}`"
-            )
+            return self._not_held("public's schema")
         have = db.schema_facts(target_db, ("public",))
         counted = {"table": "tables", "index": "indexes", "function": "functions"}
         compared = ", ".join(f"{len(kept[c])} {words}" for c, words in counted.items() if c in kept)
         return db.schema_differences(have, kept, old_name=self.name), compared or "nothing"
+
+    def _not_held(self, what: str) -> tuple[list[str], str]:
+        """No finding, and the evidence saying the snapshot predates `what` and how to refresh it."""
+        assert self.snapshot is not None
+        return [], (
+            f"not compared: {self.snapshot.where} was written before it held {what}; refresh it"
+            f" with `{SNAPSHOT_COMMAND}`"
+        )
 
     def privileges(self, schemas: tuple[str, ...]) -> dict[str, str]:
         """Every grant and default privilege on the app's schemas (grants.py)."""
