@@ -5,7 +5,8 @@ the extensions with their schema and version, the app's schemas and their owners
 function's owner, security definer and settings (search_path), enums and their labels, each
 table's replica identity (what Realtime's events carry of the old row), whose rights each view
 reads its tables with (security_invoker), sequences' options, the auth and storage tables'
-columns, the publications and their tables. Each category is one catalogue query run in the
+columns, the publications and their tables (with the columns and rows each keeps of a table,
+where it narrows them). Each category is one catalogue query run in the
 database; only definitions come back.
 
 Two things a clean migration changes are not differences: an extension's version (on hosted
@@ -115,11 +116,26 @@ OBJECT_CATALOG = {
                                 case when p.pubtruncate then 'truncate' end))
         from pg_publication p
     """,
+    # With the columns and rows a publication keeps of a table, where it narrows them
+    # (PostgreSQL 15: a column list, a row filter): what Realtime's events carry.
     "published table": """
-        select format('%%I.%%I in publication %%I', schemaname, tablename, pubname), 'published'
-        from pg_publication_tables
+        select format('%%I.%%I in publication %%I', t.schemaname, t.tablename, t.pubname),
+               'published'
+               || case when r.prattrs is not null
+                       then format(' (columns %%s only)', array_to_string(t.attnames, ', '))
+                       else '' end
+               || coalesce(' where ' || t.rowfilter, '')
+        from pg_publication_tables t
+        join pg_publication p on p.pubname = t.pubname
+        left join pg_publication_rel r
+          on r.prpubid = p.oid and r.prrelid = format('%%I.%%I', t.schemaname, t.tablename)::regclass
     """,
 }
+# Before PostgreSQL 15 a publication takes whole tables: no column list, no row filter.
+PUBLISHED_TABLE_BEFORE_15 = """
+    select format('%%I.%%I in publication %%I', schemaname, tablename, pubname), 'published'
+    from pg_publication_tables
+"""
 # The platform's own: a newer platform on new may bring more extensions and more columns in
 # its auth and storage tables, so only what old has is required of new.
 NEW_MAY_ADD = frozenset({"extension", "auth or storage column"})
@@ -152,10 +168,18 @@ def object_facts(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str
     platform's own publication and partitions left out, so a snapshot does not change daily)."""
     return {
         category: _compared(
-            category, dict(conn.execute(query, {"schemas": list(schemas)}).fetchall())
+            category,
+            dict(conn.execute(_query_on(conn, category), {"schemas": list(schemas)}).fetchall()),
         )
-        for category, query in OBJECT_CATALOG.items()
+        for category in OBJECT_CATALOG
     }
+
+
+def _query_on(conn: psycopg.Connection, category: str) -> str:
+    """`category`'s query for `conn`'s server version."""
+    if category == "published table" and conn.info.server_version < 150000:
+        return PUBLISHED_TABLE_BEFORE_15
+    return OBJECT_CATALOG[category]
 
 
 def extension_lines(conn: psycopg.Connection) -> dict[str, str]:

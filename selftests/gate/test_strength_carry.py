@@ -209,3 +209,28 @@ def test_a_replica_identity_lost_on_new_fails_data_parity(
         " delete events carry the primary key only', old has 'full: update and delete events"
         " carry the whole old row'"
     ) in run.output, run.digest()
+
+
+def test_a_publication_narrowed_on_new_fails_data_parity(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """New's supabase_realtime keeps only three columns of notifications, and only some rows (a
+    column list and a row filter, PostgreSQL 15): the in-app card's title and body would never
+    reach Realtime's subscribers. The table is still published, so realtime passes; data-parity
+    names the difference with both sides (before, both items stayed green)."""
+    narrowed = [
+        "alter publication supabase_realtime set table public.notifications"
+        " (id, user_id, created_at) where (user_id is not null)"
+    ]
+    whole = ["alter publication supabase_realtime set table public.notifications"]
+    with damaged(breakable, "new", narrowed, whole):
+        run = gate_on(
+            breakable, tmp_path, "tests/parity/test_app_schemas.py", "tests/parity/test_realtime.py"
+        )
+    assert run.item("data-parity")["status"] == "failed", run.digest()
+    assert run.item("realtime")["status"] == "passed", run.digest()
+    assert (
+        "published table public.notifications in publication supabase_realtime differs: new has"
+        " 'published (columns id, user_id, created_at only) where (user_id IS NOT NULL)', old"
+        " has 'published'"
+    ) in run.output, run.digest()
