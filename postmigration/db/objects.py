@@ -6,8 +6,8 @@ function's owner, security definer and settings (search_path), enums and their l
 table's replica identity (what Realtime's events carry of the old row), whose rights each view
 reads its tables with (security_invoker), sequences' options, the auth and storage tables'
 columns, the publications and their tables (with the columns and rows each keeps of a table,
-where it narrows them). Each category is one catalogue query run in the
-database; only definitions come back.
+where it narrows them). Each category is one catalogue query run in the database; only
+definitions come back.
 
 Two things a clean migration changes are not differences: an extension's version (on hosted
 Supabase it follows each project's Postgres image and does not upgrade itself; see
