@@ -81,6 +81,10 @@ def test_old_emptied_deleted_and_read_only_each_named(
     )
     kept = chat_images - _CHAT_IMAGES_LOST
     breaks = [
+        # Old's storage loses objects, nothing else: the app's trigger on_avatar_deleted must not
+        # forget the profiles' avatar URLs on old (a drift from new no repair puts back, which
+        # failed data-parity's clean run when this file ran before it on one worker).
+        "set session_replication_role = replica",
         f"create schema {_SAVED}",
         f"create table {_SAVED}.objects as select {_COLUMNS} from storage.objects "
         "where bucket_id in ('avatars', 'course-thumbnails')",
