@@ -121,7 +121,20 @@ CHECKLIST: tuple[Item, ...] = (
         "blocker",
         ("database",),
     ),
-    # Parity needs the old server to compare with; see severity_of.
+    # The schema is the migrations' and the restore's together: without old, the committed
+    # schema snapshot stands in, so at night staging's schema is judged and holds the gate.
+    Item(
+        "schema-parity",
+        "Database schema restored: the app's tables, views, functions, triggers, extensions "
+        "and publications match the old server",
+        BACKUP_STORAGE,
+        "blocker",
+        ("database", "comparison"),
+        why="without --compare-to it is compared with the committed schema snapshot; without "
+        "either it cannot be verified, which holds the gate unless waived",
+        snapshot=True,
+    ),
+    # Rows need the old server to compare with; see severity_of.
     Item(
         "data-parity",
         "Database backup restored: data matches the old server",

@@ -118,7 +118,7 @@ class SchemaReference:
         """Against the snapshot: new's triggers on the platform's tables (on auth.users, and on
         storage.objects or any table when they call an app function; see
         schema.platform_table_triggers) differing from the snapshot's, and what was compared,
-        for the evidence. With old, ([], ""): data-parity compares them with old's along
+        for the evidence. With old, ([], ""): schema-parity compares them with old's along
         with public's schema (and the custom schemas', for a trigger calling one of their
         functions). A snapshot written before it held them asks for a refresh."""
         if self.snapshot is None:
@@ -134,7 +134,7 @@ class SchemaReference:
         """Against the snapshot: how public's tables, columns, constraints, indexes, views,
         functions and triggers on new (and how each trigger and foreign key fires) differ from
         the snapshot's, and what was compared, for the evidence. With old, ([], ""):
-        data-parity's test_schema_equals_old compares them with old's. A snapshot written
+        schema-parity's public test compares them with old's. A snapshot written
         before it held public's schema asks for a refresh."""
         if self.snapshot is None:
             return [], ""

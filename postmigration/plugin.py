@@ -111,7 +111,15 @@ MARKERS = (
     "later tests read (goal-invite's invite): runs early, with the browser tests",
     "item(id): the checklist item this test proves, one of: " + ", ".join(ITEMS),
 )
-RUN_FIRST = ("migrations", "rls-policies", "buckets", "extensions", "data-parity", "storage-parity")
+RUN_FIRST = (
+    "migrations",
+    "rls-policies",
+    "buckets",
+    "extensions",
+    "schema-parity",
+    "data-parity",
+    "storage-parity",
+)
 REPORT_FILES = ("go-no-go.html", "summary.json", "junit.xml")
 
 

@@ -47,6 +47,7 @@ from .schema import (
     replication_role_settings,
     schema_differences,
     schema_facts,
+    without_platform_triggers,
 )
 from .scope import app_schemas
 from .tables import OPTIONAL_AUTH_TABLES, compared_tables, users_without_identity
@@ -104,6 +105,7 @@ __all__ = [
     "save_snapshot",
     "schema_differences",
     "schema_facts",
+    "without_platform_triggers",
     "sequence_positions",
     "sequences_behind",
     "sequences_reusing_old_ids",

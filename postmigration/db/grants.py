@@ -3,7 +3,7 @@ and functions, and the default privileges that decide what later objects get.
 
 Each query reads the catalogue inside the database and returns one line per (object, grantee):
 the object in plain words and the privileges held, sorted. The owner's own privileges are left
-out (a restore with --no-owner may change who owns things; `data-parity` compares the owners of
+out (a restore with --no-owner may change who owns things; `schema-parity` compares the owners of
 schemas and functions).
 
 A privilege one side's server cannot have is not compared (see privileges_not_compared): on

@@ -1,4 +1,4 @@
-"""Data-parity, schema half: tables, columns, constraints, indexes, views, materialized views,
+"""Schema-parity: tables, columns, constraints, indexes, views, materialized views,
 functions, triggers."""
 
 from __future__ import annotations
@@ -197,6 +197,27 @@ def platform_table_triggers(
     return {
         category: dict(conn.execute(CATALOG[category], params).fetchall())
         for category in TRIGGER_CATEGORIES
+    }
+
+
+def without_platform_triggers(
+    facts: dict[str, dict[str, str]], schemas: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    """`facts` (of :func:`schema_facts`) without the app's triggers on tables outside `schemas`
+    (on auth.users, storage.objects…): :func:`platform_table_triggers` compares those once for
+    all the app's schemas, so a custom schema's comparison does not name them again."""
+
+    def on_own_table(key: str) -> bool:
+        table = key.rpartition(" on ")[2]
+        return table.partition(".")[0].strip('"') in schemas
+
+    return {
+        category: (
+            {k: v for k, v in rows.items() if on_own_table(k)}
+            if category in TRIGGER_CATEGORIES
+            else rows
+        )
+        for category, rows in facts.items()
     }
 
 

@@ -4,8 +4,8 @@ the committed snapshots the gate compares with when there is no old server.
 `--out` writes the policies (the app profile's `policies_snapshot`, read by rls-policies);
 `--schema-out` the schema: grants, extensions, schemas, functions' owners and settings, enums,
 sequences, auth and storage tables, publications, the custom schemas' and public's objects and
-the API roles' settings (the app profile's `schema_snapshot`, read by grants, data-parity's schema
-test, realtime and role-settings).
+the API roles' settings (the app profile's `schema_snapshot`, read by grants, schema-parity,
+realtime and role-settings).
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def test_the_platform_s_table_triggers_are_compared_with_the_snapshot_that_holds
     """With the committed snapshot, the stand-in's triggers on auth.users and storage.objects
     are compared (none differs) and listed for the evidence; with a snapshot written before
     it held them, nothing is compared and the evidence says to refresh it; with old, they are
-    left to test_schema_equals_old."""
+    left to schema-parity's public test."""
     profile = AppProfile(schema_snapshot=COMMITTED)
     reference = schema_reference(conn, None, None, profile, "schema parity")
     schemas = reference.schemas(conn)
@@ -146,7 +146,7 @@ def test_public_s_schema_is_compared_with_the_snapshot_that_holds_it(
     """With the committed snapshot, public's schema on the stand-in equals it (what was compared
     is counted for the evidence), and a dropped index, a column left nullable and a trigger
     disabled are each named; a snapshot written before it held public's schema compares
-    nothing and says to refresh it; with old, public is left to test_schema_equals_old."""
+    nothing and says to refresh it; with old, public is left to schema-parity's public test."""
     reference = schema_reference(
         conn, None, None, AppProfile(schema_snapshot=COMMITTED), "schema parity"
     )

@@ -2,8 +2,9 @@
 
 Before the DNS switch the gate writes the cutover watermark; right after it, users write to
 new: their rows are counted and shown, never drift, while a row missing from before the
-watermark still fails data-parity. At night, with no old server, parity is waived by the phase
-(shown, never passed), and what needs new alone (restore-finished) still holds the gate. New is put back exactly afterwards.
+watermark still fails data-parity. At night, with no old server, the rows' parity is waived by
+the phase (shown, never passed), the schema is compared with the committed snapshot, and what
+needs new alone (restore-finished) still holds the gate. New is put back exactly afterwards.
 """
 
 from __future__ import annotations
@@ -210,11 +211,11 @@ def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
     )
     assert run.summary["phase"] == "nightly"
     assert (run.verdict, run.exit_code) == ("GO", 0), run.digest()
-    # The committed schema snapshot stands in for old for grants, realtime and role settings:
-    # checked, passed.
+    # The committed schema snapshot stands in for old for schema-parity, grants, realtime and
+    # role settings: checked, passed.
     waived = {i.id for i in CHECKLIST if "comparison" in i.depends_on and not i.snapshot}
     assert {"data-parity", "storage-parity", "vault"} <= waived
-    for item_id in ("grants", "realtime", "role-settings"):
+    for item_id in ("schema-parity", "grants", "realtime", "role-settings"):
         assert run.item(item_id)["status"] == "passed", run.digest()
     # What needs new alone is checked at night, as a blocker.
     for item_id in ("restore-finished", "auth-redirects"):

@@ -1,9 +1,9 @@
 """Damage the clean migration the way a faithful copy still goes wrong, and watch the gate.
 
-A definition that names the old project is copied as it is: schema parity sees old and new
+A definition that names the old project is copied as it is: schema-parity sees old and new
 equal, and only old-references names it; so does a database or role setting holding old's URL,
 which role-settings sees equal on both. A setting of every role that old has and new lost is
-named by role-settings. A table's replica identity lost on new is named by data-parity. A cron
+named by role-settings. A table's replica identity lost on new is named by schema-parity. A cron
 job on new that calls a hosted old project through its older functions host is named by
 scheduled-jobs. A job whose last run failed with a message echoing a key of its own is named,
 the key hidden.
@@ -32,7 +32,7 @@ def test_definitions_naming_old_fail_old_references_only(
 ) -> None:
     """A function body, a trigger, a column default and a view naming old's API host, on old
     and new alike (as the restore carries them): old-references fails naming each object;
-    data-parity, which compares new with old, passes."""
+    schema-parity and data-parity, which compare new with old, pass."""
     old_host = str(breakable.target("old")["supabase_url"]).split("://", 1)[1]
     stale = [
         "create function public.pm_old_link() returns text language sql"
@@ -57,7 +57,7 @@ def test_definitions_naming_old_fail_old_references_only(
         tmp_path,
         (stale, repairs),
         "tests/parity/test_old_references.py",
-        "tests/parity/test_app_schemas.py",
+        "tests/parity/test_schema_parity.py",
         "tests/parity/test_data_parity.py",
     )
     item = run.item("old-references")
@@ -71,7 +71,8 @@ def test_definitions_naming_old_fail_old_references_only(
     ):
         # the reason holds the first finding; the failure's list (in the output) holds them all
         assert f"- {named} names {old_host}" in run.output, run.digest()
-    assert run.item("data-parity")["status"] == "passed", run.digest()
+    for item_id in ("schema-parity", "data-parity"):
+        assert run.item(item_id)["status"] == "passed", run.digest()
 
 
 def test_settings_naming_old_fail_old_references_not_role_settings(
@@ -192,17 +193,17 @@ def test_a_job_that_failed_with_a_key_in_its_message_is_named_without_the_key(
     assert key not in texts, "the job's key is in the output or the report"
 
 
-def test_a_replica_identity_lost_on_new_fails_data_parity(
+def test_a_replica_identity_lost_on_new_fails_schema_parity(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """Old sends the whole old row with Realtime's update and delete events on notifications
     (REPLICA IDENTITY FULL); new has the default (the primary key only), as a table re-created by
-    a migration has: data-parity names it with both sides (before, the item stayed green)."""
+    a migration has: schema-parity names it with both sides (before, the item stayed green)."""
     full = ["alter table public.notifications replica identity full"]
     default = ["alter table public.notifications replica identity default"]
     with damaged(breakable, "old", full, default):
-        run = gate_on(breakable, tmp_path, "tests/parity/test_app_schemas.py")
-    item = run.item("data-parity")
+        run = gate_on(breakable, tmp_path, "tests/parity/test_schema_parity.py")
+    item = run.item("schema-parity")
     assert item["status"] == "failed", run.digest()
     assert (
         "replica identity of table public.notifications differs: new has 'default: update and"
@@ -211,13 +212,13 @@ def test_a_replica_identity_lost_on_new_fails_data_parity(
     ) in run.output, run.digest()
 
 
-def test_a_publication_narrowed_on_new_fails_data_parity(
+def test_a_publication_narrowed_on_new_fails_schema_parity(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """New's supabase_realtime keeps only three columns of notifications, and only some rows (a
     column list and a row filter, PostgreSQL 15): the in-app card's title and body would never
-    reach Realtime's subscribers. The table is still published, so realtime passes; data-parity
-    names the difference with both sides (before, both items stayed green)."""
+    reach Realtime's subscribers. The table is still published, so realtime passes;
+    schema-parity names the difference with both sides (before, both items stayed green)."""
     narrowed = [
         "alter publication supabase_realtime set table public.notifications"
         " (id, user_id, created_at) where (user_id is not null)"
@@ -225,9 +226,12 @@ def test_a_publication_narrowed_on_new_fails_data_parity(
     whole = ["alter publication supabase_realtime set table public.notifications"]
     with damaged(breakable, "new", narrowed, whole):
         run = gate_on(
-            breakable, tmp_path, "tests/parity/test_app_schemas.py", "tests/parity/test_realtime.py"
+            breakable,
+            tmp_path,
+            "tests/parity/test_schema_parity.py",
+            "tests/parity/test_realtime.py",
         )
-    assert run.item("data-parity")["status"] == "failed", run.digest()
+    assert run.item("schema-parity")["status"] == "failed", run.digest()
     assert run.item("realtime")["status"] == "passed", run.digest()
     assert (
         "published table public.notifications in publication supabase_realtime differs: new has"

@@ -1,4 +1,4 @@
-"""Without old (the nightly run on staging, or no --compare-to), grants, schema parity,
+"""Without old (the nightly run on staging, or no --compare-to), grants, schema-parity,
 realtime, the extensions' schemas and the API roles' settings compare new with the committed
 schema snapshot (reference/supabase/schema.snapshot.json).
 
@@ -21,7 +21,7 @@ from selftests.gate.conftest import ServingPlaybook, SuiteRun, config_changed, d
 FILES = (
     "tests/preflight/test_extensions.py",
     "tests/parity/test_grants.py",
-    "tests/parity/test_app_schemas.py",
+    "tests/parity/test_schema_parity.py",
     "tests/parity/test_realtime.py",
     "tests/parity/test_role_settings.py",
 )
@@ -55,9 +55,9 @@ def test_without_old_the_snapshot_names_what_new_lost(
 ) -> None:
     """At night: grants fails naming the regained anon grant and the lost default privilege,
     realtime names the unpublished table, extensions names uuid-ossp in public, role-settings
-    names authenticated's statement_timeout back at the fresh project's 8 s (blockers all),
-    and data-parity's schema half names it too (reported, waived at night with the rows it
-    cannot compare)."""
+    names authenticated's statement_timeout back at the fresh project's 8 s, and schema-parity
+    names uuid-ossp in public too (blockers all: schema-parity was data-parity's schema half
+    before, waived at night with the rows it cannot compare)."""
     breaks = [
         "grant select, insert on public.weight_measurements to anon",
         "alter default privileges for role postgres in schema reporting"
@@ -105,34 +105,34 @@ def test_without_old_the_snapshot_names_what_new_lost(
         f"the API's roles or the database lost the settings {SNAPSHOT} has on new: role"
         " authenticated: statement_timeout is 8s on new but 15s on the snapshot",
     )
-    parity = run.item("data-parity")
-    assert (parity["severity"], parity["status"]) == ("warning", "failed"), run.digest()
+    parity = run.item("schema-parity")
+    assert (parity["severity"], parity["status"]) == ("blocker", "failed"), run.digest()
     assert "extension uuid-ossp differs: new has 'in schema public" in parity["reason"]
 
 
 def test_without_old_the_clean_migration_matches_the_snapshot(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """Right after the cutover with no --compare-to: extensions, grants, realtime and
-    role-settings pass against the snapshot, saying so in the evidence; data-parity's schema half passes (its
-    rows stay not verified: they need old)."""
+    """Right after the cutover with no --compare-to: extensions, schema-parity, grants,
+    realtime and role-settings pass against the snapshot, saying so in the evidence (public's
+    schema with what it counted)."""
     run = _gate_without_old(breakable, tmp_path, "post-cutover")
-    for item_id in ("extensions", "grants", "realtime", "role-settings"):
+    for item_id in ("extensions", "schema-parity", "grants", "realtime", "role-settings"):
         assert run.item(item_id)["status"] == "passed", run.digest()
-    schema = [t for t in run.item("data-parity")["tests"] if "the_app_owns" in t["nodeid"]]
-    assert [t["outcome"] for t in schema] == ["passed"], run.digest()
     html = (tmp_path / "go-no-go.html").read_text()
     assert f"compared with {SNAPSHOT}, taken 20" in html
+    assert "13 tables, 28 indexes, 10 functions" in html, "public's schema was not compared"
 
 
-def test_without_old_public_s_own_schema_is_checked_against_the_snapshot(
+def test_without_old_public_s_own_schema_holds_the_gate_after_the_cutover_and_at_night(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """Right after the cutover with no --compare-to: an index dropped in public, a column left
-    nullable and the foreign key of a table whose triggers were left off (DISABLE TRIGGER ALL)
-    fail data-parity's schema half, a blocker, naming each against the snapshot (before, public
-    was compared with old only, and all three passed); restore-finished names the foreign key
-    on new alone."""
+    """With no --compare-to, right after the cutover and at night: an index dropped in public,
+    a column left nullable and the foreign key of a table whose triggers were left off (DISABLE
+    TRIGGER ALL) fail schema-parity, a blocker, naming each against the snapshot; restore-finished
+    names the foreign key on new alone. Before, public was compared with old only (all three
+    passed); then as data-parity's schema half, which the nightly phase waived with the rows:
+    GO at night."""
     index = "public.hero_videos_one_active_idx"
     breaks = [
         f"drop index {index}",
@@ -146,16 +146,26 @@ def test_without_old_public_s_own_schema_is_checked_against_the_snapshot(
         "alter table public.lessons enable trigger all",
     ]
     with damaged(breakable, "new", breaks, repairs):
-        run = run_suite(
-            tmp_path,
-            "tests/parity/test_app_schemas.py",
-            "tests/parity/test_restore_finished.py",
-            "--target=new",
-            f"--pm-config={breakable.config_path}",
-            "--phase=post-cutover",
-        )
+        runs = [
+            run_suite(
+                tmp_path / phase,
+                "tests/parity/test_schema_parity.py",
+                "tests/parity/test_restore_finished.py",
+                "--target=new",
+                f"--pm-config={breakable.config_path}",
+                f"--phase={phase}",
+            )
+            for phase in ("post-cutover", "nightly")
+        ]
+    for run in runs:
+        _assert_public_s_schema_named(run, index)
+
+
+def _assert_public_s_schema_named(run: SuiteRun, index: str) -> None:
+    """NO-GO: schema-parity a failed blocker naming the three damages against the snapshot,
+    and restore-finished the foreign key."""
     assert run.verdict == "NO-GO", run.digest()
-    parity = run.item("data-parity")
+    parity = run.item("schema-parity")
     assert (parity["severity"], parity["status"]) == ("blocker", "failed"), run.digest()
     assert parity["reason"].startswith(f"the schema on new differs from {SNAPSHOT}: "), parity
     for finding in (
@@ -179,8 +189,9 @@ def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """A migration recorded on new after the snapshot was taken: extensions, grants, realtime
-    and role-settings are not verified, naming the migration and the command that refreshes the
-    snapshot; at night that holds the gate (the snapshot exists: the phase waives none)."""
+    schema-parity and role-settings are not verified, naming the migration and the command that
+    refreshes the snapshot; at night that holds the gate (the snapshot exists: the phase waives
+    none)."""
     migration = (
         "insert into supabase_migrations.schema_migrations (version, name)"
         " values ('20991231000000', 'added_after_the_snapshot')"
@@ -189,7 +200,7 @@ def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     with damaged(breakable, "new", [migration], [undo]):
         run = _gate_without_old(breakable, tmp_path, "nightly")
     assert run.verdict == "NO-GO", run.digest()
-    for item_id in ("extensions", "grants", "realtime", "role-settings"):
+    for item_id in ("extensions", "schema-parity", "grants", "realtime", "role-settings"):
         item = run.item(item_id)
         assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
         assert "20991231000000_added_after_the_snapshot" in item["reason"], item["reason"]

@@ -34,7 +34,7 @@ from selftests.gate.conftest import (
 )
 
 # Items that stand on old: with old out of reach they cannot say anything good.
-PARITY = ("data-parity", "storage-parity")
+PARITY = ("schema-parity", "data-parity", "storage-parity")
 # Statuses that are never a pass; summary.json also has "passed" and "not_applicable".
 NOT_PASSED = ("failed", "not_verified", "blocked")
 # Bad input answers like any run (~20-30 s here); far slower means something waited on a
@@ -67,6 +67,7 @@ READ_ONLY_ITEMS = (
     "rls-policies",
     "buckets",
     "extensions",
+    "schema-parity",
     "data-parity",
     "restore-finished",
     "grants",
@@ -255,6 +256,7 @@ class TestCleanRunAndBadInput:
             "migrations",
             "rls-policies",
             "extensions",
+            "schema-parity",
             "data-parity",
             "restore-finished",
             "grants",
@@ -305,29 +307,29 @@ FAULTS = {
     "private-bucket:avatars": ("buckets", ('bucket "avatars" is not public',)),
     "private-bucket:course-thumbnails": ("buckets", ('bucket "course-thumbnails" is not public',)),
     "disabled-trigger:on_auth_user_created": (
-        "data-parity",
+        "schema-parity",
         ("on_auth_user_created", "disabled"),
     ),
     "disabled-trigger:on_avatar_deleted": (
-        "data-parity",
+        "schema-parity",
         ("trigger on_avatar_deleted on storage.objects is disabled on new",),
     ),
     "lost-default-privileges": ("grants", ("default privileges", "schema reporting")),
     "lost-revoke": ("grants", ("anon holds", "weight_measurements", "old does not grant")),
-    "extension-in-public:uuid-ossp": ("data-parity", ("extension uuid-ossp", "in schema public")),
-    "extension-in-public:pgcrypto": ("data-parity", ("extension pgcrypto", "in schema public")),
+    "extension-in-public:uuid-ossp": ("schema-parity", ("extension uuid-ossp", "in schema public")),
+    "extension-in-public:pgcrypto": ("schema-parity", ("extension pgcrypto", "in schema public")),
     "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
     "replica-role-left": ("restore-finished", ("session_replication_role",)),
     "platform-trigger-lost:auth": (
-        "data-parity",
+        "schema-parity",
         ("trigger on_auth_user_created on auth.users is missing on new",),
     ),
     "platform-trigger-lost:storage": (
-        "data-parity",
+        "schema-parity",
         ("trigger on_avatar_deleted on storage.objects is missing on new",),
     ),
     "view-runs-as-owner": (
-        "data-parity",
+        "schema-parity",
         (
             "security of view reporting.weekly_weight differs: new has 'runs as its owner (no"
             " security_invoker)",

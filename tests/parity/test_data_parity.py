@@ -1,4 +1,5 @@
-"""Backup/restore: the restored database holds what old held (schema, rows, sequence positions)."""
+"""Backup/restore: the restored database holds old's rows, sequence positions and users'
+identities (data-parity; the schema is schema-parity's, test_schema_parity.py)."""
 
 from __future__ import annotations
 
@@ -25,20 +26,19 @@ Scopes = dict[str, TableScope]
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("data-parity")]
 
 
-def test_schema_equals_old(
+def test_every_user_has_an_identity(
     target_db: psycopg.Connection,
     comparison_db: psycopg.Connection | None,
     comparison_target: Target | None,
 ) -> None:
-    """Public's tables, columns and types, constraints, indexes, views, materialized views,
-    functions and triggers (and the triggers on auth.users, and on any table that call a public
-    function, such as one on storage.objects), and each of those triggers and foreign keys fires
-    as on old (not disabled, not replica-only)."""
-    _, old_db = require_old_db(comparison_target, comparison_db, "schema parity")
-    fail_on(
-        db.schema_differences(db.schema_facts(target_db), db.schema_facts(old_db)),
-        "the schema on new differs from old",
-    )
+    """No more users lack an auth.identities row on new than on old (a user without an
+    identity cannot sign in with it)."""
+    _, old_db = require_old_db(comparison_target, comparison_db, "auth data parity")
+    new, old = db.users_without_identity(target_db), db.users_without_identity(old_db)
+    if new > old:
+        pytest.fail(
+            f"{new} users have no identity in auth.identities on new (old: {old})", pytrace=False
+        )
 
 
 def test_every_table_has_old_rows(

@@ -24,7 +24,7 @@ def test_foreign_keys_are_enforced_and_no_setting_switches_triggers_off(
     (session_replication_role = replica), where no trigger and no foreign key fires; and no
     foreign key has its triggers switched off on one of its tables (DISABLE TRIGGER ALL left
     in force). A trigger of the app's switched off on its own is a choice only old or the
-    snapshot can judge: data-parity compares how each fires."""
+    snapshot can judge: schema-parity compares how each fires."""
     fail_on(
         db.replication_role_settings(target_db) + db.foreign_keys_not_enforced(target_db),
         "triggers and foreign keys do not fire on new",
