@@ -5,7 +5,7 @@ check has nothing to compare with."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 import pytest
@@ -26,6 +26,8 @@ from postmigration.db.schema_snapshot import (
 
 if TYPE_CHECKING:
     from supabase import Client
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -176,6 +178,17 @@ class SchemaReference:
                 f"the roles' settings: refresh it with `{SNAPSHOT_COMMAND}`"
             )
         return db.sealed_role_settings(found), self.snapshot.role_settings
+
+    def kept(self, part: T | None, what: str) -> T:
+        """`part` of the snapshot (what it holds of `what`); a snapshot written before it held
+        `what` asks for a refresh (skipped as not verified)."""
+        assert self.snapshot is not None
+        if part is None:
+            pytest.skip(
+                f"not verified: {what}: {self.snapshot.where} was written before it held them:"
+                f" refresh it with `{SNAPSHOT_COMMAND}`"
+            )
+        return part
 
     def realtime_tables(self) -> set[str] | None:
         """The tables the realtime publication carries (None: no such publication)."""

@@ -10,8 +10,11 @@ yes/no answers computed inside the database.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -24,6 +27,11 @@ from .schema import FIRING
 from .tables import relation_exists
 
 REALTIME_PUBLICATION = "supabase_realtime"
+# A URL's scheme and host (and port): a project's own origin, in a job's command.
+_ORIGIN = re.compile(r"\bhttps?://[^/\s'\"]+", re.IGNORECASE)
+# A command holding one of these paths calls a Supabase project's API: the URL it reads from
+# Vault is meant to be its own project's.
+_PROJECT_API_PATHS = ("/functions/v1/", "/rest/v1/", "/storage/v1/", "/auth/v1/")
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,7 @@ def cron_problems(
     new may name an old origin, itself or through a Vault secret it reads (`via_vault`: the
     (secret, old origin) pairs of vault_naming_old), nor send one of old's API keys through a
     Vault secret it reads (`old_keys_in_vault`: vault_holding's pairs for old's keys)."""
-    moves, olds, via_vault = list(moves), list(olds), list(via_vault)
-    old_keys_in_vault = list(old_keys_in_vault)
+    moves = list(moves)
     if new is None:
         return [f"pg_cron is not installed on new: old's {len(old)} job(s) do not run"]
     problems = []
@@ -121,10 +128,29 @@ def cron_problems(
             problems.append(f'cron job "{name}" runs a different command on new than on old')
         if job.active and not mine.active:
             problems.append(f'cron job "{name}" is inactive on new (active on old)')
-        if mine.last_status == "failed":
-            said = " ".join((mine.last_message or "").strip().splitlines()[:1])
-            message = excerpt(hide_token_like(" ".join(said.split())), 200)
-            problems.append(f'cron job "{name}" failed its last run on new: {message}')
+        problems += _failed_last_run(name, mine)
+    return problems + _calls_from_new(new, olds, via_vault, old_keys_in_vault)
+
+
+def _failed_last_run(name: str, job: CronJob) -> list[str]:
+    """The job's last run on new, when it failed, with the start of its message (keys hidden)."""
+    if job.last_status != "failed":
+        return []
+    said = " ".join((job.last_message or "").strip().splitlines()[:1])
+    message = excerpt(hide_token_like(" ".join(said.split())), 200)
+    return [f'cron job "{name}" failed its last run on new: {message}']
+
+
+def _calls_from_new(
+    new: Mapping[str, CronJob],
+    olds: Iterable[str],
+    via_vault: Iterable[tuple[str, str]],
+    old_keys_in_vault: Iterable[tuple[str, str]],
+) -> list[str]:
+    """Jobs on new that call an old origin, in their command or through a Vault secret they
+    read, or send one of old's API keys through a Vault secret they read."""
+    olds, via_vault, old_keys_in_vault = list(olds), list(via_vault), list(old_keys_in_vault)
+    problems = []
     for name, job in new.items():
         stale = _names_old(job.command, olds)
         if stale:
@@ -144,6 +170,81 @@ def cron_problems(
     return problems
 
 
+def command_digest(command: str) -> str:
+    """A job's command as a snapshot keeps it: whitespace folded, every origin (a project's own
+    URL) and every value that looks like a key masked, then digested, so the snapshot of one
+    project stands for another's same command and never holds a key."""
+    masked = hide_token_like(_ORIGIN.sub("<origin>", " ".join(command.split())))
+    return hashlib.sha256(masked.encode()).hexdigest()[:32]
+
+
+def kept_cron_jobs(jobs: Mapping[str, CronJob] | None) -> dict[str, dict[str, Any]]:
+    """What a snapshot keeps of each job (none without pg_cron): its schedule, whether it is
+    active, and its command's digest (:func:`command_digest`)."""
+    return {
+        name: {
+            "schedule": job.schedule,
+            "active": job.active,
+            "command": command_digest(job.command),
+        }
+        for name, job in sorted((jobs or {}).items())
+    }
+
+
+def cron_snapshot_problems(
+    new: Mapping[str, CronJob] | None,
+    kept: Mapping[str, Mapping[str, Any]],
+    where: str,
+    olds: Iterable[str] = (),
+    via_vault: Iterable[tuple[str, str]] = (),
+    elsewhere: Iterable[str] = (),
+) -> list[str]:
+    """Each job `kept` by the snapshot (:func:`kept_cron_jobs`; `where` names it) must be on
+    new, same schedule, same command (origins and keys aside), active when it is active there,
+    its last run (if any) succeeded; no job on new may call an old origin known to the target
+    (`olds`), itself or through a Vault secret it reads (`via_vault`), nor call a project's API
+    (a path such as /functions/v1/) through a Vault secret holding a URL on another origin than
+    new's (`elsewhere`: :func:`vault_urls_elsewhere`), unless that secret is named old's."""
+    if new is None:
+        return (
+            [f"pg_cron is not installed on new: {where}'s {len(kept)} job(s) do not run"]
+            if kept
+            else []
+        )
+    problems = []
+    for name, job in sorted(kept.items()):
+        mine = new.get(name)
+        if mine is None:
+            problems.append(
+                f'cron job "{name}" ({job["schedule"]}) is not scheduled on new ({where} has it)'
+            )
+            continue
+        if mine.schedule != job["schedule"]:
+            problems.append(
+                f'cron job "{name}" runs at "{mine.schedule}" on new but "{job["schedule"]}" on {where}'
+            )
+        if command_digest(mine.command) != job["command"]:
+            problems.append(
+                f'cron job "{name}" runs a different command on new than on {where} (its URLs and'
+                " keys aside)"
+            )
+        if job["active"] and not mine.active:
+            problems.append(f'cron job "{name}" is inactive on new (active on {where})')
+        problems += _failed_last_run(name, mine)
+    via_vault = list(via_vault)
+    named_old = {secret for secret, _ in via_vault}
+    for name, job in sorted(new.items()):
+        if not any(path in job.command for path in _PROJECT_API_PATHS):
+            continue
+        problems += [
+            f'cron job "{name}" on new calls another project than new through Vault secret'
+            f" {secret}: the URL it holds is not on new's origin"
+            for secret in elsewhere
+            if secret not in named_old and f"'{secret}'" in job.command
+        ]
+    return problems + _calls_from_new(new, olds, via_vault, ())
+
+
 def vault_secrets(conn: psycopg.Connection) -> dict[str, bool] | None:
     """Each named Vault secret and whether it decrypts here; None when there is no Vault."""
     if not relation_exists(conn, "vault.decrypted_secrets"):
@@ -153,6 +254,21 @@ def vault_secrets(conn: psycopg.Connection) -> dict[str, bool] | None:
         " where name is not null"
     ).fetchall()
     return {name: bool(ok) for name, ok in rows}
+
+
+def vault_urls_elsewhere(conn: psycopg.Connection, own: Iterable[str]) -> list[str]:
+    """The names of the Vault secrets holding a URL whose origin is none of `own` (new's),
+    compared inside the database (no value leaves it); none without a Vault."""
+    mine = sorted({o.rstrip("/").lower() for o in own if o})
+    if not mine or not relation_exists(conn, "vault.decrypted_secrets"):
+        return []
+    rows = conn.execute(
+        "select name from vault.decrypted_secrets where name is not null"
+        " and lower(substring(decrypted_secret from '^\\s*(https?://[^/?#\\s]+)')) <> all(%s)"
+        " order by 1",
+        (mine,),
+    ).fetchall()
+    return [name for (name,) in rows]
 
 
 def vault_naming_old(conn: psycopg.Connection, olds: Iterable[str]) -> list[tuple[str, str]]:
@@ -193,11 +309,13 @@ def vault_problems(
     old: Mapping[str, bool],
     naming_old: Iterable[tuple[str, str]],
     holding_old_keys: Iterable[tuple[str, str]] = (),
+    where: str = "old",
 ) -> list[str]:
-    """Each of old's secret names on new and decrypting there; no value naming old's origin
-    or holding one of old's API keys (`holding_old_keys`: vault_holding's pairs)."""
+    """Each of old's secret names (or a snapshot's: `where` names it) on new and decrypting
+    there; no value naming old's origin or holding one of old's API keys (`holding_old_keys`:
+    vault_holding's pairs)."""
     if new is None:
-        return [f"Vault is not set up on new: old's {len(old)} secret(s) are missing"]
+        return [f"Vault is not set up on new: {where}'s {len(old)} secret(s) are missing"]
     problems = []
     for name in sorted(old):
         if name not in new:

@@ -6,10 +6,12 @@ migrations (the app profile's `schema_snapshot`), and read back instead of old's
 It holds the same definitions the comparisons with old read (objects.py, schema.py's for the
 custom schemas and for public, grants.py, the realtime publication's tables, the API roles'
 settings, sealed: see role_settings.py, and the app's triggers on the platform's tables: see
-schema.platform_table_triggers), the migrations recorded when it was taken (to tell a stale
-snapshot from a broken target) and when it was taken. A snapshot written before role settings
-(or those triggers, or public's schema) were part of it has none (None): the check then asks
-for a refresh.
+schema.platform_table_triggers; and of what the project carries besides its schema, each
+pg_cron job's schedule, activity and command digest, and the Vault secrets' names, never a
+value), the migrations recorded when it was taken (to tell a stale snapshot from a broken
+target) and when it was taken. A snapshot written before role settings (or those triggers,
+public's schema, the jobs or the secrets' names) were part of it has none (None): the check
+then asks for a refresh.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
-from .carried import published_tables
+from .carried import cron_jobs, kept_cron_jobs, published_tables, vault_secrets
 from .grants import privileges
 from .migrations import recorded_migrations
 from .objects import object_facts
@@ -47,6 +50,10 @@ class SchemaSnapshot:
     role_settings: Settings | None = None
     platform_triggers: Facts | None = None
     public_schema: Facts | None = None
+    # name -> {schedule, active, command digest}; {} without pg_cron (carried.kept_cron_jobs)
+    cron_jobs: dict[str, dict[str, Any]] | None = None
+    # the named Vault secrets; () without Vault
+    vault_secrets: tuple[str, ...] | None = None
     path: Path | None = field(default=None, compare=False)
 
     def content(self) -> dict[str, object]:
@@ -65,6 +72,8 @@ class SchemaSnapshot:
             ],
             "platform_triggers": self.platform_triggers,
             "public_schema": self.public_schema,
+            "cron_jobs": self.cron_jobs,
+            "vault_secrets": None if self.vault_secrets is None else list(self.vault_secrets),
         }
 
     @property
@@ -94,6 +103,8 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         role_settings=sealed_role_settings(role_settings(conn)),
         platform_triggers=platform_table_triggers(conn, schemas),
         public_schema=digested(schema_facts(conn, ("public",))) if "public" in schemas else {},
+        cron_jobs=kept_cron_jobs(cron_jobs(conn)),
+        vault_secrets=tuple(sorted(vault_secrets(conn) or {})),
     )
 
 
@@ -126,6 +137,10 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
             else {(str(whose), str(name)): str(value) for whose, name, value in settings},
             platform_triggers=data.get("platform_triggers"),
             public_schema=data.get("public_schema"),
+            cron_jobs=data.get("cron_jobs"),
+            vault_secrets=None
+            if data.get("vault_secrets") is None
+            else tuple(data["vault_secrets"]),
             path=path,
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -13,6 +13,7 @@ import pytest
 from postmigration import db
 from postmigration.app_profile import DEFAULT_POLICIES_SNAPSHOT, DEFAULT_SCHEMA_SNAPSHOT, AppProfile
 from postmigration.comparison import SchemaReference, schema_reference
+from postmigration.db import carried
 from postmigration.db import snapshot as snapshot_command
 from postmigration.db.role_settings import SET
 from postmigration.db.schema_snapshot import (
@@ -236,3 +237,51 @@ def test_the_command_writes_policies_and_schema(
         snapshot_command.main(["--db-url", url])
     assert exited.value.code == 2
     assert "--schema-out FILE" in capsys.readouterr().err
+
+
+def test_the_snapshot_keeps_jobs_and_secret_names_never_a_secret(
+    conn: psycopg.Connection,
+) -> None:
+    """The stand-in's nightly job is kept with its schedule, activity and command digest, and
+    its Vault secrets by name; no secret's value (the project URL, the key) is in the snapshot."""
+    taken = take_schema_snapshot(conn)
+    assert taken.cron_jobs is not None and taken.vault_secrets is not None
+    assert set(taken.cron_jobs["nightly-goal-reminders"]) == {"schedule", "active", "command"}
+    assert {"project_url", "service_role_key"} <= set(taken.vault_secrets)
+    values = conn.execute("select decrypted_secret from vault.decrypted_secrets").fetchall()
+    text = json.dumps(taken.content())
+    assert all(value not in text for (value,) in values if value)
+
+
+def test_a_snapshot_without_jobs_or_secrets_asks_for_a_refresh(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """A snapshot written before it held the jobs and the secrets' names reads back without
+    them; asking for them skips as not verified, saying how to refresh it."""
+    data = json.loads(COMMITTED.read_text())
+    del data["cron_jobs"], data["vault_secrets"]
+    older = tmp_path / "schema.snapshot.json"
+    older.write_text(json.dumps(data))
+    reference = schema_reference(conn, None, None, AppProfile(schema_snapshot=older), "Vault")
+    assert reference.snapshot is not None and reference.snapshot.vault_secrets is None
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        reference.kept(reference.snapshot.vault_secrets, "the Vault secrets' names")
+    assert str(skipped.value) == (
+        "not verified: the Vault secrets' names: the committed snapshot schema.snapshot.json was"
+        f" written before it held them: refresh it with `{SNAPSHOT_COMMAND}`"
+    )
+
+
+def test_vault_urls_on_another_origin_are_named_inside_the_database(
+    conn: psycopg.Connection,
+) -> None:
+    """project_url holds the stand-in's own URL: not named when that origin is new's; named
+    when it is not (the comparison runs in the database; only names come back)."""
+    (url,) = conn.execute(
+        "select decrypted_secret from vault.decrypted_secrets where name = 'project_url'"
+    ).fetchone() or ("",)
+    origin = re.match(r"https?://[^/]+", url)
+    assert origin, "the stand-in's project_url is not a URL"
+    assert "project_url" not in carried.vault_urls_elsewhere(conn, [origin.group().upper()])
+    assert "project_url" in carried.vault_urls_elsewhere(conn, ["https://new.example.com"])
+    assert carried.vault_urls_elsewhere(conn, []) == []

@@ -16,7 +16,16 @@ from pathlib import Path
 
 from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
 from postmigration.db.role_settings import SET
-from selftests.gate.conftest import ServingPlaybook, SuiteRun, config_changed, damaged, run_suite
+from reference.stack.project_setup import NIGHTLY_COMMAND, NIGHTLY_JOB, NIGHTLY_SCHEDULE
+from selftests.gate.conftest import (
+    ServingPlaybook,
+    SuiteRun,
+    config_changed,
+    damaged,
+    query_one,
+    run_suite,
+    sql_literal,
+)
 
 FILES = (
     "tests/preflight/test_extensions.py",
@@ -24,8 +33,20 @@ FILES = (
     "tests/parity/test_schema_parity.py",
     "tests/parity/test_realtime.py",
     "tests/parity/test_role_settings.py",
+    "tests/parity/test_scheduled_jobs.py",
+    "tests/parity/test_vault.py",
 )
 SNAPSHOT = "the committed snapshot schema.snapshot.json"
+# The items the snapshot stands in for old in (their schema check, for extensions).
+SNAPSHOT_ITEMS = (
+    "extensions",
+    "schema-parity",
+    "grants",
+    "realtime",
+    "role-settings",
+    "scheduled-jobs",
+    "vault",
+)
 COMMITTED = Path(__file__).resolve().parents[2] / DEFAULT_SCHEMA_SNAPSHOT
 
 
@@ -114,10 +135,10 @@ def test_without_old_the_clean_migration_matches_the_snapshot(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """Right after the cutover with no --compare-to: extensions, schema-parity, grants,
-    realtime and role-settings pass against the snapshot, saying so in the evidence (public's
-    schema with what it counted)."""
+    realtime, role-settings, scheduled-jobs and vault pass against the snapshot, saying so in
+    the evidence (public's schema with what it counted)."""
     run = _gate_without_old(breakable, tmp_path, "post-cutover")
-    for item_id in ("extensions", "schema-parity", "grants", "realtime", "role-settings"):
+    for item_id in SNAPSHOT_ITEMS:
         assert run.item(item_id)["status"] == "passed", run.digest()
     html = (tmp_path / "go-no-go.html").read_text()
     assert f"compared with {SNAPSHOT}, taken 20" in html
@@ -189,7 +210,7 @@ def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """A migration recorded on new after the snapshot was taken: extensions, grants, realtime
-    schema-parity and role-settings are not verified, naming the migration and the command that
+    schema-parity, role-settings, scheduled-jobs and vault are not verified, naming the migration and the command that
     refreshes the snapshot; at night that holds the gate (the snapshot exists: the phase waives
     none)."""
     migration = (
@@ -200,7 +221,7 @@ def test_a_snapshot_older_than_the_migrations_asks_for_a_refresh(
     with damaged(breakable, "new", [migration], [undo]):
         run = _gate_without_old(breakable, tmp_path, "nightly")
     assert run.verdict == "NO-GO", run.digest()
-    for item_id in ("extensions", "schema-parity", "grants", "realtime", "role-settings"):
+    for item_id in SNAPSHOT_ITEMS:
         item = run.item(item_id)
         assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
         assert "20991231000000_added_after_the_snapshot" in item["reason"], item["reason"]
@@ -238,3 +259,62 @@ def test_without_old_an_app_setting_is_compared_by_presence_only(
     )
     assert "report_key" not in run.output, run.digest()
     assert value not in run.output, run.digest()
+
+
+def test_at_night_jobs_and_vault_secrets_are_checked_against_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """At night on staging, no old: the nightly job unscheduled, the Vault secret
+    service_role_key renamed away, and project_url pointing at another project (staging's jobs
+    calling production): scheduled-jobs and vault fail as blockers naming each against the
+    snapshot (before, both were waived at night: GO). The URL is never shown."""
+    (secret_id,) = query_one(
+        breakable, "new", "select id::text from vault.secrets where name = 'project_url'"
+    )
+    (url,) = query_one(
+        breakable,
+        "new",
+        "select decrypted_secret from vault.decrypted_secrets where name = 'project_url'",
+    )
+    elsewhere = "https://prod-lms-7c1d.example.com"
+    breaks = [
+        f"select cron.unschedule('{NIGHTLY_JOB}')",
+        "update vault.secrets set name = 'service_role_key_was' where name = 'service_role_key'",
+        f"select vault.update_secret('{secret_id}', '{elsewhere}')",
+    ]
+    repairs = [
+        f"select cron.unschedule(jobid) from cron.job where jobname = '{NIGHTLY_JOB}'",
+        f"select cron.schedule('{NIGHTLY_JOB}', '{NIGHTLY_SCHEDULE}', {sql_literal(NIGHTLY_COMMAND)})",
+        "update vault.secrets set name = 'service_role_key' where name = 'service_role_key_was'",
+        f"select vault.update_secret('{secret_id}', {sql_literal(str(url))})",
+    ]
+    # the job is scheduled again for the project_url finding, then removed with the rest
+    rescheduled = [
+        f"select cron.schedule('{NIGHTLY_JOB}', '{NIGHTLY_SCHEDULE}', {sql_literal(NIGHTLY_COMMAND)})"
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        gone = _gate_without_old(breakable, tmp_path / "gone", "nightly")
+        with damaged(breakable, "new", rescheduled, [f"select cron.unschedule('{NIGHTLY_JOB}')"]):
+            elsewhere_run = _gate_without_old(breakable, tmp_path / "elsewhere", "nightly")
+    assert gone.verdict == "NO-GO", gone.digest()
+    _assert_blocker_failed(
+        gone,
+        "scheduled-jobs",
+        f'scheduled jobs are not as on {SNAPSHOT}: cron job "{NIGHTLY_JOB}"'
+        f" ({NIGHTLY_SCHEDULE}) is not scheduled on new (the snapshot has it)",
+    )
+    _assert_blocker_failed(
+        gone,
+        "vault",
+        f"Vault secrets {SNAPSHOT} names are not usable on new: Vault secret service_role_key is"
+        " missing on new",
+    )
+    _assert_blocker_failed(
+        elsewhere_run,
+        "scheduled-jobs",
+        f'scheduled jobs are not as on {SNAPSHOT}: cron job "{NIGHTLY_JOB}" on new calls'
+        " another project than new through Vault secret project_url: the URL it holds is not"
+        " on new's origin",
+    )
+    for run in (gone, elsewhere_run):
+        assert elsewhere not in run.output, run.digest()
