@@ -221,7 +221,9 @@ CHECKLIST: tuple[Item, ...] = (
         BACKUP_STORAGE,
         "blocker",
         ("database", "comparison"),
-        why="without --compare-to it cannot be verified, which holds the gate unless waived",
+        why="without --compare-to it is compared with the committed schema snapshot; without "
+        "either it cannot be verified, which holds the gate unless waived",
+        snapshot=True,
     ),
     Item(
         "realtime",

@@ -427,24 +427,92 @@ def webhook_problems(
     return problems
 
 
-def _call_differences(new: Webhook, old: Webhook) -> list[str]:
-    """How new's webhook calls differently from old's: method, headers it no longer sends (by
-    name), params, timeout."""
+def _kept_url(url: str) -> str:
+    """A webhook's URL as a snapshot keeps it: its origin masked (each project's own) and its
+    query values left out (a shared secret often rides there)."""
+    return _ORIGIN.sub("<origin>", shown(url), count=1)
+
+
+def kept_webhooks(hooks: Mapping[str, Webhook]) -> dict[str, dict[str, Any]]:
+    """What a snapshot keeps of each webhook: its URL (:func:`_kept_url`), when it fires, its
+    method, its headers' names, a digest of its query params, and its timeout; no header's
+    value, no query value."""
+    return {
+        key: {
+            "url": _kept_url(hook.url),
+            "firing": hook.firing,
+            "method": hook.method,
+            "headers": list(hook.headers),
+            "params": hashlib.sha256(hook.params.encode()).hexdigest()[:32],
+            "timeout_ms": hook.timeout_ms,
+        }
+        for key, hook in sorted(hooks.items())
+    }
+
+
+def webhook_snapshot_problems(
+    new: Mapping[str, Webhook],
+    kept: Mapping[str, Mapping[str, Any]],
+    where: str,
+    own: Iterable[str],
+    olds: Iterable[str] = (),
+) -> list[str]:
+    """Each webhook `kept` by the snapshot (:func:`kept_webhooks`; `where` names it) on new,
+    enabled, calling the same path the same way (method, headers by name, params, timeout);
+    and on new alone: no webhook calls an old origin the target names (`olds`), nor a project's
+    API (a path such as /functions/v1/) on another origin than new's (`own`)."""
+    mine_origins, olds = {o.rstrip("/").lower() for o in own}, list(olds)
+    problems = []
+    for key, hook in sorted(kept.items()):
+        mine = new.get(key)
+        if mine is None:
+            problems.append(f"webhook {key} is missing on new ({where} has it)")
+            continue
+        if not mine.enabled:
+            how = FIRING.get(mine.firing, mine.firing)
+            problems.append(f"webhook {key} is {how} on new: the app's writes do not call it")
+        if _kept_url(mine.url) != hook["url"]:
+            problems.append(
+                f"webhook {key} calls {_kept_url(mine.url)} on new, {where} has {hook['url']}"
+            )
+        same_params = hashlib.sha256(mine.params.encode()).hexdigest()[:32] == hook["params"]
+        as_kept = Webhook(
+            key,
+            "",
+            hook["firing"],
+            hook["method"],
+            tuple(hook["headers"]),
+            mine.params if same_params else hook["params"],
+            hook["timeout_ms"],
+        )
+        problems += _call_differences(mine, as_kept, where)
+    for key, hook in sorted(new.items()):
+        origin = origin_of(hook.url)
+        if _names_old(hook.url, olds):
+            problems.append(f"webhook {key} on new still calls old: {origin}")
+        elif origin not in mine_origins and any(p in hook.url for p in _PROJECT_API_PATHS):
+            problems.append(f"webhook {key} on new calls another project than new: {origin}")
+    return problems
+
+
+def _call_differences(new: Webhook, old: Webhook, where: str = "old") -> list[str]:
+    """How new's webhook calls differently from old's (or a snapshot's: `where` names it):
+    method, headers it no longer sends (by name), params, timeout."""
     key = new.key
     problems = []
     if new.method.upper() != old.method.upper():
-        problems.append(f"webhook {key} sends {new.method} on new, {old.method} on old")
+        problems.append(f"webhook {key} sends {new.method} on new, {old.method} on {where}")
     if missing := [h for h in old.headers if h not in new.headers]:
         problems.append(
-            f"webhook {key} on new does not send the header(s) {', '.join(missing)} that old "
-            "sends: the function gets its calls without them"
+            f"webhook {key} on new does not send the header(s) {', '.join(missing)} that"
+            f" {where} sends: the function gets its calls without them"
         )
     if new.params != old.params:
-        problems.append(f"webhook {key} sends other query params on new than on old")
+        problems.append(f"webhook {key} sends other query params on new than on {where}")
     if new.timeout_ms != old.timeout_ms:
         problems.append(
             f"webhook {key} waits {new.timeout_ms or '?'} ms on new, "
-            f"{old.timeout_ms or '?'} ms on old"
+            f"{old.timeout_ms or '?'} ms on {where}"
         )
     return problems
 

@@ -7,10 +7,11 @@ It holds the same definitions the comparisons with old read (objects.py, schema.
 custom schemas and for public, grants.py, the realtime publication's tables, the API roles'
 settings, sealed: see role_settings.py, and the app's triggers on the platform's tables: see
 schema.platform_table_triggers; and of what the project carries besides its schema, each
-pg_cron job's schedule, activity and command digest, and the Vault secrets' names, never a
-value), the migrations recorded when it was taken (to tell a stale snapshot from a broken
+pg_cron job's schedule, activity and command digest, the Vault secrets' names, never a
+value, and each database webhook's URL without its origin or query values, how it fires and
+calls, its headers by name), the migrations recorded when it was taken (to tell a stale snapshot from a broken
 target) and when it was taken. A snapshot written before role settings (or those triggers,
-public's schema, the jobs or the secrets' names) were part of it has none (None): the check
+public's schema, the jobs, the secrets' names or the webhooks) were part of it has none (None): the check
 then asks for a refresh.
 """
 
@@ -24,7 +25,14 @@ from typing import Any
 
 import psycopg
 
-from .carried import cron_jobs, kept_cron_jobs, published_tables, vault_secrets
+from .carried import (
+    cron_jobs,
+    kept_cron_jobs,
+    kept_webhooks,
+    published_tables,
+    vault_secrets,
+    webhooks,
+)
 from .grants import privileges
 from .migrations import recorded_migrations
 from .objects import object_facts
@@ -54,6 +62,8 @@ class SchemaSnapshot:
     cron_jobs: dict[str, dict[str, Any]] | None = None
     # the named Vault secrets; () without Vault
     vault_secrets: tuple[str, ...] | None = None
+    # key -> {url (origin masked), firing, method, headers, params digest, timeout_ms}
+    webhooks: dict[str, dict[str, Any]] | None = None
     path: Path | None = field(default=None, compare=False)
 
     def content(self) -> dict[str, object]:
@@ -74,6 +84,7 @@ class SchemaSnapshot:
             "public_schema": self.public_schema,
             "cron_jobs": self.cron_jobs,
             "vault_secrets": None if self.vault_secrets is None else list(self.vault_secrets),
+            "webhooks": self.webhooks,
         }
 
     @property
@@ -105,6 +116,7 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         public_schema=digested(schema_facts(conn, ("public",))) if "public" in schemas else {},
         cron_jobs=kept_cron_jobs(cron_jobs(conn)),
         vault_secrets=tuple(sorted(vault_secrets(conn) or {})),
+        webhooks=kept_webhooks(webhooks(conn)),
     )
 
 
@@ -141,6 +153,7 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
             vault_secrets=None
             if data.get("vault_secrets") is None
             else tuple(data["vault_secrets"]),
+            webhooks=data.get("webhooks"),
             path=path,
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

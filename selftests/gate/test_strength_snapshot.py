@@ -16,7 +16,14 @@ from pathlib import Path
 
 from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
 from postmigration.db.role_settings import SET
-from reference.stack.project_setup import NIGHTLY_COMMAND, NIGHTLY_JOB, NIGHTLY_SCHEDULE
+from postmigration.origins import origin_of
+from reference.stack.project_setup import (
+    NIGHTLY_COMMAND,
+    NIGHTLY_JOB,
+    NIGHTLY_SCHEDULE,
+    WEBHOOK_NAME,
+    WEBHOOK_TABLE,
+)
 from selftests.gate.conftest import (
     ServingPlaybook,
     SuiteRun,
@@ -35,6 +42,7 @@ FILES = (
     "tests/parity/test_role_settings.py",
     "tests/parity/test_scheduled_jobs.py",
     "tests/parity/test_vault.py",
+    "tests/parity/test_webhooks.py",
 )
 SNAPSHOT = "the committed snapshot schema.snapshot.json"
 # The items the snapshot stands in for old in (their schema check, for extensions).
@@ -46,6 +54,7 @@ SNAPSHOT_ITEMS = (
     "role-settings",
     "scheduled-jobs",
     "vault",
+    "webhooks",
 )
 COMMITTED = Path(__file__).resolve().parents[2] / DEFAULT_SCHEMA_SNAPSHOT
 
@@ -261,13 +270,14 @@ def test_without_old_an_app_setting_is_compared_by_presence_only(
     assert value not in run.output, run.digest()
 
 
-def test_at_night_jobs_and_vault_secrets_are_checked_against_the_snapshot(
+def test_at_night_jobs_vault_secrets_and_webhooks_are_checked_against_the_snapshot(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """At night on staging, no old: the nightly job unscheduled, the Vault secret
-    service_role_key renamed away, and project_url pointing at another project (staging's jobs
-    calling production): scheduled-jobs and vault fail as blockers naming each against the
-    snapshot (before, both were waived at night: GO). The URL is never shown."""
+    service_role_key renamed away, project_url pointing at another project (staging's jobs
+    calling production), and the webhook re-created calling another project's function:
+    scheduled-jobs, vault and webhooks fail as blockers naming each against the snapshot
+    (before, all three were waived at night: GO). The Vault URL is never shown."""
     (secret_id,) = query_one(
         breakable, "new", "select id::text from vault.secrets where name = 'project_url'"
     )
@@ -277,7 +287,18 @@ def test_at_night_jobs_and_vault_secrets_are_checked_against_the_snapshot(
         "select decrypted_secret from vault.decrypted_secrets where name = 'project_url'",
     )
     elsewhere = "https://prod-lms-7c1d.example.com"
+    hooks_elsewhere = "https://prod-hooks-7c1d.example.com"
+    (webhook,) = query_one(
+        breakable,
+        "new",
+        f"select pg_get_triggerdef(oid) from pg_trigger where tgname = '{WEBHOOK_NAME}'",
+    )
+    new_origin = origin_of(str(breakable.target("new")["supabase_url"]))
+    moved = str(webhook).replace(new_origin, hooks_elsewhere)
+    assert moved != webhook, "the webhook does not call new's origin"
     breaks = [
+        f"drop trigger {WEBHOOK_NAME} on {WEBHOOK_TABLE}",
+        moved,
         f"select cron.unschedule('{NIGHTLY_JOB}')",
         "update vault.secrets set name = 'service_role_key_was' where name = 'service_role_key'",
         f"select vault.update_secret('{secret_id}', '{elsewhere}')",
@@ -287,6 +308,8 @@ def test_at_night_jobs_and_vault_secrets_are_checked_against_the_snapshot(
         f"select cron.schedule('{NIGHTLY_JOB}', '{NIGHTLY_SCHEDULE}', {sql_literal(NIGHTLY_COMMAND)})",
         "update vault.secrets set name = 'service_role_key' where name = 'service_role_key_was'",
         f"select vault.update_secret('{secret_id}', {sql_literal(str(url))})",
+        f"drop trigger if exists {WEBHOOK_NAME} on {WEBHOOK_TABLE}",
+        str(webhook),
     ]
     # the job is scheduled again for the project_url finding, then removed with the rest
     rescheduled = [
@@ -308,6 +331,12 @@ def test_at_night_jobs_and_vault_secrets_are_checked_against_the_snapshot(
         "vault",
         f"Vault secrets {SNAPSHOT} names are not usable on new: Vault secret service_role_key is"
         " missing on new",
+    )
+    _assert_blocker_failed(
+        gone,
+        "webhooks",
+        f"webhooks are not as on {SNAPSHOT}: webhook {WEBHOOK_NAME} on {WEBHOOK_TABLE} on new"
+        f" calls another project than new: {hooks_elsewhere}",
     )
     _assert_blocker_failed(
         elsewhere_run,
