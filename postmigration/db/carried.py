@@ -27,7 +27,7 @@ from .schema import FIRING
 from .tables import relation_exists
 
 REALTIME_PUBLICATION = "supabase_realtime"
-# A URL's scheme and host (and port): a project's own origin, in a job's command.
+# A URL's scheme and host (and port): a project's own origin, in a job's command or a webhook's URL.
 _ORIGIN = re.compile(r"\bhttps?://[^/\s'\"]+", re.IGNORECASE)
 # A command holding one of these paths calls a Supabase project's API: the URL it reads from
 # Vault is meant to be its own project's.
@@ -231,7 +231,7 @@ def cron_snapshot_problems(
         if job["active"] and not mine.active:
             problems.append(f'cron job "{name}" is inactive on new (active on {where})')
         problems += _failed_last_run(name, mine)
-    via_vault = list(via_vault)
+    via_vault, elsewhere = list(via_vault), list(elsewhere)
     named_old = {secret for secret, _ in via_vault}
     for name, job in sorted(new.items()):
         if not any(path in job.command for path in _PROJECT_API_PATHS):
