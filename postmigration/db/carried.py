@@ -403,12 +403,9 @@ def webhook_problems(
     problems = []
     for key in old:
         mine = new.get(key)
+        problems += _missing_or_off(key, mine)
         if mine is None:
-            problems.append(f"webhook {key} is missing on new")
             continue
-        if not mine.enabled:
-            how = FIRING.get(mine.firing, mine.firing)
-            problems.append(f"webhook {key} is {how} on new: the app's writes do not call it")
         problems += _call_differences(mine, old[key])
     for key, hook in new.items():
         stale = _names_old(hook.url, olds)
@@ -425,6 +422,16 @@ def webhook_problems(
         for hook, key in holding_old_keys
     ]
     return problems
+
+
+def _missing_or_off(key: str, mine: Webhook | None, missing_suffix: str = "") -> list[str]:
+    """New's webhook `key` missing, or not fired by the app's writes."""
+    if mine is None:
+        return [f"webhook {key} is missing on new{missing_suffix}"]
+    if mine.enabled:
+        return []
+    how = FIRING.get(mine.firing, mine.firing)
+    return [f"webhook {key} is {how} on new: the app's writes do not call it"]
 
 
 def _kept_url(url: str) -> str:
@@ -465,12 +472,9 @@ def webhook_snapshot_problems(
     problems = []
     for key, hook in sorted(kept.items()):
         mine = new.get(key)
+        problems += _missing_or_off(key, mine, f" ({where} has it)")
         if mine is None:
-            problems.append(f"webhook {key} is missing on new ({where} has it)")
             continue
-        if not mine.enabled:
-            how = FIRING.get(mine.firing, mine.firing)
-            problems.append(f"webhook {key} is {how} on new: the app's writes do not call it")
         if _kept_url(mine.url) != hook["url"]:
             problems.append(
                 f"webhook {key} calls {_kept_url(mine.url)} on new, {where} has {hook['url']}"
