@@ -185,7 +185,7 @@ class SchemaReference:
         assert self.snapshot is not None
         if part is None:
             pytest.skip(
-                f"not verified: {what}: {self.snapshot.where} was written before it held them:"
+                f"not verified: {self.snapshot.where} was written before it held {what}:"
                 f" refresh it with `{SNAPSHOT_COMMAND}`"
             )
         return part

@@ -267,8 +267,8 @@ def test_a_snapshot_without_jobs_or_secrets_asks_for_a_refresh(
     with pytest.raises(pytest.skip.Exception) as skipped:
         reference.kept(reference.snapshot.vault_secrets, "the Vault secrets' names")
     assert str(skipped.value) == (
-        "not verified: the Vault secrets' names: the committed snapshot schema.snapshot.json was"
-        f" written before it held them: refresh it with `{SNAPSHOT_COMMAND}`"
+        "not verified: the committed snapshot schema.snapshot.json was written before it held"
+        f" the Vault secrets' names: refresh it with `{SNAPSHOT_COMMAND}`"
     )
 
 

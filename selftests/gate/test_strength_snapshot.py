@@ -347,3 +347,29 @@ def test_at_night_jobs_vault_secrets_and_webhooks_are_checked_against_the_snapsh
     )
     for run in (gone, elsewhere_run):
         assert elsewhere not in run.output, run.digest()
+
+
+def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A snapshot written before it held public's schema: schema-parity is not verified,
+    asking for a refresh (before, its public test passed having compared nothing)."""
+    data = json.loads(COMMITTED.read_text())
+    del data["public_schema"]
+    snapshot = tmp_path / "schema.snapshot.json"
+    snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
+    older = config_changed(
+        breakable,
+        tmp_path / "postmigration.toml",
+        lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
+    )
+    run = run_suite(
+        tmp_path / "run",
+        "tests/parity/test_schema_parity.py",
+        "--target=new",
+        f"--pm-config={older}",
+        "--phase=nightly",
+    )
+    item = run.item("schema-parity")
+    assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
+    assert "was written before it held public's schema: refresh it with" in item["reason"]
