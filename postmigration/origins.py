@@ -49,6 +49,13 @@ def functions_host(origin: str) -> str | None:
     return f"{urlsplit(origin).scheme}://{ref}.functions{_HOSTED}" if ref else None
 
 
+def own_origins(target: Target) -> set[str]:
+    """The target's own origins: its API's and its site's, and a hosted API's older functions
+    host (``https://<ref>.functions.supabase.co``)."""
+    mine = {origin_of(target.supabase_url), origin_of(target.site_url or "")} - {""}
+    return mine | {f for o in mine if (f := functions_host(o))}
+
+
 def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:
     """The configured old origins and the comparison target's API and site origins, together
     (old_origins naming old's site alone leaves old's API old all the same); a hosted old API
@@ -58,8 +65,7 @@ def old_origins(target: Target, comparison: Target | None) -> tuple[str, ...]:
     if comparison is not None:
         configured += [origin_of(comparison.supabase_url), origin_of(comparison.site_url or "")]
     configured += [f for o in configured if (f := functions_host(o))]
-    mine = {origin_of(target.supabase_url), origin_of(target.site_url or "")}
-    mine |= {f for o in mine if (f := functions_host(o))}
+    mine = own_origins(target)
     return tuple(sorted({o for o in configured if o and o not in mine}))
 
 

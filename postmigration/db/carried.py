@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
@@ -27,7 +27,8 @@ from .schema import FIRING
 from .tables import relation_exists
 
 REALTIME_PUBLICATION = "supabase_realtime"
-# A URL's scheme and host (and port): a project's own origin, in a job's command or a webhook's URL.
+# A URL's scheme and host (and port): a project's own origin, in a job's command or a
+# webhook's URL.
 _ORIGIN = re.compile(r"\bhttps?://[^/\s'\"]+", re.IGNORECASE)
 # A command holding one of these paths calls a Supabase project's API: the URL it reads from
 # Vault is meant to be its own project's.
@@ -174,8 +175,12 @@ def command_digest(command: str) -> str:
     """A job's command as a snapshot keeps it: whitespace folded, every origin (a project's own
     URL) and every value that looks like a key masked, then digested, so the snapshot of one
     project stands for another's same command and never holds a key."""
-    masked = hide_token_like(_ORIGIN.sub("<origin>", " ".join(command.split())))
-    return hashlib.sha256(masked.encode()).hexdigest()[:32]
+    return _digest(hide_token_like(_ORIGIN.sub("<origin>", " ".join(command.split()))))
+
+
+def _digest(text: str) -> str:
+    """A short, stable digest of `text`, as a snapshot keeps what it must not hold."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def kept_cron_jobs(jobs: Mapping[str, CronJob] | None) -> dict[str, dict[str, Any]]:
@@ -450,7 +455,7 @@ def kept_webhooks(hooks: Mapping[str, Webhook]) -> dict[str, dict[str, Any]]:
             "firing": hook.firing,
             "method": hook.method,
             "headers": list(hook.headers),
-            "params": hashlib.sha256(hook.params.encode()).hexdigest()[:32],
+            "params": _digest(hook.params),
             "timeout_ms": hook.timeout_ms,
         }
         for key, hook in sorted(hooks.items())
@@ -479,17 +484,17 @@ def webhook_snapshot_problems(
             problems.append(
                 f"webhook {key} calls {_kept_url(mine.url)} on new, {where} has {hook['url']}"
             )
-        same_params = hashlib.sha256(mine.params.encode()).hexdigest()[:32] == hook["params"]
         as_kept = Webhook(
             key,
-            "",
+            hook["url"],
             hook["firing"],
             hook["method"],
             tuple(hook["headers"]),
-            mine.params if same_params else hook["params"],
+            hook["params"],
             hook["timeout_ms"],
         )
-        problems += _call_differences(mine, as_kept, where)
+        # params compared as the snapshot keeps them: by digest
+        problems += _call_differences(replace(mine, params=_digest(mine.params)), as_kept, where)
     for key, hook in sorted(new.items()):
         origin = origin_of(hook.url)
         if _names_old(hook.url, olds):

@@ -9,10 +9,10 @@ settings, sealed: see role_settings.py, and the app's triggers on the platform's
 schema.platform_table_triggers; and of what the project carries besides its schema, each
 pg_cron job's schedule, activity and command digest, the Vault secrets' names, never a
 value, and each database webhook's URL without its origin or query values, how it fires and
-calls, its headers by name), the migrations recorded when it was taken (to tell a stale snapshot from a broken
-target) and when it was taken. A snapshot written before role settings (or those triggers,
-public's schema, the jobs, the secrets' names or the webhooks) were part of it has none (None): the check
-then asks for a refresh.
+calls, its headers by name), the migrations recorded when it was taken (to tell a stale
+snapshot from a broken target) and when it was taken. A snapshot written before role
+settings (or those triggers, public's schema, the jobs, the secrets' names or the webhooks)
+were part of it has none (None): the check then asks for a refresh.
 """
 
 from __future__ import annotations
