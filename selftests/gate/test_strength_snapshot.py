@@ -12,12 +12,14 @@ back exactly afterwards.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
 from postmigration.db.role_settings import SET
 from postmigration.origins import origin_of
 from reference.stack.project_setup import (
+    FUNCTION_PATH,
     NIGHTLY_COMMAND,
     NIGHTLY_JOB,
     NIGHTLY_SCHEDULE,
@@ -347,6 +349,62 @@ def test_at_night_jobs_vault_secrets_and_webhooks_are_checked_against_the_snapsh
     )
     for run in (gone, elsewhere_run):
         assert elsewhere not in run.output, run.digest()
+
+
+def test_at_night_a_job_or_webhook_changed_in_place_is_named_against_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """At night on staging, no old, both still calling new: the nightly job moved to another
+    hour and calling another function, the webhook re-created calling another function with
+    another method, without its Authorization header, with other params and a shorter
+    timeout. scheduled-jobs and webhooks fail as blockers naming each difference against the
+    snapshot (which keeps a digest of the job's command and of the webhook's params, never a
+    key)."""
+    (webhook,) = query_one(
+        breakable,
+        "new",
+        f"select pg_get_triggerdef(oid) from pg_trigger where tgname = '{WEBHOOK_NAME}'",
+    )
+    legacy = "/functions/v1/goal-notify-legacy"
+    changed = str(webhook).replace(f"{FUNCTION_PATH}'", f"{legacy}'")
+    changed = changed.replace("'POST'", "'PUT'").replace("'5000')", "'1000')")
+    changed = changed.replace("'{}'", '\'{"source": "legacy"}\'')
+    changed = re.sub(r', "Authorization": "Bearer [^"]*"', "", changed)
+    assert legacy in changed and "Authorization" not in changed, "the webhook was not changed"
+    job = f"from cron.job where jobname = '{NIGHTLY_JOB}'"
+    breaks = [
+        "select cron.alter_job(jobid, schedule := '0 4 * * *',"
+        f" command := replace(command, '{FUNCTION_PATH}', '{legacy}')) {job}",
+        f"drop trigger {WEBHOOK_NAME} on {WEBHOOK_TABLE}",
+        changed,
+    ]
+    repairs = [
+        f"select cron.alter_job(jobid, schedule := '{NIGHTLY_SCHEDULE}',"
+        f" command := {sql_literal(NIGHTLY_COMMAND)}) {job}",
+        f"drop trigger if exists {WEBHOOK_NAME} on {WEBHOOK_TABLE}",
+        str(webhook),
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        run = _gate_without_old(breakable, tmp_path, "nightly")
+    assert run.verdict == "NO-GO", run.digest()
+    jobs, hooks = run.item("scheduled-jobs"), run.item("webhooks")
+    for item in (jobs, hooks):
+        assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert jobs["reason"].startswith(f"scheduled jobs are not as on {SNAPSHOT}: "), jobs
+    assert hooks["reason"].startswith(f"webhooks are not as on {SNAPSHOT}: "), hooks
+    hook = f"webhook {WEBHOOK_NAME} on {WEBHOOK_TABLE}"
+    for finding in (
+        f'cron job "{NIGHTLY_JOB}" runs at "0 4 * * *" on new but "{NIGHTLY_SCHEDULE}" on the'
+        " snapshot",
+        f'cron job "{NIGHTLY_JOB}" runs a different command on new than on the snapshot (its'
+        " URLs and keys aside)",
+        f"{hook} calls <origin>{legacy} on new, the snapshot has <origin>{FUNCTION_PATH}",
+        f"{hook} sends PUT on new, POST on the snapshot",
+        f"{hook} on new does not send the header(s) authorization that the snapshot sends",
+        f"{hook} sends other query params on new than on the snapshot",
+        f"{hook} waits 1000 ms on new, 5000 ms on the snapshot",
+    ):
+        assert f"- {finding}" in run.output, run.digest()
 
 
 def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
