@@ -122,12 +122,13 @@ class SchemaReference:
         schema.platform_table_triggers) differing from the snapshot's, and what was compared,
         for the evidence. With old, ([], ""): schema-parity compares them with old's along
         with public's schema (and the custom schemas', for a trigger calling one of their
-        functions). A snapshot written before it held them asks for a refresh."""
+        functions). A snapshot written before it held them leaves the test not verified,
+        asking for a refresh."""
         if self.snapshot is None:
             return [], ""
-        kept = self.snapshot.platform_triggers
-        if kept is None:
-            return self._not_held("them")
+        kept = self.kept(
+            self.snapshot.platform_triggers, "the app's triggers on the platform's tables"
+        )
         have = db.platform_table_triggers(target_db, schemas)
         seen = ", ".join(sorted(have["trigger"])) or "none"
         return db.schema_differences(have, kept, old_name=self.name), seen
@@ -136,25 +137,15 @@ class SchemaReference:
         """Against the snapshot: how public's tables, columns, constraints, indexes, views,
         functions and triggers on new (and how each trigger and foreign key fires) differ from
         the snapshot's, and what was compared, for the evidence. With old, ([], ""):
-        schema-parity's public test compares them with old's. A snapshot written
-        before it held public's schema asks for a refresh."""
+        schema-parity's public test compares them with old's. A snapshot written before it
+        held public's schema leaves the test not verified, asking for a refresh."""
         if self.snapshot is None:
             return [], ""
-        kept = self.snapshot.public_schema
-        if kept is None:
-            return self._not_held("public's schema")
+        kept = self.kept(self.snapshot.public_schema, "public's schema")
         have = db.schema_facts(target_db, ("public",))
         counted = {"table": "tables", "index": "indexes", "function": "functions"}
         compared = ", ".join(f"{len(kept[c])} {words}" for c, words in counted.items() if c in kept)
         return db.schema_differences(have, kept, old_name=self.name), compared or "nothing"
-
-    def _not_held(self, what: str) -> tuple[list[str], str]:
-        """No finding, and the evidence saying the snapshot predates `what` and how to refresh it."""
-        assert self.snapshot is not None
-        return [], (
-            f"not compared: {self.snapshot.where} was written before it held {what}; refresh it"
-            f" with `{SNAPSHOT_COMMAND}`"
-        )
 
     def privileges(self, schemas: tuple[str, ...]) -> dict[str, str]:
         """Every grant and default privilege on the app's schemas (grants.py)."""

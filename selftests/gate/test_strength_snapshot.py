@@ -15,6 +15,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
 from postmigration.db.role_settings import SET
 from postmigration.origins import origin_of
@@ -407,13 +409,21 @@ def test_at_night_a_job_or_webhook_changed_in_place_is_named_against_the_snapsho
         assert f"- {finding}" in run.output, run.digest()
 
 
+@pytest.mark.parametrize(
+    ("part", "held"),
+    [
+        ("public_schema", "public's schema"),
+        ("platform_triggers", "the app's triggers on the platform's tables"),
+    ],
+)
 def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
-    breakable: ServingPlaybook, tmp_path: Path
+    breakable: ServingPlaybook, tmp_path: Path, part: str, held: str
 ) -> None:
-    """A snapshot written before it held public's schema: schema-parity is not verified,
-    asking for a refresh (before, its public test passed having compared nothing)."""
+    """A snapshot written before it held public's schema, or the app's triggers on the
+    platform's tables: schema-parity is not verified, asking for a refresh (before, its public
+    test passed having compared nothing, or only public's part)."""
     data = json.loads(COMMITTED.read_text())
-    del data["public_schema"]
+    del data[part]
     snapshot = tmp_path / "schema.snapshot.json"
     snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
     older = config_changed(
@@ -430,4 +440,4 @@ def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
     )
     item = run.item("schema-parity")
     assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
-    assert "was written before it held public's schema: refresh it with" in item["reason"]
+    assert f"was written before it held {held}: refresh it with" in item["reason"]
