@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 
+from .scope import PLATFORM_SCHEMAS
 from .tables import relation_exists
 
 
@@ -30,36 +31,69 @@ class Policy:
         return f'policy "{self.name}" on {self.schema}.{self.table}'
 
 
+@dataclass(frozen=True)
+class RowSecurity:
+    """A table's row level security: switched on, and forced on its owner too (FORCE)."""
+
+    enabled: bool
+    forced: bool
+
+
 def tables_without_rls(
     conn: psycopg.Connection, schemas: tuple[str, ...] = ("public",)
 ) -> list[str]:
     """Tables of the exposed schemas whose row level security is switched off."""
-    return sorted(t for t, on in row_level_security(conn, schemas).items() if not on)
+    return sorted(t for t, rls in row_level_security(conn, schemas).items() if not rls.enabled)
 
 
-def rls_switched_off(
+def rls_differences(
     new: psycopg.Connection, old: psycopg.Connection, schemas: tuple[str, ...]
 ) -> list[str]:
-    """Tables of `schemas` whose row level security old has on and new has off, each named."""
-    on_old = row_level_security(old, schemas)
-    return [
-        f"row level security is off on {table} on new (on on old)"
-        for table in tables_without_rls(new, schemas)
-        if on_old.get(table)
-    ]
+    """Tables of `schemas` (on both) whose row level security old has on and new has off, or
+    that one server forces on the table's owner and the other does not (for the app's own
+    schemas: the platform's tables, storage.objects say, are forced or not by its version),
+    each named."""
+    return row_security_differences(
+        row_level_security(new, schemas), row_level_security(old, schemas)
+    )
 
 
-def row_level_security(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[str, bool]:
-    """Each table of `schemas` (schema.table) and whether its row level security is on."""
+def row_security_differences(new: dict[str, RowSecurity], old: dict[str, RowSecurity]) -> list[str]:
+    """What :func:`rls_differences` names, from each side's tables (a table only one side has
+    is schema-parity's)."""
+    problems: list[str] = []
+    for table in sorted(new.keys() & old.keys()):
+        mine, theirs = new[table], old[table]
+        if theirs.enabled and not mine.enabled:
+            problems.append(f"row level security is off on {table} on new (on on old)")
+        elif table.partition(".")[0] in PLATFORM_SCHEMAS:
+            continue
+        elif theirs.forced and not mine.forced:
+            problems.append(
+                f"row level security is no longer forced on {table} on new: old forces it on"
+                " the table's owner too (FORCE ROW LEVEL SECURITY)"
+            )
+        elif mine.forced and not theirs.forced:
+            problems.append(
+                f"row level security is forced on {table} on new but not on old: new holds the"
+                " table's owner to its policies too (FORCE ROW LEVEL SECURITY)"
+            )
+    return problems
+
+
+def row_level_security(
+    conn: psycopg.Connection, schemas: tuple[str, ...]
+) -> dict[str, RowSecurity]:
+    """Each table of `schemas` (schema.table) and its row level security."""
     rows = conn.execute(
         """
-        select n.nspname || '.' || c.relname, c.relrowsecurity
+        select n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p') and n.nspname = any(%s)
         """,
         (list(schemas),),
     ).fetchall()
-    return {r[0]: bool(r[1]) for r in rows}
+    return {r[0]: RowSecurity(bool(r[1]), bool(r[2])) for r in rows}
 
 
 def policies(

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from postmigration import db
+from postmigration.db.policies import row_level_security
 from reference.stack.runner import StackProcess
 from selftests.db.conftest import broken
 
@@ -52,6 +53,27 @@ def test_missing_migrations_dir_is_one_clear_error(tmp_path: Path) -> None:
 def test_rls_switched_off_is_named(conn: psycopg.Connection) -> None:
     with broken(conn, "alter table public.goals disable row level security"):
         assert db.tables_without_rls(conn) == ["public.goals"]
+
+
+def test_forced_row_security_is_compared(conn: psycopg.Connection) -> None:
+    """FORCE ROW LEVEL SECURITY set on one side only is named, either way; on the platform's
+    tables (storage.objects) it is left to the platform's version."""
+    schemas = ("public", "storage")
+    before = row_level_security(conn, schemas)
+    with broken(
+        conn,
+        "alter table public.goals force row level security",
+        "alter table storage.objects force row level security",
+    ):
+        after = row_level_security(conn, schemas)
+    assert db.row_security_differences(after, before) == [
+        "row level security is forced on public.goals on new but not on old: new holds the"
+        " table's owner to its policies too (FORCE ROW LEVEL SECURITY)"
+    ]
+    assert db.row_security_differences(before, after) == [
+        "row level security is no longer forced on public.goals on new: old forces it on the"
+        " table's owner too (FORCE ROW LEVEL SECURITY)"
+    ]
 
 
 def test_policy_drift_is_named(conn: psycopg.Connection) -> None:

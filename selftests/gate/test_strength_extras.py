@@ -14,8 +14,9 @@ One gate run, six breaks on new, each tripping its own item with a reason in the
 
 A second gate run, on rls-policies' file: anon let read notifications, and a policy on goals
 whose helper function fails: the item names the readable table and lists the failing read. A
-third: a custom schema's table whose policy is lost and RLS switched off on new; a fourth, the
-same of Realtime Authorization's realtime.messages.
+third: a custom schema's table whose policy is lost and RLS switched off on new, with RLS
+forced on one table's owner on old only and on another's on new only; a fourth, the same of
+Realtime Authorization's realtime.messages.
 
 New is repaired afterwards (the next damage test relies on it).
 """
@@ -170,7 +171,9 @@ def test_a_custom_schema_s_lost_policy_and_rls_fail_rls_policies(
 ) -> None:
     """A table of a custom schema (reporting.pm_exports) with row level security and a policy
     on old; on new the policy is lost and RLS is off: rls-policies names both (it compared
-    public and storage only, so both stayed green; data-parity does not compare policies)."""
+    public and storage only, so both stayed green; data-parity does not compare policies).
+    Old forces RLS on goals' owner too and new does not, and new forces it on courses where
+    old does not: both named (before, FORCE ROW LEVEL SECURITY was compared nowhere)."""
     table = "create table reporting.pm_exports (id bigint primary key, owner uuid)"
     rls = "alter table reporting.pm_exports enable row level security"
     policy = (
@@ -178,8 +181,18 @@ def test_a_custom_schema_s_lost_policy_and_rls_fail_rls_policies(
         " using (owner = auth.uid())"
     )
     dropped = ["drop table if exists reporting.pm_exports"]
-    old_side = damaged(breakable, "old", [table, rls, policy], dropped)
-    with old_side, damaged(breakable, "new", [table], dropped):
+    forced = "alter table public.{} force row level security"
+    unforced = "alter table public.{} no force row level security"
+    old_side = damaged(
+        breakable,
+        "old",
+        [table, rls, policy, forced.format("goals")],
+        [*dropped, unforced.format("goals")],
+    )
+    new_side = damaged(
+        breakable, "new", [table, forced.format("courses")], [*dropped, unforced.format("courses")]
+    )
+    with old_side, new_side:
         run = gate_on(breakable, tmp_path / "reports", "tests/preflight/test_rls_policies.py")
     item = run.item("rls-policies")
     assert item["status"] == "failed", run.digest()
@@ -189,6 +202,13 @@ def test_a_custom_schema_s_lost_policy_and_rls_fail_rls_policies(
     assert "row level security is off on reporting.pm_exports on new (on on old)" in (run.output), (
         run.digest()
     )
+    for finding in (
+        "row level security is no longer forced on public.goals on new: old forces it on the"
+        " table's owner too (FORCE ROW LEVEL SECURITY)",
+        "row level security is forced on public.courses on new but not on old: new holds the"
+        " table's owner to its policies too (FORCE ROW LEVEL SECURITY)",
+    ):
+        assert finding in run.output, run.digest()
 
 
 def test_private_rows_open_to_anon_or_a_failing_policy_fail_rls_policies(
