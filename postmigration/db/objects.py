@@ -4,9 +4,9 @@ Beside schema.py's tables, columns, constraints, indexes, views, function bodies
 the extensions with their schema and version, the app's schemas and their owners, each app
 function's owner, security definer and settings (search_path), enums and their labels, each
 table's replica identity (what Realtime's events carry of the old row), whose rights each view
-reads its tables with (security_invoker), sequences' options, the auth and storage tables'
-columns, the publications and their tables (with the columns and rows each keeps of a table,
-where it narrows them). Each category is one catalogue query run in the database; only
+reads its tables with (security_invoker), the app's event triggers, sequences' options, the
+auth and storage tables' columns, the publications and their tables (with the columns and rows
+each keeps of a table, where it narrows them). Each category is one catalogue query run in the database; only
 definitions come back.
 
 Two things a clean migration changes are not differences: an extension's version (on hosted
@@ -88,6 +88,22 @@ OBJECT_CATALOG = {
                        then '; security_barrier' else '' end
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'v' and n.nspname = any(%(schemas)s)
+    """,
+    # The app's event triggers (those running one of its functions): database-wide objects,
+    # so a dump of the app's schemas leaves them out, and only a superuser may create one, so
+    # a restore run as another role fails on them.
+    "event trigger": """
+        select format('%%I', e.evtname),
+               format('on %%s%%s, runs %%s, %%s', e.evtevent,
+                      coalesce(' for ' || array_to_string(e.evttags, ', '), ''),
+                      format('%%I.%%I()', n.nspname, p.proname),
+                      case e.evtenabled when 'D' then 'disabled'
+                                        when 'R' then 'enabled for replication only'
+                                        when 'A' then 'enabled always'
+                                        else 'enabled' end)
+        from pg_event_trigger e join pg_proc p on p.oid = e.evtfoid
+        join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = any(%(schemas)s)
     """,
     "sequence": """
         select format('%%I.%%I', n.nspname, c.relname),

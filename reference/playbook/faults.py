@@ -33,6 +33,8 @@ APP_TRIGGERS = {"on_auth_user_created": "auth.users", "on_avatar_deleted": "stor
 PLATFORM_TRIGGERS = {
     table.partition(".")[0]: f"{trigger} on {table}" for trigger, table in APP_TRIGGERS.items()
 }
+# The app's event trigger that switches row level security on for each new table in public.
+RLS_EVENT_TRIGGER = "ensure_rls_on_new_tables"
 # The report view that runs as the caller (security_invoker), re-created by view-runs-as-owner.
 REPORT_VIEW = "reporting.weekly_weight"
 # The table whose rows the reload-stopped fault loads again, data only, into new.
@@ -469,6 +471,17 @@ class PlatformTriggerLost(Fault):
 
 
 @dataclass(frozen=True)
+class EventTriggerLost(Fault):
+    """The restore ran as a role that may not create event triggers (only a superuser may):
+    pg_restore's CREATE EVENT TRIGGER for the app's ensure_rls_on_new_tables failed, and the
+    operator let the restore go on past that one error. Its function came back, the trigger
+    did not: the next table created in public is exposed without row level security."""
+
+    def restore_entry(self, entry: TocEntry) -> bool:
+        return entry.kind != "EVENT TRIGGER"
+
+
+@dataclass(frozen=True)
 class ReplicaRoleLeft(Fault):
     """The restore's `session_replication_role = replica` was set on the database and never
     reset: every later session runs with triggers and foreign keys off."""
@@ -873,6 +886,16 @@ REGISTRY: dict[str, _Spec] = {
             "restore",
             f"trigger {PLATFORM_TRIGGERS[schema]} is missing on new",
             schema,
+        ),
+    ),
+    "event-trigger-lost": _Spec(
+        "event-trigger-lost",
+        (),
+        lambda name, _: EventTriggerLost(
+            name,
+            "restore",
+            f"event trigger {RLS_EVENT_TRIGGER} is missing on new: new tables in public get no"
+            " row level security",
         ),
     ),
     "replica-role-left": _Spec(

@@ -90,8 +90,9 @@ def test_without_old_the_snapshot_names_what_new_lost(
     """At night: grants fails naming the regained anon grant and the lost default privilege,
     realtime names the unpublished table, extensions names uuid-ossp in public, role-settings
     names authenticated's statement_timeout back at the fresh project's 8 s, and schema-parity
-    names uuid-ossp in public too (blockers all: schema-parity was data-parity's schema half
-    before, waived at night with the rows it cannot compare)."""
+    names uuid-ossp in public too and the app's event trigger left disabled (blockers all:
+    schema-parity was data-parity's schema half before, waived at night with the rows it
+    cannot compare)."""
     breaks = [
         "grant select, insert on public.weight_measurements to anon",
         "alter default privileges for role postgres in schema reporting"
@@ -99,6 +100,7 @@ def test_without_old_the_snapshot_names_what_new_lost(
         'alter extension "uuid-ossp" set schema public',
         "alter publication supabase_realtime drop table public.notifications",
         "alter role authenticated set statement_timeout = '8s'",
+        "alter event trigger ensure_rls_on_new_tables disable",
     ]
     repairs = [
         "revoke all on public.weight_measurements from anon",
@@ -107,6 +109,7 @@ def test_without_old_the_snapshot_names_what_new_lost(
         'alter extension "uuid-ossp" set schema extensions',
         "alter publication supabase_realtime add table public.notifications",
         "alter role authenticated set statement_timeout = '15s'",
+        "alter event trigger ensure_rls_on_new_tables enable",
     ]
     with damaged(breakable, "new", breaks, repairs):
         run = _gate_without_old(breakable, tmp_path, "nightly")
@@ -142,6 +145,10 @@ def test_without_old_the_snapshot_names_what_new_lost(
     parity = run.item("schema-parity")
     assert (parity["severity"], parity["status"]) == ("blocker", "failed"), run.digest()
     assert "extension uuid-ossp differs: new has 'in schema public" in parity["reason"]
+    assert (
+        "- event trigger ensure_rls_on_new_tables differs: new has 'on ddl_command_end for CREATE"
+        " TABLE, CREATE TABLE AS, SELECT INTO, runs public.enable_rls_on_new_tables(), disabled'"
+    ) in run.output, run.digest()
 
 
 def test_without_old_the_clean_migration_matches_the_snapshot(
@@ -155,7 +162,7 @@ def test_without_old_the_clean_migration_matches_the_snapshot(
         assert run.item(item_id)["status"] == "passed", run.digest()
     html = (tmp_path / "go-no-go.html").read_text()
     assert f"compared with {SNAPSHOT}, taken 20" in html
-    assert "13 tables, 28 indexes, 10 functions" in html, "public's schema was not compared"
+    assert "13 tables, 28 indexes, 11 functions" in html, "public's schema was not compared"
 
 
 def test_without_old_public_s_own_schema_holds_the_gate_after_the_cutover_and_at_night(

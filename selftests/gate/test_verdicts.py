@@ -328,6 +328,10 @@ FAULTS = {
         "schema-parity",
         ("trigger on_avatar_deleted on storage.objects is missing on new",),
     ),
+    "event-trigger-lost": (
+        "schema-parity",
+        ("event trigger ensure_rls_on_new_tables is missing on new",),
+    ),
     "view-runs-as-owner": (
         "schema-parity",
         (

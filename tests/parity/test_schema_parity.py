@@ -70,7 +70,8 @@ def test_everything_else_the_app_owns_equals_old_or_snapshot(
     each project's Postgres image); the app's schemas and their owners; each app function's
     owner, security definer and settings (search_path); enums and their labels; each table's
     replica identity (what Realtime's events carry of the old row); whose rights each view
-    reads its tables with (security_invoker: without it, past the caller's RLS); sequences'
+    reads its tables with (security_invoker: without it, past the caller's RLS); the app's
+    event triggers (those running an app function) and whether they fire; sequences'
     options; the auth and storage tables' columns; the publications and their tables (but the
     platform's publication of Realtime's daily message partitions); and in each custom schema
     (not public) its tables, columns, constraints, indexes, views, materialized views,
