@@ -156,8 +156,8 @@ CHECKLIST: tuple[Item, ...] = (
     # revoke opens a table the old server kept shut.
     Item(
         "grants",
-        "Grants on the app's schemas, tables, columns, sequences and functions, and default "
-        "privileges, match the old server",
+        "Grants on the app's schemas, tables, columns, sequences and functions, default "
+        "privileges, and the app's own roles with their memberships, match the old server",
         BACKUP_STORAGE,
         "blocker",
         ("database", "comparison"),

@@ -154,6 +154,14 @@ class SchemaReference:
         assert self.old_db is not None
         return db.privileges(self.old_db, schemas)
 
+    def app_roles(self) -> dict[str, dict[str, Any]]:
+        """The app's own roles, their attributes and memberships (roles.py); a snapshot
+        written before it held them asks for a refresh (skipped as not verified)."""
+        if self.snapshot is not None:
+            return self.kept(self.snapshot.roles, "the app's roles")
+        assert self.old_db is not None
+        return db.app_roles(self.old_db)
+
     def role_settings(self, target_db: psycopg.Connection) -> tuple[Settings, Settings]:
         """(new's, the reference's) settings of the API roles and the database
         (role_settings.py). The snapshot keeps the values of ``app.*`` settings sealed (set or

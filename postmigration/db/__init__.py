@@ -42,6 +42,7 @@ from .policies import (
 )
 from .references import old_project_needles, stale_references
 from .role_settings import API_ROLES, role_setting_differences, role_settings, sealed_role_settings
+from .roles import app_roles, role_differences
 from .schema import (
     digested,
     platform_table_triggers,
@@ -61,6 +62,7 @@ from .unfinished import (
 __all__ = [
     "API_ROLES",
     "OPTIONAL_AUTH_TABLES",
+    "app_roles",
     "app_schemas",
     "extension_lines",
     "extension_version_differences",
@@ -100,6 +102,7 @@ __all__ = [
     "platform_table_triggers",
     "policies",
     "rls_differences",
+    "role_differences",
     "row_security_differences",
     "policy_differences",
     "recorded_migrations",

@@ -9,10 +9,11 @@ settings, sealed: see role_settings.py, and the app's triggers on the platform's
 schema.platform_table_triggers; and of what the project carries besides its schema, each
 pg_cron job's schedule, activity and command digest, the Vault secrets' names, never a
 value, and each database webhook's URL without its origin or query values, how it fires and
-calls, its headers by name), the migrations recorded when it was taken (to tell a stale
-snapshot from a broken target) and when it was taken. A snapshot written before role
-settings (or those triggers, public's schema, the jobs, the secrets' names or the webhooks)
-were part of it has none (None): the check then asks for a refresh.
+calls, its headers by name; the app's own roles, their attributes and memberships, never a
+password), the migrations recorded when it was taken (to tell a stale snapshot from a broken
+target) and when it was taken. A snapshot written before role settings (or those triggers,
+public's schema, the jobs, the secrets' names, the webhooks or the roles) were part of it has
+none (None): the check then asks for a refresh.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .grants import privileges
 from .migrations import recorded_migrations
 from .objects import object_facts
 from .role_settings import Settings, role_settings, sealed_role_settings
+from .roles import app_roles
 from .schema import digested, platform_table_triggers, schema_facts
 from .scope import app_schemas
 
@@ -64,6 +66,8 @@ class SchemaSnapshot:
     vault_secrets: tuple[str, ...] | None = None
     # key -> {url (origin masked), firing, method, headers, params digest, timeout_ms}
     webhooks: dict[str, dict[str, Any]] | None = None
+    # the app's roles: name -> {attributes, member of, granted to} (roles.app_roles)
+    roles: dict[str, dict[str, Any]] | None = None
     path: Path | None = field(default=None, compare=False)
 
     def content(self) -> dict[str, object]:
@@ -85,6 +89,7 @@ class SchemaSnapshot:
             "cron_jobs": self.cron_jobs,
             "vault_secrets": None if self.vault_secrets is None else list(self.vault_secrets),
             "webhooks": self.webhooks,
+            "roles": self.roles,
         }
 
     @property
@@ -117,6 +122,7 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         cron_jobs=kept_cron_jobs(cron_jobs(conn)),
         vault_secrets=tuple(sorted(vault_secrets(conn) or {})),
         webhooks=kept_webhooks(webhooks(conn)),
+        roles=app_roles(conn),
     )
 
 
@@ -154,6 +160,7 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
             if data.get("vault_secrets") is None
             else tuple(data["vault_secrets"]),
             webhooks=data.get("webhooks"),
+            roles=data.get("roles"),
             path=path,
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -35,6 +35,8 @@ PLATFORM_TRIGGERS = {
 }
 # The app's event trigger that switches row level security on for each new table in public.
 RLS_EVENT_TRIGGER = "ensure_rls_on_new_tables"
+# The app's role the course statistics export's tokens claim.
+REPORT_ROLE = "report_reader"
 # The report view that runs as the caller (security_invoker), re-created by view-runs-as-owner.
 REPORT_VIEW = "reporting.weekly_weight"
 # The table whose rows the reload-stopped fault loads again, data only, into new.
@@ -66,6 +68,10 @@ class Fault:
 
     def privilege_entry(self, entry: TocEntry) -> bool:
         """privileges: should this grant (ACL or DEFAULT ACL entry of old's) be restored? (yes)"""
+        return True
+
+    def role_statement(self, statement: str) -> bool:
+        """roles: should this statement of old's roles dump run on new? (yes)"""
         return True
 
     def grants_reset(self) -> bool:
@@ -479,6 +485,17 @@ class EventTriggerLost(Fault):
 
     def restore_entry(self, entry: TocEntry) -> bool:
         return entry.kind != "EVENT TRIGGER"
+
+
+@dataclass(frozen=True)
+class RoleGrantLost(Fault):
+    """The app's role was made on new by hand from the dashboard's SQL editor
+    (`create role report_reader nologin noinherit`), not from old's roles dump: its grant to
+    authenticator never ran. The API cannot switch to the role, and every call of the course
+    statistics export, whose token claims it, is refused."""
+
+    def role_statement(self, statement: str) -> bool:
+        return not (statement.startswith("GRANT ") and ' TO "authenticator"' in statement)
 
 
 @dataclass(frozen=True)
@@ -896,6 +913,16 @@ REGISTRY: dict[str, _Spec] = {
             "restore",
             f"event trigger {RLS_EVENT_TRIGGER} is missing on new: new tables in public get no"
             " row level security",
+        ),
+    ),
+    "role-grant-lost": _Spec(
+        "role-grant-lost",
+        (),
+        lambda name, _: RoleGrantLost(
+            name,
+            "roles",
+            f"role {REPORT_ROLE} made on new without its grant to authenticator: the API cannot"
+            " switch to it",
         ),
     ),
     "replica-role-left": _Spec(

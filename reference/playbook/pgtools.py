@@ -68,9 +68,12 @@ def run_tool(
     """Run one tool against `server` (with PGOPTIONS when given); a non-zero exit is a
     PlaybookError carrying the tool's first error line."""
     env = server.env if pgoptions is None else {**server.env, "PGOPTIONS": pgoptions}
+    where = server.args
+    if tool == "pg_dumpall":  # its --dbname takes a connection string; --database a name
+        where = [a.replace("--dbname=", "--database=", 1) for a in where]
     try:
         done = subprocess.run(
-            [str(bindir / tool), *server.args, *args],
+            [str(bindir / tool), *where, *args],
             capture_output=True,
             text=True,
             env=env,

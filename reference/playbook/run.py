@@ -44,6 +44,7 @@ from .origins import rewrite_origins
 from .pgtools import Server, client_bindir
 from .privileges import carry_privileges
 from .restore import reload_stopped, restore
+from .roles import carry_roles
 from .schema import apply_pending_migrations, ensure_extensions, reapply_policies
 from .stacks import add_site_name, start_stack
 from .storage_sync import check_agreement, drop_owners, sync_buckets
@@ -142,6 +143,7 @@ class Playbook:
         assert self.new is not None
         new_db = Server(str(self.new.target["db_url"]))
         dump_file = self.dump_file
+        self.step("roles", lambda: carry_roles(bindir, old_db, new_db, self.state_dir, fault))
         self.step(
             "restore", lambda: restore(bindir, new_db, dump_file, fault, self.state_dir).summary()
         )

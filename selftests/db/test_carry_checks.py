@@ -90,8 +90,8 @@ def test_the_platforms_messages_publication_is_left_out(conn: psycopg.Connection
 def test_object_changes_are_named(conn: psycopg.Connection) -> None:
     """An extension moved to public, a function turned security invoker and its search_path
     dropped, a new enum label, a sequence's increment, a lost auth column, a table dropped
-    from a publication, a table's replica identity: each named with what new has and what old
-    has."""
+    from a publication, a table's replica identity, the app's event trigger disabled: each
+    named with what new has and what old has."""
     schemas = db.app_schemas(conn)
     setup = (
         "create type public.pm_mood as enum ('low', 'high')",
@@ -110,6 +110,7 @@ def test_object_changes_are_named(conn: psycopg.Connection) -> None:
             "alter table auth.identities drop column last_sign_in_at",
             "alter publication pm_pub drop table public.notifications",
             "alter table public.notifications replica identity full",
+            "alter event trigger ensure_rls_on_new_tables disable",
         )
         for statement in damage:
             conn.execute(statement)  # type: ignore[arg-type]
@@ -128,6 +129,9 @@ def test_object_changes_are_named(conn: psycopg.Connection) -> None:
         "replica identity of table public.notifications differs: new has 'full: update and"
         " delete events carry the whole old row', old has 'default: update and delete events"
         " carry the primary key only'",
+        "event trigger ensure_rls_on_new_tables differs: new has 'on ddl_command_end for CREATE"
+        " TABLE, CREATE TABLE AS, SELECT INTO, runs public.enable_rls_on_new_tables(),"
+        " disabled', old has",
     )
     for start in expected_starts:
         assert any(p.startswith(start) for p in problems), (start, problems)
@@ -255,3 +259,34 @@ def test_needles_name_old_hosts_and_refs_never_passwords_nor_new() -> None:
         "db.abcdefghijklmnopqrst.supabase.co:5432",
         "old.example.com",
     )
+
+
+def test_the_app_s_roles_and_their_memberships_are_compared(conn: psycopg.Connection) -> None:
+    """The stand-in's own role report_reader is the app's (the platform's roles are not); its
+    grant to authenticator lost, its attributes changed, or the role gone: each named; a role
+    only new has is not judged."""
+    before = db.app_roles(conn)
+    assert before == {
+        "report_reader": {
+            "attributes": "nologin, noinherit",
+            "member of": [],
+            "granted to": ["authenticator"],
+        }
+    }, before
+    with broken(
+        conn,
+        "revoke report_reader from authenticator",
+        "alter role report_reader login connection limit 3",
+        "create role pm_only_on_new nologin",
+    ):
+        changed = db.app_roles(conn)
+    assert db.role_differences(changed, before) == [
+        "role report_reader differs: new has 'login, noinherit, connection limit 3', old has"
+        " 'nologin, noinherit'",
+        "role report_reader is not granted to authenticator on new (old grants it): the API"
+        " cannot switch to it, and a request whose token claims it is refused",
+    ]
+    assert db.role_differences({}, before, old_name="the snapshot") == [
+        "role report_reader is missing on new (the snapshot has it: nologin, noinherit): old's"
+        " grants and policies naming it cannot be restored, and a token claiming it is refused"
+    ]

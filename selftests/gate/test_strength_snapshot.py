@@ -87,12 +87,12 @@ def _assert_blocker_failed(run: SuiteRun, item_id: str, reason: str) -> None:
 def test_without_old_the_snapshot_names_what_new_lost(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
-    """At night: grants fails naming the regained anon grant and the lost default privilege,
-    realtime names the unpublished table, extensions names uuid-ossp in public, role-settings
-    names authenticated's statement_timeout back at the fresh project's 8 s, and schema-parity
-    names uuid-ossp in public too and the app's event trigger left disabled (blockers all:
-    schema-parity was data-parity's schema half before, waived at night with the rows it
-    cannot compare)."""
+    """At night: grants fails naming the regained anon grant, the lost default privilege and
+    the app's role no longer granted to authenticator, realtime names the unpublished table,
+    extensions names uuid-ossp in public, role-settings names authenticated's statement_timeout
+    back at the fresh project's 8 s, and schema-parity names uuid-ossp in public too and the
+    app's event trigger left disabled (blockers all: schema-parity was data-parity's schema
+    half before, waived at night with the rows it cannot compare)."""
     breaks = [
         "grant select, insert on public.weight_measurements to anon",
         "alter default privileges for role postgres in schema reporting"
@@ -101,6 +101,7 @@ def test_without_old_the_snapshot_names_what_new_lost(
         "alter publication supabase_realtime drop table public.notifications",
         "alter role authenticated set statement_timeout = '8s'",
         "alter event trigger ensure_rls_on_new_tables disable",
+        "revoke report_reader from authenticator",
     ]
     repairs = [
         "revoke all on public.weight_measurements from anon",
@@ -110,6 +111,7 @@ def test_without_old_the_snapshot_names_what_new_lost(
         "alter publication supabase_realtime add table public.notifications",
         "alter role authenticated set statement_timeout = '15s'",
         "alter event trigger ensure_rls_on_new_tables enable",
+        "grant report_reader to authenticator",
     ]
     with damaged(breakable, "new", breaks, repairs):
         run = _gate_without_old(breakable, tmp_path, "nightly")
@@ -124,6 +126,10 @@ def test_without_old_the_snapshot_names_what_new_lost(
         " future tables (the snapshot grants it)",
     ):
         assert f"- {finding}" in run.output, run.digest()
+    assert (
+        "the app's roles on new differ from the committed snapshot schema.snapshot.json: role"
+        " report_reader is not granted to authenticator on new (the snapshot grants it)"
+    ) in run.output, run.digest()
     realtime = run.item("realtime")
     assert (realtime["severity"], realtime["status"]) == ("blocker", "failed"), run.digest()
     assert (

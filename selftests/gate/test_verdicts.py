@@ -328,6 +328,10 @@ FAULTS = {
         "schema-parity",
         ("trigger on_avatar_deleted on storage.objects is missing on new",),
     ),
+    "role-grant-lost": (
+        "grants",
+        ("role report_reader is not granted to authenticator on new (old grants it)",),
+    ),
     "event-trigger-lost": (
         "schema-parity",
         ("event trigger ensure_rls_on_new_tables is missing on new",),

@@ -14,6 +14,7 @@ import pytest
 
 from reference.playbook.errors import PlaybookError, UnknownFault
 from reference.playbook.faults import Fault, fault_named, known_faults
+from reference.playbook.roles import app_role_statements
 from reference.playbook.run import _failure_of
 from reference.playbook.toc import TargetCatalog, parse_toc, split_existing
 from reference.stack.settings import read_env_file
@@ -318,3 +319,30 @@ def test_new_fault_does_its_damage(fault: str, tmp_path: Path) -> None:
     ) as run:
         assert f"fault {fault}:" in run.output
         NEW_DAMAGE[fault](run)
+
+
+def test_the_roles_step_keeps_the_app_s_roles_of_a_roles_dump() -> None:
+    """Of `pg_dumpall --roles-only` output: the app's CREATE/ALTER ROLE and each GRANT of or to
+    an app role (without GRANTED BY) are kept; the platform's roles and their grants are not;
+    role-grant-lost drops the grant to authenticator only."""
+    dump = "\n".join(
+        (
+            "CREATE ROLE anon;",
+            "ALTER ROLE anon WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB NOLOGIN;",
+            "CREATE ROLE report_reader;",
+            "ALTER ROLE report_reader WITH NOSUPERUSER NOINHERIT NOLOGIN NOBYPASSRLS;",
+            "CREATE ROLE supabase_auth_admin;",
+            "GRANT anon TO authenticator GRANTED BY postgres;",
+            "GRANT report_reader TO authenticator GRANTED BY postgres;",
+            'GRANT authenticated TO "report_reader" WITH ADMIN OPTION GRANTED BY postgres;',
+        )
+    )
+    kept = app_role_statements(dump)
+    assert kept == [
+        "CREATE ROLE report_reader;",
+        "ALTER ROLE report_reader WITH NOSUPERUSER NOINHERIT NOLOGIN NOBYPASSRLS;",
+        'GRANT "report_reader" TO "authenticator";',
+        'GRANT "authenticated" TO "report_reader" WITH ADMIN OPTION;',
+    ]
+    lost = fault_named("role-grant-lost")
+    assert [s for s in kept if lost.role_statement(s)] == kept[:2] + kept[3:]

@@ -1,5 +1,6 @@
-"""Backup/restore: the grants old gives are the grants new gives (the dump carries none);
-without old, the grants of the committed schema snapshot."""
+"""Backup/restore: the grants old gives are the grants new gives (the dump carries none), to
+the app's own roles too, which a roles dump of their own carries; without old, the grants and
+roles of the committed schema snapshot."""
 
 from __future__ import annotations
 
@@ -41,4 +42,32 @@ def test_grants_equal_old_or_snapshot(
     fail_on(
         db.privilege_differences(found, expected, old_name=reference.name),
         f"grants on new differ from {reference.title}",
+    )
+
+
+def test_app_roles_equal_old_or_snapshot(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+    app_profile: AppProfile,
+    evidence: Evidence,
+) -> None:
+    """Each role the app made itself (not the platform's, not a superuser) on old (without old,
+    in the committed snapshot) is on new with its attributes (login, inherit, bypassrls,
+    createrole, createdb, connection limit) and old's memberships: a member of the same roles,
+    granted to the same roles (authenticator above all: the API switches to a role a token
+    claims only through it). A role or membership only new has is not judged."""
+    reference = schema_reference(target_db, comparison_db, comparison_target, app_profile, "roles")
+    expected, found = reference.app_roles(), db.app_roles(target_db)
+    evidence.text(
+        f"the app's roles ({reference.described})",
+        "\n".join(
+            f"{name}: {role['attributes']}; granted to {', '.join(role['granted to']) or 'none'}"
+            for name, role in sorted(found.items())
+        )
+        or "none on new",
+    )
+    fail_on(
+        db.role_differences(found, expected, old_name=reference.name),
+        f"the app's roles on new differ from {reference.title}",
     )
