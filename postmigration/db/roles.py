@@ -83,9 +83,8 @@ def role_differences(
         want, have = old[name], new.get(name)
         if have is None:
             problems.append(
-                f"role {name} is missing on new ({old_name} has it: {want['attributes']}): old's"
-                " grants and policies naming it cannot be restored, and a token claiming it is"
-                " refused"
+                f"role {name} is missing on new ({old_name} has it: {want['attributes']}): grants"
+                " and policies naming it cannot be restored, and a token claiming it is refused"
             )
             continue
         if have["attributes"] != want["attributes"]:

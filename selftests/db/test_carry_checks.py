@@ -287,6 +287,6 @@ def test_the_app_s_roles_and_their_memberships_are_compared(conn: psycopg.Connec
         " cannot switch to it, and a request whose token claims it is refused",
     ]
     assert db.role_differences({}, before, old_name="the snapshot") == [
-        "role report_reader is missing on new (the snapshot has it: nologin, noinherit): old's"
-        " grants and policies naming it cannot be restored, and a token claiming it is refused"
+        "role report_reader is missing on new (the snapshot has it: nologin, noinherit): grants"
+        " and policies naming it cannot be restored, and a token claiming it is refused"
     ]
