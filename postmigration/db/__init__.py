@@ -3,6 +3,7 @@ grants, and stale references to the old project."""
 
 from __future__ import annotations
 
+from .api_roles import api_role_problems
 from .connection import DatabaseUnreachable, connect, describe
 from .data import (
     SequencePosition,
@@ -62,6 +63,7 @@ from .unfinished import (
 __all__ = [
     "API_ROLES",
     "OPTIONAL_AUTH_TABLES",
+    "api_role_problems",
     "app_roles",
     "app_schemas",
     "extension_lines",

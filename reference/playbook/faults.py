@@ -512,6 +512,16 @@ class ReplicaRoleLeft(Fault):
 
 
 @dataclass(frozen=True)
+class ServiceRoleWithoutBypass(Fault):
+    """new's API roles were made by hand from a self-hosting guide's `create role
+    service_role nologin`, without BYPASSRLS: every request with the secret key sees only what
+    the RLS policies give a role they do not name."""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return ("alter role service_role nobypassrls",)
+
+
+@dataclass(frozen=True)
 class RoleSettingsLost(Fault):
     """The move carried the database but not the roles' settings: a migration's
     `alter role authenticated set statement_timeout` is recorded as applied on new, yet new's
@@ -930,6 +940,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: ReplicaRoleLeft(
             name, "by-hand", "the database keeps session_replication_role = replica on new"
+        ),
+    ),
+    "service-role-without-bypass": _Spec(
+        "service-role-without-bypass",
+        (),
+        lambda name, _: ServiceRoleWithoutBypass(
+            name, "by-hand", "role service_role does not bypass row level security on new"
         ),
     ),
     "role-settings-lost": _Spec(

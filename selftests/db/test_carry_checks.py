@@ -290,3 +290,31 @@ def test_the_app_s_roles_and_their_memberships_are_compared(conn: psycopg.Connec
         "role report_reader is missing on new (the snapshot has it: nologin, noinherit): grants"
         " and policies naming it cannot be restored, and a token claiming it is refused"
     ]
+
+
+def test_the_api_roles_are_bound_by_row_level_security_as_supabase_makes_them(
+    conn: psycopg.Connection,
+) -> None:
+    """The stand-in's anon, authenticated and service_role pass; service_role without
+    BYPASSRLS, authenticated with it, or anon a superuser: each named for what it does."""
+    assert db.api_role_problems(conn) == []
+    with broken(
+        conn,
+        "alter role service_role nobypassrls",
+        "alter role authenticated bypassrls",
+        "alter role anon superuser",
+    ):
+        problems = db.api_role_problems(conn)
+    assert problems == [
+        "role anon bypasses row level security on new (BYPASSRLS or superuser; Supabase's does"
+        " not): no RLS policy applies to visitors (requests with the publishable or anon key and"
+        " no session), so they read and change every row their grants reach",
+        "role authenticated bypasses row level security on new (BYPASSRLS or superuser;"
+        " Supabase's does not): no RLS policy applies to signed-in users, so they read and change"
+        " every row their grants reach",
+        "role service_role does not bypass row level security on new (Supabase's has BYPASSRLS):"
+        " the server side (requests with the secret or service_role key) sees only what RLS"
+        " policies give it, so rows, buckets and objects seem to be missing to edge functions,"
+        " admin tools and this gate's own reads",
+    ], problems
+    assert db.api_role_problems(conn) == []

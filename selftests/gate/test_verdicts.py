@@ -320,6 +320,10 @@ FAULTS = {
     "extension-in-public:pgcrypto": ("schema-parity", ("extension pgcrypto", "in schema public")),
     "identities-not-restored": ("data-parity", ("no identity in auth.identities",)),
     "replica-role-left": ("restore-finished", ("session_replication_role",)),
+    "service-role-without-bypass": (
+        "rls-policies",
+        ("role service_role does not bypass row level security on new",),
+    ),
     "platform-trigger-lost:auth": (
         "schema-parity",
         ("trigger on_auth_user_created on auth.users is missing on new",),

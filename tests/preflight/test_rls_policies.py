@@ -22,6 +22,17 @@ PERMISSION_DENIED = "42501"
 pytestmark = [pytest.mark.postmigration, pytest.mark.preflight, pytest.mark.item("rls-policies")]
 
 
+def test_api_roles_bypass_row_level_security_as_supabase_defines_them(
+    target_db: psycopg.Connection,
+) -> None:
+    """anon and authenticated are bound by row level security (neither BYPASSRLS nor a
+    superuser) and service_role bypasses it, as Supabase makes them: checked on new alone."""
+    fail_on(
+        db.api_role_problems(target_db),
+        "row level security does not bind the API's roles as Supabase defines them",
+    )
+
+
 def test_rls_is_enabled_on_every_exposed_table(target_db: psycopg.Connection) -> None:
     """No table of the exposed schema is readable past its policies."""
     fail_on(

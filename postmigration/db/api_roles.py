@@ -1,0 +1,55 @@
+"""Whether row level security binds the API's roles as Supabase defines them.
+
+The API switches to ``anon`` for a visitor and to ``authenticated`` for a signed-in user, and
+the RLS policies are what keep each to the rows it may see: neither may bypass row level
+security (BYPASSRLS, or being a superuser). ``service_role`` is the server side's (edge
+functions, admin tools, the dashboard): Supabase makes it BYPASSRLS, and without that every
+request with the secret key sees only what policies give a role they do not name, so rows,
+buckets and objects seem to be missing, and the other items name those symptoms instead of
+the cause. Roles made by hand on a self-hosted server get this wrong. Supabase defines these
+roles alike on every project, so this is checked on new alone, at every moment.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+__all__ = ["RLS_BYPASS", "api_role_problems"]
+
+# Each API role -> whether Supabase makes it bypass row level security.
+RLS_BYPASS = {"anon": False, "authenticated": False, "service_role": True}
+_SERVES = {
+    "anon": "visitors (requests with the publishable or anon key and no session)",
+    "authenticated": "signed-in users",
+    "service_role": "the server side (requests with the secret or service_role key)",
+}
+
+
+def api_role_problems(conn: psycopg.Connection) -> list[str]:
+    """Each API role on `conn` that is missing, or bypasses row level security where
+    Supabase's does not (or the other way round), in plain words."""
+    bypasses = dict(
+        conn.execute(
+            "select rolname, rolsuper or rolbypassrls from pg_roles where rolname = any(%s)",
+            (list(RLS_BYPASS),),
+        ).fetchall()
+    )
+    problems: list[str] = []
+    for role, supabase_bypasses in RLS_BYPASS.items():
+        serves = _SERVES[role]
+        if role not in bypasses:
+            problems.append(f"role {role} does not exist on new: the API cannot serve {serves}")
+        elif bypasses[role] and not supabase_bypasses:
+            problems.append(
+                f"role {role} bypasses row level security on new (BYPASSRLS or superuser;"
+                f" Supabase's does not): no RLS policy applies to {serves}, so they read and"
+                " change every row their grants reach"
+            )
+        elif supabase_bypasses and not bypasses[role]:
+            problems.append(
+                f"role {role} does not bypass row level security on new (Supabase's has"
+                f" BYPASSRLS): {serves} sees only what RLS policies give it, so rows, buckets"
+                " and objects seem to be missing to edge functions, admin tools and this"
+                " gate's own reads"
+            )
+    return problems
