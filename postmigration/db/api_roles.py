@@ -26,20 +26,30 @@ _SERVES = {
 
 
 def api_role_problems(conn: psycopg.Connection) -> list[str]:
-    """Each API role on `conn` that is missing, or bypasses row level security where
-    Supabase's does not (or the other way round), in plain words."""
-    bypasses = dict(
-        conn.execute(
-            "select rolname, rolsuper or rolbypassrls from pg_roles where rolname = any(%s)",
-            (list(RLS_BYPASS),),
-        ).fetchall()
-    )
+    """Each API role on `conn` that is missing, that authenticator may not switch to, or that
+    bypasses row level security where Supabase's does not (or the other way round), in plain
+    words."""
+    rows = conn.execute(
+        "select r.rolname, r.rolsuper or r.rolbypassrls,"
+        " exists (select 1 from pg_roles a where a.rolname = 'authenticator'"
+        " and pg_has_role(a.oid, r.oid, 'MEMBER'))"
+        " from pg_roles r where r.rolname = any(%s)",
+        (list(RLS_BYPASS),),
+    ).fetchall()
+    bypasses = {name: bypass for name, bypass, _ in rows}
+    switchable = {name: member for name, _, member in rows}
     problems: list[str] = []
     for role, supabase_bypasses in RLS_BYPASS.items():
         serves = _SERVES[role]
         if role not in bypasses:
             problems.append(f"role {role} does not exist on new: the API cannot serve {serves}")
-        elif bypasses[role] and not supabase_bypasses:
+            continue
+        if not switchable[role]:
+            problems.append(
+                f"role {role} is not granted to authenticator on new (Supabase grants it): the"
+                f" API cannot switch to it, so it refuses every request from {serves}"
+            )
+        if bypasses[role] and not supabase_bypasses:
             problems.append(
                 f"role {role} bypasses row level security on new (BYPASSRLS or superuser;"
                 f" Supabase's does not): no RLS policy applies to {serves}, so they read and"

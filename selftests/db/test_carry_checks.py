@@ -296,19 +296,23 @@ def test_the_api_roles_are_bound_by_row_level_security_as_supabase_makes_them(
     conn: psycopg.Connection,
 ) -> None:
     """The stand-in's anon, authenticated and service_role pass; service_role without
-    BYPASSRLS, authenticated with it, or anon a superuser: each named for what it does."""
+    BYPASSRLS, authenticated with it and not granted to authenticator, or anon a superuser:
+    each named for what it does."""
     assert db.api_role_problems(conn) == []
     with broken(
         conn,
         "alter role service_role nobypassrls",
         "alter role authenticated bypassrls",
         "alter role anon superuser",
+        "revoke authenticated from authenticator",
     ):
         problems = db.api_role_problems(conn)
     assert problems == [
         "role anon bypasses row level security on new (BYPASSRLS or superuser; Supabase's does"
         " not): no RLS policy applies to visitors (requests with the publishable or anon key and"
         " no session), so they read and change every row their grants reach",
+        "role authenticated is not granted to authenticator on new (Supabase grants it): the API"
+        " cannot switch to it, so it refuses every request from signed-in users",
         "role authenticated bypasses row level security on new (BYPASSRLS or superuser;"
         " Supabase's does not): no RLS policy applies to signed-in users, so they read and change"
         " every row their grants reach",
