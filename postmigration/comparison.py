@@ -162,6 +162,14 @@ class SchemaReference:
         assert self.old_db is not None
         return db.app_roles(self.old_db)
 
+    def role_names(self) -> set[str]:
+        """The names of the reference's roles that are not the platform's: old's (its
+        superusers too), or the snapshot's app roles (a snapshot holds no superuser)."""
+        if self.snapshot is not None:
+            return set(self.kept(self.snapshot.roles, "the app's roles"))
+        assert self.old_db is not None
+        return set(db.app_roles(self.old_db)) | set(db.privileged_login_roles(self.old_db))
+
     def role_settings(self, target_db: psycopg.Connection) -> tuple[Settings, Settings]:
         """(new's, the reference's) settings of the API roles and the database
         (role_settings.py). The snapshot keeps the values of ``app.*`` settings sealed (set or

@@ -43,7 +43,12 @@ from .policies import (
 )
 from .references import old_project_needles, stale_references
 from .role_settings import API_ROLES, role_setting_differences, role_settings, sealed_role_settings
-from .roles import app_roles, role_differences
+from .roles import (
+    app_roles,
+    privileged_login_roles,
+    privileged_roles_only_on_new,
+    role_differences,
+)
 from .schema import (
     digested,
     platform_table_triggers,
@@ -65,6 +70,8 @@ __all__ = [
     "OPTIONAL_AUTH_TABLES",
     "api_role_problems",
     "app_roles",
+    "privileged_login_roles",
+    "privileged_roles_only_on_new",
     "app_schemas",
     "extension_lines",
     "extension_version_differences",

@@ -18,7 +18,13 @@ from typing import Any
 
 import psycopg
 
-__all__ = ["PLATFORM_ROLES", "app_roles", "role_differences"]
+__all__ = [
+    "PLATFORM_ROLES",
+    "app_roles",
+    "privileged_login_roles",
+    "privileged_roles_only_on_new",
+    "role_differences",
+]
 
 PLATFORM_ROLES = frozenset(
     {
@@ -107,3 +113,40 @@ def role_differences(
                     f"role {name} is not granted to {grantee} on new ({old_name} grants it)"
                 )
     return problems
+
+
+_PRIVILEGED_LOGIN = """
+    select rolname,
+           concat_ws(', ', 'login',
+                     case when rolsuper then 'superuser' end,
+                     case when rolbypassrls then 'bypassrls' end,
+                     case when rolcreaterole then 'createrole' end)
+    from pg_roles
+    where rolcanlogin and (rolsuper or rolbypassrls or rolcreaterole)
+"""
+
+
+def privileged_login_roles(conn: psycopg.Connection) -> dict[str, str]:
+    """Each role not the platform's that can log in and is a superuser, bypasses row level
+    security or may create roles -> those attributes. No password is read."""
+    return {
+        name: attributes
+        for name, attributes in conn.execute(_PRIVILEGED_LOGIN).fetchall()
+        if not _platform(name)
+    }
+
+
+def privileged_roles_only_on_new(
+    new: Mapping[str, str], reference: set[str], *, old_name: str = "old"
+) -> list[str]:
+    """Each privileged login role of new (see :func:`privileged_login_roles`) that the
+    reference (old's roles, or the snapshot's) lacks, in plain words: one made for the move
+    (to run the restore past RLS, say) and left behind is a credential that reads past every
+    policy."""
+    return [
+        f"role {name} ({attributes}) is on new but not on {old_name}: a login role that"
+        " bypasses row level security or manages roles, made for the move (to run the"
+        " restore, say) and left behind? Drop it, or add it to old's roles if the app needs it"
+        for name, attributes in sorted(new.items())
+        if name not in reference
+    ]

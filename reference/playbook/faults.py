@@ -522,6 +522,16 @@ class ServiceRoleWithoutBypass(Fault):
 
 
 @dataclass(frozen=True)
+class RestoreRoleLeft(Fault):
+    """The operator made a login role that bypasses RLS to load the data as something other
+    than postgres (`create role restorer login bypassrls`), and left it on new when the move
+    was done: a credential that reads past every policy."""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return ("create role restorer login bypassrls",)
+
+
+@dataclass(frozen=True)
 class RoleSettingsLost(Fault):
     """The move carried the database but not the roles' settings: a migration's
     `alter role authenticated set statement_timeout` is recorded as applied on new, yet new's
@@ -947,6 +957,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: ServiceRoleWithoutBypass(
             name, "by-hand", "role service_role does not bypass row level security on new"
+        ),
+    ),
+    "restore-role-left": _Spec(
+        "restore-role-left",
+        (),
+        lambda name, _: RestoreRoleLeft(
+            name, "by-hand", "role restorer (login, bypassrls) made for the restore is left on new"
         ),
     ),
     "role-settings-lost": _Spec(

@@ -322,3 +322,33 @@ def test_the_api_roles_are_bound_by_row_level_security_as_supabase_makes_them(
         " admin tools and this gate's own reads",
     ], problems
     assert db.api_role_problems(conn) == []
+
+
+def test_a_privileged_login_role_only_new_has_is_named(conn: psycopg.Connection) -> None:
+    """The stand-in has no privileged login role of the app's; one made with BYPASSRLS, one a
+    superuser, and one that may create roles are each named against a reference lacking them;
+    a plain login role, or one the reference has, is not."""
+    assert db.privileged_login_roles(conn) == {}
+    with broken(
+        conn,
+        "create role pm_restorer login bypassrls",
+        "create role pm_admin login superuser",
+        "create role pm_manager login createrole",
+        "create role pm_plain login",
+    ):
+        found = db.privileged_login_roles(conn)
+    assert found == {
+        "pm_admin": "login, superuser",
+        "pm_manager": "login, createrole",
+        "pm_restorer": "login, bypassrls",
+    }, found
+    named = db.privileged_roles_only_on_new(found, {"pm_manager"}, old_name="the snapshot")
+    assert [line.split(" is on new")[0] for line in named] == [
+        "role pm_admin (login, superuser)",
+        "role pm_restorer (login, bypassrls)",
+    ], named
+    assert named[1] == (
+        "role pm_restorer (login, bypassrls) is on new but not on the snapshot: a login role"
+        " that bypasses row level security or manages roles, made for the move (to run the"
+        " restore, say) and left behind? Drop it, or add it to old's roles if the app needs it"
+    )

@@ -336,6 +336,10 @@ FAULTS = {
         "grants",
         ("role report_reader is not granted to authenticator on new (old grants it)",),
     ),
+    "restore-role-left": (
+        "grants",
+        ("role restorer (login, bypassrls) is on new but not on old",),
+    ),
     "event-trigger-lost": (
         "schema-parity",
         ("event trigger ensure_rls_on_new_tables is missing on new",),

@@ -56,7 +56,8 @@ def test_app_roles_equal_old_or_snapshot(
     in the committed snapshot) is on new with its attributes (login, inherit, bypassrls,
     createrole, createdb, connection limit) and old's memberships: a member of the same roles,
     granted to the same roles (authenticator above all: the API switches to a role a token
-    claims only through it). A role or membership only new has is not judged."""
+    claims only through it). A role or membership only new has is not judged here (a
+    privileged login role is: see the next test)."""
     reference = schema_reference(target_db, comparison_db, comparison_target, app_profile, "roles")
     expected, found = reference.app_roles(), db.app_roles(target_db)
     evidence.text(
@@ -70,4 +71,28 @@ def test_app_roles_equal_old_or_snapshot(
     fail_on(
         db.role_differences(found, expected, old_name=reference.name),
         f"the app's roles on new differ from {reference.title}",
+    )
+
+
+def test_no_privileged_login_role_is_only_on_new(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+    app_profile: AppProfile,
+    evidence: Evidence,
+) -> None:
+    """No role that can log in and is a superuser, bypasses row level security or may create
+    roles (not the platform's) is on new without being on old (without old, among the
+    committed snapshot's roles, which hold no superuser): one made for the move is a
+    credential past every policy."""
+    reference = schema_reference(target_db, comparison_db, comparison_target, app_profile, "roles")
+    expected, found = reference.role_names(), db.privileged_login_roles(target_db)
+    evidence.text(
+        f"privileged login roles on new ({reference.described})",
+        "\n".join(f"{name}: {attributes}" for name, attributes in sorted(found.items()))
+        or "none but the platform's",
+    )
+    fail_on(
+        db.privileged_roles_only_on_new(found, expected, old_name=reference.name),
+        f"new has a privileged login role {reference.title} lacks",
     )
