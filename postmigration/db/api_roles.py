@@ -1,4 +1,5 @@
-"""Whether row level security binds the API's roles as Supabase defines them.
+"""Whether the API's roles are as Supabase makes them: bound by row level security or not,
+and reachable from ``authenticator``.
 
 The API switches to ``anon`` for a visitor and to ``authenticated`` for a signed-in user, and
 the RLS policies are what keep each to the rows it may see: neither may bypass row level
@@ -6,8 +7,10 @@ security (BYPASSRLS, or being a superuser). ``service_role`` is the server side'
 functions, admin tools, the dashboard): Supabase makes it BYPASSRLS, and without that every
 request with the secret key sees only what policies give a role they do not name, so rows,
 buckets and objects seem to be missing, and the other items name those symptoms instead of
-the cause. Roles made by hand on a self-hosted server get this wrong. Supabase defines these
-roles alike on every project, so this is checked on new alone, at every moment.
+the cause. The API connects as ``authenticator`` and switches to one of the three per request,
+which it may only as a member of each. Roles made by hand on a self-hosted server get this
+wrong. Supabase defines these roles alike on every project, so this is checked on new alone,
+at every moment.
 """
 
 from __future__ import annotations

@@ -143,10 +143,11 @@ def privileged_roles_only_on_new(
     reference (old's roles, or the snapshot's) lacks, in plain words: one made for the move
     (to run the restore past RLS, say) and left behind is a credential that reads past every
     policy."""
+    keep = "make it on old too" if old_name == "old" else f"refresh {old_name}"
     return [
         f"role {name} ({attributes}) is on new but not on {old_name}: a login role that"
         " bypasses row level security or manages roles, made for the move (to run the"
-        " restore, say) and left behind? Drop it, or add it to old's roles if the app needs it"
+        f" restore, say) and left behind? Drop it, or, if the app needs it, {keep}"
         for name, attributes in sorted(new.items())
         if name not in reference
     ]

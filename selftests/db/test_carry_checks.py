@@ -292,7 +292,7 @@ def test_the_app_s_roles_and_their_memberships_are_compared(conn: psycopg.Connec
     ]
 
 
-def test_the_api_roles_are_bound_by_row_level_security_as_supabase_makes_them(
+def test_the_api_roles_are_checked_against_how_supabase_makes_them(
     conn: psycopg.Connection,
 ) -> None:
     """The stand-in's anon, authenticated and service_role pass; service_role without
@@ -350,5 +350,5 @@ def test_a_privileged_login_role_only_new_has_is_named(conn: psycopg.Connection)
     assert named[1] == (
         "role pm_restorer (login, bypassrls) is on new but not on the snapshot: a login role"
         " that bypasses row level security or manages roles, made for the move (to run the"
-        " restore, say) and left behind? Drop it, or add it to old's roles if the app needs it"
+        " restore, say) and left behind? Drop it, or, if the app needs it, refresh the snapshot"
     )

@@ -22,7 +22,7 @@ PERMISSION_DENIED = "42501"
 pytestmark = [pytest.mark.postmigration, pytest.mark.preflight, pytest.mark.item("rls-policies")]
 
 
-def test_api_roles_are_bound_by_row_level_security_as_supabase_makes_them(
+def test_api_roles_are_as_supabase_makes_them(
     target_db: psycopg.Connection,
 ) -> None:
     """anon and authenticated are bound by row level security (neither BYPASSRLS nor a
