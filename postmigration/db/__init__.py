@@ -33,13 +33,19 @@ from .objects import (
 from .policies import (
     Policy,
     grant_problems,
-    load_snapshot,
     policies,
     policy_differences,
     rls_differences,
+    row_level_security,
     row_security_differences,
-    save_snapshot,
     tables_without_rls,
+)
+from .policies_snapshot import (
+    PoliciesSnapshot,
+    load_snapshot,
+    policy_schemas,
+    save_snapshot,
+    take_policies_snapshot,
 )
 from .references import old_project_needles, stale_references
 from .role_settings import API_ROLES, role_setting_differences, role_settings, sealed_role_settings
@@ -64,6 +70,7 @@ from .unfinished import (
     invalid_indexes,
     materialized_views_without_data,
 )
+from .unreadable import SnapshotUnreadable
 
 __all__ = [
     "API_ROLES",
@@ -103,7 +110,10 @@ __all__ = [
     "history_difference",
     "foreign_keys_not_enforced",
     "invalid_indexes",
+    "PoliciesSnapshot",
     "load_snapshot",
+    "policy_schemas",
+    "take_policies_snapshot",
     "materialized_views_without_data",
     "migration_files",
     "migration_problems",
@@ -111,6 +121,8 @@ __all__ = [
     "platform_table_triggers",
     "policies",
     "rls_differences",
+    "row_level_security",
+    "SnapshotUnreadable",
     "role_differences",
     "row_security_differences",
     "policy_differences",

@@ -21,6 +21,12 @@ def connect(db_url: str, *, timeout_s: int = 10) -> psycopg.Connection:
     """An autocommit connection to `db_url`, or DatabaseUnreachable naming host and cause."""
     try:
         conn = psycopg.connect(db_url, autocommit=True, connect_timeout=timeout_s)
+    except psycopg.ProgrammingError:
+        # libpq could not parse it; its message quotes the string, password and all.
+        raise DatabaseUnreachable(
+            "the database URL is not a connection string libpq understands (expected"
+            " postgresql://USER:PASSWORD@HOST:PORT/DBNAME)"
+        ) from None
     except psycopg.OperationalError as exc:
         lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
         cause = lines[-1] if lines else type(exc).__name__

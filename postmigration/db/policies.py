@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 import psycopg
 
@@ -58,24 +56,26 @@ def rls_differences(
     )
 
 
-def row_security_differences(new: dict[str, RowSecurity], old: dict[str, RowSecurity]) -> list[str]:
+def row_security_differences(
+    new: dict[str, RowSecurity], old: dict[str, RowSecurity], *, where: str = "old"
+) -> list[str]:
     """What :func:`rls_differences` names, from each side's tables (a table only one side has
-    is schema-parity's)."""
+    is schema-parity's); `where` names the expected side ("old", or the snapshot)."""
     problems: list[str] = []
     for table in sorted(new.keys() & old.keys()):
         mine, theirs = new[table], old[table]
         if theirs.enabled and not mine.enabled:
-            problems.append(f"row level security is off on {table} on new (on on old)")
+            problems.append(f"row level security is off on {table} on new (on on {where})")
         elif table.partition(".")[0] in PLATFORM_SCHEMAS:
             continue
         elif theirs.forced and not mine.forced:
             problems.append(
-                f"row level security is no longer forced on {table} on new: old forces it on"
+                f"row level security is no longer forced on {table} on new: {where} forces it on"
                 " the table's owner too (FORCE ROW LEVEL SECURITY)"
             )
         elif mine.forced and not theirs.forced:
             problems.append(
-                f"row level security is forced on {table} on new but not on old: new holds the"
+                f"row level security is forced on {table} on new but not on {where}: new holds the"
                 " table's owner to its policies too (FORCE ROW LEVEL SECURITY)"
             )
     return problems
@@ -129,17 +129,6 @@ def policy_differences(actual: list[Policy], expected: list[Policy], *, where: s
                     f"{a.where} differs in {label}: {getattr(a, label)!r} (expected {getattr(b, label)!r})"
                 )
     return problems
-
-
-def save_snapshot(items: list[Policy], path: Path) -> None:
-    """Write policies as a committed snapshot, for targets with no old server to compare to."""
-    path.write_text(json.dumps([asdict(p) for p in items], indent=1) + "\n")
-
-
-def load_snapshot(path: Path) -> list[Policy]:
-    """Read a snapshot written by save_snapshot."""
-    data = json.loads(path.read_text())
-    return sorted(Policy(**{**d, "roles": tuple(d["roles"])}) for d in data)
 
 
 def grant_problems(

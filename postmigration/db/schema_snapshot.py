@@ -41,6 +41,7 @@ from .role_settings import Settings, role_settings, sealed_role_settings
 from .roles import app_roles
 from .schema import digested, platform_table_triggers, schema_facts
 from .scope import app_schemas
+from .unreadable import SnapshotUnreadable
 
 Facts = dict[str, dict[str, str]]
 SNAPSHOT_COMMAND = "python -m postmigration.db.snapshot --db-url URL --schema-out FILE"
@@ -130,10 +131,6 @@ def save_schema_snapshot(snapshot: SchemaSnapshot, path: Path) -> None:
     """Write `snapshot` as stable, reviewable JSON (sorted keys, one fact per line)."""
     data = {"taken": snapshot.taken, **snapshot.content()}
     path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-class SnapshotUnreadable(Exception):
-    """The snapshot file is not one save_schema_snapshot wrote."""
 
 
 def load_schema_snapshot(path: Path) -> SchemaSnapshot:

@@ -1,7 +1,8 @@
 """`python -m postmigration.db.snapshot --db-url URL [--out FILE] [--schema-out FILE]`: write
 the committed snapshots the gate compares with when there is no old server.
 
-`--out` writes the policies (the app profile's `policies_snapshot`, read by rls-policies);
+`--out` writes the policies of storage, realtime and the app's schemas, and their tables' row
+level security (the app profile's `policies_snapshot`, read by rls-policies);
 `--schema-out` the schema: grants, extensions, schemas, functions' owners and settings, enums,
 sequences, auth and storage tables, publications, the custom schemas' and public's objects and
 the API roles' settings (the app profile's `schema_snapshot`, read by grants, schema-parity,
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .connection import DatabaseUnreachable, connect
-from .policies import policies, save_snapshot
+from .policies_snapshot import save_snapshot, take_policies_snapshot
 from .schema_snapshot import save_schema_snapshot, take_schema_snapshot
 
 
@@ -30,14 +31,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("say what to write: --out FILE (policies) and/or --schema-out FILE (schema)")
     try:
         with connect(args.db_url) as conn:
-            items = policies(conn) if args.out else []
+            taken = take_policies_snapshot(conn) if args.out else None
             schema = take_schema_snapshot(conn) if args.schema_out else None
     except DatabaseUnreachable as exc:
         print(f"snapshot: {exc}", file=sys.stderr)
         return 2
-    if args.out:
-        save_snapshot(items, args.out)
-        print(f"wrote {len(items)} policies to {args.out}")
+    if taken is not None:
+        save_snapshot(taken, args.out)
+        print(
+            f"wrote {len(taken.policies)} policies of {', '.join(taken.schemas)} and the row level"
+            f" security of {len(taken.row_security or {})} tables to {args.out}"
+        )
     if schema is not None:
         save_schema_snapshot(schema, args.schema_out)
         print(

@@ -6,6 +6,8 @@ one) is undone afterwards, so the shared stack stays clean.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +87,55 @@ def test_policy_drift_is_named(conn: psycopg.Connection) -> None:
 
 
 def test_policy_snapshot_round_trips(conn: psycopg.Connection, tmp_path: Path) -> None:
-    items = db.policies(conn)
-    db.save_snapshot(items, tmp_path / "policies.json")
-    assert db.load_snapshot(tmp_path / "policies.json") == items
+    """What save writes, load reads back: the policies and row level security of storage,
+    realtime and the app's schemas (custom ones too), FORCE included."""
+    with broken(conn, "alter table public.goals force row level security"):
+        taken = db.take_policies_snapshot(conn)
+    db.save_snapshot(taken, tmp_path / "policies.json")
+    read = db.load_snapshot(tmp_path / "policies.json")
+    assert read == taken
+    assert read.schemas == ("storage", "realtime", "public", "reporting")
+    assert read.row_security is not None and read.row_security["public.goals"].forced
+    assert read.left_out is None
+
+
+def test_a_policy_snapshot_of_only_policies_is_read_saying_what_it_leaves_out(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """A snapshot written before it held the row level security (a bare list of public's and
+    storage's policies) is still read, for those schemas, and says what it cannot compare."""
+    items = db.policies(conn, ("public", "storage"))
+    path = tmp_path / "policies.json"
+    path.write_text(json.dumps([dataclasses.asdict(p) for p in items]))
+    read = db.load_snapshot(path)
+    assert (read.schemas, read.policies, read.row_security) == (("public", "storage"), items, None)
+    assert read.left_out is not None
+    assert "where row level security is on or forced, are not compared" in read.left_out
+    assert "refresh it with `python -m postmigration.db.snapshot" in read.left_out
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"format": 3}', '{"format": 2, "schemas": []}'])
+def test_an_unreadable_policy_snapshot_is_named(tmp_path: Path, text: str) -> None:
+    """A file that is not a snapshot this tool wrote: one line naming it and how to write it."""
+    path = tmp_path / "policies.json"
+    path.write_text(text)
+    with pytest.raises(db.SnapshotUnreadable) as unreadable:
+        db.load_snapshot(path)
+    assert str(unreadable.value).startswith(f"the policies snapshot {path} cannot be read (")
+    assert str(unreadable.value).endswith(
+        "write it again with `python -m postmigration.db.snapshot --db-url URL --out FILE`"
+    )
+
+
+def test_row_security_names_the_snapshot_it_differs_from(conn: psycopg.Connection) -> None:
+    """Against a snapshot, row level security's findings name it instead of old."""
+    schemas = ("public",)
+    before = row_level_security(conn, schemas)
+    with broken(conn, "alter table public.goals disable row level security"):
+        after = row_level_security(conn, schemas)
+    assert db.row_security_differences(after, before, where="the snapshot p.json") == [
+        "row level security is off on public.goals on new (on on the snapshot p.json)"
+    ]
 
 
 def test_lost_grant_is_named(conn: psycopg.Connection) -> None:

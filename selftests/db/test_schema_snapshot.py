@@ -46,7 +46,7 @@ def test_committed_snapshot_equals_a_fresh_stand_in(conn: psycopg.Connection) ->
 def test_committed_policies_snapshot_equals_a_fresh_stand_in(conn: psycopg.Connection) -> None:
     """The same for the policies snapshot rls-policies reads without old."""
     path = ROOT / DEFAULT_POLICIES_SNAPSHOT
-    assert db.load_snapshot(path) == db.policies(conn), (
+    assert db.load_snapshot(path) == db.take_policies_snapshot(conn), (
         f"{path.relative_to(ROOT)} is stale: refresh it with "
         f"`python -m postmigration.db.snapshot --db-url URL --out {path.relative_to(ROOT)}`"
     )
@@ -228,17 +228,25 @@ def test_an_unreadable_snapshot_is_one_clear_line(tmp_path: Path) -> None:
 def test_the_command_writes_policies_and_schema(
     stack: StackProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`--out` still writes the policies, `--schema-out` the schema; asking for neither is a
-    usage error saying what to pass."""
+    """`--out` writes the policies and row level security, `--schema-out` the schema; asking
+    for neither is a usage error saying what to pass; a URL libpq cannot parse (a key pasted
+    in its place, say) is one line that never echoes it, not a traceback."""
     url = str(stack.target["db_url"])
     policies, schema = tmp_path / "policies.json", tmp_path / "schema.json"
     args = ["--db-url", url, "--out", str(policies), "--schema-out", str(schema)]
     assert snapshot_command.main(args) == 0
-    assert json.loads(policies.read_text()) and load_schema_snapshot(schema).privileges
+    assert db.load_snapshot(policies).row_security and load_schema_snapshot(schema).privileges
     with pytest.raises(SystemExit) as exited:
         snapshot_command.main(["--db-url", url])
     assert exited.value.code == 2
     assert "--schema-out FILE" in capsys.readouterr().err
+    pasted = "eyJhbGciOiJIUzI1NiJ9.pm-not-a-url"
+    assert snapshot_command.main(["--db-url", pasted, "--out", str(policies)]) == 2
+    said = capsys.readouterr().err
+    assert said == (
+        "snapshot: the database URL is not a connection string libpq understands (expected"
+        " postgresql://USER:PASSWORD@HOST:PORT/DBNAME)\n"
+    )
 
 
 def test_the_snapshot_keeps_jobs_and_secret_names_never_a_secret(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from postmigration.app_profile import DEFAULT_SCHEMA_SNAPSHOT
+from postmigration.app_profile import DEFAULT_POLICIES_SNAPSHOT, DEFAULT_SCHEMA_SNAPSHOT
 from postmigration.db.role_settings import SET
 from postmigration.origins import origin_of
 from reference.stack.project_setup import (
@@ -454,3 +454,87 @@ def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
     item = run.item("schema-parity")
     assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
     assert f"was written before it held {held}: refresh it with" in item["reason"]
+
+
+POLICIES = Path(__file__).resolve().parents[2] / DEFAULT_POLICIES_SNAPSHOT
+
+
+def _rls_policies_at_night(playbook: ServingPlaybook, tmp_path: Path, snapshot: Path) -> SuiteRun:
+    """rls-policies at night on new, against the policies snapshot `snapshot`."""
+    config = config_changed(
+        playbook,
+        tmp_path / "postmigration.toml",
+        lambda config: config.setdefault("app", {}).update(policies_snapshot=str(snapshot)),
+    )
+    return run_suite(
+        tmp_path / "run",
+        "tests/preflight/test_rls_policies.py",
+        "--target=new",
+        f"--pm-config={config}",
+        "--phase=nightly",
+    )
+
+
+def test_at_night_a_custom_schema_s_policy_rls_and_force_are_checked_against_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """The snapshot holds a policy and row level security on reporting.pm_exports, and FORCE on
+    goals; on staging the policy is lost, RLS is off, goals is not forced and courses is:
+    rls-policies names all four against the snapshot (before, at night it compared public's and
+    storage's policies only: passed)."""
+    data = json.loads(POLICIES.read_text())
+    data["policies"].append(
+        {
+            "schema": "reporting",
+            "table": "pm_exports",
+            "name": "own exports",
+            "command": "SELECT",
+            "roles": ["authenticated"],
+            "using": "(owner = auth.uid())",
+            "with_check": None,
+            "permissive": "PERMISSIVE",
+        }
+    )
+    data["row_security"]["reporting.pm_exports"] = {"enabled": True, "forced": False}
+    data["row_security"]["public.goals"]["forced"] = True
+    snapshot = tmp_path / "policies.snapshot.json"
+    snapshot.write_text(json.dumps(data, indent=1))
+    breaks = [
+        "create table reporting.pm_exports (id bigint primary key, owner uuid)",
+        "alter table public.courses force row level security",
+    ]
+    repairs = [
+        "drop table if exists reporting.pm_exports",
+        "alter table public.courses no force row level security",
+    ]
+    with damaged(breakable, "new", breaks, repairs):
+        run = _rls_policies_at_night(breakable, tmp_path, snapshot)
+    item = run.item("rls-policies")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    where = "the snapshot policies.snapshot.json"
+    assert item["reason"].startswith(f"policies and row level security differ from {where}: ")
+    for finding in (
+        f'policy "own exports" on reporting.pm_exports is missing (present in {where})',
+        f"row level security is off on reporting.pm_exports on new (on on {where})",
+        f"row level security is no longer forced on public.goals on new: {where} forces it on"
+        " the table's owner too (FORCE ROW LEVEL SECURITY)",
+        f"row level security is forced on public.courses on new but not on {where}: new holds"
+        " the table's owner to its policies too (FORCE ROW LEVEL SECURITY)",
+    ):
+        assert f"- {finding}" in run.output, run.digest()
+
+
+def test_a_policies_snapshot_of_only_policies_says_what_it_leaves_out(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A snapshot written before it held the row level security (a bare list of policies):
+    rls-policies still compares public's and storage's policies at night, passing on the clean
+    migration, and its evidence says what is not compared and how to refresh the snapshot."""
+    data = json.loads(POLICIES.read_text())
+    snapshot = tmp_path / "policies.snapshot.json"
+    snapshot.write_text(json.dumps(data["policies"], indent=1))
+    run = _rls_policies_at_night(breakable, tmp_path, snapshot)
+    assert run.item("rls-policies")["status"] == "passed", run.digest()
+    html = (tmp_path / "run" / "go-no-go.html").read_text()
+    assert "where row level security is on or forced, are not compared" in html, "not said"
+    assert "compared with the snapshot policies.snapshot.json" in html

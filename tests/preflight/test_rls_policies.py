@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -10,6 +11,7 @@ import pytest
 
 from postmigration import db
 from postmigration.app_profile import AppProfile
+from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
 from postmigration.refusals import Refused, attempt
 
@@ -42,34 +44,54 @@ def test_rls_is_enabled_on_every_exposed_table(target_db: psycopg.Connection) ->
     )
 
 
-def test_policies_equal_old_or_snapshot(
-    target_db: psycopg.Connection, comparison_db: psycopg.Connection | None, app_profile: AppProfile
+def test_policies_and_row_security_equal_old_or_snapshot(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    app_profile: AppProfile,
+    evidence: Evidence,
 ) -> None:
     """The policies (table, name, command, roles, USING, WITH CHECK) equal old's, in storage,
     realtime (Realtime Authorization's policies on realtime.messages) and every app schema
     (public and custom ones), row level security is on wherever old has it on, and forced on
-    the table's owner (FORCE) where old forces it and nowhere else; without old, the policies
-    of public and storage equal the committed snapshot (whether RLS is forced is not
-    compared)."""
-    schemas: tuple[str, ...] = ("public", "storage")
-    problems: list[str] = []
+    the table's owner (FORCE) where old forces it and nowhere else; without old, the same
+    against the committed policies snapshot (one written before it held the row level security
+    covers public's and storage's policies only, and the evidence says so)."""
     if comparison_db is not None:
-        schemas = ("storage", "realtime", *db.app_schemas(comparison_db, target_db))
+        schemas = db.policy_schemas(comparison_db, target_db)
         expected, where = db.policies(comparison_db, schemas), "old"
-        problems += db.rls_differences(target_db, comparison_db, schemas)
+        problems = db.rls_differences(target_db, comparison_db, schemas)
     else:
-        snapshot = app_profile.policies_snapshot
-        if not snapshot.is_file():
-            pytest.fail(
-                f"no comparison target and no policies snapshot at {snapshot}: pass --compare-to=old "
-                "or write one with `python -m postmigration.db.snapshot --db-url URL --out FILE`",
-                pytrace=False,
+        snapshot = _policies_snapshot(app_profile.policies_snapshot)
+        where = f"the snapshot {app_profile.policies_snapshot.name}"
+        schemas, expected, problems = snapshot.schemas, snapshot.policies, []
+        if snapshot.row_security is None:
+            evidence.text("not compared", str(snapshot.left_out))
+        else:
+            # A schema only new has: its policies are not the snapshot's, named as such.
+            schemas = tuple(sorted({*schemas, *db.policy_schemas(target_db)}))
+            problems = db.row_security_differences(
+                db.row_level_security(target_db, schemas), snapshot.row_security, where=where
             )
-        expected, where = db.load_snapshot(snapshot), f"the snapshot {snapshot.name}"
-    problems = (
-        db.policy_differences(db.policies(target_db, schemas), expected, where=where) + problems
+        evidence.text(f"compared with {where}", ", ".join(schemas))
+    differing = db.policy_differences(db.policies(target_db, schemas), expected, where=where)
+    what = " and ".join(
+        name for name, found in (("policies", differing), ("row level security", problems)) if found
     )
-    fail_on(problems, f"policies differ from {where}")
+    verb = "differ" if differing else "differs"
+    fail_on(differing + problems, f"{what} {verb} from {where}")
+
+
+def _policies_snapshot(path: Path) -> db.PoliciesSnapshot:
+    if not path.is_file():
+        pytest.fail(
+            f"no comparison target and no policies snapshot at {path}: pass --compare-to=old "
+            "or write one with `python -m postmigration.db.snapshot --db-url URL --out FILE`",
+            pytrace=False,
+        )
+    try:
+        return db.load_snapshot(path)
+    except db.SnapshotUnreadable as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def test_service_role_keeps_its_grants(
