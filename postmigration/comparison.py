@@ -162,6 +162,14 @@ class SchemaReference:
         assert self.old_db is not None
         return db.app_roles(self.old_db)
 
+    def api_role_memberships(self) -> dict[str, dict[str, Any]]:
+        """What anon, authenticated and service_role are members of, and whether they inherit
+        (api_memberships.py); a snapshot written before it held them asks for a refresh."""
+        if self.snapshot is not None:
+            return self.kept(self.snapshot.api_roles, "the API roles' memberships")
+        assert self.old_db is not None
+        return db.api_role_memberships(self.old_db)
+
     def role_names(self) -> set[str]:
         """The names of the reference's roles that are not the platform's: old's (its
         superusers too), or the snapshot's app roles (a snapshot holds no superuser)."""

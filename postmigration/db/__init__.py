@@ -3,6 +3,7 @@ grants, and stale references to the old project."""
 
 from __future__ import annotations
 
+from .api_memberships import api_membership_differences, api_role_memberships
 from .api_roles import api_role_problems
 from .connection import DatabaseUnreachable, connect, describe
 from .data import (
@@ -73,6 +74,8 @@ from .unfinished import (
 from .unreadable import SnapshotUnreadable
 
 __all__ = [
+    "api_membership_differences",
+    "api_role_memberships",
     "API_ROLES",
     "OPTIONAL_AUTH_TABLES",
     "api_role_problems",

@@ -21,6 +21,7 @@ import psycopg
 __all__ = [
     "PLATFORM_ROLES",
     "app_roles",
+    "is_platform_role",
     "privileged_login_roles",
     "privileged_roles_only_on_new",
     "role_differences",
@@ -59,7 +60,8 @@ _ROLES = """
 """
 
 
-def _platform(name: str) -> bool:
+def is_platform_role(name: str) -> bool:
+    """Whether `name` is one of the platform's roles (Supabase's or PostgreSQL's)."""
     return name in PLATFORM_ROLES or name.startswith(_PLATFORM_PREFIXES)
 
 
@@ -70,7 +72,7 @@ def app_roles(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
     return {
         name: {"attributes": attributes, "member of": list(member_of), "granted to": list(to)}
         for name, superuser, attributes, member_of, to in conn.execute(_ROLES).fetchall()
-        if not _platform(name) and not superuser
+        if not is_platform_role(name) and not superuser
     }
 
 
@@ -132,7 +134,7 @@ def privileged_login_roles(conn: psycopg.Connection) -> dict[str, str]:
     return {
         name: attributes
         for name, attributes in conn.execute(_PRIVILEGED_LOGIN).fetchall()
-        if not _platform(name)
+        if not is_platform_role(name)
     }
 
 

@@ -10,9 +10,10 @@ schema.platform_table_triggers; and of what the project carries besides its sche
 pg_cron job's schedule, activity and command digest, the Vault secrets' names, never a
 value, and each database webhook's URL without its origin or query values, how it fires and
 calls, its headers by name; the app's own roles, their attributes and memberships, never a
-password), the migrations recorded when it was taken (to tell a stale snapshot from a broken
+password; what the API's roles are members of and whether they inherit), the migrations recorded when it was taken (to tell a stale snapshot from a broken
 target) and when it was taken. A snapshot written before role settings (or those triggers,
-public's schema, the jobs, the secrets' names, the webhooks or the roles) were part of it has
+public's schema, the jobs, the secrets' names, the webhooks, the roles or the API roles'
+memberships) were part of it has
 none (None): the check then asks for a refresh.
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import psycopg
 
+from .api_memberships import api_role_memberships
 from .carried import (
     cron_jobs,
     kept_cron_jobs,
@@ -69,6 +71,8 @@ class SchemaSnapshot:
     webhooks: dict[str, dict[str, Any]] | None = None
     # the app's roles: name -> {attributes, member of, granted to} (roles.app_roles)
     roles: dict[str, dict[str, Any]] | None = None
+    # anon, authenticated, service_role: {inherit, member of} (api_memberships.py)
+    api_roles: dict[str, dict[str, Any]] | None = None
     path: Path | None = field(default=None, compare=False)
 
     def content(self) -> dict[str, object]:
@@ -91,6 +95,7 @@ class SchemaSnapshot:
             "vault_secrets": None if self.vault_secrets is None else list(self.vault_secrets),
             "webhooks": self.webhooks,
             "roles": self.roles,
+            "api_roles": self.api_roles,
         }
 
     @property
@@ -124,6 +129,7 @@ def take_schema_snapshot(conn: psycopg.Connection) -> SchemaSnapshot:
         vault_secrets=tuple(sorted(vault_secrets(conn) or {})),
         webhooks=kept_webhooks(webhooks(conn)),
         roles=app_roles(conn),
+        api_roles=api_role_memberships(conn),
     )
 
 
@@ -158,6 +164,7 @@ def load_schema_snapshot(path: Path) -> SchemaSnapshot:
             else tuple(data["vault_secrets"]),
             webhooks=data.get("webhooks"),
             roles=data.get("roles"),
+            api_roles=data.get("api_roles"),
             path=path,
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -532,6 +532,17 @@ class RestoreRoleLeft(Fault):
 
 
 @dataclass(frozen=True)
+class ReportRoleGivenToUsers(Fault):
+    """Told that the course statistics export failed on new, the operator "fixed" it with
+    `grant report_reader to authenticated`, on a server whose authenticated role was made by
+    hand (CREATE ROLE's default, INHERIT; Supabase's is NOINHERIT): every signed-in user holds
+    the reporting role's rights, the statistics only its tokens should read."""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return ("alter role authenticated inherit", f"grant {REPORT_ROLE} to authenticated")
+
+
+@dataclass(frozen=True)
 class RoleSettingsLost(Fault):
     """The move carried the database but not the roles' settings: a migration's
     `alter role authenticated set statement_timeout` is recorded as applied on new, yet new's
@@ -964,6 +975,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: RestoreRoleLeft(
             name, "by-hand", "role restorer (login, bypassrls) made for the restore is left on new"
+        ),
+    ),
+    "report-role-given-to-users": _Spec(
+        "report-role-given-to-users",
+        (),
+        lambda name, _: ReportRoleGivenToUsers(
+            name, "by-hand", f"every signed-in user holds {REPORT_ROLE}'s rights on new"
         ),
     ),
     "role-settings-lost": _Spec(

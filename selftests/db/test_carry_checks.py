@@ -324,6 +324,39 @@ def test_the_api_roles_are_checked_against_how_supabase_makes_them(
     assert db.api_role_problems(conn) == []
 
 
+def test_the_api_roles_memberships_are_compared(conn: psycopg.Connection) -> None:
+    """The stand-in's anon, authenticated and service_role inherit nothing and belong to no
+    role. authenticated made INHERIT and a member of report_reader, anon a member of it
+    without INHERIT, and service_role out of pg_read_all_data that the reference gives it:
+    each named for what it does to requests; equal sides: nothing."""
+    before = db.api_role_memberships(conn)
+    assert before == {
+        role: {"inherit": False, "member of": []}
+        for role in ("anon", "authenticated", "service_role")
+    }, before
+    assert db.api_membership_differences(before, before) == []
+    with broken(
+        conn,
+        "alter role authenticated inherit",
+        "grant report_reader to authenticated",
+        "grant report_reader to anon",
+    ):
+        after = db.api_role_memberships(conn)
+    reference = {**before, "service_role": {"inherit": False, "member of": ["pg_read_all_data"]}}
+    assert db.api_membership_differences(after, reference, old_name="the snapshot") == [
+        "role anon is a member of report_reader on new but not on the snapshot: anon does not"
+        " inherit them (NOINHERIT), but may take them with SET ROLE",
+        "role authenticated is a member of report_reader on new but not on the snapshot: every"
+        " request made as authenticated holds report_reader's rights",
+        "role authenticated inherits the rights of the roles it is a member of on new (INHERIT;"
+        " the snapshot's does not, as Supabase makes it): a role authenticated is made a member"
+        " of lends every request its rights",
+        "role service_role is not a member of pg_read_all_data on new (the snapshot makes it"
+        " one): requests made as service_role lack what it gives them",
+    ]
+    assert db.api_role_memberships(conn) == before
+
+
 def test_a_privileged_login_role_only_new_has_is_named(conn: psycopg.Connection) -> None:
     """The stand-in has no privileged login role of the app's; one made with BYPASSRLS, one a
     superuser, and one that may create roles are each named against a reference lacking them;

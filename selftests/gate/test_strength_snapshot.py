@@ -538,3 +538,27 @@ def test_a_policies_snapshot_of_only_policies_says_what_it_leaves_out(
     html = (tmp_path / "run" / "go-no-go.html").read_text()
     assert "where row level security is on or forced, are not compared" in html, "not said"
     assert "compared with the snapshot policies.snapshot.json" in html
+
+
+def test_at_night_an_api_role_s_new_membership_is_named_against_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """On staging, authenticated is made a member of report_reader: grants names it against
+    the snapshot, for what it does (before, a membership only new has was not judged: GO)."""
+    breaks = ["grant report_reader to authenticated"]
+    repairs = ["revoke report_reader from authenticated"]
+    with damaged(breakable, "new", breaks, repairs):
+        run = run_suite(
+            tmp_path / "run",
+            "tests/parity/test_grants.py",
+            "--target=new",
+            f"--pm-config={breakable.config_path}",
+            "--phase=nightly",
+        )
+    item = run.item("grants")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert item["reason"] == (
+        f"the API roles' memberships on new differ from {SNAPSHOT}: role authenticated is a"
+        " member of report_reader on new but not on the snapshot: authenticated does not inherit"
+        " them (NOINHERIT), but may take them with SET ROLE"
+    ), item["reason"]

@@ -340,6 +340,10 @@ FAULTS = {
         "grants",
         ("role restorer (login, bypassrls) is on new but not on old",),
     ),
+    "report-role-given-to-users": (
+        "grants",
+        ("role authenticated is a member of report_reader on new but not on old",),
+    ),
     "event-trigger-lost": (
         "schema-parity",
         ("event trigger ensure_rls_on_new_tables is missing on new",),

@@ -74,6 +74,36 @@ def test_app_roles_equal_old_or_snapshot(
     )
 
 
+def test_api_roles_are_members_of_what_they_are_on_old_or_snapshot(
+    target_db: psycopg.Connection,
+    comparison_db: psycopg.Connection | None,
+    comparison_target: Target | None,
+    app_profile: AppProfile,
+    evidence: Evidence,
+) -> None:
+    """anon, authenticated and service_role are members of the roles they are on old (without
+    old, in the committed snapshot), no more, and inherit those roles' rights only where old's
+    do: a role the API's role is made a member of on new alone lends its rights to every
+    request made as it (a membership in one of the app's own roles that new lost is the
+    previous test's to name)."""
+    reference = schema_reference(
+        target_db, comparison_db, comparison_target, app_profile, "the API roles' memberships"
+    )
+    expected, found = reference.api_role_memberships(), db.api_role_memberships(target_db)
+    evidence.text(
+        f"the API's roles on new ({reference.described})",
+        "\n".join(
+            f"{name}: {'inherit' if role['inherit'] else 'noinherit'}; member of"
+            f" {', '.join(role['member of']) or 'no role'}"
+            for name, role in sorted(found.items())
+        ),
+    )
+    fail_on(
+        db.api_membership_differences(found, expected, old_name=reference.name),
+        f"the API roles' memberships on new differ from {reference.title}",
+    )
+
+
 def test_no_privileged_login_role_is_only_on_new(
     target_db: psycopg.Connection,
     comparison_db: psycopg.Connection | None,

@@ -1,0 +1,79 @@
+"""What the API's roles are members of, and whether they inherit those roles' rights.
+
+Every request the API serves runs as ``anon``, ``authenticated`` or ``service_role``. Supabase
+makes the three NOINHERIT, so a request holds only what is granted to its role itself. A move can change that without touching one grant the grants comparison
+reads: a role made by hand on a self-hosted server is INHERIT (CREATE ROLE's default), and a
+"fix" such as ``grant report_reader to authenticated`` then gives every signed-in user the
+reporting role's rights. So the three roles' memberships and inheritance are compared with
+old's (or the committed snapshot's). A membership old has and new lacks of one of the app's
+own roles is the app role's comparison's to name (roles.py: "not granted to"); here only one
+of the platform's roles is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+
+from .roles import is_platform_role
+
+__all__ = ["api_membership_differences", "api_role_memberships"]
+
+MEMBERSHIP_ROLES = ("anon", "authenticated", "service_role")
+
+
+def api_role_memberships(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
+    """anon, authenticated and service_role (those that exist) -> whether each inherits the
+    rights of the roles it is a member of, and those roles."""
+    rows = conn.execute(
+        """
+        select r.rolname, r.rolinherit,
+               array(select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid
+                     where m.member = r.oid order by 1)
+        from pg_roles r where r.rolname = any(%s)
+        """,
+        (list(MEMBERSHIP_ROLES),),
+    ).fetchall()
+    return {name: {"inherit": bool(inherit), "member of": list(of)} for name, inherit, of in rows}
+
+
+def api_membership_differences(
+    new: Mapping[str, Mapping[str, Any]],
+    old: Mapping[str, Mapping[str, Any]],
+    *,
+    old_name: str = "old",
+) -> list[str]:
+    """How the API roles' memberships and inheritance on new differ from old's (or the
+    snapshot's), in plain words, each with what it does to the requests made as that role."""
+    problems: list[str] = []
+    for name in sorted(new.keys() & old.keys()):
+        have, want = new[name], old[name]
+        for role in sorted(set(have["member of"]) - set(want["member of"])):
+            effect = (
+                f"every request made as {name} holds {role}'s rights"
+                if have["inherit"]
+                else f"{name} does not inherit them (NOINHERIT), but may take them with SET ROLE"
+            )
+            problems.append(
+                f"role {name} is a member of {role} on new but not on {old_name}: {effect}"
+            )
+        for role in sorted(set(want["member of"]) - set(have["member of"])):
+            if is_platform_role(role):
+                problems.append(
+                    f"role {name} is not a member of {role} on new ({old_name} makes it one):"
+                    f" requests made as {name} lack what it gives them"
+                )
+        if have["inherit"] and not want["inherit"]:
+            problems.append(
+                f"role {name} inherits the rights of the roles it is a member of on new"
+                f" (INHERIT; {old_name}'s does not, as Supabase makes it): a role {name} is"
+                " made a member of lends every request its rights"
+            )
+        elif want["inherit"] and not have["inherit"]:
+            problems.append(
+                f"role {name} does not inherit the rights of the roles it is a member of on new"
+                f" (NOINHERIT; {old_name}'s does): requests made as {name} lack them"
+            )
+    return problems
