@@ -463,6 +463,14 @@ def _remove_named_objects(
     """Remove the objects whose entry (name, created_at) `wanted` accepts, in each bucket's
     folders of `storage` (lookups together, 8 at a time, then one removal per bucket). Returns
     (removed, could not remove)."""
+    return _remove_objects(service, _named_objects(service, storage, wanted))
+
+
+def _named_objects(
+    service: Any, storage: Mapping[str, Iterable[str]], wanted: Callable[[Any], bool]
+) -> dict[str, list[str]]:
+    """Each bucket -> the paths of its objects, in its folders of `storage`, whose entry
+    (name, created_at) `wanted` accepts (the folders looked up together, 8 at a time)."""
 
     def matching(item: tuple[str, str]) -> tuple[str, list[str]]:
         bucket, folder = item
@@ -480,7 +488,7 @@ def _remove_named_objects(
     by_bucket: dict[str, list[str]] = {}
     for bucket, paths in _each(matching, places):
         by_bucket.setdefault(bucket, []).extend(paths)
-    return _remove_objects(service, by_bucket)
+    return by_bucket
 
 
 def sweep(
@@ -543,18 +551,22 @@ def sweep(
             entry.get("created_at"), cutoff
         )
 
-    # The lookups go out together, then the deletes (see delete_in_passes).
-    batches: list[Batch] = [
-        (table, "id", chunk)
-        for table, ids in _each(tagged_before_cutoff, columns.items())
-        for chunk in _chunks(ids, 100)
-    ]
+    # The lookups go out together, the objects' beside the rows' (each a round trip to a
+    # target maybe far away), then the deletes (see delete_in_passes).
+    with ThreadPoolExecutor(1, thread_name_prefix="pm-sweep") as beside:
+        objects = beside.submit(_named_objects, service, storage or {}, leftover)
+        batches: list[Batch] = [
+            (table, "id", chunk)
+            for table, ids in _each(tagged_before_cutoff, columns.items())
+            for chunk in _chunks(ids, 100)
+        ]
+        named = objects.result()
     removed, problems = _deleted_and_refused(
         service,
         batches,
         lambda table, chunk: f"row(s) an earlier run left in {table} (e.g. id {chunk[0]})",
     )
-    gone, failed = _remove_named_objects(service, storage or {}, leftover)
+    gone, failed = _remove_objects(service, named)
     return removed + gone, problems + overwritten + failed
 
 

@@ -86,7 +86,7 @@ from postmigration.verdict import (
     decide,
     test_result_from_reports,
 )
-from postmigration.warm_up import WorkerWarmUp
+from postmigration.warm_up import WorkerWarmUp, load_supabase_meanwhile
 from postmigration.watermark import Watermark, cutover_watermark
 
 pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
@@ -671,6 +671,8 @@ class Gate:
     def _probe(self, config: pytest.Config) -> None:
         state, run = self.state, self.state.run
         user = run.accounts.get("user")
+        if not run.target.read_only:
+            load_supabase_meanwhile()  # the sweep of earlier runs needs it after the probes
         state.foundations = probe_all(
             run.target, run.comparison_target, run.redactor, user, state.database_down
         )

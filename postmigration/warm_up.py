@@ -1,20 +1,32 @@
-"""An xdist worker's wait for its first test, put to use.
+"""Waits put to use: supabase-py (a third of a second of CPU to load) loaded while the process
+would otherwise wait on the target.
 
 A worker sends its collection to the controller, then waits while the controller probes the
 target, sweeps what earlier runs left and takes the baseline. Its first test that makes an
-API client would then load supabase-py (a third of a second of CPU): that load is done in the
-wait instead, once the collection is on its way. A run alone has no such wait (on a writable
-target its own sweep of earlier runs has loaded supabase-py before the first test), so this is
-for workers only.
+API client would then load supabase-py: that load is done in the wait instead, once the
+collection is on its way. The controller (or a run alone) needs supabase-py for its sweep of
+earlier runs on a writable target, right after the probes: it loads it while the probes wait
+for their answers.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 
 import pytest
 
-__all__ = ["WorkerWarmUp"]
+__all__ = ["WorkerWarmUp", "load_supabase_meanwhile"]
+
+
+def load_supabase_meanwhile() -> threading.Thread:
+    """Start loading supabase-py in a thread of its own (joined at exit, never killed midway);
+    a later import of it waits for this one to finish."""
+    thread = threading.Thread(
+        target=importlib.import_module, args=("supabase",), name="pm-load-supabase"
+    )
+    thread.start()
+    return thread
 
 
 class WorkerWarmUp:

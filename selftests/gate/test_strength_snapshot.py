@@ -77,6 +77,13 @@ def _gate_without_old(
     )
 
 
+def _file_at_night(report_dir: Path, test_file: str, config: Path) -> SuiteRun:
+    """The gate at night on new alone, on one test file, with the config `config`."""
+    return run_suite(
+        report_dir, test_file, "--target=new", f"--pm-config={config}", "--phase=nightly"
+    )
+
+
 def _assert_blocker_failed(run: SuiteRun, item_id: str, reason: str) -> None:
     """`item_id` is a failed blocker of `run`, for exactly `reason`."""
     item = run.item(item_id)
@@ -444,13 +451,7 @@ def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
         tmp_path / "postmigration.toml",
         lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
     )
-    run = run_suite(
-        tmp_path / "run",
-        "tests/parity/test_schema_parity.py",
-        "--target=new",
-        f"--pm-config={older}",
-        "--phase=nightly",
-    )
+    run = _file_at_night(tmp_path / "run", "tests/parity/test_schema_parity.py", older)
     item = run.item("schema-parity")
     assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
     assert f"was written before it held {held}: refresh it with" in item["reason"]
@@ -466,13 +467,7 @@ def _rls_policies_at_night(playbook: ServingPlaybook, tmp_path: Path, snapshot: 
         tmp_path / "postmigration.toml",
         lambda config: config.setdefault("app", {}).update(policies_snapshot=str(snapshot)),
     )
-    return run_suite(
-        tmp_path / "run",
-        "tests/preflight/test_rls_policies.py",
-        "--target=new",
-        f"--pm-config={config}",
-        "--phase=nightly",
-    )
+    return _file_at_night(tmp_path / "run", "tests/preflight/test_rls_policies.py", config)
 
 
 def test_at_night_a_custom_schema_s_policy_rls_and_force_are_checked_against_the_snapshot(
@@ -548,13 +543,7 @@ def test_at_night_an_api_role_s_new_membership_is_named_against_the_snapshot(
     breaks = ["grant report_reader to authenticated"]
     repairs = ["revoke report_reader from authenticated"]
     with damaged(breakable, "new", breaks, repairs):
-        run = run_suite(
-            tmp_path / "run",
-            "tests/parity/test_grants.py",
-            "--target=new",
-            f"--pm-config={breakable.config_path}",
-            "--phase=nightly",
-        )
+        run = _file_at_night(tmp_path / "run", "tests/parity/test_grants.py", breakable.config_path)
     item = run.item("grants")
     assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
     assert item["reason"] == (
