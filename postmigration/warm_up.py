@@ -19,14 +19,12 @@ import pytest
 __all__ = ["WorkerWarmUp", "load_supabase_meanwhile"]
 
 
-def load_supabase_meanwhile() -> threading.Thread:
+def load_supabase_meanwhile() -> None:
     """Start loading supabase-py in a thread of its own (joined at exit, never killed midway);
     a later import of it waits for this one to finish."""
-    thread = threading.Thread(
+    threading.Thread(
         target=importlib.import_module, args=("supabase",), name="pm-load-supabase"
-    )
-    thread.start()
-    return thread
+    ).start()
 
 
 class WorkerWarmUp:

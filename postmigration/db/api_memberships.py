@@ -1,13 +1,14 @@
 """What the API's roles are members of, and whether they inherit those roles' rights.
 
 Every request the API serves runs as ``anon``, ``authenticated`` or ``service_role``. Supabase
-makes the three NOINHERIT, so a request holds only what is granted to its role itself. A move can change that without touching one grant the grants comparison
-reads: a role made by hand on a self-hosted server is INHERIT (CREATE ROLE's default), and a
-"fix" such as ``grant report_reader to authenticated`` then gives every signed-in user the
-reporting role's rights. So the three roles' memberships and inheritance are compared with
-old's (or the committed snapshot's). A membership old has and new lacks of one of the app's
-own roles is the app role's comparison's to name (roles.py: "not granted to"); here only one
-of the platform's roles is.
+makes the three NOINHERIT, so a request holds only what is granted to its role itself. A move
+can change that without touching one grant the grants comparison reads: a role made by hand on
+a self-hosted server is INHERIT (CREATE ROLE's default), and a "fix" such as ``grant
+report_reader to authenticated`` then gives every signed-in user the reporting role's rights.
+So the three roles' memberships and inheritance are compared with old's (or the committed
+snapshot's). A membership old has and new lacks of one of the app's own roles is the app
+role's comparison's to name (roles.py: "not granted to"); here only one of the platform's
+roles is.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from typing import Any
 
 import psycopg
 
+from .api_roles import RLS_BYPASS
 from .roles import is_platform_role
 
 __all__ = ["api_membership_differences", "api_role_memberships"]
 
-MEMBERSHIP_ROLES = ("anon", "authenticated", "service_role")
+# The roles the API serves requests as.
+MEMBERSHIP_ROLES = tuple(RLS_BYPASS)
 
 
 def api_role_memberships(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:

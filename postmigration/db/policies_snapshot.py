@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -60,8 +61,11 @@ def take_policies_snapshot(conn: psycopg.Connection) -> PoliciesSnapshot:
 
 
 def save_snapshot(snapshot: PoliciesSnapshot, path: Path) -> None:
-    """Write `snapshot` as a committed file, for targets with no old server to compare to."""
-    security = snapshot.row_security or {}
+    """Write `snapshot` (one taken, not one read from a file written before FORMAT 2) as a
+    committed file, for targets with no old server to compare to."""
+    security = snapshot.row_security
+    if security is None:  # written as FORMAT 2, it would claim tables had no row level security
+        raise ValueError("a snapshot without row level security cannot be written: take one")
     data = {
         "format": FORMAT,
         "schemas": list(snapshot.schemas),
@@ -92,5 +96,5 @@ def load_snapshot(path: Path) -> PoliciesSnapshot:
         ) from None
 
 
-def _policies(data: list[dict[str, object]]) -> list[Policy]:
-    return sorted(Policy(**{**d, "roles": tuple(d["roles"])}) for d in data)  # type: ignore[arg-type]
+def _policies(data: list[dict[str, Any]]) -> list[Policy]:
+    return sorted(Policy(**{**d, "roles": tuple(d["roles"])}) for d in data)

@@ -10,10 +10,10 @@ schema.platform_table_triggers; and of what the project carries besides its sche
 pg_cron job's schedule, activity and command digest, the Vault secrets' names, never a
 value, and each database webhook's URL without its origin or query values, how it fires and
 calls, its headers by name; the app's own roles, their attributes and memberships, never a
-password; what the API's roles are members of and whether they inherit), the migrations recorded when it was taken (to tell a stale snapshot from a broken
-target) and when it was taken. A snapshot written before role settings (or those triggers,
-public's schema, the jobs, the secrets' names, the webhooks, the roles or the API roles'
-memberships) were part of it has
+password; what the API's roles are members of and whether they inherit), the migrations
+recorded when it was taken (to tell a stale snapshot from a broken target) and when it was
+taken. A snapshot written before role settings (or those triggers, public's schema, the jobs,
+the secrets' names, the webhooks, the roles or the API roles' memberships) were part of it has
 none (None): the check then asks for a refresh.
 """
 

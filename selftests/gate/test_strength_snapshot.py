@@ -1,6 +1,7 @@
 """Without old (the nightly run on staging, or no --compare-to), grants, schema-parity,
 realtime, the extensions' schemas and the API roles' settings compare new with the committed
-schema snapshot (reference/supabase/schema.snapshot.json).
+schema snapshot (reference/supabase/schema.snapshot.json), and rls-policies with the committed
+policies snapshot (reference/supabase/policies.snapshot.json).
 
 Before it, a lost revoke, lost default privileges, uuid-ossp moved into public, a table
 dropped from the realtime publication and a role's lost setting were "not verified" (or waived
@@ -61,6 +62,7 @@ SNAPSHOT_ITEMS = (
     "webhooks",
 )
 COMMITTED = Path(__file__).resolve().parents[2] / DEFAULT_SCHEMA_SNAPSHOT
+POLICIES = Path(__file__).resolve().parents[2] / DEFAULT_POLICIES_SNAPSHOT
 
 
 def _gate_without_old(
@@ -455,9 +457,6 @@ def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
     item = run.item("schema-parity")
     assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
     assert f"was written before it held {held}: refresh it with" in item["reason"]
-
-
-POLICIES = Path(__file__).resolve().parents[2] / DEFAULT_POLICIES_SNAPSHOT
 
 
 def _rls_policies_at_night(playbook: ServingPlaybook, tmp_path: Path, snapshot: Path) -> SuiteRun:
