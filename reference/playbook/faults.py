@@ -543,6 +543,17 @@ class ReportRoleGivenToUsers(Fault):
 
 
 @dataclass(frozen=True)
+class OwnerRoleGivenToApiLogin(Fault):
+    """Told that the statistics export was refused on new (permission denied), the operator
+    "fixed" it with `grant postgres to authenticator`, on a server whose authenticator was made
+    by hand (CREATE ROLE's default, INHERIT; Supabase's is NOINHERIT): the API acts as postgres
+    for any token whose role claim names it, and its login holds postgres's rights itself."""
+
+    def by_hand_sql(self) -> tuple[str, ...]:
+        return ("alter role authenticator inherit", "grant postgres to authenticator")
+
+
+@dataclass(frozen=True)
 class RoleSettingsLost(Fault):
     """The move carried the database but not the roles' settings: a migration's
     `alter role authenticated set statement_timeout` is recorded as applied on new, yet new's
@@ -982,6 +993,13 @@ REGISTRY: dict[str, _Spec] = {
         (),
         lambda name, _: ReportRoleGivenToUsers(
             name, "by-hand", f"every signed-in user holds {REPORT_ROLE}'s rights on new"
+        ),
+    ),
+    "owner-role-given-to-api-login": _Spec(
+        "owner-role-given-to-api-login",
+        (),
+        lambda name, _: OwnerRoleGivenToApiLogin(
+            name, "by-hand", "the API's login (authenticator) may act as postgres on new"
         ),
     ),
     "role-settings-lost": _Spec(

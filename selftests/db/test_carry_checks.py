@@ -326,13 +326,20 @@ def test_the_api_roles_are_checked_against_how_supabase_makes_them(
 
 def test_the_api_roles_memberships_are_compared(conn: psycopg.Connection) -> None:
     """The stand-in's anon, authenticated and service_role inherit nothing and belong to no
-    role. authenticated made INHERIT and a member of report_reader, anon a member of it
-    without INHERIT, and service_role out of pg_read_all_data that the reference gives it:
-    each named for what it does to requests; equal sides: nothing."""
+    role; authenticator belongs to them and report_reader, and inherits nothing.
+    authenticated made INHERIT and a member of report_reader, anon a member of it without
+    INHERIT, and service_role out of pg_read_all_data that the reference gives it: each named
+    for what it does to requests; equal sides: nothing."""
     before = db.api_role_memberships(conn)
     assert before == {
-        role: {"inherit": False, "member of": []}
-        for role in ("anon", "authenticated", "service_role")
+        **{
+            role: {"inherit": False, "member of": []}
+            for role in ("anon", "authenticated", "service_role")
+        },
+        "authenticator": {
+            "inherit": False,
+            "member of": ["anon", "authenticated", "report_reader", "service_role"],
+        },
     }, before
     assert db.api_membership_differences(before, before) == []
     with broken(
@@ -354,6 +361,36 @@ def test_the_api_roles_memberships_are_compared(conn: psycopg.Connection) -> Non
         "role service_role is not a member of pg_read_all_data on new (the snapshot makes it"
         " one): requests made as service_role lack what it gives them",
     ]
+    assert db.api_role_memberships(conn) == before
+
+
+def test_the_api_login_s_memberships_are_compared(conn: psycopg.Connection) -> None:
+    """authenticator made a member of postgres on new alone is named for what a token may then
+    do, and with INHERIT for what its login holds itself; a role it lost is left to the checks
+    that name it from the lost role's side; a reference without it compares nothing of it."""
+    before = db.api_role_memberships(conn)
+    with broken(conn, "grant postgres to authenticator"):
+        granted = db.api_role_memberships(conn)
+    with broken(conn, "alter role authenticator inherit", "grant postgres to authenticator"):
+        inherited = db.api_role_memberships(conn)
+    with broken(conn, "revoke report_reader from authenticator"):
+        lost = db.api_role_memberships(conn)
+    assert db.api_membership_differences(granted, before) == [
+        "role authenticator is a member of postgres on new but not on old: the API acts as"
+        " postgres for any request whose token names it"
+    ]
+    assert db.api_membership_differences(inherited, before) == [
+        "role authenticator is a member of postgres on new but not on old: the API acts as"
+        " postgres for any request whose token names it, and the API's login itself holds its"
+        " rights",
+        "role authenticator inherits the rights of the roles it is a member of on new (INHERIT;"
+        " old's does not, as Supabase makes it): the API's login itself holds the rights of"
+        " every role it may switch to (anon, authenticated, postgres, report_reader,"
+        " service_role) before it switches",
+    ]
+    assert db.api_membership_differences(lost, before) == []
+    legacy = {name: role for name, role in before.items() if name != "authenticator"}
+    assert db.api_membership_differences(granted, legacy) == []
     assert db.api_role_memberships(conn) == before
 
 

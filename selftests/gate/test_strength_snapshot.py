@@ -534,19 +534,46 @@ def test_a_policies_snapshot_of_only_policies_says_what_it_leaves_out(
     assert "compared with the snapshot policies.snapshot.json" in html
 
 
+def _grants_reason_at_night(
+    breakable: ServingPlaybook, tmp_path: Path, grant: str, revoke: str
+) -> str:
+    """grants' reason at night on new damaged by `grant` (undone by `revoke`), asserted a
+    failed blocker."""
+    with damaged(breakable, "new", [grant], [revoke]):
+        run = _file_at_night(tmp_path / "run", "tests/parity/test_grants.py", breakable.config_path)
+    item = run.item("grants")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    return str(item["reason"])
+
+
 def test_at_night_an_api_role_s_new_membership_is_named_against_the_snapshot(
     breakable: ServingPlaybook, tmp_path: Path
 ) -> None:
     """On staging, authenticated is made a member of report_reader: grants names it against
     the snapshot, for what it does (before, a membership only new has was not judged: GO)."""
-    breaks = ["grant report_reader to authenticated"]
-    repairs = ["revoke report_reader from authenticated"]
-    with damaged(breakable, "new", breaks, repairs):
-        run = _file_at_night(tmp_path / "run", "tests/parity/test_grants.py", breakable.config_path)
-    item = run.item("grants")
-    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
-    assert item["reason"] == (
+    reason = _grants_reason_at_night(
+        breakable,
+        tmp_path,
+        "grant report_reader to authenticated",
+        "revoke report_reader from authenticated",
+    )
+    assert reason == (
         f"the API roles' memberships on new differ from {SNAPSHOT}: role authenticated is a"
         " member of report_reader on new but not on the snapshot: authenticated does not inherit"
         " them (NOINHERIT), but may take them with SET ROLE"
-    ), item["reason"]
+    ), reason
+
+
+def test_at_night_the_api_login_s_new_membership_is_named_against_the_snapshot(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """On staging, authenticator is made a member of postgres: grants names what a token may
+    then do, against the snapshot (before, authenticator's memberships were not compared: GO)."""
+    reason = _grants_reason_at_night(
+        breakable, tmp_path, "grant postgres to authenticator", "revoke postgres from authenticator"
+    )
+    assert reason == (
+        f"the API roles' memberships on new differ from {SNAPSHOT}: role authenticator is a"
+        " member of postgres on new but not on the snapshot: the API acts as postgres for any"
+        " request whose token names it"
+    ), reason

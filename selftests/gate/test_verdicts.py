@@ -344,6 +344,10 @@ FAULTS = {
         "grants",
         ("role authenticated is a member of report_reader on new but not on old",),
     ),
+    "owner-role-given-to-api-login": (
+        "grants",
+        ("role authenticator is a member of postgres on new but not on old",),
+    ),
     "event-trigger-lost": (
         "schema-parity",
         ("event trigger ensure_rls_on_new_tables is missing on new",),
