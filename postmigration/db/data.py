@@ -135,13 +135,14 @@ def _row_hash(
     """The per-row hash (a bigint): the columns' 64-bit terms XORed, so one changed value
     changes exactly one term.
 
-    With `rewrites` (even empty) the row's text is hashed instead, after replacing each old
-    origin with the new one: tables holding full URLs compare equal once moved.
+    With `rewrites` (even empty) the row's text (its columns in the order of their names, as
+    the XORed terms do not depend on the columns' order) is hashed instead, after replacing
+    each old origin with the new one: tables holding full URLs compare equal once moved.
     """
     columns = _columns(conn, table, ignore)
     if rewrites is not None:
         row = sql.SQL("row({})").format(
-            sql.SQL(", ").join(sql.Identifier("t", c) for c, _, _ in columns)
+            sql.SQL(", ").join(sql.Identifier("t", c) for c, _, _ in sorted(columns))
         )
         text: sql.Composable = sql.SQL("({})::text").format(row)
         for old, new in rewrites:
