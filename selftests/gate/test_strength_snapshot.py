@@ -577,3 +577,28 @@ def test_at_night_the_api_login_s_new_membership_is_named_against_the_snapshot(
         " member of postgres on new but not on the snapshot: the API acts as postgres for any"
         " request whose token names it"
     ), reason
+
+
+def test_a_snapshot_written_before_it_kept_authenticator_says_it_is_not_compared(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """A snapshot whose API roles lack authenticator (written before it kept it): grants
+    compares the three API roles and says in its evidence that authenticator is not compared."""
+    data = json.loads(COMMITTED.read_text())
+    del data["api_roles"]["authenticator"]
+    snapshot = tmp_path / "schema.snapshot.json"
+    snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
+    older = config_changed(
+        breakable,
+        tmp_path / "postmigration.toml",
+        lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
+    )
+    run = _file_at_night(tmp_path / "run", "tests/parity/test_grants.py", older)
+    item = run.item("grants")
+    assert item["status"] == "passed", run.digest()
+    html = (tmp_path / "run" / "go-no-go.html").read_text()
+    assert (
+        "authenticator: noinherit; member of anon, authenticated, report_reader, service_role"
+        " (not compared: the snapshot does not hold it)"
+    ) in html, "the evidence does not say authenticator is not compared"
+    assert html.count("(not compared: the snapshot does not hold it)") == 1, "another role"
