@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,6 +84,18 @@ def _file_at_night(report_dir: Path, test_file: str, config: Path) -> SuiteRun:
     """The gate at night on new alone, on one test file, with the config `config`."""
     return run_suite(
         report_dir, test_file, "--target=new", f"--pm-config={config}", "--phase=nightly"
+    )
+
+
+def _config_with_snapshot(playbook: ServingPlaybook, tmp_path: Path, data: dict[str, Any]) -> Path:
+    """The playbook's config with its schema snapshot replaced by `data`, written in
+    `tmp_path`."""
+    snapshot = tmp_path / "schema.snapshot.json"
+    snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
+    return config_changed(
+        playbook,
+        tmp_path / "postmigration.toml",
+        lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
     )
 
 
@@ -274,13 +287,7 @@ def test_without_old_an_app_setting_is_compared_by_presence_only(
         ["role authenticator", "app.settings.invite_hook", SET],
         ["role authenticator", "app.settings.report_key", SET],
     ]
-    snapshot = tmp_path / "schema.snapshot.json"
-    snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
-    with_snapshot = config_changed(
-        breakable,
-        tmp_path / "postmigration.toml",
-        lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
-    )
+    with_snapshot = _config_with_snapshot(breakable, tmp_path, data)
     value = "k-report-5d21e0"
     setting = f"alter role authenticator set app.settings.report_key = '{value}'"
     reset = "alter role authenticator reset app.settings.report_key"
@@ -446,13 +453,7 @@ def test_a_snapshot_without_public_s_schema_leaves_schema_parity_not_verified(
     test passed having compared nothing, or only public's part)."""
     data = json.loads(COMMITTED.read_text())
     del data[part]
-    snapshot = tmp_path / "schema.snapshot.json"
-    snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
-    older = config_changed(
-        breakable,
-        tmp_path / "postmigration.toml",
-        lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
-    )
+    older = _config_with_snapshot(breakable, tmp_path, data)
     run = _file_at_night(tmp_path / "run", "tests/parity/test_schema_parity.py", older)
     item = run.item("schema-parity")
     assert (item["severity"], item["status"]) == ("blocker", "not_verified"), run.digest()
@@ -586,13 +587,7 @@ def test_a_snapshot_written_before_it_kept_authenticator_says_it_is_not_compared
     compares the three API roles and says in its evidence that authenticator is not compared."""
     data = json.loads(COMMITTED.read_text())
     del data["api_roles"]["authenticator"]
-    snapshot = tmp_path / "schema.snapshot.json"
-    snapshot.write_text(json.dumps(data, indent=1, sort_keys=True))
-    older = config_changed(
-        breakable,
-        tmp_path / "postmigration.toml",
-        lambda config: config.setdefault("app", {}).update(schema_snapshot=str(snapshot)),
-    )
+    older = _config_with_snapshot(breakable, tmp_path, data)
     run = _file_at_night(tmp_path / "run", "tests/parity/test_grants.py", older)
     item = run.item("grants")
     assert item["status"] == "passed", run.digest()
