@@ -67,7 +67,9 @@ def wait_for_message(
 ) -> Message:
     """Poll `inbox` with growing pauses until a message to `recipient` matches; bounded by `timeout_s`.
 
-    The tokens in the links of every message seen (an invite's, a magic link's) are learned as
+    Messages are looked at in the inbox's order (newest first) up to the first match, so an
+    inbox that reads each body when first looked at (Resend's) reads no more than it needs. The
+    tokens in the links of every message looked at (an invite's, a magic link's) are learned as
     secrets: no report shows them. Raises NoMessageError naming `what`, the wait, and how many
     other messages were seen.
     """
@@ -79,7 +81,6 @@ def wait_for_message(
         for message in seen:
             for token in link_tokens(message.body):
                 learn_secret(token)
-        for message in seen:
             if matches(message):
                 return message
         remaining = deadline - clock()

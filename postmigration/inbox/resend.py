@@ -1,19 +1,23 @@
 """Email read back through Resend's API: the real one (api.resend.com) or the local sink.
 
 Same code for both: ``GET {base}/emails`` lists the newest emails, ``GET {base}/emails/{id}``
-gives one with its text and HTML. Only the base URL and the API key differ.
+gives one with its text and HTML. Only the base URL and the API key differ. A recipient's
+emails are read newest first, each body only when looked at, so finding the newest invite
+costs two requests, not one per email of the last minutes. Reads keep to the team's rate limit
+and leave the app its share (see pacing.py); a 429 is waited out as its answer asks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import httpx
 
 from postmigration.inbox.base import InboxError, Message
+from postmigration.inbox.pacing import ReadPacer
 from postmigration.redact import excerpt
 from postmigration.trust import http_client
 
@@ -23,6 +27,8 @@ RESEND_API_URL = "https://api.resend.com"
 _PAGE = 100
 _MAX_PAGES = 3  # the invite is recent: three pages of the newest emails are plenty
 _ADDRESS = re.compile(r"<\s*([^<>\s]+)\s*>")
+# A read refused with 429 this many times in a row: the team's limit is used by others.
+_RATE_LIMITED_TRIES = 5
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -46,21 +52,44 @@ def _address(value: str) -> str:
 class ResendInbox:
     """Emails sent through Resend, read back through Resend's own API."""
 
-    def __init__(self, api_url: str | None, api_key: str, http: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        api_url: str | None,
+        api_key: str,
+        http: httpx.Client | None = None,
+        pacer: ReadPacer | None = None,
+    ) -> None:
         self.base = (api_url or RESEND_API_URL).rstrip("/")
         self.name = f"Resend ({self.base})"
         self._key = api_key
         self._http = http or http_client(timeout=15)
         self._full: dict[str, Message] = {}
+        self._pacer = pacer or ReadPacer(self.base, api_key)
+
+    def _answer(self, path: str, params: dict[str, Any] | None) -> httpx.Response:
+        """The answer to one read, spaced by the pacer; a 429 waited out and asked again."""
+        url = f"{self.base}{path}"
+        for _ in range(_RATE_LIMITED_TRIES):
+            self._pacer.before_read()
+            try:
+                response = self._http.get(
+                    url, params=params, headers={"Authorization": f"Bearer {self._key}"}
+                )
+            except httpx.HTTPError as exc:
+                raise InboxError(f"Resend API at {self.base} could not be reached: {exc}") from None
+            self._pacer.after_answer(response.headers)
+            if response.status_code != 429:
+                return response
+            self._pacer.wait_out(response.headers)
+        limit = response.headers.get("ratelimit-limit")
+        raise InboxError(
+            f"Resend API refused GET {path} {_RATE_LIMITED_TRIES} times in a row with 429 (rate "
+            f"limit{f' of {limit} requests per second' if limit else ''}): the team's requests "
+            "are being used by other traffic"
+        )
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        url = f"{self.base}{path}"
-        try:
-            response = self._http.get(
-                url, params=params, headers={"Authorization": f"Bearer {self._key}"}
-            )
-        except httpx.HTTPError as exc:
-            raise InboxError(f"Resend API at {self.base} could not be reached: {exc}") from None
+        response = self._answer(path, params)
         if response.status_code != 200:
             try:
                 detail = response.json().get("message") or response.text
@@ -103,9 +132,10 @@ class ResendInbox:
         return self._full[email_id]
 
     def messages(self, recipient: str, since: datetime | None = None) -> Sequence[Message]:
-        """Emails to `recipient` (newest first), with their text and HTML."""
+        """Emails to `recipient` (newest first), with their text and HTML, each read when the
+        caller first looks at it."""
         wanted = _address(recipient)
-        result = []
+        result: list[str] = []
         for summary in self._summaries(since):
             to = summary.get("to") or []
             if isinstance(to, str):
@@ -115,5 +145,25 @@ class ResendInbox:
             created = parse_time(summary.get("created_at"))
             if since is not None and created is not None and created < since:
                 continue
-            result.append(self._message(str(summary["id"])))
-        return result
+            result.append(str(summary["id"]))
+        return _Emails(result, self._message)
+
+
+class _Emails(Sequence[Message]):
+    """Emails by id, newest first; each one's body is read when first looked at."""
+
+    def __init__(self, ids: list[str], read: Callable[[str], Message]) -> None:
+        self._ids = ids
+        self._read = read
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Message]: ...
+    def __getitem__(self, index: int | slice) -> Message | Sequence[Message]:
+        if isinstance(index, slice):
+            return [self._read(email_id) for email_id in self._ids[index]]
+        return self._read(self._ids[index])

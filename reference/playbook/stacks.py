@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from reference.stack.gateway.rate_limit import RESEND_DEFAULT_LIMIT
 from reference.stack.runner import StackDidNotStart, StackProcess
 from reference.stack.settings import SITE_NAMES_FILE
 
@@ -20,8 +21,13 @@ def start_stack(
 ) -> StackProcess:
     """A running stand-in for `state_dir` (with `keys`: its API key mode, remembered across
     restarts; `latency_ms`: the delay of its every answer); PlaybookError with its last words
-    if it won't start."""
-    extra = (("--bare",) if bare else ()) + ((f"--keys={keys}",) if keys else ())
+    if it won't start. Its email goes through Resend on the default plan: 2 requests per
+    second, the app's sends and the suite's reads alike."""
+    extra = (
+        (("--bare",) if bare else ())
+        + ((f"--keys={keys}",) if keys else ())
+        + (f"--resend-rate-limit={RESEND_DEFAULT_LIMIT}",)
+    )
     stack = StackProcess(state_dir, extra_args=extra, latency_ms=latency_ms)
     try:
         return stack.start()

@@ -1,5 +1,5 @@
 """`python -m reference.stack up --state DIR [--port N] [--db-url URL] [--keys=legacy|new|both]
-[--latency-ms N]`."""
+[--latency-ms N] [--resend-rate-limit N]`."""
 
 from __future__ import annotations
 
@@ -44,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="delay every answer of the gateway and the site by N ms (a far target; default 0)",
     )
+    start.add_argument(
+        "--resend-rate-limit",
+        type=_not_negative,
+        default=0,
+        help="requests per second the Resend sink takes, sends and reads alike, refusing the"
+        " rest with 429 as Resend does (its default plan: 2; default here 0: no limit)",
+    )
     args = parser.parse_args(argv)
     try:
         up(
@@ -55,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                 bare=args.bare,
                 keys=args.keys,
                 latency_ms=args.latency_ms,
+                resend_rate_limit=args.resend_rate_limit,
             )
         )
     except StackError as exc:

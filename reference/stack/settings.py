@@ -95,6 +95,9 @@ class StackSettings:
     signing_key: Mapping[str, str] | None = None
     # Every HTTP answer waits this long: the round trip to a far target (`--latency-ms`).
     latency_ms: int = 0
+    # Requests per second the Resend sink takes from the team's key, sends and reads alike, as
+    # Resend limits a team (`--resend-rate-limit`; 0: no limit).
+    resend_rate_limit: int = 0
     # The project's ref and the personal access token its Management API routes accept.
     ref: str = ""
     management_token: str | None = None

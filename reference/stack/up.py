@@ -52,6 +52,7 @@ class UpOptions:
     migrations_dir: Path = MIGRATIONS_DIR
     keys: KeyMode | None = None
     latency_ms: int = 0
+    resend_rate_limit: int = 0
 
 
 def _with_db(url: str, dbname: str, user: str | None = None, password: str | None = None) -> str:
@@ -287,6 +288,7 @@ def up(options: UpOptions) -> None:
             secret_key=secrets["secret_key"],
             signing_key=secrets["signing_key"],
             latency_ms=options.latency_ms,
+            resend_rate_limit=options.resend_rate_limit,
             ref=secrets["ref"],
             management_token=secrets["management_token"],
         )

@@ -238,3 +238,26 @@ def test_sinks_keep_what_they_received_across_a_restart(sinks_dir: Path) -> None
         assert after.get(f"/sinks/resend/emails/{email_id}", headers=RESEND).status_code == 200
         read = after.get(f"/sinks/whatsapp/{PHONE_ID}/messages", headers=WHATSAPP).json()
         assert [m["id"] for m in read["data"]] == [wamid]
+
+
+def test_resend_keeps_the_teams_rate_limit_like_resend(sinks_dir: Path) -> None:
+    """At 2 requests a second, sends and reads alike: five requests within a second get at
+    most four answers (two per second-long window) and the rest 429 rate_limit_exceeded, with
+    Resend's message, its ratelimit headers and retry-after; a wrong key is not counted."""
+    routes = sink_routes(sinks_dir, RESEND_KEY, WA_TOKEN, PHONE_ID, resend_rate_limit=2)
+    with TestClient(Starlette(routes=[Mount("/sinks", routes=routes)])) as client:
+        wrong = client.get("/sinks/resend/emails", headers={"Authorization": "Bearer x"})
+        assert wrong.status_code == 403 and "ratelimit-limit" not in wrong.headers
+        answers = [client.post("/sinks/resend/emails", json=_email(), headers=RESEND)]
+        answers += [client.get("/sinks/resend/emails", headers=RESEND) for _ in range(4)]
+    refused = [a for a in answers if a.status_code == 429]
+    assert 1 <= len(refused) <= 3, [a.status_code for a in answers]
+    assert answers[0].status_code == 200 and answers[0].headers["ratelimit-limit"] == "2"
+    assert refused[0].json() == {
+        "statusCode": 429,
+        "name": "rate_limit_exceeded",
+        "message": "Too many requests. You can only make 2 requests per second. See rate limit "
+        "response headers for more information. Or contact support to increase rate limit.",
+    }
+    assert refused[0].headers["retry-after"] == "1"
+    assert refused[0].headers["ratelimit-remaining"] == "0"

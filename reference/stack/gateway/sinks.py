@@ -21,6 +21,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from ..settings import StackSettings
+from .rate_limit import RequestsPerSecond
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _NAMED_EMAIL = re.compile(r"^[^<>]*<\s*([^@\s<>]+@[^@\s<>]+\.[^@\s<>]+)\s*>$")
@@ -96,11 +98,13 @@ def _addresses(value: Any) -> list[str] | None:
 
 
 class ResendSink:
-    """`POST /emails`, `GET /emails/{id}`, `GET /emails` as Resend answers them."""
+    """`POST /emails`, `GET /emails/{id}`, `GET /emails` as Resend answers them, within the
+    team's rate limit (`rate_limit` requests per second, sends and reads alike; 0: none)."""
 
-    def __init__(self, store: JsonlStore, api_key: str) -> None:
+    def __init__(self, store: JsonlStore, api_key: str, rate_limit: int = 0) -> None:
         self.store = store
         self.api_key = api_key
+        self.budget = RequestsPerSecond(rate_limit) if rate_limit else None
 
     def _refused(self, request: Request) -> JSONResponse | None:
         token = _bearer(request)
@@ -115,10 +119,35 @@ class ResendSink:
             return _resend_error(403, "invalid_api_key", "API key is invalid")
         return None
 
+    def _counted(
+        self, handler: Callable[[Request], Awaitable[JSONResponse]]
+    ) -> Callable[[Request], Awaitable[JSONResponse]]:
+        """`handler` behind the API key and the team's rate limit, whose headers every
+        answer to a known key carries."""
+
+        async def answer(request: Request) -> JSONResponse:
+            if refused := self._refused(request):
+                return refused
+            if self.budget is None:
+                return await handler(request)
+            allowed, headers = self.budget.take()
+            if allowed:
+                response = await handler(request)
+            else:
+                response = _resend_error(
+                    429,
+                    "rate_limit_exceeded",
+                    f"Too many requests. You can only make {self.budget.limit} requests per "
+                    "second. See rate limit response headers for more information. Or contact "
+                    "support to increase rate limit.",
+                )
+            response.headers.update(headers)
+            return response
+
+        return answer
+
     async def send(self, request: Request) -> JSONResponse:
         """Accept one email like Resend's `POST /emails`: validate, store, answer `{"id"}`."""
-        if refused := self._refused(request):
-            return refused
         body = await _json_object(request)
         if body is None:
             return _resend_error(422, "validation_error", "The request body must be a JSON object.")
@@ -168,8 +197,6 @@ class ResendSink:
 
     async def get(self, request: Request) -> JSONResponse:
         """One email by id, as Resend's `GET /emails/{id}`."""
-        if refused := self._refused(request):
-            return refused
         email_id = request.path_params["email_id"]
         for record in self.store.records:
             if record["id"] == email_id:
@@ -178,8 +205,6 @@ class ResendSink:
 
     async def list(self, request: Request) -> JSONResponse:
         """Emails newest first, as Resend's `GET /emails` (limit 1..100, after/before cursors)."""
-        if refused := self._refused(request):
-            return refused
         params = request.query_params
         try:
             limit = int(params.get("limit", "20"))
@@ -214,9 +239,9 @@ class ResendSink:
     def routes(self) -> list[BaseRoute]:
         """The Resend API's routes (relative to the sink's mount point)."""
         return [
-            Route("/emails", self.send, methods=["POST"]),
-            Route("/emails", self.list, methods=["GET"]),
-            Route("/emails/{email_id}", self.get, methods=["GET"]),
+            Route("/emails", self._counted(self.send), methods=["POST"]),
+            Route("/emails", self._counted(self.list), methods=["GET"]),
+            Route("/emails/{email_id}", self._counted(self.get), methods=["GET"]),
         ]
 
 
@@ -345,10 +370,15 @@ def _whatsapp_phone_number_id(settings: StackSettings) -> str | None:
 
 
 def sink_routes(
-    sinks_dir: Path, resend_api_key: str, whatsapp_token: str, whatsapp_phone_number_id: str | None
+    sinks_dir: Path,
+    resend_api_key: str,
+    whatsapp_token: str,
+    whatsapp_phone_number_id: str | None,
+    resend_rate_limit: int = 0,
 ) -> list[BaseRoute]:
-    """Routes of both sinks, storing to `sinks_dir` (mount them at `/sinks`)."""
-    resend = ResendSink(JsonlStore(sinks_dir / "resend.jsonl"), resend_api_key)
+    """Routes of both sinks, storing to `sinks_dir` (mount them at `/sinks`); Resend's within
+    `resend_rate_limit` requests per second (0: none)."""
+    resend = ResendSink(JsonlStore(sinks_dir / "resend.jsonl"), resend_api_key, resend_rate_limit)
     whatsapp = WhatsAppSink(
         JsonlStore(sinks_dir / "whatsapp.jsonl"), whatsapp_token, whatsapp_phone_number_id
     )
@@ -365,4 +395,5 @@ def routes(settings: StackSettings) -> list[BaseRoute]:
         settings.resend_api_key,
         settings.whatsapp_token,
         _whatsapp_phone_number_id(settings),
+        settings.resend_rate_limit,
     )
