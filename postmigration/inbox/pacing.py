@@ -7,7 +7,8 @@ the app's invite the one refused with 429. So every process of the run spaces it
 one second / (N - 1), N as the last answer's ``ratelimit-limit`` said, and so always leaves
 one request of each second to the app. The spacing is kept in a file under the temporary
 directory, named by a hash of the API's URL and key, and taken under a lock: xdist's workers
-and a second run on the same machine queue behind each other.
+and a second run on the same machine queue behind each other (where the file cannot be made,
+each process spaces its own reads only).
 """
 
 from __future__ import annotations
@@ -66,10 +67,15 @@ class ReadPacer:
         self.path = (folder or Path(tempfile.gettempdir())) / f"postmigration-reads-{digest}"
         self._clock = clock
         self._pause = pause
+        self._alone: dict[str, float] = {}  # when the file cannot be used: this process only
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, float]]:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield self._alone
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:

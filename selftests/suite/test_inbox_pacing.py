@@ -154,3 +154,14 @@ def test_the_invite_is_found_within_resends_limit(
     assert len(asked) == reads, asked
     assert asked[0] == "/sinks/resend/emails"
     assert took >= 1.05 * (reads - 1) - 0.05, took
+
+
+def test_without_a_usable_file_each_process_still_spaces_its_own_reads(tmp_path: Path) -> None:
+    """A folder the pacer cannot write in (here: one that does not exist) spaces this
+    process's reads alone, and raises nothing."""
+    fake = _Time()
+    pacer = ReadPacer("https://api.resend.com", KEY, tmp_path / "absent", fake.clock, fake.pause)
+    assert pacer.before_read() == 0.0
+    pacer.after_answer({"ratelimit-limit": "2"})
+    fake.now += 0.05
+    assert pacer.before_read() == 1.0
