@@ -107,6 +107,16 @@ DEFAULT_FUNCTION_NAMES = {
     "weight_report": "weight-report",
 }
 DEFAULT_FUNCTIONS = tuple(DEFAULT_FUNCTION_NAMES.values())
+# The secrets the app's functions cannot run without (each read without a fallback in the
+# reference app's functions); SUPABASE_* are the platform's, set by every project itself.
+DEFAULT_FUNCTION_SECRETS = (
+    "EMAIL_FROM",
+    "RESEND_API_KEY",
+    "SITE_URL",
+    "WHATSAPP_PHONE_NUMBER_ID",
+    "WHATSAPP_TOKEN",
+)
+_RESERVED_SECRET_PREFIX = "SUPABASE_"
 # The playbook's smoke test: "invoke goal-notifications with a dummy body" must answer 2xx.
 DEFAULT_SMOKE_FUNCTIONS = ("goal-notifications",)
 DEFAULT_EXTENSIONS = ("pgcrypto", "uuid-ossp")
@@ -126,6 +136,7 @@ _KNOWN_KEYS = {
     "tables",
     "buckets",
     "functions",
+    "function_secrets",
     "required_extensions",
     "routes",
     "selectors",
@@ -164,6 +175,7 @@ class AppProfile:
         default_factory=lambda: MappingProxyType(DEFAULT_FUNCTION_NAMES)
     )
     smoke_functions: tuple[str, ...] = DEFAULT_SMOKE_FUNCTIONS
+    function_secrets: tuple[str, ...] = DEFAULT_FUNCTION_SECRETS
     required_extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     routes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(DEFAULT_ROUTES))
     selectors: Mapping[str, str] = field(
@@ -274,6 +286,9 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         smoke_functions=_str_list(
             data.get("smoke_functions", list(DEFAULT_SMOKE_FUNCTIONS)), "smoke_functions", where
         ),
+        function_secrets=_function_secrets(
+            data.get("function_secrets", list(DEFAULT_FUNCTION_SECRETS)), where
+        ),
         required_extensions=_str_list(
             data.get("required_extensions", list(DEFAULT_EXTENSIONS)), "required_extensions", where
         ),
@@ -307,6 +322,19 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
             )
         ),
     )
+
+
+def _function_secrets(value: Any, where: str) -> tuple[str, ...]:
+    """``[app] function_secrets``: the secrets the app's functions need, by name; none of the
+    platform's SUPABASE_* (each project sets those itself)."""
+    names = _str_list(value, "function_secrets", where)
+    reserved = [name for name in names if name.upper().startswith(_RESERVED_SECRET_PREFIX)]
+    if reserved:
+        raise MalformedConfigError(
+            f"{where}: [app] function_secrets lists {reserved[0]}, one of the platform's own "
+            f"secrets ({_RESERVED_SECRET_PREFIX}*, set by every project itself): leave it out"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def _storage_sample(value: Any, where: str) -> int:

@@ -61,6 +61,9 @@ class Item:
     # Without old, compared with the committed schema snapshot instead: at night such an item
     # is checked, not waived, when the snapshot exists.
     snapshot: bool = False
+    # Without old, compared with what the app profile declares instead ([app] function_secrets):
+    # at night such an item is checked, not waived, when the app declares any.
+    declared: bool = False
 
     def out_of_phase(self, phase: str) -> str | None:
         """Why the item is not applicable in ``phase``; None when it applies there."""
@@ -268,15 +271,18 @@ CHECKLIST: tuple[Item, ...] = (
         "blocker",
         ("reachable",),
     ),
-    # The Management API's listing, old's against new's: a secret only some calls read.
+    # The Management API's listing, old's and the app's declared names against new's: a secret
+    # only some calls read.
     Item(
         "function-secrets",
-        "Edge function secrets: every secret old's functions have is set on new",
+        "Edge function secrets: every secret old's functions have, and every one the app "
+        "declares, is set on new",
         DEPLOY,
         "blocker",
         ("comparison",),
-        why="without --compare-to and a Management API token it cannot be verified, which "
-        "holds the gate unless waived",
+        why="without a Management API token it cannot be verified, nor without --compare-to "
+        "when the app declares no secrets, which holds the gate unless waived",
+        declared=True,
     ),
     Item(
         "api-keys",
@@ -389,18 +395,22 @@ def item_by_id(item_id: str) -> Item:
 
 
 def phase_waivers(
-    phase: Phase, schema_snapshot: bool = False, compared: bool = False
+    phase: Phase, schema_snapshot: bool = False, compared: bool = False, declared: bool = False
 ) -> dict[str, str]:
     """item id -> reason, for the items the phase itself waives: at night without an old
     server (not `compared`), every item that stands on the comparison with old, but those the
-    committed schema snapshot stands in for when `schema_snapshot` (it exists). Given an old
-    server (--compare-to), nothing is waived: the comparisons run and hold the gate."""
+    committed schema snapshot stands in for when `schema_snapshot` (it exists), and those the
+    app profile's declarations stand in for when `declared` (it declares function secrets).
+    Given an old server (--compare-to), nothing is waived: the comparisons run and hold the
+    gate."""
     if phase != "nightly" or compared:
         return {}
     return {
         item.id: NIGHTLY_WAIVER
         for item in CHECKLIST
-        if "comparison" in item.depends_on and not (item.snapshot and schema_snapshot)
+        if "comparison" in item.depends_on
+        and not (item.snapshot and schema_snapshot)
+        and not (item.declared and declared)
     }
 
 

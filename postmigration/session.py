@@ -101,7 +101,8 @@ class RunConfig:
         [waivers]."""
         snapshot = self.app_profile.schema_snapshot.is_file()
         compared = self.comparison_target is not None
-        return {**phase_waivers(self.phase, snapshot, compared), **self.waivers}
+        declared = bool(self.app_profile.function_secrets)
+        return {**phase_waivers(self.phase, snapshot, compared, declared), **self.waivers}
 
     @property
     def header_lines(self) -> list[str]:

@@ -147,3 +147,25 @@ def test_storage_sample_defaults_to_20_and_a_bad_one_is_one_line() -> None:
             "postmigration.toml: [app] storage_sample must be a whole number of at least 1 "
             f"(objects downloaded per bucket), got {bad!r}"
         )
+
+
+def test_function_secrets_default_to_the_reference_app_s_and_the_platform_s_are_refused() -> None:
+    """The reference app's functions need five secrets; a team lists its own (duplicates
+    kept once); a SUPABASE_* name (each project sets those itself) or a non-list is one line."""
+    assert _load({}).function_secrets == (
+        "EMAIL_FROM",
+        "RESEND_API_KEY",
+        "SITE_URL",
+        "WHATSAPP_PHONE_NUMBER_ID",
+        "WHATSAPP_TOKEN",
+    )
+    assert _load({"function_secrets": ["A", "B", "A"]}).function_secrets == ("A", "B")
+    assert _load({"function_secrets": []}).function_secrets == ()
+    with pytest.raises(MalformedConfigError) as reserved:
+        _load({"function_secrets": ["STRIPE_KEY", "SUPABASE_URL"]})
+    assert str(reserved.value) == (
+        "postmigration.toml: [app] function_secrets lists SUPABASE_URL, one of the platform's "
+        "own secrets (SUPABASE_*, set by every project itself): leave it out"
+    )
+    with pytest.raises(MalformedConfigError, match=r"\[app\] function_secrets must be a list"):
+        _load({"function_secrets": "RESEND_API_KEY"})

@@ -34,6 +34,7 @@ DATA_PARITY = item_files("data-parity")
 RESTORE_FINISHED = item_files("restore-finished")
 STORAGE_PARITY = item_files("storage-parity")
 ROLLBACK_READY = item_files("rollback-ready")
+FUNCTION_SECRETS = item_files("function-secrets")
 LIVE_UPLOAD = "live-after-cutover/avatar.png"
 LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
@@ -213,12 +214,19 @@ def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
     assert (run.verdict, run.exit_code) == ("GO", 0), run.digest()
     # The committed schema snapshot stands in for old for schema-parity, grants, realtime, role
     # settings, scheduled jobs, Vault and webhooks: checked, passed.
-    waived = {i.id for i in CHECKLIST if "comparison" in i.depends_on and not i.snapshot}
+    waived = {
+        i.id
+        for i in CHECKLIST
+        if "comparison" in i.depends_on and not i.snapshot and not i.declared
+    }
     assert {"data-parity", "storage-parity", "auth-settings"} <= waived
     snapshot_items = {i.id for i in CHECKLIST if i.snapshot}
     assert {"schema-parity", "grants", "scheduled-jobs", "vault", "webhooks"} <= snapshot_items
     for item_id in snapshot_items:
         assert run.item(item_id)["status"] == "passed", run.digest()
+    # The secrets the app declares its functions need stand in for old's: checked, passed.
+    secrets = run.item("function-secrets")
+    assert (secrets["severity"], secrets["status"]) == ("blocker", "passed"), run.digest()
     # What needs new alone is checked at night, as a blocker.
     for item_id in ("restore-finished", "auth-redirects"):
         item = run.item(item_id)
@@ -275,6 +283,34 @@ def _sequence_behind(playbook: ServingPlaybook) -> Iterator[None]:
     mended = f"select setval('{name}', {last}, {called})"
     with damaged(playbook, "new", [behind], [mended]):
         yield
+
+
+def test_nightly_without_an_old_server_fails_a_secret_the_app_declares_and_new_lacks(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Staging at night, no old: WHATSAPP_TOKEN removed from new's function secrets (needed
+    only for an invite with a phone number, so no smoke test notices) fails function-secrets
+    as a blocker against the app's declared secrets, naming the secret and the command that
+    sets it (it was waived at night: GO)."""
+    functions_env = breakable.state_dir / "new" / "functions.env"
+    kept = functions_env.read_text()
+    lines = [line for line in kept.splitlines() if not line.startswith("WHATSAPP_TOKEN=")]
+    assert len(lines) == len(kept.splitlines()) - 1, "new has no WHATSAPP_TOKEN to remove"
+    try:
+        functions_env.write_text("\n".join(lines) + "\n")
+        run = gate_on(
+            breakable, tmp_path / "night", *FUNCTION_SECRETS, "--phase=nightly", compare=False
+        )
+    finally:
+        functions_env.write_text(kept)
+    item = run.item("function-secrets")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert item["reason"] == (
+        "edge functions on new miss secrets they need: secret WHATSAPP_TOKEN is one the app's "
+        "functions need ([app] function_secrets) but is not set on new (supabase secrets set "
+        f"WHATSAPP_TOKEN=… --project-ref {breakable.target('new')['project_ref']})"
+    ), item["reason"]
+    assert run.verdict == "NO-GO", run.digest()
 
 
 def test_nightly_given_an_old_server_waives_nothing(
