@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+# First of the package's: marks the fixture modules for assertion rewriting (see there).
+import postmigration.plugin_modules as plugin_modules
 from postmigration.account_sessions import end_run_sessions
 from postmigration.applicability import NotApplicable, not_applicable
 from postmigration.bad_input import void_previous_verdict
@@ -89,16 +91,8 @@ from postmigration.verdict import (
 from postmigration.warm_up import WorkerWarmUp, load_supabase_meanwhile
 from postmigration.watermark import Watermark, cutover_watermark
 
-pytest_plugins = ["postmigration.fixtures", "postmigration.clients"]
-# Fixtures of the suite's areas; loaded only for a run with a target, so a passive pytest
-# run (the project's own tests) does not import Playwright and friends.
-SUITE_FIXTURE_MODULES = (
-    "postmigration.db.fixtures",
-    "postmigration.comparison",
-    "postmigration.cleanup",
-    "postmigration.browser",
-    "postmigration.baseline",
-)
+pytest_plugins = list(plugin_modules.ALWAYS_LOADED)
+SUITE_FIXTURE_MODULES = plugin_modules.SUITE_FIXTURE_MODULES
 
 MARKERS = (
     "postmigration: part of the post-migration GO/NO-GO suite (implied by item)",
