@@ -69,7 +69,7 @@ class ResendInbox:
     def _answer(self, path: str, params: dict[str, Any] | None) -> httpx.Response:
         """The answer to one read, spaced by the pacer; a 429 waited out and asked again."""
         url = f"{self.base}{path}"
-        for _ in range(_RATE_LIMITED_TRIES):
+        for attempt in range(1, _RATE_LIMITED_TRIES + 1):
             self._pacer.before_read()
             try:
                 response = self._http.get(
@@ -80,7 +80,8 @@ class ResendInbox:
             self._pacer.after_answer(response.headers)
             if response.status_code != 429:
                 return response
-            self._pacer.wait_out(response.headers)
+            if attempt < _RATE_LIMITED_TRIES:  # no wait after the last refusal
+                self._pacer.wait_out(response.headers)
         limit = response.headers.get("ratelimit-limit")
         raise InboxError(
             f"Resend API refused GET {path} {_RATE_LIMITED_TRIES} times in a row with 429 (rate "

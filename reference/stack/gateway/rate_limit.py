@@ -38,10 +38,11 @@ class RequestsPerSecond:
             allowed = self._used < self.limit
             if allowed:
                 self._used += 1
+            # A window is a second long: in whole seconds, it always resets within 1.
             headers = {
                 "ratelimit-limit": str(self.limit),
                 "ratelimit-remaining": str(self.limit - self._used),
-                "ratelimit-reset": str(max(1, math.ceil(window + 1 - now))),
+                "ratelimit-reset": "1",
             }
         if not allowed:
             headers["retry-after"] = headers["ratelimit-reset"]
