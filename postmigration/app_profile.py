@@ -101,6 +101,8 @@ DEFAULT_OWNED_TABLES = owned_tables_of(DEFAULT_TABLE_NAMES)
 DEFAULT_URL_COLUMNS = url_columns_of(DEFAULT_TABLE_NAMES)
 DEFAULT_POLICIES_SNAPSHOT = "reference/supabase/policies.snapshot.json"
 DEFAULT_SCHEMA_SNAPSHOT = "reference/supabase/schema.snapshot.json"
+# The Supabase CLI's project file: without old, auth-settings compares new with what it declares.
+DEFAULT_SUPABASE_CONFIG = "reference/supabase/config.toml"
 # The app's edge functions by the role the checks know them by.
 DEFAULT_FUNCTION_NAMES = {
     "goal_notifications": "goal-notifications",
@@ -155,6 +157,7 @@ _KNOWN_KEYS = {
     "build_manifest",
     "not_built",
     "storage_sample",
+    "supabase_config",
 }
 
 
@@ -192,6 +195,7 @@ class AppProfile:
     )
     policies_snapshot: Path = Path(DEFAULT_POLICIES_SNAPSHOT)
     schema_snapshot: Path = Path(DEFAULT_SCHEMA_SNAPSHOT)
+    supabase_config: Path = Path(DEFAULT_SUPABASE_CONFIG)
     parity_ignore_columns: frozenset[str] = ACTIVITY_COLUMNS
     url_columns: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
@@ -305,6 +309,7 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         ),
         policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
         schema_snapshot=directory("schema_snapshot", DEFAULT_SCHEMA_SNAPSHOT),
+        supabase_config=directory("supabase_config", DEFAULT_SUPABASE_CONFIG),
         url_columns=MappingProxyType(_url_columns(data.get("url_columns"), names, where)),
         auth_redirect_urls=_str_list(
             data.get("auth_redirect_urls", list(DEFAULT_AUTH_REDIRECT_URLS)),

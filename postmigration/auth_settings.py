@@ -1,5 +1,6 @@
 """Auth settings, which live in the Auth service and not in the database: what `GET
-/auth/v1/settings` says on each side, and where a sign-in link's `redirect_to` really lands.
+/auth/v1/settings` says on each side (or, without old, what the app's supabase/config.toml
+declares: see supabase_config.py), and where a sign-in link's `redirect_to` really lands.
 
 The redirect probe asks new's `/auth/v1/verify` with a token that cannot exist and the
 app's callback as `redirect_to`: GoTrue answers with a redirect to that callback when the
@@ -9,15 +10,21 @@ Nothing is written and no email is sent.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
 import httpx
+import pytest
 
+from postmigration.app_profile import AppProfile
 from postmigration.config import Target
+from postmigration.errors import MalformedConfigError
 from postmigration.links import shown
+from postmigration.supabase_config import DeclaredAuthSettings, declared_auth_settings
 from postmigration.trust import trust
 
 # The settings a release manager would call the project's auth configuration.
@@ -93,3 +100,54 @@ def redirect_problems(target: Target, callbacks: Iterable[str]) -> list[str]:
                 "fallback): add it to the redirect URL allow-list"
             )
     return problems
+
+
+def declared_differences(new: Mapping[str, Any], declared: DeclaredAuthSettings) -> list[str]:
+    """Each setting and provider `declared` (the app's supabase/config.toml) sets that new's
+    `GET /auth/v1/settings` answers otherwise, in words naming the file's key."""
+    problems = []
+    external = new.get("external") or {}
+    for provider, want in declared.providers.items():
+        now = bool(external.get(provider))
+        if now != want.value:
+            problems.append(
+                f"auth provider {provider} is {_state(now)} on new, {_state(want.value)} in "
+                f"{declared.source} ({want.said_by})"
+            )
+    for key, want in declared.settings.items():
+        now = new.get(key)
+        if now != want.value:
+            problems.append(
+                f"auth setting {key} is {json.dumps(now)} on new, {json.dumps(want.value)} by "
+                f"{declared.source} ({want.said_by})"
+            )
+    return problems
+
+
+def _state(enabled: bool) -> str:
+    return "enabled" if enabled else "disabled"
+
+
+def require_declared_settings(target: Target, app_profile: AppProfile) -> DeclaredAuthSettings:
+    """What the app's supabase/config.toml declares for `target`'s project, or skip as not
+    verified when the app has no such file (an unreadable one fails, saying why)."""
+    path = app_profile.supabase_config
+    shown_as = _shown_path(path)
+    try:
+        declared = declared_auth_settings(path, shown_as, target.project_ref)
+    except MalformedConfigError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if declared is None:
+        pytest.skip(
+            "not verified: auth settings need the old server to compare with (pass "
+            f"--compare-to=old) or the app's supabase/config.toml, missing at {shown_as} "
+            "([app] supabase_config)"
+        )
+    return declared
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

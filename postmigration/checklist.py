@@ -7,7 +7,7 @@ tests cannot say anything; when one of them is down the item is reported ``block
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,8 +61,9 @@ class Item:
     # Without old, compared with the committed schema snapshot instead: at night such an item
     # is checked, not waived, when the snapshot exists.
     snapshot: bool = False
-    # Without old, compared with what the app profile declares instead ([app] function_secrets):
-    # at night such an item is checked, not waived, when the app declares any.
+    # Without old, compared with what the app declares instead ([app] function_secrets, the
+    # Supabase CLI's config.toml): at night such an item is checked, not waived, when the app
+    # declares it (see session.py's declared items).
     declared: bool = False
 
     def out_of_phase(self, phase: str) -> str | None:
@@ -240,11 +241,15 @@ CHECKLIST: tuple[Item, ...] = (
     ),
     Item(
         "auth-settings",
-        "Auth settings copied (providers, sign-up, autoconfirm, SMS)",
+        "Auth settings as on old, or as the app's supabase/config.toml declares (providers, "
+        "sign-up, autoconfirm, SMS)",
         BACKUP_STORAGE,
         "blocker",
         ("reachable", "auth", "comparison"),
-        why="without --compare-to it cannot be verified, which holds the gate unless waived",
+        why="without --compare-to it is compared with the app's supabase/config.toml ([app] "
+        "supabase_config); without either it cannot be verified, which holds the gate unless "
+        "waived",
+        declared=True,
     ),
     # The Management API's view: what the public settings do not show.
     Item(
@@ -395,12 +400,16 @@ def item_by_id(item_id: str) -> Item:
 
 
 def phase_waivers(
-    phase: Phase, schema_snapshot: bool = False, compared: bool = False, declared: bool = False
+    phase: Phase,
+    schema_snapshot: bool = False,
+    compared: bool = False,
+    declared: Collection[str] = (),
 ) -> dict[str, str]:
     """item id -> reason, for the items the phase itself waives: at night without an old
     server (not `compared`), every item that stands on the comparison with old, but those the
-    committed schema snapshot stands in for when `schema_snapshot` (it exists), and those the
-    app profile's declarations stand in for when `declared` (it declares function secrets).
+    committed schema snapshot stands in for when `schema_snapshot` (it exists), and the
+    `declared` ones the app's declarations stand in for (function secrets it lists, the auth
+    settings its supabase/config.toml sets).
     Given an old server (--compare-to), nothing is waived: the comparisons run and hold the
     gate."""
     if phase != "nightly" or compared:
@@ -410,7 +419,7 @@ def phase_waivers(
         for item in CHECKLIST
         if "comparison" in item.depends_on
         and not (item.snapshot and schema_snapshot)
-        and not (item.declared and declared)
+        and not (item.declared and item.id in declared)
     }
 
 

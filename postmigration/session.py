@@ -96,13 +96,26 @@ class RunConfig:
     ci_run_id: str | None = None
 
     @property
+    def declared_items(self) -> frozenset[str]:
+        """The items the app's own declarations stand in for old on: function-secrets when it
+        lists secrets, auth-settings when its supabase/config.toml exists."""
+        profile = self.app_profile
+        found = {
+            "function-secrets": bool(profile.function_secrets),
+            "auth-settings": profile.supabase_config.is_file(),
+        }
+        return frozenset(item for item, present in found.items() if present)
+
+    @property
     def all_waivers(self) -> dict[str, str]:
         """The phase's own waivers (parity at night without old), overridden by the team's
         [waivers]."""
         snapshot = self.app_profile.schema_snapshot.is_file()
         compared = self.comparison_target is not None
-        declared = bool(self.app_profile.function_secrets)
-        return {**phase_waivers(self.phase, snapshot, compared, declared), **self.waivers}
+        return {
+            **phase_waivers(self.phase, snapshot, compared, self.declared_items),
+            **self.waivers,
+        }
 
     @property
     def header_lines(self) -> list[str]:

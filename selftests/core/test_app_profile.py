@@ -169,3 +169,12 @@ def test_function_secrets_default_to_the_reference_app_s_and_the_platform_s_are_
     )
     with pytest.raises(MalformedConfigError, match=r"\[app\] function_secrets must be a list"):
         _load({"function_secrets": "RESEND_API_KEY"})
+
+
+def test_supabase_config_defaults_to_the_reference_app_s_and_is_relative_to_the_file() -> None:
+    """The Supabase CLI's config.toml auth-settings compares with when old is absent: the
+    reference app's by default (it exists), a team's own path taken from its config's folder."""
+    assert _load({}).supabase_config == ROOT / "reference" / "supabase" / "config.toml"
+    assert _load({}).supabase_config.is_file()
+    own = load_app_profile({"supabase_config": "app/supabase/config.toml"}, "x", Path("/t"), ROOT)
+    assert own.supabase_config == Path("/t/app/supabase/config.toml")

@@ -19,6 +19,7 @@ from selftests.gate.conftest import (
     NOT_APPLICABLE_LOCALLY,
     ServingPlaybook,
     SuiteRun,
+    auth_settings_changed,
     damaged,
     gate_on,
     item_files,
@@ -35,6 +36,7 @@ RESTORE_FINISHED = item_files("restore-finished")
 STORAGE_PARITY = item_files("storage-parity")
 ROLLBACK_READY = item_files("rollback-ready")
 FUNCTION_SECRETS = item_files("function-secrets")
+AUTH_SETTINGS = item_files("auth-settings")
 LIVE_UPLOAD = "live-after-cutover/avatar.png"
 LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
@@ -219,14 +221,16 @@ def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
         for i in CHECKLIST
         if "comparison" in i.depends_on and not i.snapshot and not i.declared
     }
-    assert {"data-parity", "storage-parity", "auth-settings"} <= waived
+    assert {"data-parity", "storage-parity", "auth-config"} <= waived
     snapshot_items = {i.id for i in CHECKLIST if i.snapshot}
     assert {"schema-parity", "grants", "scheduled-jobs", "vault", "webhooks"} <= snapshot_items
     for item_id in snapshot_items:
         assert run.item(item_id)["status"] == "passed", run.digest()
-    # The secrets the app declares its functions need stand in for old's: checked, passed.
-    secrets = run.item("function-secrets")
-    assert (secrets["severity"], secrets["status"]) == ("blocker", "passed"), run.digest()
+    # The secrets the app declares its functions need, and the auth settings its
+    # supabase/config.toml declares, stand in for old's: checked, passed.
+    for item_id in ("function-secrets", "auth-settings"):
+        item = run.item(item_id)
+        assert (item["severity"], item["status"]) == ("blocker", "passed"), run.digest()
     # What needs new alone is checked at night, as a blocker.
     for item_id in ("restore-finished", "auth-redirects"):
         item = run.item(item_id)
@@ -310,6 +314,36 @@ def test_nightly_without_an_old_server_fails_a_secret_the_app_declares_and_new_l
         "functions need ([app] function_secrets) but is not set on new (supabase secrets set "
         f"WHATSAPP_TOKEN=… --project-ref {breakable.target('new')['project_ref']})"
     ), item["reason"]
+    assert run.verdict == "NO-GO", run.digest()
+
+
+def test_nightly_without_an_old_server_fails_auth_settings_the_app_s_config_toml_declares(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Staging at night, no old: GitHub sign-in switched off and email confirmations switched
+    on in new's Auth settings (the password sign-ins the suite makes still work, so no smoke
+    test notices) fails auth-settings as a blocker against the reference app's
+    supabase/config.toml, naming each setting and the file's key (it was waived: GO)."""
+    made = json.loads((breakable.state_dir / "new" / "auth_settings.json").read_text())
+    assert made["external"]["github"] and made["mailer_autoconfirm"], "new is not as made"
+    external = {**made["external"], "github": False}
+    with auth_settings_changed(breakable, "new", external=external, mailer_autoconfirm=False):
+        run = gate_on(
+            breakable, tmp_path / "night", *AUTH_SETTINGS, "--phase=nightly", compare=False
+        )
+    item = run.item("auth-settings")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert item["reason"] == (
+        "auth settings differ from reference/supabase/config.toml: auth provider github is "
+        "disabled on new, enabled in reference/supabase/config.toml ([auth.external.github] "
+        "enabled = true) (and 1 more)"
+    ), item["reason"]
+    # The reason holds the first finding; the failure (output, junit.xml) lists each.
+    second = (
+        "- auth setting mailer_autoconfirm is false on new, true by "
+        "reference/supabase/config.toml ([auth.email] enable_confirmations = false)"
+    )
+    assert second in run.report_texts(), run.output[-3000:]
     assert run.verdict == "NO-GO", run.digest()
 
 

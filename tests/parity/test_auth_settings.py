@@ -1,11 +1,12 @@
-"""Auth settings: the Auth service on new is configured as on old."""
+"""Auth settings: the Auth service on new is configured as on old, or, without old, as the
+app's supabase/config.toml declares."""
 
 from __future__ import annotations
 
 import pytest
 
 from postmigration import auth_settings
-from postmigration.comparison import require_comparison
+from postmigration.app_profile import AppProfile
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
@@ -13,14 +14,30 @@ from postmigration.findings import fail_on
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("auth-settings")]
 
 
-def test_auth_settings_equal_old(
-    target: Target, comparison_target: Target | None, evidence: Evidence
+def test_auth_settings_equal_old_or_the_app_s_supabase_config(
+    target: Target, comparison_target: Target | None, app_profile: AppProfile, evidence: Evidence
 ) -> None:
     """GET /auth/v1/settings: the same providers enabled, sign-up, email and phone
-    autoconfirm and SMS provider on new as on old."""
-    old_target = require_comparison(comparison_target, "auth settings")
+    autoconfirm and SMS provider on new as on old; without old, the sign-up, anonymous,
+    email and phone sign-in switches, email confirmations, SMS provider and OAuth providers
+    the app's supabase/config.toml sets (only those; phone autoconfirm is never compared)."""
     new = auth_settings.fetch_settings(target)
-    old = auth_settings.fetch_settings(old_target)
     enabled = sorted(k for k, v in (new.get("external") or {}).items() if v)
     evidence.text("providers enabled on new", ", ".join(enabled) or "none")
-    fail_on(auth_settings.settings_differences(new, old), "auth settings differ from old")
+    if comparison_target is not None:
+        old = auth_settings.fetch_settings(comparison_target)
+        fail_on(auth_settings.settings_differences(new, old), "auth settings differ from old")
+        return
+    declared = auth_settings.require_declared_settings(target, app_profile)
+    remote = f", with its [remotes.{declared.remote}] block" if declared.remote else ""
+    left_out = (
+        f"; not compared (env()): {', '.join(declared.left_out)}" if declared.left_out else ""
+    )
+    evidence.text(
+        "compared with",
+        f"{declared.source}{remote} (no old server): {', '.join(declared.compared)}{left_out}",
+    )
+    fail_on(
+        auth_settings.declared_differences(new, declared),
+        f"auth settings differ from {declared.source}",
+    )

@@ -1,0 +1,142 @@
+"""What the Supabase CLI's config.toml declares of the auth settings, and how new's answer is
+compared with it (auth-settings without old). Real files in a temp dir; no server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from postmigration.auth_settings import declared_differences
+from postmigration.errors import MalformedConfigError
+from postmigration.supabase_config import DeclaredAuthSettings, declared_auth_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "reference" / "supabase" / "config.toml"
+
+
+def _declared(tmp_path: Path, text: str, project_ref: str | None = None) -> DeclaredAuthSettings:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    declared = declared_auth_settings(path, "supabase/config.toml", project_ref)
+    assert declared is not None
+    return declared
+
+
+def _values(declared: DeclaredAuthSettings) -> dict[str, object]:
+    out = {k: v.value for k, v in declared.settings.items()}
+    out.update({f"external.{k}": v.value for k, v in declared.providers.items()})
+    return out
+
+
+def test_the_reference_app_s_file_declares_what_its_project_is_set_up_with() -> None:
+    """The committed file says what the stand-in's app_auth_settings make: sign-ups on, email
+    sign-in on without confirmations (mailer_autoconfirm), phone off, Google and GitHub on."""
+    declared = declared_auth_settings(REFERENCE, "reference/supabase/config.toml")
+    assert declared is not None
+    assert _values(declared) == {
+        "disable_signup": False,
+        "mailer_autoconfirm": True,
+        "external.anonymous_users": False,
+        "external.email": True,
+        "external.phone": False,
+        "external.github": True,
+        "external.google": True,
+    }
+    assert declared.settings["mailer_autoconfirm"].said_by == (
+        "[auth.email] enable_confirmations = false"
+    )
+
+
+def test_only_what_the_file_sets_is_declared_and_env_values_are_left_out(tmp_path: Path) -> None:
+    """A key the file leaves out is not compared; one given as env(...) is named as left out;
+    the SMS provider is the first enabled in the CLI's order; a disabled provider is declared
+    off."""
+    declared = _declared(
+        tmp_path,
+        """
+        [auth]
+        enable_signup = "env(SIGNUPS)"
+        [auth.sms]
+        enable_signup = true
+        [auth.sms.vonage]
+        enabled = true
+        [auth.sms.twilio]
+        enabled = true
+        [auth.external.apple]
+        enabled = false
+        """,
+    )
+    assert _values(declared) == {
+        "external.phone": True,
+        "sms_provider": "twilio",
+        "external.apple": False,
+    }
+    assert declared.left_out == ("[auth] enable_signup",)
+
+
+def test_a_remote_block_for_the_target_s_project_overrides_the_file(tmp_path: Path) -> None:
+    """[remotes.<name>] applies when its project_id is the target's project ref, as the CLI
+    does; for another project the file's own values stand."""
+    text = """
+        [auth]
+        enable_signup = true
+        [auth.external.google]
+        enabled = true
+        [remotes.staging]
+        project_id = "abcdefghijklmnopqrst"
+        [remotes.staging.auth]
+        enable_signup = false
+        [remotes.staging.auth.external.google]
+        enabled = false
+        """
+    staging = _declared(tmp_path, text, "abcdefghijklmnopqrst")
+    other = _declared(tmp_path, text, "zzzzzzzzzzzzzzzzzzzz")
+    assert staging.remote == "staging"
+    assert _values(staging) == {"disable_signup": True, "external.google": False}
+    assert other.remote is None
+    assert _values(other) == {"disable_signup": False, "external.google": True}
+
+
+def test_new_s_answer_is_compared_with_each_declared_setting_in_words(tmp_path: Path) -> None:
+    """A provider and a switch that differ are each named with the file's key; one the file
+    does not declare (sms_provider) or that matches is not."""
+    declared = _declared(
+        tmp_path,
+        """
+        [auth.email]
+        enable_confirmations = false
+        [auth.external.github]
+        enabled = true
+        [auth.external.google]
+        enabled = true
+        """,
+    )
+    new = {
+        "external": {"github": False, "google": True},
+        "mailer_autoconfirm": False,
+        "sms_provider": "twilio",
+    }
+    assert declared_differences(new, declared) == [
+        "auth provider github is disabled on new, enabled in supabase/config.toml "
+        "([auth.external.github] enabled = true)",
+        "auth setting mailer_autoconfirm is false on new, true by supabase/config.toml "
+        "([auth.email] enable_confirmations = false)",
+    ]
+    new.update(external={"github": True, "google": True}, mailer_autoconfirm=True)
+    assert declared_differences(new, declared) == []
+
+
+def test_no_file_declares_nothing_and_a_broken_one_says_why_in_one_line(tmp_path: Path) -> None:
+    """No file: None (the item falls back to not verified). Bad TOML, a switch that is not a
+    boolean, a section that is not a table: one line naming the file."""
+    assert declared_auth_settings(tmp_path / "none.toml", "none.toml") is None
+    with pytest.raises(MalformedConfigError, match=r"^supabase/config.toml is not valid TOML"):
+        _declared(tmp_path, "[auth\n")
+    with pytest.raises(MalformedConfigError) as not_bool:
+        _declared(tmp_path, '[auth]\nenable_signup = "yes"\n')
+    assert str(not_bool.value) == (
+        "supabase/config.toml: [auth] enable_signup must be true or false"
+    )
+    with pytest.raises(MalformedConfigError, match=r"\[auth.email\] must be a table"):
+        _declared(tmp_path, "[auth]\nemail = true\n")
