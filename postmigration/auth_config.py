@@ -1,6 +1,7 @@
 """The Auth service's whole configuration, as the Management API gives it
 (`GET /v1/projects/{ref}/config/auth`): what `/auth/v1/settings` does not show, and a migration
-re-enters by hand in the dashboard: custom SMTP, the email templates, the auth hooks.
+re-enters by hand in the dashboard: custom SMTP, the email templates, the auth hooks. Without
+old, what the app's supabase/config.toml declares of them stands in (see supabase_config.py).
 
 Old's values are carried to new before they are compared: old's API and site origins become
 new's, as a team re-entering them for the new project would write them. Settings that hold a
@@ -18,6 +19,7 @@ import httpx
 
 from postmigration.config import Target
 from postmigration.management import ManagementUnavailable, management_get
+from postmigration.supabase_config import DeclaredAuthConfig, DeclaredAuthSetting
 
 SMTP = ("smtp_host", "smtp_port", "smtp_user", "smtp_admin_email", "smtp_sender_name")
 TEMPLATE_PREFIXES = ("mailer_subjects_", "mailer_templates_")
@@ -154,4 +156,66 @@ def summary(
         f"custom SMTP on new: {smtp}\n"
         f"email templates set on new: {', '.join(templates) or 'none'}\n"
         f"other settings that differ (not judged): {', '.join(others) or 'none'}"
+    )
+
+
+def declared_config_problems(new: Mapping[str, Any], declared: DeclaredAuthConfig) -> list[str]:
+    """What new's auth configuration lacks or changed against what `declared` (the app's
+    supabase/config.toml) sets: custom SMTP, email subjects and templates, auth hooks."""
+    problems: list[str] = []
+    by = declared.source
+    no_smtp_on_new = _blank(new.get("smtp_host"))
+    for key, want in declared.values.items():
+        now = new.get(key)
+        if key in SMTP and key != "smtp_host" and no_smtp_on_new:
+            continue  # named once, by the missing server
+        if key == "smtp_host" and _blank(want.value):
+            if not _blank(now):
+                problems.append(
+                    f"custom SMTP is set on new ({now}) but {by} switches it off ({want.said_by})"
+                )
+        elif key == "smtp_host" and _blank(now):
+            problems.append(
+                f"custom SMTP is not set on new, but {by} sets {want.value} ({want.said_by}): new "
+                "sends its auth emails (sign-in links, password resets, invites) through "
+                "Supabase's built-in mailer, a few emails an hour, to the project's team only"
+            )
+        elif isinstance(want.value, bool):
+            if bool(now) != want.value:
+                problems.append(_declared_hook_problem(key, now, want, by))
+        elif str(now or "") == want.value:
+            continue
+        elif key.startswith(TEMPLATE_PREFIXES):
+            unset = " (not set on new: Supabase's default is sent)" if _blank(now) else ""
+            problems.append(
+                f"{_template_name(key)} on new differs from {by}{unset} ({want.said_by})"
+            )
+        else:
+            kind = "SMTP setting" if key in SMTP else "auth hook setting"
+            problems.append(
+                f"{kind} {key} is {now!r} on new, {want.value!r} by {by} ({want.said_by})"
+            )
+    return problems
+
+
+def _declared_hook_problem(key: str, now: Any, want: DeclaredAuthSetting, by: str) -> str:
+    switch = HOOK_SWITCH.fullmatch(key)
+    if switch is None or not want.value:
+        return f"auth hook setting {key} is {now!r} on new, {want.value!r} by {by} ({want.said_by})"
+    hook = switch["hook"]
+    effect = HOOK_EFFECTS.get(hook, "new's Auth skips it")
+    return (
+        f"the {hook.replace('_', ' ')} auth hook is off on new but {by} switches it on "
+        f"({want.said_by}): {effect}; switch it on under Authentication > Hooks"
+    )
+
+
+def declared_summary(new: Mapping[str, Any], declared: DeclaredAuthConfig) -> str:
+    """For the evidence: what was compared with the file, and what it left to env()."""
+    remote = f", with its [remotes.{declared.remote}] block" if declared.remote else ""
+    left = f"\nnot compared (env()): {', '.join(declared.left_out)}" if declared.left_out else ""
+    smtp = new.get("smtp_host") or "none (Supabase's built-in mailer)"
+    return (
+        f"compared with {declared.source}{remote} (no old server): "
+        f"{', '.join(declared.values)}\ncustom SMTP on new: {smtp}{left}"
     )

@@ -13,18 +13,14 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
 import httpx
-import pytest
 
-from postmigration.app_profile import AppProfile
 from postmigration.config import Target
-from postmigration.errors import MalformedConfigError
 from postmigration.links import shown
-from postmigration.supabase_config import DeclaredAuthSettings, declared_auth_settings
+from postmigration.supabase_config import DeclaredAuthSettings
 from postmigration.trust import trust
 
 # The settings a release manager would call the project's auth configuration.
@@ -126,28 +122,3 @@ def declared_differences(new: Mapping[str, Any], declared: DeclaredAuthSettings)
 
 def _state(enabled: bool) -> str:
     return "enabled" if enabled else "disabled"
-
-
-def require_declared_settings(target: Target, app_profile: AppProfile) -> DeclaredAuthSettings:
-    """What the app's supabase/config.toml declares for `target`'s project, or skip as not
-    verified when the app has no such file (an unreadable one fails, saying why)."""
-    path = app_profile.supabase_config
-    shown_as = _shown_path(path)
-    try:
-        declared = declared_auth_settings(path, shown_as, target.project_ref)
-    except MalformedConfigError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    if declared is None:
-        pytest.skip(
-            "not verified: auth settings need the old server to compare with (pass "
-            f"--compare-to=old) or the app's supabase/config.toml, missing at {shown_as} "
-            "([app] supabase_config)"
-        )
-    return declared
-
-
-def _shown_path(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -254,12 +254,15 @@ CHECKLIST: tuple[Item, ...] = (
     # The Management API's view: what the public settings do not show.
     Item(
         "auth-config",
-        "Auth configuration copied: custom SMTP, email templates, auth hooks",
+        "Auth configuration as on old, or as the app's supabase/config.toml declares: custom "
+        "SMTP, email templates, auth hooks",
         BACKUP_STORAGE,
         "blocker",
         ("comparison",),
-        why="without --compare-to and a Management API token it cannot be verified, which "
-        "holds the gate unless waived",
+        why="without a Management API token it cannot be verified, nor without --compare-to "
+        "when the app's supabase/config.toml declares none of it, which holds the gate unless "
+        "waived",
+        declared=True,
     ),
     # The allow-list is new's own: the app's callbacks must be on it, old or not.
     Item(

@@ -4,7 +4,9 @@ check has nothing to compare with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
@@ -23,11 +25,13 @@ from postmigration.db.schema_snapshot import (
     load_schema_snapshot,
     stale_because,
 )
+from postmigration.errors import MalformedConfigError
 
 if TYPE_CHECKING:
     from supabase import Client
 
 T = TypeVar("T")
+Declared = TypeVar("Declared")
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +66,35 @@ def require_comparison(comparison_target: Target | None, what: str) -> Target:
             f"not verified: {what} needs the old server to compare with (pass --compare-to=old)"
         )
     return comparison_target
+
+
+def require_declared(
+    declared: Callable[[Path, str, str | None], Declared | None],
+    target: Target,
+    app_profile: AppProfile,
+    what: str,
+) -> Declared:
+    """What the app's supabase/config.toml (`app_profile.supabase_config`) declares for
+    `target`'s project, read by `declared` (see supabase_config.py); skip as not verified when
+    there is no such file or it declares nothing `what` compares; an unreadable one fails,
+    saying why."""
+    path = app_profile.supabase_config
+    try:
+        shown_as = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        shown_as = str(path)
+    try:
+        found = declared(path, shown_as, target.project_ref)
+    except MalformedConfigError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if found is None:
+        pytest.skip(
+            f"not verified: {what} needs the old server to compare with (pass --compare-to=old) "
+            f"or the app's supabase/config.toml, missing at {shown_as} ([app] supabase_config)"
+        )
+    if not found:
+        pytest.skip(f"not verified: {what}: {shown_as} declares none of what it compares")
+    return found
 
 
 def require_old_db(

@@ -6,7 +6,7 @@ import datetime
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -30,9 +30,10 @@ from postmigration.config import (
     read_config_file,
     secrets_of,
 )
-from postmigration.errors import ConfigError
+from postmigration.errors import ConfigError, MalformedConfigError
 from postmigration.redact import Redactor
 from postmigration.repo import app_repo_at
+from postmigration.supabase_config import declared_auth_config, declared_auth_settings
 
 __all__ = [
     "RunConfig",
@@ -98,11 +99,13 @@ class RunConfig:
     @property
     def declared_items(self) -> frozenset[str]:
         """The items the app's own declarations stand in for old on: function-secrets when it
-        lists secrets, auth-settings when its supabase/config.toml exists."""
+        lists secrets, auth-settings and auth-config when its supabase/config.toml declares
+        anything they compare."""
         profile = self.app_profile
         found = {
             "function-secrets": bool(profile.function_secrets),
-            "auth-settings": profile.supabase_config.is_file(),
+            "auth-settings": _declares(declared_auth_settings, profile, self.target),
+            "auth-config": _declares(declared_auth_config, profile, self.target),
         }
         return frozenset(item for item, present in found.items() if present)
 
@@ -137,6 +140,17 @@ class RunConfig:
         lines.append(f"phase: {self.phase} (from {self.phase_source})")
         lines.append(f"run id: {self.run_id} · reports in {self.report_dir}")
         return lines
+
+
+def _declares(
+    declared: Callable[[Path, str, str | None], object], profile: AppProfile, target: Target
+) -> bool:
+    """Whether the app's supabase/config.toml declares anything `declared` reads; an unreadable
+    file counts (the item's test then fails saying why, instead of the phase waiving it)."""
+    try:
+        return bool(declared(profile.supabase_config, "", target.project_ref))
+    except MalformedConfigError:
+        return True
 
 
 def new_run_id() -> str:

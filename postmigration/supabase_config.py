@@ -16,6 +16,7 @@ reads it inverted, so the file does not say which the project has.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,8 +25,23 @@ from typing import Any
 
 from postmigration.errors import MalformedConfigError
 
-__all__ = ["DeclaredAuthSetting", "DeclaredAuthSettings", "declared_auth_settings"]
+__all__ = [
+    "DeclaredAuthConfig",
+    "DeclaredAuthSetting",
+    "DeclaredAuthSettings",
+    "declared_auth_config",
+    "declared_auth_settings",
+]
 
+# The CLI's email templates ([auth.email.template.<name>]).
+TEMPLATES = ("invite", "confirmation", "recovery", "magic_link", "email_change", "reauthentication")
+SMTP_KEYS = {
+    "host": "smtp_host",
+    "port": "smtp_port",
+    "user": "smtp_user",
+    "admin_email": "smtp_admin_email",
+    "sender_name": "smtp_sender_name",
+}
 # The CLI's order: with several SMS providers enabled, the first one is pushed.
 SMS_PROVIDERS = ("twilio", "twilio_verify", "messagebird", "textlocal", "vonage")
 # /auth/v1/settings key <- (config.toml table, key, inverted)
@@ -59,10 +75,80 @@ class DeclaredAuthSettings:
     remote: str | None = None  # the [remotes.<name>] block applied, if any
     left_out: tuple[str, ...] = ()  # keys given as env(...): not compared
 
+    def __bool__(self) -> bool:
+        """Whether the file declares any setting this compares."""
+        return bool(self.settings or self.providers)
+
     @property
     def compared(self) -> list[str]:
         """The settings compared, in /auth/v1/settings' words."""
         return [*self.settings, *(f"external.{p}" for p in self.providers)]
+
+
+@dataclass(frozen=True)
+class DeclaredAuthConfig:
+    """What `source` declares of the Management API's auth configuration (custom SMTP, email
+    subjects and templates, auth hooks), by its keys, each with where the file says so."""
+
+    source: str
+    values: Mapping[str, DeclaredAuthSetting] = field(default_factory=dict)
+    remote: str | None = None
+    left_out: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        """Whether the file declares any SMTP, template or hook setting."""
+        return bool(self.values)
+
+
+def declared_auth_config(
+    path: Path, shown_as: str, project_ref: str | None = None
+) -> DeclaredAuthConfig | None:
+    """The custom SMTP, email templates and auth hooks `path` declares for `project_ref`, as
+    ``supabase config push`` would set them: SMTP only when ``[auth.email.smtp]`` is there
+    (``enabled = false`` declares none: a blank host), a template's body read from its
+    ``content_path`` (relative to the project folder holding ``supabase/``), a hook's URI only
+    when it is enabled. Secrets (the SMTP password, hook secrets) are never read. None when
+    there is no file."""
+    loaded = _load(path, shown_as, project_ref)
+    if loaded is None:
+        return None
+    auth, remote = loaded
+    reader = _Reader({"auth": auth}, shown_as)
+    values: dict[str, DeclaredAuthSetting] = {}
+
+    def keep(key: str, found: tuple[Any, str] | None) -> None:
+        if found is not None:
+            values[key] = DeclaredAuthSetting(*found)
+
+    smtp = ("auth", "email", "smtp")
+    if "smtp" in reader.table(("auth", "email")):
+        enabled = reader.value(smtp, "enabled", bool)
+        if enabled is not None and not enabled[0]:
+            values["smtp_host"] = DeclaredAuthSetting("", enabled[1])
+        elif enabled is not None:
+            for key, setting in SMTP_KEYS.items():
+                keep(setting, reader.value(smtp, key, str))
+    for name in TEMPLATES:
+        table = ("auth", "email", "template", name)
+        keep(f"mailer_subjects_{name}", reader.value(table, "subject", str))
+        body = reader.value(table, "content_path", str)
+        if body is not None:
+            content = _template_body(path.parent.parent / body[0], body[1], shown_as)
+            values[f"mailer_templates_{name}_content"] = DeclaredAuthSetting(content, body[1])
+    for hook in sorted(reader.table(("auth", "hook"))):
+        table = ("auth", "hook", hook)
+        enabled = reader.value(table, "enabled", bool)
+        keep(f"hook_{hook}_enabled", enabled)
+        if enabled is not None and enabled[0]:
+            keep(f"hook_{hook}_uri", reader.value(table, "uri", str))
+    return DeclaredAuthConfig(shown_as, values, remote, tuple(reader.left_out))
+
+
+def _template_body(path: Path, said_by: str, source: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MalformedConfigError(f"{source}: {said_by}: {path} cannot be read ({exc})") from None
 
 
 def declared_auth_settings(
@@ -71,6 +157,18 @@ def declared_auth_settings(
     """The auth settings `path` (the Supabase CLI's config.toml, named `shown_as`) declares for
     the project `project_ref`; None when there is no such file. An unreadable file is a
     MalformedConfigError in one line."""
+    loaded = _load(path, shown_as, project_ref)
+    if loaded is None:
+        return None
+    auth, remote = loaded
+    return _declared(_Reader({"auth": auth}, shown_as), remote)
+
+
+def _load(
+    path: Path, shown_as: str, project_ref: str | None
+) -> tuple[Mapping[str, Any], str | None] | None:
+    """The file's [auth] table, with the [remotes.<name>] block for `project_ref` applied (and
+    that block's name); None when there is no file."""
     if not path.is_file():
         return None
     try:
@@ -80,26 +178,44 @@ def declared_auth_settings(
     except OSError as exc:
         raise MalformedConfigError(f"{shown_as} cannot be read: {exc.strerror}") from None
     remote, overrides = _remote_for(data, project_ref, shown_as)
-    auth = _merged(_table(data, ("auth",), shown_as), overrides)
-    return _declared({"auth": auth}, shown_as, remote)
+    return _merged(_table(data, ("auth",), shown_as), overrides), remote
 
 
-def _declared(data: Mapping[str, Any], source: str, remote: str | None) -> DeclaredAuthSettings:
-    settings: dict[str, DeclaredAuthSetting] = {}
-    providers: dict[str, DeclaredAuthSetting] = {}
-    left_out: list[str] = []
+class _Reader:
+    """Reads typed values out of the file's tables, keeping the keys given as env(...)."""
 
-    def switch(table: tuple[str, ...], key: str) -> tuple[bool, str] | None:
-        value = _table(data, table, source).get(key)
+    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+        self.data, self.source = data, source
+        self.left_out: list[str] = []
+
+    def table(self, path: tuple[str, ...]) -> Mapping[str, Any]:
+        return _table(self.data, path, self.source)
+
+    def value(self, table: tuple[str, ...], key: str, kind: type) -> tuple[Any, str] | None:
+        """The value and where the file says it (``[auth.email] enable_signup = true``); None
+        when left out or given as env(...)."""
+        value = self.table(table).get(key)
         said = f"[{'.'.join(table)}] {key}"
         if value is None:
             return None
         if _is_env(value):
-            left_out.append(said)
+            self.left_out.append(said)
             return None
-        if not isinstance(value, bool):
-            raise MalformedConfigError(f"{source}: {said} must be true or false")
-        return value, f"{said} = {str(value).lower()}"
+        if kind is bool and not isinstance(value, bool):
+            raise MalformedConfigError(f"{self.source}: {said} must be true or false")
+        if kind is str and (isinstance(value, bool) or not isinstance(value, str | int)):
+            raise MalformedConfigError(f"{self.source}: {said} must be a string")
+        if kind is bool:
+            return value, f"{said} = {str(value).lower()}"
+        return str(value), f"{said} = {json.dumps(value)}"
+
+
+def _declared(reader: _Reader, remote: str | None) -> DeclaredAuthSettings:
+    settings: dict[str, DeclaredAuthSetting] = {}
+    providers: dict[str, DeclaredAuthSetting] = {}
+
+    def switch(table: tuple[str, ...], key: str) -> tuple[bool, str] | None:
+        return reader.value(table, key, bool)
 
     for setting, table, key, inverted in _SWITCHES:
         found = switch(table, key)
@@ -114,11 +230,11 @@ def _declared(data: Mapping[str, Any], source: str, remote: str | None) -> Decla
         if found is not None and found[0]:
             settings["sms_provider"] = DeclaredAuthSetting(name, found[1])
             break
-    for name in sorted(_table(data, ("auth", "external"), source)):
+    for name in sorted(reader.table(("auth", "external"))):
         found = switch(("auth", "external", name), "enabled")
         if found is not None:
             providers[name] = DeclaredAuthSetting(found[0], found[1])
-    return DeclaredAuthSettings(source, settings, providers, remote, tuple(left_out))
+    return DeclaredAuthSettings(reader.source, settings, providers, remote, tuple(reader.left_out))
 
 
 def _remote_for(

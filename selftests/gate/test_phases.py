@@ -37,6 +37,7 @@ STORAGE_PARITY = item_files("storage-parity")
 ROLLBACK_READY = item_files("rollback-ready")
 FUNCTION_SECRETS = item_files("function-secrets")
 AUTH_SETTINGS = item_files("auth-settings")
+AUTH_CONFIG = item_files("auth-config")
 LIVE_UPLOAD = "live-after-cutover/avatar.png"
 LIVE_USER = "00000000-0000-4000-8000-00000000abcd"
 LIVE_EMAIL = "live-signup@example.com"
@@ -221,14 +222,14 @@ def test_nightly_without_an_old_server_is_go_with_parity_waived_by_the_phase(
         for i in CHECKLIST
         if "comparison" in i.depends_on and not i.snapshot and not i.declared
     }
-    assert {"data-parity", "storage-parity", "auth-config"} <= waived
+    assert {"data-parity", "storage-parity"} <= waived
     snapshot_items = {i.id for i in CHECKLIST if i.snapshot}
     assert {"schema-parity", "grants", "scheduled-jobs", "vault", "webhooks"} <= snapshot_items
     for item_id in snapshot_items:
         assert run.item(item_id)["status"] == "passed", run.digest()
-    # The secrets the app declares its functions need, and the auth settings its
-    # supabase/config.toml declares, stand in for old's: checked, passed.
-    for item_id in ("function-secrets", "auth-settings"):
+    # The secrets the app declares its functions need, and the auth settings and
+    # configuration its supabase/config.toml declares, stand in for old's: checked, passed.
+    for item_id in ("function-secrets", "auth-settings", "auth-config"):
         item = run.item(item_id)
         assert (item["severity"], item["status"]) == ("blocker", "passed"), run.digest()
     # What needs new alone is checked at night, as a blocker.
@@ -344,6 +345,36 @@ def test_nightly_without_an_old_server_fails_auth_settings_the_app_s_config_toml
         "reference/supabase/config.toml ([auth.email] enable_confirmations = false)"
     )
     assert second in run.report_texts(), run.output[-3000:]
+    assert run.verdict == "NO-GO", run.digest()
+
+
+def test_nightly_without_an_old_server_fails_auth_config_the_app_s_config_toml_declares(
+    breakable: ServingPlaybook, tmp_path: Path
+) -> None:
+    """Staging at night, no old: new's custom SMTP server cleared and its access-token hook
+    switched off in the dashboard fails auth-config as a blocker against the reference app's
+    supabase/config.toml, naming the SMTP server once and what the hook's absence costs (it
+    was waived: GO)."""
+    made = json.loads((breakable.state_dir / "new" / "auth_settings.json").read_text())
+    assert made["smtp_host"] and made["hook_custom_access_token_enabled"], "new is not as made"
+    with auth_settings_changed(
+        breakable, "new", smtp_host="", hook_custom_access_token_enabled=False
+    ):
+        run = gate_on(breakable, tmp_path / "night", *AUTH_CONFIG, "--phase=nightly", compare=False)
+    item = run.item("auth-config")
+    assert (item["severity"], item["status"]) == ("blocker", "failed"), run.digest()
+    assert str(item["reason"]).startswith(
+        "the auth configuration on new differs from reference/supabase/config.toml: custom SMTP "
+        "is not set on new, but reference/supabase/config.toml sets smtp.resend.com "
+        '([auth.email.smtp] host = "smtp.resend.com")'
+    ), item["reason"]
+    # The server is named once, not again for each of its settings (port, user, sender).
+    assert "SMTP setting" not in run.report_texts(), run.output[-3000:]
+    hook = (
+        "- the custom access token auth hook is off on new but reference/supabase/config.toml "
+        "switches it on ([auth.hook.custom_access_token] enabled = true)"
+    )
+    assert hook in run.report_texts(), run.output[-3000:]
     assert run.verdict == "NO-GO", run.digest()
 
 

@@ -1,5 +1,6 @@
-"""What the Supabase CLI's config.toml declares of the auth settings, and how new's answer is
-compared with it (auth-settings without old). Real files in a temp dir; no server."""
+"""What the Supabase CLI's config.toml declares of the auth settings and configuration, and how
+new's answers are compared with it (auth-settings and auth-config without old). Real files in
+a temp dir; no server."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from postmigration.auth_config import declared_config_problems
 from postmigration.auth_settings import declared_differences
 from postmigration.errors import MalformedConfigError
-from postmigration.supabase_config import DeclaredAuthSettings, declared_auth_settings
+from postmigration.supabase_config import (
+    DeclaredAuthSettings,
+    declared_auth_config,
+    declared_auth_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "reference" / "supabase" / "config.toml"
@@ -140,3 +146,113 @@ def test_no_file_declares_nothing_and_a_broken_one_says_why_in_one_line(tmp_path
     )
     with pytest.raises(MalformedConfigError, match=r"\[auth.email\] must be a table"):
         _declared(tmp_path, "[auth]\nemail = true\n")
+
+
+def test_the_reference_app_s_file_declares_its_smtp_server_subject_and_hook() -> None:
+    """The committed file declares the SMTP server (never its password), the magic link
+    email's subject and the access-token hook with its function, as the stand-in makes them."""
+    declared = declared_auth_config(REFERENCE, "reference/supabase/config.toml")
+    assert declared is not None
+    assert {k: v.value for k, v in declared.values.items()} == {
+        "smtp_host": "smtp.resend.com",
+        "smtp_port": "465",
+        "smtp_user": "resend",
+        "smtp_admin_email": "no-reply@lms.test",
+        "smtp_sender_name": "LMS",
+        "mailer_subjects_magic_link": "Your LMS sign-in link",
+        "hook_custom_access_token_enabled": True,
+        "hook_custom_access_token_uri": "pg-functions://postgres/public/custom_access_token_hook",
+    }
+    assert declared.values["smtp_port"].said_by == "[auth.email.smtp] port = 465"
+
+
+def test_a_template_body_is_read_from_its_content_path_and_smtp_can_be_declared_off(
+    tmp_path: Path,
+) -> None:
+    """A body comes from content_path (relative to the folder holding supabase/); SMTP
+    switched off declares a blank host; a disabled hook's URI is not declared; a file that
+    declares none of it is empty (falsy)."""
+    (tmp_path / "supabase").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "invite.html").write_text("<p>{{ .ConfirmationURL }}</p>")
+    path = tmp_path / "supabase" / "config.toml"
+    path.write_text(
+        """
+        [auth.email.smtp]
+        enabled = false
+        host = "smtp.example.com"
+        [auth.email.template.invite]
+        content_path = "./templates/invite.html"
+        [auth.hook.send_email]
+        enabled = false
+        uri = "https://hooks.example.com"
+        """
+    )
+    declared = declared_auth_config(path, "supabase/config.toml")
+    assert declared is not None
+    assert {k: v.value for k, v in declared.values.items()} == {
+        "smtp_host": "",
+        "mailer_templates_invite_content": "<p>{{ .ConfirmationURL }}</p>",
+        "hook_send_email_enabled": False,
+    }
+    path.write_text("[auth]\nenable_signup = true\n")
+    assert not declared_auth_config(path, "supabase/config.toml")
+    path.write_text('[auth.email.template.invite]\ncontent_path = "./missing.html"\n')
+    with pytest.raises(MalformedConfigError, match=r"content_path .* cannot be read"):
+        declared_auth_config(path, "supabase/config.toml")
+
+
+def test_new_s_auth_configuration_is_compared_with_what_the_file_declares(tmp_path: Path) -> None:
+    """No custom SMTP on new is named once (not once per SMTP setting); a hook left off says
+    what it costs; a subject that differs names its key; SMTP declared off but set on new is
+    named; what matches is not."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        """
+        [auth.email.smtp]
+        enabled = true
+        host = "smtp.resend.com"
+        port = 465
+        [auth.email.template.magic_link]
+        subject = "Your sign-in link"
+        [auth.hook.custom_access_token]
+        enabled = true
+        uri = "pg-functions://postgres/public/hook"
+        """
+    )
+    declared = declared_auth_config(path, "supabase/config.toml")
+    assert declared is not None
+    new = {
+        "mailer_subjects_magic_link": "Sign in",
+        "hook_custom_access_token_enabled": False,
+        "hook_custom_access_token_uri": "pg-functions://postgres/public/hook",
+    }
+    assert declared_config_problems(new, declared) == [
+        "custom SMTP is not set on new, but supabase/config.toml sets smtp.resend.com "
+        '([auth.email.smtp] host = "smtp.resend.com"): new sends its auth emails (sign-in '
+        "links, password resets, invites) through Supabase's built-in mailer, a few emails an "
+        "hour, to the project's team only",
+        "the magic link email's subject on new differs from supabase/config.toml "
+        '([auth.email.template.magic_link] subject = "Your sign-in link")',
+        "the custom access token auth hook is off on new but supabase/config.toml switches it "
+        "on ([auth.hook.custom_access_token] enabled = true): new's access tokens lack the "
+        "claims it adds (roles the app reads); switch it on under Authentication > Hooks",
+    ]
+    new.update(
+        smtp_host="smtp.resend.com",
+        smtp_port="587",
+        mailer_subjects_magic_link="Your sign-in link",
+        hook_custom_access_token_enabled=True,
+    )
+    assert declared_config_problems(new, declared) == [
+        "SMTP setting smtp_port is '587' on new, '465' by supabase/config.toml "
+        "([auth.email.smtp] port = 465)"
+    ]
+    path.write_text("[auth.email.smtp]\nenabled = false\n")
+    off = declared_auth_config(path, "supabase/config.toml")
+    assert off is not None
+    assert declared_config_problems({"smtp_host": "smtp.resend.com"}, off) == [
+        "custom SMTP is set on new (smtp.resend.com) but supabase/config.toml switches it off "
+        "([auth.email.smtp] enabled = false)"
+    ]
+    assert declared_config_problems({"smtp_host": ""}, off) == []

@@ -7,9 +7,11 @@ import pytest
 
 from postmigration import auth_settings
 from postmigration.app_profile import AppProfile
+from postmigration.comparison import require_declared
 from postmigration.config import Target
 from postmigration.evidence import Evidence
 from postmigration.findings import fail_on
+from postmigration.supabase_config import declared_auth_settings
 
 pytestmark = [pytest.mark.postmigration, pytest.mark.parity, pytest.mark.item("auth-settings")]
 
@@ -28,7 +30,7 @@ def test_auth_settings_equal_old_or_the_app_s_supabase_config(
         old = auth_settings.fetch_settings(comparison_target)
         fail_on(auth_settings.settings_differences(new, old), "auth settings differ from old")
         return
-    declared = auth_settings.require_declared_settings(target, app_profile)
+    declared = require_declared(declared_auth_settings, target, app_profile, "auth settings")
     remote = f", with its [remotes.{declared.remote}] block" if declared.remote else ""
     left_out = (
         f"; not compared (env()): {', '.join(declared.left_out)}" if declared.left_out else ""
