@@ -195,7 +195,8 @@ class AppProfile:
     )
     policies_snapshot: Path = Path(DEFAULT_POLICIES_SNAPSHOT)
     schema_snapshot: Path = Path(DEFAULT_SCHEMA_SNAPSHOT)
-    supabase_config: Path = Path(DEFAULT_SUPABASE_CONFIG)
+    # None: the app keeps no project file the gate may trust (`supabase_config = ""`).
+    supabase_config: Path | None = Path(DEFAULT_SUPABASE_CONFIG)
     parity_ignore_columns: frozenset[str] = ACTIVITY_COLUMNS
     url_columns: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(DEFAULT_URL_COLUMNS)
@@ -309,7 +310,11 @@ def load_app_profile(data: Mapping[str, Any], where: str, base_dir: Path, root: 
         ),
         policies_snapshot=directory("policies_snapshot", DEFAULT_POLICIES_SNAPSHOT),
         schema_snapshot=directory("schema_snapshot", DEFAULT_SCHEMA_SNAPSHOT),
-        supabase_config=directory("supabase_config", DEFAULT_SUPABASE_CONFIG),
+        supabase_config=(
+            None
+            if data.get("supabase_config") == ""
+            else directory("supabase_config", DEFAULT_SUPABASE_CONFIG)
+        ),
         url_columns=MappingProxyType(_url_columns(data.get("url_columns"), names, where)),
         auth_redirect_urls=_str_list(
             data.get("auth_redirect_urls", list(DEFAULT_AUTH_REDIRECT_URLS)),

@@ -273,6 +273,9 @@ def _project_app(project: SupabaseProject, supabase: Path, base: Path) -> list[s
         f"schema_snapshot = {json.dumps(_relative(supabase / 'schema.snapshot.json', base))}"
         "   # grants and schema compared without --compare-to; write it with"
         " `python -m postmigration.db.snapshot --db-url ... --schema-out ...`",
+        'supabase_config = ""   # auth settings and configuration compared without --compare-to:'
+        f" set {json.dumps(_relative(supabase / 'config.toml', base))} only if you apply it to"
+        " the project with `supabase config push`",
     ]
     if project.functions:
         lines.append(f"functions = {_list([f.name for f in project.functions])}")

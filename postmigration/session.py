@@ -147,6 +147,8 @@ def _declares(
 ) -> bool:
     """Whether the app's supabase/config.toml declares anything `declared` reads; an unreadable
     file counts (the item's test then fails saying why, instead of the phase waiving it)."""
+    if profile.supabase_config is None:
+        return False
     try:
         return bool(declared(profile.supabase_config, "", target.project_ref))
     except MalformedConfigError:

@@ -141,6 +141,11 @@ def test_init_maps_the_cli_config_onto_the_app_profile(tmp_path: Path, capsys) -
     assert profile.functions_dir == project / "supabase" / "functions"
     assert profile.policies_snapshot == project / "supabase" / "policies.snapshot.json"
     assert profile.schema_snapshot == project / "supabase" / "schema.snapshot.json"
+    # The project's config.toml is trusted for auth settings only once the team says it pushes
+    # it: a file kept for `supabase start` alone would fail staging every night.
+    assert profile.supabase_config is None
+    assert "supabase config push" in output.read_text()
+    assert not run.declared_items & {"auth-settings", "auth-config"}
     assert run.target.supabase_url == "https://new.example.supabase.co"
     assert run.target.service_role_key == FILLED["NEW_SUPABASE_SERVICE_ROLE_KEY"]
     assert run.target.inbox.resend_api_key == FILLED["RESEND_API_KEY"]
@@ -218,6 +223,7 @@ def test_no_supabase_folder_writes_the_skeleton_and_says_so(tmp_path: Path) -> N
         functions_dir=ROOT / "reference/supabase/functions",
         policies_snapshot=ROOT / "reference/supabase/policies.snapshot.json",
         schema_snapshot=ROOT / "reference/supabase/schema.snapshot.json",
+        supabase_config=ROOT / "reference/supabase/config.toml",
     )
 
 

@@ -178,3 +178,9 @@ def test_supabase_config_defaults_to_the_reference_app_s_and_is_relative_to_the_
     assert _load({}).supabase_config.is_file()
     own = load_app_profile({"supabase_config": "app/supabase/config.toml"}, "x", Path("/t"), ROOT)
     assert own.supabase_config == Path("/t/app/supabase/config.toml")
+
+
+def test_an_empty_supabase_config_names_none() -> None:
+    """`supabase_config = ""`: the app keeps no project file the gate may trust (a file kept
+    for local development only), so nothing stands in for old on auth settings."""
+    assert _load({"supabase_config": ""}).supabase_config is None
