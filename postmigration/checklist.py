@@ -412,7 +412,7 @@ def phase_waivers(
     server (not `compared`), every item that stands on the comparison with old, but those the
     committed schema snapshot stands in for when `schema_snapshot` (it exists), and the
     `declared` ones the app's declarations stand in for (function secrets it lists, the auth
-    settings its supabase/config.toml sets).
+    settings and configuration its supabase/config.toml sets).
     Given an old server (--compare-to), nothing is waived: the comparisons run and hold the
     gate."""
     if phase != "nightly" or compared:
