@@ -1,7 +1,7 @@
 """Reading Resend within the team's rate limit: the run's reads are spaced to leave the app one
 request a second, a 429 is waited out, and a recipient's emails are read newest first, each
 body only when looked at. The reads go to the stand-in's real Resend sink at Resend's default
-limit (2 a second), in process; the 429 retries to a fake."""
+limit (2 a second), in process; the 429 retries to a fake and to the real sink."""
 
 from __future__ import annotations
 
@@ -154,6 +154,35 @@ def test_the_invite_is_found_within_resends_limit(
     assert len(asked) == reads, asked
     assert asked[0] == "/sinks/resend/emails"
     assert took >= 1.05 * (reads - 1) - 0.05, took
+
+
+def test_a_read_the_real_sink_refuses_is_waited_out_and_answered(
+    resend_at_two_a_second: tuple[TestClient, list[str]], tmp_path: Path
+) -> None:
+    """Other traffic of the same team (the app's own requests) takes the second's two
+    requests just before the suite reads: the real sink refuses the suite's first read with
+    429, and the reader waits out its retry-after and is answered; the invite is found. With
+    the retry removed, this read fails with the 429 (seen before it was written)."""
+    client, asked = resend_at_two_a_second
+    api = "http://testserver/sinks/resend"
+    statuses: list[int] = []
+    client.event_hooks["response"].append(lambda response: statuses.append(response.status_code))
+    other_traffic = {"Authorization": f"Bearer {KEY}"}
+    (tmp_path / "pace").mkdir()
+    inbox = ResendInbox(api, KEY, client, ReadPacer(api, KEY, tmp_path / "pace"))
+    # The sink's windows are whole seconds of the monotonic clock: start early in one, so that
+    # the other traffic and the suite's read fall in the same window.
+    while time.monotonic() % 1 > 0.3:
+        time.sleep(0.01)
+    for _ in range(2):
+        assert client.get(f"{api}/emails", headers=other_traffic).status_code == 200
+    started = time.monotonic()
+    message = wait_for_message(inbox, INVITEE, lambda m: "goal 9:" in m.body, what="the invite")
+    took = time.monotonic() - started
+    assert message.id == "email-9"
+    assert statuses[:4] == [200, 200, 429, 200], statuses
+    assert asked[2:4] == ["/sinks/resend/emails", "/sinks/resend/emails"], asked
+    assert took >= 0.9, took
 
 
 def test_without_a_usable_file_each_process_still_spaces_its_own_reads(tmp_path: Path) -> None:
