@@ -211,11 +211,6 @@ def _declared_hook_problem(key: str, now: Any, want: DeclaredAuthSetting, by: st
 
 
 def declared_summary(new: Mapping[str, Any], declared: DeclaredAuthConfig) -> str:
-    """For the evidence: what was compared with the file, and what it left to env()."""
-    remote = f", with its [remotes.{declared.remote}] block" if declared.remote else ""
-    left = f"\nnot compared (env()): {', '.join(declared.left_out)}" if declared.left_out else ""
+    """For the evidence: what was compared with the file, and new's SMTP server."""
     smtp = new.get("smtp_host") or "none (Supabase's built-in mailer)"
-    return (
-        f"compared with {declared.source}{remote} (no old server): "
-        f"{', '.join(declared.values)}\ncustom SMTP on new: {smtp}{left}"
-    )
+    return f"compared with {declared.described}\ncustom SMTP on new: {smtp}"

@@ -84,6 +84,11 @@ class DeclaredAuthSettings:
         """The settings compared, in /auth/v1/settings' words."""
         return [*self.settings, *(f"external.{p}" for p in self.providers)]
 
+    @property
+    def described(self) -> str:
+        """For the evidence: the file (and remote block) and what is compared with it."""
+        return _described(self.source, self.remote, self.compared, self.left_out)
+
 
 @dataclass(frozen=True)
 class DeclaredAuthConfig:
@@ -98,6 +103,19 @@ class DeclaredAuthConfig:
     def __bool__(self) -> bool:
         """Whether the file declares any SMTP, template or hook setting."""
         return bool(self.values)
+
+    @property
+    def described(self) -> str:
+        """For the evidence: the file (and remote block) and what is compared with it."""
+        return _described(self.source, self.remote, list(self.values), self.left_out)
+
+
+def _described(
+    source: str, remote: str | None, compared: list[str], left_out: tuple[str, ...]
+) -> str:
+    block = f", with its [remotes.{remote}] block" if remote else ""
+    unread = f"; not compared (env()): {', '.join(left_out)}" if left_out else ""
+    return f"{source}{block} (no old server): {', '.join(compared)}{unread}"
 
 
 def declared_auth_config(

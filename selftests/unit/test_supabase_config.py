@@ -79,6 +79,10 @@ def test_only_what_the_file_sets_is_declared_and_env_values_are_left_out(tmp_pat
         "external.apple": False,
     }
     assert declared.left_out == ("[auth] enable_signup",)
+    assert declared.described == (
+        "supabase/config.toml (no old server): sms_provider, external.phone, external.apple; "
+        "not compared (env()): [auth] enable_signup"
+    )
 
 
 def test_a_remote_block_for_the_target_s_project_overrides_the_file(tmp_path: Path) -> None:
@@ -102,6 +106,10 @@ def test_a_remote_block_for_the_target_s_project_overrides_the_file(tmp_path: Pa
     assert _values(staging) == {"disable_signup": True, "external.google": False}
     assert other.remote is None
     assert _values(other) == {"disable_signup": False, "external.google": True}
+    assert staging.described == (
+        "supabase/config.toml, with its [remotes.staging] block (no old server): "
+        "disable_signup, external.google"
+    )
 
 
 def test_new_s_answer_is_compared_with_each_declared_setting_in_words(tmp_path: Path) -> None:

@@ -31,14 +31,7 @@ def test_auth_settings_equal_old_or_the_app_s_supabase_config(
         fail_on(auth_settings.settings_differences(new, old), "auth settings differ from old")
         return
     declared = require_declared(declared_auth_settings, target, app_profile, "auth settings")
-    remote = f", with its [remotes.{declared.remote}] block" if declared.remote else ""
-    left_out = (
-        f"; not compared (env()): {', '.join(declared.left_out)}" if declared.left_out else ""
-    )
-    evidence.text(
-        "compared with",
-        f"{declared.source}{remote} (no old server): {', '.join(declared.compared)}{left_out}",
-    )
+    evidence.text("compared with", declared.described)
     fail_on(
         auth_settings.declared_differences(new, declared),
         f"auth settings differ from {declared.source}",
