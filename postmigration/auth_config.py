@@ -81,15 +81,20 @@ def _blank(value: Any) -> bool:
 def _hook_problem(
     key: str, was: Any, now: Any, old: Mapping[str, Any], moved: Sequence[tuple[str, str]]
 ) -> str:
+    if was and not now and HOOK_SWITCH.fullmatch(key):
+        runs = _carried(old.get(key.removesuffix("_enabled") + "_uri"), moved)
+        return _hook_off(key, f"on on old{f' ({runs})' if runs else ''}")
+    return f"auth hook setting {key} is {now!r} on new, {was!r} on old"
+
+
+def _hook_off(key: str, on_there: str) -> str:
+    """A hook's switch (`key`) off on new but on where `on_there` says, with what it costs."""
     switch = HOOK_SWITCH.fullmatch(key)
-    if switch is None or not was or now:
-        return f"auth hook setting {key} is {now!r} on new, {was!r} on old"
-    hook = switch["hook"]
-    runs = _carried(old.get(f"hook_{hook}_uri"), moved)
+    hook = switch["hook"] if switch else key
     effect = HOOK_EFFECTS.get(hook, "new's Auth skips it")
     return (
-        f"the {hook.replace('_', ' ')} auth hook is off on new but on on old"
-        f"{f' ({runs})' if runs else ''}: {effect}; switch it on under Authentication > Hooks"
+        f"the {hook.replace('_', ' ')} auth hook is off on new but {on_there}: {effect}; "
+        "switch it on under Authentication > Hooks"
     )
 
 
@@ -199,15 +204,9 @@ def declared_config_problems(new: Mapping[str, Any], declared: DeclaredAuthConfi
 
 
 def _declared_hook_problem(key: str, now: Any, want: DeclaredAuthSetting, by: str) -> str:
-    switch = HOOK_SWITCH.fullmatch(key)
-    if switch is None or not want.value:
-        return f"auth hook setting {key} is {now!r} on new, {want.value!r} by {by} ({want.said_by})"
-    hook = switch["hook"]
-    effect = HOOK_EFFECTS.get(hook, "new's Auth skips it")
-    return (
-        f"the {hook.replace('_', ' ')} auth hook is off on new but {by} switches it on "
-        f"({want.said_by}): {effect}; switch it on under Authentication > Hooks"
-    )
+    if want.value and HOOK_SWITCH.fullmatch(key):
+        return _hook_off(key, f"{by} switches it on ({want.said_by})")
+    return f"auth hook setting {key} is {now!r} on new, {want.value!r} by {by} ({want.said_by})"
 
 
 def declared_summary(new: Mapping[str, Any], declared: DeclaredAuthConfig) -> str:

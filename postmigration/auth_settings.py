@@ -48,10 +48,8 @@ def settings_differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list
     for provider in sorted(set(old_ext) | set(new_ext)):
         was, now = bool(old_ext.get(provider)), bool(new_ext.get(provider))
         if was != now:
-            state = "disabled" if was else "enabled"
             problems.append(
-                f"auth provider {provider} is {state} on new ({'enabled' if was else 'disabled'} "
-                "on old)"
+                f"auth provider {provider} is {_state(now)} on new ({_state(was)} on old)"
             )
     for key in COMPARED:
         if old.get(key) != new.get(key):

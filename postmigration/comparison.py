@@ -25,7 +25,7 @@ from postmigration.db.schema_snapshot import (
     load_schema_snapshot,
     stale_because,
 )
-from postmigration.errors import MalformedConfigError
+from postmigration.errors import ConfigError
 
 if TYPE_CHECKING:
     from supabase import Client
@@ -90,7 +90,7 @@ def require_declared(
         shown_as = str(path)
     try:
         found = declared(path, shown_as, target.project_ref)
-    except MalformedConfigError as exc:
+    except ConfigError as exc:
         pytest.fail(str(exc), pytrace=False)
     if found is None:
         pytest.skip(

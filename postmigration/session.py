@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import re
 import secrets
@@ -30,7 +31,7 @@ from postmigration.config import (
     read_config_file,
     secrets_of,
 )
-from postmigration.errors import ConfigError, MalformedConfigError
+from postmigration.errors import ConfigError
 from postmigration.redact import Redactor
 from postmigration.repo import app_repo_at
 from postmigration.supabase_config import declared_auth_config, declared_auth_settings
@@ -96,11 +97,11 @@ class RunConfig:
     ci_token: str | None = field(default=None, repr=False)
     ci_run_id: str | None = None
 
-    @property
+    @functools.cached_property
     def declared_items(self) -> frozenset[str]:
         """The items the app's own declarations stand in for old on: function-secrets when it
         lists secrets, auth-settings and auth-config when its supabase/config.toml declares
-        anything they compare."""
+        anything they compare. Read once per run: the verdict asks for it as items settle."""
         profile = self.app_profile
         found = {
             "function-secrets": bool(profile.function_secrets),
@@ -151,7 +152,7 @@ def _declares(
         return False
     try:
         return bool(declared(profile.supabase_config, "", target.project_ref))
-    except MalformedConfigError:
+    except ConfigError:
         return True
 
 

@@ -1,15 +1,17 @@
-"""The auth settings the app's Supabase CLI project file (``supabase/config.toml``) declares, in
-the words of the Auth service's ``GET /auth/v1/settings``.
+"""What the app's Supabase CLI project file (``supabase/config.toml``) declares of its Auth
+service: the settings ``GET /auth/v1/settings`` shows, and the configuration the Management API
+holds (custom SMTP, email templates, auth hooks).
 
 A team that applies its project's auth configuration with ``supabase config push`` keeps it
 in that file: sign-ups (``[auth] enable_signup``), anonymous sign-ins, the email and phone
 providers (``[auth.email]``/``[auth.sms] enable_signup``), email confirmations
 (``[auth.email] enable_confirmations``, the inverse of ``mailer_autoconfirm``), the SMS
-provider (the first ``[auth.sms.<provider>]`` enabled, in the CLI's order) and each OAuth
-provider listed under ``[auth.external.<name>]``. Only what the file sets is declared: a key
-left out, or given as ``env(...)``, is not compared. A ``[remotes.<name>]`` block whose
-``project_id`` is the target's project ref overrides the file's values, as the CLI does for
-that project. The phone provider's autoconfirm is never declared: the CLI pushes
+provider (the first ``[auth.sms.<provider>]`` enabled, in the CLI's order), each OAuth
+provider listed under ``[auth.external.<name>]``, ``[auth.email.smtp]``,
+``[auth.email.template.<name>]`` and ``[auth.hook.<name>]``. Only what the file sets is
+declared: a key left out, or given as ``env(...)``, is not compared. A ``[remotes.<name>]``
+block whose ``project_id`` is the target's project ref overrides the file's values, as the CLI
+does for that project. The phone provider's autoconfirm is never declared: the CLI pushes
 ``[auth.sms] enable_confirmations`` as ``sms_autoconfirm`` unchanged, while its local stack
 reads it inverted, so the file does not say which the project has.
 """
@@ -17,12 +19,12 @@ reads it inverted, so the file does not say which the project has.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from postmigration.config import read_toml
 from postmigration.errors import MalformedConfigError
 
 __all__ = [
@@ -127,11 +129,9 @@ def declared_auth_config(
     ``content_path`` (relative to the project folder holding ``supabase/``), a hook's URI only
     when it is enabled. Secrets (the SMTP password, hook secrets) are never read. None when
     there is no file."""
-    loaded = _load(path, shown_as, project_ref)
-    if loaded is None:
+    reader = _load(path, shown_as, project_ref)
+    if reader is None:
         return None
-    auth, remote = loaded
-    reader = _Reader({"auth": auth}, shown_as)
     values: dict[str, DeclaredAuthSetting] = {}
 
     def keep(key: str, found: tuple[Any, str] | None) -> None:
@@ -159,7 +159,7 @@ def declared_auth_config(
         keep(f"hook_{hook}_enabled", enabled)
         if enabled is not None and enabled[0]:
             keep(f"hook_{hook}_uri", reader.value(table, "uri", str))
-    return DeclaredAuthConfig(shown_as, values, remote, tuple(reader.left_out))
+    return DeclaredAuthConfig(shown_as, values, reader.remote, tuple(reader.left_out))
 
 
 def _template_body(path: Path, said_by: str, source: str) -> str:
@@ -174,36 +174,50 @@ def declared_auth_settings(
 ) -> DeclaredAuthSettings | None:
     """The auth settings `path` (the Supabase CLI's config.toml, named `shown_as`) declares for
     the project `project_ref`; None when there is no such file. An unreadable file is a
-    MalformedConfigError in one line."""
-    loaded = _load(path, shown_as, project_ref)
-    if loaded is None:
+    ConfigError in one line."""
+    reader = _load(path, shown_as, project_ref)
+    if reader is None:
         return None
-    auth, remote = loaded
-    return _declared(_Reader({"auth": auth}, shown_as), remote)
+    settings: dict[str, DeclaredAuthSetting] = {}
+    providers: dict[str, DeclaredAuthSetting] = {}
+    for setting, table, key, inverted in _SWITCHES:
+        found = reader.value(table, key, bool)
+        if found is not None:
+            settings[setting] = DeclaredAuthSetting(found[0] != inverted, found[1])
+    for provider, table, key in _PROVIDER_SWITCHES:
+        found = reader.value(table, key, bool)
+        if found is not None:
+            providers[provider] = DeclaredAuthSetting(*found)
+    for name in SMS_PROVIDERS:
+        found = reader.value(("auth", "sms", name), "enabled", bool)
+        if found is not None and found[0]:
+            settings["sms_provider"] = DeclaredAuthSetting(name, found[1])
+            break
+    for name in sorted(reader.table(("auth", "external"))):
+        found = reader.value(("auth", "external", name), "enabled", bool)
+        if found is not None:
+            providers[name] = DeclaredAuthSetting(*found)
+    return DeclaredAuthSettings(
+        shown_as, settings, providers, reader.remote, tuple(reader.left_out)
+    )
 
 
-def _load(
-    path: Path, shown_as: str, project_ref: str | None
-) -> tuple[Mapping[str, Any], str | None] | None:
-    """The file's [auth] table, with the [remotes.<name>] block for `project_ref` applied (and
-    that block's name); None when there is no file."""
+def _load(path: Path, shown_as: str, project_ref: str | None) -> _Reader | None:
+    """A reader of the file's [auth] table, with the [remotes.<name>] block for `project_ref`
+    applied; None when there is no file. An unreadable file is a ConfigError in one line."""
     if not path.is_file():
         return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedConfigError(f"{shown_as} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise MalformedConfigError(f"{shown_as} cannot be read: {exc.strerror}") from None
+    data = read_toml(path)
     remote, overrides = _remote_for(data, project_ref, shown_as)
-    return _merged(_table(data, ("auth",), shown_as), overrides), remote
+    auth = _merged(_table(data, ("auth",), shown_as), overrides)
+    return _Reader({"auth": auth}, shown_as, remote)
 
 
 class _Reader:
     """Reads typed values out of the file's tables, keeping the keys given as env(...)."""
 
-    def __init__(self, data: Mapping[str, Any], source: str) -> None:
-        self.data, self.source = data, source
+    def __init__(self, data: Mapping[str, Any], source: str, remote: str | None) -> None:
+        self.data, self.source, self.remote = data, source, remote
         self.left_out: list[str] = []
 
     def table(self, path: tuple[str, ...]) -> Mapping[str, Any]:
@@ -226,33 +240,6 @@ class _Reader:
         if kind is bool:
             return value, f"{said} = {str(value).lower()}"
         return str(value), f"{said} = {json.dumps(value)}"
-
-
-def _declared(reader: _Reader, remote: str | None) -> DeclaredAuthSettings:
-    settings: dict[str, DeclaredAuthSetting] = {}
-    providers: dict[str, DeclaredAuthSetting] = {}
-
-    def switch(table: tuple[str, ...], key: str) -> tuple[bool, str] | None:
-        return reader.value(table, key, bool)
-
-    for setting, table, key, inverted in _SWITCHES:
-        found = switch(table, key)
-        if found is not None:
-            settings[setting] = DeclaredAuthSetting(found[0] != inverted, found[1])
-    for provider, table, key in _PROVIDER_SWITCHES:
-        found = switch(table, key)
-        if found is not None:
-            providers[provider] = DeclaredAuthSetting(found[0], found[1])
-    for name in SMS_PROVIDERS:
-        found = switch(("auth", "sms", name), "enabled")
-        if found is not None and found[0]:
-            settings["sms_provider"] = DeclaredAuthSetting(name, found[1])
-            break
-    for name in sorted(reader.table(("auth", "external"))):
-        found = switch(("auth", "external", name), "enabled")
-        if found is not None:
-            providers[name] = DeclaredAuthSetting(found[0], found[1])
-    return DeclaredAuthSettings(reader.source, settings, providers, remote, tuple(reader.left_out))
 
 
 def _remote_for(
